@@ -1,0 +1,123 @@
+# jail: plain Makefile.  Sources are picked up by directory, so adding a file
+# to lib/, jailctl/, jailsh/, pam_jail/ or tests/unit/ needs no edit here.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+LIBDIR     ?= $(PREFIX)/lib
+DATADIR    ?= $(PREFIX)/share/jail
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+PAMDIR     ?= /usr/lib/x86_64-linux-gnu/security
+DESTDIR    ?=
+
+CC      ?= cc
+comma   := ,
+PKGS     = libcap libseccomp libapparmor pam
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liniparser
+
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wformat-security -Wswitch-enum -Wno-error=deprecated-declarations
+HARDEN   = -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+OPT     ?= -O2 -g
+SANITIZE ?=
+ifeq ($(SANITIZE),1)
+OPT      = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+HARDEN   = -fstack-protector-strong
+endif
+CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -fPIC -fvisibility=hidden -Ilib $(PKG_CFLAGS) \
+           -DJAIL_DATADIR='"$(DATADIR)"' -DJAIL_SYSCONFDIR='"$(SYSCONFDIR)/jail"'
+SAN_LDFLAGS := $(if $(filter 1,$(SANITIZE)),-fsanitize=address$(comma)undefined)
+LDFLAGS += $(SAN_LDFLAGS) -Wl,-z,relro,-z,now
+
+LIB_SRCS     := $(wildcard lib/*.c)
+LIB_OBJS     := $(LIB_SRCS:.c=.o)
+JAILCTL_OBJS := $(patsubst %.c,%.o,$(wildcard jailctl/*.c))
+JAILSH_OBJS  := $(patsubst %.c,%.o,$(wildcard jailsh/*.c))
+PAM_OBJS     := $(patsubst %.c,%.o,$(wildcard pam_jail/*.c))
+UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
+UNIT_BINS    := $(UNIT_SRCS:.c=)
+PROBE_SRCS   := $(wildcard tests/probe/*.c)
+PROBE_BINS   := $(patsubst tests/probe/%.c,tests/bin/%,$(PROBE_SRCS))
+
+PROGRAMS = jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so
+
+.PHONY: all check unit-tests demo install bench sanitize lint fuzz clean format deps
+all: $(PROGRAMS)
+
+lib/libjail.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+%.o: %.c
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+jailctl/jailctl: $(JAILCTL_OBJS) lib/libjail.a
+	$(CC) $(LDFLAGS) -o $@ $(JAILCTL_OBJS) lib/libjail.a $(PKG_LIBS)
+
+jailsh/jailsh: $(JAILSH_OBJS) lib/libjail.a
+	$(CC) $(LDFLAGS) -o $@ $(JAILSH_OBJS) lib/libjail.a $(PKG_LIBS)
+
+pam_jail/pam_jail.so: $(PAM_OBJS) lib/libjail.a pam_jail/pam_jail.map
+	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_jail/pam_jail.map -Wl,-z,defs \
+		-o $@ $(PAM_OBJS) lib/libjail.a $(PKG_LIBS)
+
+tests/unit/test_%: tests/unit/test_%.c tests/tap.h lib/libjail.a
+	$(CC) $(CFLAGS) -Itests -o $@ $< lib/libjail.a $(PKG_LIBS) $(LDFLAGS)
+
+# Probes run inside jails: static, no dependency on the jail's libraries.
+tests/bin/%: tests/probe/%.c
+	@mkdir -p tests/bin
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+unit-tests: $(UNIT_BINS) $(PROBE_BINS)
+
+deps:
+	@tests/deps.sh
+
+# The README's test command.  Installs the Debian packages it needs (as
+# root, only those missing), builds, then runs every test through prove.
+check: deps
+	$(MAKE) all unit-tests
+	tests/run.sh
+
+sanitize: deps
+	$(MAKE) clean
+	$(MAKE) SANITIZE=1 all unit-tests
+	JAIL_SANITIZE=1 tests/run.sh; rc=$$?; $(MAKE) clean; exit $$rc
+
+demo: deps
+	$(MAKE) all
+	tests/demo.sh
+
+bench: deps
+	$(MAKE) all
+	bench/run.sh
+
+lint:
+	clang-format --dry-run --Werror $(wildcard lib/*.[ch] jailctl/*.[ch] jailsh/*.[ch] pam_jail/*.[ch] tests/unit/*.[ch] tests/probe/*.c tests/*.h tests/fuzz/*.c)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+		--suppress=missingIncludeSystem -Ilib lib jailctl jailsh pam_jail
+
+format:
+	clang-format -i $(wildcard lib/*.[ch] jailctl/*.[ch] jailsh/*.[ch] pam_jail/*.[ch] tests/unit/*.[ch] tests/probe/*.c tests/*.h tests/fuzz/*.c)
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PAMDIR) $(DESTDIR)$(DATADIR) \
+		$(DESTDIR)$(DATADIR)/apparmor $(DESTDIR)$(SYSCONFDIR)/jail/profiles \
+		$(DESTDIR)$(SYSCONFDIR)/jail/users.d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 jailctl/jailctl $(DESTDIR)$(SBINDIR)/jailctl
+	install -m 0755 jailsh/jailsh $(DESTDIR)$(SBINDIR)/jailsh
+	install -m 0644 pam_jail/pam_jail.so $(DESTDIR)$(PAMDIR)/pam_jail.so
+	install -m 0644 templates/sections.ini $(DESTDIR)$(DATADIR)/sections.ini
+	for f in templates/*; do case $$f in *apparmor*) install -m 0644 $$f $(DESTDIR)$(DATADIR)/apparmor/;; *) install -m 0644 $$f $(DESTDIR)$(DATADIR)/;; esac; done
+	for f in profiles/*.ini; do install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/jail/profiles/; done
+	test -e $(DESTDIR)$(SYSCONFDIR)/jail/jail.ini || install -m 0644 jail.ini.example $(DESTDIR)$(SYSCONFDIR)/jail/jail.ini
+	for f in man/*.5; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(MANDIR)/man5/; done; true
+	for f in man/*.8; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(MANDIR)/man8/; done; true
+
+clean:
+	rm -f lib/*.o lib/*.d lib/libjail.a jailctl/*.o jailctl/*.d jailsh/*.o jailsh/*.d \
+		pam_jail/*.o pam_jail/*.d $(PROGRAMS) $(UNIT_BINS) tests/unit/*.d
+	rm -rf tests/bin
+
+-include $(wildcard lib/*.d jailctl/*.d jailsh/*.d pam_jail/*.d)

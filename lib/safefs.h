@@ -1,0 +1,68 @@
+/* Path resolution that never follows a symlink a user could have planted.
+ *
+ * Every privileged write into a jail or a home goes through these functions:
+ * paths are resolved relative to an fd of the jail root (or the home), with
+ * openat2(RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS|RESOLVE_NO_MAGICLINKS) where the
+ * kernel has it, and otherwise with a walk of openat(O_PATH|O_NOFOLLOW) one
+ * component at a time.  A symlink anywhere in the path is an error (ELOOP),
+ * never followed; ".." is refused. */
+#ifndef JAIL_SAFEFS_H
+#define JAIL_SAFEFS_H
+
+#include "error.h"
+
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+/* Open an absolute directory path that root must be able to trust: each
+ * component from "/" down is opened with O_NOFOLLOW (a symlink is refused),
+ * and each must be owned by root and not writable by group or others
+ * (OpenSSH safely_chroot rules).  Returns an O_DIRECTORY|O_CLOEXEC fd (not
+ * O_PATH: callers may read it) or -1 with err naming the offending path. */
+int jail_open_trusted_dir(const char *abspath, jail_error_t *err);
+
+/* Check an already-open fd against the trusted rules (root-owned, not
+ * group/world-writable); NAME is used in the message.  allow_sticky lets a
+ * sticky world-writable dir pass (never for jail roots). */
+int jail_check_trusted_fd(int fd, const char *name, jail_error_t *err);
+
+/* Open REL beneath DIRFD without following any symlink in any component
+ * (including the last) and without leaving DIRFD.  REL is relative ("a/b")
+ * or absolute, in which case it is taken relative to DIRFD ("/etc/passwd" in
+ * a jail).  FLAGS/MODE are as for openat(); O_NOFOLLOW and O_CLOEXEC are
+ * always added.  Returns an fd or -1 (ELOOP for a symlink, EXDEV/EINVAL for
+ * an escape attempt). */
+int jail_openat_beneath(int dirfd, const char *rel, int flags, mode_t mode, jail_error_t *err);
+
+/* Open the parent directory of REL beneath DIRFD (as above) and return its
+ * fd; *basename receives a pointer into REL at the last component.  REL must
+ * have a last component other than "." or "..". */
+int jail_open_parent_beneath(int dirfd, const char *rel, const char **basename, jail_error_t *err);
+
+/* Create every missing directory of REL beneath DIRFD (mode MODE, owned by
+ * UID:GID when created; existing ones are left as they are) without
+ * following symlinks; an existing non-directory or symlink is an error.
+ * Returns an O_DIRECTORY fd of the last one. */
+int jail_mkdirs_beneath(int dirfd, const char *rel, mode_t mode, uid_t uid, gid_t gid,
+			jail_error_t *err);
+
+/* Write DATA to REL beneath DIRFD atomically: a temporary file in the same
+ * directory, fchown/fchmod, fsync, renameat over the target.  On failure the
+ * temporary is removed and the target is untouched. */
+int jail_write_file_beneath(int dirfd, const char *rel, const void *data, size_t len, mode_t mode,
+			    uid_t uid, gid_t gid, jail_error_t *err);
+
+/* lstat-like fstatat of REL beneath DIRFD, not following the last component. */
+int jail_stat_beneath(int dirfd, const char *rel, struct stat *st, jail_error_t *err);
+
+/* Remove a whole tree REL beneath DIRFD without following symlinks
+ * (symlinks themselves are unlinked, never their targets). Staying on one
+ * file system: a mount point below is an error. */
+int jail_remove_tree_beneath(int dirfd, const char *rel, jail_error_t *err);
+
+/* Tests only: force the openat() walk even where openat2() exists, so that
+ * both branches are exercised. Returns the previous setting. */
+bool jail_safefs_force_fallback(bool force);
+
+#endif

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Install the Debian packages the build and the tests need, when run as root
+# and something is missing.  Does nothing otherwise.
+PKGS="build-essential pkg-config libpam0g-dev libcap-dev libseccomp-dev libapparmor-dev
+libiniparser-dev openssh-server openssh-client rsync git jailkit bubblewrap firejail
+apparmor iproute2 procps util-linux clang libclang-rt-14-dev valgrind cppcheck clang-format
+hyperfine file strace"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing Debian packages:$missing (run as root to install them)" >&2
+	exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,132 @@
+# Shared helpers for integration tests (TAP).  Source from a tests/integration/*.t
+# script.  Integration tests run as root inside a private mount namespace, in a
+# scratch directory that is removed at exit; they never touch the host's /etc.
+#
+#   . "$(dirname "$0")/../lib.sh"
+#   jail_test_setup          # re-exec in a private mount ns, make $T (scratch)
+#   ok 'name' cmd args...    # passes when the command succeeds
+#   nok 'name' cmd args...   # passes when the command fails
+#   is "$got" "$want" 'name'
+#   like "$haystack" "needle" 'name'
+#   done_testing
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+JAILCTL=$TOP/jailctl/jailctl
+JAILSH=$TOP/jailsh/jailsh
+PAM_JAIL=$TOP/pam_jail/pam_jail.so
+_tap_n=0
+_tap_failed=0
+
+ok() {
+	_name=$1; shift
+	_tap_n=$((_tap_n + 1))
+	if "$@" >"$T/.out" 2>&1; then
+		echo "ok $_tap_n - $_name"
+	else
+		echo "not ok $_tap_n - $_name"
+		sed 's/^/#   /' "$T/.out" | head -20
+		_tap_failed=$((_tap_failed + 1))
+	fi
+}
+
+nok() {
+	_name=$1; shift
+	_tap_n=$((_tap_n + 1))
+	if "$@" >"$T/.out" 2>&1; then
+		echo "not ok $_tap_n - $_name (command succeeded, expected failure)"
+		sed 's/^/#   /' "$T/.out" | head -20
+		_tap_failed=$((_tap_failed + 1))
+	else
+		echo "ok $_tap_n - $_name"
+	fi
+}
+
+is() {
+	_tap_n=$((_tap_n + 1))
+	if [ "$1" = "$2" ]; then
+		echo "ok $_tap_n - $3"
+	else
+		echo "not ok $_tap_n - $3"
+		printf '#   got:      %s\n#   expected: %s\n' "$1" "$2"
+		_tap_failed=$((_tap_failed + 1))
+	fi
+}
+
+like() {
+	_tap_n=$((_tap_n + 1))
+	case "$1" in
+	*"$2"*) echo "ok $_tap_n - $3" ;;
+	*)
+		echo "not ok $_tap_n - $3"
+		printf '#   %s\n' "does not contain: $2" "got:" 
+		printf '%s\n' "$1" | head -20 | sed 's/^/#     /'
+		_tap_failed=$((_tap_failed + 1))
+		;;
+	esac
+}
+
+unlike() {
+	_tap_n=$((_tap_n + 1))
+	case "$1" in
+	*"$2"*)
+		echo "not ok $_tap_n - $3"
+		printf '#   must not contain: %s\n' "$2"
+		printf '%s\n' "$1" | head -20 | sed 's/^/#     /'
+		_tap_failed=$((_tap_failed + 1))
+		;;
+	*) echo "ok $_tap_n - $3" ;;
+	esac
+}
+
+diag() { printf '# %s\n' "$*"; }
+
+done_testing() {
+	echo "1..$_tap_n"
+	[ "$_tap_failed" -eq 0 ]
+	exit $?
+}
+
+bail() { echo "Bail out! $*"; exit 255; }
+
+# Re-exec in a private mount namespace (and network namespace with only
+# loopback when JAIL_TEST_NET=1), then create the scratch dir $T under a
+# root-owned 0755 base (jail roots must have a trusted parent chain).
+jail_test_setup() {
+	[ "$(id -u)" = 0 ] || bail "integration tests must run as root"
+	if [ -z "${JAIL_TEST_IN_NS:-}" ]; then
+		export JAIL_TEST_IN_NS=1
+		if [ "${JAIL_TEST_NET:-0}" = 1 ]; then
+			exec unshare --mount --net --propagation private "$0" "$@"
+		fi
+		exec unshare --mount --propagation private "$0" "$@"
+	fi
+	[ "${JAIL_TEST_NET:-0}" = 1 ] && ip link set lo up
+	# A tmpfs of our own: everything the test creates disappears with the namespace.
+	mkdir -p /run/jail-tests
+	chmod 0755 /run/jail-tests
+	mount -t tmpfs -o mode=0755 jail-tests /run/jail-tests
+	T=$(mktemp -d /run/jail-tests/t.XXXXXX)
+	chmod 0755 "$T"
+	trap 'jail_test_cleanup' EXIT
+}
+
+jail_test_cleanup() {
+	cd /
+	umount -l /run/jail-tests 2>/dev/null || true
+}
+
+# Bind a private copy of the whole /etc over /etc (inside this mount
+# namespace only): useradd/usermod rename files inside /etc, which a bind
+# mount of single files would refuse.  The host's /etc is never written.
+# Also prepares a test config directory $CONF (= $T/conf) with the shipped
+# profiles, trusted (root-owned, not group/world-writable).
+jail_test_private_etc() {
+	mkdir -p "$T/etc"
+	cp -a /etc/. "$T/etc/"
+	mount --bind "$T/etc" /etc
+	CONF=$T/conf
+	mkdir -p "$CONF/users.d" "$CONF/profiles"
+	cp "$TOP"/profiles/*.ini "$CONF/profiles/" 2>/dev/null || true
+	chmod -R go-w "$CONF"
+	chmod 0755 "$CONF" "$CONF/users.d" "$CONF/profiles"
+}

@@ -1,0 +1,13 @@
+#!/bin/sh
+# Run every test through prove: unit test binaries and integration scripts.
+# Ends with prove's closing lines ("Result: PASS" or "Result: FAIL").
+cd "$(dirname "$0")/.." || exit 2
+set --
+for t in tests/unit/test_*; do
+	case "$t" in *.c|*.d|*.o) continue ;; esac
+	[ -x "$t" ] && set -- "$@" "$t"
+done
+for t in tests/integration/*.t; do
+	[ -e "$t" ] && set -- "$@" "$t"
+done
+exec prove --exec '' ${PROVE_FLAGS:-} "$@"
