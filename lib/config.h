@@ -11,6 +11,8 @@
  *   jail     = /opt/chroots          default jail root for adduser
  *   profile  = default               default profile name
  *   sections = /usr/share/jail/sections.ini   command sets for init
+ *   cgroup_parent = jail             parent cgroup name for sessions
+ *   registry = /run/jail/sessions    host session registry
  *   [user:NAME]   jail = PATH, profile = NAME
  *   [group:NAME]  jail = PATH, profile = NAME
  * users.d/NAME.ini holds exactly one [user:NAME] section (written by
@@ -88,7 +90,10 @@ typedef struct jail_config {
 	char *dir;	       /* config directory */
 	char *default_jail;    /* [jail] jail */
 	char *default_profile; /* [jail] profile, default "default" */
-	char *sections_file;   /* [jail] sections */
+	char *sections_file;   /* [jail] sections, default JAIL_DATADIR "/sections.ini" */
+	char *cgroup_parent;   /* [jail] cgroup_parent, default "jail": sessions go under
+				  <hierarchy>/<cgroup_parent>/<user>/<session id> */
+	char *registry_dir;    /* [jail] registry, default "/run/jail/sessions" */
 	jail_assign_t *users;
 	size_t n_users;
 	jail_assign_t *groups;

@@ -1,0 +1,64 @@
+/* Command sets: jailkit's jk_init.ini format, read unchanged.
+ *
+ *   [section]
+ *   comment = text
+ *   paths = /abs/path, glob*, bare-name-found-on-PATH, ...
+ *     (synonyms: executables, regularfiles, directories, libraries)
+ *   paths_w_owner = ...      copied keeping the host owner
+ *   paths_w_setuid = ...     copied keeping setuid/setgid (needs allow_setuid)
+ *   emptydirs = /dir, ...    created empty
+ *   devices = /dev/null, ... device nodes recreated
+ *   users = root, ...        passwd lines copied into the jail's /etc/passwd
+ *   groups = root, ...       group lines copied into the jail's /etc/group
+ *   includesections = a, b   other sections, recursively (cycles tolerated:
+ *                            each section is expanded once)
+ *   need_logsocket = 1       the jail wants /dev/log
+ *
+ * Unknown keys are an error naming file, section and key (jailkit also has
+ * none beyond these). */
+#ifndef JAIL_SECTIONS_H
+#define JAIL_SECTIONS_H
+
+#include "error.h"
+#include "util.h"
+
+#include <stdbool.h>
+
+typedef struct jail_section {
+	char *name;
+	char *comment;
+	jail_strv_t paths;          /* paths + synonyms, in file order */
+	jail_strv_t paths_w_owner;
+	jail_strv_t paths_w_setuid;
+	jail_strv_t emptydirs;
+	jail_strv_t devices;
+	jail_strv_t users;
+	jail_strv_t groups;
+	jail_strv_t includes;
+	bool need_logsocket;
+} jail_section_t;
+
+typedef struct jail_sections {
+	char *file;
+	jail_section_t *v;
+	size_t n;
+} jail_sections_t;
+
+/* Parse FILE (must be a regular file; not required to be root-owned since
+ * it is only read, but a symlink as the last component is followed only if
+ * the caller passed such a path explicitly). */
+int jail_sections_load(const char *file, jail_sections_t **out, jail_error_t *err);
+/* Parse an in-memory buffer (for tests and fuzzing); NAME is used in messages. */
+int jail_sections_parse(const char *name, const char *buf, size_t len, jail_sections_t **out,
+			jail_error_t *err);
+void jail_sections_free(jail_sections_t *s);
+
+const jail_section_t *jail_sections_find(const jail_sections_t *s, const char *name);
+
+/* Expand NAMES (requested section names) with their includesections,
+ * depth-first, each section once, into OUT (pointers into s).  An unknown
+ * section name is an error naming it and the file. */
+int jail_sections_expand(const jail_sections_t *s, const jail_strv_t *names,
+			 const jail_section_t ***out, size_t *n_out, jail_error_t *err);
+
+#endif
