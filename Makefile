@@ -26,7 +26,7 @@ OPT      = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sani
 HARDEN   = -fstack-protector-strong
 endif
 CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -fPIC -fvisibility=hidden -Ilib $(PKG_CFLAGS) \
-           -DJAIL_DATADIR='"$(DATADIR)"' -DJAIL_SYSCONFDIR='"$(SYSCONFDIR)/jail"'
+           -DJAIL_DATADIR='"$(DATADIR)"' -DJAIL_SYSCONFDIR='"$(SYSCONFDIR)/jail"' -DJAIL_SBINDIR='"$(SBINDIR)"'
 SAN_LDFLAGS := $(if $(filter 1,$(SANITIZE)),-fsanitize=address$(comma)undefined)
 LDFLAGS += $(SAN_LDFLAGS) -Wl,-z,relro,-z,now
 
@@ -39,6 +39,8 @@ UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 UNIT_BINS    := $(UNIT_SRCS:.c=)
 PROBE_SRCS   := $(wildcard tests/probe/*.c)
 PROBE_BINS   := $(patsubst tests/probe/%.c,tests/bin/%,$(PROBE_SRCS))
+HELPER_SRCS  := $(wildcard tests/helpers/*.c)
+HELPER_BINS  := $(patsubst tests/helpers/%.c,tests/bin/%,$(HELPER_SRCS))
 
 PROGRAMS = jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so
 
@@ -69,7 +71,12 @@ tests/bin/%: tests/probe/%.c
 	@mkdir -p tests/bin
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
-unit-tests: $(UNIT_BINS) $(PROBE_BINS)
+# Test helpers (e.g. a libpam driver): dynamic, linked like the programs.
+tests/bin/%: tests/helpers/%.c lib/libjail.a
+	@mkdir -p tests/bin
+	$(CC) $(CFLAGS) -Itests -o $@ $< lib/libjail.a $(PKG_LIBS) -lpam_misc $(LDFLAGS)
+
+unit-tests: $(UNIT_BINS) $(PROBE_BINS) $(HELPER_BINS)
 
 deps:
 	@tests/deps.sh

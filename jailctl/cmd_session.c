@@ -11,15 +11,6 @@ int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 	return JAILCTL_FAIL;
 }
 
-int cmd_enter(const jailctl_ctx_t *ctx, int argc, char **argv)
-{
-	(void)ctx;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "jailctl: enter: not implemented yet\n");
-	return JAILCTL_FAIL;
-}
-
 int cmd_kill(const jailctl_ctx_t *ctx, int argc, char **argv)
 {
 	(void)ctx;
@@ -38,11 +29,3 @@ int cmd_gc(const jailctl_ctx_t *ctx, int argc, char **argv)
 	return JAILCTL_FAIL;
 }
 
-int cmd_run(const jailctl_ctx_t *ctx, int argc, char **argv)
-{
-	(void)ctx;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "jailctl: run: not implemented yet\n");
-	return JAILCTL_FAIL;
-}

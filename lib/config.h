@@ -13,6 +13,7 @@
  *   sections = /usr/share/jail/sections.ini   command sets for init
  *   cgroup_parent = jail             parent cgroup name for sessions
  *   registry = /run/jail/sessions    host session registry
+ *   jailsh = /usr/local/sbin/jailsh  jailsh path (host and in-jail)
  *   [user:NAME]   jail = PATH, profile = NAME
  *   [group:NAME]  jail = PATH, profile = NAME
  * users.d/NAME.ini holds exactly one [user:NAME] section (written by
@@ -94,6 +95,8 @@ typedef struct jail_config {
 	char *cgroup_parent;   /* [jail] cgroup_parent, default "jail": sessions go under
 				  <hierarchy>/<cgroup_parent>/<user>/<session id> */
 	char *registry_dir;    /* [jail] registry, default "/run/jail/sessions" */
+	char *jailsh_path;     /* [jail] jailsh, default JAIL_SBINDIR "/jailsh": the host login
+				  shell of jailed users, and the same path inside every jail */
 	jail_assign_t *users;
 	size_t n_users;
 	jail_assign_t *groups;

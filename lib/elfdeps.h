@@ -5,8 +5,8 @@
  * default directories, the way ld.so searches, for the file's own class and
  * machine (a 32-bit library never satisfies a 64-bit binary).  A "#!" script
  * yields its interpreter (and the interpreter's dependencies). */
-#ifndef JAIL_ELF_H
-#define JAIL_ELF_H
+#ifndef JAIL_ELFDEPS_H
+#define JAIL_ELFDEPS_H
 
 #include "error.h"
 #include "util.h"

@@ -1,0 +1,12 @@
+#include "jailctl.h"
+
+#include <stdio.h>
+
+int cmd_run(const jailctl_ctx_t *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "jailctl: run: not implemented yet\n");
+	return JAILCTL_FAIL;
+}
