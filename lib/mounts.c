@@ -89,6 +89,8 @@ static int new_fs(const char *fstype, const char *const *opts, uint64_t attrs, c
 
 	if (fsfd < 0)
 		return jail_error_set(err, errno, "%s: fsopen %s", what, fstype);
+	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", fstype, 0) < 0)
+		return jail_error_set(err, errno, "%s: %s source", what, fstype);
 	for (size_t i = 0; opts && opts[i]; i += 2) {
 		int r = opts[i + 1] ? fsconfig(fsfd, FSCONFIG_SET_STRING, opts[i], opts[i + 1], 0)
 				    : fsconfig(fsfd, FSCONFIG_SET_FLAG, opts[i], NULL, 0);
@@ -258,7 +260,9 @@ int jail_mounts_proc(int root_fd, int proc_mfd, jail_error_t *err)
 		    open_tree(null_tree, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 		if (clone < 0)
 			return jail_error_set(err, errno, "bind /dev/null");
-		if (attach(clone, t, proc_mask_files[i], err) < 0)
+		if (set_attrs(clone, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+			      false, proc_mask_files[i], err) < 0 ||
+		    attach(clone, t, proc_mask_files[i], err) < 0)
 			return jail_error_wrap(err, "mask /proc/%s", proc_mask_files[i]);
 	}
 	for (size_t i = 0; proc_mask_dirs[i]; i++) {

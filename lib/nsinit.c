@@ -120,6 +120,8 @@ static int init_drop_privileges(void)
 	return 0;
 }
 
+static char init_cmdline[] = JAIL_NSINIT_NAME;
+
 static __attribute__((noreturn)) void init_main(int sock)
 {
 	sigset_t all, waitset;
@@ -132,6 +134,11 @@ static __attribute__((noreturn)) void init_main(int sock)
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	prctl(PR_SET_NAME, JAIL_NSINIT_NAME, 0, 0, 0);
+	/* Our argv is the caller's (sshd's command line): show "jail-init" in
+	 * the session's ps instead.  Cosmetic: failure is ignored. */
+	prctl(PR_SET_MM, PR_SET_MM_ARG_START, (unsigned long)init_cmdline, 0, 0);
+	prctl(PR_SET_MM, PR_SET_MM_ARG_END, (unsigned long)(init_cmdline + sizeof(init_cmdline)), 0,
+	      0);
 	/* Own session: signals for the caller's process group or terminal are
 	 * not ours.  cwd "/" so that pivot_root moves it into the jail. */
 	setsid();
@@ -145,7 +152,8 @@ static __attribute__((noreturn)) void init_main(int sock)
 		init_send(sock, errno, "fsopen proc", -1);
 		_exit(1);
 	}
-	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", "proc", 0) < 0 ||
+	    fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
 		init_send(sock, errno, "create proc instance", -1);
 		_exit(1);
 	}
