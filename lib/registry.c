@@ -353,8 +353,17 @@ int jail_registry_open(const char *dir, bool create, jail_error_t *err)
 		if (mkdirat(fd, p, last ? 0700 : 0755) < 0 && errno != EEXIST)
 			return jail_error_set(err, errno, "create %s", norm);
 		nfd = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd < 0)
-			return jail_error_set(err, errno, "open %s", norm);
+		if (nfd < 0) {
+			int e = errno;
+			struct stat st;
+
+			if (fstatat(fd, p, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+				return jail_error_fmt(err, ELOOP,
+						      "%s: '%s' is a symlink, expected a real "
+						      "directory",
+						      norm, p);
+			return jail_error_set(err, e, "open %s", norm);
+		}
 		close(fd);
 		fd = nfd;
 		if (jail_check_trusted_fd(fd, norm, err) < 0)
