@@ -32,16 +32,19 @@
 
 #include "config.h"
 #include "error.h"
+#include "sessionfile.h"
 #include "util.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Where the session file goes inside the jail (on the per-session /run). */
+/* Where the session file goes inside the jail: JAIL_SESSIONFILE_PATH
+ * ("/run/jail/session", lib/sessionfile.h) = /run + DIR + NAME below, on the
+ * per-session /run tmpfs. */
 #define JAIL_SESSION_FILE_DIR  "jail"
 #define JAIL_SESSION_FILE_NAME "session"
-#define JAIL_SESSION_FILE_PATH "/run/jail/session"
+#define JAIL_SESSION_FILE_PATH JAIL_SESSIONFILE_PATH
 
 /* Where jailctl init records what a jail asked for (logsocket 1). */
 #define JAIL_MANIFEST_PATH ".jail/manifest"

@@ -7,6 +7,7 @@
 #include "nsinit.h"
 #include "registry.h"
 #include "safefs.h"
+#include "sessionfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -359,102 +360,18 @@ static int check_lsms(jail_session_t *s, jail_error_t *err)
 /* ------------------------------------------------------------------ */
 /* the session file                                                    */
 
-/* TODO(sessionfile): use jail_sessionfile_format() from lib/sessionfile.h
- * once it is in main; this writes the same version 1 format. */
-static const char *mode_str(jail_mode_t m)
-{
-	switch (m) {
-	case JAIL_MODE_OFF:
-		return "off";
-	case JAIL_MODE_OPTIONAL:
-		return "optional";
-	case JAIL_MODE_REQUIRED:
-		return "required";
-	}
-	return "required";
-}
-
-static const char *seccomp_str(jail_seccomp_policy_t p)
-{
-	switch (p) {
-	case JAIL_SECCOMP_OFF:
-		return "off";
-	case JAIL_SECCOMP_DEFAULT:
-		return "default";
-	case JAIL_SECCOMP_STRICT:
-		return "strict";
-	}
-	return "strict";
-}
-
-static int append(char **buf, size_t *len, const char *key, const char *value, jail_error_t *err)
-{
-	size_t klen = strlen(key), vlen = strlen(value);
-	char *nb;
-
-	if (strchr(value, '\n'))
-		return jail_error_fmt(err, EINVAL, "session file: %s has a newline", key);
-	nb = realloc(*buf, *len + klen + vlen + 3);
-	if (nb == NULL)
-		return jail_error_set(err, ENOMEM, "session file");
-	memcpy(nb + *len, key, klen);
-	nb[*len + klen] = '=';
-	memcpy(nb + *len + klen + 1, value, vlen);
-	nb[*len + klen + 1 + vlen] = '\n';
-	*len += klen + vlen + 2;
-	nb[*len] = '\0';
-	*buf = nb;
-	return 0;
-}
-
-static int append_list(char **buf, size_t *len, const char *key, const jail_strv_t *v,
-		       jail_error_t *err)
-{
-	size_t total = 1;
-	cleanup_free char *joined = NULL;
-
-	for (size_t i = 0; i < v->n; i++)
-		total += strlen(v->v[i]) + 1;
-	joined = calloc(1, total);
-	if (joined == NULL)
-		return jail_error_set(err, ENOMEM, "session file");
-	for (size_t i = 0; i < v->n; i++) {
-		if (i)
-			strcat(joined, ",");
-		strcat(joined, v->v[i]);
-	}
-	return append(buf, len, key, joined, err);
-}
-
 static int format_session_file(const jail_session_t *s, char **out, size_t *outlen,
 			       jail_error_t *err)
 {
-	const jail_profile_t *p = s->profile;
-	char *buf = NULL;
-	size_t len = 0;
+	jail_session_info_t *info = NULL;
+	int r;
 
-	if (append(&buf, &len, "version", "1", err) < 0 ||
-	    append(&buf, &len, "id", s->id, err) < 0 ||
-	    append(&buf, &len, "user", s->user, err) < 0 ||
-	    append(&buf, &len, "jail", s->jail, err) < 0 ||
-	    append(&buf, &len, "profile", s->profile_name, err) < 0 ||
-	    append(&buf, &len, "seccomp", seccomp_str(p->seccomp), err) < 0 ||
-	    append_list(&buf, &len, "seccomp_allow", &p->seccomp_allow, err) < 0 ||
-	    append_list(&buf, &len, "seccomp_deny", &p->seccomp_deny, err) < 0 ||
-	    append(&buf, &len, "apparmor", mode_str(p->apparmor), err) < 0 ||
-	    append(&buf, &len, "apparmor_profile",
-		   p->apparmor == JAIL_MODE_OFF
-		       ? (p->apparmor_profile ? p->apparmor_profile : "")
-		       : (p->apparmor_profile ? p->apparmor_profile : "jail-default"),
-		   err) < 0 ||
-	    append(&buf, &len, "landlock", mode_str(p->landlock), err) < 0 ||
-	    append_list(&buf, &len, "commands", &p->commands, err) < 0 ||
-	    append(&buf, &len, "hostname", p->hostname ? p->hostname : "jail", err) < 0) {
-		free(buf);
-		return -1;
-	}
-	*out = buf;
-	*outlen = len;
+	if (jail_session_info_from_profile(s->profile, s->id, s->user, s->jail, &info, err) < 0)
+		return jail_error_wrap(err, "session file");
+	r = jail_sessionfile_format(info, out, outlen, err);
+	jail_session_info_free(info);
+	if (r < 0)
+		return jail_error_wrap(err, "session file");
 	return 0;
 }
 
