@@ -28,4 +28,3 @@ int cmd_gc(const jailctl_ctx_t *ctx, int argc, char **argv)
 	fprintf(stderr, "jailctl: gc: not implemented yet\n");
 	return JAILCTL_FAIL;
 }
-

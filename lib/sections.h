@@ -27,7 +27,7 @@
 typedef struct jail_section {
 	char *name;
 	char *comment;
-	jail_strv_t paths;          /* paths + synonyms, in file order */
+	jail_strv_t paths; /* paths + synonyms, in file order */
 	jail_strv_t paths_w_owner;
 	jail_strv_t paths_w_setuid;
 	jail_strv_t emptydirs;
