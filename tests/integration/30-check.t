@@ -3,6 +3,7 @@
 # (exit 1) with its path and its fix; the walker never follows a symlink and
 # never opens a FIFO.
 . "$(dirname "$0")/../lib.sh"
+[ -x "$JAILCTL" ] || bail "jailctl/jailctl is not built"
 jail_test_setup
 jail_test_private_etc
 
