@@ -124,9 +124,24 @@ install: all
 	for f in man/*.5; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(MANDIR)/man5/; done; true
 	for f in man/*.8; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(MANDIR)/man8/; done; true
 
+# libFuzzer harnesses (clang): each tests/fuzz/fuzz_NAME.c is built with the
+# whole library and run FUZZ_SECONDS on its corpus tests/fuzz/corpus/NAME.
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:.c=)
+tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
+	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+		-Ilib $(PKG_CFLAGS) -DJAIL_DATADIR='"$(DATADIR)"' -DJAIL_SYSCONFDIR='"$(SYSCONFDIR)/jail"' \
+		-DJAIL_SBINDIR='"$(SBINDIR)"' -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+fuzz: deps $(FUZZ_BINS)
+	@set -e; for f in $(FUZZ_BINS); do n=$${f##*/fuzz_}; mkdir -p tests/fuzz/corpus/$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
+			-artifact_prefix=/tmp/jail-fuzz- tests/fuzz/corpus/$$n 2>&1 | tail -12; done
+
 clean:
 	rm -f lib/*.o lib/*.d lib/libjail.a jailctl/*.o jailctl/*.d jailsh/*.o jailsh/*.d \
-		pam_jail/*.o pam_jail/*.d $(PROGRAMS) $(UNIT_BINS) tests/unit/*.d
+		pam_jail/*.o pam_jail/*.d $(PROGRAMS) $(UNIT_BINS) tests/unit/*.d $(FUZZ_BINS)
 	rm -rf tests/bin
 
 -include $(wildcard lib/*.d jailctl/*.d jailsh/*.d pam_jail/*.d)

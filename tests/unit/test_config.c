@@ -1,0 +1,716 @@
+/* Config loading and validation: every error class asserted by its message,
+ * include resolution, lookup order, and the shipped profiles.  Runs as root
+ * in a scratch dir under /run (a trusted, root-owned 0755 chain: /tmp is
+ * world-writable and must be refused as a config dir). */
+#define _GNU_SOURCE
+#include "tap.h"
+#include "config.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <iniparser/iniparser.h>
+#include <limits.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char base[64];
+static char conf[128];
+static char toppath[PATH_MAX];
+
+static void write_file(const char *rel, const char *content)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", conf, rel);
+	f = fopen(path, "w");
+	if (f == NULL) {
+		diag("cannot write %s", path);
+		exit(2);
+	}
+	fputs(content, f);
+	fclose(f);
+	chmod(path, 0644);
+}
+
+static void rm(const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", conf, rel);
+	unlink(path);
+}
+
+static void mkdir_trusted(const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", conf, rel);
+	if (mkdir(path, 0755) < 0 || chmod(path, 0755) < 0) {
+		printf("Bail out! mkdir %s: %s\n", path, strerror(errno));
+		exit(255);
+	}
+}
+
+/* Load the config and return the error message ("" on success). */
+static const char *load_err(void)
+{
+	static jail_error_t err;
+	jail_config_t *cfg = NULL;
+
+	jail_error_clear(&err);
+	if (jail_config_load(conf, &cfg, &err) == 0) {
+		jail_config_free(cfg);
+		return "";
+	}
+	return err.msg;
+}
+
+static const char *profile_err(const char *name)
+{
+	static jail_error_t err;
+	jail_profile_t *p = NULL;
+
+	jail_error_clear(&err);
+	if (jail_profile_load(conf, name, &p, &err) == 0) {
+		jail_profile_free(p);
+		return "";
+	}
+	return err.msg;
+}
+
+/* Write profiles/x.ini with BODY below [profile] and return the load error. */
+static const char *bad_profile(const char *body)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text), "[profile]\n%s\n", body);
+	write_file("profiles/x.ini", text);
+	return profile_err("x");
+}
+
+static void setup(void)
+{
+	char *slash;
+	ssize_t n;
+
+	snprintf(base, sizeof(base), "/run/jail-unit-XXXXXX");
+	if (mkdtemp(base) == NULL || chmod(base, 0755) < 0) {
+		printf("Bail out! cannot create scratch dir under /run: %s\n", strerror(errno));
+		exit(255);
+	}
+	snprintf(conf, sizeof(conf), "%s/conf", base);
+	if (mkdir(conf, 0755) < 0 || chmod(conf, 0755) < 0) {
+		printf("Bail out! mkdir %s: %s\n", conf, strerror(errno));
+		exit(255);
+	}
+	mkdir_trusted("users.d");
+	mkdir_trusted("profiles");
+	/* The repo top: this binary is TOP/tests/unit/test_config. */
+	n = readlink("/proc/self/exe", toppath, sizeof(toppath) - 1);
+	if (n < 0) {
+		printf("Bail out! readlink /proc/self/exe\n");
+		exit(255);
+	}
+	toppath[n] = '\0';
+	for (int i = 0; i < 3; i++) {
+		slash = strrchr(toppath, '/');
+		if (slash)
+			*slash = '\0';
+	}
+}
+
+static int copy_shipped_profiles(void)
+{
+	char cmd[PATH_MAX + 1024];
+
+	snprintf(cmd, sizeof(cmd), "cp %s/profiles/*.ini %s/profiles/ && chmod 0644 %s/profiles/*",
+		 toppath, conf, conf);
+	return system(cmd);
+}
+
+static void test_dir_checks(void)
+{
+	jail_config_t *cfg = NULL;
+	jail_error_t err = {0};
+	char tmpconf[] = "/tmp/jail-unit-conf-XXXXXX";
+
+	ok(jail_config_load("relative/conf", &cfg, &err) < 0, "relative config dir refused");
+	like(err.msg, "not an absolute path", "  says it must be absolute");
+
+	chmod(conf, 0775);
+	like(load_err(), "writable by its group", "group-writable config dir refused");
+	like(load_err(), conf, "  message names the dir");
+	chmod(conf, 0755);
+
+	/* /tmp is world-writable (sticky): a config dir below it is not trusted. */
+	if (mkdtemp(tmpconf) != NULL) {
+		chmod(tmpconf, 0755);
+		ok(jail_config_load(tmpconf, &cfg, &err) < 0, "config dir under /tmp refused");
+		like(err.msg, "/tmp is writable by others", "  names /tmp as the untrusted parent");
+		rmdir(tmpconf);
+	}
+
+	ok(jail_config_load("/nonexistent-jail-conf", &cfg, &err) < 0,
+	   "missing config dir refused");
+	like(err.msg, "/nonexistent-jail-conf", "  names the missing dir");
+}
+
+static void test_defaults(void)
+{
+	jail_config_t *cfg = NULL;
+	jail_error_t err = {0};
+
+	rm("jail.ini");
+	ok(jail_config_load(conf, &cfg, &err) == 0, "no jail.ini: defaults (%s)", err.msg);
+	if (cfg == NULL)
+		return;
+	is_str(cfg->default_profile, "default", "default profile is 'default'");
+	ok(cfg->default_jail == NULL, "no default jail");
+	is_str(cfg->sections_file, JAIL_DATADIR "/sections.ini", "sections default");
+	is_str(cfg->cgroup_parent, "jail", "cgroup_parent default");
+	is_str(cfg->registry_dir, "/run/jail/sessions", "registry default");
+	is_str(cfg->jailsh_path, JAIL_SBINDIR "/jailsh", "jailsh default");
+	is_str(cfg->dir, conf, "dir recorded");
+	is_int(cfg->n_users + cfg->n_groups, 0, "nobody jailed");
+	jail_config_free(cfg);
+
+	write_file("jail.ini", "; global settings\n[jail]\njail = /opt//chroots/\nprofile = "
+			       "strict\nsections = /usr/share/jail/s.ini\ncgroup_parent = "
+			       "system.slice/jail\nregistry = /run/j\njailsh = /usr/sbin/jailsh\n");
+	ok(jail_config_load(conf, &cfg, &err) == 0, "full [jail] section loads (%s)", err.msg);
+	if (cfg) {
+		is_str(cfg->default_jail, "/opt/chroots", "jail path normalised");
+		is_str(cfg->default_profile, "strict", "profile read");
+		is_str(cfg->cgroup_parent, "system.slice/jail", "nested cgroup_parent");
+		is_str(cfg->jailsh_path, "/usr/sbin/jailsh", "jailsh read");
+		jail_config_free(cfg);
+	}
+}
+
+static void test_file_checks(void)
+{
+	char path[256], other[256];
+
+	snprintf(path, sizeof(path), "%s/jail.ini", conf);
+	write_file("jail.ini", "[jail]\n");
+	if (chown(path, 1000, 0) < 0)
+		diag("chown failed");
+	like(load_err(), "is owned by uid 1000, expected root", "non-root jail.ini refused");
+	like(load_err(), "chown root", "  message gives the fix");
+	if (chown(path, 0, 0) < 0)
+		diag("chown failed");
+
+	chmod(path, 0664);
+	like(load_err(), "writable by its group (mode 0664)", "group-writable jail.ini refused");
+	like(load_err(), "chmod go-w", "  message gives the fix");
+	chmod(path, 0646);
+	like(load_err(), "writable by others", "world-writable jail.ini refused");
+	chmod(path, 0644);
+
+	unlink(path);
+	snprintf(other, sizeof(other), "%s/real.ini", base);
+	{
+		FILE *f = fopen(other, "w");
+		fputs("[jail]\n", f);
+		fclose(f);
+		chmod(other, 0644);
+	}
+	if (symlink(other, path) < 0)
+		diag("symlink failed");
+	like(load_err(), "jail.ini is a symlink", "symlinked jail.ini refused");
+	unlink(path);
+	unlink(other);
+
+	mkdir(path, 0755);
+	like(load_err(), "jail.ini is not a regular file", "directory as jail.ini refused");
+	rmdir(path);
+
+	{
+		jail_error_t err = {0};
+		dictionary *d;
+		write_file("jail.ini", "[jail]\nprofile = strict\n");
+		d = jail_ini_load_trusted(path, &err);
+		ok(d != NULL, "jail_ini_load_trusted loads a trusted file (%s)", err.msg);
+		if (d) {
+			is_str(iniparser_getstring(d, "jail:profile", NULL), "strict",
+			       "  value read through the fd");
+			iniparser_freedict(d);
+		}
+		ok(jail_ini_load_trusted("rel.ini", &err) == NULL, "  relative path refused");
+	}
+}
+
+static void test_syntax(void)
+{
+	write_file("jail.ini", "[jail]\nprofile = default\nnovalue\n");
+	like(load_err(), "jail.ini: line 3: syntax error: 'novalue'", "syntax error names line");
+	write_file("jail.ini", "[jail\n");
+	like(load_err(), "line 1: syntax error", "unterminated section header");
+	{
+		char big[1200 + 32];
+		memset(big, 'x', sizeof(big));
+		memcpy(big, "[jail]\njail = /", 15);
+		big[sizeof(big) - 2] = '\n';
+		big[sizeof(big) - 1] = '\0';
+		write_file("jail.ini", big);
+		like(load_err(), "line 2: line too long", "over-long line refused");
+	}
+	write_file("jail.ini", "profile = default\n[jail]\n");
+	like(load_err(), "key 'profile' is outside any section", "key before any section");
+	write_file("jail.ini", "[jail]\n[jail]\n");
+	like(load_err(), "line 2: section [jail] appears twice (first at line 1",
+	     "duplicate section refused");
+	write_file("jail.ini", "[user:bob]\njail = /a\n[USER:bob]\njail = /b\n");
+	like(load_err(), "section [user:bob] appears twice", "duplicate section, other case");
+	write_file("jail.ini", "[jail]\nprofile = default\n; x\n  Profile=strict\n");
+	like(load_err(), "line 4: [jail] profile is set twice (first at line 2",
+	     "duplicate key refused");
+	write_file("profiles/x.ini", "[profile]\ndescription = one \\\n  description = two\n");
+	is_str(profile_err("x"), "", "continuation line is not taken for a second key");
+	rm("profiles/x.ini");
+	write_file("jail.ini", "[user:Bob]\njail = /a\n");
+	like(load_err(), "[user:Bob]: user and group names must be lower case",
+	     "upper case user name refused (iniparser would fold it)");
+}
+
+static void test_jail_ini_validation(void)
+{
+	write_file("jail.ini", "[jail]\n[other]\n");
+	like(load_err(),
+	     "jail.ini: [other]: unknown section (expected [jail], [user:NAME] or "
+	     "[group:NAME])",
+	     "unknown section refused");
+	write_file("jail.ini", "[jail]\nprofle = default\n");
+	like(load_err(), "jail.ini: [jail] profle: unknown key (expected one of: jail, profile",
+	     "unknown key refused, expected keys listed");
+	write_file("jail.ini", "[jail]\njail = opt/chroots\n");
+	like(load_err(), "[jail] jail: 'opt/chroots' is not an absolute path", "relative jail");
+	write_file("jail.ini", "[jail]\njail = /opt/../etc\n");
+	like(load_err(), "[jail] jail: '/opt/../etc': '..' is not allowed", "dot-dot jail");
+	write_file("jail.ini", "[jail]\njail = /\n");
+	like(load_err(), "[jail] jail: '/' is not allowed", "jail = / refused");
+	write_file("jail.ini", "[jail]\nprofile = ../x\n");
+	like(load_err(), "[jail] profile: '../x' is not a valid profile name", "bad profile name");
+	write_file("jail.ini", "[jail]\ncgroup_parent = /abs\n");
+	like(load_err(), "[jail] cgroup_parent: '/abs' is not a cgroup name", "bad cgroup_parent");
+	write_file("jail.ini", "[jail]\ncgroup_parent = a/../b\n");
+	like(load_err(), "is not a cgroup name", "cgroup_parent with ..");
+	write_file("jail.ini", "[user:bob]\njail = /a:b\n");
+	like(load_err(), "[user:bob] jail: '/a:b' contains ':'", "colon in jail path refused");
+	write_file("jail.ini", "[user:bob]\nprofile = default\n");
+	like(load_err(), "[user:bob] jail: not set, and [jail] jail", "no jail and no default");
+	write_file("jail.ini", "[user:bob]\njail = /a\nshell = /bin/sh\n");
+	like(load_err(), "[user:bob] shell: unknown key (expected one of: jail, profile)",
+	     "unknown key in user section");
+	write_file("jail.ini", "[user:b/ob]\njail = /a\n");
+	like(load_err(), "[user:b/ob]: 'b/ob' is not a valid user name", "bad user name");
+	write_file("jail.ini", "[group:-x]\njail = /a\n");
+	like(load_err(), "'-x' is not a valid group name", "bad group name");
+	write_file("jail.ini", "[user:bob]\njail = /a\nprofile = nosuch\n");
+	like(load_err(), "jail.ini [user:bob] profile: profile 'nosuch' not found (expected",
+	     "missing profile refused, naming file and section");
+	like(load_err(), "profiles/nosuch.ini", "  and the file it looked for");
+	write_file("profiles/broken.ini", "[profile]\nmemory_max = 12Q\n");
+	write_file("jail.ini", "[group:staff]\njail = /a\nprofile = broken\n");
+	like(load_err(), "[group:staff] profile: ", "invalid profile reported at config load");
+	like(load_err(), "broken.ini: [profile] memory_max: '12Q' is not a size",
+	     "  with the profile's own error");
+	rm("profiles/broken.ini");
+	write_file("jail.ini", "[jail]\njail = /opt/j ; comment\n[user:bob]\n");
+	is_str(load_err(), "", "user section inherits the default jail");
+	rm("jail.ini");
+}
+
+static void test_users_d(void)
+{
+	jail_config_t *cfg = NULL;
+	jail_error_t err = {0};
+	char path[256], target[256];
+
+	write_file("jail.ini", "[jail]\njail = /opt/j\n");
+	write_file("users.d/bob.ini", "[user:bob]\njail = /srv/bob\nprofile = strict\n");
+	write_file("users.d/bob.ini~", "this is an editor backup, not ini at all [\n");
+	write_file("users.d/.bob.ini.swp", "garbage");
+	write_file("users.d/carol.ini", "[user:carol]\n");
+	ok(jail_config_load(conf, &cfg, &err) == 0, "users.d loads, backups skipped (%s)", err.msg);
+	if (cfg) {
+		const jail_assign_t *a = NULL;
+		ok(jail_config_lookup(cfg, "bob", NULL, &a) == 1 && a, "bob is jailed");
+		if (a) {
+			is_str(a->jail, "/srv/bob", "  in his jail");
+			is_str(a->profile, "strict", "  with his profile");
+			like(a->file, "users.d/bob.ini [user:bob]", "  file recorded");
+		}
+		ok(jail_config_lookup(cfg, "carol", NULL, &a) == 1 && a, "carol is jailed");
+		if (a) {
+			is_str(a->jail, "/opt/j", "  default jail");
+			is_str(a->profile, "default", "  default profile");
+		}
+		jail_config_free(cfg);
+	}
+	rm("users.d/bob.ini~");
+	rm("users.d/.bob.ini.swp");
+
+	write_file("users.d/dave.ini", "[user:eve]\njail = /x\n");
+	like(load_err(),
+	     "users.d/dave.ini: [user:eve]: unexpected section (expected only "
+	     "[user:dave], matching the file name)",
+	     "section not matching the file name refused");
+	write_file("users.d/dave.ini", "[user:dave]\njail = /x\n[user:eve]\njail = /y\n");
+	like(load_err(), "[user:eve]: unexpected section", "two sections refused");
+	write_file("users.d/dave.ini", "; empty\n");
+	like(load_err(), "users.d/dave.ini: no [user:dave] section (expected exactly one)",
+	     "empty users.d file refused");
+	write_file("users.d/dave.ini", "[group:dave]\njail = /x\n");
+	like(load_err(), "[group:dave]: unexpected section", "group section in users.d refused");
+	write_file("users.d/dave.ini", "[user:dave]\njail = /x\nprofile = strict\ncolor = red\n");
+	like(load_err(), "users.d/dave.ini: [user:dave] color: unknown key", "unknown key");
+	rm("users.d/dave.ini");
+
+	write_file("users.d/Dave.ini", "[user:dave]\n");
+	like(load_err(), "users.d/Dave.ini: 'Dave' is not a valid user name",
+	     "upper case file name refused");
+	rm("users.d/Dave.ini");
+
+	write_file("jail.ini", "[jail]\njail = /opt/j\n[user:bob]\njail = /other\n");
+	like(load_err(), "users.d/bob.ini: user 'bob' is defined twice: here and in",
+	     "user in jail.ini and users.d refused");
+	like(load_err(), "jail.ini [user:bob]", "  names the other definition");
+	write_file("jail.ini", "[jail]\njail = /opt/j\n");
+
+	snprintf(path, sizeof(path), "%s/users.d/mallory.ini", conf);
+	snprintf(target, sizeof(target), "%s/users.d/bob.ini", conf);
+	if (symlink(target, path) < 0)
+		diag("symlink failed");
+	like(load_err(), "users.d/mallory.ini is a symlink (refused", "symlink in users.d refused");
+	unlink(path);
+
+	snprintf(path, sizeof(path), "%s/users.d/bob.ini", conf);
+	chmod(path, 0666);
+	like(load_err(), "users.d/bob.ini is writable by others", "writable users.d file refused");
+	chmod(path, 0644);
+
+	snprintf(path, sizeof(path), "%s/users.d", conf);
+	chmod(path, 0777);
+	like(load_err(), "users.d is writable by others", "writable users.d dir refused");
+	chmod(path, 0755);
+
+	rm("users.d/bob.ini");
+	rm("users.d/carol.ini");
+	rm("jail.ini");
+}
+
+static void test_lookup(void)
+{
+	jail_config_t *cfg = NULL;
+	jail_error_t err = {0};
+	jail_strv_t groups = {0};
+	const jail_assign_t *a = NULL;
+
+	write_file("jail.ini", "[jail]\njail = /j/default\n"
+			       "[group:sftpusers]\njail = /j/sftp\nprofile = sftp-only\n"
+			       "[group:staff]\njail = /j/staff\n"
+			       "[user:bob]\njail = /j/bob\n");
+	if (jail_config_load(conf, &cfg, &err) < 0) {
+		ok(0, "lookup config loads: %s", err.msg);
+		return;
+	}
+	jail_strv_push(&groups, "staff", &err);
+	jail_strv_push(&groups, "sftpusers", &err);
+	ok(jail_config_lookup(cfg, "bob", &groups, &a) == 1 && a, "bob found");
+	if (a)
+		is_str(a->jail, "/j/bob", "user section beats group sections");
+	ok(jail_config_lookup(cfg, "alice", &groups, &a) == 1 && a, "alice found by group");
+	if (a) {
+		is_str(a->jail, "/j/sftp", "first group in jail.ini order wins, not the user's");
+		is_str(a->profile, "sftp-only", "  with the group's profile");
+	}
+	jail_strv_clear(&groups);
+	jail_strv_push(&groups, "users", &err);
+	ok(jail_config_lookup(cfg, "alice", &groups, &a) == 0 && a == NULL,
+	   "not jailed: 0 and no assignment");
+	ok(jail_config_lookup(cfg, "alice", NULL, &a) == 0, "no groups at all: not jailed");
+	jail_strv_clear(&groups);
+	jail_config_free(cfg);
+	rm("jail.ini");
+}
+
+static void test_profile_values(void)
+{
+	jail_profile_t *p = NULL;
+	jail_error_t err = {0};
+
+	write_file("profiles/x.ini", "[profile]\n");
+	ok(jail_profile_load(conf, "x", &p, &err) == 0, "empty profile loads (%s)", err.msg);
+	if (p) {
+		is_str(p->name, "x", "name");
+		ok(!p->net_none, "default net host");
+		is_str(p->hostname, "jail", "default hostname jail");
+		is_int(p->cgroup, JAIL_MODE_OPTIONAL, "default cgroup optional");
+		ok(p->memory_max == 1ULL << 30, "default memory_max 1G");
+		is_int(p->pids_max, 512, "default pids_max 512");
+		is_int(p->cpu_max_percent, 0, "default cpu_max 0");
+		is_int(p->io_weight, 0, "default io_weight 0");
+		is_int(p->caps_keep.n, 0, "default caps none");
+		is_int(p->seccomp, JAIL_SECCOMP_DEFAULT, "default seccomp default");
+		is_int(p->apparmor, JAIL_MODE_OPTIONAL, "default apparmor optional");
+		is_str(p->apparmor_profile, "jail-default", "default apparmor_profile");
+		is_int(p->landlock, JAIL_MODE_OPTIONAL, "default landlock optional");
+		ok(p->tmp_size == 64ULL << 20, "default tmp_size 64M");
+		ok(p->run_size == 8ULL << 20, "default run_size 8M");
+		jail_profile_free(p);
+		p = NULL;
+	}
+	write_file("profiles/x.ini",
+		   "[profile]\ndescription = all keys\nnet = none\nhostname = box-1.example\n"
+		   "cgroup = required\nmemory_max = max\npids_max = max\ncpu_max = 150\n"
+		   "io_weight = 100\ncaps = CAP_NET_BIND_SERVICE, cap_chown cap_chown\n"
+		   "seccomp = strict\nseccomp_allow = ptrace\nseccomp_deny = mount, chroot\n"
+		   "apparmor = off\napparmor_profile = jail/web\nlandlock = required\n"
+		   "tmp_size = 1G\nrun_size = 64K\nbind_ro = /usr/share/doc, /srv/data:/data\n"
+		   "bind_rw = /var//spool/x/\ncommands = sftp-server rsync git-upload-pack\n");
+	ok(jail_profile_load(conf, "x", &p, &err) == 0, "every key parses (%s)", err.msg);
+	if (p) {
+		is_str(p->description, "all keys", "description");
+		ok(p->net_none, "net none");
+		is_str(p->hostname, "box-1.example", "hostname with dots");
+		is_int(p->cgroup, JAIL_MODE_REQUIRED, "cgroup required");
+		ok(p->memory_max == UINT64_MAX && p->pids_max == UINT64_MAX, "max = unlimited");
+		is_int(p->cpu_max_percent, 150, "cpu_max above one CPU");
+		is_int(p->io_weight, 100, "io_weight");
+		is_int(p->caps_keep.n, 2, "caps deduplicated");
+		is_str(p->caps_keep.v[0], "cap_net_bind_service", "caps lower-cased");
+		is_int(p->seccomp, JAIL_SECCOMP_STRICT, "seccomp strict");
+		ok(p->seccomp_allow.n == 1 && p->seccomp_deny.n == 2, "syscall lists");
+		is_int(p->apparmor, JAIL_MODE_OFF, "apparmor off");
+		is_str(p->apparmor_profile, "jail/web", "apparmor_profile");
+		is_int(p->landlock, JAIL_MODE_REQUIRED, "landlock required");
+		ok(p->tmp_size == 1ULL << 30 && p->run_size == 64ULL << 10, "tmpfs sizes");
+		ok(p->bind_ro.n == 2, "two ro binds");
+		if (p->bind_ro.n == 2) {
+			is_str(p->bind_ro.v[0], "/usr/share/doc:/usr/share/doc",
+			       "bind without target maps to the same path");
+			is_str(p->bind_ro.v[1], "/srv/data:/data", "bind with target");
+		}
+		if (p->bind_rw.n == 1)
+			is_str(p->bind_rw.v[0], "/var/spool/x:/var/spool/x", "bind normalised");
+		is_int(p->commands.n, 3, "commands");
+		jail_profile_free(p);
+		p = NULL;
+	}
+	write_file("profiles/x.ini", "[profile]\ncaps = none\ncpu_max = max\n");
+	ok(jail_profile_load(conf, "x", &p, &err) == 0 && p->caps_keep.n == 0 &&
+	       p->cpu_max_percent == 0,
+	   "caps = none and cpu_max = max");
+	jail_profile_free(p);
+}
+
+static void test_profile_errors(void)
+{
+	like(bad_profile("memory_max = 12Q"),
+	     "profiles/x.ini: [profile] memory_max: '12Q' is not a size (expected",
+	     "bad size names file, section, key, value, expectation");
+	like(bad_profile("memory_max = 512K"), "memory_max: '512K' is too small",
+	     "tiny memory_max");
+	like(bad_profile("tmp_size = 0"), "tmp_size: '0' is too small (expected a size of at least",
+	     "tmp_size 0 (tmpfs unlimited) refused");
+	like(bad_profile("run_size = max"), "run_size: 'max' is not allowed",
+	     "run_size max refused");
+	like(bad_profile("pids_max = 0"), "pids_max: '0' is not a process count", "pids_max 0");
+	like(bad_profile("pids_max = -5"), "pids_max: '-5' is not a process count",
+	     "negative pids");
+	like(bad_profile("cpu_max = 50%"), "cpu_max: '50%' is not a CPU percentage",
+	     "cpu_max with a percent sign");
+	like(bad_profile("io_weight = 20000"), "io_weight: '20000' is not an I/O weight",
+	     "io_weight out of range");
+	like(bad_profile("net = maybe"),
+	     "[profile] net: 'maybe' is not valid (expected host or none)", "bad net enum");
+	like(bad_profile("cgroup = yes"),
+	     "[profile] cgroup: 'yes' is not valid (expected required, optional or off)",
+	     "bad cgroup enum");
+	like(bad_profile("apparmor = on"), "[profile] apparmor: 'on' is not valid", "bad apparmor");
+	like(bad_profile("landlock = sometimes"), "[profile] landlock: 'sometimes' is not valid",
+	     "bad landlock");
+	like(bad_profile("seccomp = lax"),
+	     "[profile] seccomp: 'lax' is not valid (expected default, strict or off)",
+	     "bad seccomp enum");
+	like(bad_profile("caps = cap_net_bind_service, cap_fly"),
+	     "[profile] caps: 'cap_fly' is not a capability name", "bad capability name");
+	like(bad_profile("caps = 12"), "caps: '12' is not a capability name",
+	     "numeric capability refused");
+	like(bad_profile("seccomp_deny = mount, frobnicate"),
+	     "[profile] seccomp_deny: 'frobnicate' is not a system call name known to libseccomp",
+	     "bad syscall name in seccomp_deny");
+	like(bad_profile("seccomp_allow = not_a_syscall"),
+	     "seccomp_allow: 'not_a_syscall' is not a system call name", "bad syscall in allow");
+	like(bad_profile("hostname = -bad"), "[profile] hostname: '-bad' is not a valid host name",
+	     "hostname starting with '-'");
+	like(bad_profile("hostname = a_b"), "'a_b' is not a valid host name", "underscore host");
+	like(bad_profile("hostname = "
+			 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+	     "is not a valid host name", "hostname over 64 characters");
+	like(bad_profile("hostname = a..b"), "'a..b' is not a valid host name", "empty label");
+	like(bad_profile("bind_ro = relative/path"),
+	     "[profile] bind_ro: 'relative/path' (expected /host/path or /host/path:/jail/path",
+	     "relative bind refused");
+	like(bad_profile("bind_rw = /srv/../etc"), "bind_rw: '/srv/../etc'",
+	     "dot-dot bind refused");
+	like(bad_profile("bind_rw = /srv:data"), "'data' is not an absolute path",
+	     "relative bind target refused");
+	like(bad_profile("bind_rw = /srv:/"), "cannot bind over the jail root",
+	     "bind over / refused");
+	like(bad_profile("bind_ro = /a:/b:/c"), "contains ':'", "two colons refused");
+	like(bad_profile("commands = /usr/bin/rsync"),
+	     "[profile] commands: '/usr/bin/rsync' is not a bare command name", "command with /");
+	like(bad_profile("commands = ../x"), "'../x' is not a bare command name", "command ..");
+	like(bad_profile("apparmor_profile = a b\"c"), "is not a valid AppArmor profile name",
+	     "bad apparmor profile name");
+	like(bad_profile("colour = blue"),
+	     "profiles/x.ini: [profile] colour: unknown key (expected one of: include",
+	     "unknown profile key refused");
+	write_file("profiles/x.ini", "[profile]\n[limits]\nmemory = 1G\n");
+	like(profile_err("x"),
+	     "profiles/x.ini: [limits]: unknown section (expected only [profile])",
+	     "unknown profile section refused");
+	write_file("profiles/x.ini", "; nothing\n");
+	like(profile_err("x"), "profiles/x.ini: no [profile] section", "profile without section");
+	like(profile_err("nosuch"), "profile 'nosuch' not found (expected", "missing profile");
+	like(profile_err("nosuch"), "profiles/nosuch.ini", "  names the expected file");
+	like(profile_err("../etc/passwd"), "'../etc/passwd' is not a valid profile name",
+	     "path as profile name refused");
+	rm("profiles/x.ini");
+}
+
+static void test_includes(void)
+{
+	jail_profile_t *p = NULL;
+	jail_error_t err = {0};
+
+	write_file("profiles/base.ini", "[profile]\nnet = none\nmemory_max = 128M\npids_max = 64\n"
+					"caps = cap_chown\nhostname = base\n");
+	write_file("profiles/mid.ini", "[profile]\ninclude = base\npids_max = 99\n");
+	write_file("profiles/top.ini", "[profile]\ninclude = mid\nhostname = top\ncaps = none\n");
+	ok(jail_profile_load(conf, "top", &p, &err) == 0, "two-level include loads (%s)", err.msg);
+	if (p) {
+		is_str(p->name, "top", "name is the loaded profile's");
+		ok(p->net_none, "net inherited from base");
+		ok(p->memory_max == 128ULL << 20, "memory_max inherited through mid");
+		is_int(p->pids_max, 99, "mid overrides base");
+		is_str(p->hostname, "top", "top overrides base");
+		is_int(p->caps_keep.n, 0, "list keys are replaced, not merged");
+		ok(p->seccomp == JAIL_SECCOMP_DEFAULT, "unset everywhere: built-in default");
+		jail_profile_free(p);
+	}
+	write_file("profiles/base.ini", "[profile]\ninclude = top\n");
+	like(profile_err("top"), "include cycle: top -> mid -> base -> top",
+	     "include cycle refused with the chain");
+	like(profile_err("top"), "profiles/base.ini: [profile] include", "  names file and key");
+	write_file("profiles/self.ini", "[profile]\ninclude = self\n");
+	like(profile_err("self"), "include cycle: self -> self", "self include refused");
+	write_file("profiles/base.ini", "[profile]\ninclude = gone\n");
+	like(profile_err("top"),
+	     "profiles/base.ini: [profile] include: profile 'gone' not found (expected",
+	     "missing include names the including file");
+	write_file("profiles/base.ini", "[profile]\ninclude = Bad/Name\n");
+	like(profile_err("top"), "include: 'Bad/Name' is not a valid profile name",
+	     "bad include name");
+	write_file("profiles/base.ini", "[profile]\ninclude = mid\ncolour = x\n");
+	like(profile_err("top"), "base.ini: [profile] colour: unknown key",
+	     "unknown key reported before following the include");
+	{
+		char name[64], text[96];
+		for (int i = 0; i < 12; i++) {
+			snprintf(name, sizeof(name), "profiles/d%d.ini", i);
+			snprintf(text, sizeof(text), "[profile]\ninclude = d%d\n", i + 1);
+			write_file(name, text);
+		}
+		like(profile_err("d0"), "includes nested too deeply", "deep include chain refused");
+		for (int i = 0; i < 12; i++) {
+			snprintf(name, sizeof(name), "profiles/d%d.ini", i);
+			rm(name);
+		}
+	}
+	rm("profiles/base.ini");
+	rm("profiles/mid.ini");
+	rm("profiles/top.ini");
+	rm("profiles/self.ini");
+}
+
+static void test_shipped_profiles(void)
+{
+	static const char *const names[] = {"default", "strict", "sftp-only", "service"};
+	jail_profile_t *p = NULL;
+	jail_error_t err = {0};
+	char cmd[PATH_MAX + 1024];
+
+	ok(copy_shipped_profiles() == 0, "shipped profiles copied from %s/profiles", toppath);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		ok(jail_profile_load(conf, names[i], &p, &err) == 0,
+		   "shipped profile %s loads (%s)", names[i], err.msg);
+		if (p == NULL)
+			continue;
+		if (strcmp(names[i], "default") == 0) {
+			ok(!p->net_none && p->caps_keep.n == 0 &&
+			       p->seccomp == JAIL_SECCOMP_DEFAULT && p->memory_max == 1ULL << 30 &&
+			       p->pids_max == 512 && p->cgroup == JAIL_MODE_OPTIONAL,
+			   "  default: host net, no caps, seccomp default, 1G, 512 pids");
+		} else if (strcmp(names[i], "strict") == 0) {
+			ok(p->net_none && p->seccomp == JAIL_SECCOMP_STRICT &&
+			       p->memory_max == 256ULL << 20 && p->pids_max == 128 &&
+			       p->cpu_max_percent == 50 && p->cgroup == JAIL_MODE_REQUIRED,
+			   "  strict: no net, seccomp strict, 256M, 128 pids, 50%% cpu, cgroup "
+			   "required");
+		} else if (strcmp(names[i], "sftp-only") == 0) {
+			ok(p->commands.n == 1 && strcmp(p->commands.v[0], "sftp-server") == 0 &&
+			       p->seccomp == JAIL_SECCOMP_STRICT && p->net_none,
+			   "  sftp-only: commands = sftp-server, seccomp strict");
+		} else {
+			ok(!p->net_none && p->caps_keep.n == 1 &&
+			       strcmp(p->caps_keep.v[0], "cap_net_bind_service") == 0 &&
+			       p->cgroup == JAIL_MODE_REQUIRED,
+			   "  service: host net, cap_net_bind_service, cgroup required");
+		}
+		jail_profile_free(p);
+		p = NULL;
+	}
+	/* The example jail.ini loads against them too. */
+	snprintf(cmd, sizeof(cmd), "cp %s/jail.ini.example %s/jail.ini && chmod 0644 %s/jail.ini",
+		 toppath, conf, conf);
+	ok(system(cmd) == 0, "jail.ini.example copied");
+	is_str(load_err(), "", "jail.ini.example loads with the shipped profiles");
+	rm("jail.ini");
+}
+
+int main(void)
+{
+	char cmd[256];
+
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP needs root (chown, /run)\n");
+		return 0;
+	}
+	setup();
+	if (copy_shipped_profiles() != 0) {
+		printf("Bail out! cannot copy the shipped profiles from %s\n", toppath);
+		return 255;
+	}
+	test_dir_checks();
+	test_defaults();
+	test_file_checks();
+	test_syntax();
+	test_jail_ini_validation();
+	test_users_d();
+	test_lookup();
+	test_profile_values();
+	test_profile_errors();
+	test_includes();
+	test_shipped_profiles();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
+	if (system(cmd) != 0)
+		diag("cleanup of %s failed", base);
+	return done_testing();
+}

@@ -1,0 +1,204 @@
+/* The safe path layer under attack: planted symlinks, "..", and both
+ * resolution branches (openat2 and the openat walk). Runs as root. */
+#define _GNU_SOURCE
+#include "tap.h"
+#include "safefs.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char base[] = "/run/jail-unit-safefs-XXXXXX";
+
+static void put(const char *rel, const char *content)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", base, rel);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd >= 0) {
+		if (write(fd, content, strlen(content)) < 0)
+			diag("write %s failed", path);
+		close(fd);
+	}
+}
+
+static int sub(const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", base, rel);
+	return open(path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+}
+
+static void run(bool fallback)
+{
+	const char *br = fallback ? "walk" : "openat2";
+	jail_error_t err = {0};
+	struct stat st;
+	int jail, fd;
+	char buf[64] = {0};
+
+	jail_safefs_force_fallback(fallback);
+	jail = sub("jail");
+
+	fd = jail_openat_beneath(jail, "/etc/passwd", O_RDONLY, 0, &err);
+	ok(fd >= 0, "%s: a plain file beneath the root opens", br);
+	if (fd >= 0) {
+		ok(read(fd, buf, sizeof(buf) - 1) > 0 && strcmp(buf, "inside\n") == 0,
+		   "%s: and it is the jail's file", br);
+		close(fd);
+	}
+
+	fd = jail_openat_beneath(jail, "linkdir/secret", O_RDONLY, 0, &err);
+	ok(fd < 0 && err.code == ELOOP, "%s: symlinked directory component refused with ELOOP", br);
+	if (fd >= 0)
+		close(fd);
+	fd = jail_openat_beneath(jail, "etc/shadow", O_RDONLY, 0, &err);
+	ok(fd < 0 && err.code == ELOOP, "%s: symlink as last component refused with ELOOP", br);
+	if (fd >= 0)
+		close(fd);
+	fd = jail_openat_beneath(jail, "etc/../../outside/secret", O_RDONLY, 0, &err);
+	ok(fd < 0 && (err.code == EXDEV || err.code == EINVAL),
+	   "%s: '..' escape refused (EXDEV/EINVAL)", br);
+	if (fd >= 0)
+		close(fd);
+
+	/* Writes through a planted symlink must not touch the outside. */
+	ok(jail_write_file_beneath(jail, "linkdir/secret", "pwned", 5, 0644, 0, 0, &err) < 0,
+	   "%s: write through symlinked dir refused", br);
+	ok(jail_write_file_beneath(jail, "etc/shadow", "pwned", 5, 0644, 0, 0, &err) == 0,
+	   "%s: atomic write replaces a symlink at the target, not its target", br);
+	ok(jail_stat_beneath(jail, "etc/shadow", &st, &err) == 0 && S_ISREG(st.st_mode),
+	   "%s: target is now a regular file in the jail", br);
+	fd = sub("outside");
+	{
+		int s = openat(fd, "secret", O_RDONLY);
+		memset(buf, 0, sizeof(buf));
+		ok(s >= 0 && read(s, buf, sizeof(buf) - 1) > 0 && strcmp(buf, "host secret\n") == 0,
+		   "%s: outside file untouched", br);
+		if (s >= 0)
+			close(s);
+	}
+	close(fd);
+
+	/* mkdirs never follows a symlinked component. */
+	fd = jail_mkdirs_beneath(jail, "linkdir/new/dir", 0755, 0, 0, &err);
+	ok(fd < 0, "%s: mkdirs through a symlink refused", br);
+	like(err.msg, "linkdir", "%s: error names the path", br);
+	if (fd >= 0)
+		close(fd);
+	fd = jail_mkdirs_beneath(jail, "/var/lib/x", 0750, 0, 0, &err);
+	ok(fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & 07777) == 0750,
+	   "%s: mkdirs creates with the exact mode (umask ignored)", br);
+	if (fd >= 0)
+		close(fd);
+	jail_remove_tree_beneath(jail, "var", &err);
+	unlinkat(jail, "etc/shadow", 0);
+	if (symlinkat("../../outside/secret", jail, "etc/shadow") < 0)
+		diag("symlinkat failed");
+	close(jail);
+}
+
+static void remove_tree(void)
+{
+	jail_error_t err = {0};
+	int root = sub("jail");
+	int outside;
+	struct stat st;
+
+	/* A symlink to an outside dir inside the tree: removing the tree unlinks
+	 * the symlink and never descends into the target. */
+	ok(jail_mkdirs_beneath(root, "home/u/sub", 0755, 0, 0, &err) >= 0, "tree for removal");
+	if (symlinkat("../../../outside", root, "home/u/sub/escape") < 0)
+		diag("symlinkat failed");
+	ok(jail_remove_tree_beneath(root, "home/u", &err) == 0, "remove_tree succeeds");
+	ok(fstatat(root, "home/u", &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT,
+	   "tree is gone");
+	outside = sub("outside");
+	ok(fstatat(outside, "secret", &st, 0) == 0, "symlink target outside survived");
+	close(outside);
+	close(root);
+}
+
+static void trusted(void)
+{
+	jail_error_t err = {0};
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/jail", base);
+	fd = jail_open_trusted_dir(path, &err);
+	ok(fd >= 0, "root-owned 0755 chain is trusted");
+	if (fd >= 0)
+		close(fd);
+
+	chmod(path, 0775);
+	fd = jail_open_trusted_dir(path, &err);
+	ok(fd < 0 && err.code == EPERM, "group-writable jail refused");
+	like(err.msg, "writable by its group", "message says why");
+	like(err.msg, path, "message names the path");
+	chmod(path, 0755);
+
+	snprintf(path, sizeof(path), "%s/jail/linkdir", base);
+	fd = jail_open_trusted_dir(path, &err);
+	ok(fd < 0 && err.code == ELOOP, "symlink in the chain refused");
+	like(err.msg, "is a symlink", "message says it is a symlink");
+
+	snprintf(path, sizeof(path), "%s/jail", base);
+	if (chown(path, 65534, 65534) == 0) {
+		fd = jail_open_trusted_dir(path, &err);
+		ok(fd < 0 && err.code == EPERM, "jail owned by a non-root uid refused");
+		like(err.msg, "owned by uid 65534", "message names the owner");
+		if (chown(path, 0, 0) < 0)
+			diag("chown back failed");
+	}
+	fd = jail_open_trusted_dir("/tmp", &err);
+	ok(fd < 0, "/tmp (world-writable) is not trusted");
+	if (fd >= 0)
+		close(fd);
+}
+
+int main(void)
+{
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP needs root (ownership checks)\n");
+		return 0;
+	}
+	if (mkdtemp(base) == NULL || chmod(base, 0755) < 0) {
+		printf("Bail out! cannot create %s\n", base);
+		return 1;
+	}
+	{
+		char p[600];
+		snprintf(p, sizeof(p), "%s/jail", base);
+		mkdir(p, 0755);
+		snprintf(p, sizeof(p), "%s/jail/etc", base);
+		mkdir(p, 0755);
+		snprintf(p, sizeof(p), "%s/outside", base);
+		mkdir(p, 0755);
+		put("jail/etc/passwd", "inside\n");
+		put("outside/secret", "host secret\n");
+		snprintf(p, sizeof(p), "%s/jail/linkdir", base);
+		if (symlink("../outside", p) < 0)
+			diag("symlink failed");
+		snprintf(p, sizeof(p), "%s/jail/etc/shadow", base);
+		if (symlink("../../outside/secret", p) < 0)
+			diag("symlink failed");
+	}
+	run(false);
+	run(true);
+	remove_tree();
+	trusted();
+	{
+		jail_error_t err = {0};
+		int root = open("/run", O_DIRECTORY | O_RDONLY);
+		jail_remove_tree_beneath(root, base + strlen("/run/"), &err);
+		close(root);
+	}
+	return done_testing();
+}

@@ -1,0 +1,297 @@
+#define _GNU_SOURCE
+#include "sessionfile.h"
+#include "tap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char good[] = "version=1\n"
+			   "id=s-20240101-abc\n"
+			   "user=alice\n"
+			   "jail=/opt/chroots/web\n"
+			   "profile=default\n"
+			   "seccomp=strict\n"
+			   "seccomp_allow=ptrace,personality\n"
+			   "seccomp_deny=\n"
+			   "apparmor=optional\n"
+			   "apparmor_profile=jail-default\n"
+			   "landlock=required\n"
+			   "commands=sftp-server,rsync\n"
+			   "hostname=web-jail\n";
+
+static int parse_str(const char *s, jail_session_info_t **out, jail_error_t *err)
+{
+	return jail_sessionfile_parse(s, strlen(s), out, err);
+}
+
+static void test_good(void)
+{
+	jail_error_t err = {0};
+	jail_session_info_t *info = NULL, *again = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+
+	ok(parse_str(good, &info, &err) == 0, "good file parses");
+	if (info == NULL) {
+		diag("%s", err.msg);
+		return;
+	}
+	is_str(info->id, "s-20240101-abc", "id");
+	is_str(info->user, "alice", "user");
+	is_str(info->jail, "/opt/chroots/web", "jail");
+	is_str(info->profile, "default", "profile");
+	is_int(info->seccomp, JAIL_SECCOMP_STRICT, "seccomp strict");
+	is_int(info->seccomp_allow.n, 2, "two allowed syscalls");
+	is_str(info->seccomp_allow.v[1], "personality", "second allowed syscall");
+	is_int(info->seccomp_deny.n, 0, "empty deny list");
+	is_int(info->apparmor, JAIL_MODE_OPTIONAL, "apparmor optional");
+	is_str(info->apparmor_profile, "jail-default", "apparmor profile");
+	is_int(info->landlock, JAIL_MODE_REQUIRED, "landlock required");
+	is_int(info->commands.n, 2, "two commands");
+	is_str(info->commands.v[0], "sftp-server", "first command");
+	is_str(info->hostname, "web-jail", "hostname");
+
+	ok(jail_sessionfile_format(info, &buf, &len, &err) == 0, "format succeeds");
+	ok(buf && len == strlen(good) && memcmp(buf, good, len) == 0,
+	   "format reproduces the canonical text byte for byte");
+	ok(jail_sessionfile_parse(buf, len, &again, &err) == 0, "formatted text parses again");
+	if (again) {
+		is_str(again->hostname, info->hostname, "round trip keeps hostname");
+		is_int(again->commands.n, info->commands.n, "round trip keeps commands");
+	}
+	jail_session_info_free(again);
+	free(buf);
+	jail_session_info_free(info);
+}
+
+/* Parse a copy of `good` with one line replaced (or removed when REPL is
+ * NULL, or appended when KEY is NULL); expect failure with NEEDLE. */
+static void bad_variant(const char *key, const char *repl, const char *needle, const char *name)
+{
+	char text[4096] = "";
+	const char *p = good;
+	jail_error_t err = {0};
+	jail_session_info_t *info = NULL;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = (size_t)(nl - p) + 1;
+		size_t klen = key ? strlen(key) : 0;
+		if (key && strncmp(p, key, klen) == 0 && p[klen] == '=') {
+			if (repl)
+				strcat(text, repl);
+		} else {
+			strncat(text, p, n);
+		}
+		p += n;
+	}
+	if (key == NULL)
+		strcat(text, repl);
+	ok(parse_str(text, &info, &err) < 0 && info == NULL, "%s refused", name);
+	like(err.msg, needle, "%s: error says '%s'", name, needle);
+	jail_session_info_free(info);
+}
+
+static void test_malformed(void)
+{
+	jail_error_t err = {0};
+	jail_session_info_t *info = NULL;
+	char big[JAIL_SESSIONFILE_MAX + 2];
+	char longline[9000];
+
+	bad_variant(NULL, "colour=blue\n", "unknown key 'colour'", "unknown key");
+	bad_variant(NULL, "user=bob\n", "duplicate key 'user'", "duplicate key");
+	bad_variant("user", NULL, "missing key 'user'", "missing key");
+	bad_variant("version", "version=2\n", "unsupported '2'", "future version");
+	bad_variant("version", NULL, "expected 'version'", "version not first");
+	bad_variant(NULL, "\n", "empty line", "blank line");
+	bad_variant(NULL, "# comment\n", "expected key=value", "comment line");
+	bad_variant("seccomp", "seccomp=lax\n", "'lax' is not default|strict|off", "bad seccomp");
+	bad_variant("apparmor", "apparmor=yes\n", "apparmor: 'yes'", "bad apparmor mode");
+	bad_variant("landlock", "landlock=\n", "landlock: ''", "empty landlock mode");
+	bad_variant("user", "user=Alice\n", "not a valid user name", "bad user name");
+	bad_variant("user", "user=\n", "not a valid user name", "empty user");
+	bad_variant("jail", "jail=relative/path\n", "not an absolute path", "relative jail");
+	bad_variant("jail", "jail=/opt/with space\n", "not an absolute path", "space in jail");
+	bad_variant("id", "id=../x\n", "not a session id", "bad id");
+	bad_variant("profile", "profile=a/b\n", "not a profile name", "bad profile");
+	bad_variant("hostname", "hostname=-x\n", "not a host name", "bad hostname");
+	bad_variant("hostname", "hostname=a_b\n", "not a host name", "underscore hostname");
+	bad_variant("seccomp_allow", "seccomp_allow=ptrace,,bpf\n", "empty list item",
+		    "empty list item");
+	bad_variant("seccomp_allow", "seccomp_allow=ptrace,\n", "empty list item",
+		    "trailing comma");
+	bad_variant("seccomp_allow", "seccomp_allow=ptrace,ptrace\n", "duplicate item 'ptrace'",
+		    "duplicate list item");
+	bad_variant("seccomp_deny", "seccomp_deny=Open\n", "invalid item 'Open'",
+		    "bad syscall name");
+	bad_variant("seccomp_deny", "seccomp_deny=a b\n", "invalid item", "space in list");
+	bad_variant("commands", "commands=/bin/sh\n", "invalid item '/bin/sh'",
+		    "command with slash");
+	bad_variant("commands", "commands=sftp-server;sh\n", "invalid item", "command with ;");
+	bad_variant("commands", "commands=..\n", "invalid item", "command ..");
+	bad_variant("apparmor_profile", "apparmor_profile=\n", "empty while apparmor = optional",
+		    "empty apparmor profile when optional");
+	bad_variant("user", " user=alice\n", "unknown key ' user'", "leading space in key");
+	bad_variant("user", "user =alice\n", "unknown key 'user '", "space before =");
+
+	ok(jail_sessionfile_parse(good, strlen(good) - 1, &info, &err) < 0,
+	   "unterminated last line refused");
+	like(err.msg, "not terminated", "unterminated: message");
+	ok(jail_sessionfile_parse("", 0, &info, &err) < 0, "empty file refused");
+	{
+		char withnul[sizeof(good)];
+		memcpy(withnul, good, sizeof(good));
+		withnul[12] = '\0';
+		ok(jail_sessionfile_parse(withnul, sizeof(good) - 1, &info, &err) < 0,
+		   "embedded NUL refused");
+		like(err.msg, "NUL", "embedded NUL: message");
+	}
+	memset(big, 'a', sizeof(big));
+	big[sizeof(big) - 1] = '\n';
+	ok(jail_sessionfile_parse(big, sizeof(big), &info, &err) < 0, "oversized file refused");
+	like(err.msg, "larger than", "oversized: message");
+	strcpy(longline, "version=1\nhostname=");
+	memset(longline + strlen(longline), 'a', 8500);
+	longline[19 + 8500] = '\n';
+	longline[19 + 8501] = '\0';
+	ok(parse_str(longline, &info, &err) < 0, "overlong line refused");
+	like(err.msg, "line 2: longer than", "overlong line: message names the line");
+	{
+		/* 513 syscall names: over the list bound */
+		size_t cap = 513 * 8 + 64;
+		char *t = malloc(cap);
+		strcpy(t, "version=1\nseccomp_allow=");
+		for (int i = 0; i < 513; i++)
+			strcat(t, i ? ",read" : "read");
+		strcat(t, "\n");
+		ok(parse_str(t, &info, &err) < 0, "list over its bound refused");
+		like(err.msg, "more than 512 items", "list bound: message");
+		free(t);
+	}
+}
+
+static void test_format_validates(void)
+{
+	jail_error_t err = {0};
+	jail_session_info_t *info = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (parse_str(good, &info, &err) < 0)
+		return;
+	free(info->hostname);
+	info->hostname = strdup("bad host\n");
+	ok(jail_sessionfile_format(info, &buf, &len, &err) < 0 && buf == NULL,
+	   "formatter refuses a newline in a value");
+	like(err.msg, "hostname", "formatter names the field");
+	free(info->hostname);
+	info->hostname = strdup("ok");
+	jail_strv_push(&info->commands, "evil\nuser=root", &err);
+	ok(jail_sessionfile_format(info, &buf, &len, &err) < 0,
+	   "formatter refuses a list item that would inject a line");
+	jail_session_info_free(info);
+}
+
+static void test_from_profile(void)
+{
+	jail_error_t err = {0};
+	jail_profile_t p = {0};
+	jail_session_info_t *info = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+
+	p.name = "sftp-only";
+	p.seccomp = JAIL_SECCOMP_DEFAULT;
+	p.apparmor = JAIL_MODE_REQUIRED;
+	p.landlock = JAIL_MODE_OPTIONAL;
+	jail_strv_push(&p.commands, "sftp-server", &err);
+	jail_strv_push(&p.seccomp_deny, "chmod", &err);
+	ok(jail_session_info_from_profile(&p, "abc123", "bob", "/opt/j", &info, &err) == 0,
+	   "session info from a profile");
+	if (info) {
+		is_str(info->hostname, "jail", "hostname defaults to jail");
+		is_str(info->apparmor_profile, "jail-default", "apparmor profile default");
+		is_int(info->apparmor, JAIL_MODE_REQUIRED, "apparmor mode copied");
+		is_str(info->commands.v[0], "sftp-server", "commands copied");
+		is_str(info->seccomp_deny.v[0], "chmod", "seccomp_deny copied");
+		ok(jail_sessionfile_format(info, &buf, &len, &err) == 0, "and formats");
+		like(buf, "commands=sftp-server\n", "formatted commands line");
+		free(buf);
+	}
+	jail_session_info_free(info);
+	info = NULL;
+	ok(jail_session_info_from_profile(&p, "abc", "Bad User", "/opt/j", &info, &err) < 0 &&
+	       info == NULL,
+	   "bad user name refused when building");
+	like(err.msg, "sftp-only", "error names the profile");
+	jail_strv_clear(&p.commands);
+	jail_strv_clear(&p.seccomp_deny);
+}
+
+static void test_read(void)
+{
+	jail_error_t err = {0};
+	jail_session_info_t *info = NULL;
+	/* /run, not /tmp: the parent chain must be root's alone (no sticky
+	 * world-writable /tmp) for the trusted read to succeed. */
+	char dir[] = "/run/jail-sf-XXXXXX";
+	char path[64];
+	int fd;
+
+	if (geteuid() != 0)
+		memcpy(dir, "/tmp", 4);
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "mkdtemp %s", dir);
+		return;
+	}
+	chmod(dir, 0755);
+	snprintf(path, sizeof(path), "%s/session", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0444);
+	(void)!write(fd, good, strlen(good));
+	close(fd);
+	if (geteuid() == 0) {
+		ok(jail_sessionfile_read(path, &info, &err) == 0,
+		   "trusted read of a 0444 root file");
+		jail_session_info_free(info);
+		info = NULL;
+		chmod(path, 0446);
+		ok(jail_sessionfile_read(path, &info, &err) < 0, "world-writable file refused");
+		like(err.msg, "writable by group or others", "world-writable: message");
+		chmod(path, 0444);
+		(void)!chown(path, 65534, 65534);
+		ok(jail_sessionfile_read(path, &info, &err) < 0, "file not owned by root refused");
+		like(err.msg, "not owned by root", "not root-owned: message");
+		(void)!chown(path, 0, 0);
+		unlink(path);
+		(void)!symlink("/etc/passwd", path);
+		ok(jail_sessionfile_read(path, &info, &err) < 0 && err.code == ELOOP,
+		   "symlink refused (ELOOP)");
+		unlink(path);
+		(void)!mkdir(path, 0755);
+		ok(jail_sessionfile_read(path, &info, &err) < 0, "directory refused");
+		rmdir(path);
+		chmod(dir, 0777);
+		ok(jail_sessionfile_read(path, &info, &err) < 0, "world-writable parent refused");
+	} else {
+		ok(jail_sessionfile_read(path, &info, &err) < 0,
+		   "file owned by a non-root user refused");
+		unlink(path);
+	}
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	test_good();
+	test_malformed();
+	test_format_validates();
+	test_from_profile();
+	test_read();
+	return done_testing();
+}
