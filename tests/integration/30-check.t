@@ -164,6 +164,20 @@ chmod g+w "$J/etc/passwd"
 finding "jail /etc/passwd group-writable" "$J/etc/passwd: file writable by its group (mode 0664)"
 chmod g-w "$J/etc/passwd"
 
+ln -s usr/lib "$J/lib64" && chown -h "$UID_" "$J/lib64"
+finding "top-level system symlink owned by a user" "$J/lib64: symlink owned by uid $UID_ ($U), not root: pam_jail refuses sessions" \
+	"(fix: chown -h root:root $J/lib64)"
+rm "$J/lib64"
+ln -s ../usr/share/nsswitch.conf "$J/etc/nsswitch.conf"
+finding "critical /etc file is a symlink" "$J/etc/nsswitch.conf: is a symlink: pam_jail refuses sessions"
+rm "$J/etc/nsswitch.conf"
+# Something only pam_jail's own checks know (a file where /lib should be a
+# directory) is still reported, through those checks.
+rmdir "$J/lib" && touch "$J/lib"
+finding "what pam_jail refuses is a finding" "$J: pam_jail would refuse sessions: /lib in jail $J is not a directory"
+rm "$J/lib" && mkdir "$J/lib"
+clean "system dirs restored"
+
 # ---- 4. files that differ from the host ----
 echo tampered >>"$J/usr/bin/true"
 finding "file differs from host" "$J/usr/bin/true: differs from host /usr/bin/true" "(fix: jailctl update $J)"
@@ -204,6 +218,12 @@ sed -i "s|^\($U:.*:\)/bin/bash\$|\1$JSH|" /etc/passwd
 rm "$J$JSH"
 finding "jailsh missing from the jail" "$J$JSH: jailsh is missing from the jail" "(fix: jailctl init $J jailsh)"
 cp "$JAILSH" "$J$JSH"
+chmod 0750 "$J$JSH"
+finding "jailsh not executable by everyone" "$J$JSH: jailsh is not executable by everyone (mode 0750)" "(fix: chmod a+x $J$JSH)"
+chmod 0755 "$J$JSH"
+mv "$J/usr/local/sbin" "$J/usr/local/sbin.real" && ln -s sbin.real "$J/usr/local/sbin"
+finding "jailsh reached through a symlink" "$J/usr/local/sbin: is a symlink or not a directory on the way to jailsh $JSH"
+rm "$J/usr/local/sbin" && mv "$J/usr/local/sbin.real" "$J/usr/local/sbin"
 clean "jailsh restored"
 
 # ---- 6. config files ----
