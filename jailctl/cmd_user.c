@@ -954,11 +954,18 @@ int cmd_deluser(const jailctl_ctx_t *ctx, int argc, char **argv)
 		jail_error_set(&err, ENOMEM, "deluser");
 		goto out;
 	}
-	/* Open the jail first (nothing changed yet if that fails). */
+	/* Open the jail first (nothing changed yet if that fails).  A jail
+	 * that no longer exists has no lines to remove: the user is still
+	 * released.  One that exists but is not trusted is never written. */
 	jailfd = jail_open_trusted_dir(jail, &err);
 	if (jailfd < 0) {
-		jail_error_wrap(&err, "jail %s", jail);
-		goto out;
+		struct stat st;
+		if (err.code != ENOENT || lstat(jail, &st) == 0) {
+			jail_error_wrap(&err, "jail %s", jail);
+			goto out;
+		}
+		warn("deluser", "jail %s does not exist any more: no passwd lines to remove", jail);
+		jail_error_clear(&err);
 	}
 
 	/* users.d first: from then on pam_jail no longer jails the user, and
@@ -974,7 +981,7 @@ int cmd_deluser(const jailctl_ctx_t *ctx, int argc, char **argv)
 				user, user);
 		goto out;
 	}
-	if (jail_acct_remove(jailfd, user, &err) < 0) {
+	if (jailfd >= 0 && jail_acct_remove(jailfd, user, &err) < 0) {
 		jail_error_wrap(&err,
 				"%s is released, but the jail's passwd/group lines remain "
 				"(jail %s)",

@@ -300,6 +300,23 @@ sed -i '/^\[user:alice\]/,$d' "$CONF/jail.ini"
 is "$(jc deluser 2>&1; echo "rc=$?")" "usage: jailctl deluser [-s SHELL] USER
 rc=2" "deluser without USER: usage, exit 2"
 
+# A user whose jail was deleted can still be released; an untrusted jail is
+# never written to, so deluser refuses then.
+mkdir -p -m 0755 "$T/j4/etc"
+ok "adduser -j J4 dave" jc adduser -j "$T/j4" dave
+chmod 0777 "$T/j4"
+before=$(state)
+out=$(jc deluser dave 2>&1)
+is "$?" 1 "deluser with an untrusted jail: exit 1"
+like "$out" "jail $T/j4: $T/j4 is writable by others" "  says why"
+is "$(state)" "$before" "  nothing changed"
+rm -rf "$T/j4"
+out=$(jc deluser dave 2>&1)
+is "$?" 0 "deluser with the jail gone: released anyway"
+like "$out" "warning: jail $T/j4 does not exist any more" "  with a warning"
+ok "  users.d/dave.ini removed" test ! -e "$CONF/users.d/dave.ini"
+is "$(shell_of dave)" /bin/bash "  host shell reset"
+
 # Re-adding after deluser works and keeps the existing home.
 echo 'kept' >"$J/home/alice/mine"
 chown alice "$J/home/alice/mine"
