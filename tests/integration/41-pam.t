@@ -156,6 +156,47 @@ nok 'after close: no pids cgroup left' test -e "/sys/fs/cgroup/pids/$CGROUP_PARE
 nok 'after close: no memory cgroup left' test -e "/sys/fs/cgroup/memory/$CGROUP_PARENT/u1/$id"
 is "$(ls -A "$REG" 2>/dev/null)" "" 'after close: no session record left'
 
+# --- jailctl enter: a live session seen from the inside ---------------------------
+"$PAMDRIVE" -c "$PAMD" u1 'echo started; sleep 600' >"$T/bg.out" 2>&1 &
+bgpid=$!
+for i in $(seq 100); do
+	[ -n "$(ls -A "$REG" 2>/dev/null)" ] && grep -q started "$T/bg.out" && break
+	sleep 0.05
+done
+sid=$(ls -A "$REG" 2>/dev/null)
+is "$(echo "$sid" | grep -cE '^[0-9a-f]{16}$')" 1 'a background session is recorded in the registry'
+enter() { "$JAILCTL" --config "$CONF" enter "$@"; }
+is "$(enter "$sid" -- hostname 2>&1)" pamtest-host 'enter ID -- hostname: the session'"'"'s uts namespace'
+out=$(enter "$sid" -- cat /proc/self/status 2>&1)
+like "$out" "CapBnd:	0000000000000400" 'enter: the bounding set is the profile'"'"'s'
+out=$(enter "$sid" -- ps -e -o pid=,comm= 2>&1)
+like "$out" "1 jail-init" 'enter: the session'"'"'s pid namespace (its init is pid 1)'
+like "$out" "sleep" 'enter: the session'"'"'s processes are visible'
+is "$(echo "$out" | awk '$1 > 50' | wc -l)" 0 'enter: no host process is visible'
+like "$(enter "$sid" -- cat /proc/self/cgroup 2>&1)" ":pids:/$CGROUP_PARENT/u1/$sid" 'enter: the command runs in the session cgroup'
+is "$(enter "$sid" -- cat /etc/jail-marker 2>&1)" in-jail 'enter: the root is the jail'
+nok 'enter: the host file system is not reachable' enter "$sid" -- test -e "$T/host-only-marker"
+is "$(enter "$sid" -- id -u 2>&1)" 0 'enter without --user: root inside the session'
+out=$(enter "$sid" -- sh -c 'echo evil >/proc/sys/kernel/hostname' 2>&1)
+like "$out" "Read-only file system" 'enter: even root cannot write /proc/sys (read-only mount)'
+is "$(enter "$sid" -- hostname 2>&1)" pamtest-host 'enter: the hostname is unchanged'
+out=$(enter 0123456789abcdef -- true 2>&1)
+like "$out" "no session 0123456789abcdef" 'enter: an unknown session id is refused'
+out=$(enter ../../etc -- true 2>&1)
+like "$out" "is not a session id" 'enter: a malformed session id is refused'
+cp -p "$REG/$sid" "$T/record.saved"
+kill -TERM "$bgpid"
+wait "$bgpid"
+like "$(cat "$T/bg.out")" "close_session: Success (0)" 'the background session closes when its shell ends'
+is "$(ls -A "$REG" 2>/dev/null)" "" 'its record is gone'
+out=$(enter "$sid" -- true 2>&1)
+like "$out" "no session $sid" 'enter: a closed session cannot be entered'
+cp -p "$T/record.saved" "$REG/$sid"
+out=$(enter "$sid" -- true 2>&1)
+like "$out" "the session init (pid " 'enter: a stale record (its init is gone) is refused...'
+like "$out" "is gone" '... saying the init is gone'
+rm -f "$REG/$sid"
+
 # --- net = none -------------------------------------------------------------------
 out=$("$PAMDRIVE" -c "$PAMD" u3 'hostname; grep -c : /proc/net/dev; bash -c "exec 3<>/dev/tcp/127.0.0.1/9" 2>&1' 2>&1)
 like "$out" "pamnet-host" 'net = none: the profile hostname'
