@@ -117,12 +117,18 @@ static int open_dir_target(int root_fd, const char *rel, jail_error_t *err)
 	if (fd >= 0)
 		return fd;
 	if (e2.code != ENOENT) {
+		struct stat st;
+		jail_error_t e3;
+
+		if (jail_stat_beneath(root_fd, rel, &st, &e3) == 0 && S_ISLNK(st.st_mode))
+			return jail_error_fmt(
+			    err, ELOOP,
+			    "mount point %s in the jail is a symlink (symlinks are "
+			    "never followed)",
+			    rel);
 		if (err)
 			*err = e2;
-		return jail_error_wrap(err,
-				       "mount point %s in the jail (a symlink or not a "
-				       "directory?)",
-				       rel);
+		return jail_error_wrap(err, "mount point %s in the jail", rel);
 	}
 	fd = jail_mkdirs_beneath(root_fd, rel, 0755, 0, 0, err);
 	if (fd < 0)

@@ -16,6 +16,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -388,4 +389,75 @@ int jail_nsinit_kill_pid(pid_t pid, uint64_t starttime, bool *gone, jail_error_t
 	}
 	close(pidfd);
 	return 0;
+}
+
+int jail_ns_target_open(pid_t pid, uint64_t starttime, uint64_t mnt_inode, jail_ns_target_t *t,
+			jail_error_t *err)
+{
+	char path[64];
+	uint64_t now;
+	struct stat st;
+	jail_error_t e2;
+
+	*t = (jail_ns_target_t)JAIL_NS_TARGET_INIT;
+	if (pid <= 0)
+		return jail_error_fmt(err, EINVAL, "invalid init pid %d", (int)pid);
+	t->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (t->pidfd < 0) {
+		if (errno == ESRCH)
+			return jail_error_fmt(err, ESRCH, "the session init (pid %d) is gone",
+					      (int)pid);
+		return jail_error_set(err, errno, "pidfd_open %d", (int)pid);
+	}
+	t->pid = pid;
+	if (read_starttime(AT_FDCWD, pid, &now, &e2) < 0 || now != starttime) {
+		jail_ns_target_close(t);
+		return jail_error_fmt(
+		    err, ESRCH,
+		    "the session init (pid %d) is gone (the pid now names another "
+		    "process)",
+		    (int)pid);
+	}
+	if (mnt_inode != 0) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+		if (stat(path, &st) < 0 || (uint64_t)st.st_ino != mnt_inode) {
+			jail_ns_target_close(t);
+			return jail_error_fmt(
+			    err, ESRCH, "pid %d is not in the recorded mount namespace", (int)pid);
+		}
+	}
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	t->root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (t->root_fd < 0) {
+		int e = errno;
+		jail_ns_target_close(t);
+		return jail_error_set(err, e, "open %s", path);
+	}
+	/* Still the same process (the pidfd would fail on a dead one): the
+	 * root we opened by pid is the init's. */
+	if (syscall(SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0) < 0) {
+		jail_ns_target_close(t);
+		return jail_error_fmt(err, ESRCH, "the session init (pid %d) is gone", (int)pid);
+	}
+	return 0;
+}
+
+int jail_ns_target_enter(const jail_ns_target_t *t, jail_error_t *err)
+{
+	if (setns(t->pidfd,
+		  CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET) < 0)
+		return jail_error_set(err, errno, "enter the namespaces of pid %d", (int)t->pid);
+	if (fchdir(t->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		return jail_error_set(err, errno, "change root to the session's");
+	return 0;
+}
+
+void jail_ns_target_close(jail_ns_target_t *t)
+{
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	if (t->root_fd >= 0)
+		close(t->root_fd);
+	t->pidfd = t->root_fd = -1;
+	t->pid = -1;
 }

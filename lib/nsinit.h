@@ -66,4 +66,32 @@ int jail_nsinit_kill(jail_nsinit_t *init, jail_error_t *err);
  * when killed or when the process is gone (or was replaced: *GONE = true). */
 int jail_nsinit_kill_pid(pid_t pid, uint64_t starttime, bool *gone, jail_error_t *err);
 
+/* A live session to enter (jailctl enter): the init's pidfd and its root
+ * directory, both taken while the init is known to be the recorded one. */
+typedef struct jail_ns_target {
+	pid_t pid;
+	int pidfd;
+	int root_fd; /* the init's root (the jail root mount), O_PATH */
+} jail_ns_target_t;
+
+#define JAIL_NS_TARGET_INIT                                                                        \
+	{                                                                                          \
+		.pid = -1, .pidfd = -1, .root_fd = -1                                              \
+	}
+
+/* Open the session whose init is PID with start time STARTTIME (and, when
+ * MNT_INODE is not 0, whose mount namespace has that inode).  ESRCH when the
+ * init is gone or PID now names another process.  The pidfd pins the
+ * process: once the checks pass, the later setns() cannot reach another. */
+int jail_ns_target_open(pid_t pid, uint64_t starttime, uint64_t mnt_inode, jail_ns_target_t *t,
+			jail_error_t *err);
+
+/* Move the calling process into the target's mount, pid (for children),
+ * ipc, uts and net namespaces in one setns() on the pidfd, then chroot to
+ * the init's root and chdir("/").  The caller must fork afterwards for its
+ * child to be inside the pid namespace. */
+int jail_ns_target_enter(const jail_ns_target_t *t, jail_error_t *err);
+
+void jail_ns_target_close(jail_ns_target_t *t);
+
 #endif

@@ -651,3 +651,24 @@ const jail_strv_t *jail_session_warnings(const jail_session_t *s)
 {
 	return &s->warnings;
 }
+
+int jail_become_user(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups, jail_error_t *err)
+{
+	if (uid == 0)
+		return jail_error_fmt(err, EINVAL, "refusing to 'drop' to uid 0");
+	if (setresgid(gid, gid, gid) < 0)
+		return jail_error_set(err, errno, "setresgid %u", (unsigned)gid);
+	if (setgroups(ngroups, groups) < 0)
+		return jail_error_set(err, errno, "setgroups");
+	if (setresuid(uid, uid, uid) < 0)
+		return jail_error_set(err, errno, "setresuid %u", (unsigned)uid);
+	if (setuid(0) == 0 || seteuid(0) == 0)
+		return jail_error_fmt(err, EPERM, "could regain root after dropping to uid %u",
+				      (unsigned)uid);
+	if (gid != 0 && (setgid(0) == 0 || setegid(0) == 0))
+		return jail_error_fmt(err, EPERM, "could regain gid 0 after dropping to gid %u",
+				      (unsigned)gid);
+	if (getuid() != uid || geteuid() != uid || getgid() != gid || getegid() != gid)
+		return jail_error_fmt(err, EPERM, "the ids did not change as asked");
+	return 0;
+}

@@ -76,4 +76,11 @@ const jail_strv_t *jail_session_warnings(const jail_session_t *s);
 int jail_session_check_jail(int jail_fd, const char *jail, const char *jailsh_path,
 			    jail_error_t *err);
 
+/* Drop the calling process (root) to UID, GID and the supplementary GROUPS
+ * in the proven order: setresgid, setgroups, setresuid (the bounding set is
+ * the caller's, reduced before).  Then, as OpenSSH's permanently_set_uid()
+ * does, try to regain root and to switch back to the old gid: if either
+ * works the drop is incomplete and this fails (EPERM).  UID must not be 0. */
+int jail_become_user(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups, jail_error_t *err);
+
 #endif

@@ -32,7 +32,7 @@ jail_add_prog() { # JAIL PROG...
 # (pam_jail checks their targets inside the jail).
 mkdir -p "$J"/{etc,home,tmp,proc,dev,run} "$J"/usr/{bin,lib,lib64,sbin}
 for l in bin lib lib64 sbin; do ln -s "usr/$l" "$J/$l"; done
-jail_add_prog "$J" sh bash cat ls ps hostname sleep grep sed id stat df wc head tr touch env \
+jail_add_prog "$J" sh bash cat ls ps hostname sleep grep sed id stat df wc head tr touch env logger \
 	"$SBIN/jailsh"
 echo in-jail >"$J/etc/jail-marker"
 echo host-only >"$T/host-only-marker"
@@ -62,7 +62,12 @@ apparmor = off
 landlock = off
 tmp_size = 17M
 run_size = 3M
+bind_ro = $T/ro:/srv/ro
+bind_rw = $T/rw:/srv/rw
 EOF
+mkdir -p "$T/ro" "$T/rw"
+echo readonly-data >"$T/ro/file"
+chmod 0777 "$T/rw"
 cat >"$CONF/profiles/pamnet.ini" <<EOF
 [profile]
 include = pamtest
@@ -118,6 +123,10 @@ echo "run: $(grep " /run " /proc/self/mountinfo)"
 echo "sys: $(grep " /proc/sys " /proc/self/mountinfo)"
 echo "dev: $(ls /dev | tr "\n" " ")"
 echo "sessionfile: $(stat -c "%U %a" /run/jail/session) $(grep -E "^(user|profile)=" /run/jail/session | tr "\n" " ")"
+echo "ro: $(cat /srv/ro/file) $(touch /srv/ro/new 2>&1)"
+echo "romount: $(grep " /srv/ro " /proc/self/mountinfo)"
+touch /srv/rw/from-jail && echo "rw: written"
+echo "devlog: $(test -e /dev/log && echo present || echo absent)"
 sleep 987654 &
 echo "bg: $(ps -e -o comm= | grep -c "^sleep$")"
 '
@@ -135,7 +144,7 @@ like "$out" "init: jail-init" '/proc/1 is the session init'
 like "$out" "hostname: pamtest-host" 'hostname is the profile'"'"'s'
 unlike "$out" "host file visible" 'the host file system is gone: a host-only file is absent'
 like "$out" "marker: in-jail" '/ is the jail'
-like "$out" "root: bin dev etc home lib lib64 proc run sbin tmp usr " 'ls / is the jail'"'"'s root'
+like "$out" "root: bin dev etc home lib lib64 proc run sbin srv tmp usr " 'ls / is the jail'"'"'s root'
 like "$out" "CapBnd:	0000000000000400" 'CapBnd is the profile'"'"'s keep-list (cap_net_bind_service only)'
 like "$out" "CapEff:	0000000000000000" 'the user has no effective capabilities'
 like "$out" "cgroup: " 'the process is in a pids cgroup'
@@ -146,6 +155,12 @@ like "$(echo "$out" | grep '^run:')" "size=3072k,mode=755" '/run is a tmpfs of r
 like "$(echo "$out" | grep '^sys:')" " /proc/sys ro," '/proc/sys is read-only'
 like "$out" "dev: fd full null ptmx pts random shm stderr stdin stdout tty urandom zero " '/dev: the minimal set'
 like "$out" "sessionfile: root 444 user=u1 profile=pamtest " '/run/jail/session: root-owned 0444, for this user and profile'
+like "$out" "ro: readonly-data" 'bind_ro: the host directory is readable in the jail'
+like "$out" "Read-only file system" 'bind_ro: writing is refused (read-only mount)'
+like "$out" " /srv/ro ro,nosuid,nodev" 'bind_ro: mounted ro,nosuid,nodev'
+like "$out" "rw: written" 'bind_rw: the jail writes...'
+ok '... through to the host directory' test -e "$T/rw/from-jail"
+like "$out" "devlog: absent" 'no /dev/log when the jail did not ask for one'
 like "$out" "bg: 1" 'a background job runs during the session'
 like "$out" "close_session: Success (0)" 'close_session succeeds'
 like "$(cat "$SYSLOG")" "closed session $id for u1 (jail $J, profile pamtest)" 'syslog: the closed line'
@@ -155,6 +170,60 @@ nok 'after close: no init left' test -e "/proc/$ipid"
 nok 'after close: no pids cgroup left' test -e "/sys/fs/cgroup/pids/$CGROUP_PARENT/u1/$id"
 nok 'after close: no memory cgroup left' test -e "/sys/fs/cgroup/memory/$CGROUP_PARENT/u1/$id"
 is "$(ls -A "$REG" 2>/dev/null)" "" 'after close: no session record left'
+
+# --- a jail that asks for a log socket (jailctl init writes .jail/manifest) -------
+install -d -m 0700 "$J/.jail"
+printf '# jail manifest v1: written by jailctl, do not edit\nlogsocket 1\n' >"$J/.jail/manifest"
+chmod 0600 "$J/.jail/manifest"
+out=$("$PAMDRIVE" -c "$PAMD" u1 'test -S /dev/log && echo socket; logger -t jailtest hello-from-the-jail' 2>&1)
+like "$out" "socket" 'logsocket 1: /dev/log in the session is a socket'
+wait_log "$SYSLOG" hello-from-the-jail 5
+like "$(cat "$SYSLOG")" "jailtest: hello-from-the-jail" 'logsocket 1: a line logged in the jail reaches the host syslog'
+chown u1 "$J/.jail/manifest"
+out=$("$PAMDRIVE" -c "$PAMD" u1 'true' 2>&1)
+like "$out" "jail manifest .jail/manifest is owned by uid" 'a manifest not owned by root refuses the session'
+rm -rf "$J/.jail"
+
+# --- jailctl enter: a live session seen from the inside ---------------------------
+"$PAMDRIVE" -c "$PAMD" u1 'echo started; sleep 600' >"$T/bg.out" 2>&1 &
+bgpid=$!
+for i in $(seq 100); do
+	[ -n "$(ls -A "$REG" 2>/dev/null)" ] && grep -q started "$T/bg.out" && break
+	sleep 0.05
+done
+sid=$(ls -A "$REG" 2>/dev/null)
+is "$(echo "$sid" | grep -cE '^[0-9a-f]{16}$')" 1 'a background session is recorded in the registry'
+enter() { "$JAILCTL" --config "$CONF" enter "$@"; }
+is "$(enter "$sid" -- hostname 2>&1)" pamtest-host 'enter ID -- hostname: the session'"'"'s uts namespace'
+out=$(enter "$sid" -- cat /proc/self/status 2>&1)
+like "$out" "CapBnd:	0000000000000400" 'enter: the bounding set is the profile'"'"'s'
+out=$(enter "$sid" -- ps -e -o pid=,comm= 2>&1)
+like "$out" "1 jail-init" 'enter: the session'"'"'s pid namespace (its init is pid 1)'
+like "$out" "sleep" 'enter: the session'"'"'s processes are visible'
+is "$(echo "$out" | awk '$1 > 50' | wc -l)" 0 'enter: no host process is visible'
+like "$(enter "$sid" -- cat /proc/self/cgroup 2>&1)" ":pids:/$CGROUP_PARENT/u1/$sid" 'enter: the command runs in the session cgroup'
+is "$(enter "$sid" -- cat /etc/jail-marker 2>&1)" in-jail 'enter: the root is the jail'
+nok 'enter: the host file system is not reachable' enter "$sid" -- test -e "$T/host-only-marker"
+is "$(enter "$sid" -- id -u 2>&1)" 0 'enter without --user: root inside the session'
+out=$(enter "$sid" -- sh -c 'echo evil >/proc/sys/kernel/hostname' 2>&1)
+like "$out" "Read-only file system" 'enter: even root cannot write /proc/sys (read-only mount)'
+is "$(enter "$sid" -- hostname 2>&1)" pamtest-host 'enter: the hostname is unchanged'
+out=$(enter 0123456789abcdef -- true 2>&1)
+like "$out" "no session 0123456789abcdef" 'enter: an unknown session id is refused'
+out=$(enter ../../etc -- true 2>&1)
+like "$out" "is not a session id" 'enter: a malformed session id is refused'
+cp -p "$REG/$sid" "$T/record.saved"
+kill -TERM "$bgpid"
+wait "$bgpid"
+like "$(cat "$T/bg.out")" "close_session: Success (0)" 'the background session closes when its shell ends'
+is "$(ls -A "$REG" 2>/dev/null)" "" 'its record is gone'
+out=$(enter "$sid" -- true 2>&1)
+like "$out" "no session $sid" 'enter: a closed session cannot be entered'
+cp -p "$T/record.saved" "$REG/$sid"
+out=$(enter "$sid" -- true 2>&1)
+like "$out" "the session init (pid " 'enter: a stale record (its init is gone) is refused...'
+like "$out" "is gone" '... saying the init is gone'
+rm -f "$REG/$sid"
 
 # --- net = none -------------------------------------------------------------------
 out=$("$PAMDRIVE" -c "$PAMD" u3 'hostname; grep -c : /proc/net/dev; bash -c "exec 3<>/dev/tcp/127.0.0.1/9" 2>&1' 2>&1)
