@@ -5,6 +5,7 @@
 #include "audit.h"
 #include "safefs.h"
 #include "session.h"
+#include "tree.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -31,7 +32,6 @@
 #define PAM_MAX_FILE	      (1u << 20)
 #define DEFAULT_PAM_DIR	      "/etc/pam.d"
 #define DEFAULT_PAM_SERVICE   "sshd"
-#define JAIL_MANIFEST	      ".jail/manifest"
 #define PAM_JAIL_MODULE	      "pam_jail.so"
 #define FIX_PAM_JAIL_LINE     "session required pam_jail.so"
 #define WHY_ROOT_RUNS_IN_JAIL "the sshd post-auth child and NSS run as root inside the jail"
@@ -887,152 +887,58 @@ static int walk_dir(audit_t *a, int dfd, const char *rel, zone_t zone, int depth
 /* ------------------------------------------------------------------------
  * Manifest: files copied from the host must still match it */
 
-/* Read up to LEN bytes, retrying short reads; returns the count (< LEN only
- * at end of file) or -1. */
-static ssize_t read_full(int fd, char *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, buf + got, len - got);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
-static int same_content(int fa, int fb, bool *same, jail_error_t *err)
-{
-	const size_t chunk = 65536;
-	cleanup_free char *ba = malloc(chunk);
-	cleanup_free char *bb = malloc(chunk);
-
-	*same = false;
-	if (ba == NULL || bb == NULL)
-		return jail_error_set(err, ENOMEM, "compare");
-	for (;;) {
-		ssize_t na = read_full(fa, ba, chunk);
-		ssize_t nb = read_full(fb, bb, chunk);
-
-		if (na < 0 || nb < 0)
-			return jail_error_set(err, errno, "read");
-		if (na != nb || memcmp(ba, bb, (size_t)na) != 0)
-			return 0;
-		if ((size_t)na < chunk) {
-			*same = true;
-			return 0;
-		}
-	}
-}
-
-static int compare_with_host(audit_t *a, const char *path)
-{
-	cleanup_free char *hp = host_path(a, path + 1);
-	cleanup_free char *fix = jail_strdup_printf("jailctl update %s", a->jail);
-	cleanup_close int jp = -1, jfd = -1, hfd = -1;
-	jail_error_t lerr = {0};
-	struct stat jst, hst;
-	bool same;
-
-	if (hp == NULL || fix == NULL)
-		return jail_error_set(a->err, ENOMEM, "audit");
-	hfd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (hfd < 0) {
-		if (errno == ENOENT) {
-			cleanup_free char *pfix =
-			    jail_strdup_printf("jailctl update --prune %s", a->jail);
-			return report(a, JAIL_SEV_WARNING, hp, pfix,
-				      "copied from host %s, which no longer exists", path);
-		}
-		return report(a, JAIL_SEV_WARNING, hp, fix, "cannot open host %s: %s", path,
-			      strerror(errno));
-	}
-	if (fstat(hfd, &hst) < 0 || !S_ISREG(hst.st_mode))
-		return report(a, JAIL_SEV_WARNING, hp, fix,
-			      "copied from host %s, which is no longer a regular file", path);
-	jp = open_in_root(a->rootfd, path, &lerr);
-	if (jp < 0) {
-		if (lerr.code == ENOENT)
-			return report(a, JAIL_SEV_WARNING, hp, fix,
-				      "listed in the manifest but missing from the jail");
-		return report(a, JAIL_SEV_WARNING, hp, fix, "cannot open: %s", lerr.msg);
-	}
-	if (fstat(jp, &jst) < 0 || !S_ISREG(jst.st_mode))
-		return report(a, JAIL_SEV_WARNING, hp, fix,
-			      "listed in the manifest as a copied file but is not a regular file");
-	if (jst.st_size == hst.st_size) {
-		jfd = reopen_rdonly(jp, &lerr);
-		if (jfd < 0)
-			return report(a, JAIL_SEV_WARNING, hp, fix, "cannot read: %s", lerr.msg);
-		if (same_content(jfd, hfd, &same, &lerr) < 0)
-			return report(a, JAIL_SEV_WARNING, hp, fix, "cannot compare with %s: %s",
-				      path, lerr.msg);
-		if (same)
-			return 0;
-	}
-	return report(a, JAIL_SEV_WARNING, hp, fix, "differs from host %s", path);
-}
-
-/* Manifest lines: "<type> <absolute path>" ('#' comments and blank lines
- * allowed); type f = regular file copied from the same host path. */
 static int audit_manifest(audit_t *a)
 {
-	cleanup_free char *text = NULL;
-	cleanup_free char *mp = host_path(a, JAIL_MANIFEST);
+	jail_manifest_t *m = NULL;
 	jail_error_t lerr = {0};
-	char *line, *save = NULL;
-	unsigned lineno = 0;
-	int r;
+	cleanup_free char *mp = host_path(a, ".jail/manifest");
+	cleanup_free char *fix = jail_strdup_printf("jailctl update %s", a->jail);
+	cleanup_free char *prune = jail_strdup_printf("jailctl update --prune %s", a->jail);
+	int ret = 0;
 
-	if (mp == NULL)
+	if (mp == NULL || fix == NULL || prune == NULL)
 		return jail_error_set(a->err, ENOMEM, "audit");
-	r = read_jail_file(a->rootfd, JAIL_MANIFEST, &text, &lerr);
-	if (r == 0)
-		return 0; /* not built by jailctl init: nothing to compare */
-	if (r < 0)
-		return report(a, JAIL_SEV_WARNING, mp, "", "cannot read the manifest: %s",
+	if (jail_manifest_read(a->rootfd, &m, &lerr) < 0) {
+		cleanup_free char *ifix = NULL;
+		if (lerr.code == ENOENT)
+			return 0; /* not built by jailctl init: nothing to compare */
+		if (lerr.code == ENOMEM)
+			return jail_error_set(a->err, ENOMEM, "audit");
+		ifix = jail_strdup_printf("jailctl init %s SECTION... rewrites it", a->jail);
+		return report(a, JAIL_SEV_WARNING, mp, ifix,
+			      "the manifest cannot be used, copied files not compared with the "
+			      "host: %s",
 			      lerr.msg);
-	/* strtok_r skips empty lines, so count newlines by hand for messages. */
-	for (line = text; line && *line; line = save) {
-		char *nl = strchr(line, '\n');
-		char *path;
-		cleanup_free char *norm = NULL;
-
-		save = nl ? nl + 1 : NULL;
-		if (nl)
-			*nl = '\0';
-		lineno++;
-		if (*line == '\0' || *line == '#')
-			continue;
-		if (line[1] != ' ' || line[2] != '/') {
-			cleanup_free char *fix = jail_strdup_printf("jailctl init %s", a->jail);
-			if (report(a, JAIL_SEV_WARNING, mp, fix,
-				   "line %u is not '<type> <absolute path>'", lineno) < 0)
-				return -1;
-			continue;
-		}
-		if (line[0] != 'f')
-			continue;
-		path = line + 2;
-		norm = jail_path_normalize(path, &lerr);
-		if (norm == NULL || strcmp(norm, path) != 0) {
-			cleanup_free char *fix = jail_strdup_printf("jailctl init %s", a->jail);
-			if (report(a, JAIL_SEV_WARNING, mp, fix,
-				   "line %u: '%s' is not a normalized absolute path", lineno,
-				   path) < 0)
-				return -1;
-			continue;
-		}
-		if (compare_with_host(a, norm) < 0)
-			return -1;
 	}
-	return 0;
+	for (size_t i = 0; i < m->n && ret == 0; i++) {
+		const jail_manifest_entry_t *e = &m->v[i];
+		cleanup_free char *hp = NULL;
+		const char *why = NULL;
+		int r;
+
+		if (e->type != 'f')
+			continue;
+		hp = host_path(a, e->path + 1);
+		if (hp == NULL) {
+			ret = jail_error_set(a->err, ENOMEM, "audit");
+			break;
+		}
+		jail_error_clear(&lerr);
+		/* The host is trusted and read as is; the jail side is opened
+		 * beneath the jail root without following a symlink. */
+		r = jail_tree_compare_file(a->rootfd, "/", e, &why, &lerr);
+		if (r < 0)
+			ret = report(a, JAIL_SEV_WARNING, hp, fix,
+				     "cannot compare with the host: %s", lerr.msg);
+		else if (r > 0 && why && strstr(why, "on the host"))
+			ret = report(a, JAIL_SEV_WARNING, hp, prune,
+				     "copied from host %s, which is gone (%s)", e->path, why);
+		else if (r > 0)
+			ret = report(a, JAIL_SEV_WARNING, hp, fix, "differs from host %s: %s",
+				     e->path, why ? why : "differs");
+	}
+	jail_manifest_free(m);
+	return ret;
 }
 
 /* ------------------------------------------------------------------------
