@@ -1134,11 +1134,10 @@ static int conflict(tree_ctx_t *c, const tree_entry_t *e, int pfd, const char *b
 			      hint ? hint : "");
 }
 
-static bool in_old(tree_ctx_t *c, const char *path, char type)
+/* Is PATH something a previous run installed (any type)? */
+static bool in_old(tree_ctx_t *c, const char *path)
 {
-	const jail_manifest_entry_t *m = jail_manifest_find(c->old, path);
-
-	return m && m->type == type;
+	return jail_manifest_find(c->old, path) != NULL;
 }
 
 static char mode_type(mode_t m)
@@ -1225,7 +1224,9 @@ static int check_entry(tree_ctx_t *c, tree_entry_t *e, int pfd, const char *base
 				return 0;
 			}
 		}
-		if (in_old(c, e->path, jt)) {
+		/* At a manifest path, anything but a directory is ours to
+		 * replace (update only; init points at update). */
+		if (in_old(c, e->path) && jt != 'd') {
 			if (c->updating) {
 				e->state = ST_REPLACE;
 				return 0;
@@ -1236,7 +1237,7 @@ static int check_entry(tree_ctx_t *c, tree_entry_t *e, int pfd, const char *base
 	case 'f': {
 		int r;
 		if (!S_ISREG(js.st_mode)) {
-			if (in_old(c, e->path, jt) && jt != 'd') {
+			if (in_old(c, e->path) && jt != 'd') {
 				if (c->updating) {
 					e->state = ST_REPLACE;
 					return 0;
