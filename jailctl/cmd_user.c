@@ -331,6 +331,33 @@ static int dir_is_empty(int fd)
 	return empty;
 }
 
+/* Remove everything in directory FD (not FD itself), never following a
+ * symlink: the undo of a --move-home into an existing, empty home. */
+static int clear_dir(int fd, const char *name, jail_error_t *err)
+{
+	jail_strv_t names = {0};
+	int dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	DIR *d;
+	struct dirent *de;
+	int ret = 0;
+
+	if (dupfd < 0)
+		return jail_error_set(err, errno, "dup");
+	d = fdopendir(dupfd);
+	if (d == NULL) {
+		close(dupfd);
+		return jail_error_set(err, errno, "opendir %s", name);
+	}
+	while (ret == 0 && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			ret = jail_strv_push(&names, de->d_name, err);
+	closedir(d);
+	for (size_t i = 0; ret == 0 && i < names.n; i++)
+		ret = jail_remove_tree_beneath(fd, names.v[i], err);
+	jail_strv_clear(&names);
+	return ret;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Paths                                                                     */
 
@@ -714,6 +741,7 @@ int cmd_adduser(const jailctl_ctx_t *ctx, int argc, char **argv)
 	jail_error_t err = {0};
 	cleanup_close int homefd = -1;
 	bool home_created = false, shell_changed = false, acct_written = false;
+	bool home_filled = false; /* --move-home copied into an existing empty home */
 	int c, rc = JAILCTL_FAIL;
 
 	while ((c = getopt_long(argc, argv, "+j:p:s:mh", opts, NULL)) != -1) {
@@ -791,6 +819,7 @@ int cmd_adduser(const jailctl_ctx_t *ctx, int argc, char **argv)
 			goto undo;
 		}
 		cc.dev = hst.st_dev;
+		home_filled = !home_created;
 		if (copy_dir(&cc, p.host_home_fd, homefd, p.home, 0, &err) < 0 ||
 		    fchmod(homefd, hst.st_mode & 0755) < 0) {
 			jail_error_wrap(&err, "move home into %s", p.jail);
@@ -875,6 +904,8 @@ undo:
 			}
 			if (jail_remove_tree_beneath(p.jailfd, p.home, &e2) < 0)
 				fprintf(stderr, "jailctl: adduser: undo: %s\n", e2.msg);
+		} else if (home_filled && homefd >= 0 && clear_dir(homefd, p.home, &e2) < 0) {
+			fprintf(stderr, "jailctl: adduser: undo: %s\n", e2.msg);
 		}
 		if (acct_written && jail_acct_restore(p.jailfd, &p.snap, &e2) < 0)
 			fprintf(stderr, "jailctl: adduser: undo: %s\n", e2.msg);
@@ -954,11 +985,18 @@ int cmd_deluser(const jailctl_ctx_t *ctx, int argc, char **argv)
 		jail_error_set(&err, ENOMEM, "deluser");
 		goto out;
 	}
-	/* Open the jail first (nothing changed yet if that fails). */
+	/* Open the jail first (nothing changed yet if that fails).  A jail
+	 * that no longer exists has no lines to remove: the user is still
+	 * released.  One that exists but is not trusted is never written. */
 	jailfd = jail_open_trusted_dir(jail, &err);
 	if (jailfd < 0) {
-		jail_error_wrap(&err, "jail %s", jail);
-		goto out;
+		struct stat st;
+		if (err.code != ENOENT || lstat(jail, &st) == 0) {
+			jail_error_wrap(&err, "jail %s", jail);
+			goto out;
+		}
+		warn("deluser", "jail %s does not exist any more: no passwd lines to remove", jail);
+		jail_error_clear(&err);
 	}
 
 	/* users.d first: from then on pam_jail no longer jails the user, and
@@ -974,7 +1012,7 @@ int cmd_deluser(const jailctl_ctx_t *ctx, int argc, char **argv)
 				user, user);
 		goto out;
 	}
-	if (jail_acct_remove(jailfd, user, &err) < 0) {
+	if (jailfd >= 0 && jail_acct_remove(jailfd, user, &err) < 0) {
 		jail_error_wrap(&err,
 				"%s is released, but the jail's passwd/group lines remain "
 				"(jail %s)",
