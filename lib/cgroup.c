@@ -932,6 +932,12 @@ int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
 			bool others = false;
 
 			if (read_pids(d->fd, d->fullpath, &pids, &n, &e2) < 0) {
+				if (e2.code == ENOENT && !(cg->flags & JAIL_CGROUP_SCRATCH)) {
+					/* Removed already (jailctl kill/gc raced
+					 * close_session): nothing left to do. */
+					gone = true;
+					break;
+				}
 				if (!(cg->flags & JAIL_CGROUP_SCRATCH)) {
 					if (err)
 						*err = e2;
