@@ -158,12 +158,18 @@ run_v2_bare() {
 		sleep 0.1
 	done
 	BG=$(head -n1 "$d/cgroup.procs")
+	local members
+	members=$(cat "$d/cgroup.procs")
 	like "$(cat "/proc/$BG/cgroup")" "0::/$P/alice/$ID" "v2: the joined process is in the session cgroup"
 	like "$("$CG" stats "$P" alice "$ID")" "procs=3 " "v2: stats count the session's 3 processes"
 	ok "v2: destroy (cgroup.kill) kills and removes the session" "$CG" destroy "$P" alice "$ID"
 	wait "$BGSH"
 	is "$(cat "$T/v2.status")" 137 "v2: the session's main process was killed by SIGKILL"
-	out=$(pgrep -f 'sleep 100[01]')
+	out=
+	for p in $members; do
+		st=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $1}')
+		case "${st:-gone}" in gone | Z) ;; *) out="$out $p:$st" ;; esac
+	done
 	is "$out" "" "v2: its background children were killed too"
 	out=$(find "$root/$P" -mindepth 1 -type d 2>/dev/null)
 	is "$out" "" "v2: nothing left under the test parent"
