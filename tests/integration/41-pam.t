@@ -100,6 +100,7 @@ unlike "$(cat "$SYSLOG")" "for u0" 'unjailed user: no session line in syslog'
 probe='
 ps -e -o pid=,ppid=,comm= | sed "s/^ */ps: /"
 echo "init: $(cat /proc/1/comm)"
+echo "cmdline1: $(tr "\0" " " </proc/1/cmdline)"
 echo "hostname: $(hostname)"
 test -e '"$T"'/host-only-marker && echo "host file visible"
 echo "marker: $(cat /etc/jail-marker)"
@@ -130,6 +131,7 @@ is "$(echo "$pslist" | head -2)" "1 0 jail-init
 2 0 sh" 'ps -e: pid 1 is the session init, pid 2 the shell (their parents are outside the namespace)'
 is "$(echo "$pslist" | awk 'NR > 2 && ($1 <= 2 || $2 < 2 || $1 > 50)' | wc -l)" 0 'ps -e: every other process is a descendant of the shell, with a small pid: only the session'"'"'s'
 like "$out" "init: jail-init" '/proc/1 is the session init'
+like "$out" "cmdline1: jail-init " 'its command line reads jail-init (not the caller'"'"'s)'
 like "$out" "hostname: pamtest-host" 'hostname is the profile'"'"'s'
 unlike "$out" "host file visible" 'the host file system is gone: a host-only file is absent'
 like "$out" "marker: in-jail" '/ is the jail'
