@@ -16,8 +16,10 @@
  * (the command never ran), 71 when close_session failed, 64 on usage. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <security/pam_appl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -51,6 +53,26 @@ static int conv(int n, const struct pam_message **msg, struct pam_response **res
 		}
 	}
 	return PAM_SUCCESS;
+}
+
+/* Back to the mount and pid namespaces we started in (fds opened before the
+ * session), once the session is over.  A jailed session leaves this process
+ * in the jail's mount namespace, with /proc the session's and new children
+ * bound for the session's pid namespace, whose init is dead by now.  Nothing
+ * of the test depends on this; it lets LeakSanitizer's check at exit (make
+ * sanitize) run: it clones a helper that reads /proc/PID/task, and would
+ * otherwise fail ("LeakSanitizer has encountered a fatal error").  Errors are
+ * ignored: the exit status tells the session's story, not this. */
+static void restore_namespaces(int mntfd, int pidfd)
+{
+	if (mntfd >= 0) /* also sets root and cwd to the namespace's root */
+		(void)setns(mntfd, CLONE_NEWNS);
+	if (pidfd >= 0)
+		(void)setns(pidfd, CLONE_NEWPID);
+	if (mntfd >= 0)
+		close(mntfd);
+	if (pidfd >= 0)
+		close(pidfd);
 }
 
 static void usage(void)
@@ -106,6 +128,7 @@ int main(int argc, char **argv)
 	gid_t groups[256];
 	int ngroups = 256;
 	int opt, r, status = 0, ret;
+	int mntfd, pidfd;
 
 	while ((opt = getopt(argc, argv, "+c:s:r:")) != -1) {
 		switch (opt) {
@@ -144,10 +167,13 @@ int main(int argc, char **argv)
 		return 64;
 	}
 
+	mntfd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	pidfd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 	r = pam_start_confdir(service, pw.pw_name, &pc, confdir, &pamh);
 	if (r != PAM_SUCCESS) {
 		fprintf(stderr, "pamdrive: pam_start: %s (%d)\n", pam_strerror(pamh, r), r);
-		return 70;
+		ret = 70;
+		goto out;
 	}
 	if (rhost)
 		pam_set_item(pamh, PAM_RHOST, rhost);
@@ -155,7 +181,8 @@ int main(int argc, char **argv)
 	fprintf(stderr, "pamdrive: open_session: %s (%d)\n", pam_strerror(pamh, r), r);
 	if (r != PAM_SUCCESS) {
 		pam_end(pamh, r);
-		return 70;
+		ret = 70;
+		goto out;
 	}
 	if (optind + 1 < argc) {
 		struct sigaction sa;
@@ -186,5 +213,10 @@ int main(int argc, char **argv)
 	if (r != PAM_SUCCESS && r != PAM_IGNORE)
 		ret = 71;
 	pam_end(pamh, r);
+out:
+	restore_namespaces(mntfd, pidfd);
+	free(pw.pw_name);
+	free(pw.pw_dir);
+	free(pw.pw_shell);
 	return ret;
 }
