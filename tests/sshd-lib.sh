@@ -22,7 +22,9 @@
 #   $SSH_CONFIG  client config (-F) for ssh, sftp, scp, rsync -e, GIT_SSH_COMMAND
 #   $SSHD_PORT   port of the default sshd (2222)
 #   $SYSLOG      everything written to /dev/log, one line per message
-#   $CGROUP_PARENT  cgroup_parent of this run (unique), see sshd_cgroups_left
+#   $CGROUP_PARENT  cgroup_parent of this run (unique unless set before), see
+#                sshd_cgroups_left
+#   $SSHD_JAIL   the default jail in jail.ini ($T/jails/j1 unless set before)
 #   $HOST_ETC    the host's real /etc, bound read-only (to verify it is untouched)
 #   $SBIN        /usr/local/sbin (a private tmpfs holding jailctl and jailsh)
 #   $PAM_MODULE  the copied pam_jail.so
@@ -145,7 +147,8 @@ sshd_test_setup() {
 	EOF
 	chmod 0600 "$SSH_CONFIG"
 	# Unique per run: cgroups live in the real (shared) cgroupfs.
-	CGROUP_PARENT=jail-test-$$-${T##*.}
+	CGROUP_PARENT=${CGROUP_PARENT:-jail-test-$$-${T##*.}}
+	SSHD_JAIL=${SSHD_JAIL:-$T/jails/j1}
 	sshd_write_jail_ini
 	sshd_write_config default "$SSHD_PORT" internal-sftp
 	sshd_pam_stack nojail
@@ -158,7 +161,7 @@ sshd_test_setup() {
 sshd_write_jail_ini() {
 	{
 		echo "[jail]"
-		echo "jail = $T/jails/j1"
+		echo "jail = $SSHD_JAIL"
 		echo "profile = default"
 		echo "sections = $TOP/templates/sections.ini"
 		echo "cgroup_parent = $CGROUP_PARENT"
