@@ -1,12 +1,288 @@
+/* jailctl enter ID [--user] [-- CMD...]: run a command inside a live
+ * session, with the session's view and restrictions.
+ *
+ * The session is found in the registry; its init must still be the
+ * recorded process (pid + start time, and mount namespace inode).  We join
+ * the session cgroup, enter the init's mount, pid, ipc, uts and net
+ * namespaces in one setns() on its pidfd, chroot to its root (the jail),
+ * reduce the bounding set to the profile's keep-list, and fork (the child is
+ * in the session's pid namespace).
+ *   --user: the child becomes the session's user (setresgid, setgroups,
+ *           setresuid; regaining root must fail) and execs jailsh, which
+ *           applies no_new_privs, seccomp and the LSM profile as at login:
+ *           `jailsh -c "CMD..."` (words joined with spaces, as ssh does), or
+ *           a login shell without CMD.
+ *   default: the child runs CMD (execvp, no shell) as root inside the
+ *           session, for the admin, still under the reduced bounding set.
+ *           Without CMD: /bin/sh. */
+#define _GNU_SOURCE
+#include "caps.h"
+#include "cgroup.h"
+#include "config.h"
 #include "jailctl.h"
+#include "nsinit.h"
+#include "registry.h"
+#include "session.h"
+#include "util.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define ENTER_SYNOPSIS "ID [--user] [-- CMD [ARG...]]"
+#define ENTER_PATH     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+typedef struct enter_user {
+	uid_t uid;
+	gid_t gid;
+	char *home;
+	gid_t *groups;
+	int ngroups;
+} enter_user_t;
+
+/* The session user, from the HOST databases (as sshd and pam_jail use). */
+static int lookup_user(const jail_session_record_t *rec, enter_user_t *u, jail_error_t *err)
+{
+	struct passwd *pw = getpwnam(rec->user);
+	int n = 64;
+
+	if (pw == NULL)
+		return jail_error_fmt(err, ENOENT, "user %s of session %s: unknown on this host",
+				      rec->user, rec->id);
+	if (pw->pw_uid != rec->uid)
+		return jail_error_fmt(err, EINVAL,
+				      "user %s is uid %u on this host but the session was opened "
+				      "for uid %u",
+				      rec->user, (unsigned)pw->pw_uid, (unsigned)rec->uid);
+	if (pw->pw_uid == 0)
+		return jail_error_fmt(err, EINVAL, "session %s belongs to root", rec->id);
+	u->uid = pw->pw_uid;
+	u->gid = pw->pw_gid;
+	u->home = strdup(pw->pw_dir);
+	for (int attempt = 0; attempt < 8; attempt++) {
+		int got = n;
+		free(u->groups);
+		u->groups = calloc((size_t)n, sizeof(gid_t));
+		if (u->groups == NULL || u->home == NULL)
+			return jail_error_set(err, ENOMEM, "user %s", rec->user);
+		if (getgrouplist(rec->user, u->gid, u->groups, &got) >= 0) {
+			u->ngroups = got;
+			return 0;
+		}
+		n = got > n ? got : n * 2;
+	}
+	return jail_error_fmt(err, E2BIG, "user %s: too many groups", rec->user);
+}
+
+/* "w1 w2 ..." like ssh joins a remote command. */
+static char *join_words(char **words, int n)
+{
+	size_t len = 1;
+	char *s;
+
+	for (int i = 0; i < n; i++)
+		len += strlen(words[i]) + 1;
+	s = calloc(1, len);
+	if (s == NULL)
+		return NULL;
+	for (int i = 0; i < n; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, words[i]);
+	}
+	return s;
+}
+
+static __attribute__((noreturn)) void run_child(const jail_config_t *cfg,
+						const jail_session_record_t *rec,
+						const enter_user_t *u, char **cmd, int ncmd)
+{
+	const char *term = getenv("TERM");
+	char e_home[4096], e_user[256], e_logname[256], e_shell[4096], e_term[256];
+	jail_error_t err;
+
+	signal(SIGINT, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	snprintf(e_term, sizeof(e_term), "TERM=%s", term ? term : "dumb");
+	if (u != NULL) {
+		cleanup_free char *line = ncmd > 0 ? join_words(cmd, ncmd) : NULL;
+		const char *base = strrchr(cfg->jailsh_path, '/');
+		char login_name[256];
+
+		base = base ? base + 1 : cfg->jailsh_path;
+		snprintf(login_name, sizeof(login_name), "-%s", base);
+		if (ncmd > 0 && line == NULL) {
+			fprintf(stderr, "jailctl: enter: out of memory\n");
+			_exit(126);
+		}
+		if (jail_become_user(u->uid, u->gid, u->groups, (size_t)u->ngroups, &err) < 0) {
+			fprintf(stderr, "jailctl: enter: %s\n", err.msg);
+			_exit(126);
+		}
+		if (chdir(u->home) < 0 && chdir("/") < 0)
+			_exit(126);
+		snprintf(e_home, sizeof(e_home), "HOME=%s", u->home);
+		snprintf(e_user, sizeof(e_user), "USER=%s", rec->user);
+		snprintf(e_logname, sizeof(e_logname), "LOGNAME=%s", rec->user);
+		snprintf(e_shell, sizeof(e_shell), "SHELL=%s", cfg->jailsh_path);
+		{
+			char *envp[] = {
+			    e_home, e_user, e_logname, e_shell, e_term, "PATH=" ENTER_PATH, NULL};
+			if (line)
+				execve(cfg->jailsh_path, (char *[]){(char *)base, "-c", line, NULL},
+				       envp);
+			else
+				execve(cfg->jailsh_path, (char *[]){login_name, NULL}, envp);
+		}
+		fprintf(stderr, "jailctl: enter: exec %s in the jail: %s\n", cfg->jailsh_path,
+			strerror(errno));
+		_exit(127);
+	}
+	{
+		char *envp[] = {"HOME=/root", "USER=root",	  "LOGNAME=root",
+				e_term,	      "PATH=" ENTER_PATH, NULL};
+		if (ncmd > 0) {
+			/* execvpe: PATH from the environment we pass. */
+			execvpe(cmd[0], cmd, envp);
+			fprintf(stderr, "jailctl: enter: exec %s in the jail: %s\n", cmd[0],
+				strerror(errno));
+		} else {
+			execve("/bin/sh", (char *[]){"-sh", NULL}, envp);
+			fprintf(stderr, "jailctl: enter: exec /bin/sh in the jail: %s\n",
+				strerror(errno));
+		}
+	}
+	_exit(127);
+}
 
 int cmd_enter(const jailctl_ctx_t *ctx, int argc, char **argv)
 {
-	(void)ctx;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "jailctl: enter: not implemented yet\n");
-	return JAILCTL_FAIL;
+	static const struct option opts[] = {
+	    {"user", no_argument, NULL, 'u'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	bool as_user = false;
+	const char *id;
+	char **cmd;
+	int ncmd, c, status, ret = JAILCTL_FAIL;
+	jail_error_t err;
+	jail_config_t *cfg = NULL;
+	jail_profile_t *profile = NULL;
+	jail_session_record_t *rec = NULL;
+	jail_cgroup_manager_t *mgr = NULL;
+	jail_cgroup_t *cg = NULL;
+	jail_ns_target_t target = JAIL_NS_TARGET_INIT;
+	enter_user_t user = {0};
+	cleanup_close int regfd = -1;
+	pid_t pid;
+
+	jail_error_clear(&err);
+	while ((c = getopt_long(argc, argv, "uh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'u':
+			as_user = true;
+			break;
+		case 'h':
+			printf("usage: jailctl enter %s\n", ENTER_SYNOPSIS);
+			return JAILCTL_OK;
+		default:
+			return jailctl_usage("enter", ENTER_SYNOPSIS);
+		}
+	}
+	if (optind >= argc)
+		return jailctl_usage("enter", ENTER_SYNOPSIS);
+	id = argv[optind];
+	cmd = argv + optind + 1;
+	ncmd = argc - optind - 1;
+	if (!jail_session_id_valid(id)) {
+		fprintf(stderr,
+			"jailctl: enter: '%s' is not a session id (16 hex digits, see "
+			"jailctl ps)\n",
+			id);
+		return JAILCTL_USAGE;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "jailctl: enter: must be run as root\n");
+		return JAILCTL_FAIL;
+	}
+
+	if (jail_config_load(ctx->config_dir, &cfg, &err) < 0)
+		goto fail;
+	regfd = jail_registry_open(cfg->registry_dir, false, &err);
+	if (regfd < 0) {
+		jail_error_wrap(&err, "session registry");
+		goto fail;
+	}
+	if (jail_registry_read(regfd, id, &rec, &err) < 0) {
+		if (err.code == ENOENT)
+			jail_error_fmt(&err, ENOENT, "no session %s (see jailctl ps)", id);
+		goto fail;
+	}
+	if (jail_profile_load(cfg->dir, rec->profile, &profile, &err) < 0) {
+		jail_error_wrap(&err, "profile %s of session %s", rec->profile, id);
+		goto fail;
+	}
+	if (as_user && lookup_user(rec, &user, &err) < 0)
+		goto fail;
+	if (jail_ns_target_open(rec->init_pid, rec->init_starttime, rec->ns, &target, &err) < 0) {
+		jail_error_wrap(&err, "session %s", id);
+		goto fail;
+	}
+	/* The cgroup first, so the child starts inside it (fail closed: a
+	 * session that has a cgroup is never entered without it). */
+	if (rec->cgroup) {
+		mgr = jail_cgroup_detect(JAIL_CGROUP_ROOT, &err);
+		if (mgr == NULL || jail_cgroup_open_path(mgr, rec->cgroup, &cg, &err) < 0 ||
+		    jail_cgroup_join(cg, 0, &err) < 0) {
+			jail_error_wrap(&err, "cgroup %s of session %s", rec->cgroup, id);
+			goto fail;
+		}
+	}
+	if (jail_ns_target_enter(&target, &err) < 0 ||
+	    jail_caps_drop_bounding(&profile->caps_keep, &err) < 0) {
+		jail_error_wrap(&err, "session %s", id);
+		goto fail;
+	}
+	jail_ns_target_close(&target);
+
+	pid = fork();
+	if (pid < 0) {
+		jail_error_set(&err, errno, "fork");
+		goto fail;
+	}
+	if (pid == 0)
+		run_child(cfg, rec, as_user ? &user : NULL, cmd, ncmd);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			jail_error_set(&err, errno, "wait for the command");
+			goto fail;
+		}
+	}
+	ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	goto out;
+fail:
+	fprintf(stderr, "jailctl: enter: %s\n", err.msg);
+	ret = JAILCTL_FAIL;
+out:
+	jail_ns_target_close(&target);
+	if (cg)
+		jail_cgroup_free(cg);
+	jail_cgroup_manager_free(mgr);
+	free(user.home);
+	free(user.groups);
+	jail_session_record_free(rec);
+	if (profile)
+		jail_profile_free(profile);
+	jail_config_free(cfg);
+	return ret;
 }

@@ -1,30 +1,426 @@
+/* jailctl ps, kill, gc: the live sessions in the host registry.
+ *
+ * Records are written by pam_jail (lib/session.c).  A record is live when
+ * its init pid exists with the recorded starttime; anything else (the init
+ * is gone, or its pid now names another process) is stale. */
+#define _GNU_SOURCE
+#include "cgroup.h"
+#include "config.h"
 #include "jailctl.h"
+#include "registry.h"
+#include "util.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct {
+	jail_config_t *cfg;
+	int regfd;		    /* -1: no registry yet (no session ever) */
+	jail_cgroup_manager_t *cgm; /* NULL: no cgroup hierarchy */
+	jail_error_t cgm_err;	    /* why cgm is NULL */
+} session_env_t;
+
+static void env_free(session_env_t *env)
+{
+	if (env->regfd >= 0)
+		close(env->regfd);
+	jail_cgroup_manager_free(env->cgm);
+	jail_config_free(env->cfg);
+}
+
+/* Load the config and open the registry (not created: a host where no
+ * session ever ran has none) and the cgroup manager. */
+static int env_open(const jailctl_ctx_t *ctx, session_env_t *env, jail_error_t *err)
+{
+	memset(env, 0, sizeof(*env));
+	env->regfd = -1;
+	if (jail_config_load(ctx->config_dir, &env->cfg, err) < 0)
+		return -1;
+	env->regfd = jail_registry_open(env->cfg->registry_dir, false, err);
+	if (env->regfd < 0) {
+		if (err->code != ENOENT)
+			return jail_error_wrap(err, "session registry");
+		jail_error_clear(err);
+	}
+	env->cgm = jail_cgroup_detect(JAIL_CGROUP_ROOT, &env->cgm_err);
+	return 0;
+}
+
+/* The record's cgroup (rec->cgroup, or PARENT/USER/ID from the config for
+ * records that have none).  0 and *out NULL when there is none. */
+static int open_cgroup(session_env_t *env, const jail_session_record_t *rec, jail_cgroup_t **out,
+		       jail_error_t *err)
+{
+	jail_error_t e2 = {0};
+	int r;
+
+	*out = NULL;
+	if (env->cgm == NULL)
+		return 0;
+	if (rec->cgroup)
+		r = jail_cgroup_open_path(env->cgm, rec->cgroup, out, &e2);
+	else
+		r = jail_cgroup_open_existing(env->cgm, env->cfg->cgroup_parent, rec->user, rec->id,
+					      out, &e2);
+	if (r < 0 && e2.code != ENOENT) {
+		if (err)
+			*err = e2;
+		return -1;
+	}
+	return 0;
+}
+
+/* Processes in the pid namespace of PID (the session init): the fallback
+ * count when the session has no cgroup. */
+static long count_pidns(pid_t pid)
+{
+	uint64_t ns, other;
+	DIR *d;
+	struct dirent *de;
+	long n = 0;
+
+	if (jail_proc_ns_inode(pid, "pid", &ns, NULL) < 0)
+		return -1;
+	d = opendir("/proc");
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		char *end;
+		long p = strtol(de->d_name, &end, 10);
+
+		if (*end || p <= 0)
+			continue;
+		if (jail_proc_ns_inode((pid_t)p, "pid", &other, NULL) == 0 && other == ns)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void human_size(uint64_t v, char *buf, size_t len)
+{
+	static const char units[] = "KMGTPE";
+	double d = (double)v;
+	int u = -1;
+
+	if (v == UINT64_MAX) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	while (d >= 1024 && u < 5) {
+		d /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%" PRIu64 "B", v);
+	else
+		snprintf(buf, len, "%.1f%c", d, units[u]);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	if (s == NULL) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void report_bad(const char *cmd, const jail_strv_t *bad)
+{
+	for (size_t i = 0; i < bad->n; i++)
+		fprintf(stderr, "jailctl: %s: skipping registry entry: %s\n", cmd, bad->v[i]);
+}
 
 int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 {
-	(void)ctx;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "jailctl: ps: not implemented yet\n");
-	return JAILCTL_FAIL;
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	jail_error_t err = {0};
+	session_env_t env;
+	jail_session_record_t **recs = NULL;
+	jail_strv_t bad = {0};
+	size_t n = 0, stale = 0, shown = 0;
+	bool json = false;
+	int c, rc = JAILCTL_OK;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			printf("usage: jailctl ps [--json]\n");
+			return JAILCTL_OK;
+		default:
+			return jailctl_usage("ps", "[--json]");
+		}
+	}
+	if (optind != argc)
+		return jailctl_usage("ps", "[--json]");
+	if (env_open(ctx, &env, &err) < 0) {
+		env_free(&env);
+		return jailctl_fail(&err);
+	}
+	if (env.regfd >= 0 && jail_registry_list(env.regfd, &recs, &n, &bad, &err) < 0) {
+		env_free(&env);
+		return jailctl_fail(&err);
+	}
+	report_bad("ps", &bad);
+	if (json)
+		printf("[");
+	else
+		printf("%-16s  %-12s  %-20s  %-10s  %5s  %8s  %-19s  %s\n", "ID", "USER", "JAIL",
+		       "PROFILE", "PIDS", "MEMORY", "START", "REMOTE");
+	for (size_t i = 0; i < n; i++) {
+		jail_session_record_t *r = recs[i];
+		jail_cgroup_stats_t st = {.memory_current = UINT64_MAX, .nprocs = 0};
+		jail_cgroup_t *cg = NULL;
+		long pids = -1;
+		char mem[32], start[32];
+		time_t t = (time_t)r->start;
+		struct tm tm;
+		int alive = jail_registry_alive(r, &err);
+
+		if (alive < 0) {
+			fprintf(stderr, "jailctl: ps: session %s: %s\n", r->id, err.msg);
+			rc = JAILCTL_FAIL;
+			continue;
+		}
+		if (alive == 0) {
+			stale++;
+			continue;
+		}
+		if (open_cgroup(&env, r, &cg, &err) < 0) {
+			fprintf(stderr, "jailctl: ps: session %s: %s\n", r->id, err.msg);
+		} else if (cg && jail_cgroup_stats(cg, &st, &err) == 0) {
+			pids = (long)st.nprocs;
+		} else if (cg) {
+			fprintf(stderr, "jailctl: ps: session %s: %s\n", r->id, err.msg);
+		}
+		jail_cgroup_free(cg);
+		if (pids < 0)
+			pids = count_pidns(r->init_pid);
+		human_size(st.memory_current, mem, sizeof(mem));
+		if (localtime_r(&t, &tm) == NULL ||
+		    strftime(start, sizeof(start), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+			snprintf(start, sizeof(start), "%" PRId64, r->start);
+		if (json) {
+			printf("%s\n  {\"id\": ", shown ? "," : "");
+			json_str(stdout, r->id);
+			printf(", \"user\": ");
+			json_str(stdout, r->user);
+			printf(", \"uid\": %u, \"jail\": ", (unsigned)r->uid);
+			json_str(stdout, r->jail);
+			printf(", \"profile\": ");
+			json_str(stdout, r->profile);
+			printf(", \"init_pid\": %ld, \"pids\": ", (long)r->init_pid);
+			if (pids >= 0)
+				printf("%ld", pids);
+			else
+				printf("null");
+			printf(", \"memory\": ");
+			if (st.memory_current != UINT64_MAX)
+				printf("%" PRIu64, st.memory_current);
+			else
+				printf("null");
+			printf(", \"start\": %" PRId64 ", \"remote\": ", r->start);
+			json_str(stdout, r->remote);
+			printf(", \"cgroup\": ");
+			json_str(stdout, r->cgroup);
+			printf("}");
+		} else {
+			char p[24];
+			if (pids >= 0)
+				snprintf(p, sizeof(p), "%ld", pids);
+			else
+				snprintf(p, sizeof(p), "-");
+			printf("%-16s  %-12s  %-20s  %-10s  %5s  %8s  %-19s  %s\n", r->id, r->user,
+			       r->jail, r->profile, p, mem, start, r->remote ? r->remote : "-");
+		}
+		shown++;
+	}
+	if (json)
+		printf("%s]\n", shown ? "\n" : "");
+	if (stale)
+		fprintf(stderr,
+			"jailctl: ps: %zu stale record%s (init gone); 'jailctl gc' removes them\n",
+			stale, stale == 1 ? "" : "s");
+	jail_registry_list_free(recs, n);
+	jail_strv_clear(&bad);
+	env_free(&env);
+	return rc;
+}
+
+/* Destroy REC's cgroup (if any) and remove the record.  Prints nothing. */
+static int cleanup_session(session_env_t *env, const jail_session_record_t *rec, bool *had_cgroup,
+			   jail_error_t *err)
+{
+	jail_cgroup_t *cg = NULL;
+
+	*had_cgroup = false;
+	if (open_cgroup(env, rec, &cg, err) < 0)
+		return jail_error_wrap(err, "session %s: cgroup", rec->id);
+	if (cg) {
+		*had_cgroup = true;
+		if (jail_cgroup_destroy(cg, err) < 0)
+			return jail_error_wrap(err, "session %s", rec->id);
+	}
+	if (jail_registry_remove(env->regfd, rec->id, err) < 0 && err->code != ENOENT)
+		return -1;
+	return 0;
+}
+
+/* SIGKILL the session init, but only the process the record names: the
+ * pidfd pins one process, and its starttime is checked after it is
+ * opened, so a pid reused since cannot be signalled.  1 when killed, 0 when
+ * the init was already gone (or is another process now). */
+static int kill_init(const jail_session_record_t *rec, jail_error_t *err)
+{
+	int pfd = (int)syscall(SYS_pidfd_open, rec->init_pid, 0);
+	int alive;
+
+	if (pfd < 0) {
+		if (errno == ESRCH)
+			return 0;
+		return jail_error_set(err, errno, "pidfd_open %ld", (long)rec->init_pid);
+	}
+	alive = jail_registry_alive(rec, err);
+	if (alive <= 0) {
+		close(pfd);
+		return alive;
+	}
+	if (syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH) {
+		int e = errno;
+		close(pfd);
+		return jail_error_set(err, e, "kill session init %ld", (long)rec->init_pid);
+	}
+	close(pfd);
+	return 1;
 }
 
 int cmd_kill(const jailctl_ctx_t *ctx, int argc, char **argv)
 {
-	(void)ctx;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "jailctl: kill: not implemented yet\n");
-	return JAILCTL_FAIL;
+	jail_error_t err = {0};
+	session_env_t env;
+	jail_session_record_t *rec = NULL;
+	bool had_cg = false;
+	int killed;
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: jailctl kill ID\n");
+		return JAILCTL_OK;
+	}
+	if (argc != 2)
+		return jailctl_usage("kill", "ID");
+	if (!jail_session_id_valid(argv[1])) {
+		fprintf(stderr,
+			"jailctl: kill: '%s' is not a session id (16 hex digits, see "
+			"'jailctl ps')\n",
+			argv[1]);
+		return JAILCTL_USAGE;
+	}
+	if (env_open(ctx, &env, &err) < 0) {
+		env_free(&env);
+		return jailctl_fail(&err);
+	}
+	if (env.regfd < 0 || jail_registry_read(env.regfd, argv[1], &rec, &err) < 0) {
+		if (env.regfd < 0 || err.code == ENOENT)
+			fprintf(stderr, "jailctl: kill: no session %s\n", argv[1]);
+		else
+			fprintf(stderr, "jailctl: kill: %s\n", err.msg);
+		env_free(&env);
+		return JAILCTL_FAIL;
+	}
+	killed = kill_init(rec, &err);
+	if (killed < 0 || cleanup_session(&env, rec, &had_cg, &err) < 0) {
+		jail_session_record_free(rec);
+		env_free(&env);
+		return jailctl_fail(&err);
+	}
+	if (killed)
+		printf("killed session %s (user %s, init %ld)%s\n", rec->id, rec->user,
+		       (long)rec->init_pid, had_cg ? ", cgroup removed" : "");
+	else
+		printf("session %s (user %s) had already ended: record%s removed\n", rec->id,
+		       rec->user, had_cg ? " and cgroup" : "");
+	jail_session_record_free(rec);
+	env_free(&env);
+	return JAILCTL_OK;
 }
 
 int cmd_gc(const jailctl_ctx_t *ctx, int argc, char **argv)
 {
-	(void)ctx;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "jailctl: gc: not implemented yet\n");
-	return JAILCTL_FAIL;
+	jail_error_t err = {0};
+	session_env_t env;
+	jail_session_record_t **recs = NULL;
+	jail_strv_t bad = {0};
+	size_t n = 0, cleaned = 0;
+	int rc = JAILCTL_OK;
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: jailctl gc\n");
+		return JAILCTL_OK;
+	}
+	if (argc != 1)
+		return jailctl_usage("gc", "");
+	if (env_open(ctx, &env, &err) < 0) {
+		env_free(&env);
+		return jailctl_fail(&err);
+	}
+	if (env.regfd >= 0 && jail_registry_list(env.regfd, &recs, &n, &bad, &err) < 0) {
+		env_free(&env);
+		return jailctl_fail(&err);
+	}
+	report_bad("gc", &bad);
+	for (size_t i = 0; i < n; i++) {
+		jail_session_record_t *r = recs[i];
+		bool had_cg = false;
+		int alive = jail_registry_alive(r, &err);
+
+		if (alive != 0) {
+			if (alive < 0) {
+				fprintf(stderr, "jailctl: gc: session %s: %s\n", r->id, err.msg);
+				rc = JAILCTL_FAIL;
+			}
+			continue;
+		}
+		if (cleanup_session(&env, r, &had_cg, &err) < 0) {
+			fprintf(stderr, "jailctl: gc: %s\n", err.msg);
+			rc = JAILCTL_FAIL;
+			continue;
+		}
+		printf("removed stale session %s (user %s, init %ld gone)%s\n", r->id, r->user,
+		       (long)r->init_pid, had_cg ? ", cgroup removed" : "");
+		cleaned++;
+	}
+	if (cleaned == 0 && rc == JAILCTL_OK)
+		printf("nothing to clean\n");
+	jail_registry_list_free(recs, n);
+	jail_strv_clear(&bad);
+	env_free(&env);
+	return rc;
 }

@@ -1,30 +1,1160 @@
+/* jailctl adduser, deluser, keys: jail a host user, release one, and print
+ * a jailed user's authorized_keys for sshd.
+ *
+ * adduser never half-applies: every input is checked before anything is
+ * changed, then the steps run in an order where each intermediate state is
+ * safe (the host shell becomes jailsh BEFORE users.d/USER.ini exists, so a
+ * login in between is refused by jailsh rather than let into the jail
+ * without it), and a failing step undoes the earlier ones.
+ *
+ * Everything inside a jail and in a home is reached through directory fds
+ * without following symlinks: a symlink planted in the jail, in /etc/skel or
+ * in the home being moved is recreated or refused, never followed (jailkit's
+ * jk_jailuser -m follows them as root). */
+#define _GNU_SOURCE
 #include "jailctl.h"
+#include "config.h"
+#include "passwd.h"
+#include "safefs.h"
+#include "util.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-int cmd_adduser(const jailctl_ctx_t *ctx, int argc, char **argv)
+#define DEFAULT_SHELL  "/bin/bash"
+#define COPY_MAX_DEPTH 128
+#define KEYS_MAX_BYTES (1024 * 1024)
+
+static int cmd_fail(const char *cmd, const jail_error_t *err)
 {
-	(void)ctx;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "jailctl: adduser: not implemented yet\n");
+	fprintf(stderr, "jailctl: %s: %s\n", cmd, err->msg[0] ? err->msg : "failed");
 	return JAILCTL_FAIL;
 }
 
+static void warn(const char *cmd, const char *fmt, ...) JAIL_PRINTF(2, 3);
+static void warn(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "jailctl: %s: warning: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ------------------------------------------------------------------------ */
+/* usermod                                                                   */
+
+/* Set USER's host login shell with usermod(8), run directly (no shell), with
+ * a fixed environment.  usermod edits /etc/passwd with its own locking. */
+static int set_host_shell(const char *user, const char *shell, jail_error_t *err)
+{
+	static const char *const paths[] = {"/usr/sbin/usermod", "/sbin/usermod"};
+	char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
+	const char *prog = NULL;
+	pid_t pid;
+	int status;
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]) && !prog; i++)
+		if (access(paths[i], X_OK) == 0)
+			prog = paths[i];
+	if (prog == NULL)
+		return jail_error_fmt(err, ENOENT,
+				      "usermod not found (expected /usr/sbin/usermod, package "
+				      "passwd)");
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return jail_error_set(err, errno, "fork");
+	if (pid == 0) {
+		char *const argv[] = {"usermod", "-s", (char *)shell, (char *)user, NULL};
+		/* usermod's own messages go to stderr; stdout stays ours (keys). */
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execve(prog, argv, envp);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return jail_error_set(err, errno, "wait for usermod");
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return jail_error_fmt(err, EIO, "usermod -s %s %s failed (%s %d)", shell, user,
+				      WIFEXITED(status) ? "exit status" : "signal",
+				      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	return 0;
+}
+
+/* The host's current login shell of USER (malloc'd), NULL if unknown. */
+static char *host_shell(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+
+	return pw && pw->pw_shell ? strdup(pw->pw_shell) : NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Tree copy without following symlinks                                      */
+
+typedef enum {
+	COPY_SKEL, /* regular files and dirs only, all owned by the user */
+	COPY_MOVE, /* everything but devices, owners and times kept */
+} copy_mode_t;
+
+typedef struct copy_ctx {
+	copy_mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	dev_t dev; /* source file system: a mount point below is refused */
+	const char *src_name;
+} copy_ctx_t;
+
+static int copy_data(int in, int out, const char *name, jail_error_t *err)
+{
+	char buf[65536];
+
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return jail_error_set(err, errno, "read %s", name);
+		}
+		if (n == 0)
+			return 0;
+		if (jail_write_all(out, buf, (size_t)n, err) < 0)
+			return jail_error_wrap(err, "copy %s", name);
+	}
+}
+
+static int copy_regular(const copy_ctx_t *c, int src, int dst, const char *name,
+			const struct stat *st, const char *path, jail_error_t *err)
+{
+	cleanup_close int in = -1;
+	cleanup_close int out = -1;
+	struct stat fst;
+	uid_t uid = c->mode == COPY_SKEL ? c->uid : st->st_uid;
+	gid_t gid = c->mode == COPY_SKEL ? c->gid : st->st_gid;
+
+	/* O_NONBLOCK: a file swapped for a FIFO meanwhile cannot hang us. */
+	in = openat(src, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (in < 0)
+		return jail_error_set(err, errno, "open %s", path);
+	if (fstat(in, &fst) < 0)
+		return jail_error_set(err, errno, "stat %s", path);
+	if (!S_ISREG(fst.st_mode) || fst.st_ino != st->st_ino || fst.st_dev != st->st_dev)
+		return jail_error_fmt(err, EAGAIN, "%s changed while being copied", path);
+	out = openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (out < 0)
+		return jail_error_set(err, errno, "create %s in the jail", path);
+	/* setuid/setgid bits are never carried into a jail. */
+	if (copy_data(in, out, path, err) < 0 || fchown(out, uid, gid) < 0 ||
+	    fchmod(out, fst.st_mode & 0777) < 0) {
+		int e = errno;
+		unlinkat(dst, name, 0);
+		if (err && err->msg[0] == '\0')
+			jail_error_set(err, e, "copy %s", path);
+		return -1;
+	}
+	if (c->mode == COPY_MOVE) {
+		struct timespec ts[2] = {fst.st_atim, fst.st_mtim};
+		futimens(out, ts);
+	}
+	return 0;
+}
+
+static int copy_symlink(int src, int dst, const char *name, const struct stat *st, const char *path,
+			jail_error_t *err)
+{
+	char target[PATH_MAX + 1];
+	struct timespec ts[2] = {st->st_atim, st->st_mtim};
+	ssize_t n;
+
+	/* The link is recreated as a link: its target is never opened. */
+	n = readlinkat(src, name, target, sizeof(target));
+	if (n < 0)
+		return jail_error_set(err, errno, "readlink %s", path);
+	if ((size_t)n >= sizeof(target))
+		return jail_error_fmt(err, ENAMETOOLONG, "%s: symlink target too long", path);
+	target[n] = '\0';
+	if (symlinkat(target, dst, name) < 0)
+		return jail_error_set(err, errno, "symlink %s in the jail", path);
+	if (fchownat(dst, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return jail_error_set(err, errno, "chown symlink %s in the jail", path);
+	utimensat(dst, name, ts, AT_SYMLINK_NOFOLLOW);
+	return 0;
+}
+
+static int copy_dir(const copy_ctx_t *c, int src, int dst, const char *relpath, int depth,
+		    jail_error_t *err);
+
+static int copy_subdir(const copy_ctx_t *c, int src, int dst, const char *name,
+		       const struct stat *st, const char *path, int depth, jail_error_t *err)
+{
+	cleanup_close int sfd = -1;
+	cleanup_close int dfd = -1;
+	struct stat sst;
+
+	if (depth >= COPY_MAX_DEPTH)
+		return jail_error_fmt(err, ELOOP, "%s: nested too deeply (more than %d levels)",
+				      path, COPY_MAX_DEPTH);
+	sfd = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sfd < 0)
+		return jail_error_set(err, errno, "open %s", path);
+	if (fstat(sfd, &sst) < 0)
+		return jail_error_set(err, errno, "stat %s", path);
+	if (sst.st_ino != st->st_ino || sst.st_dev != st->st_dev)
+		return jail_error_fmt(err, EAGAIN, "%s changed while being copied", path);
+	if (c->mode == COPY_MOVE && sst.st_dev != c->dev)
+		return jail_error_fmt(err, EXDEV,
+				      "%s is a mount point (refused: unmount it before moving the "
+				      "home)",
+				      path);
+	if (mkdirat(dst, name, 0700) < 0)
+		return jail_error_set(err, errno, "mkdir %s in the jail", path);
+	dfd = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return jail_error_set(err, errno, "open %s in the jail", path);
+	if (copy_dir(c, sfd, dfd, path, depth + 1, err) < 0)
+		return -1;
+	if (c->mode == COPY_SKEL) {
+		if (fchown(dfd, c->uid, c->gid) < 0 || fchmod(dfd, sst.st_mode & 0777) < 0)
+			return jail_error_set(err, errno, "chown %s in the jail", path);
+	} else {
+		struct timespec ts[2] = {sst.st_atim, sst.st_mtim};
+		if (fchown(dfd, sst.st_uid, sst.st_gid) < 0 || fchmod(dfd, sst.st_mode & 01777) < 0)
+			return jail_error_set(err, errno, "chown %s in the jail", path);
+		futimens(dfd, ts);
+	}
+	return 0;
+}
+
+static int copy_entry(const copy_ctx_t *c, int src, int dst, const char *name, const char *path,
+		      int depth, jail_error_t *err)
+{
+	struct stat st;
+
+	if (fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return jail_error_set(err, errno, "stat %s", path);
+	switch (st.st_mode & S_IFMT) {
+	case S_IFREG:
+		return copy_regular(c, src, dst, name, &st, path, err);
+	case S_IFDIR:
+		return copy_subdir(c, src, dst, name, &st, path, depth, err);
+	case S_IFLNK:
+		if (c->mode == COPY_SKEL)
+			return 0; /* skel: regular files and directories only */
+		return copy_symlink(src, dst, name, &st, path, err);
+	case S_IFIFO:
+		if (c->mode == COPY_SKEL)
+			return 0;
+		if (mkfifoat(dst, name, 0600) < 0 ||
+		    fchownat(dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    fchmodat(dst, name, st.st_mode & 0777, 0) < 0)
+			return jail_error_set(err, errno, "recreate FIFO %s in the jail", path);
+		return 0;
+	case S_IFSOCK:
+		return 0; /* a socket means nothing once its server is gone */
+	case S_IFCHR:
+	case S_IFBLK:
+	default:
+		if (c->mode == COPY_SKEL)
+			return 0;
+		return jail_error_fmt(
+		    err, EPERM, "%s is a device node (refused: never copied into a jail)", path);
+	}
+}
+
+static int copy_dir(const copy_ctx_t *c, int src, int dst, const char *relpath, int depth,
+		    jail_error_t *err)
+{
+	int dupfd = fcntl(src, F_DUPFD_CLOEXEC, 3);
+	DIR *d;
+	struct dirent *de;
+	int ret = 0;
+
+	if (dupfd < 0)
+		return jail_error_set(err, errno, "dup");
+	d = fdopendir(dupfd);
+	if (d == NULL) {
+		close(dupfd);
+		return jail_error_set(err, errno, "opendir %s", relpath);
+	}
+	while (ret == 0 && (errno = 0, de = readdir(d)) != NULL) {
+		cleanup_free char *path = NULL;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		path = jail_strdup_printf("%s/%s", relpath, de->d_name);
+		if (path == NULL)
+			ret = jail_error_set(err, ENOMEM, "copy");
+		else
+			ret = copy_entry(c, src, dst, de->d_name, path, depth, err);
+	}
+	if (ret == 0 && errno != 0)
+		ret = jail_error_set(err, errno, "readdir %s", relpath);
+	closedir(d);
+	return ret;
+}
+
+/* Is directory FD empty? */
+static int dir_is_empty(int fd)
+{
+	int dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	DIR *d;
+	struct dirent *de;
+	int empty = 1;
+
+	if (dupfd < 0)
+		return -1;
+	d = fdopendir(dupfd);
+	if (d == NULL) {
+		close(dupfd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Paths                                                                     */
+
+/* Split an absolute normalised PATH into a malloc'd parent and a pointer to
+ * the last component. */
+static char *split_parent(const char *path, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+
+	*base = slash + 1;
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+/* Check HOME inside the jail before anything is created: every existing
+ * component a real directory (no symlink), the home itself absent or a
+ * directory owned by UID.  *exists tells which. */
+static int check_jail_home(int jailfd, const char *jail, const char *home, uid_t uid, bool *exists,
+			   bool *empty, jail_error_t *err)
+{
+	cleanup_close int cur = fcntl(jailfd, F_DUPFD_CLOEXEC, 3);
+	cleanup_free char *copy = strdup(home);
+	char *p, *next;
+
+	*exists = false;
+	*empty = true;
+	if (cur < 0 || copy == NULL)
+		return jail_error_set(err, errno ? errno : ENOMEM, "home");
+	p = copy + 1;
+	while (p && *p) {
+		int nfd;
+		struct stat st;
+
+		next = strchr(p, '/');
+		if (next)
+			*next++ = '\0';
+		if (fstatat(cur, p, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT)
+				return 0; /* created later, root-owned parents */
+			return jail_error_set(err, errno, "%s%s", jail, home);
+		}
+		if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode))
+			return jail_error_fmt(
+			    err, ELOOP, "%s%s: component '%s' is %s (refused: never followed)",
+			    jail, home, p, S_ISLNK(st.st_mode) ? "a symlink" : "not a directory");
+		nfd = openat(cur, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0)
+			return jail_error_set(err, errno, "open %s%s", jail, home);
+		close(cur);
+		cur = nfd;
+		if (next == NULL) {
+			int e;
+			*exists = true;
+			if (st.st_uid != uid)
+				return jail_error_fmt(
+				    err, EPERM,
+				    "%s%s exists and is owned by uid %u (expected "
+				    "the user, uid %u)",
+				    jail, home, (unsigned)st.st_uid, (unsigned)uid);
+			e = dir_is_empty(cur);
+			if (e < 0)
+				return jail_error_set(err, errno, "read %s%s", jail, home);
+			*empty = e == 1;
+		}
+		p = next;
+	}
+	return 0;
+}
+
+/* Create the home HOME in the jail: parents root:root 0755, the home itself
+ * owned by the user, MODE.  Returns an fd of it. */
+static int create_jail_home(int jailfd, const char *home, uid_t uid, gid_t gid, mode_t mode,
+			    jail_error_t *err)
+{
+	const char *base;
+	cleanup_free char *parent = split_parent(home, &base);
+	cleanup_close int pfd = -1;
+	int fd;
+
+	if (parent == NULL)
+		return jail_error_set(err, ENOMEM, "home");
+	pfd = jail_mkdirs_beneath(jailfd, parent, 0755, 0, 0, err);
+	if (pfd < 0)
+		return -1;
+	if (mkdirat(pfd, base, 0700) < 0)
+		return jail_error_set(err, errno, "mkdir %s", home);
+	fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return jail_error_set(err, errno, "open %s", home);
+	if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0) {
+		int e = errno;
+		close(fd);
+		return jail_error_set(err, e, "chown %s", home);
+	}
+	return fd;
+}
+
+/* Open the host home HOME for --move-home: its parent chain trusted
+ * (root-owned, not writable by others: nobody can swap it under us), the
+ * home itself a real directory owned by UID.  Returns -1 with *missing set
+ * when there is no host home. */
+static int open_host_home(const char *home, uid_t uid, int *parentfd, bool *missing,
+			  jail_error_t *err)
+{
+	const char *base;
+	cleanup_free char *parent = split_parent(home, &base);
+	cleanup_close int pfd = -1;
+	cleanup_close int fd = -1;
+	struct stat st;
+
+	*missing = false;
+	if (parent == NULL)
+		return jail_error_set(err, ENOMEM, "home");
+	pfd = jail_open_trusted_dir(parent, err);
+	if (pfd < 0)
+		return jail_error_wrap(err, "host home %s: parent", home);
+	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT) {
+			*missing = true;
+			return -1;
+		}
+		return jail_error_set(err, errno, "host home %s", home);
+	}
+	if (S_ISLNK(st.st_mode))
+		return jail_error_fmt(err, ELOOP,
+				      "host home %s is a symlink (refused: never followed; move it "
+				      "by hand)",
+				      home);
+	if (!S_ISDIR(st.st_mode))
+		return jail_error_fmt(err, ENOTDIR, "host home %s is not a directory", home);
+	if (st.st_uid != uid)
+		return jail_error_fmt(err, EPERM,
+				      "host home %s is owned by uid %u, not by the user (uid %u)",
+				      home, (unsigned)st.st_uid, (unsigned)uid);
+	fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return jail_error_set(err, errno, "open host home %s", home);
+	*parentfd = steal_fd(&pfd);
+	return steal_fd(&fd);
+}
+
+/* ------------------------------------------------------------------------ */
+/* users.d                                                                   */
+
+/* Open CONF/users.d for writing (creating it root 0755 if needed only when
+ * CREATE); checks it is trusted and writable. */
+static int open_users_d(const char *confdir, bool create, jail_error_t *err)
+{
+	cleanup_close int confd = jail_open_trusted_dir(confdir, err);
+	jail_error_t e = {0};
+	int fd;
+
+	if (confd < 0)
+		return jail_error_wrap(err, "configuration directory");
+	fd = jail_openat_beneath(confd, "users.d", O_RDONLY | O_DIRECTORY, 0, &e);
+	if (fd < 0 && e.code == ENOENT) {
+		if (!create) {
+			/* Validation only: the config dir must be writable to create it. */
+			if (faccessat(confd, ".", W_OK, AT_EACCESS) < 0)
+				return jail_error_set(err, errno, "%s is not writable", confdir);
+			return -2;
+		}
+		return jail_mkdirs_beneath(confd, "users.d", 0755, 0, 0, err);
+	}
+	if (fd < 0)
+		return jail_error_fmt(err, e.code, "%s/users.d: %s", confdir, e.msg);
+	{
+		char name[PATH_MAX];
+		snprintf(name, sizeof(name), "%s/users.d", confdir);
+		if (jail_check_trusted_fd(fd, name, err) < 0) {
+			close(fd);
+			return -1;
+		}
+		if (faccessat(fd, ".", W_OK, AT_EACCESS) < 0) {
+			int er = errno;
+			close(fd);
+			return jail_error_set(err, er, "%s is not writable", name);
+		}
+	}
+	return fd;
+}
+
+static int remove_users_d_file(const char *confdir, const char *user, jail_error_t *err)
+{
+	cleanup_close int fd = open_users_d(confdir, false, err);
+	cleanup_free char *name = jail_strdup_printf("%s.ini", user);
+
+	if (fd == -2)
+		return 0;
+	if (fd < 0)
+		return -1;
+	if (name == NULL)
+		return jail_error_set(err, ENOMEM, "users.d");
+	if (unlinkat(fd, name, 0) < 0 && errno != ENOENT)
+		return jail_error_set(err, errno, "remove %s/users.d/%s", confdir, name);
+	return 0;
+}
+
+/* Is A (an assignment from the config) USER's own users.d file? */
+static bool from_users_d(const jail_config_t *cfg, const jail_assign_t *a)
+{
+	cleanup_free char *prefix = jail_strdup_printf("%s/users.d/", cfg->dir);
+
+	return prefix && strncmp(a->file, prefix, strlen(prefix)) == 0;
+}
+
+static const jail_assign_t *find_user(const jail_config_t *cfg, const char *user)
+{
+	const jail_assign_t *a = NULL;
+
+	if (jail_config_lookup(cfg, user, NULL, &a) == 1)
+		return a;
+	return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* adduser                                                                   */
+
+static const char adduser_synopsis[] = "[-j JAIL] [-p PROFILE] [-s SHELL] [--move-home] USER";
+
+typedef struct adduser_plan {
+	const char *user;
+	jail_account_t acct;
+	char *jail;
+	char *profile;
+	char *home; /* normalised, in-jail == host path */
+	char *old_shell;
+	char *prev_jail; /* jail of an earlier adduser of this user, if any */
+	const char *jailsh;
+	bool move_home;
+	int jailfd;
+	bool home_exists, home_empty;
+	int host_home_fd, host_home_parent;
+	jail_acct_snapshot_t snap;
+} adduser_plan_t;
+
+static void plan_clear(adduser_plan_t *p)
+{
+	jail_account_clear(&p->acct);
+	free(p->jail);
+	free(p->profile);
+	free(p->home);
+	free(p->old_shell);
+	free(p->prev_jail);
+	if (p->jailfd >= 0)
+		close(p->jailfd);
+	if (p->host_home_fd >= 0)
+		close(p->host_home_fd);
+	if (p->host_home_parent >= 0)
+		close(p->host_home_parent);
+	jail_acct_snapshot_clear(&p->snap);
+}
+
+/* Everything that can be checked without changing anything. */
+static int adduser_validate(const jailctl_ctx_t *ctx, const jail_config_t *cfg, adduser_plan_t *p,
+			    const char *opt_jail, const char *opt_profile, jail_error_t *err)
+{
+	const jail_assign_t *prev;
+	jail_profile_t *prof = NULL;
+	struct stat st;
+	int ufd;
+
+	if (p->acct.uid == 0)
+		return jail_error_fmt(err, EPERM, "%s: refusing to jail a user with uid 0",
+				      p->user);
+	prev = find_user(cfg, p->user);
+	if (prev && !from_users_d(cfg, prev))
+		return jail_error_fmt(err, EEXIST,
+				      "%s is already assigned in %s (edit or remove that section "
+				      "instead)",
+				      p->user, prev->file);
+	if (prev && (p->prev_jail = strdup(prev->jail)) == NULL)
+		return jail_error_set(err, ENOMEM, "adduser");
+	if (opt_jail == NULL && cfg->default_jail == NULL)
+		return jail_error_fmt(err, EINVAL,
+				      "no jail given (-j JAIL) and no default ([jail] jail in "
+				      "%s/jail.ini)",
+				      cfg->dir);
+	p->jail = jail_path_normalize(opt_jail ? opt_jail : cfg->default_jail, err);
+	if (p->jail == NULL)
+		return jail_error_wrap(err, "jail");
+	if (strcmp(p->jail, "/") == 0)
+		return jail_error_fmt(err, EINVAL, "jail '/': the host root is not a jail");
+	if (strpbrk(p->jail, ": \t\n") != NULL)
+		return jail_error_fmt(err, EINVAL,
+				      "jail '%s': contains ':' or white space (expected a plain "
+				      "absolute path)",
+				      p->jail);
+	p->jailfd = jail_open_trusted_dir(p->jail, err);
+	if (p->jailfd < 0)
+		return jail_error_wrap(err, "jail %s", p->jail);
+	p->profile = strdup(opt_profile ? opt_profile : cfg->default_profile);
+	if (p->profile == NULL)
+		return jail_error_set(err, ENOMEM, "profile");
+	if (jail_profile_load(ctx->config_dir, p->profile, &prof, err) < 0)
+		return -1; /* the message names the profile and its file */
+	jail_profile_free(prof);
+
+	if (jail_acct_snapshot(p->jailfd, &p->snap, err) < 0)
+		return jail_error_wrap(err, "jail %s", p->jail);
+
+	p->home = jail_path_normalize(p->acct.home, err);
+	if (p->home == NULL)
+		return jail_error_wrap(err, "%s's home", p->user);
+	if (strcmp(p->home, "/") == 0)
+		return jail_error_fmt(
+		    err, EINVAL, "%s's home is '/' (expected a home of its own, e.g. /home/%s)",
+		    p->user, p->user);
+	if (check_jail_home(p->jailfd, p->jail, p->home, p->acct.uid, &p->home_exists,
+			    &p->home_empty, err) < 0)
+		return -1;
+
+	if (p->move_home) {
+		bool missing = false;
+		p->host_home_fd =
+		    open_host_home(p->home, p->acct.uid, &p->host_home_parent, &missing, err);
+		if (p->host_home_fd < 0 && !missing)
+			return -1;
+		if (p->host_home_fd >= 0) {
+			struct stat jst;
+			if (p->home_exists && !p->home_empty)
+				return jail_error_fmt(err, EEXIST,
+						      "%s%s already exists and is not empty "
+						      "(--move-home needs an absent or empty home)",
+						      p->jail, p->home);
+			/* The jail home must not be the host home itself. */
+			if (p->home_exists && fstat(p->host_home_fd, &st) == 0 &&
+			    jail_stat_beneath(p->jailfd, p->home, &jst, NULL) == 0 &&
+			    st.st_dev == jst.st_dev && st.st_ino == jst.st_ino)
+				return jail_error_fmt(err, EINVAL,
+						      "host home %s is already the jail's home",
+						      p->home);
+		}
+	}
+
+	ufd = open_users_d(cfg->dir, false, err);
+	if (ufd == -1)
+		return -1;
+	if (ufd >= 0)
+		close(ufd);
+
+	if (jail_stat_beneath(p->jailfd, p->acct.shell, &st, NULL) < 0)
+		warn("adduser", "shell %s is not in the jail %s yet", p->acct.shell, p->jail);
+	if (jail_stat_beneath(p->jailfd, p->jailsh, &st, NULL) < 0)
+		warn("adduser",
+		     "%s is not in the jail %s yet (logins are refused until it is: jailctl init "
+		     "%s jailsh)",
+		     p->jailsh, p->jail, p->jail);
+	return 0;
+}
+
+static int write_users_d(const char *confdir, const adduser_plan_t *p, jail_error_t *err)
+{
+	cleanup_close int fd = open_users_d(confdir, true, err);
+	cleanup_free char *name = jail_strdup_printf("%s.ini", p->user);
+	cleanup_free char *text = NULL;
+
+	if (fd < 0)
+		return jail_error_wrap(err, "users.d");
+	text = jail_strdup_printf("; written by jailctl adduser; removed by jailctl deluser\n"
+				  "[user:%s]\njail = %s\nprofile = %s\n",
+				  p->user, p->jail, p->profile);
+	if (name == NULL || text == NULL)
+		return jail_error_set(err, ENOMEM, "users.d");
+	if (jail_write_file_beneath(fd, name, text, strlen(text), 0644, 0, 0, err) < 0)
+		return jail_error_wrap(err, "%s/users.d", confdir);
+	return 0;
+}
+
+int cmd_adduser(const jailctl_ctx_t *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"jail", required_argument, NULL, 'j'},  {"profile", required_argument, NULL, 'p'},
+	    {"shell", required_argument, NULL, 's'}, {"move-home", no_argument, NULL, 'm'},
+	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0},
+	};
+	const char *opt_jail = NULL, *opt_profile = NULL, *opt_shell = NULL;
+	adduser_plan_t p = {.jailfd = -1, .host_home_fd = -1, .host_home_parent = -1};
+	jail_config_t *cfg = NULL;
+	jail_error_t err = {0};
+	cleanup_close int homefd = -1;
+	bool home_created = false, shell_changed = false, acct_written = false;
+	int c, rc = JAILCTL_FAIL;
+
+	while ((c = getopt_long(argc, argv, "+j:p:s:mh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			opt_jail = optarg;
+			break;
+		case 'p':
+			opt_profile = optarg;
+			break;
+		case 's':
+			opt_shell = optarg;
+			break;
+		case 'm':
+			p.move_home = true;
+			break;
+		case 'h':
+			printf("usage: jailctl adduser %s\n", adduser_synopsis);
+			return JAILCTL_OK;
+		default:
+			return jailctl_usage("adduser", adduser_synopsis);
+		}
+	}
+	if (optind != argc - 1)
+		return jailctl_usage("adduser", adduser_synopsis);
+	p.user = argv[optind];
+
+	/* 1. Validate everything; nothing is changed before this passes. */
+	if (!jail_valid_name(p.user)) {
+		jail_error_fmt(&err, EINVAL,
+			       "'%s': not a valid user name (expected lower case letters, digits, "
+			       "'_', '-' or '.', at most 32 characters)",
+			       p.user);
+		goto out;
+	}
+	if (jail_account_from_host(p.user, opt_shell ? opt_shell : DEFAULT_SHELL, &p.acct, &err) <
+	    0)
+		goto out;
+	if (jail_config_load(ctx->config_dir, &cfg, &err) < 0) {
+		jail_error_wrap(&err, "configuration");
+		goto out;
+	}
+	p.jailsh = cfg->jailsh_path;
+	if (adduser_validate(ctx, cfg, &p, opt_jail, opt_profile, &err) < 0)
+		goto out;
+	p.old_shell = host_shell(p.user);
+
+	/* 2. passwd and group lines in the jail (with the real shell). */
+	if (jail_acct_add(p.jailfd, &p.acct, &err) < 0) {
+		jail_error_wrap(&err, "jail %s", p.jail);
+		goto out;
+	}
+	acct_written = true;
+
+	/* 3. The home inside the jail, at the host passwd's path. */
+	if (!p.home_exists) {
+		homefd = create_jail_home(p.jailfd, p.home, p.acct.uid, p.acct.gid, 0750, &err);
+		if (homefd < 0) {
+			jail_error_wrap(&err, "jail %s: home", p.jail);
+			goto undo;
+		}
+		home_created = true;
+	} else {
+		homefd = jail_openat_beneath(p.jailfd, p.home, O_RDONLY | O_DIRECTORY, 0, &err);
+		if (homefd < 0) {
+			jail_error_wrap(&err, "jail %s: home", p.jail);
+			goto undo;
+		}
+	}
+	if (p.move_home && p.host_home_fd >= 0) {
+		struct stat hst;
+		copy_ctx_t cc = {.mode = COPY_MOVE, .src_name = p.home};
+		if (fstat(p.host_home_fd, &hst) < 0) {
+			jail_error_set(&err, errno, "stat host home %s", p.home);
+			goto undo;
+		}
+		cc.dev = hst.st_dev;
+		if (copy_dir(&cc, p.host_home_fd, homefd, p.home, 0, &err) < 0 ||
+		    fchmod(homefd, hst.st_mode & 0755) < 0) {
+			jail_error_wrap(&err, "move home into %s", p.jail);
+			goto undo;
+		}
+	} else if (home_created) {
+		cleanup_close int skel = -1;
+		struct stat sst;
+		if (stat("/etc/skel", &sst) == 0) {
+			skel = jail_open_trusted_dir("/etc/skel", &err);
+			copy_ctx_t cc = {.mode = COPY_SKEL,
+					 .uid = p.acct.uid,
+					 .gid = p.acct.gid,
+					 .src_name = "/etc/skel"};
+			if (skel < 0 || copy_dir(&cc, skel, homefd, "/etc/skel", 0, &err) < 0) {
+				jail_error_wrap(&err, "populate %s%s from /etc/skel", p.jail,
+						p.home);
+				goto undo;
+			}
+		}
+	}
+
+	/* 4. Host login shell: jailsh, before users.d exists (see top). */
+	if (p.old_shell == NULL || strcmp(p.old_shell, p.jailsh) != 0) {
+		if (set_host_shell(p.user, p.jailsh, &err) < 0)
+			goto undo;
+		shell_changed = true;
+	}
+
+	/* 5. users.d/USER.ini: from now on pam_jail jails the user. */
+	if (write_users_d(cfg->dir, &p, &err) < 0)
+		goto undo;
+	{
+		/* The whole configuration must still load with the new file. */
+		jail_config_t *check = NULL;
+		if (jail_config_load(ctx->config_dir, &check, &err) < 0) {
+			jail_error_t e2 = {0};
+			jail_error_wrap(&err, "configuration after writing users.d/%s.ini", p.user);
+			remove_users_d_file(cfg->dir, p.user, &e2);
+			goto undo;
+		}
+		jail_config_free(check);
+	}
+
+	/* 6. --move-home: the host copy goes last, once everything else holds. */
+	if (p.move_home && p.host_home_fd >= 0) {
+		const char *base = strrchr(p.home, '/') + 1;
+		close(p.host_home_fd);
+		p.host_home_fd = -1;
+		if (jail_remove_tree_beneath(p.host_home_parent, base, &err) < 0) {
+			jail_error_wrap(
+			    &err,
+			    "%s is jailed and the home was copied to %s%s, but the host "
+			    "home %s could not be removed",
+			    p.user, p.jail, p.home, p.home);
+			goto out;
+		}
+	}
+	/* Moved from another jail: its passwd/group lines go (best effort). */
+	if (p.prev_jail && strcmp(p.prev_jail, p.jail) != 0) {
+		jail_error_t e2 = {0};
+		cleanup_close int ofd = jail_open_trusted_dir(p.prev_jail, &e2);
+		if (ofd < 0 || jail_acct_remove(ofd, p.user, &e2) < 0)
+			warn("adduser", "could not remove %s's lines from the previous jail %s: %s",
+			     p.user, p.prev_jail, e2.msg);
+	}
+	printf("jailed %s in %s (profile %s, home %s%s%s)\n", p.user, p.jail, p.profile, p.jail,
+	       p.home, p.move_home && p.host_home_parent >= 0 ? ", moved from the host" : "");
+	rc = JAILCTL_OK;
+	goto out;
+
+undo:
+	/* Reverse order; each undo is best effort and reported if it fails. */
+	{
+		jail_error_t e2 = {0};
+		if (shell_changed && p.old_shell && set_host_shell(p.user, p.old_shell, &e2) < 0)
+			fprintf(stderr, "jailctl: adduser: undo: %s\n", e2.msg);
+		if (home_created) {
+			if (homefd >= 0) {
+				close(homefd);
+				homefd = -1;
+			}
+			if (jail_remove_tree_beneath(p.jailfd, p.home, &e2) < 0)
+				fprintf(stderr, "jailctl: adduser: undo: %s\n", e2.msg);
+		}
+		if (acct_written && jail_acct_restore(p.jailfd, &p.snap, &e2) < 0)
+			fprintf(stderr, "jailctl: adduser: undo: %s\n", e2.msg);
+	}
+out:
+	if (rc != JAILCTL_OK)
+		cmd_fail("adduser", &err);
+	jail_config_free(cfg);
+	plan_clear(&p);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* deluser                                                                   */
+
+static const char deluser_synopsis[] = "[-s SHELL] USER";
+
 int cmd_deluser(const jailctl_ctx_t *ctx, int argc, char **argv)
 {
-	(void)ctx;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "jailctl: deluser: not implemented yet\n");
-	return JAILCTL_FAIL;
+	static const struct option opts[] = {
+	    {"shell", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *shell = DEFAULT_SHELL, *user;
+	jail_config_t *cfg = NULL;
+	const jail_assign_t *a;
+	jail_error_t err = {0};
+	cleanup_close int jailfd = -1;
+	cleanup_free char *jail = NULL;
+	struct passwd *pw;
+	int c, rc = JAILCTL_FAIL;
+
+	while ((c = getopt_long(argc, argv, "+s:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			shell = optarg;
+			break;
+		case 'h':
+			printf("usage: jailctl deluser %s\n", deluser_synopsis);
+			return JAILCTL_OK;
+		default:
+			return jailctl_usage("deluser", deluser_synopsis);
+		}
+	}
+	if (optind != argc - 1)
+		return jailctl_usage("deluser", deluser_synopsis);
+	user = argv[optind];
+	if (!jail_valid_name(user)) {
+		jail_error_fmt(&err, EINVAL, "'%s': not a valid user name", user);
+		goto out;
+	}
+	if (shell[0] != '/' || strpbrk(shell, ":\n") != NULL) {
+		jail_error_fmt(&err, EINVAL, "shell '%s': expected an absolute path without ':'",
+			       shell);
+		goto out;
+	}
+	if (jail_config_load(ctx->config_dir, &cfg, &err) < 0) {
+		jail_error_wrap(&err, "configuration");
+		goto out;
+	}
+	a = find_user(cfg, user);
+	if (a == NULL) {
+		jail_error_fmt(&err, ENOENT, "%s is not jailed (no %s/users.d/%s.ini)", user,
+			       cfg->dir, user);
+		goto out;
+	}
+	if (!from_users_d(cfg, a)) {
+		jail_error_fmt(&err, EPERM,
+			       "%s is assigned in %s, not by adduser (remove that section by "
+			       "hand)",
+			       user, a->file);
+		goto out;
+	}
+	jail = strdup(a->jail);
+	if (jail == NULL) {
+		jail_error_set(&err, ENOMEM, "deluser");
+		goto out;
+	}
+	/* Open the jail first (nothing changed yet if that fails). */
+	jailfd = jail_open_trusted_dir(jail, &err);
+	if (jailfd < 0) {
+		jail_error_wrap(&err, "jail %s", jail);
+		goto out;
+	}
+
+	/* users.d first: from then on pam_jail no longer jails the user, and
+	 * the host shell still being jailsh only locks them out meanwhile. */
+	if (remove_users_d_file(cfg->dir, user, &err) < 0)
+		goto out;
+	errno = 0;
+	pw = getpwnam(user);
+	if (pw != NULL && set_host_shell(user, shell, &err) < 0) {
+		jail_error_wrap(&err,
+				"%s is released (users.d/%s.ini removed) but the host shell "
+				"could not be reset",
+				user, user);
+		goto out;
+	}
+	if (jail_acct_remove(jailfd, user, &err) < 0) {
+		jail_error_wrap(&err,
+				"%s is released, but the jail's passwd/group lines remain "
+				"(jail %s)",
+				user, jail);
+		goto out;
+	}
+	printf("released %s from %s (home kept)\n", user, jail);
+	rc = JAILCTL_OK;
+out:
+	if (rc != JAILCTL_OK)
+		cmd_fail("deluser", &err);
+	jail_config_free(cfg);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* keys                                                                      */
+
+/* sshd StrictModes, inside the jail: each directory from the jail root
+ * down to ~/.ssh and the file itself owned by root or the user and not
+ * writable by group or others; no symlink anywhere. */
+static int keys_check(int fd, const char *what, uid_t uid, jail_error_t *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return jail_error_set(err, errno, "stat %s", what);
+	if (st.st_uid != 0 && st.st_uid != uid)
+		return jail_error_fmt(err, EPERM,
+				      "%s is owned by uid %u (expected the user or root)", what,
+				      (unsigned)st.st_uid);
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return jail_error_fmt(err, EPERM, "%s is writable by group or others (mode %04o)",
+				      what, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+static int keys_open(int jailfd, const char *jail, const char *home, uid_t uid, jail_error_t *err)
+{
+	cleanup_free char *rel = jail_strdup_printf("%s/.ssh/authorized_keys", home);
+	cleanup_close int cur = -1;
+	char *p, *next;
+	char what[PATH_MAX];
+
+	if (rel == NULL)
+		return jail_error_set(err, ENOMEM, "keys");
+	cur = fcntl(jailfd, F_DUPFD_CLOEXEC, 3);
+	if (cur < 0)
+		return jail_error_set(err, errno, "dup");
+	p = rel;
+	while (*p == '/')
+		p++;
+	for (;;) {
+		int nfd;
+		bool last;
+
+		next = strchr(p, '/');
+		if (next)
+			*next = '\0';
+		last = next == NULL;
+		snprintf(what, sizeof(what), "%s/%s", jail, rel + (rel[0] == '/'));
+		nfd = openat(cur, p,
+			     (last ? O_RDONLY | O_NONBLOCK | O_NOCTTY : O_RDONLY | O_DIRECTORY) |
+				 O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0) {
+			int e = errno;
+			struct stat st;
+			if ((e == ELOOP || e == ENOTDIR) &&
+			    fstatat(cur, p, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+				return jail_error_fmt(
+				    err, ELOOP, "%s is a symlink (refused: never followed)", what);
+			return jail_error_set(err, e, "open %s", what);
+		}
+		close(cur);
+		cur = nfd;
+		if (keys_check(cur, what, uid, err) < 0)
+			return -1;
+		if (last)
+			break;
+		*next = '/';
+		p = next + 1;
+	}
+	{
+		struct stat st;
+		if (fstat(cur, &st) < 0)
+			return jail_error_set(err, errno, "stat %s", what);
+		if (!S_ISREG(st.st_mode))
+			return jail_error_fmt(err, EINVAL, "%s is not a regular file", what);
+	}
+	return steal_fd(&cur);
 }
 
 int cmd_keys(const jailctl_ctx_t *ctx, int argc, char **argv)
 {
-	(void)ctx;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "jailctl: keys: not implemented yet\n");
-	return JAILCTL_FAIL;
+	static const struct option opts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *user;
+	jail_config_t *cfg = NULL;
+	const jail_assign_t *a = NULL;
+	jail_error_t err = {0};
+	jail_strv_t groups = {0};
+	cleanup_close int jailfd = -1;
+	cleanup_close int fd = -1;
+	cleanup_free char *buf = NULL;
+	cleanup_free char *home = NULL;
+	size_t len = 0;
+	struct passwd *pw;
+	uid_t uid;
+	gid_t gid;
+	int c, rc = JAILCTL_FAIL;
+
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			printf("usage: jailctl keys USER\n");
+			return JAILCTL_OK;
+		default:
+			return jailctl_usage("keys", "USER");
+		}
+	}
+	if (optind != argc - 1)
+		return jailctl_usage("keys", "USER");
+	user = argv[optind];
+	if (!jail_valid_name(user)) {
+		jail_error_fmt(&err, EINVAL, "'%s': not a valid user name", user);
+		goto out;
+	}
+	errno = 0;
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		jail_error_fmt(&err, ENOENT, "%s: no such user on the host", user);
+		goto out;
+	}
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	home = jail_path_normalize(pw->pw_dir, &err);
+	if (home == NULL) {
+		jail_error_wrap(&err, "%s's home", user);
+		goto out;
+	}
+	{
+		gid_t gids[256];
+		int n = 256;
+		if (getgrouplist(user, gid, gids, &n) < 0)
+			n = 0; /* more than 256 groups: the user section still applies */
+		for (int i = 0; i < n; i++) {
+			struct group *gr = getgrgid(gids[i]);
+			if (gr && jail_strv_add_unique(&groups, gr->gr_name, &err) < 0)
+				goto out;
+		}
+	}
+	if (jail_config_load(ctx->config_dir, &cfg, &err) < 0) {
+		jail_error_wrap(&err, "configuration");
+		goto out;
+	}
+	if (jail_config_lookup(cfg, user, &groups, &a) != 1) {
+		jail_error_fmt(&err, ENOENT, "%s is not jailed", user);
+		goto out;
+	}
+	jailfd = jail_open_trusted_dir(a->jail, &err);
+	if (jailfd < 0) {
+		jail_error_wrap(&err, "jail %s", a->jail);
+		goto out;
+	}
+	fd = keys_open(jailfd, a->jail, home, uid, &err);
+	if (fd < 0)
+		goto out;
+	if (jail_read_all(fd, KEYS_MAX_BYTES, &buf, &len, &err) < 0) {
+		jail_error_wrap(&err, "read %s%s/.ssh/authorized_keys", a->jail, home);
+		goto out;
+	}
+	if (jail_write_all(STDOUT_FILENO, buf, len, &err) < 0)
+		goto out;
+	rc = JAILCTL_OK;
+out:
+	if (rc != JAILCTL_OK)
+		cmd_fail("keys", &err);
+	jail_strv_clear(&groups);
+	jail_config_free(cfg);
+	return rc;
 }

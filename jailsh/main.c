@@ -1,7 +1,309 @@
-#include <stdio.h>
+/* jailsh: the login shell of jailed users, installed inside every jail.
+ *
+ * sshd (or login/su) runs it as the user, inside the session pam_jail built:
+ *   -bash style login      argv[0] starts with '-'  -> the real shell, login
+ *   jailsh -c CMD          commands, scp, rsync, git, sftp subsystem
+ *   jailsh                 interactive, not login
+ * It is not setuid and gains nothing: it only takes away, in this order,
+ * then execs the user's real shell (or, in restricted mode, the validated
+ * program):
+ *   1. refuse unless inside a pam_jail session (see in_session());
+ *   2. close inherited fds above 2; build a clean environment;
+ *   3. no_new_privs;
+ *   4. AppArmor: change profile on exec   (apparmor = required|optional|off)
+ *   5. Landlock ruleset                   (landlock = required|optional|off)
+ *   6. restricted mode: validate the command without a shell;
+ *   7. seccomp filter, last (it denies the calls the steps above need);
+ *   8. execve.
+ * Any failure of a required step refuses (exit 1) before user code runs.
+ * Messages go to stderr (the user sees them); refusals and skipped
+ * optional steps are also logged to syslog(LOG_AUTHPRIV). */
+#define _GNU_SOURCE
+#include "lsm.h"
+#include "restrict.h"
+#include "sessionfile.h"
+#include "syscalls.h"
+#include "util.h"
 
-int main(void)
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#define SANE_PATH "/usr/local/bin:/usr/bin:/bin"
+#define ENV_MAX	  32
+
+static const char *session_id = "-";
+
+JAIL_PRINTF(2, 3) static void logmsg(int prio, const char *fmt, ...)
 {
-	fprintf(stderr, "jailsh: not implemented yet\n");
-	return 1;
+	char buf[1200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	syslog(prio, "session %s uid %u: %s", session_id, (unsigned)getuid(), buf);
+}
+
+/* Print "jailsh: MSG" on stderr, log it, exit 1. */
+JAIL_PRINTF(1, 2) __attribute__((noreturn)) static void refuse(const char *fmt, ...)
+{
+	char buf[1200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "jailsh: %s\n", buf);
+	logmsg(LOG_ERR, "refused: %s", buf);
+	exit(1);
+}
+
+/* Are we inside a pam_jail session?  Two facts, both required:
+ *  - pid 1 of our pid namespace is the session init: pam_jail's init names
+ *    itself "jail-init" (PR_SET_NAME) and mounts the session's /proc, so
+ *    /proc/1/comm reads "jail-init".  Outside a session pid 1 is the host's
+ *    init.  /proc must really be procfs (checked with fstatfs), so a
+ *    directory planted at /proc cannot fake it.
+ *  - the session file exists and is trusted: a regular root-owned file not
+ *    writable by group or others, opened with O_NOFOLLOW, in a directory
+ *    chain that is root's alone (jail_sessionfile_read()).
+ * Faking both needs root in the jail or a pid + user namespace of one's
+ * own; the latter only lets a user restrict himself.  The check exists so
+ * that a jailed account whose PAM stack lost pam_jail never gets a shell:
+ * jailsh is its login shell on the host too. */
+static int in_session(jail_session_info_t **info, jail_error_t *err)
+{
+	cleanup_close int fd = open("/proc/1/comm", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct statfs sfs;
+	char comm[32] = "";
+	ssize_t n;
+
+	if (fd < 0)
+		return jail_error_set(err, errno, "/proc/1/comm");
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
+		return jail_error_fmt(err, EPERM, "/proc is not procfs");
+	n = read(fd, comm, sizeof(comm) - 1);
+	if (n < 0)
+		return jail_error_set(err, errno, "/proc/1/comm");
+	comm[n] = '\0';
+	if (strcmp(comm, "jail-init\n") != 0)
+		return jail_error_fmt(err, EPERM, "pid 1 is '%.*s', not the session init jail-init",
+				      (int)strcspn(comm, "\n"), comm);
+	return jail_sessionfile_read(JAIL_SESSIONFILE_PATH, info, err);
+}
+
+/* Make sure 0, 1 and 2 are open (a closed stdio fd would be reused by the
+ * first open()), then close everything above. */
+static void fix_fds(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			int n = open("/dev/null", O_RDWR);
+			if (n < 0)
+				exit(1);
+			if (n != fd) {
+				dup2(n, fd);
+				close(n);
+			}
+		}
+	}
+	if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0) {
+		/* Kernel < 5.9: walk the table. */
+		long max = sysconf(_SC_OPEN_MAX);
+		for (long fd = 3; fd < (max > 0 ? max : 65536); fd++)
+			close((int)fd);
+	}
+}
+
+static bool sane_value(const char *v, size_t max)
+{
+	size_t n = strlen(v);
+	if (n == 0 || n > max)
+		return false;
+	for (; *v; v++)
+		if (!((*v >= 'a' && *v <= 'z') || (*v >= 'A' && *v <= 'Z') ||
+		      (*v >= '0' && *v <= '9') || strchr("._-@+=:, /", *v)))
+			return false;
+	return true;
+}
+
+/* Variables passed through from the caller when their value is sane.
+ * Everything else (LD_*, BASH_ENV, ENV, IFS, PATH, ...) is dropped. */
+static const char *const keep_env[] = {
+    "TERM",	   "LANG",	     "LANGUAGE",   "LC_ALL",	  "LC_CTYPE",	  "LC_COLLATE",
+    "LC_MESSAGES", "LC_NUMERIC",     "LC_TIME",	   "LC_MONETARY", "LC_PAPER",	  "LC_MEASUREMENT",
+    "TZ",	   "SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY",	  "GIT_PROTOCOL", NULL};
+
+static char *env_pair(const char *k, const char *v)
+{
+	char *s = jail_strdup_printf("%s=%s", k, v);
+	if (s == NULL)
+		refuse("out of memory");
+	return s;
+}
+
+static char **clean_env(const struct passwd *pw, const char *shell)
+{
+	static char *env[ENV_MAX];
+	size_t n = 0;
+
+	env[n++] = env_pair("PATH", SANE_PATH);
+	env[n++] = env_pair("HOME", pw->pw_dir);
+	env[n++] = env_pair("USER", pw->pw_name);
+	env[n++] = env_pair("LOGNAME", pw->pw_name);
+	env[n++] = env_pair("SHELL", shell);
+	for (size_t i = 0; keep_env[i] && n + 1 < ENV_MAX; i++) {
+		const char *v = getenv(keep_env[i]);
+		/* TZ may name a file: only plain zone names. */
+		if (v && sane_value(v, 256) && !(strcmp(keep_env[i], "TZ") == 0 && v[0] == '/'))
+			env[n++] = env_pair(keep_env[i], v);
+	}
+	env[n] = NULL;
+	return env;
+}
+
+/* Is PATH this very program (by inode)? */
+static bool is_self(const char *path)
+{
+	struct stat a, b;
+	if (stat(path, &a) < 0 || stat("/proc/self/exe", &b) < 0)
+		return false;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+static void apply_lsm(const jail_session_info_t *info, const char *home)
+{
+	jail_error_t err = {0};
+	int abi = 0;
+	int r;
+
+	r = jail_apparmor_apply(info->apparmor, info->apparmor_profile, &err);
+	if (r < 0)
+		refuse("apparmor = required by profile '%s': %s; refusing", info->profile, err.msg);
+	if (r > 0)
+		logmsg(LOG_WARNING, "apparmor = optional, not applied: %s", err.msg);
+	jail_error_clear(&err);
+	r = jail_landlock_apply_session(info->landlock, home, &abi, &err);
+	if (r < 0)
+		refuse("landlock = required by profile '%s': %s; refusing", info->profile, err.msg);
+	if (r > 0)
+		logmsg(LOG_WARNING, "landlock = optional, not applied: %s", err.msg);
+}
+
+static void usage_refuse(void)
+{
+	refuse("usage: jailsh [-c COMMAND]; refusing");
+}
+
+int main(int argc, char **argv)
+{
+	jail_session_info_t *info = NULL;
+	jail_error_t err = {0};
+	const char *argv0 = argc > 0 && argv[0] ? argv[0] : "jailsh";
+	const char *cmd = NULL;
+	bool login = argv0[0] == '-';
+	struct passwd *pw;
+	char *shell, *shell_base, *exec_path = NULL;
+	char **envp;
+	char **exec_argv;
+	jail_strv_t words = {0};
+
+	fix_fds();
+	openlog("jailsh", LOG_PID, LOG_AUTHPRIV);
+	if (argc == 3 && strcmp(argv[1], "-c") == 0)
+		cmd = argv[2];
+	else if (argc != 1)
+		usage_refuse();
+	if (getuid() != geteuid() || getgid() != getegid())
+		refuse("jailsh must not be setuid or setgid; refusing");
+
+	if (in_session(&info, &err) < 0) {
+		fprintf(stderr, "jailsh: not inside a jail session; refusing\n");
+		logmsg(LOG_ERR, "refused: not inside a jail session: %s", err.msg);
+		fprintf(stderr, "jailsh: %s\n", err.msg);
+		return 1;
+	}
+	session_id = info->id;
+
+	/* The user from the jail's own passwd, checked against the session. */
+	errno = 0;
+	pw = getpwuid(getuid());
+	if (pw == NULL)
+		refuse("uid %u has no entry in the jail's /etc/passwd; refusing",
+		       (unsigned)getuid());
+	if (strcmp(pw->pw_name, info->user) != 0)
+		refuse("user '%s' does not match the session's user '%s'; refusing", pw->pw_name,
+		       info->user);
+	shell = strdup(pw->pw_shell && pw->pw_shell[0] ? pw->pw_shell : "/bin/sh");
+	if (shell == NULL)
+		refuse("out of memory");
+	shell_base = strrchr(shell, '/') ? strrchr(shell, '/') + 1 : shell;
+	if (info->commands.n == 0) {
+		if (shell[0] != '/')
+			refuse("shell '%s' of user '%s' is not an absolute path; refusing", shell,
+			       pw->pw_name);
+		if (strcmp(shell_base, "jailsh") == 0 || is_self(shell))
+			refuse("the shell of '%s' in the jail is jailsh itself; refusing to loop",
+			       pw->pw_name);
+		if (access(shell, X_OK) < 0)
+			refuse("shell '%s' of user '%s': %s; refusing", shell, pw->pw_name,
+			       strerror(errno));
+	}
+	envp = clean_env(pw, shell);
+	if (login && chdir(pw->pw_dir) < 0 && chdir("/") < 0)
+		refuse("cannot change directory to %s: %s", pw->pw_dir, strerror(errno));
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		refuse("cannot set no_new_privs: %s; refusing", strerror(errno));
+	apply_lsm(info, pw->pw_dir);
+
+	if (info->commands.n > 0) {
+		cleanup_free char *list = jail_restrict_describe(&info->commands);
+		if (cmd == NULL)
+			refuse("this account is restricted to: %s; interactive login refused",
+			       list ? list : "?");
+		if (jail_restrict_split(cmd, &words, &err) < 0 ||
+		    jail_restrict_check(&info->commands, &words, &err) < 0)
+			refuse("%s; refusing (this account is restricted to: %s)", err.msg,
+			       list ? list : "?");
+		exec_path = jail_restrict_find("/", words.v[0], &err);
+		if (exec_path == NULL)
+			refuse("%s; refusing", err.msg);
+		exec_argv = words.v;
+	} else {
+		static char *av[4];
+		if (login) {
+			av[0] = jail_strdup_printf("-%s", shell_base);
+			if (av[0] == NULL)
+				refuse("out of memory");
+		} else {
+			av[0] = shell_base;
+		}
+		av[1] = cmd ? (char *)"-c" : NULL;
+		av[2] = (char *)cmd;
+		av[3] = NULL;
+		exec_path = shell;
+		exec_argv = av;
+	}
+
+	/* Last: the filter denies what the steps above needed. */
+	if (jail_seccomp_load(info->seccomp, &info->seccomp_allow, &info->seccomp_deny, &err) < 0)
+		refuse("%s; refusing", err.msg);
+
+	closelog();
+	execve(exec_path, exec_argv, envp);
+	fprintf(stderr, "jailsh: exec %s: %s\n", exec_path, strerror(errno));
+	return errno == ENOENT ? 127 : 126;
 }

@@ -1,22 +1,156 @@
+/* pam_jail: the PAM session module that puts a jailed user's session in
+ * its jail (see lib/session.h for what "open" does).
+ *
+ *   session required pam_jail.so [config=/etc/jail] [debug]
+ *
+ * It must be the LAST session module: modules after it would run inside
+ * the jail.  Not a jailed user: PAM_IGNORE, nothing touched.  A jailed user
+ * gets a complete session or PAM_SESSION_ERR (fail closed), with a syslog
+ * (authpriv) line and a one-line reason for the user.  A configuration that
+ * cannot be loaded refuses every session: we cannot know whether the user
+ * is jailed. */
+#define _GNU_SOURCE
 #define PAM_SM_SESSION
+#include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
-#define EXPORT __attribute__((visibility("default")))
+#include "config.h"
+#include "error.h"
+#include "session.h"
+
+#include <stdbool.h>
+#include <string.h>
+#include <syslog.h>
+
+#define EXPORT	  __attribute__((visibility("default")))
+#define DATA_NAME "pam_jail_session"
+
+typedef struct args {
+	const char *config;
+	bool debug;
+} args_t;
+
+static int parse_args(pam_handle_t *pamh, int argc, const char **argv, args_t *a)
+{
+	a->config = JAIL_DEFAULT_CONFIG_DIR;
+	a->debug = false;
+	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "config=", 7) == 0 && argv[i][7] == '/') {
+			a->config = argv[i] + 7;
+		} else if (strcmp(argv[i], "debug") == 0) {
+			a->debug = true;
+		} else {
+			pam_syslog(pamh, LOG_ERR,
+				   "unknown or invalid module argument '%s' (expected config=/DIR "
+				   "or debug)",
+				   argv[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Called by pam_end() (also in sshd's forked children): memory and fds
+ * only, never the session itself. */
+static void cleanup_data(pam_handle_t *pamh, void *data, int error_status)
+{
+	(void)pamh;
+	(void)error_status;
+	jail_session_free(data);
+}
+
+static int refuse(pam_handle_t *pamh, const char *user, const jail_session_t *s, const char *reason)
+{
+	if (s)
+		pam_syslog(pamh, LOG_ERR, "refused session %s for %s (jail %s, profile %s): %s",
+			   jail_session_id(s)[0] ? jail_session_id(s) : "-", user,
+			   jail_session_jail(s), jail_session_profile(s), reason);
+	else
+		pam_syslog(pamh, LOG_ERR, "refused session for %s: %s", user, reason);
+	pam_error(pamh, "jail: session refused: %s", reason);
+	return PAM_SESSION_ERR;
+}
 
 EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	(void)pamh;
+	const char *user = NULL;
+	const void *rhost = NULL;
+	jail_session_t *s = NULL;
+	jail_error_t err;
+	args_t a;
+	int r;
+
 	(void)flags;
-	(void)argc;
-	(void)argv;
-	return PAM_SESSION_ERR;
+	jail_error_clear(&err);
+	if (parse_args(pamh, argc, argv, &a) < 0) {
+		pam_error(pamh, "jail: session refused: pam_jail is misconfigured");
+		return PAM_SESSION_ERR;
+	}
+	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL || user[0] == '\0') {
+		pam_syslog(pamh, LOG_ERR, "refused session: cannot determine the user name");
+		return PAM_SESSION_ERR;
+	}
+	r = jail_session_prepare(a.config, user, &s, &err);
+	if (r == 0) {
+		if (a.debug)
+			pam_syslog(pamh, LOG_DEBUG, "%s is not jailed (config %s)", user, a.config);
+		return PAM_IGNORE;
+	}
+	if (r < 0) {
+		r = refuse(pamh, user, s, err.msg);
+		jail_session_free(s);
+		return r;
+	}
+	pam_get_item(pamh, PAM_RHOST, &rhost);
+	if (jail_session_open(s, (const char *)rhost, &err) < 0) {
+		r = refuse(pamh, user, s, err.msg);
+		jail_session_free(s);
+		return r;
+	}
+	for (size_t i = 0; i < jail_session_warnings(s)->n; i++)
+		pam_syslog(pamh, LOG_WARNING, "session %s for %s: %s", jail_session_id(s), user,
+			   jail_session_warnings(s)->v[i]);
+	if (pam_set_data(pamh, DATA_NAME, s, cleanup_data) != PAM_SUCCESS) {
+		jail_session_close(s, &err);
+		r = refuse(pamh, user, s, "cannot keep the session state (pam_set_data)");
+		jail_session_free(s);
+		return r;
+	}
+	pam_syslog(pamh, LOG_INFO,
+		   "opened session %s for %s (jail %s, profile %s, remote %s, init pid %d)",
+		   jail_session_id(s), user, jail_session_jail(s), jail_session_profile(s),
+		   rhost && ((const char *)rhost)[0] ? (const char *)rhost : "-",
+		   (int)jail_session_init_pid(s));
+	return PAM_SUCCESS;
 }
 
 EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	(void)pamh;
+	const void *data = NULL;
+	jail_session_t *s;
+	jail_error_t err;
+	args_t a;
+	int ret = PAM_SUCCESS;
+
 	(void)flags;
-	(void)argc;
-	(void)argv;
-	return PAM_SUCCESS;
+	jail_error_clear(&err);
+	if (parse_args(pamh, argc, argv, &a) < 0)
+		return PAM_SESSION_ERR;
+	if (pam_get_data(pamh, DATA_NAME, &data) != PAM_SUCCESS || data == NULL)
+		return PAM_IGNORE;
+	s = (jail_session_t *)data;
+	if (jail_session_close(s, &err) < 0) {
+		pam_syslog(pamh, LOG_ERR,
+			   "closed session %s for %s (jail %s, profile %s) with an error: %s",
+			   jail_session_id(s), jail_session_user(s), jail_session_jail(s),
+			   jail_session_profile(s), err.msg);
+		ret = PAM_SESSION_ERR;
+	} else {
+		pam_syslog(pamh, LOG_INFO, "closed session %s for %s (jail %s, profile %s)",
+			   jail_session_id(s), jail_session_user(s), jail_session_jail(s),
+			   jail_session_profile(s));
+	}
+	/* Replacing the data frees the session (cleanup_data). */
+	pam_set_data(pamh, DATA_NAME, NULL, NULL);
+	return ret;
 }

@@ -1,0 +1,199 @@
+/* AppArmor (libapparmor) and Landlock (raw syscalls): see lsm.h. */
+#define _GNU_SOURCE
+#include "lsm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/apparmor.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* ---- AppArmor ---- */
+
+int jail_apparmor_apply(jail_mode_t mode, const char *profile, jail_error_t *err)
+{
+	if (mode == JAIL_MODE_OFF)
+		return 0;
+	if (profile == NULL || *profile == '\0')
+		return jail_error_fmt(err, EINVAL, "apparmor: no profile name");
+	if (!aa_is_enabled()) {
+		jail_error_fmt(err, ENOSYS,
+			       "AppArmor is not enabled in this kernel; cannot confine with "
+			       "profile '%s'",
+			       profile);
+		return mode == JAIL_MODE_REQUIRED ? -1 : 1;
+	}
+	if (aa_change_onexec(profile) < 0) {
+		jail_error_set(err, errno, "apparmor: change_onexec to profile '%s'", profile);
+		return mode == JAIL_MODE_REQUIRED ? -1 : 1;
+	}
+	return 0;
+}
+
+/* ---- Landlock ----
+ * Constants are defined here rather than taken from <linux/landlock.h>:
+ * Debian 12's headers stop at ABI 2, the kernels we run on go further. */
+
+#define LL_CREATE_RULESET_VERSION (1U << 0)
+#define LL_RULE_PATH_BENEATH	  1
+
+#define LL_FS_EXECUTE	  (1ULL << 0)
+#define LL_FS_WRITE_FILE  (1ULL << 1)
+#define LL_FS_READ_FILE	  (1ULL << 2)
+#define LL_FS_READ_DIR	  (1ULL << 3)
+#define LL_FS_REMOVE_DIR  (1ULL << 4)
+#define LL_FS_REMOVE_FILE (1ULL << 5)
+#define LL_FS_MAKE_CHAR	  (1ULL << 6)
+#define LL_FS_MAKE_DIR	  (1ULL << 7)
+#define LL_FS_MAKE_REG	  (1ULL << 8)
+#define LL_FS_MAKE_SOCK	  (1ULL << 9)
+#define LL_FS_MAKE_FIFO	  (1ULL << 10)
+#define LL_FS_MAKE_BLOCK  (1ULL << 11)
+#define LL_FS_MAKE_SYM	  (1ULL << 12)
+#define LL_FS_REFER	  (1ULL << 13) /* ABI 2 */
+#define LL_FS_TRUNCATE	  (1ULL << 14) /* ABI 3 */
+#define LL_FS_IOCTL_DEV	  (1ULL << 15) /* ABI 5 */
+
+#define LL_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0) /* ABI 6 */
+#define LL_SCOPE_SIGNAL		      (1ULL << 1) /* ABI 6 */
+
+#define LL_FS_V1                                                                                   \
+	(LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_READ_DIR | LL_FS_REMOVE_DIR |  \
+	 LL_FS_REMOVE_FILE | LL_FS_MAKE_CHAR | LL_FS_MAKE_DIR | LL_FS_MAKE_REG | LL_FS_MAKE_SOCK | \
+	 LL_FS_MAKE_FIFO | LL_FS_MAKE_BLOCK | LL_FS_MAKE_SYM)
+
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#define SYS_landlock_add_rule	    445
+#define SYS_landlock_restrict_self  446
+#endif
+
+struct ll_ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net; /* ABI 4 */
+	uint64_t scoped;	     /* ABI 6 */
+};
+
+struct ll_path_beneath_attr {
+	uint64_t allowed_access;
+	int32_t parent_fd;
+} __attribute__((packed));
+
+int jail_landlock_abi(void)
+{
+	long v = syscall(SYS_landlock_create_ruleset, NULL, 0, LL_CREATE_RULESET_VERSION);
+	return v < 0 ? 0 : (int)v;
+}
+
+static uint64_t fs_rights_for_abi(int abi)
+{
+	uint64_t r = LL_FS_V1;
+	if (abi >= 2)
+		r |= LL_FS_REFER;
+	if (abi >= 3)
+		r |= LL_FS_TRUNCATE;
+	if (abi >= 5)
+		r |= LL_FS_IOCTL_DEV;
+	return r;
+}
+
+/* Add a path-beneath rule for PATH with ACCESS (masked to what the
+ * ruleset handles; a file gets only file rights).  A missing path is
+ * skipped. */
+static int add_path(int ruleset, const char *path, uint64_t access, uint64_t handled,
+		    jail_error_t *err)
+{
+	const uint64_t file_rights =
+	    LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV;
+	struct ll_path_beneath_attr attr;
+	cleanup_close int fd = open(path, O_PATH | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return jail_error_set(err, errno, "landlock: open %s", path);
+	}
+	if (fstat(fd, &st) < 0)
+		return jail_error_set(err, errno, "landlock: stat %s", path);
+	access &= handled;
+	if (!S_ISDIR(st.st_mode))
+		access &= file_rights;
+	if (access == 0)
+		return 0;
+	attr.allowed_access = access;
+	attr.parent_fd = fd;
+	if (syscall(SYS_landlock_add_rule, ruleset, LL_RULE_PATH_BENEATH, &attr, 0) < 0)
+		return jail_error_set(err, errno, "landlock: add rule for %s", path);
+	return 0;
+}
+
+int jail_landlock_apply_paths(jail_mode_t mode, const jail_landlock_paths_t *paths, int *abi_out,
+			      jail_error_t *err)
+{
+	struct ll_ruleset_attr attr = {0};
+	cleanup_close int ruleset = -1;
+	size_t attr_size;
+	uint64_t handled;
+	int abi;
+
+	if (abi_out)
+		*abi_out = 0;
+	if (mode == JAIL_MODE_OFF)
+		return 0;
+	abi = jail_landlock_abi();
+	if (abi < 1) {
+		jail_error_fmt(err, EOPNOTSUPP, "landlock: not supported by this kernel");
+		return mode == JAIL_MODE_REQUIRED ? -1 : 1;
+	}
+	handled = fs_rights_for_abi(abi);
+	attr.handled_access_fs = handled;
+	attr_size = sizeof(uint64_t);
+	if (paths->scope && abi >= 6) {
+		attr.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
+		attr_size = sizeof(attr);
+	}
+	ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0);
+	if (ruleset < 0) {
+		jail_error_set(err, errno, "landlock: create ruleset (ABI %d)", abi);
+		return mode == JAIL_MODE_REQUIRED ? -1 : 1;
+	}
+	for (const char *const *p = paths->read_exec; p && *p; p++)
+		if (add_path(ruleset, *p, LL_FS_EXECUTE | LL_FS_READ_FILE | LL_FS_READ_DIR, handled,
+			     err) < 0)
+			return -1;
+	for (const char *const *p = paths->read_write; p && *p; p++)
+		if (add_path(ruleset, *p, handled, handled, err) < 0)
+			return -1;
+	for (const char *const *p = paths->files_rw; p && *p; p++)
+		if (add_path(ruleset, *p,
+			     LL_FS_READ_FILE | LL_FS_WRITE_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV,
+			     handled, err) < 0)
+			return -1;
+	if (!prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return jail_error_set(err, errno, "landlock: set no_new_privs");
+	if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
+		return jail_error_set(err, errno, "landlock: restrict self");
+	if (abi_out)
+		*abi_out = abi;
+	return 0;
+}
+
+int jail_landlock_apply_session(jail_mode_t mode, const char *home, int *abi_out, jail_error_t *err)
+{
+	static const char *const rx[] = {"/", NULL};
+	static const char *const files[] = {"/dev/null", "/dev/zero",	"/dev/full",	"/dev/tty",
+					    "/dev/ptmx", "/dev/random", "/dev/urandom", NULL};
+	const char *rw[] = {"/tmp", "/dev/pts", "/dev/shm", NULL, NULL};
+	jail_landlock_paths_t paths = {
+	    .read_exec = rx, .read_write = rw, .files_rw = files, .scope = true};
+
+	/* A home of "/" (or none) must not turn the whole jail writable. */
+	if (home && home[0] == '/' && home[1] != '\0')
+		rw[3] = home;
+	return jail_landlock_apply_paths(mode, &paths, abi_out, err);
+}

@@ -1,0 +1,57 @@
+/* Linux security modules for jailed sessions: AppArmor and Landlock.
+ *
+ * Named lsm.h, not apparmor.h: -Ilib would shadow <sys/apparmor.h>'s
+ * neighbours.  Both are applied by jailsh, as the user, after
+ * no_new_privs and before the seccomp filter (which then denies the
+ * Landlock syscalls to the user).
+ *
+ * Modes (profile keys `apparmor` and `landlock`):
+ *   off       nothing is done;
+ *   optional  applied when the kernel supports it, else the caller logs the
+ *             reason and goes on (return value 1);
+ *   required  not supported or failed: an error, the session is refused. */
+#ifndef JAIL_LSM_H
+#define JAIL_LSM_H
+
+#include "config.h"
+#include "error.h"
+#include "util.h"
+
+#include <stdbool.h>
+
+/* AppArmor: arrange for the next execve() to run under PROFILE
+ * (aa_change_onexec).  Returns 0 when arranged (or mode off), 1 when
+ * skipped (optional; err says why, for the log), -1 on error (required and
+ * AppArmor disabled or the change refused; err says why). */
+int jail_apparmor_apply(jail_mode_t mode, const char *profile, jail_error_t *err);
+
+/* Landlock ABI version of the running kernel, or 0 when unavailable. */
+int jail_landlock_abi(void);
+
+/* The paths of a session ruleset.  Every listed path that does not exist
+ * is skipped; any other failure to open one is an error. */
+typedef struct jail_landlock_paths {
+	const char *const *read_exec;  /* read + execute below (the jail: "/") */
+	const char *const *read_write; /* everything below (home, /tmp, /dev/pts, /dev/shm) */
+	const char *const *files_rw;   /* read, write, truncate, ioctl on these files only
+					  (/dev/null, /dev/tty, ...) */
+	bool scope;		       /* ABI >= 6: scope abstract unix sockets and signals */
+} jail_landlock_paths_t;
+
+/* Apply a Landlock ruleset built from PATHS to the calling thread (needs
+ * no_new_privs).  Best effort per ABI: rights the kernel does not know are
+ * left out (v1 file rights, v2 refer, v3 truncate, v5 device ioctl, v6
+ * scopes).  Returns 0 when applied (or mode off), 1 when skipped (optional,
+ * kernel without Landlock; err says why), -1 on error.  *abi_out, when
+ * non-NULL, receives the ABI used (0 when none). */
+int jail_landlock_apply_paths(jail_mode_t mode, const jail_landlock_paths_t *paths, int *abi_out,
+			      jail_error_t *err);
+
+/* The session ruleset: read/execute on "/", read/write on HOME (may be
+ * NULL), /tmp, /dev/pts and /dev/shm, read/write on the files /dev/null,
+ * /dev/zero, /dev/full, /dev/tty, /dev/ptmx, /dev/random, /dev/urandom;
+ * scoped on ABI >= 6. */
+int jail_landlock_apply_session(jail_mode_t mode, const char *home, int *abi_out,
+				jail_error_t *err);
+
+#endif

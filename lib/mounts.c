@@ -1,0 +1,607 @@
+#define _GNU_SOURCE
+#include "mounts.h"
+#include "safefs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+/* --- bind specs ------------------------------------------------------- */
+
+static bool path_at_or_under(const char *path, const char *top)
+{
+	size_t n = strlen(top);
+
+	return strncmp(path, top, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+int jail_bind_parse(const char *spec, bool ro, jail_bind_t *out, jail_error_t *err)
+{
+	const char *colon = strchr(spec, ':');
+	cleanup_free char *host = NULL;
+	cleanup_free char *jail = NULL;
+	cleanup_free char *hraw = NULL;
+
+	memset(out, 0, sizeof(*out));
+	hraw = colon ? strndup(spec, (size_t)(colon - spec)) : strdup(spec);
+	if (hraw == NULL)
+		return jail_error_set(err, ENOMEM, "bind spec");
+	host = jail_path_normalize(hraw, err);
+	if (host == NULL)
+		return jail_error_wrap(err, "%s '%s': host path", ro ? "bind_ro" : "bind_rw", spec);
+	jail = jail_path_normalize(colon ? colon + 1 : hraw, err);
+	if (jail == NULL)
+		return jail_error_wrap(err, "%s '%s': jail path", ro ? "bind_ro" : "bind_rw", spec);
+	if (strcmp(jail, "/") == 0 || path_at_or_under(jail, "/proc") ||
+	    path_at_or_under(jail, "/dev"))
+		return jail_error_fmt(err, EINVAL,
+				      "%s '%s': the jail path must not be /, nor at or beneath "
+				      "/proc or /dev",
+				      ro ? "bind_ro" : "bind_rw", spec);
+	out->host = steal_pointer(&host);
+	out->jail = steal_pointer(&jail);
+	out->ro = ro;
+	return 0;
+}
+
+void jail_bind_clear(jail_bind_t *b)
+{
+	free(b->host);
+	free(b->jail);
+	b->host = b->jail = NULL;
+}
+
+/* --- small mount helpers ---------------------------------------------- */
+
+/* Attach the detached mount MFD onto the already-open TARGET_FD. */
+static int attach(int mfd, int target_fd, const char *what, jail_error_t *err)
+{
+	if (move_mount(mfd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
+	    0)
+		return jail_error_set(err, errno, "mount %s", what);
+	return 0;
+}
+
+static int set_attrs(int mfd, uint64_t attrs, bool recursive, const char *what, jail_error_t *err)
+{
+	struct mount_attr attr = {.attr_set = attrs};
+
+	if (mount_setattr(mfd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
+			  sizeof(attr)) < 0)
+		return jail_error_set(err, errno, "set mount flags of %s", what);
+	return 0;
+}
+
+/* A new detached file system: FSTYPE with KEY=VALUE string options (a NULL
+ * value sets a flag), mounted with ATTRS.  Returns the mount fd. */
+static int new_fs(const char *fstype, const char *const *opts, uint64_t attrs, const char *what,
+		  jail_error_t *err)
+{
+	cleanup_close int fsfd = fsopen(fstype, FSOPEN_CLOEXEC);
+	int mfd;
+
+	if (fsfd < 0)
+		return jail_error_set(err, errno, "%s: fsopen %s", what, fstype);
+	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", fstype, 0) < 0)
+		return jail_error_set(err, errno, "%s: %s source", what, fstype);
+	for (size_t i = 0; opts && opts[i]; i += 2) {
+		int r = opts[i + 1] ? fsconfig(fsfd, FSCONFIG_SET_STRING, opts[i], opts[i + 1], 0)
+				    : fsconfig(fsfd, FSCONFIG_SET_FLAG, opts[i], NULL, 0);
+		if (r < 0)
+			return jail_error_set(err, errno, "%s: %s option %s%s%s", what, fstype,
+					      opts[i], opts[i + 1] ? "=" : "",
+					      opts[i + 1] ? opts[i + 1] : "");
+	}
+	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return jail_error_set(err, errno, "%s: create %s", what, fstype);
+	mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned)attrs);
+	if (mfd < 0)
+		return jail_error_set(err, errno, "%s: fsmount %s", what, fstype);
+	return mfd;
+}
+
+/* Open (creating it when missing, mode 0755 root) the directory REL beneath
+ * ROOT_FD as a mount point.  Symlinks anywhere are refused. */
+static int open_dir_target(int root_fd, const char *rel, jail_error_t *err)
+{
+	jail_error_t e2;
+	int fd = jail_openat_beneath(root_fd, rel, O_PATH | O_DIRECTORY, 0, &e2);
+
+	if (fd >= 0)
+		return fd;
+	if (e2.code != ENOENT) {
+		struct stat st;
+		jail_error_t e3;
+
+		if (jail_stat_beneath(root_fd, rel, &st, &e3) == 0 && S_ISLNK(st.st_mode))
+			return jail_error_fmt(
+			    err, ELOOP,
+			    "mount point %s in the jail is a symlink (symlinks are "
+			    "never followed)",
+			    rel);
+		if (err)
+			*err = e2;
+		return jail_error_wrap(err, "mount point %s in the jail", rel);
+	}
+	fd = jail_mkdirs_beneath(root_fd, rel, 0755, 0, 0, err);
+	if (fd < 0)
+		return jail_error_wrap(err, "create mount point %s in the jail", rel);
+	return fd;
+}
+
+/* Open (creating an empty 0644 root file when missing) the regular file REL
+ * beneath ROOT_FD as a mount point for a bind of a non-directory. */
+static int open_file_target(int root_fd, const char *rel, jail_error_t *err)
+{
+	cleanup_close int pfd = -1;
+	cleanup_close int dfd = -1;
+	const char *base;
+	struct stat st;
+	int fd;
+
+	jail_error_t e2;
+
+	pfd = jail_open_parent_beneath(root_fd, rel, &base, &e2);
+	if (pfd < 0) {
+		if (e2.code != ENOENT) {
+			if (err)
+				*err = e2;
+			return jail_error_wrap(err, "mount point %s in the jail", rel);
+		}
+		{
+			cleanup_free char *dir = strndup(rel, (size_t)(strrchr(rel, '/') - rel));
+			if (dir == NULL)
+				return jail_error_set(err, ENOMEM, "path");
+			dfd = jail_mkdirs_beneath(root_fd, dir[0] ? dir : "/", 0755, 0, 0, err);
+			if (dfd < 0)
+				return jail_error_wrap(err, "create mount point %s in the jail",
+						       rel);
+			close(dfd);
+			dfd = -1;
+		}
+		pfd = jail_open_parent_beneath(root_fd, rel, &base, err);
+		if (pfd < 0)
+			return jail_error_wrap(err, "mount point %s in the jail", rel);
+	}
+	dfd = openat(pfd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (dfd < 0)
+		return jail_error_set(err, errno, "open parent of %s", rel);
+	fd = openat(dfd, base, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0644);
+	if (fd < 0 && errno == ENXIO) /* a socket: open it as a path only */
+		fd = openat(dfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return jail_error_set(err, errno == ELOOP ? ELOOP : errno,
+				      "mount point %s in the jail%s", rel,
+				      errno == ELOOP ? " is a symlink" : "");
+	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)) {
+		close(fd);
+		return jail_error_fmt(err, EINVAL,
+				      "mount point %s in the jail is not a file (a directory or "
+				      "a symlink)",
+				      rel);
+	}
+	return fd;
+}
+
+/* --- step 1 and 2 ------------------------------------------------------ */
+
+int jail_mounts_begin(int jail_fd, jail_error_t *err)
+{
+	int tree;
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return jail_error_set(err, errno, "make / private");
+	tree = open_tree(jail_fd, "",
+			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	if (tree < 0)
+		return jail_error_set(err, errno, "bind the jail root");
+	/* After move_mount the tree fd names the root of the attached mount. */
+	if (attach(tree, jail_fd, "the jail root on itself", err) < 0) {
+		close(tree);
+		return -1;
+	}
+	return tree;
+}
+
+/* --- step 3: /proc ----------------------------------------------------- */
+
+static const char *const proc_ro[] = {"sys", "sysrq-trigger", "irq", "bus", "fs", NULL};
+static const char *const proc_mask_files[] = {"kcore",	     "keys",	    "kmsg",
+					      "timer_list",  "sched_debug", "latency_stats",
+					      "timer_stats", "config.gz",   NULL};
+static const char *const proc_mask_dirs[] = {"acpi", "scsi", "asound", NULL};
+
+int jail_mounts_proc(int root_fd, int proc_mfd, jail_error_t *err)
+{
+	cleanup_close int target = open_dir_target(root_fd, "proc", err);
+	cleanup_close int null_tree = -1;
+
+	if (target < 0)
+		return -1;
+	if (attach(proc_mfd, target, "/proc", err) < 0)
+		return -1;
+
+	for (size_t i = 0; proc_ro[i]; i++) {
+		cleanup_close int t = openat(proc_mfd, proc_ro[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		cleanup_close int clone = -1;
+
+		if (t < 0) {
+			if (errno == ENOENT)
+				continue;
+			return jail_error_set(err, errno, "open /proc/%s", proc_ro[i]);
+		}
+		clone = open_tree(t, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		if (clone < 0)
+			return jail_error_set(err, errno, "bind /proc/%s", proc_ro[i]);
+		if (set_attrs(clone,
+			      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				  MOUNT_ATTR_NOEXEC,
+			      false, proc_ro[i], err) < 0 ||
+		    attach(clone, t, proc_ro[i], err) < 0)
+			return jail_error_wrap(err, "read-only /proc/%s", proc_ro[i]);
+	}
+
+	null_tree = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (null_tree < 0)
+		return jail_error_set(err, errno, "bind /dev/null for /proc masks");
+	for (size_t i = 0; proc_mask_files[i]; i++) {
+		cleanup_close int t =
+		    openat(proc_mfd, proc_mask_files[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		cleanup_close int clone = -1;
+
+		if (t < 0) {
+			if (errno == ENOENT)
+				continue;
+			return jail_error_set(err, errno, "open /proc/%s", proc_mask_files[i]);
+		}
+		/* One clone per target: a mount can be attached only once. */
+		clone =
+		    open_tree(null_tree, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		if (clone < 0)
+			return jail_error_set(err, errno, "bind /dev/null");
+		if (set_attrs(clone, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+			      false, proc_mask_files[i], err) < 0 ||
+		    attach(clone, t, proc_mask_files[i], err) < 0)
+			return jail_error_wrap(err, "mask /proc/%s", proc_mask_files[i]);
+	}
+	for (size_t i = 0; proc_mask_dirs[i]; i++) {
+		static const char *const opts[] = {"size", "0", "mode", "0555", NULL};
+		cleanup_close int t = openat(proc_mfd, proc_mask_dirs[i],
+					     O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		cleanup_close int mfd = -1;
+
+		if (t < 0) {
+			if (errno == ENOENT)
+				continue;
+			return jail_error_set(err, errno, "open /proc/%s", proc_mask_dirs[i]);
+		}
+		mfd = new_fs("tmpfs", opts,
+			     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+				 MOUNT_ATTR_NOEXEC,
+			     proc_mask_dirs[i], err);
+		if (mfd < 0 || attach(mfd, t, proc_mask_dirs[i], err) < 0)
+			return jail_error_wrap(err, "mask /proc/%s", proc_mask_dirs[i]);
+	}
+	return 0;
+}
+
+/* --- step 4: /dev ------------------------------------------------------ */
+
+static const struct {
+	const char *name;
+	unsigned maj, min;
+} dev_nodes[] = {
+    {"null", 1, 3},   {"zero", 1, 5},	 {"full", 1, 7},
+    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+};
+
+static const struct {
+	const char *name;
+	const char *target;
+} dev_links[] = {
+    {"fd", "/proc/self/fd"},
+    {"stdin", "/proc/self/fd/0"},
+    {"stdout", "/proc/self/fd/1"},
+    {"stderr", "/proc/self/fd/2"},
+};
+
+/* Fill the fresh (still detached, so nobody else can see it) /dev tmpfs. */
+static int populate_dev(int dfd, bool want_log, jail_error_t *err)
+{
+	for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
+		if (mknodat(dfd, dev_nodes[i].name, S_IFCHR | 0666,
+			    makedev(dev_nodes[i].maj, dev_nodes[i].min)) < 0)
+			return jail_error_set(err, errno, "mknod /dev/%s", dev_nodes[i].name);
+		/* mknod honours the umask. */
+		if (fchmodat(dfd, dev_nodes[i].name, 0666, 0) < 0)
+			return jail_error_set(err, errno, "chmod /dev/%s", dev_nodes[i].name);
+	}
+	for (size_t i = 0; i < sizeof(dev_links) / sizeof(dev_links[0]); i++)
+		if (symlinkat(dev_links[i].target, dfd, dev_links[i].name) < 0)
+			return jail_error_set(err, errno, "symlink /dev/%s", dev_links[i].name);
+	if (mkdirat(dfd, "pts", 0755) < 0 || mkdirat(dfd, "shm", 0755) < 0 ||
+	    fchmodat(dfd, "pts", 0755, 0) < 0 || fchmodat(dfd, "shm", 01777, 0) < 0)
+		return jail_error_set(err, errno, "create /dev/pts and /dev/shm");
+	{
+		int fd = openat(dfd, "ptmx", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666);
+		if (fd < 0)
+			return jail_error_set(err, errno, "create /dev/ptmx");
+		close(fd);
+	}
+	if (want_log) {
+		int fd = openat(dfd, "log", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666);
+		if (fd < 0)
+			return jail_error_set(err, errno, "create /dev/log");
+		close(fd);
+	}
+	return 0;
+}
+
+static int mount_dev(int root_fd, const jail_mount_plan_t *plan, jail_error_t *err)
+{
+	static const char *const dev_opts[] = {"mode", "0755", "size", "64k", NULL};
+	static const char *const shm_opts[] = {"mode", "1777", NULL, NULL, NULL};
+	char gid[32], shm_size[32];
+	const char *pts_opts[] = {"newinstance", NULL,	"ptmxmode", "0666", "mode",
+				  "0620",	 "gid", gid,	    NULL};
+	const char *shm_o[5];
+	cleanup_close int target = -1;
+	cleanup_close int dev_mfd = -1;
+	cleanup_close int dfd = -1;
+	cleanup_close int pts_mfd = -1;
+	cleanup_close int t = -1;
+	cleanup_close int m = -1;
+	bool want_log = false;
+	struct stat st;
+
+	if (plan->logsocket) {
+		if (stat("/dev/log", &st) == 0 && S_ISSOCK(st.st_mode)) {
+			want_log = true;
+		} else if (plan->warnings) {
+			cleanup_free char *w = jail_strdup_printf(
+			    "the jail asks for a log socket but the host has no /dev/log socket: "
+			    "no /dev/log in the session");
+			if (w)
+				jail_strv_push(plan->warnings, w, NULL);
+		}
+	}
+
+	target = open_dir_target(root_fd, "dev", err);
+	if (target < 0)
+		return -1;
+	dev_mfd = new_fs("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "/dev", err);
+	if (dev_mfd < 0)
+		return -1;
+	dfd = openat(dev_mfd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (dfd < 0)
+		return jail_error_set(err, errno, "open the new /dev");
+	if (populate_dev(dfd, want_log, err) < 0)
+		return -1;
+	if (attach(dev_mfd, target, "/dev", err) < 0)
+		return -1;
+
+	/* devpts: since Linux 4.7 every mount is a new instance ("newinstance"
+	 * is kept for older kernels); the session's ptys are its own. */
+	snprintf(gid, sizeof(gid), "%u", (unsigned)plan->tty_gid);
+	pts_mfd =
+	    new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "/dev/pts", err);
+	if (pts_mfd < 0)
+		return -1;
+	t = openat(dfd, "pts", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (t < 0)
+		return jail_error_set(err, errno, "open /dev/pts");
+	if (attach(pts_mfd, t, "/dev/pts", err) < 0)
+		return -1;
+	close(t);
+	t = openat(dfd, "ptmx", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (t < 0)
+		return jail_error_set(err, errno, "open /dev/ptmx");
+	m = open_tree(pts_mfd, "ptmx", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	if (m < 0)
+		return jail_error_set(err, errno, "bind /dev/pts/ptmx");
+	if (attach(m, t, "/dev/ptmx", err) < 0)
+		return -1;
+	close(m);
+	close(t);
+
+	memcpy(shm_o, shm_opts, sizeof(shm_o));
+	if (plan->profile && plan->profile->tmp_size && plan->profile->tmp_size != UINT64_MAX) {
+		snprintf(shm_size, sizeof(shm_size), "%llu",
+			 (unsigned long long)plan->profile->tmp_size);
+		shm_o[2] = "size";
+		shm_o[3] = shm_size;
+	}
+	m = new_fs("tmpfs", shm_o, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+		   "/dev/shm", err);
+	if (m < 0)
+		return -1;
+	t = openat(dfd, "shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (t < 0)
+		return jail_error_set(err, errno, "open /dev/shm");
+	if (attach(m, t, "/dev/shm", err) < 0)
+		return -1;
+	close(m);
+	close(t);
+	m = t = -1;
+
+	if (want_log) {
+		/* The host path is admin-trusted: follow a /dev/log symlink there
+		 * (e.g. to /run/systemd/journal/dev-log). */
+		m = open_tree(AT_FDCWD, "/dev/log", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (m < 0)
+			return jail_error_set(err, errno, "bind the host's /dev/log");
+		t = openat(dfd, "log", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (t < 0)
+			return jail_error_set(err, errno, "open /dev/log");
+		if (set_attrs(m, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false,
+			      "/dev/log", err) < 0 ||
+		    attach(m, t, "/dev/log", err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* --- step 5: /tmp and /run --------------------------------------------- */
+
+static int mount_tmpfs(int root_fd, const char *rel, const char *mode, uint64_t size,
+		       const void *session_data, size_t session_len, jail_error_t *err)
+{
+	char sz[32];
+	const char *opts[] = {"mode", mode, NULL, NULL, NULL};
+	cleanup_close int target = open_dir_target(root_fd, rel, err);
+	cleanup_close int mfd = -1;
+	char what[64];
+
+	if (target < 0)
+		return -1;
+	snprintf(what, sizeof(what), "/%s", rel);
+	if (size && size != UINT64_MAX) {
+		snprintf(sz, sizeof(sz), "%llu", (unsigned long long)size);
+		opts[2] = "size";
+		opts[3] = sz;
+	}
+	mfd = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, what, err);
+	if (mfd < 0)
+		return -1;
+	if (session_data) {
+		/* Written before the tmpfs is attached: nobody can race it. */
+		cleanup_close int dfd = openat(mfd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+		cleanup_close int jfd = -1;
+		cleanup_close int fd = -1;
+
+		if (dfd < 0 || mkdirat(dfd, JAIL_SESSION_FILE_DIR, 0755) < 0 ||
+		    fchmodat(dfd, JAIL_SESSION_FILE_DIR, 0755, 0) < 0)
+			return jail_error_set(err, errno, "create /%s/%s", rel,
+					      JAIL_SESSION_FILE_DIR);
+		jfd = openat(dfd, JAIL_SESSION_FILE_DIR,
+			     O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (jfd < 0)
+			return jail_error_set(err, errno, "open /%s/%s", rel,
+					      JAIL_SESSION_FILE_DIR);
+		fd = openat(jfd, JAIL_SESSION_FILE_NAME,
+			    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444);
+		if (fd < 0)
+			return jail_error_set(err, errno, "create %s", JAIL_SESSION_FILE_PATH);
+		if (jail_write_all(fd, session_data, session_len, err) < 0)
+			return jail_error_wrap(err, "write %s", JAIL_SESSION_FILE_PATH);
+		if (fchmod(fd, 0444) < 0)
+			return jail_error_set(err, errno, "chmod %s", JAIL_SESSION_FILE_PATH);
+	}
+	return attach(mfd, target, what, err);
+}
+
+/* --- step 6: profile binds --------------------------------------------- */
+
+static int mount_bind(int root_fd, const jail_bind_t *b, jail_error_t *err)
+{
+	cleanup_close int tree = -1;
+	cleanup_close int target = -1;
+	struct stat st;
+	uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+	const char *kind = b->ro ? "bind_ro" : "bind_rw";
+
+	tree = open_tree(AT_FDCWD, b->host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (tree < 0)
+		return jail_error_set(err, errno, "%s: host path %s", kind, b->host);
+	if (fstat(tree, &st) < 0)
+		return jail_error_set(err, errno, "%s: stat %s", kind, b->host);
+	if (b->ro)
+		attrs |= MOUNT_ATTR_RDONLY;
+	if (set_attrs(tree, attrs, true, b->host, err) < 0)
+		return jail_error_wrap(err, "%s", kind);
+	target = S_ISDIR(st.st_mode) ? open_dir_target(root_fd, b->jail, err)
+				     : open_file_target(root_fd, b->jail, err);
+	if (target < 0)
+		return jail_error_wrap(err, "%s %s:%s", kind, b->host, b->jail);
+	if (attach(tree, target, b->jail, err) < 0)
+		return jail_error_wrap(err, "%s %s", kind, b->host);
+	return 0;
+}
+
+int jail_mounts_rest(int root_fd, const jail_mount_plan_t *plan, jail_error_t *err)
+{
+	const jail_profile_t *p = plan->profile;
+
+	if (mount_dev(root_fd, plan, err) < 0)
+		return jail_error_wrap(err, "/dev");
+	if (mount_tmpfs(root_fd, "tmp", "1777", p ? p->tmp_size : 0, NULL, 0, err) < 0)
+		return -1;
+	if (mount_tmpfs(root_fd, "run", "0755", p ? p->run_size : 0, plan->session_data,
+			plan->session_len, err) < 0)
+		return -1;
+	for (int pass = 0; p && pass < 2; pass++) {
+		const jail_strv_t *list = pass == 0 ? &p->bind_ro : &p->bind_rw;
+
+		for (size_t i = 0; i < list->n; i++) {
+			jail_bind_t b;
+			int r;
+
+			if (jail_bind_parse(list->v[i], pass == 0, &b, err) < 0)
+				return -1;
+			r = mount_bind(root_fd, &b, err);
+			jail_bind_clear(&b);
+			if (r < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* --- pivot ------------------------------------------------------------- */
+
+int jail_mounts_pivot(int root_fd, jail_error_t *err)
+{
+	if (fchdir(root_fd) < 0)
+		return jail_error_set(err, errno, "chdir to the jail root");
+	/* pivot_root(".", "."): the old root is stacked under the new one and
+	 * detached right away; no directory for it is needed in the jail. */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		return jail_error_set(err, errno, "pivot_root into the jail");
+	if (umount2(".", MNT_DETACH) < 0)
+		return jail_error_set(err, errno, "detach the host root");
+	if (chdir("/") < 0)
+		return jail_error_set(err, errno, "chdir /");
+	return 0;
+}
+
+/* --- manifest ---------------------------------------------------------- */
+
+int jail_manifest_logsocket(int jail_fd, bool *out, jail_error_t *err)
+{
+	jail_error_t e2;
+	cleanup_close int fd = jail_openat_beneath(jail_fd, JAIL_MANIFEST_PATH, O_RDONLY, 0, &e2);
+	cleanup_free char *buf = NULL;
+	char *line, *save = NULL;
+
+	*out = false;
+	if (fd < 0) {
+		if (e2.code == ENOENT)
+			return 0;
+		if (err)
+			*err = e2;
+		return jail_error_wrap(err, "jail manifest");
+	}
+	if (jail_check_trusted_fd(fd, "jail manifest " JAIL_MANIFEST_PATH, err) < 0)
+		return -1;
+	if (jail_read_all(fd, 1 << 20, &buf, NULL, err) < 0)
+		return jail_error_wrap(err, "read jail manifest");
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *s = jail_strstrip(line);
+		size_t n = strlen("logsocket");
+		if (strncmp(s, "logsocket", n) != 0)
+			continue;
+		s += n;
+		while (*s == ' ' || *s == '\t' || *s == '=')
+			s++;
+		if (jail_parse_bool(jail_strstrip(s), out, NULL) < 0)
+			*out = false;
+	}
+	return 0;
+}

@@ -1,0 +1,463 @@
+#define _GNU_SOURCE
+#include "nsinit.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
+/* How long the caller waits for the init's report before giving up. */
+#define INIT_REPORT_TIMEOUT_MS 10000
+
+static int read_starttime(int proc_dirfd, pid_t pid, uint64_t *out, jail_error_t *err);
+
+static int bring_up_loopback(jail_error_t *err)
+{
+	cleanup_close int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr;
+
+	if (s < 0)
+		return jail_error_set(err, errno, "socket for loopback setup");
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		return jail_error_set(err, errno, "get flags of lo");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		return jail_error_set(err, errno, "bring lo up");
+	return 0;
+}
+
+int jail_ns_unshare(bool net_none, const char *hostname, jail_error_t *err)
+{
+	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
+
+	if (net_none)
+		flags |= CLONE_NEWNET;
+	if (unshare(flags) < 0)
+		return jail_error_set(err, errno, "unshare(mount, pid, ipc, uts%s namespaces)",
+				      net_none ? ", net" : "");
+	if (hostname && sethostname(hostname, strlen(hostname)) < 0)
+		return jail_error_set(err, errno, "sethostname '%s'", hostname);
+	if (net_none && bring_up_loopback(err) < 0)
+		return jail_error_wrap(err, "private network namespace");
+	return 0;
+}
+
+/* What the init reports once: 0 or an errno, the step that failed, and
+ * (on success) the proc mount fd as SCM_RIGHTS. */
+struct init_report {
+	int code;
+	char step[96];
+};
+
+static void init_send(int sock, int code, const char *step, int fd)
+{
+	struct init_report rep;
+	struct iovec iov = {.iov_base = &rep, .iov_len = sizeof(rep)};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+
+	memset(&rep, 0, sizeof(rep));
+	rep.code = code;
+	snprintf(rep.step, sizeof(rep.step), "%s", step);
+	if (fd >= 0) {
+		struct cmsghdr *c;
+		memset(&u, 0, sizeof(u));
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
+
+/* Drop every capability for good: bounding set, then effective, permitted
+ * and inheritable sets, then no_new_privs.  The init only waits and reaps. */
+static int init_drop_privileges(void)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[2];
+
+	for (int cap = 0; cap < 64; cap++) {
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			return -1;
+	}
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return -1;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return 0;
+}
+
+static char init_cmdline[] = JAIL_NSINIT_NAME;
+
+static __attribute__((noreturn)) void init_main(int sock)
+{
+	sigset_t all, waitset;
+	int fsfd, mfd;
+
+	/* Nothing of the caller (sshd's sockets, PAM's files) stays open here. */
+	if (sock > 0)
+		close_range(0, (unsigned)sock - 1, 0);
+	close_range((unsigned)sock + 1, ~0U, 0);
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+	prctl(PR_SET_NAME, JAIL_NSINIT_NAME, 0, 0, 0);
+	/* Our argv is the caller's (sshd's command line): show "jail-init" in
+	 * the session's ps instead.  Cosmetic: failure is ignored. */
+	prctl(PR_SET_MM, PR_SET_MM_ARG_START, (unsigned long)init_cmdline, 0, 0);
+	prctl(PR_SET_MM, PR_SET_MM_ARG_END, (unsigned long)(init_cmdline + sizeof(init_cmdline)), 0,
+	      0);
+	/* Own session: signals for the caller's process group or terminal are
+	 * not ours.  cwd "/" so that pivot_root moves it into the jail. */
+	setsid();
+	if (chdir("/") < 0) {
+		init_send(sock, errno, "chdir /", -1);
+		_exit(1);
+	}
+
+	fsfd = fsopen("proc", FSOPEN_CLOEXEC);
+	if (fsfd < 0) {
+		init_send(sock, errno, "fsopen proc", -1);
+		_exit(1);
+	}
+	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", "proc", 0) < 0 ||
+	    fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0) {
+		init_send(sock, errno, "create proc instance", -1);
+		_exit(1);
+	}
+	mfd = fsmount(fsfd, FSMOUNT_CLOEXEC,
+		      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	if (mfd < 0) {
+		init_send(sock, errno, "fsmount proc", -1);
+		_exit(1);
+	}
+	close(fsfd);
+	if (init_drop_privileges() < 0) {
+		init_send(sock, errno, "drop capabilities of the init", -1);
+		_exit(1);
+	}
+	init_send(sock, 0, "", mfd);
+	close(mfd);
+	close(sock);
+
+	sigemptyset(&waitset);
+	sigaddset(&waitset, SIGCHLD);
+	sigaddset(&waitset, SIGTERM);
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&waitset, &si);
+
+		if (sig == SIGTERM)
+			_exit(0);
+		if (sig == SIGCHLD || sig < 0) {
+			/* Reap every zombie: SIGCHLD coalesces. */
+			while (waitpid(-1, NULL, WNOHANG) > 0)
+				;
+		}
+	}
+}
+
+static int recv_report(int sock, int *fd, struct init_report *rep, jail_error_t *err)
+{
+	struct iovec iov = {.iov_base = rep, .iov_len = sizeof(*rep)};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf)};
+	struct pollfd pfd = {.fd = sock, .events = POLLIN};
+	ssize_t n;
+	int r;
+
+	*fd = -1;
+	do
+		r = poll(&pfd, 1, INIT_REPORT_TIMEOUT_MS);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return jail_error_set(err, errno, "wait for the session init");
+	if (r == 0)
+		return jail_error_fmt(err, ETIMEDOUT, "the session init did not report in %d ms",
+				      INIT_REPORT_TIMEOUT_MS);
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return jail_error_set(err, errno, "read the session init's report");
+	if (n != (ssize_t)sizeof(*rep))
+		return jail_error_fmt(err, EPROTO, "the session init exited before reporting");
+	rep->step[sizeof(rep->step) - 1] = '\0';
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	}
+	if (msg.msg_flags & MSG_CTRUNC) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return jail_error_fmt(err, EPROTO, "truncated report from the session init");
+	}
+	return 0;
+}
+
+int jail_nsinit_start(jail_nsinit_t *init, int *proc_mfd, jail_error_t *err)
+{
+	int sv[2];
+	cleanup_close int sock = -1;
+	cleanup_close int fd = -1;
+	struct init_report rep;
+	pid_t pid;
+
+	*proc_mfd = -1;
+	init->pid = -1;
+	init->pidfd = -1;
+	init->starttime = 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return jail_error_set(err, errno, "socketpair for the session init");
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return jail_error_set(err, e, "fork the session init");
+	}
+	if (pid == 0)
+		init_main(sv[1]);
+	close(sv[1]);
+	sock = sv[0];
+	init->pid = pid;
+	init->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (init->pidfd < 0) {
+		jail_error_set(err, errno, "pidfd_open of the session init");
+		goto fail;
+	}
+	if (read_starttime(AT_FDCWD, pid, &init->starttime, err) < 0) {
+		jail_error_wrap(err, "session init");
+		goto fail;
+	}
+	if (recv_report(sock, &fd, &rep, err) < 0)
+		goto fail;
+	if (rep.code != 0 || fd < 0) {
+		jail_error_set(err, rep.code ? rep.code : EPROTO, "session init: %s",
+			       rep.step[0] ? rep.step : "no proc mount received");
+		goto fail;
+	}
+	*proc_mfd = steal_fd(&fd);
+	return 0;
+fail:
+	jail_nsinit_kill(init, NULL);
+	return -1;
+}
+
+int jail_nsinit_kill(jail_nsinit_t *init, jail_error_t *err)
+{
+	int ret = 0;
+
+	if (init->pid <= 0 && init->pidfd < 0)
+		return 0;
+	if (init->pidfd >= 0) {
+		if (syscall(SYS_pidfd_send_signal, init->pidfd, SIGKILL, NULL, 0) < 0 &&
+		    errno != ESRCH)
+			ret = jail_error_set(err, errno, "kill the session init (pid %d)",
+					     (int)init->pid);
+	} else if (init->pid > 0) {
+		if (kill(init->pid, SIGKILL) < 0 && errno != ESRCH)
+			ret = jail_error_set(err, errno, "kill the session init (pid %d)",
+					     (int)init->pid);
+	}
+	/* Reap without blocking: poll for at most ~50 ms.  The init exits only
+	 * once every zombie of its namespace is reaped, and the caller's own
+	 * children there (sshd's post-auth child) are the caller's to reap, so
+	 * a blocking waitpid() here could deadlock.  An unreaped init stays a
+	 * zombie child of the caller, which is harmless. */
+	if (init->pid > 0) {
+		for (int i = 0; i < 25; i++) {
+			pid_t r = waitpid(init->pid, NULL, WNOHANG | __WALL);
+			if (r == init->pid || (r < 0 && errno != EINTR))
+				break;
+			nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 2000000}, NULL);
+		}
+	}
+	if (init->pidfd >= 0)
+		close(init->pidfd);
+	init->pidfd = -1;
+	init->pid = -1;
+	return ret;
+}
+
+/* Field 22 of /proc/PID/stat (start time in clock ticks since boot). */
+static int read_starttime(int proc_dirfd, pid_t pid, uint64_t *out, jail_error_t *err)
+{
+	char path[64];
+	cleanup_close int fd = -1;
+	cleanup_free char *buf = NULL;
+	char *p, *end;
+	unsigned long long v;
+
+	snprintf(path, sizeof(path), "%s%d/stat", proc_dirfd == AT_FDCWD ? "/proc/" : "", (int)pid);
+	fd = openat(proc_dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return jail_error_set(err, errno, "open /proc/%d/stat", (int)pid);
+	if (jail_read_all(fd, 4096, &buf, NULL, err) < 0)
+		return jail_error_wrap(err, "read /proc/%d/stat", (int)pid);
+	/* "pid (comm) state ppid ...": comm may hold spaces and ')'. */
+	p = strrchr(buf, ')');
+	if (p == NULL)
+		return jail_error_fmt(err, EINVAL, "/proc/%d/stat: unexpected format", (int)pid);
+	p++;
+	/* After ')' come fields 3 (state) .. ; starttime is field 22. */
+	for (int field = 3; field < 22; field++) {
+		while (*p == ' ')
+			p++;
+		p = strchr(p, ' ');
+		if (p == NULL)
+			return jail_error_fmt(err, EINVAL, "/proc/%d/stat: too few fields",
+					      (int)pid);
+	}
+	errno = 0;
+	v = strtoull(p, &end, 10);
+	if (errno != 0 || end == p)
+		return jail_error_fmt(err, EINVAL, "/proc/%d/stat: bad start time", (int)pid);
+	*out = v;
+	return 0;
+}
+
+int jail_nsinit_kill_pid(pid_t pid, uint64_t starttime, bool *gone, jail_error_t *err)
+{
+	uint64_t now;
+	jail_error_t e2;
+	int pidfd;
+
+	*gone = false;
+	if (pid <= 0)
+		return jail_error_fmt(err, EINVAL, "invalid init pid %d", (int)pid);
+	/* pidfd first, then the start time check: the pidfd pins the process
+	 * we checked, so a pid reused after the check is never signalled. */
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0) {
+		if (errno == ESRCH) {
+			*gone = true;
+			return 0;
+		}
+		return jail_error_set(err, errno, "pidfd_open %d", (int)pid);
+	}
+	if (read_starttime(AT_FDCWD, pid, &now, &e2) < 0 || now != starttime) {
+		close(pidfd);
+		*gone = true;
+		return 0;
+	}
+	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH) {
+		int e = errno;
+		close(pidfd);
+		return jail_error_set(err, e, "kill session init %d", (int)pid);
+	}
+	close(pidfd);
+	return 0;
+}
+
+int jail_ns_target_open(pid_t pid, uint64_t starttime, uint64_t mnt_inode, jail_ns_target_t *t,
+			jail_error_t *err)
+{
+	char path[64];
+	uint64_t now;
+	struct stat st;
+	jail_error_t e2;
+
+	*t = (jail_ns_target_t)JAIL_NS_TARGET_INIT;
+	if (pid <= 0)
+		return jail_error_fmt(err, EINVAL, "invalid init pid %d", (int)pid);
+	t->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (t->pidfd < 0) {
+		if (errno == ESRCH)
+			return jail_error_fmt(err, ESRCH, "the session init (pid %d) is gone",
+					      (int)pid);
+		return jail_error_set(err, errno, "pidfd_open %d", (int)pid);
+	}
+	t->pid = pid;
+	if (read_starttime(AT_FDCWD, pid, &now, &e2) < 0 || now != starttime) {
+		jail_ns_target_close(t);
+		return jail_error_fmt(
+		    err, ESRCH,
+		    "the session init (pid %d) is gone (the pid now names another "
+		    "process)",
+		    (int)pid);
+	}
+	if (mnt_inode != 0) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)pid);
+		if (stat(path, &st) < 0 || (uint64_t)st.st_ino != mnt_inode) {
+			jail_ns_target_close(t);
+			return jail_error_fmt(
+			    err, ESRCH, "pid %d is not in the recorded mount namespace", (int)pid);
+		}
+	}
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+	t->root_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (t->root_fd < 0) {
+		int e = errno;
+		jail_ns_target_close(t);
+		return jail_error_set(err, e, "open %s", path);
+	}
+	/* Still the same process (the pidfd would fail on a dead one): the
+	 * root we opened by pid is the init's. */
+	if (syscall(SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0) < 0) {
+		jail_ns_target_close(t);
+		return jail_error_fmt(err, ESRCH, "the session init (pid %d) is gone", (int)pid);
+	}
+	return 0;
+}
+
+int jail_ns_target_enter(const jail_ns_target_t *t, jail_error_t *err)
+{
+	if (setns(t->pidfd,
+		  CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET) < 0)
+		return jail_error_set(err, errno, "enter the namespaces of pid %d", (int)t->pid);
+	if (fchdir(t->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		return jail_error_set(err, errno, "change root to the session's");
+	return 0;
+}
+
+void jail_ns_target_close(jail_ns_target_t *t)
+{
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	if (t->root_fd >= 0)
+		close(t->root_fd);
+	t->pidfd = t->root_fd = -1;
+	t->pid = -1;
+}

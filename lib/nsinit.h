@@ -1,0 +1,97 @@
+/* Namespaces of a session and its init (pid 1).
+ *
+ * The caller (sshd's privileged monitor, `jailctl run`, the libpam test
+ * driver) calls jail_ns_unshare(): its mount, ipc and uts namespaces (and the
+ * network namespace with net = none) change at once; the pid namespace only
+ * applies to the children forked afterwards.  jail_nsinit_start() then forks
+ * the session init, which becomes pid 1 of the new pid namespace:
+ *
+ *   - it creates a detached /proc mount (fsopen/fsmount: only a process inside
+ *     the new pid namespace can create a proc instance that shows it) and
+ *     hands its fd back to the caller, which attaches it inside the jail;
+ *   - it closes every other fd, drops all its capabilities (bounding set
+ *     included) and sets no_new_privs: it never needs a privilege again;
+ *   - it reaps orphans with sigwaitinfo(SIGCHLD) + waitpid(WNOHANG), and never
+ *     exits on its own (a dead pid 1 makes every later fork in the namespace
+ *     fail with ENOMEM), except on SIGTERM, which ends the whole session.
+ *
+ * The session ends when the init is killed (jail_nsinit_kill): the kernel
+ * then kills every process left in the pid namespace. */
+#ifndef JAIL_NSINIT_H
+#define JAIL_NSINIT_H
+
+#include "error.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define JAIL_NSINIT_NAME "jail-init"
+
+typedef struct jail_nsinit {
+	pid_t pid;	    /* pid of the init in the caller's pid namespace */
+	uint64_t starttime; /* field 22 of /proc/PID/stat: identifies the process with pid */
+	int pidfd;	    /* pidfd of the init (race-free kill), -1 when none */
+} jail_nsinit_t;
+
+#define JAIL_NSINIT_INIT                                                                           \
+	{                                                                                          \
+		.pid = -1, .starttime = 0, .pidfd = -1                                             \
+	}
+
+/* unshare(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWIPC|CLONE_NEWUTS [|CLONE_NEWNET])
+ * for the calling process, then set HOSTNAME in the new uts namespace and,
+ * with NET_NONE, bring the new namespace's loopback up.  On failure the
+ * caller is left in whatever namespaces were already entered: callers refuse
+ * the session (a PAM caller's process only serves this session). */
+int jail_ns_unshare(bool net_none, const char *hostname, jail_error_t *err);
+
+/* Fork the session init.  Must be called after jail_ns_unshare() (the init
+ * must be the first process of the new pid namespace).  On success fills
+ * INIT and *PROC_MFD with a detached proc mount (O_CLOEXEC) that the caller
+ * must attach (jail_mounts_proc) and close.  On failure the init, if it was
+ * started, is killed and reaped. */
+int jail_nsinit_start(jail_nsinit_t *init, int *proc_mfd, jail_error_t *err);
+
+/* SIGKILL the init (through its pidfd when held) and reap it with WNOHANG
+ * only, polling for at most a few milliseconds: never blocks (the init's exit
+ * waits for every zombie of the namespace, and the caller's own children
+ * there, such as sshd's post-auth child, are reaped only by the caller).
+ * Closes the pidfd.  Returns 0 when the signal was sent or the init is
+ * already gone. */
+int jail_nsinit_kill(jail_nsinit_t *init, jail_error_t *err);
+
+/* Kill the init of a session known by pid and start time (e.g. from the
+ * registry), checking first that PID still names that process.  Returns 0
+ * when killed or when the process is gone (or was replaced: *GONE = true). */
+int jail_nsinit_kill_pid(pid_t pid, uint64_t starttime, bool *gone, jail_error_t *err);
+
+/* A live session to enter (jailctl enter): the init's pidfd and its root
+ * directory, both taken while the init is known to be the recorded one. */
+typedef struct jail_ns_target {
+	pid_t pid;
+	int pidfd;
+	int root_fd; /* the init's root (the jail root mount), O_PATH */
+} jail_ns_target_t;
+
+#define JAIL_NS_TARGET_INIT                                                                        \
+	{                                                                                          \
+		.pid = -1, .pidfd = -1, .root_fd = -1                                              \
+	}
+
+/* Open the session whose init is PID with start time STARTTIME (and, when
+ * MNT_INODE is not 0, whose mount namespace has that inode).  ESRCH when the
+ * init is gone or PID now names another process.  The pidfd pins the
+ * process: once the checks pass, the later setns() cannot reach another. */
+int jail_ns_target_open(pid_t pid, uint64_t starttime, uint64_t mnt_inode, jail_ns_target_t *t,
+			jail_error_t *err);
+
+/* Move the calling process into the target's mount, pid (for children),
+ * ipc, uts and net namespaces in one setns() on the pidfd, then chroot to
+ * the init's root and chdir("/").  The caller must fork afterwards for its
+ * child to be inside the pid namespace. */
+int jail_ns_target_enter(const jail_ns_target_t *t, jail_error_t *err);
+
+void jail_ns_target_close(jail_ns_target_t *t);
+
+#endif

@@ -1,0 +1,674 @@
+/* Opening and closing a jailed session (see session.h). */
+#define _GNU_SOURCE
+#include "session.h"
+#include "caps.h"
+#include "cgroup.h"
+#include "mounts.h"
+#include "nsinit.h"
+#include "registry.h"
+#include "safefs.h"
+#include "sessionfile.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/landlock.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/apparmor.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+struct jail_session {
+	/* who and where */
+	char *user;
+	uid_t uid;
+	gid_t gid;
+	jail_strv_t groups; /* names, host group database */
+	jail_config_t *cfg;
+	char *jail;	    /* jail root, host path */
+	char *profile_name; /* profile name */
+	jail_profile_t *profile;
+	char id[JAIL_SESSION_ID_LEN + 1];
+	jail_strv_t warnings;
+	/* what close needs (fds: the host paths are gone after pivot_root) */
+	bool open;
+	jail_nsinit_t init;
+	jail_cgroup_t *cg;
+	int registry_fd;
+	bool record_written;
+};
+
+/* ------------------------------------------------------------------ */
+/* lookup                                                              */
+
+static int user_groups(const char *user, gid_t gid, jail_strv_t *out, jail_error_t *err)
+{
+	int n = 64;
+	cleanup_free gid_t *gids = NULL;
+
+	for (int attempt = 0; attempt < 8; attempt++) {
+		int got = n;
+		free(gids);
+		gids = calloc((size_t)n, sizeof(gid_t));
+		if (gids == NULL)
+			return jail_error_set(err, ENOMEM, "groups of %s", user);
+		if (getgrouplist(user, gid, gids, &got) >= 0) {
+			n = got;
+			goto have;
+		}
+		n = got > n ? got : n * 2;
+	}
+	return jail_error_fmt(err, E2BIG, "groups of %s: too many", user);
+have:
+	for (int i = 0; i < n; i++) {
+		struct group *gr = getgrgid(gids[i]);
+		if (gr && jail_strv_add_unique(out, gr->gr_name, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int jail_session_prepare(const char *config_dir, const char *user, jail_session_t **out,
+			 jail_error_t *err)
+{
+	jail_session_t *s;
+	const jail_assign_t *a = NULL;
+	struct passwd *pw;
+	int r;
+
+	*out = NULL;
+	if (user == NULL || user[0] == '\0')
+		return jail_error_fmt(err, EINVAL, "no user name");
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return jail_error_set(err, ENOMEM, "session");
+	s->registry_fd = -1;
+	s->init = (jail_nsinit_t)JAIL_NSINIT_INIT;
+	s->user = strdup(user);
+	if (s->user == NULL) {
+		jail_session_free(s);
+		return jail_error_set(err, ENOMEM, "session");
+	}
+	errno = 0;
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		int e = errno;
+		jail_session_free(s);
+		return e ? jail_error_set(err, e, "look up user %s", user)
+			 : jail_error_fmt(err, ENOENT, "unknown user %s", user);
+	}
+	s->uid = pw->pw_uid;
+	s->gid = pw->pw_gid;
+	if (user_groups(user, pw->pw_gid, &s->groups, err) < 0 ||
+	    jail_config_load(config_dir ? config_dir : JAIL_DEFAULT_CONFIG_DIR, &s->cfg, err) < 0) {
+		jail_session_free(s);
+		return -1;
+	}
+	r = jail_config_lookup(s->cfg, user, &s->groups, &a);
+	if (r <= 0) {
+		jail_session_free(s);
+		return 0;
+	}
+	s->jail = strdup(a->jail);
+	s->profile_name = strdup(a->profile);
+	if (s->jail == NULL || s->profile_name == NULL) {
+		jail_session_free(s);
+		return jail_error_set(err, ENOMEM, "session");
+	}
+	*out = s;
+	if (jail_profile_load(s->cfg->dir, s->profile_name, &s->profile, err) < 0)
+		return jail_error_wrap(err, "profile %s", s->profile_name);
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* checks                                                              */
+
+static int check_dir_fd(int fd, const char *jail, const char *what, jail_error_t *err)
+{
+	char name[PATH_MAX + 64];
+
+	snprintf(name, sizeof(name), "%s in jail %s", what, jail);
+	return jail_check_trusted_fd(fd, name, err);
+}
+
+/* One top-level system directory NAME of the jail: a directory, or a
+ * root-owned symlink whose target (resolved beneath the jail, no further
+ * symlink) is one. */
+static int check_system_entry(int jail_fd, const char *jail, const char *name, jail_error_t *err)
+{
+	struct stat st;
+	cleanup_close int fd = -1;
+	char what[PATH_MAX + 8];
+
+	if (fstatat(jail_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return jail_error_set(err, errno, "stat /%s in jail %s", name, jail);
+	}
+	if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n;
+
+		if (st.st_uid != 0)
+			return jail_error_fmt(
+			    err, EPERM,
+			    "/%s in jail %s is a symlink owned by uid %u, expected "
+			    "root",
+			    name, jail, (unsigned)st.st_uid);
+		n = readlinkat(jail_fd, name, target, sizeof(target) - 1);
+		if (n < 0)
+			return jail_error_set(err, errno, "readlink /%s in jail %s", name, jail);
+		target[n] = '\0';
+		fd = jail_openat_beneath(jail_fd, target, O_PATH | O_DIRECTORY, 0, err);
+		if (fd < 0)
+			return jail_error_wrap(err, "/%s -> %s in jail %s", name, target, jail);
+		snprintf(what, sizeof(what), "/%s -> %s", name, target);
+		return check_dir_fd(fd, jail, what, err);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (strncmp(name, "lib", 3) == 0 && strcmp(name, "lib") != 0)
+			return 0; /* a file that merely starts with "lib" */
+		return jail_error_fmt(err, ENOTDIR, "/%s in jail %s is not a directory", name,
+				      jail);
+	}
+	fd = openat(jail_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return jail_error_set(err, errno, "open /%s in jail %s", name, jail);
+	snprintf(what, sizeof(what), "/%s", name);
+	return check_dir_fd(fd, jail, what, err);
+}
+
+/* Files that root reads inside the jail before the user's shell runs
+ * (sshd's post-auth child, NSS, the dynamic loader). */
+static const char *const critical_files[] = {
+    "etc/passwd",	 "etc/group",	    "etc/nsswitch.conf",
+    "etc/ld.so.preload", "etc/ld.so.cache", "etc/ld.so.conf",
+    "etc/shadow",	 "etc/pam.d",	    NULL,
+};
+
+static int check_critical_files(int jail_fd, const char *jail, jail_error_t *err)
+{
+	for (size_t i = 0; critical_files[i]; i++) {
+		jail_error_t e2;
+		struct stat st;
+		cleanup_close int fd = -1;
+		char what[64];
+
+		if (jail_stat_beneath(jail_fd, critical_files[i], &st, &e2) < 0) {
+			if (e2.code == ENOENT)
+				continue;
+			if (err)
+				*err = e2;
+			return jail_error_wrap(err, "jail %s", jail);
+		}
+		if (S_ISLNK(st.st_mode))
+			return jail_error_fmt(err, ELOOP,
+					      "/%s in jail %s is a symlink, expected a file owned "
+					      "by root",
+					      critical_files[i], jail);
+		fd = jail_openat_beneath(jail_fd, critical_files[i], O_PATH, 0, err);
+		if (fd < 0)
+			return jail_error_wrap(err, "jail %s", jail);
+		snprintf(what, sizeof(what), "/%s", critical_files[i]);
+		if (check_dir_fd(fd, jail, what, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int check_jailsh(int jail_fd, const char *jail, const char *path, jail_error_t *err)
+{
+	cleanup_free char *norm = jail_path_normalize(path, err);
+	cleanup_close int cur = -1;
+	char *p, *slash;
+	struct stat st;
+
+	if (norm == NULL)
+		return jail_error_wrap(err, "jailsh path");
+	if (strcmp(norm, "/") == 0)
+		return jail_error_fmt(err, EINVAL, "jailsh path '%s' names no file", path);
+	cur = fcntl(jail_fd, F_DUPFD_CLOEXEC, 3);
+	if (cur < 0)
+		return jail_error_set(err, errno, "dup");
+	p = norm + 1;
+	for (;;) {
+		int nfd;
+
+		slash = strchr(p, '/');
+		if (slash == NULL)
+			break;
+		*slash = '\0';
+		nfd = openat(cur, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0) {
+			int e = errno;
+			if (e == ENOENT)
+				return jail_error_fmt(err, ENOENT,
+						      "jailsh %s is missing from jail %s (no "
+						      "directory %s)",
+						      path, jail, norm);
+			return jail_error_set(err, e == ENOTDIR ? ELOOP : e,
+					      "jailsh %s in jail %s: %s is a symlink or not a "
+					      "directory",
+					      path, jail, norm);
+		}
+		close(cur);
+		cur = nfd;
+		if (check_dir_fd(cur, jail, norm, err) < 0)
+			return jail_error_wrap(err, "jailsh %s", path);
+		*slash = '/';
+		p = slash + 1;
+	}
+	if (fstatat(cur, p, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return jail_error_fmt(err, ENOENT, "jailsh %s is missing from jail %s",
+					      path, jail);
+		return jail_error_set(err, errno, "stat jailsh %s in jail %s", path, jail);
+	}
+	if (!S_ISREG(st.st_mode))
+		return jail_error_fmt(err, EINVAL, "jailsh %s in jail %s is not a regular file%s",
+				      path, jail, S_ISLNK(st.st_mode) ? " (a symlink)" : "");
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return jail_error_fmt(err, EPERM,
+				      "jailsh %s in jail %s must be owned by root and not "
+				      "group/world-writable (uid %u, mode %04o)",
+				      path, jail, (unsigned)st.st_uid,
+				      (unsigned)(st.st_mode & 07777));
+	if ((st.st_mode & 0111) != 0111)
+		return jail_error_fmt(err, EACCES,
+				      "jailsh %s in jail %s is not executable by everyone (mode "
+				      "%04o)",
+				      path, jail, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+int jail_session_check_jail(int jail_fd, const char *jail, const char *jailsh_path,
+			    jail_error_t *err)
+{
+	static const char *const fixed[] = {"etc", "bin", "sbin", "usr", NULL};
+	int dfd;
+	DIR *d;
+	struct dirent *de;
+
+	for (size_t i = 0; fixed[i]; i++)
+		if (check_system_entry(jail_fd, jail, fixed[i], err) < 0)
+			return -1;
+	dfd = openat(jail_fd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (dfd < 0)
+		return jail_error_set(err, errno, "open jail %s", jail);
+	d = fdopendir(dfd);
+	if (d == NULL) {
+		close(dfd);
+		return jail_error_set(err, errno, "read jail %s", jail);
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "lib", 3) != 0)
+			continue;
+		if (check_system_entry(jail_fd, jail, de->d_name, err) < 0) {
+			closedir(d);
+			return -1;
+		}
+	}
+	closedir(d);
+	if (check_critical_files(jail_fd, jail, err) < 0)
+		return -1;
+	return check_jailsh(jail_fd, jail, jailsh_path, err);
+}
+
+/* LSMs that jailsh applies later: a profile that requires one refuses the
+ * session here, before anything runs, when the kernel does not have it. */
+static int check_lsms(jail_session_t *s, jail_error_t *err)
+{
+	const jail_profile_t *p = s->profile;
+
+	if (p->apparmor != JAIL_MODE_OFF && aa_is_enabled() != 1) {
+		if (p->apparmor == JAIL_MODE_REQUIRED)
+			return jail_error_fmt(err, ENOSYS,
+					      "profile %s requires AppArmor (apparmor = required) "
+					      "but AppArmor is not enabled in this kernel",
+					      s->profile_name);
+		jail_strv_push(&s->warnings,
+			       "AppArmor is not enabled in this kernel: no AppArmor profile "
+			       "(apparmor = optional)",
+			       NULL);
+	}
+	if (p->landlock != JAIL_MODE_OFF) {
+		long abi =
+		    syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+		if (abi < 1) {
+			if (p->landlock == JAIL_MODE_REQUIRED)
+				return jail_error_fmt(err, ENOSYS,
+						      "profile %s requires Landlock (landlock = "
+						      "required) but this kernel does not offer it",
+						      s->profile_name);
+			jail_strv_push(&s->warnings,
+				       "Landlock is not available in this kernel (landlock = "
+				       "optional)",
+				       NULL);
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* the session file                                                    */
+
+static int format_session_file(const jail_session_t *s, char **out, size_t *outlen,
+			       jail_error_t *err)
+{
+	jail_session_info_t *info = NULL;
+	int r;
+
+	if (jail_session_info_from_profile(s->profile, s->id, s->user, s->jail, &info, err) < 0)
+		return jail_error_wrap(err, "session file");
+	r = jail_sessionfile_format(info, out, outlen, err);
+	jail_session_info_free(info);
+	if (r < 0)
+		return jail_error_wrap(err, "session file");
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* open / close                                                        */
+
+static gid_t tty_gid(void)
+{
+	struct group *gr = getgrnam("tty");
+
+	return gr ? gr->gr_gid : 5;
+}
+
+static int do_cgroup(jail_session_t *s, jail_error_t *err)
+{
+	jail_cgroup_manager_t *mgr;
+	jail_cgroup_limits_t lim;
+	jail_error_t e2;
+	int r = -1;
+
+	if (s->profile->cgroup == JAIL_MODE_OFF)
+		return 0;
+	jail_error_clear(&e2);
+	mgr = jail_cgroup_detect(JAIL_CGROUP_ROOT, &e2);
+	if (mgr != NULL) {
+		jail_cgroup_limits_from_profile(s->profile, &lim);
+		r = jail_cgroup_create(mgr, s->cfg->cgroup_parent, s->user, s->id, &lim, &s->cg,
+				       &e2);
+		jail_cgroup_manager_free(mgr);
+		if (r == 0 && jail_cgroup_join(s->cg, 0, &e2) < 0) {
+			jail_error_t e3;
+			jail_cgroup_destroy(s->cg, &e3);
+			s->cg = NULL;
+			r = -1;
+		}
+	}
+	if (r == 0)
+		return 0;
+	if (s->profile->cgroup == JAIL_MODE_REQUIRED) {
+		if (err)
+			*err = e2;
+		return jail_error_wrap(err, "cgroup required by profile %s", s->profile_name);
+	}
+	{
+		cleanup_free char *w =
+		    jail_strdup_printf("no cgroup for the session (cgroup = optional): %s", e2.msg);
+		jail_strv_push(&s->warnings, w ? w : "no cgroup for the session", NULL);
+	}
+	return 0;
+}
+
+/* Undo whatever the failed open created. */
+static void undo(jail_session_t *s)
+{
+	jail_error_t e2;
+
+	jail_nsinit_kill(&s->init, &e2);
+	if (s->cg) {
+		jail_cgroup_destroy(s->cg, &e2);
+		s->cg = NULL;
+	}
+	if (s->record_written) {
+		jail_registry_remove(s->registry_fd, s->id, &e2);
+		s->record_written = false;
+	}
+	if (s->registry_fd >= 0) {
+		close(s->registry_fd);
+		s->registry_fd = -1;
+	}
+}
+
+int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
+{
+	cleanup_close int jail_fd = -1;
+	cleanup_close int root_fd = -1;
+	cleanup_close int proc_mfd = -1;
+	cleanup_free char *sfile = NULL;
+	size_t sfile_len = 0;
+	jail_mount_plan_t plan;
+	jail_session_record_t rec;
+	bool logsocket = false;
+
+	if (s == NULL || s->profile == NULL)
+		return jail_error_fmt(err, EINVAL, "session not prepared");
+	if (s->open)
+		return jail_error_fmt(err, EALREADY, "session already open");
+	jail_strv_clear(&s->warnings);
+
+	/* Checks first: nothing is created for a jail that fails them. */
+	jail_fd = jail_open_trusted_dir(s->jail, err);
+	if (jail_fd < 0)
+		return jail_error_wrap(err, "jail %s", s->jail);
+	if (jail_session_check_jail(jail_fd, s->jail, s->cfg->jailsh_path, err) < 0)
+		return -1;
+	if (check_lsms(s, err) < 0)
+		return -1;
+	if (jail_manifest_logsocket(jail_fd, &logsocket, err) < 0)
+		return jail_error_wrap(err, "jail %s", s->jail);
+	if (jail_session_id_new(s->id, err) < 0)
+		return -1;
+	if (format_session_file(s, &sfile, &sfile_len, err) < 0)
+		return -1;
+	s->registry_fd = jail_registry_open(s->cfg->registry_dir, true, err);
+	if (s->registry_fd < 0) {
+		jail_error_wrap(err, "session registry");
+		goto fail;
+	}
+
+	/* The cgroup is joined before anything else: the init and every child
+	 * of the caller start inside it. */
+	if (do_cgroup(s, err) < 0)
+		goto fail;
+	if (jail_ns_unshare(s->profile->net_none, s->profile->hostname, err) < 0)
+		goto fail;
+	if (jail_nsinit_start(&s->init, &proc_mfd, err) < 0)
+		goto fail;
+
+	memset(&plan, 0, sizeof(plan));
+	plan.profile = s->profile;
+	plan.logsocket = logsocket;
+	plan.tty_gid = tty_gid();
+	plan.session_data = sfile;
+	plan.session_len = sfile_len;
+	plan.warnings = &s->warnings;
+	/* Mount operations need the jail as seen in the NEW mount namespace:
+	 * reopen it (the trusted chain again) and check it is what we checked. */
+	{
+		struct stat a, b;
+		int nfd = jail_open_trusted_dir(s->jail, err);
+
+		if (nfd < 0) {
+			jail_error_wrap(err, "jail %s", s->jail);
+			goto fail;
+		}
+		if (fstat(jail_fd, &a) < 0 || fstat(nfd, &b) < 0 || a.st_dev != b.st_dev ||
+		    a.st_ino != b.st_ino) {
+			close(nfd);
+			jail_error_fmt(err, ESTALE, "jail %s changed during the session setup",
+				       s->jail);
+			goto fail;
+		}
+		close(jail_fd);
+		jail_fd = nfd;
+	}
+	root_fd = jail_mounts_begin(jail_fd, err);
+	if (root_fd < 0 || jail_mounts_proc(root_fd, proc_mfd, err) < 0 ||
+	    jail_mounts_rest(root_fd, &plan, err) < 0) {
+		jail_error_wrap(err, "mounts in jail %s", s->jail);
+		goto fail;
+	}
+
+	/* The record is written while the host's /proc is still visible (the
+	 * namespace inode is read from it). */
+	memset(&rec, 0, sizeof(rec));
+	memcpy(rec.id, s->id, sizeof(rec.id));
+	rec.user = s->user;
+	rec.uid = s->uid;
+	rec.jail = s->jail;
+	rec.profile = s->profile_name;
+	rec.init_pid = s->init.pid;
+	rec.init_starttime = s->init.starttime;
+	rec.cgroup = s->cg ? (char *)jail_cgroup_path(s->cg) : NULL;
+	rec.start = (int64_t)time(NULL);
+	rec.remote = remote && remote[0] ? (char *)remote : NULL;
+	{
+		jail_error_t e2;
+		if (jail_proc_ns_inode(s->init.pid, "mnt", &rec.ns, &e2) < 0)
+			rec.ns = 0;
+	}
+	if (jail_registry_write(s->registry_fd, &rec, err) < 0) {
+		jail_error_wrap(err, "session record");
+		goto fail;
+	}
+	s->record_written = true;
+
+	if (jail_mounts_pivot(root_fd, err) < 0) {
+		jail_error_wrap(err, "jail %s", s->jail);
+		goto fail;
+	}
+	/* After the mounts (which need CAP_SYS_ADMIN, held in the caller's
+	 * effective set regardless): every later exec is bounded. */
+	if (jail_caps_drop_bounding(&s->profile->caps_keep, err) < 0) {
+		jail_error_wrap(err, "capability bounding set");
+		goto fail;
+	}
+	s->open = true;
+	return 0;
+fail:
+	undo(s);
+	return -1;
+}
+
+int jail_session_close(jail_session_t *s, jail_error_t *err)
+{
+	jail_error_t e2;
+	int ret = 0;
+
+	if (s == NULL || !s->open)
+		return 0;
+	s->open = false;
+	if (jail_nsinit_kill(&s->init, &e2) < 0) {
+		if (err)
+			*err = e2;
+		ret = -1;
+	}
+	if (s->cg) {
+		if (jail_cgroup_destroy(s->cg, &e2) < 0 && ret == 0) {
+			if (err)
+				*err = e2;
+			ret = -1;
+		}
+		s->cg = NULL;
+	}
+	if (s->record_written) {
+		if (jail_registry_remove(s->registry_fd, s->id, &e2) < 0 && ret == 0) {
+			if (err)
+				*err = e2;
+			ret = -1;
+		}
+		s->record_written = false;
+	}
+	if (s->registry_fd >= 0) {
+		close(s->registry_fd);
+		s->registry_fd = -1;
+	}
+	return ret;
+}
+
+void jail_session_free(jail_session_t *s)
+{
+	if (s == NULL)
+		return;
+	free(s->user);
+	free(s->jail);
+	free(s->profile_name);
+	jail_strv_clear(&s->groups);
+	jail_strv_clear(&s->warnings);
+	if (s->profile)
+		jail_profile_free(s->profile);
+	if (s->cfg)
+		jail_config_free(s->cfg);
+	if (s->cg)
+		jail_cgroup_free(s->cg);
+	if (s->init.pidfd >= 0)
+		close(s->init.pidfd);
+	if (s->registry_fd >= 0)
+		close(s->registry_fd);
+	free(s);
+}
+
+const char *jail_session_id(const jail_session_t *s)
+{
+	return s->id;
+}
+
+const char *jail_session_user(const jail_session_t *s)
+{
+	return s->user;
+}
+
+const char *jail_session_jail(const jail_session_t *s)
+{
+	return s->jail ? s->jail : "";
+}
+
+const char *jail_session_profile(const jail_session_t *s)
+{
+	return s->profile_name ? s->profile_name : "";
+}
+
+pid_t jail_session_init_pid(const jail_session_t *s)
+{
+	return s->init.pid;
+}
+
+const jail_strv_t *jail_session_warnings(const jail_session_t *s)
+{
+	return &s->warnings;
+}
+
+int jail_become_user(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups, jail_error_t *err)
+{
+	if (uid == 0)
+		return jail_error_fmt(err, EINVAL, "refusing to 'drop' to uid 0");
+	if (setresgid(gid, gid, gid) < 0)
+		return jail_error_set(err, errno, "setresgid %u", (unsigned)gid);
+	if (setgroups(ngroups, groups) < 0)
+		return jail_error_set(err, errno, "setgroups");
+	if (setresuid(uid, uid, uid) < 0)
+		return jail_error_set(err, errno, "setresuid %u", (unsigned)uid);
+	if (setuid(0) == 0 || seteuid(0) == 0)
+		return jail_error_fmt(err, EPERM, "could regain root after dropping to uid %u",
+				      (unsigned)uid);
+	if (gid != 0 && (setgid(0) == 0 || setegid(0) == 0))
+		return jail_error_fmt(err, EPERM, "could regain gid 0 after dropping to gid %u",
+				      (unsigned)gid);
+	if (getuid() != uid || geteuid() != uid || getgid() != gid || getegid() != gid)
+		return jail_error_fmt(err, EPERM, "the ids did not change as asked");
+	return 0;
+}

@@ -1,0 +1,86 @@
+/* A jailed session, opened and closed as one library call each.
+ *
+ * Used by pam_jail (in sshd's privileged monitor, login, su, ...) and by
+ * `jailctl run`.  The caller is root.  jail_session_open() turns the CALLING
+ * PROCESS into the session's host side: it joins the session cgroup, moves
+ * into new mount, ipc, uts (and net) namespaces, forks the session init
+ * (pid 1 of a new pid namespace that every later child of the caller lands
+ * in), pivot_root()s into the jail and reduces its capability bounding set.
+ * The caller's next fork (sshd's post-auth child, the test driver's child)
+ * and everything it execs are therefore inside the jail.
+ *
+ * Fail closed: jail_session_open() either returns 0 with the session
+ * complete, or -1 with everything it created undone (init killed, cgroup
+ * destroyed, record removed).  After a failure past the unshare the caller
+ * is left in half-built namespaces and must not start anything for the user
+ * (a PAM module returns PAM_SESSION_ERR; sshd then drops the connection).
+ *
+ * Logging is the caller's: the library never prints.  Lines logged after
+ * jail_session_open() go to the jail's /dev/log unless the caller's syslog
+ * connection was opened before (sshd's is; openlog(LOG_NDELAY) otherwise). */
+#ifndef JAIL_SESSION_H
+#define JAIL_SESSION_H
+
+#include "config.h"
+#include "error.h"
+#include "util.h"
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+typedef struct jail_session jail_session_t;
+
+/* Look USER up (host passwd and groups) and load the configuration from
+ * CONFIG_DIR.  Returns 1 and *out when the user is jailed (the assignment
+ * and profile are loaded and validated), 0 with *out = NULL when the user is
+ * not jailed (nothing else is touched), -1 on error (unknown user, config
+ * that cannot be loaded: the caller cannot know whether the user is jailed
+ * and must refuse).  When the error comes after the assignment was found
+ * (profile invalid), *out is still set so that the caller can name the jail
+ * and profile in its refusal; free it. */
+int jail_session_prepare(const char *config_dir, const char *user, jail_session_t **out,
+			 jail_error_t *err);
+
+/* Check the jail and build the session (see the file comment).  REMOTE is
+ * the remote host (PAM_RHOST) for the record, or NULL.  Returns 0 or -1. */
+int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err);
+
+/* End the session: SIGKILL the init without blocking (the kernel kills the
+ * rest of the pid namespace), destroy the cgroup (the caller is moved back
+ * out first), remove the record.  Every step is attempted; returns -1 with
+ * the first error.  Safe to call on a session that is not open (no-op). */
+int jail_session_close(jail_session_t *s, jail_error_t *err);
+
+/* Free memory and close fds; never touches the session itself (safe in a
+ * forked child holding a copy). */
+void jail_session_free(jail_session_t *s);
+
+/* For log lines and the test driver. */
+const char *jail_session_id(const jail_session_t *s); /* "" before open */
+const char *jail_session_user(const jail_session_t *s);
+const char *jail_session_jail(const jail_session_t *s); /* jail root, host path */
+const char *jail_session_profile(const jail_session_t *s);
+pid_t jail_session_init_pid(const jail_session_t *s); /* -1 when none */
+/* Non-fatal notes of the last open (cgroup optional and unavailable,
+ * AppArmor optional and off, no host /dev/log, ...), for the caller to log. */
+const jail_strv_t *jail_session_warnings(const jail_session_t *s);
+
+/* The checks jail_session_open() starts with, exported for `jailctl check`
+ * and tests: JAIL_FD (a trusted jail root) must have root-owned, not
+ * group/world-writable /etc, /bin, /sbin, /lib*, /usr (those present; a
+ * root-owned symlink such as bin -> usr/bin is checked at its target inside
+ * the jail), critical /etc files (passwd, group, nsswitch.conf, ld.so.*)
+ * likewise, and JAILSH_PATH inside the jail must be a root-owned, not
+ * group/world-writable, executable regular file whose every directory is
+ * trusted too.  JAIL names the jail in messages. */
+int jail_session_check_jail(int jail_fd, const char *jail, const char *jailsh_path,
+			    jail_error_t *err);
+
+/* Drop the calling process (root) to UID, GID and the supplementary GROUPS
+ * in the proven order: setresgid, setgroups, setresuid (the bounding set is
+ * the caller's, reduced before).  Then, as OpenSSH's permanently_set_uid()
+ * does, try to regain root and to switch back to the old gid: if either
+ * works the drop is incomplete and this fails (EPERM).  UID must not be 0. */
+int jail_become_user(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups, jail_error_t *err);
+
+#endif

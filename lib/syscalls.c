@@ -1,0 +1,499 @@
+/* seccomp filters: see syscalls.h for the layering and the contract. */
+#define _GNU_SOURCE
+#include "syscalls.h"
+
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* The denylist of the `default` policy, EPERM for each.
+ *
+ * Docker's default profile is an allowlist; every syscall below is one it
+ * does not allow to an unprivileged container (so this list is at least as
+ * wide as Docker's for what exists), plus what we add on purpose:
+ * io_uring (a large attack surface, Docker blocks it since 25.0), the new
+ * mount API, syslog, chroot, vhangup, host/domain name, the Landlock calls
+ * (jailsh applies its own ruleset before the filter; stacking more would be
+ * harmless but gives the user a kernel attack surface for nothing),
+ * memfd_secret (unneeded, removes memory from the kernel's reach),
+ * pidfd_getfd (ptrace-equivalent), modify_ldt (a history of CVEs, unused
+ * by 64-bit programs) and fanotify_init. */
+static const char *const default_deny[] = {
+    /* Docker's list */
+    "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module", "delete_module",
+    "finit_module", "get_kernel_syms", "get_mempolicy", "init_module", "ioperm", "iopl", "kcmp",
+    "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie", "mbind", "mount", "move_pages",
+    "name_to_handle_at", "nfsservctl", "open_by_handle_at", "perf_event_open", "pivot_root",
+    "process_vm_readv", "process_vm_writev", "ptrace", "query_module", "quotactl", "reboot",
+    "request_key", "set_mempolicy", "setns", "settimeofday", "stime", "swapon", "swapoff", "sysfs",
+    "_sysctl", "umount", "umount2", "unshare", "uselib", "userfaultfd", "ustat", "vm86", "vm86old",
+    /* Docker also lacks these (capability-gated or obsolete) */
+    "afs_syscall", "bdflush", "clock_adjtime64", "clock_settime64", "fanotify_init", "getpmsg",
+    "putpmsg", "pciconfig_iobase", "pciconfig_read", "pciconfig_write", "quotactl_fd", "security",
+    "set_mempolicy_home_node", "sethostname", "setdomainname", "settimeofday", "tuxcall", "vhangup",
+    "vserver", "syslog", "chroot",
+    /* new mount API */
+    "fsopen", "fsconfig", "fsmount", "fspick", "move_mount", "open_tree", "mount_setattr",
+    /* io_uring */
+    "io_uring_setup", "io_uring_enter", "io_uring_register",
+    /* Landlock (applied by jailsh before the filter) */
+    "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self",
+    /* ours */
+    "memfd_secret", "pidfd_getfd", "modify_ldt", "adjtimex"};
+
+/* The allowlist of the `strict` policy.  Found by running bash, coreutils,
+ * sftp-server, scp, rsync and git under strace (tests/integration/45 runs
+ * them under the filter) and by review: file I/O, memory, processes without
+ * namespaces, signals, time, sockets (the session's network namespace
+ * decides what they reach), polling.  32-bit x86 variants are included so
+ * i386 programs behave the same.  Left out on purpose: everything in the
+ * denylist, SysV IPC and POSIX message queues, AIO, mknod, the scheduler
+ * setters, xattr writes, sync_file_range and the like. */
+static const char *const strict_allow[] = {
+    /* files and directories */
+    "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "preadv2",
+    "pwritev2", "open", "openat", "openat2", "creat", "close", "close_range", "lseek", "_llseek",
+    "stat", "fstat", "lstat", "newfstatat", "statx", "stat64", "fstat64", "lstat64", "fstatat64",
+    "statfs", "fstatfs", "statfs64", "fstatfs64", "access", "faccessat", "faccessat2", "readlink",
+    "readlinkat", "getdents", "getdents64", "mkdir", "mkdirat", "rmdir", "unlink", "unlinkat",
+    "rename", "renameat", "renameat2", "link", "linkat", "symlink", "symlinkat", "chmod", "fchmod",
+    "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat", "chown32", "fchown32",
+    "lchown32", "truncate", "ftruncate", "truncate64", "ftruncate64", "fallocate", "fadvise64",
+    "fadvise64_64", "readahead", "fsync", "fdatasync", "sync", "syncfs", "utime", "utimes",
+    "utimensat", "utimensat_time64", "futimesat", "umask", "chdir", "fchdir", "getcwd", "flock",
+    "fcntl", "fcntl64", "dup", "dup2", "dup3", "pipe", "pipe2", "ioctl", "copy_file_range",
+    "sendfile", "sendfile64", "splice", "tee", "getxattr", "lgetxattr", "fgetxattr", "listxattr",
+    "llistxattr", "flistxattr", "inotify_init", "inotify_init1", "inotify_add_watch",
+    "inotify_rm_watch", "memfd_create",
+    /* memory */
+    "brk", "mmap", "mmap2", "munmap", "mremap", "mprotect", "madvise", "msync", "mincore", "mlock",
+    "mlock2", "munlock", "mlockall", "munlockall", "membarrier", "pkey_alloc", "pkey_free",
+    "pkey_mprotect", "map_shadow_stack",
+    /* processes */
+    "execve", "execveat", "fork", "vfork", "clone", "clone3", "exit", "exit_group", "wait4",
+    "waitid", "waitpid", "getpid", "getppid", "gettid", "getpgid", "setpgid", "getpgrp", "getsid",
+    "setsid", "getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid", "getgroups",
+    "getuid32", "geteuid32", "getgid32", "getegid32", "getresuid32", "getresgid32", "getgroups32",
+    "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups", "setfsuid",
+    "setfsgid", "setuid32", "setgid32", "setreuid32", "setregid32", "setresuid32", "setresgid32",
+    "setgroups32", "setfsuid32", "setfsgid32", "capget", "capset", "prctl", "arch_prctl",
+    "set_tid_address", "set_thread_area", "get_thread_area", "set_robust_list", "get_robust_list",
+    "rseq", "futex", "futex_time64", "futex_waitv", "getrlimit", "ugetrlimit", "setrlimit",
+    "prlimit64", "getrusage", "getpriority", "setpriority", "sched_yield", "sched_getaffinity",
+    "sched_setaffinity", "sched_getparam", "sched_getscheduler", "sched_get_priority_max",
+    "sched_get_priority_min", "sched_getattr", "sched_rr_get_interval", "getcpu", "ioprio_get",
+    "personality", "uname", "sysinfo", "getrandom", "seccomp", "restart_syscall", "pidfd_open",
+    "pidfd_send_signal", "process_mrelease",
+    /* signals */
+    "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigsuspend", "rt_sigpending",
+    "rt_sigtimedwait", "rt_sigtimedwait_time64", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
+    "sigaction", "sigprocmask", "sigreturn", "sigsuspend", "sigpending", "signal", "sigaltstack",
+    "kill", "tkill", "tgkill", "pause", "alarm", "signalfd", "signalfd4",
+    /* time */
+    "time", "gettimeofday", "clock_gettime", "clock_gettime64", "clock_getres",
+    "clock_getres_time64", "clock_nanosleep", "clock_nanosleep_time64", "nanosleep", "times",
+    "getitimer", "setitimer", "timer_create", "timer_delete", "timer_settime", "timer_gettime",
+    "timer_getoverrun", "timer_settime64", "timer_gettime64", "timerfd_create", "timerfd_settime",
+    "timerfd_gettime", "timerfd_settime64", "timerfd_gettime64",
+    /* polling and events */
+    "poll", "ppoll", "ppoll_time64", "select", "_newselect", "pselect6", "pselect6_time64",
+    "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
+    "eventfd", "eventfd2",
+    /* sockets */
+    "socket", "socketpair", "socketcall", "connect", "bind", "listen", "accept", "accept4",
+    "getsockname", "getpeername", "getsockopt", "setsockopt", "sendto", "recvfrom", "sendmsg",
+    "recvmsg", "sendmmsg", "recvmmsg", "recvmmsg_time64", "shutdown"};
+
+/* Flags that create namespaces: clone() with any of them is refused.
+ * CLONE_NEWTIME is not here: in clone() its bit is part of CSIGNAL, and
+ * only clone3()/unshare() can use it (both refused). */
+static const unsigned long clone_new_flags[] = {
+    CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
+    CLONE_NEWUSER, CLONE_NEWPID,    CLONE_NEWNET,
+};
+
+/* personality() values allowed (as in Docker's profile): PER_LINUX,
+ * PER_LINUX32, UNAME26, UNAME26|PER_LINUX32, and the query 0xffffffff. */
+static const unsigned int personality_ok[] = {0x0, 0x8, 0x20000, 0x20008, 0xffffffff};
+
+static const uint32_t filter_arches[] = {SCMP_ARCH_X86_64, SCMP_ARCH_X86};
+
+bool jail_seccomp_known_name(const char *name)
+{
+	if (name == NULL || *name == '\0')
+		return false;
+	for (size_t i = 0; i < sizeof(filter_arches) / sizeof(filter_arches[0]); i++)
+		if (seccomp_syscall_resolve_name_arch(filter_arches[i], name) != __NR_SCMP_ERROR)
+			return true;
+	/* The native resolver also knows pseudo numbers for names that exist
+	 * on other architectures only. */
+	return seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
+}
+
+int jail_seccomp_check_names(const jail_strv_t *list, const char *key, jail_error_t *err)
+{
+	if (list == NULL)
+		return 0;
+	for (size_t i = 0; i < list->n; i++)
+		if (!jail_seccomp_known_name(list->v[i]))
+			return jail_error_fmt(err, EINVAL, "%s: unknown system call '%s'", key,
+					      list->v[i]);
+	return 0;
+}
+
+static bool in_list(const jail_strv_t *l, const char *name)
+{
+	return l != NULL && jail_strv_contains(l, name);
+}
+
+/* Add RULE for NAME to CTX, checking libseccomp's -errno contract.  A name
+ * that resolves to no number on the native architecture but exists on
+ * another (negative pseudo number) is fine: libseccomp maps it per arch. */
+static int add_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned int n,
+		    const struct scmp_arg_cmp *cmp, jail_error_t *err)
+{
+	int nr = seccomp_syscall_resolve_name(name);
+	int r;
+
+	if (nr == __NR_SCMP_ERROR)
+		return jail_error_fmt(err, EINVAL, "seccomp: unknown system call '%s'", name);
+	r = seccomp_rule_add_array(ctx, action, nr, n, cmp);
+	if (r < 0)
+		return jail_error_set(err, -r, "seccomp: add rule for '%s'", name);
+	return 0;
+}
+
+static scmp_filter_ctx new_ctx(uint32_t def_action, jail_error_t *err)
+{
+	scmp_filter_ctx ctx = seccomp_init(def_action);
+	int r;
+
+	if (ctx == NULL) {
+		jail_error_set(err, ENOMEM, "seccomp_init");
+		return NULL;
+	}
+	/* x32 stays out on purpose: its syscalls hit the bad-arch action. */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (r == 0 && seccomp_arch_native() != SCMP_ARCH_X86_64)
+		r = -EOPNOTSUPP; /* the rules below are written for x86_64 */
+	if (r == 0) {
+		r = seccomp_arch_add(ctx, SCMP_ARCH_X86);
+		if (r == -EEXIST)
+			r = 0;
+	}
+	if (r < 0) {
+		jail_error_set(err, -r, "seccomp: set up architectures");
+		seccomp_release(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static int build_base(jail_seccomp_t *f, const jail_strv_t *allow, const jail_strv_t *deny,
+		      jail_error_t *err)
+{
+	const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
+	jail_strv_t names = {0};
+	int ret = -1;
+
+	f->base = new_ctx(SCMP_ACT_ALLOW, err);
+	if (f->base == NULL)
+		return -1;
+	for (size_t i = 0; i < sizeof(default_deny) / sizeof(default_deny[0]); i++)
+		if (!in_list(allow, default_deny[i]) &&
+		    jail_strv_add_unique(&names, default_deny[i], err) < 0)
+			goto out;
+	if (deny)
+		for (size_t i = 0; i < deny->n; i++)
+			if (jail_strv_add_unique(&names, deny->v[i], err) < 0)
+				goto out;
+	for (size_t i = 0; i < names.n; i++)
+		if (add_rule(f->base, eperm, names.v[i], 0, NULL, err) < 0)
+			goto out;
+
+	/* Conditional rules, unless the profile allowed or denied the whole call. */
+	if (!in_list(allow, "clone") && !in_list(deny, "clone")) {
+		for (size_t i = 0; i < sizeof(clone_new_flags) / sizeof(clone_new_flags[0]); i++) {
+			struct scmp_arg_cmp c =
+			    SCMP_A0(SCMP_CMP_MASKED_EQ, clone_new_flags[i], clone_new_flags[i]);
+			if (add_rule(f->base, eperm, "clone", 1, &c, err) < 0)
+				goto out;
+		}
+	}
+	if (!in_list(allow, "clone3") && !in_list(deny, "clone3") &&
+	    add_rule(f->base, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL, err) < 0)
+		goto out;
+	if (!in_list(allow, "ioctl") && !in_list(deny, "ioctl")) {
+		/* The kernel takes the request as unsigned int: compare the low
+		 * 32 bits only, so TIOCSTI | (1UL << 32) is caught too. */
+		struct scmp_arg_cmp sti = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFUL, TIOCSTI);
+		struct scmp_arg_cmp lnx = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFUL, TIOCLINUX);
+		if (add_rule(f->base, eperm, "ioctl", 1, &sti, err) < 0 ||
+		    add_rule(f->base, eperm, "ioctl", 1, &lnx, err) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	jail_strv_clear(&names);
+	return ret;
+}
+
+static int build_strict(jail_seccomp_t *f, const jail_strv_t *allow, const jail_strv_t *deny,
+			jail_error_t *err)
+{
+	jail_strv_t names = {0};
+	int ret = -1;
+
+	f->strict = new_ctx(SCMP_ACT_ERRNO(EPERM), err);
+	if (f->strict == NULL)
+		return -1;
+	for (size_t i = 0; i < sizeof(strict_allow) / sizeof(strict_allow[0]); i++)
+		if (!in_list(deny, strict_allow[i]) &&
+		    jail_strv_add_unique(&names, strict_allow[i], err) < 0)
+			goto out;
+	if (allow)
+		for (size_t i = 0; i < allow->n; i++)
+			if (jail_strv_add_unique(&names, allow->v[i], err) < 0)
+				goto out;
+	for (size_t i = 0; i < names.n; i++) {
+		/* clone3 must say ENOSYS here too (this layer's EPERM would
+		 * otherwise tie with base's ENOSYS and libc would not fall back). */
+		uint32_t act = SCMP_ACT_ALLOW;
+		if (strcmp(names.v[i], "clone3") == 0 && !in_list(allow, "clone3"))
+			act = SCMP_ACT_ERRNO(ENOSYS);
+		if (add_rule(f->strict, act, names.v[i], 0, NULL, err) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	jail_strv_clear(&names);
+	return ret;
+}
+
+/* Highest syscall number libseccomp can name on ARCH. */
+static int max_known_nr(uint32_t arch)
+{
+	int max = -1;
+
+	for (int nr = 0; nr < 1024; nr++) {
+		char *name = seccomp_syscall_resolve_num_arch(arch, nr);
+		if (name) {
+			max = nr;
+			free(name);
+		}
+	}
+	return max;
+}
+
+#define RAW_MAX 64
+
+/* The raw layer (see syscalls.h).  Layout:
+ *   load arch; x86_64 -> L64; i386 -> L32; else ALLOW (the other layers
+ *   kill unknown arches)
+ *   L64: load nr; x32 bit -> ALLOW (killed by the other layers);
+ *        personality -> P; nr > max64 -> ENOSYS; ALLOW
+ *   L32: load nr; personality -> P; nr > max32 -> ENOSYS; ALLOW
+ *   P:   load low 32 bits of arg0; one of personality_ok -> ALLOW; EPERM */
+static int build_raw(jail_seccomp_t *f, bool check_personality, jail_error_t *err)
+{
+	struct sock_filter *p = calloc(RAW_MAX, sizeof(*p));
+	const unsigned n_ok = sizeof(personality_ok) / sizeof(personality_ok[0]);
+	int max64 = max_known_nr(SCMP_ARCH_X86_64), max32 = max_known_nr(SCMP_ARCH_X86);
+	unsigned i = 0, l64, l32, lp, allow_idx, enosys_idx, eperm_idx;
+	bool bad = false; /* the label arithmetic below is checked as we emit */
+
+	if (p == NULL)
+		return jail_error_set(err, ENOMEM, "seccomp raw filter");
+	if (max64 < 400 || max32 < 400) {
+		free(p);
+		return jail_error_fmt(err, EINVAL,
+				      "seccomp: libseccomp's syscall table is too old");
+	}
+	/* Fixed layout: compute the label positions first. */
+	l64 = 4;
+	l32 = l64 + 5;
+	lp = l32 + 4;
+	allow_idx = lp + 1 + n_ok + 1;
+	enosys_idx = allow_idx + 1;
+	eperm_idx = lp + 1 + n_ok;
+#define J(code, k, jt, jf) (struct sock_filter) BPF_JUMP(code, k, jt, jf)
+#define S(code, k)	   (struct sock_filter) BPF_STMT(code, k)
+#define REL(target)	   ((unsigned char)((target) - (i + 1)))
+	p[i++] = S(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)); /* 0 */
+	p[i] = J(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, REL(l64), 0);	   /* 1 */
+	i++;
+	p[i] = J(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_I386, REL(l32), 0); /* 2 */
+	i++;
+	p[i++] = S(BPF_RET | BPF_K, SECCOMP_RET_ALLOW); /* 3 */
+	/* L64 */
+	bad |= i != l64;
+	p[i++] = S(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	p[i] = J(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, REL(allow_idx), 0);
+	i++;
+	p[i] = J(BPF_JMP | BPF_JEQ | BPF_K, __NR_personality, check_personality ? REL(lp) : 0, 0);
+	i++;
+	p[i] = J(BPF_JMP | BPF_JGT | BPF_K, (unsigned)max64, REL(enosys_idx), 0);
+	i++;
+	p[i++] = S(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	/* L32 */
+	bad |= i != l32;
+	p[i++] = S(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	p[i] = J(BPF_JMP | BPF_JEQ | BPF_K, 136 /* i386 personality */,
+		 check_personality ? REL(lp) : 0, 0);
+	i++;
+	p[i] = J(BPF_JMP | BPF_JGT | BPF_K, (unsigned)max32, REL(enosys_idx), 0);
+	i++;
+	p[i++] = S(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	/* P: low word of args[0] (little endian) */
+	bad |= i != lp;
+	p[i++] = S(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]));
+	for (unsigned k = 0; k < n_ok; k++) {
+		p[i] = J(BPF_JMP | BPF_JEQ | BPF_K, personality_ok[k], REL(allow_idx), 0);
+		i++;
+	}
+	bad |= i != eperm_idx;
+	p[i++] = S(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);	 /* eperm_idx */
+	p[i++] = S(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);		 /* allow_idx */
+	p[i++] = S(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS); /* enosys_idx */
+#undef J
+#undef S
+#undef REL
+	bad |= i != enosys_idx + 1 || eperm_idx + 1 != allow_idx || i > RAW_MAX;
+	if (bad) {
+		free(p);
+		return jail_error_fmt(err, EINVAL, "seccomp: raw filter layout mismatch");
+	}
+	f->raw = p;
+	f->raw_len = (unsigned short)i;
+	return 0;
+}
+
+void jail_seccomp_free(jail_seccomp_t *f)
+{
+	if (f == NULL)
+		return;
+	if (f->base)
+		seccomp_release(f->base);
+	if (f->strict)
+		seccomp_release(f->strict);
+	free(f->raw);
+	free(f);
+}
+
+int jail_seccomp_build(jail_seccomp_policy_t policy, const jail_strv_t *allow,
+		       const jail_strv_t *deny, jail_seccomp_t **out, jail_error_t *err)
+{
+	jail_seccomp_t *f;
+
+	if (jail_seccomp_check_names(allow, "seccomp_allow", err) < 0 ||
+	    jail_seccomp_check_names(deny, "seccomp_deny", err) < 0)
+		return -1;
+	if (allow && deny)
+		for (size_t i = 0; i < allow->n; i++)
+			if (in_list(deny, allow->v[i]))
+				return jail_error_fmt(
+				    err, EINVAL,
+				    "seccomp: '%s' is in both seccomp_allow and seccomp_deny",
+				    allow->v[i]);
+	f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return jail_error_set(err, ENOMEM, "seccomp");
+	f->policy = policy;
+	switch (policy) {
+	case JAIL_SECCOMP_OFF:
+		break;
+	case JAIL_SECCOMP_STRICT:
+		if (build_strict(f, allow, deny, err) < 0)
+			goto fail;
+		/* fall through: strict stacks on top of the base layers */
+		__attribute__((fallthrough));
+	case JAIL_SECCOMP_DEFAULT:
+		if (build_base(f, allow, deny, err) < 0 ||
+		    build_raw(f, !in_list(allow, "personality"), err) < 0)
+			goto fail;
+		break;
+	default:
+		jail_error_fmt(err, EINVAL, "seccomp: unknown policy %d", (int)policy);
+		goto fail;
+	}
+	*out = f;
+	return 0;
+fail:
+	jail_seccomp_free(f);
+	return -1;
+}
+
+static int export_one(scmp_filter_ctx ctx, int fd, jail_error_t *err)
+{
+	int r = seccomp_export_pfc(ctx, fd);
+	if (r < 0)
+		return jail_error_set(err, -r, "seccomp_export_pfc");
+	return 0;
+}
+
+int jail_seccomp_export_pfc(const jail_seccomp_t *f, char **text, jail_error_t *err)
+{
+	cleanup_close int fd = memfd_create("jail-seccomp-pfc", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return jail_error_set(err, errno, "memfd_create");
+	if (f->base && export_one(f->base, fd, err) < 0)
+		return -1;
+	if (f->strict && export_one(f->strict, fd, err) < 0)
+		return -1;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return jail_error_set(err, errno, "lseek");
+	return jail_read_all(fd, 16 * 1024 * 1024, text, NULL, err);
+}
+
+static int load_ctx(scmp_filter_ctx ctx, const char *what, jail_error_t *err)
+{
+	int r = seccomp_load(ctx);
+	if (r < 0)
+		return jail_error_set(err, -r, "seccomp: load %s filter", what);
+	return 0;
+}
+
+int jail_seccomp_install(const jail_seccomp_t *f, jail_error_t *err)
+{
+	struct sock_fprog prog;
+
+	if (f->policy == JAIL_SECCOMP_OFF)
+		return 0;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return jail_error_set(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+	if (f->strict && load_ctx(f->strict, "strict", err) < 0)
+		return -1;
+	if (f->base && load_ctx(f->base, "base", err) < 0)
+		return -1;
+	if (f->raw) {
+		prog.len = f->raw_len;
+		prog.filter = f->raw;
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+			return jail_error_set(err, errno, "seccomp: load raw filter");
+	}
+	return 0;
+}
+
+int jail_seccomp_load(jail_seccomp_policy_t policy, const jail_strv_t *allow,
+		      const jail_strv_t *deny, jail_error_t *err)
+{
+	jail_seccomp_t *f = NULL;
+	int r;
+
+	if (jail_seccomp_build(policy, allow, deny, &f, err) < 0)
+		return -1;
+	r = jail_seccomp_install(f, err);
+	jail_seccomp_free(f);
+	return r;
+}

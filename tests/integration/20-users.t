@@ -1,0 +1,309 @@
+#!/bin/bash
+# jailctl adduser / deluser / keys against real users (useradd in a private
+# /etc), a hand-built minimal jail, and a tmpfs over /home (this mount
+# namespace only).  Every refused input must leave nothing changed; the
+# --move-home symlink plant must not touch anything outside.
+. "$(dirname "$0")/../lib.sh"
+jail_test_setup
+jail_test_private_etc
+
+[ -d /home ] || bail "no /home to mount a private tmpfs on"
+mount -t tmpfs -o mode=0755 jail-test-home /home
+
+J=$T/jail
+mkdir -p "$J/etc" "$J/bin"
+chmod 0755 "$J" "$J/etc" "$J/bin"
+cat >"$CONF/jail.ini" <<EOF
+[jail]
+jail = $J
+jailsh = $JAILSH
+EOF
+chmod 0644 "$CONF/jail.ini"
+
+mkdir -m 0755 "$T/outside"
+echo 'root secret' >"$T/outside/secret"
+mkdir -m 0755 "$T/outside/dir"
+echo 'precious' >"$T/outside/dir/file"
+
+useradd -m -d /home/alice -s /bin/sh alice || bail "useradd alice"
+useradd -m -d /home/bob -s /bin/sh bob || bail "useradd bob"
+useradd -m -d /home/carol -s /bin/sh carol || bail "useradd carol"
+useradd -M -d /home/dave -s /bin/sh dave || bail "useradd dave"
+
+jc() { "$JAILCTL" --config "$CONF" "$@"; }
+shell_of() { getent passwd "$1" | cut -d: -f7; }
+# Everything adduser could touch, in one string.
+state() {
+	cat "$J/etc/passwd" "$J/etc/group" 2>/dev/null
+	ls -A "$CONF/users.d"
+	getent passwd alice bob carol dave
+	find "$J" "$CONF" /home -printf '%p %m %u %s\n' 2>/dev/null | sort
+}
+
+# --- adduser ------------------------------------------------------------------
+out=$(jc adduser alice 2>&1)
+is "$?" 0 "adduser alice succeeds"
+like "$out" "jailed alice in $J" "  says what it did"
+like "$out" "warning: shell /bin/bash is not in the jail" "  warns the shell is not in the jail yet"
+ok "users.d/alice.ini written" test -f "$CONF/users.d/alice.ini"
+is "$(grep -v '^;' "$CONF/users.d/alice.ini")" "[user:alice]
+jail = $J
+profile = default" "  with user section, jail and profile"
+is "$(stat -c '%U %a' "$CONF/users.d/alice.ini")" "root 644" "  root-owned 0644"
+uid=$(id -u alice)
+gid=$(id -g alice)
+is "$(grep '^alice:' "$J/etc/passwd")" "alice:x:$uid:$gid::/home/alice:/bin/bash" \
+	"jail passwd line with the real shell"
+like "$(cat "$J/etc/group")" "alice:x:$gid:" "jail group line for the primary group"
+is "$(stat -c '%U %a' "$J/etc/passwd")" "root 644" "jail passwd root-owned 0644"
+is "$(stat -c '%U:%G %a' "$J/home/alice")" "alice:alice 750" "home in the jail owned by alice"
+is "$(stat -c '%U %a' "$J/home")" "root 755" "  its parent root-owned 0755"
+ok "home populated from /etc/skel" cmp /etc/skel/.bashrc "$J/home/alice/.bashrc"
+is "$(stat -c %U "$J/home/alice/.profile")" alice "  skel files owned by alice"
+is "$(shell_of alice)" "$JAILSH" "host login shell is jailsh"
+ok "host home left alone without --move-home" test -f /home/alice/.bashrc
+
+# Idempotent re-run.
+before=$(state)
+ok "adduser alice again succeeds" jc adduser alice
+is "$(grep -c '^alice:' "$J/etc/passwd")" 1 "  still one passwd line"
+is "$(state)" "$before" "  nothing else changed"
+
+# Profile and shell options.
+ok "adduser -p strict -s /bin/sh bob" jc adduser -p strict -s /bin/sh bob
+like "$(cat "$CONF/users.d/bob.ini")" "profile = strict" "  profile recorded"
+like "$(grep '^bob:' "$J/etc/passwd")" ":/home/bob:/bin/sh" "  shell recorded in the jail"
+
+# Moving a user to another jail takes their lines out of the first one.
+mkdir -p -m 0755 "$T/j3/etc"
+ok "adduser -j J3 bob (moving jails)" jc adduser -j "$T/j3" -p strict -s /bin/sh bob
+like "$(cat "$CONF/users.d/bob.ini")" "jail = $T/j3" "  users.d points to the new jail"
+ok "  bob in the new jail's passwd" grep -q '^bob:' "$T/j3/etc/passwd"
+nok "  bob gone from the old jail's passwd" grep -q '^bob:' "$J/etc/passwd"
+ok "adduser -j J bob (back)" jc adduser -p strict -s /bin/sh bob
+
+# --- refused inputs change nothing ---------------------------------------------
+refused() { # NAME EXPECTED-MESSAGE jailctl-args...
+	local name=$1 msg=$2
+	shift 2
+	local before after out rc
+	before=$(state)
+	out=$(jc "$@" 2>&1)
+	rc=$?
+	is "$rc" 1 "$name: exit 1"
+	like "$out" "$msg" "$name: says why"
+	after=$(state)
+	is "$after" "$before" "$name: nothing changed"
+}
+refused "unknown user" "adduser: nosuchuser: no such user on the host" adduser nosuchuser
+refused "bad name" "adduser: 'Bad/Name': not a valid user name" adduser Bad/Name
+refused "uid 0" "refusing to jail a user with uid 0" adduser root
+refused "missing jail" "jail $T/nojail" adduser -j "$T/nojail" dave
+like "$(jc adduser -j "$T/nojail" dave 2>&1)" "No such file or directory" "missing jail: errno shown"
+mkdir -m 0755 "$T/badjail" "$T/badjail/etc"
+chmod 0777 "$T/badjail"
+refused "jail writable by others" "$T/badjail is writable by others" adduser -j "$T/badjail" dave
+chmod 0755 "$T/badjail"
+chmod 0775 "$T/badjail/etc"
+refused "jail /etc writable by its group" "/etc in the jail is writable by its group" \
+	adduser -j "$T/badjail" dave
+rmdir "$T/badjail/etc"
+refused "jail without /etc" "/etc does not exist in the jail" adduser -j "$T/badjail" dave
+refused "jail = /" "the host root is not a jail" adduser -j / dave
+refused "missing profile" "profile 'nosuch' not found" adduser -p nosuch dave
+refused "bad profile name" "'../x' is not a valid profile name" adduser -p ../x dave
+refused "relative shell" "shell 'bash' is not an absolute path" adduser -s bash dave
+printf '[user:dave]\njail = %s\n' "$J" >>"$CONF/jail.ini"
+refused "user assigned in jail.ini" "dave is already assigned in $CONF/jail.ini [user:dave]" adduser dave
+sed -i '/^\[user:dave\]/,$d' "$CONF/jail.ini"
+
+# No default jail and no -j.
+mkdir -m 0755 "$T/conf2" "$T/conf2/profiles"
+cp "$CONF"/profiles/*.ini "$T/conf2/profiles/"
+before=$(state)
+out=$("$JAILCTL" --config "$T/conf2" adduser dave 2>&1)
+is "$?" 1 "no jail configured: exit 1"
+like "$out" "no jail given (-j JAIL) and no default" "no jail configured: says so"
+is "$(state)" "$before" "no jail configured: nothing changed"
+
+# users.d on a read-only mount.
+mount --bind "$CONF/users.d" "$CONF/users.d"
+mount -o remount,bind,ro "$CONF/users.d"
+refused "users.d not writable" "users.d is not writable: Read-only file system" adduser dave
+umount "$CONF/users.d"
+
+# A symlink planted at JAIL/home pointing outside.
+mkdir -m 0755 "$T/j2" "$T/j2/etc"
+ln -s "$T/outside" "$T/j2/home"
+refused "symlink at JAIL/home" "component 'home' is a symlink (refused" adduser -j "$T/j2" dave
+is "$(ls "$T/outside")" "dir
+secret" "symlink at JAIL/home: nothing created outside"
+# A home that exists in the jail but belongs to someone else.
+rm "$T/j2/home"
+mkdir -p -m 0755 "$T/j2/home/dave"
+refused "home owned by another uid" "$T/j2/home/dave exists and is owned by uid 0" \
+	adduser -j "$T/j2" dave
+
+is "$(jc adduser 2>&1; echo "rc=$?")" "usage: jailctl adduser [-j JAIL] [-p PROFILE] [-s SHELL] [--move-home] USER
+rc=2" "no USER: usage, exit 2"
+is "$(jc adduser --bogus x >/dev/null 2>&1; echo $?)" 2 "unknown option: exit 2"
+
+# --- a step failing after changes were made is undone ---------------------------
+# usermod fails on a held /etc/passwd lock: passwd lines and the new home,
+# already written, must be taken back.
+before=$(state)
+sleep 60 &
+lockpid=$!
+echo "$lockpid" >/etc/passwd.lock
+out=$(jc adduser -j "$T/j2" -s /bin/sh carol 2>&1)
+is "$?" 1 "usermod failing: exit 1"
+like "$out" "usermod -s $JAILSH carol failed" "usermod failing: says which step"
+rm -f /etc/passwd.lock
+kill "$lockpid" 2>/dev/null
+wait "$lockpid" 2>/dev/null
+is "$(state)" "$before" "usermod failing: passwd lines and home undone"
+ok "usermod failing: no home left in the jail" test ! -e "$T/j2/home/carol"
+
+# An untrusted /etc/skel fails after passwd was written: undone too.
+chmod 0777 /etc/skel
+before=$(state)
+out=$(jc adduser -j "$T/j2" carol 2>&1)
+is "$?" 1 "untrusted /etc/skel: exit 1"
+like "$out" "/etc/skel is writable by others" "untrusted /etc/skel: says why"
+is "$(state)" "$before" "untrusted /etc/skel: everything undone"
+chmod 0755 /etc/skel
+
+# --- --move-home never follows a symlink ---------------------------------------
+echo 'my notes' >/home/carol/notes.txt
+mkdir /home/carol/sub
+echo 'deep' >/home/carol/sub/file
+ln -s "$T/outside/secret" /home/carol/evil-file
+ln -s "$T/outside/dir" /home/carol/evil-dir
+ln -s "$T/outside/dir" /home/carol/sub/evil-dir2
+mkfifo /home/carol/fifo
+chown -R -h carol:carol /home/carol
+carol_mode=$(stat -c %a /home/carol)
+out=$(jc adduser --move-home carol 2>&1)
+is "$?" 0 "adduser --move-home carol succeeds"
+like "$out" "moved from the host" "  says the home was moved"
+is "$(cat "$T/outside/secret")" "root secret" "outside file untouched"
+is "$(cat "$T/outside/dir/file")" "precious" "outside directory untouched"
+is "$(stat -c %U "$T/outside/secret")" root "  outside file still root's"
+ok "symlink to a file recreated as a symlink" test -L "$J/home/carol/evil-file"
+is "$(readlink "$J/home/carol/evil-file")" "$T/outside/secret" "  with the same target"
+ok "symlink to a dir recreated as a symlink" test -L "$J/home/carol/evil-dir"
+ok "nested symlink recreated as a symlink" test -L "$J/home/carol/sub/evil-dir2"
+is "$(stat -c %U "$J/home/carol/evil-dir")" carol "  owned by carol"
+is "$(cat "$J/home/carol/notes.txt")" "my notes" "regular file moved"
+is "$(cat "$J/home/carol/sub/file")" "deep" "nested file moved"
+is "$(stat -c %U "$J/home/carol/sub/file")" carol "  ownership kept"
+ok "FIFO recreated" test -p "$J/home/carol/fifo"
+ok "host home removed" test ! -e /home/carol
+is "$(stat -c '%U %a' "$J/home/carol")" "carol $carol_mode" "jail home owned by carol, host mode"
+is "$(shell_of carol)" "$JAILSH" "carol's host shell is jailsh"
+
+# A host home that is a symlink is refused.
+useradd -M -d /home/erin -s /bin/sh erin
+mkdir -m 0700 "$T/erinhome"
+chown erin "$T/erinhome"
+ln -s "$T/erinhome" /home/erin
+before=$(state)
+out=$(jc adduser --move-home erin 2>&1)
+is "$?" 1 "symlinked host home: refused"
+like "$out" "host home /home/erin is a symlink" "symlinked host home: says why"
+is "$(state)" "$before" "symlinked host home: nothing changed"
+ok "adduser --move-home without a host home falls back to skel" jc adduser --move-home dave
+ok "  dave's home has skel" test -f "$J/home/dave/.bashrc"
+
+# --- keys -----------------------------------------------------------------------
+mkdir -m 0700 "$J/home/alice/.ssh"
+echo 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJhc2U alice@test' >"$J/home/alice/.ssh/authorized_keys"
+chmod 0600 "$J/home/alice/.ssh/authorized_keys"
+chown -R alice:alice "$J/home/alice/.ssh"
+out=$(jc keys alice 2>/dev/null)
+is "$?" 0 "keys alice: exit 0"
+is "$out" "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJhc2U alice@test" "keys alice: prints the file"
+
+keys_refused() { # NAME EXPECTED-MESSAGE USER
+	local out err rc
+	out=$(jc keys "$3" 2>"$T/keys.err")
+	rc=$?
+	err=$(cat "$T/keys.err")
+	is "$rc" 1 "$1: exit 1"
+	is "$out" "" "$1: nothing on stdout"
+	like "$err" "$2" "$1: reason on stderr"
+}
+chown bob "$J/home/alice/.ssh/authorized_keys"
+keys_refused "authorized_keys owned by another user" "authorized_keys is owned by uid $(id -u bob)" alice
+chown alice "$J/home/alice/.ssh/authorized_keys"
+chmod 0620 "$J/home/alice/.ssh/authorized_keys"
+keys_refused "group-writable authorized_keys" "writable by group or others" alice
+chmod 0600 "$J/home/alice/.ssh/authorized_keys"
+mv "$J/home/alice/.ssh/authorized_keys" "$J/home/alice/.ssh/real_keys"
+echo 'ssh-ed25519 AAAAoutside root-key' >"$T/outside/keys"
+ln -s "$T/outside/keys" "$J/home/alice/.ssh/authorized_keys"
+keys_refused "symlinked authorized_keys" "authorized_keys is a symlink (refused" alice
+rm "$J/home/alice/.ssh/authorized_keys"
+ln -s real_keys "$J/home/alice/.ssh/authorized_keys"
+keys_refused "relative symlink inside .ssh" "is a symlink" alice
+rm "$J/home/alice/.ssh/authorized_keys"
+mv "$J/home/alice/.ssh" "$J/home/alice/ssh.real"
+ln -s ssh.real "$J/home/alice/.ssh"
+keys_refused "symlinked .ssh" ".ssh is a symlink" alice
+rm "$J/home/alice/.ssh"
+mv "$J/home/alice/ssh.real" "$J/home/alice/.ssh"
+mv "$J/home/alice/.ssh/real_keys" "$J/home/alice/.ssh/authorized_keys"
+chmod 0777 "$J/home/alice"
+keys_refused "world-writable home" "home/alice is writable by group or others" alice
+chmod 0750 "$J/home/alice"
+ok "keys alice works again" jc keys alice
+useradd -m -d /home/frank -s /bin/sh frank
+mkdir -m 0700 /home/frank/.ssh
+echo 'ssh-ed25519 AAAAfrank' >/home/frank/.ssh/authorized_keys
+keys_refused "not jailed" "frank is not jailed" frank
+keys_refused "unknown user" "nosuchuser: no such user" nosuchuser
+keys_refused "dave without keys" "No such file or directory" dave
+
+# Jailed through a group: keys work too.
+groupadd sftpusers
+usermod -a -G sftpusers frank
+printf '[group:sftpusers]\njail = %s\n' "$J" >>"$CONF/jail.ini"
+mkdir -p -m 0755 "$J/home"
+mkdir -m 0750 "$J/home/frank"
+mkdir -m 0700 "$J/home/frank/.ssh"
+echo 'ssh-ed25519 AAAAfrank-in-jail' >"$J/home/frank/.ssh/authorized_keys"
+chown -R frank:frank "$J/home/frank"
+is "$(jc keys frank 2>&1)" "ssh-ed25519 AAAAfrank-in-jail" "group-jailed user: in-jail keys, not the host's"
+sed -i '/^\[group:sftpusers\]/,$d' "$CONF/jail.ini"
+
+# --- deluser ----------------------------------------------------------------------
+out=$(jc deluser alice 2>&1)
+is "$?" 0 "deluser alice succeeds"
+ok "users.d/alice.ini removed" test ! -e "$CONF/users.d/alice.ini"
+is "$(grep -c '^alice:' "$J/etc/passwd")" 0 "alice's jail passwd line removed"
+unlike "$(cat "$J/etc/group")" "alice:" "alice's personal group removed from the jail"
+is "$(shell_of alice)" /bin/bash "host shell back to /bin/bash"
+ok "home kept" test -f "$J/home/alice/.bashrc"
+ok "other users untouched" grep -q '^bob:' "$J/etc/passwd"
+ok "deluser -s /bin/sh carol" jc deluser -s /bin/sh carol
+is "$(shell_of carol)" /bin/sh "  host shell set to -s"
+before=$(state)
+out=$(jc deluser alice 2>&1)
+is "$?" 1 "deluser of a user not jailed: exit 1"
+like "$out" "jailctl: deluser: alice is not jailed" "  says so"
+is "$(state)" "$before" "  nothing changed"
+printf '[user:alice]\njail = %s\n' "$J" >>"$CONF/jail.ini"
+out=$(jc deluser alice 2>&1)
+is "$?" 1 "deluser of a user assigned in jail.ini: exit 1"
+like "$out" "not by adduser (remove that section by hand)" "  says what to do"
+sed -i '/^\[user:alice\]/,$d' "$CONF/jail.ini"
+is "$(jc deluser 2>&1; echo "rc=$?")" "usage: jailctl deluser [-s SHELL] USER
+rc=2" "deluser without USER: usage, exit 2"
+
+# Re-adding after deluser works and keeps the existing home.
+echo 'kept' >"$J/home/alice/mine"
+chown alice "$J/home/alice/mine"
+ok "adduser alice after deluser" jc adduser alice
+is "$(cat "$J/home/alice/mine")" kept "  existing home kept, not re-populated"
+
+done_testing

@@ -1,0 +1,202 @@
+#!/bin/bash
+# pam_jail fails closed: each case is a session that must be refused
+# (pam_open_session != PAM_SUCCESS), with the reason in a syslog (authpriv)
+# line and told to the user, the user's command never run, and nothing left
+# behind (cgroup, record, init).  Driven through the real libpam.
+JAIL_TEST_NET=1
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../sshd-lib.sh"
+jail_test_setup
+sshd_test_setup
+
+PAMDRIVE=$TOP/tests/bin/pamdrive
+REG=/run/jail/sessions
+J=$T/jails/j1
+
+jail_add_prog() { # JAIL PROG...
+	local d=$1 p f x
+	shift
+	for p in "$@"; do
+		f=$(command -v "$p") || bail "no $p on the host"
+		for x in "$f" $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
+			[ -e "$d$x" ] && continue
+			mkdir -p "$d$(dirname "$x")"
+			cp -L "$x" "$d$x" || bail "copy $x"
+		done
+	done
+}
+mkdir -p "$J"/{etc,home,tmp,proc,dev,run} "$J"/usr/{bin,lib,lib64,sbin}
+for l in bin lib lib64 sbin; do ln -s "usr/$l" "$J/$l"; done
+jail_add_prog "$J" sh touch "$SBIN/jailsh"
+chmod -R go-w "$J"
+useradd -M -d /home/u1 -s /bin/sh u1 || bail "useradd u1"
+grep -E '^(root|u1):' /etc/passwd >"$J/etc/passwd"
+grep -E '^(root|u1):' /etc/group >"$J/etc/group"
+install -d -o u1 -g u1 -m 0755 "$J/home/u1"
+
+write_profile() { # NAME LINES...
+	local n=$1
+	shift
+	{
+		echo "[profile]"
+		for l in "$@"; do echo "$l"; done
+	} >"$CONF/profiles/$n.ini"
+	chmod 0644 "$CONF/profiles/$n.ini"
+}
+write_profile rtest "hostname = rtest" "cgroup = required" "apparmor = off" "landlock = off"
+use_profile() { sshd_write_jail_ini "[user:u1]" "jail = ${2:-$J}" "profile = $1"; }
+use_profile rtest
+
+PAMD=$T/pam.d
+mkdir -p "$PAMD"
+echo "# nothing" >"$PAMD/other"
+printf 'session required pam_permit.so\nsession required %s config=%s\n' "$PAM_JAIL" "$CONF" \
+	>"$PAMD/jail-test"
+
+# Processes of this test (our network namespace) named NAME.
+netns_procs() {
+	local me p
+	me=$(readlink /proc/self/ns/net)
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] || continue
+		[ "$(cat "$p/comm" 2>/dev/null)" = "$1" ] && echo "${p#/proc/}"
+	done
+}
+# What a refused session must not leave: session cgroups, records, inits.
+leftovers() {
+	find /sys/fs/cgroup -mindepth 3 -maxdepth 5 -type d -path "*/$CGROUP_PARENT/u1/*" 2>/dev/null
+	ls -A "$REG" 2>/dev/null
+	netns_procs jail-init
+}
+
+ok 'a correct session opens (the baseline the refusals depart from)' \
+	"$PAMDRIVE" -c "$PAMD" u1 "touch /home/u1/ran.baseline"
+ok 'baseline: the command ran in the jail' test -e "$J/home/u1/ran.baseline"
+
+# refused NAME REASON: open a session for u1 whose command would leave a
+# marker (in the jail home or, unconfined, in $T); assert the refusal.
+refused() {
+	local name=$1 reason=$2 out rc
+	: >"$SYSLOG"
+	out=$("$PAMDRIVE" -c "$PAMD" u1 "touch /home/u1/ran.$name $T/ran.$name" 2>&1)
+	rc=$?
+	[ -n "${SHOW:-}" ] && diag "$(echo "$out" | grep conv)"
+	is "$rc" 70 "$name: pam_open_session fails"
+	like "$out" "open_session: Cannot make/remove an entry for the specified session (14)" \
+		"$name: PAM_SESSION_ERR"
+	like "$out" "conv: jail: session refused: " "$name: the user is told the session is refused"
+	like "$out" "$reason" "$name: ... and why"
+	if wait_log "$SYSLOG" "refused session" 5; then
+		like "$(grep 'pam_jail(jail-test:session): refused session' "$SYSLOG")" "for u1" \
+			"$name: syslog: a refusal line for u1"
+		like "$(grep 'refused session' "$SYSLOG")" "$reason" "$name: syslog: with the reason"
+	else
+		nok "$name: syslog: a refusal line (none within 5 s)" true
+	fi
+	nok "$name: the command never ran" test -e "$J/home/u1/ran.$name" -o -e "$T/ran.$name"
+	is "$(leftovers)" "" "$name: no cgroup, record or init left"
+}
+
+# --- the jail -----------------------------------------------------------------
+use_profile rtest "$T/jails/missing"
+refused jail-missing "jail $T/jails/missing: open $T/jails/missing: No such file or directory"
+use_profile rtest
+
+chmod 0775 "$J"
+refused jail-group-writable "$J is writable by its group (mode 0775)"
+chmod 0755 "$J"
+
+chmod 0757 "$T/jails"
+refused jail-parent-world-writable "$T/jails is writable by others (mode 0757)"
+chmod 0755 "$T/jails"
+
+chown u1 "$J"
+refused jail-not-root-owned "$J is owned by uid $(id -u u1), expected root"
+chown root "$J"
+
+chmod 0777 "$J/etc"
+refused jail-etc-writable "/etc in jail $J is writable by others"
+chmod 0755 "$J/etc"
+
+chmod 0775 "$J/usr/bin"
+refused jail-bin-target-writable "/bin -> usr/bin in jail $J is writable by its group"
+chmod 0755 "$J/usr/bin"
+
+chown u1 "$J/etc/passwd"
+refused jail-passwd-user-owned "/etc/passwd in jail $J is owned by uid $(id -u u1)"
+chown root "$J/etc/passwd"
+
+# --- jailsh -------------------------------------------------------------------
+mv "$J$SBIN/jailsh" "$T/jailsh.aside"
+refused jailsh-missing "jailsh $SBIN/jailsh is missing from jail $J"
+mv "$T/jailsh.aside" "$J$SBIN/jailsh"
+
+chown u1 "$J$SBIN/jailsh"
+refused jailsh-user-owned "jailsh $SBIN/jailsh in jail $J must be owned by root"
+chown root "$J$SBIN/jailsh"
+
+chmod 0757 "$J/usr/local/sbin"
+refused jailsh-dir-writable "/usr/local/sbin in jail $J is writable by others"
+chmod 0755 "$J/usr/local/sbin"
+
+# --- configuration and profiles ----------------------------------------------------
+use_profile nosuch
+refused profile-missing "nosuch"
+use_profile rtest
+
+write_profile broken "hostname = rtest" "no_such_key = 1"
+use_profile broken
+refused profile-invalid "no_such_key"
+
+write_profile badseccomp "seccomp = default" "seccomp_deny = no_such_syscall_xyz"
+use_profile badseccomp
+refused seccomp-bad-name "no_such_syscall_xyz"
+use_profile rtest
+
+chown u1 "$CONF/jail.ini"
+refused config-not-root-owned "jail.ini is owned by uid $(id -u u1), expected root"
+chown root "$CONF/jail.ini"
+
+# --- kernel features a profile requires ----------------------------------------------
+write_profile aareq "apparmor = required" "apparmor_profile = jail-default" "landlock = off"
+use_profile aareq
+if aa-enabled -q 2>/dev/null; then
+	diag "AppArmor is enabled on this host: the apparmor = required refusal cannot be shown"
+else
+	refused apparmor-required "profile aareq requires AppArmor (apparmor = required) but AppArmor is not enabled in this kernel"
+fi
+use_profile rtest
+
+# cgroup = required with no cgroup file system: hide /sys/fs/cgroup (in our
+# mount namespace only).
+mount -t tmpfs -o mode=0755 nocgroup /sys/fs/cgroup || bail "hide /sys/fs/cgroup"
+refused cgroup-required-unavailable "cgroup required by profile rtest"
+write_profile cgopt "hostname = cgopt" "cgroup = optional" "apparmor = off" "landlock = off"
+use_profile cgopt
+: >"$SYSLOG"
+out=$("$PAMDRIVE" -c "$PAMD" u1 "hostname; touch /home/u1/ran.cgopt" 2>&1)
+like "$out" "open_session: Success (0)" 'cgroup = optional and no cgroup: the session opens'
+ok 'cgroup = optional: the command ran in the jail' test -e "$J/home/u1/ran.cgopt"
+wait_log "$SYSLOG" "no cgroup for the session" 5
+like "$(cat "$SYSLOG")" "no cgroup for the session (cgroup = optional)" 'cgroup = optional: the missing cgroup is logged'
+umount /sys/fs/cgroup
+use_profile rtest
+
+# --- a symlink planted by the user must not redirect a mount ----------------------
+# u1 owns /home/u1 in the jail; a bind_rw target beneath it replaced by a
+# symlink to /etc must refuse the session, not mount over the host's /etc.
+mkdir -p "$T/shared"
+chmod 0777 "$T/shared"
+write_profile bindr "cgroup = required" "apparmor = off" "landlock = off" \
+	"bind_rw = $T/shared:/home/u1/shared"
+use_profile bindr
+ln -s /etc "$J/home/u1/shared"
+chown -h u1 "$J/home/u1/shared"
+refused planted-symlink "mount point /home/u1/shared in the jail is a symlink"
+ok 'planted symlink: the host /etc is not covered by the bind' test -e /etc/passwd -a ! -e /etc/ran.planted-symlink
+rm "$J/home/u1/shared"
+out=$("$PAMDRIVE" -c "$PAMD" u1 "touch /home/u1/shared/from-jail" 2>&1)
+like "$out" "open_session: Success (0)" 'bind_rw without the planted symlink: the session opens'
+ok 'bind_rw: the jail wrote through to the host directory' test -e "$T/shared/from-jail"
+
+done_testing
