@@ -240,7 +240,7 @@ static bool openat2_missing;
 static int open_in_root(jail_elf_resolver_t *r, const char *path, int flags)
 {
 	flags |= O_CLOEXEC;
-	if (r->slash)
+	if (r == NULL || r->slash)
 		return open(path, flags);
 	if (!openat2_missing) {
 		struct open_how how = {.flags = (uint64_t)flags,
@@ -260,6 +260,39 @@ static int open_in_root(jail_elf_resolver_t *r, const char *path, int flags)
 		}
 		return open(full, flags);
 	}
+}
+
+/* Open PATH for reading only if it is a regular file: an O_PATH open and
+ * fstat first, then a reopen of that very inode through /proc/self/fd, so
+ * that a device node named by a crafted RUNPATH, DT_NEEDED or "#!" line (a
+ * watchdog, a tape drive) is never opened.  Returns the fd, -1 with errno,
+ * or -2 when the file exists but is not regular (*st filled either way).
+ * Without /proc, the file is opened by name again (O_NONBLOCK, so a FIFO
+ * swapped in meanwhile cannot hang us) and must still be the same inode. */
+static int open_regular(jail_elf_resolver_t *r, const char *path, struct stat *st)
+{
+	cleanup_close int pfd = open_in_root(r, path, O_PATH);
+	struct stat st2;
+	char link[64];
+	int fd;
+
+	if (pfd < 0 || fstat(pfd, st) < 0)
+		return -1;
+	if (!S_ISREG(st->st_mode))
+		return -2;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
+	fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	fd = open_in_root(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st2) < 0 || st2.st_dev != st->st_dev || st2.st_ino != st->st_ino) {
+		close(fd);
+		errno = ESTALE;
+		return -1;
+	}
+	return fd;
 }
 
 /* The physical path of an open fd, as seen from ROOT.  NULL if unknown. */
@@ -737,15 +770,8 @@ static struct obj *load_obj(jail_elf_resolver_t *r, const char *path, jail_error
 		obj_free(o);
 		return NULL;
 	}
-	/* O_NONBLOCK: a FIFO must not hang us (it is not a regular file and
-	 * is dropped right after). */
-	fd = open_in_root(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		o->kind = OBJ_MISSING;
-		o->err_code = errno;
-		return o;
-	}
-	if (fstat(fd, &st) < 0) {
+	fd = open_regular(r, path, &st);
+	if (fd == -1) {
 		o->kind = OBJ_MISSING;
 		o->err_code = errno;
 		return o;
@@ -754,8 +780,8 @@ static struct obj *load_obj(jail_elf_resolver_t *r, const char *path, jail_error
 	o->dev = st.st_dev;
 	o->ino = st.st_ino;
 	o->kind = OBJ_OTHER;
-	if (!S_ISREG(st.st_mode))
-		return o;
+	if (fd < 0)
+		return o; /* not a regular file: nothing to read */
 	do
 		n = pread(fd, head, sizeof(head), 0);
 	while (n < 0 && errno == EINTR);
@@ -1386,14 +1412,15 @@ int jail_elf_deps(jail_elf_resolver_t *r, const char *path, jail_strv_t *out, ja
 
 int jail_elf_is_elf(const char *path, jail_error_t *err)
 {
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	unsigned char magic[SELFMAG];
+	cleanup_close int fd = -1;
 	struct stat st;
 	ssize_t n;
 
-	if (fd < 0 || fstat(fd, &st) < 0)
+	fd = open_regular(NULL, path, &st);
+	if (fd == -1)
 		return jail_error_set(err, errno, "%s", path);
-	if (!S_ISREG(st.st_mode))
+	if (fd < 0)
 		return 0;
 	do
 		n = pread(fd, magic, sizeof(magic), 0);
@@ -1451,16 +1478,14 @@ static int parse_ldconf(jail_elf_resolver_t *r, const char *file, int depth, jai
 
 	if (depth > LDCONF_MAX_DEPTH)
 		return jail_error_fmt(err, ELOOP, "%s: ld.so.conf includes nested too deep", file);
-	fd = open_in_root(r, file, O_RDONLY | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
+	fd = open_regular(r, file, &st);
+	if (fd == -1) {
 		if (errno == ENOENT)
 			return 0;
 		return jail_error_set(err, errno, "%s", file);
 	}
-	if (fstat(fd, &st) < 0)
-		return jail_error_set(err, errno, "%s", file);
-	if (!S_ISREG(st.st_mode))
-		return 0;
+	if (fd < 0)
+		return 0; /* not a regular file: ldconfig would not read it either */
 	if (jail_read_all(fd, LDCONF_MAX_BYTES, &buf, NULL, err) < 0)
 		return jail_error_wrap(err, "%s", file);
 	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {

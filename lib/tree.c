@@ -2055,6 +2055,7 @@ int jail_tree_update(const char *jail, const jail_tree_opts_t *opts, jail_error_
 		goto out;
 	for (size_t i = 0; i < c.old->n; i++) {
 		const jail_manifest_entry_t *m = &c.old->v[i];
+		struct stat hst;
 		int r;
 
 		switch (m->type) {
@@ -2079,6 +2080,10 @@ int jail_tree_update(const char *jail, const jail_tree_opts_t *opts, jail_error_
 			jail_error_wrap(err, "update");
 			goto out;
 		}
+		/* A symlink whose target is gone still exists on the host: it
+		 * was planned again, only its target is missing. */
+		if (r == 1 && fstatat(c.host_fd, hrel(m->path), &hst, AT_SYMLINK_NOFOLLOW) == 0)
+			r = 0;
 		if (r == 1 && jail_strv_push(&c.missing, m->path, err) < 0)
 			goto out;
 	}
