@@ -24,12 +24,14 @@
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -503,6 +505,28 @@ static int open_host_home(const char *home, uid_t uid, int *parentfd, bool *miss
 /* ------------------------------------------------------------------------ */
 /* users.d                                                                   */
 
+/* Does PATH name an executable file inside the jail, as a process chrooted
+ * there would see it (so /bin -> usr/bin symlinks of a merged-/usr jail
+ * count)?  RESOLVE_IN_ROOT keeps every symlink inside the jail, and O_PATH
+ * opens nothing: this only decides whether to print a warning.  Returns 1,
+ * 0, or -1 when the kernel cannot tell (no openat2). */
+static int executable_in_jail(int jailfd, const char *path)
+{
+	struct open_how how = {
+	    .flags = O_PATH | O_CLOEXEC,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+	};
+	struct stat st;
+	int fd = (int)syscall(SYS_openat2, jailfd, path, &how, sizeof(how));
+	int ok;
+
+	if (fd < 0)
+		return errno == ENOSYS ? -1 : 0;
+	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+	close(fd);
+	return ok;
+}
+
 /* Open CONF/users.d for writing (creating it root 0755 if needed only when
  * CREATE); checks it is trusted and writable. */
 static int open_users_d(const char *confdir, bool create, jail_error_t *err)
@@ -700,9 +724,9 @@ static int adduser_validate(const jailctl_ctx_t *ctx, const jail_config_t *cfg, 
 	if (ufd >= 0)
 		close(ufd);
 
-	if (jail_stat_beneath(p->jailfd, p->acct.shell, &st, NULL) < 0)
+	if (executable_in_jail(p->jailfd, p->acct.shell) == 0)
 		warn("adduser", "shell %s is not in the jail %s yet", p->acct.shell, p->jail);
-	if (jail_stat_beneath(p->jailfd, p->jailsh, &st, NULL) < 0)
+	if (executable_in_jail(p->jailfd, p->jailsh) == 0)
 		warn("adduser",
 		     "%s is not in the jail %s yet (logins are refused until it is: jailctl init "
 		     "%s jailsh)",

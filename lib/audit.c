@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -257,7 +258,8 @@ typedef struct audit {
 		char *path;
 	} * links;
 	size_t n_links, cap_links;
-	size_t *link_index; /* slot -> entry index + 1, 0 = empty */
+	size_t *link_index;	   /* slot -> entry index + 1, 0 = empty */
+	jail_manifest_t *manifest; /* NULL when the jail has none */
 	size_t cap_index;
 	bool proc_reported;
 } audit_t;
@@ -744,14 +746,30 @@ static int check_entry(audit_t *a, int dfd, const char *name, const char *rel,
 		/* setgid without group execute is the mandatory-locking marker,
 		 * not a privilege. */
 		if ((m & S_ISUID) || ((m & S_ISGID) && (m & S_IXGRP))) {
-			cleanup_free char *fix = jail_strdup_printf(
-			    "chmod ug-s %s, or remove it: jailctl init strips setuid without "
-			    "--allow-setuid",
+			/* Still a finding when init kept it on request (paths_w_setuid
+			 * with --allow-setuid), but one the admin chose: a warning. */
+			char slash_rel[PATH_MAX];
+			const jail_manifest_entry_t *e = NULL;
+			bool kept;
+			cleanup_free char *fix = NULL;
+
+			snprintf(slash_rel, sizeof(slash_rel), "/%s", rel);
+			if (a->manifest)
+				e = jail_manifest_find(a->manifest, slash_rel);
+			kept = e && e->type == 'f' && (e->flags & JAIL_MF_KEEP_SETUID);
+			fix = jail_strdup_printf(
+			    kept
+				? "remove it from paths_w_setuid if it is not needed"
+				: "chmod ug-s %s, or remove it: jailctl init strips setuid without "
+				  "--allow-setuid",
 			    hp);
-			if (report(a, JAIL_SEV_CRITICAL, hp, fix, "%s file (mode %04o)",
+			if (report(a, kept ? JAIL_SEV_WARNING : JAIL_SEV_CRITICAL, hp, fix,
+				   "%s file (mode %04o)%s",
 				   (m & S_ISUID) ? ((m & S_ISGID) ? "setuid and setgid" : "setuid")
 						 : "setgid",
-				   (unsigned)(m & 07777)) < 0)
+				   (unsigned)(m & 07777),
+				   kept ? ", kept on request by jailctl init --allow-setuid" : "") <
+			    0)
 				return -1;
 		}
 		if (check_caps(a, dfd, name, hp, st) < 0)
@@ -887,29 +905,42 @@ static int walk_dir(audit_t *a, int dfd, const char *rel, zone_t zone, int depth
 /* ------------------------------------------------------------------------
  * Manifest: files copied from the host must still match it */
 
-static int audit_manifest(audit_t *a)
+/* Load the manifest for the walk and the comparison.  No manifest (a jail
+ * not built by jailctl) leaves a->manifest NULL; an unusable one is a
+ * finding. */
+static int load_manifest(audit_t *a)
 {
-	jail_manifest_t *m = NULL;
 	jail_error_t lerr = {0};
 	cleanup_free char *mp = host_path(a, ".jail/manifest");
+	cleanup_free char *ifix =
+	    jail_strdup_printf("jailctl init %s SECTION... rewrites it", a->jail);
+
+	if (mp == NULL || ifix == NULL)
+		return jail_error_set(a->err, ENOMEM, "audit");
+	if (jail_manifest_read(a->rootfd, &a->manifest, &lerr) == 0)
+		return 0;
+	a->manifest = NULL;
+	if (lerr.code == ENOENT)
+		return 0;
+	if (lerr.code == ENOMEM)
+		return jail_error_set(a->err, ENOMEM, "audit");
+	return report(a, JAIL_SEV_WARNING, mp, ifix,
+		      "the manifest cannot be used, copied files not compared with the host: %s",
+		      lerr.msg);
+}
+
+static int audit_manifest(audit_t *a)
+{
+	const jail_manifest_t *m = a->manifest;
+	jail_error_t lerr = {0};
 	cleanup_free char *fix = jail_strdup_printf("jailctl update %s", a->jail);
 	cleanup_free char *prune = jail_strdup_printf("jailctl update --prune %s", a->jail);
 	int ret = 0;
 
-	if (mp == NULL || fix == NULL || prune == NULL)
+	if (fix == NULL || prune == NULL)
 		return jail_error_set(a->err, ENOMEM, "audit");
-	if (jail_manifest_read(a->rootfd, &m, &lerr) < 0) {
-		cleanup_free char *ifix = NULL;
-		if (lerr.code == ENOENT)
-			return 0; /* not built by jailctl init: nothing to compare */
-		if (lerr.code == ENOMEM)
-			return jail_error_set(a->err, ENOMEM, "audit");
-		ifix = jail_strdup_printf("jailctl init %s SECTION... rewrites it", a->jail);
-		return report(a, JAIL_SEV_WARNING, mp, ifix,
-			      "the manifest cannot be used, copied files not compared with the "
-			      "host: %s",
-			      lerr.msg);
-	}
+	if (m == NULL)
+		return 0; /* not built by jailctl init: nothing to compare */
 	for (size_t i = 0; i < m->n && ret == 0; i++) {
 		const jail_manifest_entry_t *e = &m->v[i];
 		cleanup_free char *hp = NULL;
@@ -937,7 +968,6 @@ static int audit_manifest(audit_t *a)
 			ret = report(a, JAIL_SEV_WARNING, hp, fix, "differs from host %s: %s",
 				     e->path, why ? why : "differs");
 	}
-	jail_manifest_free(m);
 	return ret;
 }
 
@@ -1453,6 +1483,7 @@ static void audit_free(audit_t *a)
 		free(a->links[i].path);
 	free(a->links);
 	free(a->link_index);
+	jail_manifest_free(a->manifest);
 }
 
 int jail_audit_jail(const char *jail, const jail_strv_t *users, const char *jailsh,
@@ -1493,6 +1524,8 @@ int jail_audit_jail(const char *jail, const jail_strv_t *users, const char *jail
 	if (host_users_load(users, &hu, &homes, err) < 0)
 		goto out;
 	a.homes = &homes;
+	if (load_manifest(&a) < 0)
+		goto out;
 	if (walk_dir(&a, rootfd, "", ZONE_OTHER, 0) < 0)
 		goto out;
 	if (report_links(&a) < 0)
@@ -1592,7 +1625,7 @@ int jail_audit_config(const char *dir, jail_findings_t *out, jail_config_t **cfg
 	if (audit_chain(&a, norm,
 			"whoever can write it can jail or unjail users and change their "
 			"confinement",
-			"create it (make install) or pass --config DIR", &fd) < 0)
+			"create it with make install, or pass --config DIR", &fd) < 0)
 		return -1;
 	if (fd >= 0 && audit_config_dir(&a, fd, norm, 0) < 0)
 		return -1;

@@ -841,7 +841,8 @@ static int open_origin(struct cg_dir *d, unsigned version, jail_error_t *err)
 		}
 		if (!match)
 			continue;
-		if (path[0] != '/' || strstr(path, "/../") || strstr(path, "/..\n"))
+		if (path[0] != '/' || strstr(path, "/../") ||
+		    (strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0))
 			return jail_error_fmt(err, EINVAL, "/proc/self/cgroup: odd path '%s'",
 					      path);
 		d->originfd = path[1] == '\0'

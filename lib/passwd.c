@@ -288,14 +288,12 @@ typedef struct group_target {
 
 /* Write "name:pw:gid:members" with MEMBER added to / REMOVE taken out of
  * the member list MEMBERS. */
-static void write_group_line(sbuf_t *out, const char *name, const char *pw, gid_t gid,
+static void write_group_line(sbuf_t *out, const char *name, const char *pw, const char *num,
 			     const char *members, const char *add, const char *remove)
 {
-	char num[32];
 	bool first = true, have_add = false;
 	const char *m = members ? members : "";
 
-	snprintf(num, sizeof(num), "%u", (unsigned)gid);
 	sb_str(out, name);
 	sb_str(out, ":");
 	sb_str(out, pw && *pw ? pw : "x");
@@ -334,6 +332,7 @@ char *jail_group_text_add(const char *text, const jail_account_t *a, jail_error_
 	group_target_t *t;
 	size_t nt = 0;
 	sbuf_t out = {0};
+	char num[32];
 	const char *p = text, *line;
 	size_t len;
 	char *res;
@@ -375,14 +374,18 @@ char *jail_group_text_add(const char *text, const jail_account_t *a, jail_error_
 				break;
 			}
 			n = split_fields(copy, f, 4);
-			write_group_line(&out, hit->name, n >= 2 ? f[1] : "x", hit->gid,
+			snprintf(num, sizeof(num), "%u", (unsigned)hit->gid);
+			write_group_line(&out, hit->name, n >= 2 ? f[1] : "x", num,
 					 n >= 4 ? f[3] : "", hit->member, NULL);
 		}
 		hit->done = true;
 	}
-	for (size_t j = 0; j < nt; j++)
-		if (!t[j].done)
-			write_group_line(&out, t[j].name, "x", t[j].gid, "", t[j].member, NULL);
+	for (size_t j = 0; j < nt; j++) {
+		if (t[j].done)
+			continue;
+		snprintf(num, sizeof(num), "%u", (unsigned)t[j].gid);
+		write_group_line(&out, t[j].name, "x", num, "", t[j].member, NULL);
+	}
 	free(t);
 	res = sb_finish(&out, err);
 	return res;
@@ -407,8 +410,8 @@ char *jail_group_text_remove(const char *text, const char *user, gid_t gid, cons
 			break;
 		}
 		n = split_fields(copy, f, 4);
-		if (n != 4 || !parse_id(f[2], &g)) {
-			sb_line(&out, line, len); /* not ours to fix */
+		if (n != 4) {
+			sb_line(&out, line, len); /* no member list: not ours to fix */
 			continue;
 		}
 		for (const char *m = f[3]; *m;) {
@@ -418,8 +421,8 @@ char *jail_group_text_remove(const char *text, const char *user, gid_t gid, cons
 			if (*m == ',')
 				m++;
 		}
-		if (gid != (gid_t)-1 && strcmp(f[0], user) == 0 && (gid_t)g == gid &&
-		    !gid_is_primary(passwd_text ? passwd_text : "", gid)) {
+		if (gid != (gid_t)-1 && strcmp(f[0], user) == 0 && parse_id(f[2], &g) &&
+		    (gid_t)g == gid && !gid_is_primary(passwd_text ? passwd_text : "", gid)) {
 			/* The personal group: dropped when nobody else is in it. */
 			bool others = false;
 			for (const char *m = f[3]; *m;) {
@@ -433,8 +436,9 @@ char *jail_group_text_remove(const char *text, const char *user, gid_t gid, cons
 			if (!others)
 				continue;
 		}
+		/* Even on a line with a broken gid: the user must be listed nowhere. */
 		if (member)
-			write_group_line(&out, f[0], f[1], (gid_t)g, f[3], NULL, user);
+			write_group_line(&out, f[0], f[1], f[2], f[3], NULL, user);
 		else
 			sb_line(&out, line, len);
 	}

@@ -241,6 +241,28 @@ is "$(state)" "$before" "symlinked host home: nothing changed"
 ok "adduser --move-home without a host home falls back to skel" jc adduser --move-home dave
 ok "  dave's home has skel" test -f "$J/home/dave/.bashrc"
 
+# --- a real jail built by jailctl init: the lines work inside it ----------------
+useradd -m -d /home/hank -s /bin/sh hank
+groupadd hankgrp
+usermod -a -G hankgrp hank
+R=$T/real
+ok "jailctl init a real jail (basicshell)" jc init -f "$TOP/templates/sections.ini" "$R" basicshell
+ok "jailctl cp id and jailsh into it" jc cp "$R" /usr/bin/id "$JAILSH"
+out=$(jc adduser -j "$R" hank 2>&1)
+is "$?" 0 "adduser into the real jail"
+unlike "$out" "warning" "  no warning: bash (through the jail's /bin symlink) and jailsh are there"
+is "$(chroot "$R" /usr/bin/id hank)" \
+	"uid=$(id -u hank)(hank) gid=$(id -g hank)(hank) groups=$(id -g hank)(hank),$(getent group hankgrp | cut -d: -f3)(hankgrp)" \
+	"inside the jail, id resolves hank, his group and supplementary group"
+is "$(env -i HOME=/home/hank /usr/sbin/chroot --userspec=hank:hank "$R" /bin/bash -c 'cd && pwd && ls -A && id -un')" \
+	"/home/hank
+.bash_logout
+.bashrc
+.profile
+hank" "as hank inside the jail: the home at the host path, with skel"
+ok "deluser hank" jc deluser hank
+nok "  inside the jail, hank is gone" chroot "$R" /usr/bin/id hank
+
 # --- keys -----------------------------------------------------------------------
 mkdir -m 0700 "$J/home/alice/.ssh"
 echo 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJhc2U alice@test' >"$J/home/alice/.ssh/authorized_keys"

@@ -34,6 +34,7 @@ mkdir -p "$J/var/lib" "$J/proc"
 mkdir -m 1777 "$J/tmp"
 # A file init copied from the host (listed 'f' in the manifest).
 MF=$(grep -m1 '^f /usr/bin/' "$J/.jail/manifest" | cut -c3-)
+cp "$J/.jail/manifest" "$T/manifest.orig"
 [ -n "$MF" ] && [ -f "$J$MF" ] || bail "no copied file in the manifest"
 
 mkdir -p "$PAM"
@@ -136,6 +137,22 @@ clean "home: FIFO, world-writable file and dir are the user's business"
 cp /usr/bin/true "$J/home/$U/suid" && chmod 4755 "$J/home/$U/suid"
 finding "setuid file in a home" "$J/home/$U/suid: setuid file"
 rm -rf "$J/home/$U/"{fifo,ww,shared,suid}
+
+# A setuid file init kept on request is still reported, as a warning.
+printf '[suid]\ncomment = test\npaths_w_setuid = /usr/bin/chfn\n' >"$T/suid.ini"
+"$JAILCTL" --config "$CONF" init -f "$T/suid.ini" --allow-setuid "$J" suid >"$T/init.out" 2>&1 ||
+	bail "jailctl init --allow-setuid: $(cat "$T/init.out")"
+finding "setuid file kept by init --allow-setuid" \
+	"$J/usr/bin/chfn: setuid file (mode 4755), kept on request by jailctl init --allow-setuid" \
+	"(fix: remove it from paths_w_setuid if it is not needed)"
+check --json
+is "$(printf '%s' "$out" | python3 -c 'import json,sys; print([x["severity"] for x in json.load(sys.stdin)])')" \
+	"['warning']" "a setuid file kept on request is a warning"
+chmod u-s "$J/usr/bin/chfn"
+finding "kept setuid file stripped: differs from the manifest" "$J/usr/bin/chfn: differs from host /usr/bin/chfn: mode differs"
+rm "$J/usr/bin/chfn"
+cp "$T/manifest.orig" "$J/.jail/manifest"
+clean "setuid file removed"
 
 # ---- 3. system dirs ----
 chmod o+w "$J/etc"

@@ -175,6 +175,10 @@ is "$out" "" "nothing left of the test cgroup parent"
 # ============================ part 2 =========================================
 PAMDRIVE=$TOP/tests/bin/pamdrive
 PREG=/run/jail/sessions
+# Sleep durations unique to this run: other tests may run sleeps at the same
+# time, and pgrep looks at the whole host.
+S1=6$$1
+S2=6$$2
 JR=$T/jails/j1
 P() { "$JAILCTL" --config "$CONF" "$@"; }
 
@@ -216,7 +220,7 @@ printf 'session required pam_permit.so\nsession required %s config=%s\n' "$PAM_J
 start_session() {
 	local before
 	before=$(ls -A "$PREG" 2>/dev/null)
-	( "$PAMDRIVE" -c "$PAMD" -r 192.0.2.9 u1 "sleep 600 & echo started; sleep 601" \
+	( "$PAMDRIVE" -c "$PAMD" -r 192.0.2.9 u1 "sleep $S1 & echo started; sleep $S2" \
 		>"$T/$1.out" 2>&1; echo $? >"$T/$1.status" ) 2>/dev/null &
 	local sub=$!
 	SID=
@@ -259,7 +263,7 @@ for _ in $(seq 100); do [ -s "$T/s1.status" ] && break; sleep 0.05; done
 is "$(cat "$T/s1.status" 2>/dev/null)" 137 \
 	"pam session: its sshd stand-in (in the session cgroup) was killed with it"
 ok "pam session: record removed" test ! -e "$PREG/$SID"
-nok "pam session: no sleep of the session left" pgrep -f "sleep 60[01]"
+nok "pam session: no sleep of the session left" pgrep -f "sleep ($S1|$S2)"
 is "$(find /sys/fs/cgroup -maxdepth 5 -type d -name "$SID" 2>/dev/null)" "" \
 	"pam session: its cgroup is gone in every hierarchy"
 
@@ -269,7 +273,7 @@ start_session s2
 ipid=$(sed -n 's/^init_pid=//p' "$PREG/$SID")
 kill -9 "$DRV"
 kill -9 "$ipid"
-for _ in $(seq 100); do pgrep -f "sleep 60[01]" >/dev/null || break; sleep 0.05; done
+for _ in $(seq 100); do pgrep -f "sleep ($S1|$S2)" >/dev/null || break; sleep 0.05; done
 ok "crashed session: its record is left behind" test -e "$PREG/$SID"
 ok "crashed session: its cgroup is left behind" \
 	test -n "$(find /sys/fs/cgroup -maxdepth 5 -type d -name "$SID")"
