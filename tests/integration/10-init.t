@@ -29,6 +29,21 @@ rc=$?
 is "$rc" 1 'list with a missing sections file exits 1'
 like "$out" "$T/nonexistent.ini" 'list: the error names the missing file'
 
+# The sections file comes from the configuration when -f is not given.
+CONF=$T/conf
+mkdir -p "$CONF"
+chmod 0755 "$CONF"
+printf '[jail]\nsections = %s\n' "$JK_INI" >"$CONF/jail.ini"
+chmod 0644 "$CONF/jail.ini"
+like "$($JAILCTL --config "$CONF" list 2>&1)" "midnightcommander" \
+	'list without -f: the [jail] sections file of --config DIR'
+ok 'init without -f: the configured sections file' $JAILCTL --config "$CONF" init "$T/cfgjail" rsync
+ok 'init without -f: installed from it' [ -x "$T/cfgjail/usr/bin/rsync" ]
+printf '[jail]\nsections = %s\nbogus = 1\n' "$JK_INI" >"$CONF/jail.ini"
+out=$($JAILCTL --config "$CONF" list 2>&1)
+is "$?" 1 'a broken configuration is reported, not replaced by defaults'
+like "$out" "bogus" 'the configuration error names the key'
+
 # --- every shipped section, each in its own jail ------------------------------------
 for s in $names; do
 	J=$T/sec-$s
