@@ -2,11 +2,11 @@
  * session, with the session's view and restrictions.
  *
  * The session is found in the registry; its init must still be the
- * recorded process (pid + start time, and mount namespace inode).  We join
- * the session cgroup, enter the init's mount, pid, ipc, uts and net
- * namespaces in one setns() on its pidfd, chroot to its root (the jail),
- * reduce the bounding set to the profile's keep-list, and fork (the child is
- * in the session's pid namespace).
+ * recorded process (pid + start time, and mount namespace inode).  We enter
+ * the init's mount, pid, ipc, uts and net namespaces in one setns() on its
+ * pidfd, chroot to its root (the jail), reduce the bounding set to the
+ * profile's keep-list, and fork: the child is in the session's pid
+ * namespace, joins the session cgroup first, then runs the command.
  *   --user: the child becomes the session's user (setresgid, setgroups,
  *           setresuid; regaining root must fail) and execs jailsh, which
  *           applies no_new_privs, seccomp and the LSM profile as at login:
@@ -236,12 +236,12 @@ int cmd_enter(const jailctl_ctx_t *ctx, int argc, char **argv)
 		jail_error_wrap(&err, "session %s", id);
 		goto fail;
 	}
-	/* The cgroup first, so the child starts inside it (fail closed: a
-	 * session that has a cgroup is never entered without it). */
+	/* The session cgroup is opened now (while the host's cgroup tree is
+	 * visible) and joined by the child only: this process stays outside.
+	 * Fail closed: a session that has a cgroup is never entered without it. */
 	if (rec->cgroup) {
 		mgr = jail_cgroup_detect(JAIL_CGROUP_ROOT, &err);
-		if (mgr == NULL || jail_cgroup_open_path(mgr, rec->cgroup, &cg, &err) < 0 ||
-		    jail_cgroup_join(cg, 0, &err) < 0) {
+		if (mgr == NULL || jail_cgroup_open_path(mgr, rec->cgroup, &cg, &err) < 0) {
 			jail_error_wrap(&err, "cgroup %s of session %s", rec->cgroup, id);
 			goto fail;
 		}
@@ -258,8 +258,14 @@ int cmd_enter(const jailctl_ctx_t *ctx, int argc, char **argv)
 		jail_error_set(&err, errno, "fork");
 		goto fail;
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		if (cg && jail_cgroup_join(cg, 0, &err) < 0) {
+			fprintf(stderr, "jailctl: enter: cgroup %s of session %s: %s\n",
+				rec->cgroup, id, err.msg);
+			_exit(126);
+		}
 		run_child(cfg, rec, as_user ? &user : NULL, cmd, ncmd);
+	}
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
 	while (waitpid(pid, &status, 0) < 0) {

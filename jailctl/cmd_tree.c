@@ -1,39 +1,312 @@
+/* jailctl init, update, cp, list: the jail tree commands (lib/tree.h). */
+#define _GNU_SOURCE
 #include "jailctl.h"
+#include "config.h"
+#include "sections.h"
+#include "tree.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct printer {
+	const char *cmd;
+	bool verbose;
+} printer_t;
+
+/* Actions go to stdout (with -v, or always for update); warnings always to
+ * stderr. */
+static void print_action(void *arg, const char *action, const char *path, const char *detail)
+{
+	const printer_t *p = arg;
+
+	if (strcmp(action, "warning") == 0) {
+		fprintf(stderr, "jailctl: %s: warning: %s\n", p->cmd, detail ? detail : path);
+		return;
+	}
+	if (!p->verbose)
+		return;
+	if (detail)
+		printf("%s %s %s\n", action, path, detail);
+	else
+		printf("%s %s\n", action, path);
+}
+
+static int fail(const char *cmd, const jail_error_t *err)
+{
+	fprintf(stderr, "jailctl: %s: %s\n", cmd, err->msg[0] ? err->msg : "failed");
+	return JAILCTL_FAIL;
+}
+
+static bool is_file(const char *path)
+{
+	return access(path, R_OK) == 0;
+}
+
+/* The shipped sections when running from the build tree:
+ * <dir of jailctl>/../templates/sections.ini. */
+static char *build_tree_sections(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *path;
+
+	if (n < 0)
+		return NULL;
+	exe[n] = '\0';
+	path = jail_strdup_printf("%s/../templates/sections.ini", dirname(exe));
+	if (path && !is_file(path)) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+/* -f FILE, else [jail] sections from the configuration, else the installed
+ * default, else the build tree's templates/sections.ini. */
+static int sections_file(const jailctl_ctx_t *ctx, const char *opt, char **out, jail_error_t *err)
+{
+	jail_config_t *cfg = NULL;
+	jail_error_t e2 = {0};
+	const char *def = JAIL_DATADIR "/sections.ini";
+
+	*out = NULL;
+	if (opt) {
+		*out = strdup(opt);
+		return *out ? 0 : jail_error_set(err, ENOMEM, "sections");
+	}
+	if (jail_config_load(ctx->config_dir, &cfg, &e2) == 0) {
+		bool is_default = strcmp(cfg->sections_file, def) == 0;
+		if (!is_default || is_file(cfg->sections_file))
+			*out = strdup(cfg->sections_file);
+		jail_config_free(cfg);
+		if (*out)
+			return 0;
+	} else if (e2.code != ENOENT || strcmp(ctx->config_dir, JAIL_DEFAULT_CONFIG_DIR) != 0) {
+		/* A configuration that exists but is wrong is reported, never
+		 * silently replaced by defaults. */
+		*err = e2;
+		return -1;
+	} else if (is_file(def)) {
+		*out = strdup(def);
+		return *out ? 0 : jail_error_set(err, ENOMEM, "sections");
+	}
+	*out = build_tree_sections();
+	if (*out == NULL)
+		return jail_error_fmt(err, ENOENT,
+				      "no sections file: %s does not exist and no [jail] sections "
+				      "is configured (use -f FILE)",
+				      def);
+	return 0;
+}
+
+static int load_sections(const jailctl_ctx_t *ctx, const char *opt, jail_sections_t **out,
+			 jail_error_t *err)
+{
+	cleanup_free char *file = NULL;
+
+	if (sections_file(ctx, opt, &file, err) < 0)
+		return -1;
+	return jail_sections_load(file, out, err);
+}
+
+static const char init_usage[] = "[-f SECTIONS] [-v] [--allow-setuid] JAIL SECTION...";
 
 int cmd_init(const jailctl_ctx_t *ctx, int argc, char **argv)
 {
-	(void)ctx;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "jailctl: init: not implemented yet\n");
-	return JAILCTL_FAIL;
+	static const struct option opts[] = {
+	    {"file", required_argument, NULL, 'f'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"allow-setuid", no_argument, NULL, 'S'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	printer_t pr = {.cmd = "init"};
+	jail_tree_opts_t topts = {.report = print_action, .report_arg = &pr};
+	const char *file = NULL;
+	jail_sections_t *secs = NULL;
+	const jail_section_t **exp = NULL;
+	size_t nexp = 0;
+	jail_strv_t names = {0};
+	jail_error_t err = {0};
+	int c, ret = JAILCTL_FAIL;
+
+	while ((c = getopt_long(argc, argv, "f:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			file = optarg;
+			break;
+		case 'v':
+			pr.verbose = true;
+			break;
+		case 'S':
+			topts.allow_setuid = true;
+			break;
+		case 'h':
+			printf("usage: jailctl init %s\n", init_usage);
+			return JAILCTL_OK;
+		default:
+			return jailctl_usage("init", init_usage);
+		}
+	}
+	if (argc - optind < 2)
+		return jailctl_usage("init", init_usage);
+	for (int i = optind + 1; i < argc; i++)
+		if (jail_strv_add_unique(&names, argv[i], &err) < 0)
+			goto out;
+	if (load_sections(ctx, file, &secs, &err) < 0 ||
+	    jail_sections_expand(secs, &names, &exp, &nexp, &err) < 0)
+		goto out;
+	if (jail_tree_init(argv[optind], (const jail_section_t *const *)exp, nexp, &topts, &err) <
+	    0)
+		goto out;
+	ret = JAILCTL_OK;
+out:
+	fflush(stdout);
+	if (ret != JAILCTL_OK)
+		fail("init", &err);
+	free(exp);
+	jail_sections_free(secs);
+	jail_strv_clear(&names);
+	return ret;
 }
+
+static const char update_usage[] = "[-n] [-v] [--prune] JAIL";
 
 int cmd_update(const jailctl_ctx_t *ctx, int argc, char **argv)
 {
+	static const struct option opts[] = {
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"prune", no_argument, NULL, 'P'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	/* update always says what it changes (or would change with -n). */
+	printer_t pr = {.cmd = "update", .verbose = true};
+	jail_tree_opts_t topts = {.report = print_action, .report_arg = &pr};
+	jail_error_t err = {0};
+	int c;
+
 	(void)ctx;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "jailctl: update: not implemented yet\n");
-	return JAILCTL_FAIL;
+	while ((c = getopt_long(argc, argv, "nvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			topts.dry_run = true;
+			break;
+		case 'v':
+			break;
+		case 'P':
+			topts.prune = true;
+			break;
+		case 'h':
+			printf("usage: jailctl update %s\n", update_usage);
+			return JAILCTL_OK;
+		default:
+			return jailctl_usage("update", update_usage);
+		}
+	}
+	if (argc - optind != 1)
+		return jailctl_usage("update", update_usage);
+	if (jail_tree_update(argv[optind], &topts, &err) < 0) {
+		fflush(stdout);
+		return fail("update", &err);
+	}
+	return JAILCTL_OK;
 }
+
+static const char cp_usage[] = "[-v] JAIL PATH...";
 
 int cmd_cp(const jailctl_ctx_t *ctx, int argc, char **argv)
 {
+	static const struct option opts[] = {
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	printer_t pr = {.cmd = "cp"};
+	jail_tree_opts_t topts = {.report = print_action, .report_arg = &pr};
+	jail_strv_t paths = {0};
+	jail_error_t err = {0};
+	int c, ret = JAILCTL_OK;
+
 	(void)ctx;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "jailctl: cp: not implemented yet\n");
-	return JAILCTL_FAIL;
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			pr.verbose = true;
+			break;
+		case 'h':
+			printf("usage: jailctl cp %s\n", cp_usage);
+			return JAILCTL_OK;
+		default:
+			return jailctl_usage("cp", cp_usage);
+		}
+	}
+	if (argc - optind < 2)
+		return jailctl_usage("cp", cp_usage);
+	for (int i = optind + 1; i < argc; i++) {
+		if (jail_strv_push(&paths, argv[i], &err) < 0) {
+			ret = fail("cp", &err);
+			goto out;
+		}
+	}
+	if (jail_tree_cp(argv[optind], &paths, &topts, &err) < 0) {
+		fflush(stdout);
+		ret = fail("cp", &err);
+	}
+out:
+	jail_strv_clear(&paths);
+	return ret;
 }
+
+static const char list_usage[] = "[-f SECTIONS]";
 
 int cmd_list(const jailctl_ctx_t *ctx, int argc, char **argv)
 {
-	(void)ctx;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "jailctl: list: not implemented yet\n");
-	return JAILCTL_FAIL;
+	static const struct option opts[] = {
+	    {"file", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *file = NULL;
+	jail_sections_t *secs = NULL;
+	jail_error_t err = {0};
+	int c, width = 0;
+
+	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			file = optarg;
+			break;
+		case 'h':
+			printf("usage: jailctl list %s\n", list_usage);
+			return JAILCTL_OK;
+		default:
+			return jailctl_usage("list", list_usage);
+		}
+	}
+	if (optind != argc)
+		return jailctl_usage("list", list_usage);
+	if (load_sections(ctx, file, &secs, &err) < 0)
+		return fail("list", &err);
+	for (size_t i = 0; i < secs->n; i++) {
+		int len = (int)strlen(secs->v[i].name);
+		if (len > width)
+			width = len;
+	}
+	for (size_t i = 0; i < secs->n; i++) {
+		const char *comment = secs->v[i].comment;
+		if (comment && comment[0])
+			printf("%-*s  %s\n", width, secs->v[i].name, comment);
+		else
+			printf("%s\n", secs->v[i].name);
+	}
+	jail_sections_free(secs);
+	return JAILCTL_OK;
 }

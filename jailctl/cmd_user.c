@@ -24,12 +24,14 @@
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -331,6 +333,33 @@ static int dir_is_empty(int fd)
 	return empty;
 }
 
+/* Remove everything in directory FD (not FD itself), never following a
+ * symlink: the undo of a --move-home into an existing, empty home. */
+static int clear_dir(int fd, const char *name, jail_error_t *err)
+{
+	jail_strv_t names = {0};
+	int dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	DIR *d;
+	struct dirent *de;
+	int ret = 0;
+
+	if (dupfd < 0)
+		return jail_error_set(err, errno, "dup");
+	d = fdopendir(dupfd);
+	if (d == NULL) {
+		close(dupfd);
+		return jail_error_set(err, errno, "opendir %s", name);
+	}
+	while (ret == 0 && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			ret = jail_strv_push(&names, de->d_name, err);
+	closedir(d);
+	for (size_t i = 0; ret == 0 && i < names.n; i++)
+		ret = jail_remove_tree_beneath(fd, names.v[i], err);
+	jail_strv_clear(&names);
+	return ret;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Paths                                                                     */
 
@@ -475,6 +504,28 @@ static int open_host_home(const char *home, uid_t uid, int *parentfd, bool *miss
 
 /* ------------------------------------------------------------------------ */
 /* users.d                                                                   */
+
+/* Does PATH name an executable file inside the jail, as a process chrooted
+ * there would see it (so /bin -> usr/bin symlinks of a merged-/usr jail
+ * count)?  RESOLVE_IN_ROOT keeps every symlink inside the jail, and O_PATH
+ * opens nothing: this only decides whether to print a warning.  Returns 1,
+ * 0, or -1 when the kernel cannot tell (no openat2). */
+static int executable_in_jail(int jailfd, const char *path)
+{
+	struct open_how how = {
+	    .flags = O_PATH | O_CLOEXEC,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+	};
+	struct stat st;
+	int fd = (int)syscall(SYS_openat2, jailfd, path, &how, sizeof(how));
+	int ok;
+
+	if (fd < 0)
+		return errno == ENOSYS ? -1 : 0;
+	ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+	close(fd);
+	return ok;
+}
 
 /* Open CONF/users.d for writing (creating it root 0755 if needed only when
  * CREATE); checks it is trusted and writable. */
@@ -673,9 +724,9 @@ static int adduser_validate(const jailctl_ctx_t *ctx, const jail_config_t *cfg, 
 	if (ufd >= 0)
 		close(ufd);
 
-	if (jail_stat_beneath(p->jailfd, p->acct.shell, &st, NULL) < 0)
+	if (executable_in_jail(p->jailfd, p->acct.shell) == 0)
 		warn("adduser", "shell %s is not in the jail %s yet", p->acct.shell, p->jail);
-	if (jail_stat_beneath(p->jailfd, p->jailsh, &st, NULL) < 0)
+	if (executable_in_jail(p->jailfd, p->jailsh) == 0)
 		warn("adduser",
 		     "%s is not in the jail %s yet (logins are refused until it is: jailctl init "
 		     "%s jailsh)",
@@ -714,6 +765,7 @@ int cmd_adduser(const jailctl_ctx_t *ctx, int argc, char **argv)
 	jail_error_t err = {0};
 	cleanup_close int homefd = -1;
 	bool home_created = false, shell_changed = false, acct_written = false;
+	bool home_filled = false; /* --move-home copied into an existing empty home */
 	int c, rc = JAILCTL_FAIL;
 
 	while ((c = getopt_long(argc, argv, "+j:p:s:mh", opts, NULL)) != -1) {
@@ -791,6 +843,7 @@ int cmd_adduser(const jailctl_ctx_t *ctx, int argc, char **argv)
 			goto undo;
 		}
 		cc.dev = hst.st_dev;
+		home_filled = !home_created;
 		if (copy_dir(&cc, p.host_home_fd, homefd, p.home, 0, &err) < 0 ||
 		    fchmod(homefd, hst.st_mode & 0755) < 0) {
 			jail_error_wrap(&err, "move home into %s", p.jail);
@@ -875,6 +928,8 @@ undo:
 			}
 			if (jail_remove_tree_beneath(p.jailfd, p.home, &e2) < 0)
 				fprintf(stderr, "jailctl: adduser: undo: %s\n", e2.msg);
+		} else if (home_filled && homefd >= 0 && clear_dir(homefd, p.home, &e2) < 0) {
+			fprintf(stderr, "jailctl: adduser: undo: %s\n", e2.msg);
 		}
 		if (acct_written && jail_acct_restore(p.jailfd, &p.snap, &e2) < 0)
 			fprintf(stderr, "jailctl: adduser: undo: %s\n", e2.msg);
@@ -954,11 +1009,18 @@ int cmd_deluser(const jailctl_ctx_t *ctx, int argc, char **argv)
 		jail_error_set(&err, ENOMEM, "deluser");
 		goto out;
 	}
-	/* Open the jail first (nothing changed yet if that fails). */
+	/* Open the jail first (nothing changed yet if that fails).  A jail
+	 * that no longer exists has no lines to remove: the user is still
+	 * released.  One that exists but is not trusted is never written. */
 	jailfd = jail_open_trusted_dir(jail, &err);
 	if (jailfd < 0) {
-		jail_error_wrap(&err, "jail %s", jail);
-		goto out;
+		struct stat st;
+		if (err.code != ENOENT || lstat(jail, &st) == 0) {
+			jail_error_wrap(&err, "jail %s", jail);
+			goto out;
+		}
+		warn("deluser", "jail %s does not exist any more: no passwd lines to remove", jail);
+		jail_error_clear(&err);
 	}
 
 	/* users.d first: from then on pam_jail no longer jails the user, and
@@ -974,7 +1036,7 @@ int cmd_deluser(const jailctl_ctx_t *ctx, int argc, char **argv)
 				user, user);
 		goto out;
 	}
-	if (jail_acct_remove(jailfd, user, &err) < 0) {
+	if (jailfd >= 0 && jail_acct_remove(jailfd, user, &err) < 0) {
 		jail_error_wrap(&err,
 				"%s is released, but the jail's passwd/group lines remain "
 				"(jail %s)",

@@ -4,12 +4,15 @@
 #define _GNU_SOURCE
 #include "audit.h"
 #include "safefs.h"
+#include "session.h"
+#include "tree.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -30,7 +33,6 @@
 #define PAM_MAX_FILE	      (1u << 20)
 #define DEFAULT_PAM_DIR	      "/etc/pam.d"
 #define DEFAULT_PAM_SERVICE   "sshd"
-#define JAIL_MANIFEST	      ".jail/manifest"
 #define PAM_JAIL_MODULE	      "pam_jail.so"
 #define FIX_PAM_JAIL_LINE     "session required pam_jail.so"
 #define WHY_ROOT_RUNS_IN_JAIL "the sshd post-auth child and NSS run as root inside the jail"
@@ -256,7 +258,8 @@ typedef struct audit {
 		char *path;
 	} * links;
 	size_t n_links, cap_links;
-	size_t *link_index; /* slot -> entry index + 1, 0 = empty */
+	size_t *link_index;	   /* slot -> entry index + 1, 0 = empty */
+	jail_manifest_t *manifest; /* NULL when the jail has none */
 	size_t cap_index;
 	bool proc_reported;
 } audit_t;
@@ -655,6 +658,39 @@ static int report_links(audit_t *a)
 	return 0;
 }
 
+/* Files root reads inside the jail before the user's shell runs: pam_jail
+ * refuses a jail where one of them is a symlink (jail_session_check_jail). */
+static const char *const critical_files[] = {
+    "etc/passwd",      "etc/group",	 "etc/nsswitch.conf", "etc/ld.so.preload",
+    "etc/ld.so.cache", "etc/ld.so.conf", "etc/shadow",	      "etc/pam.d",
+};
+
+/* A symlink is never followed (its target is audited where it lives), but
+ * pam_jail refuses a top-level system symlink (bin -> usr/bin) not owned by
+ * root and a critical /etc file that is a symlink. */
+static int check_symlink(audit_t *a, const char *rel, const char *hp, const struct stat *st,
+			 zone_t zone, bool top)
+{
+	char who[96];
+
+	if (zone == ZONE_SYSTEM && top && st->st_uid != 0) {
+		cleanup_free char *fix = jail_strdup_printf("chown -h root:root %s", hp);
+		return report(a, JAIL_SEV_CRITICAL, hp, fix,
+			      "symlink owned by %s, not root: pam_jail refuses sessions",
+			      user_name(st->st_uid, who, sizeof(who)));
+	}
+	for (size_t i = 0; i < sizeof(critical_files) / sizeof(critical_files[0]); i++) {
+		if (strcmp(rel, critical_files[i]) == 0) {
+			cleanup_free char *fix =
+			    jail_strdup_printf("replace %s with a root-owned regular file", hp);
+			return report(
+			    a, JAIL_SEV_CRITICAL, hp, fix,
+			    "is a symlink: pam_jail refuses sessions (" WHY_ROOT_RUNS_IN_JAIL ")");
+		}
+	}
+	return 0;
+}
+
 /* The checks of one entry (not a directory's contents). */
 static int check_entry(audit_t *a, int dfd, const char *name, const char *rel,
 		       const struct stat *st, zone_t zone, bool top)
@@ -667,7 +703,7 @@ static int check_entry(audit_t *a, int dfd, const char *name, const char *rel,
 	if (hp == NULL)
 		return jail_error_set(a->err, ENOMEM, "audit");
 	if (S_ISLNK(m))
-		return 0; /* never followed; its target is audited where it lives */
+		return check_symlink(a, rel, hp, st, zone, top);
 
 	if (zone == ZONE_SYSTEM) {
 		const char *why = top ? "pam_jail refuses sessions: " WHY_ROOT_RUNS_IN_JAIL
@@ -710,14 +746,30 @@ static int check_entry(audit_t *a, int dfd, const char *name, const char *rel,
 		/* setgid without group execute is the mandatory-locking marker,
 		 * not a privilege. */
 		if ((m & S_ISUID) || ((m & S_ISGID) && (m & S_IXGRP))) {
-			cleanup_free char *fix = jail_strdup_printf(
-			    "chmod ug-s %s, or remove it: jailctl init strips setuid without "
-			    "--allow-setuid",
+			/* Still a finding when init kept it on request (paths_w_setuid
+			 * with --allow-setuid), but one the admin chose: a warning. */
+			char slash_rel[PATH_MAX];
+			const jail_manifest_entry_t *e = NULL;
+			bool kept;
+			cleanup_free char *fix = NULL;
+
+			snprintf(slash_rel, sizeof(slash_rel), "/%s", rel);
+			if (a->manifest)
+				e = jail_manifest_find(a->manifest, slash_rel);
+			kept = e && e->type == 'f' && (e->flags & JAIL_MF_KEEP_SETUID);
+			fix = jail_strdup_printf(
+			    kept
+				? "remove it from paths_w_setuid if it is not needed"
+				: "chmod ug-s %s, or remove it: jailctl init strips setuid without "
+				  "--allow-setuid",
 			    hp);
-			if (report(a, JAIL_SEV_CRITICAL, hp, fix, "%s file (mode %04o)",
+			if (report(a, kept ? JAIL_SEV_WARNING : JAIL_SEV_CRITICAL, hp, fix,
+				   "%s file (mode %04o)%s",
 				   (m & S_ISUID) ? ((m & S_ISGID) ? "setuid and setgid" : "setuid")
 						 : "setgid",
-				   (unsigned)(m & 07777)) < 0)
+				   (unsigned)(m & 07777),
+				   kept ? ", kept on request by jailctl init --allow-setuid" : "") <
+			    0)
 				return -1;
 		}
 		if (check_caps(a, dfd, name, hp, st) < 0)
@@ -853,152 +905,70 @@ static int walk_dir(audit_t *a, int dfd, const char *rel, zone_t zone, int depth
 /* ------------------------------------------------------------------------
  * Manifest: files copied from the host must still match it */
 
-/* Read up to LEN bytes, retrying short reads; returns the count (< LEN only
- * at end of file) or -1. */
-static ssize_t read_full(int fd, char *buf, size_t len)
+/* Load the manifest for the walk and the comparison.  No manifest (a jail
+ * not built by jailctl) leaves a->manifest NULL; an unusable one is a
+ * finding. */
+static int load_manifest(audit_t *a)
 {
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, buf + got, len - got);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
-static int same_content(int fa, int fb, bool *same, jail_error_t *err)
-{
-	const size_t chunk = 65536;
-	cleanup_free char *ba = malloc(chunk);
-	cleanup_free char *bb = malloc(chunk);
-
-	*same = false;
-	if (ba == NULL || bb == NULL)
-		return jail_error_set(err, ENOMEM, "compare");
-	for (;;) {
-		ssize_t na = read_full(fa, ba, chunk);
-		ssize_t nb = read_full(fb, bb, chunk);
-
-		if (na < 0 || nb < 0)
-			return jail_error_set(err, errno, "read");
-		if (na != nb || memcmp(ba, bb, (size_t)na) != 0)
-			return 0;
-		if ((size_t)na < chunk) {
-			*same = true;
-			return 0;
-		}
-	}
-}
-
-static int compare_with_host(audit_t *a, const char *path)
-{
-	cleanup_free char *hp = host_path(a, path + 1);
-	cleanup_free char *fix = jail_strdup_printf("jailctl update %s", a->jail);
-	cleanup_close int jp = -1, jfd = -1, hfd = -1;
 	jail_error_t lerr = {0};
-	struct stat jst, hst;
-	bool same;
+	cleanup_free char *mp = host_path(a, ".jail/manifest");
+	cleanup_free char *ifix =
+	    jail_strdup_printf("jailctl init %s SECTION... rewrites it", a->jail);
 
-	if (hp == NULL || fix == NULL)
+	if (mp == NULL || ifix == NULL)
 		return jail_error_set(a->err, ENOMEM, "audit");
-	hfd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (hfd < 0) {
-		if (errno == ENOENT) {
-			cleanup_free char *pfix =
-			    jail_strdup_printf("jailctl update --prune %s", a->jail);
-			return report(a, JAIL_SEV_WARNING, hp, pfix,
-				      "copied from host %s, which no longer exists", path);
-		}
-		return report(a, JAIL_SEV_WARNING, hp, fix, "cannot open host %s: %s", path,
-			      strerror(errno));
-	}
-	if (fstat(hfd, &hst) < 0 || !S_ISREG(hst.st_mode))
-		return report(a, JAIL_SEV_WARNING, hp, fix,
-			      "copied from host %s, which is no longer a regular file", path);
-	jp = open_in_root(a->rootfd, path, &lerr);
-	if (jp < 0) {
-		if (lerr.code == ENOENT)
-			return report(a, JAIL_SEV_WARNING, hp, fix,
-				      "listed in the manifest but missing from the jail");
-		return report(a, JAIL_SEV_WARNING, hp, fix, "cannot open: %s", lerr.msg);
-	}
-	if (fstat(jp, &jst) < 0 || !S_ISREG(jst.st_mode))
-		return report(a, JAIL_SEV_WARNING, hp, fix,
-			      "listed in the manifest as a copied file but is not a regular file");
-	if (jst.st_size == hst.st_size) {
-		jfd = reopen_rdonly(jp, &lerr);
-		if (jfd < 0)
-			return report(a, JAIL_SEV_WARNING, hp, fix, "cannot read: %s", lerr.msg);
-		if (same_content(jfd, hfd, &same, &lerr) < 0)
-			return report(a, JAIL_SEV_WARNING, hp, fix, "cannot compare with %s: %s",
-				      path, lerr.msg);
-		if (same)
-			return 0;
-	}
-	return report(a, JAIL_SEV_WARNING, hp, fix, "differs from host %s", path);
+	if (jail_manifest_read(a->rootfd, &a->manifest, &lerr) == 0)
+		return 0;
+	a->manifest = NULL;
+	if (lerr.code == ENOENT)
+		return 0;
+	if (lerr.code == ENOMEM)
+		return jail_error_set(a->err, ENOMEM, "audit");
+	return report(a, JAIL_SEV_WARNING, mp, ifix,
+		      "the manifest cannot be used, copied files not compared with the host: %s",
+		      lerr.msg);
 }
 
-/* Manifest lines: "<type> <absolute path>" ('#' comments and blank lines
- * allowed); type f = regular file copied from the same host path. */
 static int audit_manifest(audit_t *a)
 {
-	cleanup_free char *text = NULL;
-	cleanup_free char *mp = host_path(a, JAIL_MANIFEST);
+	const jail_manifest_t *m = a->manifest;
 	jail_error_t lerr = {0};
-	char *line, *save = NULL;
-	unsigned lineno = 0;
-	int r;
+	cleanup_free char *fix = jail_strdup_printf("jailctl update %s", a->jail);
+	cleanup_free char *prune = jail_strdup_printf("jailctl update --prune %s", a->jail);
+	int ret = 0;
 
-	if (mp == NULL)
+	if (fix == NULL || prune == NULL)
 		return jail_error_set(a->err, ENOMEM, "audit");
-	r = read_jail_file(a->rootfd, JAIL_MANIFEST, &text, &lerr);
-	if (r == 0)
+	if (m == NULL)
 		return 0; /* not built by jailctl init: nothing to compare */
-	if (r < 0)
-		return report(a, JAIL_SEV_WARNING, mp, "", "cannot read the manifest: %s",
-			      lerr.msg);
-	/* strtok_r skips empty lines, so count newlines by hand for messages. */
-	for (line = text; line && *line; line = save) {
-		char *nl = strchr(line, '\n');
-		char *path;
-		cleanup_free char *norm = NULL;
+	for (size_t i = 0; i < m->n && ret == 0; i++) {
+		const jail_manifest_entry_t *e = &m->v[i];
+		cleanup_free char *hp = NULL;
+		const char *why = NULL;
+		int r;
 
-		save = nl ? nl + 1 : NULL;
-		if (nl)
-			*nl = '\0';
-		lineno++;
-		if (*line == '\0' || *line == '#')
+		if (e->type != 'f')
 			continue;
-		if (line[1] != ' ' || line[2] != '/') {
-			cleanup_free char *fix = jail_strdup_printf("jailctl init %s", a->jail);
-			if (report(a, JAIL_SEV_WARNING, mp, fix,
-				   "line %u is not '<type> <absolute path>'", lineno) < 0)
-				return -1;
-			continue;
+		hp = host_path(a, e->path + 1);
+		if (hp == NULL) {
+			ret = jail_error_set(a->err, ENOMEM, "audit");
+			break;
 		}
-		if (line[0] != 'f')
-			continue;
-		path = line + 2;
-		norm = jail_path_normalize(path, &lerr);
-		if (norm == NULL || strcmp(norm, path) != 0) {
-			cleanup_free char *fix = jail_strdup_printf("jailctl init %s", a->jail);
-			if (report(a, JAIL_SEV_WARNING, mp, fix,
-				   "line %u: '%s' is not a normalized absolute path", lineno,
-				   path) < 0)
-				return -1;
-			continue;
-		}
-		if (compare_with_host(a, norm) < 0)
-			return -1;
+		jail_error_clear(&lerr);
+		/* The host is trusted and read as is; the jail side is opened
+		 * beneath the jail root without following a symlink. */
+		r = jail_tree_compare_file(a->rootfd, "/", e, &why, &lerr);
+		if (r < 0)
+			ret = report(a, JAIL_SEV_WARNING, hp, fix,
+				     "cannot compare with the host: %s", lerr.msg);
+		else if (r > 0 && why && strstr(why, "on the host"))
+			ret = report(a, JAIL_SEV_WARNING, hp, prune,
+				     "copied from host %s, which is gone (%s)", e->path, why);
+		else if (r > 0)
+			ret = report(a, JAIL_SEV_WARNING, hp, fix, "differs from host %s: %s",
+				     e->path, why ? why : "differs");
 	}
-	return 0;
+	return ret;
 }
 
 /* ------------------------------------------------------------------------
@@ -1340,6 +1310,81 @@ static int host_users_load(const jail_strv_t *users, host_users_t *h, jail_strv_
 	return 0;
 }
 
+/* jailsh inside the jail, checked the way pam_jail checks it before a
+ * session (jail_session_check_jail): every directory on the way a real
+ * directory (no symlink), the file a regular file executable by everyone,
+ * root-owned and not writable by others.  Ownership and writability below
+ * a system directory are already reported by the walk. */
+static int audit_jailsh(audit_t *a, const char *jailsh)
+{
+	jail_error_t lerr = {0};
+	cleanup_free char *norm = jail_path_normalize(jailsh, &lerr);
+	cleanup_free char *jp = NULL;
+	cleanup_free char *fix = NULL;
+	cleanup_close int cur = -1;
+	char *p, *slash;
+	struct stat st;
+
+	if (norm == NULL || strcmp(norm, "/") == 0)
+		return report(a, JAIL_SEV_CRITICAL, jailsh, "set [jail] jailsh = an absolute path",
+			      "jailsh path is not a file path");
+	jp = host_path(a, norm + 1);
+	fix = jail_strdup_printf("jailctl init %s jailsh", a->jail);
+	if (jp == NULL || fix == NULL)
+		return jail_error_set(a->err, ENOMEM, "audit");
+	cur = fcntl(a->rootfd, F_DUPFD_CLOEXEC, 3);
+	if (cur < 0)
+		return jail_error_set(a->err, errno, "dup");
+	p = norm + 1;
+	while ((slash = strchr(p, '/')) != NULL) {
+		int nfd;
+
+		*slash = '\0';
+		nfd = openat(cur, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0) {
+			cleanup_free char *dp = host_path(a, norm + 1);
+			if (errno == ENOENT)
+				break;
+			return report(a, JAIL_SEV_CRITICAL, dp ? dp : jp, fix,
+				      "is a symlink or not a directory on the way to jailsh %s: "
+				      "pam_jail refuses sessions",
+				      jailsh);
+		}
+		close(cur);
+		cur = nfd;
+		*slash = '/';
+		p = slash + 1;
+	}
+	if (slash != NULL || fstatat(cur, p, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return report(
+		    a, JAIL_SEV_CRITICAL, jp, fix,
+		    "jailsh is missing from the jail: sshd runs the login shell %s inside "
+		    "the jail, so pam_jail refuses jailed logins",
+		    jailsh);
+	if (!S_ISREG(st.st_mode))
+		return report(a, JAIL_SEV_CRITICAL, jp, fix,
+			      "jailsh is %s, not a regular file: pam_jail refuses sessions",
+			      S_ISLNK(st.st_mode) ? "a symlink" : "not a regular file");
+	if ((st.st_mode & 0111) != 0111) {
+		cleanup_free char *cfix = jail_strdup_printf("chmod a+x %s", jp);
+		if (report(a, JAIL_SEV_CRITICAL, jp, cfix,
+			   "jailsh is not executable by everyone (mode %04o): pam_jail refuses "
+			   "sessions",
+			   (unsigned)(st.st_mode & 07777)) < 0)
+			return -1;
+	}
+	{
+		const char *first = norm + 1;
+		size_t len = strcspn(first, "/");
+		char top[64];
+
+		snprintf(top, sizeof(top), "%.*s", (int)(len < sizeof(top) ? len : 0), first);
+		if (!is_system_top(top))
+			return check_trust(a, jp, &st, "pam_jail refuses sessions");
+	}
+	return 0;
+}
+
 static int audit_etc(audit_t *a, const host_users_t *hu, const char *jailsh)
 {
 	static const char *const shadows[] = {"etc/shadow", "etc/gshadow"};
@@ -1390,20 +1435,8 @@ static int audit_etc(audit_t *a, const host_users_t *hu, const char *jailsh)
 
 	/* sshd execs the host login shell (jailsh) inside the jail; jailsh then
 	 * runs the real shell of the jail's passwd line. */
-	if (hu->n && jailsh) {
-		bool present;
-		cleanup_free char *jp = host_path(a, jailsh + (jailsh[0] == '/'));
-		cleanup_free char *fix = jail_strdup_printf("jailctl init %s jailsh", a->jail);
-		if (jp == NULL || fix == NULL)
-			return jail_error_set(a->err, ENOMEM, "audit");
-		jail_has_program(a, jailsh, &present);
-		if (!present &&
-		    report(a, JAIL_SEV_CRITICAL, jp, fix,
-			   "jailsh is missing from the jail: sshd runs the login shell %s inside "
-			   "the jail, so jailed logins fail",
-			   jailsh) < 0)
-			return -1;
-	}
+	if (hu->n && jailsh && audit_jailsh(a, jailsh) < 0)
+		return -1;
 	for (size_t i = 0; i < hu->n; i++) {
 		cleanup_free char *shell = passwd_shell(passwd, hu->v[i].name);
 		cleanup_free char *sp = NULL;
@@ -1427,12 +1460,30 @@ static int audit_etc(audit_t *a, const host_users_t *hu, const char *jailsh)
 	return 0;
 }
 
+/* Safety net: the very checks pam_jail runs before a session.  Whatever
+ * they refuse must be a finding; when the audit above already found
+ * something critical in this jail, that finding explains the refusal and
+ * this one would only repeat it. */
+static int audit_session_checks(audit_t *a, const char *jailsh, size_t first)
+{
+	jail_error_t lerr = {0};
+
+	for (size_t i = first; i < a->out->n; i++)
+		if (a->out->v[i].severity == JAIL_SEV_CRITICAL)
+			return 0;
+	if (jail_session_check_jail(a->rootfd, a->jail, jailsh, &lerr) == 0)
+		return 0;
+	return report(a, JAIL_SEV_CRITICAL, a->jail, "correct what the message names",
+		      "pam_jail would refuse sessions: %s", lerr.msg);
+}
+
 static void audit_free(audit_t *a)
 {
 	for (size_t i = 0; i < a->n_links; i++)
 		free(a->links[i].path);
 	free(a->links);
 	free(a->link_index);
+	jail_manifest_free(a->manifest);
 }
 
 int jail_audit_jail(const char *jail, const jail_strv_t *users, const char *jailsh,
@@ -1446,6 +1497,7 @@ int jail_audit_jail(const char *jail, const jail_strv_t *users, const char *jail
 	jail_strv_t homes = {0};
 	audit_t a = {.out = out, .err = err, .rootfd = -1};
 	struct stat st;
+	size_t first = 0;
 	int ret = -1;
 
 	if (norm == NULL)
@@ -1468,9 +1520,12 @@ int jail_audit_jail(const char *jail, const jail_strv_t *users, const char *jail
 		return report(&a, JAIL_SEV_CRITICAL, norm, "", "cannot stat: %s", strerror(errno));
 	a.rootfd = rootfd;
 	a.dev = st.st_dev;
+	first = out->n;
 	if (host_users_load(users, &hu, &homes, err) < 0)
 		goto out;
 	a.homes = &homes;
+	if (load_manifest(&a) < 0)
+		goto out;
 	if (walk_dir(&a, rootfd, "", ZONE_OTHER, 0) < 0)
 		goto out;
 	if (report_links(&a) < 0)
@@ -1478,6 +1533,8 @@ int jail_audit_jail(const char *jail, const jail_strv_t *users, const char *jail
 	if (audit_manifest(&a) < 0)
 		goto out;
 	if (audit_etc(&a, &hu, jailsh) < 0)
+		goto out;
+	if (hu.n && jailsh && audit_session_checks(&a, jailsh, first) < 0)
 		goto out;
 	ret = 0;
 out:
@@ -1568,7 +1625,7 @@ int jail_audit_config(const char *dir, jail_findings_t *out, jail_config_t **cfg
 	if (audit_chain(&a, norm,
 			"whoever can write it can jail or unjail users and change their "
 			"confinement",
-			"create it (make install) or pass --config DIR", &fd) < 0)
+			"create it with make install, or pass --config DIR", &fd) < 0)
 		return -1;
 	if (fd >= 0 && audit_config_dir(&a, fd, norm, 0) < 0)
 		return -1;

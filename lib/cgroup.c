@@ -841,7 +841,8 @@ static int open_origin(struct cg_dir *d, unsigned version, jail_error_t *err)
 		}
 		if (!match)
 			continue;
-		if (path[0] != '/' || strstr(path, "/../") || strstr(path, "/..\n"))
+		if (path[0] != '/' || strstr(path, "/../") ||
+		    (strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0))
 			return jail_error_fmt(err, EINVAL, "/proc/self/cgroup: odd path '%s'",
 					      path);
 		d->originfd = path[1] == '\0'
@@ -887,7 +888,6 @@ int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
 	pid_t self = getpid();
 	int rc = 0;
 	char v[32];
-	bool cgkill = false;
 
 	if (cg == NULL)
 		return 0;
@@ -901,14 +901,22 @@ int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
 			rc = -1;
 		}
 	}
+	/* cgroup.kill kills everything inside, the caller included: only
+	 * when the caller is not (or no longer) a member. */
 	if (cg->ops->kill_all && !(cg->flags & JAIL_CGROUP_SCRATCH)) {
 		for (size_t i = 0; i < cg->nd; i++) {
-			int r = cg->ops->kill_all(&cg->d[i], err);
-			if (r > 0)
-				cgkill = true;
+			cleanup_free pid_t *pids = NULL;
+			size_t n = 0;
+			bool inside = false;
+
+			if (read_pids(cg->d[i].fd, cg->d[i].fullpath, &pids, &n, NULL) < 0)
+				continue; /* the loop below reports it */
+			for (size_t k = 0; k < n; k++)
+				inside |= pids[k] == self;
+			if (!inside && n > 0)
+				cg->ops->kill_all(&cg->d[i], NULL);
 		}
 	}
-	(void)cgkill;
 	/* Signal loop, at most about 2 s: SIGKILL what is listed, wait for the
 	 * kernel to empty the cgroup, rmdir.  (With cgroup.kill this only
 	 * waits.)  A pid read from cgroup.procs can in theory exit and be
@@ -925,6 +933,12 @@ int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
 			bool others = false;
 
 			if (read_pids(d->fd, d->fullpath, &pids, &n, &e2) < 0) {
+				if (e2.code == ENOENT && !(cg->flags & JAIL_CGROUP_SCRATCH)) {
+					/* Removed already (jailctl kill/gc raced
+					 * close_session): nothing left to do. */
+					gone = true;
+					break;
+				}
 				if (!(cg->flags & JAIL_CGROUP_SCRATCH)) {
 					if (err)
 						*err = e2;

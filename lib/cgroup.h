@@ -107,8 +107,9 @@ int jail_cgroup_join(jail_cgroup_t *cg, pid_t pid, jail_error_t *err);
  * otherwise SIGKILL over cgroup.procs, repeated, waiting at most about two
  * seconds), then rmdir ID, then try to rmdir USER (ignoring EBUSY/ENOTEMPTY:
  * other sessions of that user).  The caller is moved back to its original
- * cgroup first when it had joined itself, and is never signalled.  Frees
- * CG in every case (success or failure). */
+ * cgroup first when it had joined itself, and is never signalled.  A
+ * cgroup someone else removed already (jailctl kill vs close_session) is
+ * not an error.  Frees CG in every case (success or failure). */
 int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err);
 
 typedef struct jail_cgroup_stats {

@@ -552,6 +552,16 @@ static char *parse_bind(const char *item, jail_error_t *err)
 		jail_error_fmt(err, EINVAL, "'%s': cannot bind over the jail root", item);
 		goto bad;
 	}
+	/* The session mounts its own /proc and /dev (mounts.c refuses these too). */
+	for (size_t i = 0; i < 2; i++) {
+		const char *top = i ? "/dev" : "/proc";
+		size_t n = strlen(top);
+		if (strncmp(target, top, n) == 0 && (target[n] == '\0' || target[n] == '/')) {
+			jail_error_fmt(err, EINVAL, "'%s': cannot bind at or beneath %s", item,
+				       top);
+			goto bad;
+		}
+	}
 	return jail_strdup_printf("%s:%s", host, target);
 bad:
 	jail_error_wrap(err,

@@ -4,7 +4,12 @@
  * $PLATFORM expanded), /etc/ld.so.conf with its include globs, and the
  * default directories, the way ld.so searches, for the file's own class and
  * machine (a 32-bit library never satisfies a 64-bit binary).  A "#!" script
- * yields its interpreter (and the interpreter's dependencies). */
+ * yields its interpreter (and the interpreter's dependencies); for
+ * "#!/usr/bin/env PROG" also PROG, looked up on a fixed PATH
+ * (/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin, never the
+ * caller's environment), and PROG's dependencies.  Only files with an execute
+ * bit count as scripts.  LD_LIBRARY_PATH is ignored and ld.so.cache is not
+ * read (ld.so.conf is).  lib/elfdeps.c documents the search order in full. */
 #ifndef JAIL_ELFDEPS_H
 #define JAIL_ELFDEPS_H
 

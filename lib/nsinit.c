@@ -121,7 +121,46 @@ static int init_drop_privileges(void)
 	return 0;
 }
 
-static char init_cmdline[] = JAIL_NSINIT_NAME;
+/* Our argv area is a copy of the caller's ("sshd: alice [priv]"): overwrite
+ * it in place, as setproctitle() does, so that the session's ps shows
+ * "jail-init" for pid 1.  Cosmetic: any failure leaves it as it was.  The
+ * area [arg_start, arg_end) is fields 48 and 49 of /proc/self/stat. */
+static void set_cmdline(void)
+{
+	char buf[2048];
+	char *p;
+	unsigned long start = 0, end = 0;
+	ssize_t n;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (p == NULL)
+		return;
+	/* After ')' the fields are 3, 4, ...: skip to field 48. */
+	for (int field = 2; field < 48 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p, " %lu %lu", &start, &end) != 2)
+		return;
+	if (start == 0 || end <= start + sizeof(JAIL_NSINIT_NAME) || end - start > (1UL << 20))
+		return;
+	/* Make sure this is the argv area: it starts with what cmdline says. */
+	fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, 64);
+	close(fd);
+	if (n <= 0 || (unsigned long)n > end - start || memcmp(buf, (void *)start, (size_t)n) != 0)
+		return;
+	memset((void *)start, 0, end - start);
+	memcpy((void *)start, JAIL_NSINIT_NAME, sizeof(JAIL_NSINIT_NAME));
+}
 
 static __attribute__((noreturn)) void init_main(int sock)
 {
@@ -135,11 +174,7 @@ static __attribute__((noreturn)) void init_main(int sock)
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	prctl(PR_SET_NAME, JAIL_NSINIT_NAME, 0, 0, 0);
-	/* Our argv is the caller's (sshd's command line): show "jail-init" in
-	 * the session's ps instead.  Cosmetic: failure is ignored. */
-	prctl(PR_SET_MM, PR_SET_MM_ARG_START, (unsigned long)init_cmdline, 0, 0);
-	prctl(PR_SET_MM, PR_SET_MM_ARG_END, (unsigned long)(init_cmdline + sizeof(init_cmdline)), 0,
-	      0);
+	set_cmdline();
 	/* Own session: signals for the caller's process group or terminal are
 	 * not ours.  cwd "/" so that pivot_root moves it into the jail. */
 	setsid();

@@ -18,60 +18,12 @@
 #define ACCT_MAX_BYTES (16 * 1024 * 1024) /* a bigger passwd file is refused */
 
 /* ------------------------------------------------------------------------ */
-/* A growable string                                                         */
+/* Building files line by line                                               */
 
-typedef struct sbuf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-} sbuf_t;
-
-static void sb_add(sbuf_t *b, const char *s, size_t n)
+static void sb_line(jail_buf_t *b, const char *s, size_t n)
 {
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t ncap = b->cap ? b->cap : 256;
-		char *ns;
-		while (ncap < b->len + n + 1)
-			ncap *= 2;
-		ns = realloc(b->s, ncap);
-		if (ns == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->s = ns;
-		b->cap = ncap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void sb_str(sbuf_t *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static void sb_line(sbuf_t *b, const char *s, size_t n)
-{
-	sb_add(b, s, n);
-	sb_add(b, "\n", 1);
-}
-
-static char *sb_finish(sbuf_t *b, jail_error_t *err)
-{
-	if (b->oom) {
-		free(b->s);
-		jail_error_set(err, ENOMEM, "account files");
-		return NULL;
-	}
-	if (b->s == NULL) {
-		b->s = strdup("");
-		if (b->s == NULL)
-			jail_error_set(err, ENOMEM, "account files");
-	}
-	return b->s;
+	jail_buf_add(b, s, n);
+	jail_buf_add(b, "\n", 1);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -184,7 +136,7 @@ int jail_account_validate(const jail_account_t *a, jail_error_t *err)
 char *jail_passwd_text_set(const char *text, const jail_account_t *a, jail_error_t *err)
 {
 	cleanup_free char *entry = NULL;
-	sbuf_t out = {0};
+	jail_buf_t out = {0};
 	const char *p = text, *line;
 	size_t len;
 	bool done = false;
@@ -208,19 +160,19 @@ char *jail_passwd_text_set(const char *text, const jail_account_t *a, jail_error
 	}
 	if (!done)
 		sb_line(&out, entry, strlen(entry));
-	return sb_finish(&out, err);
+	return jail_buf_finish(&out, "account files", err);
 }
 
 char *jail_passwd_text_remove(const char *text, const char *user, jail_error_t *err)
 {
-	sbuf_t out = {0};
+	jail_buf_t out = {0};
 	const char *p = text, *line;
 	size_t len;
 
 	while (next_line(&p, &line, &len))
 		if (!line_is(line, len, user))
 			sb_line(&out, line, len);
-	return sb_finish(&out, err);
+	return jail_buf_finish(&out, "account files", err);
 }
 
 int jail_passwd_text_lookup(const char *text, const char *user, uid_t *uid, gid_t *gid, char **home,
@@ -288,20 +240,18 @@ typedef struct group_target {
 
 /* Write "name:pw:gid:members" with MEMBER added to / REMOVE taken out of
  * the member list MEMBERS. */
-static void write_group_line(sbuf_t *out, const char *name, const char *pw, gid_t gid,
+static void write_group_line(jail_buf_t *out, const char *name, const char *pw, const char *num,
 			     const char *members, const char *add, const char *remove)
 {
-	char num[32];
 	bool first = true, have_add = false;
 	const char *m = members ? members : "";
 
-	snprintf(num, sizeof(num), "%u", (unsigned)gid);
-	sb_str(out, name);
-	sb_str(out, ":");
-	sb_str(out, pw && *pw ? pw : "x");
-	sb_str(out, ":");
-	sb_str(out, num);
-	sb_str(out, ":");
+	jail_buf_str(out, name);
+	jail_buf_str(out, ":");
+	jail_buf_str(out, pw && *pw ? pw : "x");
+	jail_buf_str(out, ":");
+	jail_buf_str(out, num);
+	jail_buf_str(out, ":");
 	while (*m) {
 		size_t n = strcspn(m, ",");
 		if (n > 0 && !(remove && strlen(remove) == n && memcmp(m, remove, n) == 0)) {
@@ -313,8 +263,8 @@ static void write_group_line(sbuf_t *out, const char *name, const char *pw, gid_
 				have_add = true;
 			}
 			if (!first)
-				sb_str(out, ",");
-			sb_add(out, m, n);
+				jail_buf_str(out, ",");
+			jail_buf_add(out, m, n);
 			first = false;
 		}
 		m += n;
@@ -323,17 +273,18 @@ static void write_group_line(sbuf_t *out, const char *name, const char *pw, gid_
 	}
 	if (add && !have_add) {
 		if (!first)
-			sb_str(out, ",");
-		sb_str(out, add);
+			jail_buf_str(out, ",");
+		jail_buf_str(out, add);
 	}
-	sb_str(out, "\n");
+	jail_buf_str(out, "\n");
 }
 
 char *jail_group_text_add(const char *text, const jail_account_t *a, jail_error_t *err)
 {
 	group_target_t *t;
 	size_t nt = 0;
-	sbuf_t out = {0};
+	jail_buf_t out = {0};
+	char num[32];
 	const char *p = text, *line;
 	size_t len;
 	char *res;
@@ -375,23 +326,27 @@ char *jail_group_text_add(const char *text, const jail_account_t *a, jail_error_
 				break;
 			}
 			n = split_fields(copy, f, 4);
-			write_group_line(&out, hit->name, n >= 2 ? f[1] : "x", hit->gid,
+			snprintf(num, sizeof(num), "%u", (unsigned)hit->gid);
+			write_group_line(&out, hit->name, n >= 2 ? f[1] : "x", num,
 					 n >= 4 ? f[3] : "", hit->member, NULL);
 		}
 		hit->done = true;
 	}
-	for (size_t j = 0; j < nt; j++)
-		if (!t[j].done)
-			write_group_line(&out, t[j].name, "x", t[j].gid, "", t[j].member, NULL);
+	for (size_t j = 0; j < nt; j++) {
+		if (t[j].done)
+			continue;
+		snprintf(num, sizeof(num), "%u", (unsigned)t[j].gid);
+		write_group_line(&out, t[j].name, "x", num, "", t[j].member, NULL);
+	}
 	free(t);
-	res = sb_finish(&out, err);
+	res = jail_buf_finish(&out, "account files", err);
 	return res;
 }
 
 char *jail_group_text_remove(const char *text, const char *user, gid_t gid, const char *passwd_text,
 			     jail_error_t *err)
 {
-	sbuf_t out = {0};
+	jail_buf_t out = {0};
 	const char *p = text, *line;
 	size_t len;
 
@@ -407,8 +362,8 @@ char *jail_group_text_remove(const char *text, const char *user, gid_t gid, cons
 			break;
 		}
 		n = split_fields(copy, f, 4);
-		if (n != 4 || !parse_id(f[2], &g)) {
-			sb_line(&out, line, len); /* not ours to fix */
+		if (n != 4) {
+			sb_line(&out, line, len); /* no member list: not ours to fix */
 			continue;
 		}
 		for (const char *m = f[3]; *m;) {
@@ -418,8 +373,8 @@ char *jail_group_text_remove(const char *text, const char *user, gid_t gid, cons
 			if (*m == ',')
 				m++;
 		}
-		if (gid != (gid_t)-1 && strcmp(f[0], user) == 0 && (gid_t)g == gid &&
-		    !gid_is_primary(passwd_text ? passwd_text : "", gid)) {
+		if (gid != (gid_t)-1 && strcmp(f[0], user) == 0 && parse_id(f[2], &g) &&
+		    (gid_t)g == gid && !gid_is_primary(passwd_text ? passwd_text : "", gid)) {
 			/* The personal group: dropped when nobody else is in it. */
 			bool others = false;
 			for (const char *m = f[3]; *m;) {
@@ -433,12 +388,13 @@ char *jail_group_text_remove(const char *text, const char *user, gid_t gid, cons
 			if (!others)
 				continue;
 		}
+		/* Even on a line with a broken gid: the user must be listed nowhere. */
 		if (member)
-			write_group_line(&out, f[0], f[1], (gid_t)g, f[3], NULL, user);
+			write_group_line(&out, f[0], f[1], f[2], f[3], NULL, user);
 		else
 			sb_line(&out, line, len);
 	}
-	return sb_finish(&out, err);
+	return jail_buf_finish(&out, "account files", err);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -502,7 +502,10 @@ fail:
 	return -1;
 }
 
-int jail_proc_starttime(pid_t pid, uint64_t *out, jail_error_t *err)
+#define PF_EXITING_FLAG 0x00000004u /* include/linux/sched.h PF_EXITING */
+
+/* Fields 3 (state), 9 (flags) and 22 (starttime) of /proc/PID/stat. */
+static int proc_stat(pid_t pid, char *state, unsigned long *flags, uint64_t *out, jail_error_t *err)
 {
 	char path[64], buf[1024];
 	cleanup_close int fd = -1;
@@ -526,13 +529,25 @@ int jail_proc_starttime(pid_t pid, uint64_t *out, jail_error_t *err)
 	if (p == NULL)
 		return jail_error_fmt(err, EINVAL, "%s: unexpected format", path);
 	for (char *t = strtok_r(p + 1, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-		if (++field == 22) {
+		if (++field == 3)
+			*state = t[0];
+		if (field == 9)
+			*flags = strtoul(t, NULL, 10);
+		if (field == 22) {
 			if (jail_parse_u64(t, out, NULL) < 0)
 				break;
 			return 0;
 		}
 	}
 	return jail_error_fmt(err, EINVAL, "%s: no starttime field", path);
+}
+
+int jail_proc_starttime(pid_t pid, uint64_t *out, jail_error_t *err)
+{
+	char state;
+	unsigned long flags;
+
+	return proc_stat(pid, &state, &flags, out, err);
 }
 
 int jail_proc_ns_inode(pid_t pid, const char *nsname, uint64_t *out, jail_error_t *err)
@@ -554,14 +569,23 @@ int jail_proc_ns_inode(pid_t pid, const char *nsname, uint64_t *out, jail_error_
 int jail_registry_alive(const jail_session_record_t *rec, jail_error_t *err)
 {
 	uint64_t st = 0;
+	char state = '?';
+	unsigned long flags = 0;
 	jail_error_t e2 = {0};
 
-	if (jail_proc_starttime(rec->init_pid, &st, &e2) < 0) {
+	if (proc_stat(rec->init_pid, &state, &flags, &st, &e2) < 0) {
 		if (e2.code == ESRCH)
 			return 0;
 		if (err)
 			*err = e2;
 		return -1;
 	}
+	/* A zombie init has ended its session; it only waits for a parent
+	 * (or the host's pid 1, after sshd died) to reap it.  An exiting one
+	 * (PF_EXITING) is as good as gone: a pid namespace's init waits in
+	 * do_exit until every zombie of its namespace is reaped, which can
+	 * take a while when they were orphaned to a slow host pid 1. */
+	if (state == 'Z' || state == 'X' || (flags & PF_EXITING_FLAG))
+		return 0;
 	return st == rec->init_starttime ? 1 : 0;
 }

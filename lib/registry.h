@@ -76,7 +76,7 @@ int jail_registry_list(int dirfd, jail_session_record_t ***out, size_t *n, jail_
 void jail_registry_list_free(jail_session_record_t **recs, size_t n);
 
 /* 1 when the init still runs (the pid exists and its starttime is
- * rec->init_starttime), 0 when it is gone or the pid was reused, -1 on
+ * rec->init_starttime), 0 when it is gone, exiting or a zombie, or the pid was reused, -1 on
  * error. */
 int jail_registry_alive(const jail_session_record_t *rec, jail_error_t *err);
 

@@ -13,9 +13,16 @@
  *   includesections = a, b   other sections, recursively (cycles tolerated:
  *                            each section is expanded once)
  *   need_logsocket = 1       the jail wants /dev/log
+ *   need_proc = 1            jailkit's request for a /proc mount; parsed and
+ *                            kept (sessions mount /proc themselves)
  *
- * Unknown keys are an error naming file, section and key (jailkit also has
- * none beyond these). */
+ * Syntax is Python ConfigParser's, as jailkit reads it: `key = value` or
+ * `key: value`, keys case-insensitive, `#`/`;` comment lines, a line indented
+ * deeper than its key continues the value.  List values split on commas and
+ * line breaks.  A repeated key in a section or a repeated section is an error
+ * (ConfigParser's strict mode), as is [DEFAULT].  Unknown keys are an error
+ * naming file, line, section and key, with the list of known keys (jailkit
+ * has none beyond these).  Every error starts with "FILE:LINE: ". */
 #ifndef JAIL_SECTIONS_H
 #define JAIL_SECTIONS_H
 
@@ -36,6 +43,8 @@ typedef struct jail_section {
 	jail_strv_t groups;
 	jail_strv_t includes;
 	bool need_logsocket;
+	bool need_proc; /* jailkit's need_proc, see above */
+	size_t line;	/* line of the [section] header, for messages */
 } jail_section_t;
 
 typedef struct jail_sections {

@@ -18,9 +18,14 @@
 #include <string.h>
 #include <unistd.h>
 
+static jail_cgroup_manager_t *mgr;
+static jail_cgroup_t *cg;
+
 static int die(const jail_error_t *err)
 {
 	fprintf(stderr, "cgtool: %s\n", err->msg);
+	jail_cgroup_free(cg);
+	jail_cgroup_manager_free(mgr);
 	return 1;
 }
 
@@ -28,8 +33,6 @@ int main(int argc, char **argv)
 {
 	const char *root = getenv("CGTOOL_ROOT");
 	jail_error_t err = {0};
-	jail_cgroup_manager_t *mgr;
-	jail_cgroup_t *cg = NULL;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: cgtool version|create|exec|join|stats|destroy ...\n");
@@ -41,6 +44,7 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "version") == 0) {
 		printf("%d %s\n", jail_cgroup_manager_version(mgr),
 		       jail_cgroup_manager_controllers(mgr));
+		jail_cgroup_manager_free(mgr);
 		return 0;
 	}
 	if (argc < 5) {
@@ -64,6 +68,7 @@ int main(int argc, char **argv)
 			return die(&err);
 		printf("%s\n", jail_cgroup_fullpaths(cg));
 		jail_cgroup_free(cg);
+		cg = NULL;
 		jail_cgroup_manager_free(mgr);
 		return 0;
 	}
@@ -87,8 +92,11 @@ int main(int argc, char **argv)
 			return die(&err);
 		printf("procs=%" PRIu64 " memory=%" PRIu64 "\n", st.nprocs, st.memory_current);
 	} else if (strcmp(argv[1], "destroy") == 0) {
-		int r = jail_cgroup_destroy(cg, &err);
+		jail_cgroup_t *c = cg;
+		int r;
+
 		cg = NULL;
+		r = jail_cgroup_destroy(c, &err);
 		if (r < 0)
 			return die(&err);
 	} else {

@@ -36,7 +36,7 @@ shell_of() { getent passwd "$1" | cut -d: -f7; }
 state() {
 	cat "$J/etc/passwd" "$J/etc/group" 2>/dev/null
 	ls -A "$CONF/users.d"
-	getent passwd alice bob carol dave
+	getent passwd alice bob carol dave gina
 	find "$J" "$CONF" /home -printf '%p %m %u %s\n' 2>/dev/null | sort
 }
 
@@ -202,6 +202,32 @@ ok "host home removed" test ! -e /home/carol
 is "$(stat -c '%U %a' "$J/home/carol")" "carol $carol_mode" "jail home owned by carol, host mode"
 is "$(shell_of carol)" "$JAILSH" "carol's host shell is jailsh"
 
+# A device node in the host home: refused mid-copy, and the copy undone,
+# whether the jail home was created for it or existed (empty) before.
+useradd -m -d /home/gina -s /bin/sh gina
+# Created device first: tmpfs lists newest first, so the files are copied
+# before the device node is met (the undo has something to undo).
+mknod /home/gina/null c 1 3
+echo 'data' >/home/gina/data
+mkdir /home/gina/sub
+echo 'more' >/home/gina/sub/more
+before=$(state)
+out=$(jc adduser --move-home gina 2>&1)
+is "$?" 1 "device node in the host home: refused"
+like "$out" "/home/gina/null is a device node (refused" "  says which file"
+is "$(state)" "$before" "  partial copy and passwd lines undone, host home intact"
+mkdir -m 0750 "$J/home/gina"
+chown gina:gina "$J/home/gina"
+before=$(state)
+out=$(jc adduser --move-home gina 2>&1)
+is "$?" 1 "device node, existing empty jail home: refused"
+is "$(state)" "$before" "  the existing home is emptied again, nothing else changed"
+rm /home/gina/null
+echo 'x' >"$J/home/gina/already"
+out=$(jc adduser --move-home gina 2>&1)
+is "$?" 1 "--move-home into a non-empty jail home: refused"
+like "$out" "$J/home/gina already exists and is not empty" "  says why"
+
 # A host home that is a symlink is refused.
 useradd -M -d /home/erin -s /bin/sh erin
 mkdir -m 0700 "$T/erinhome"
@@ -214,6 +240,28 @@ like "$out" "host home /home/erin is a symlink" "symlinked host home: says why"
 is "$(state)" "$before" "symlinked host home: nothing changed"
 ok "adduser --move-home without a host home falls back to skel" jc adduser --move-home dave
 ok "  dave's home has skel" test -f "$J/home/dave/.bashrc"
+
+# --- a real jail built by jailctl init: the lines work inside it ----------------
+useradd -m -d /home/hank -s /bin/sh hank
+groupadd hankgrp
+usermod -a -G hankgrp hank
+R=$T/real
+ok "jailctl init a real jail (basicshell)" jc init -f "$TOP/templates/sections.ini" "$R" basicshell
+ok "jailctl cp id and jailsh into it" jc cp "$R" /usr/bin/id "$JAILSH"
+out=$(jc adduser -j "$R" hank 2>&1)
+is "$?" 0 "adduser into the real jail"
+unlike "$out" "warning" "  no warning: bash (through the jail's /bin symlink) and jailsh are there"
+is "$(chroot "$R" /usr/bin/id hank)" \
+	"uid=$(id -u hank)(hank) gid=$(id -g hank)(hank) groups=$(id -g hank)(hank),$(getent group hankgrp | cut -d: -f3)(hankgrp)" \
+	"inside the jail, id resolves hank, his group and supplementary group"
+is "$(env -i HOME=/home/hank /usr/sbin/chroot --userspec=hank:hank "$R" /bin/bash -c 'cd && pwd && ls -A && id -un')" \
+	"/home/hank
+.bash_logout
+.bashrc
+.profile
+hank" "as hank inside the jail: the home at the host path, with skel"
+ok "deluser hank" jc deluser hank
+nok "  inside the jail, hank is gone" chroot "$R" /usr/bin/id hank
 
 # --- keys -----------------------------------------------------------------------
 mkdir -m 0700 "$J/home/alice/.ssh"
@@ -299,6 +347,23 @@ like "$out" "not by adduser (remove that section by hand)" "  says what to do"
 sed -i '/^\[user:alice\]/,$d' "$CONF/jail.ini"
 is "$(jc deluser 2>&1; echo "rc=$?")" "usage: jailctl deluser [-s SHELL] USER
 rc=2" "deluser without USER: usage, exit 2"
+
+# A user whose jail was deleted can still be released; an untrusted jail is
+# never written to, so deluser refuses then.
+mkdir -p -m 0755 "$T/j4/etc"
+ok "adduser -j J4 dave" jc adduser -j "$T/j4" dave
+chmod 0777 "$T/j4"
+before=$(state)
+out=$(jc deluser dave 2>&1)
+is "$?" 1 "deluser with an untrusted jail: exit 1"
+like "$out" "jail $T/j4: $T/j4 is writable by others" "  says why"
+is "$(state)" "$before" "  nothing changed"
+rm -rf "$T/j4"
+out=$(jc deluser dave 2>&1)
+is "$?" 0 "deluser with the jail gone: released anyway"
+like "$out" "warning: jail $T/j4 does not exist any more" "  with a warning"
+ok "  users.d/dave.ini removed" test ! -e "$CONF/users.d/dave.ini"
+is "$(shell_of dave)" /bin/bash "  host shell reset"
 
 # Re-adding after deluser works and keeps the existing home.
 echo 'kept' >"$J/home/alice/mine"

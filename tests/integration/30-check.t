@@ -13,45 +13,29 @@ JSH=/usr/local/sbin/jailsh
 U=jtu
 UID_=4170
 
-# A jailed user, written straight into the private /etc (useradd would also
+# A host user, written straight into the private /etc (useradd would also
 # touch the host's /var/log/lastlog).
-echo "$U:x:$UID_:$UID_:jail test:/home/$U:$JSH" >>/etc/passwd
+echo "$U:x:$UID_:$UID_:jail test:/home/$U:/bin/sh" >>/etc/passwd
 echo "$U:x:$UID_:" >>/etc/group
 
-# ---- a small clean jail, built by hand ----
-build_jail() {
-	rm -rf "$J"
-	mkdir -p "$J"/{bin,usr/bin,usr/local/sbin,lib,etc,dev/pts,tmp,proc,var/lib,home/$U,.jail}
-	chmod 0755 "$J"
-	chmod 1777 "$J/tmp"
-	chown "$UID_:$UID_" "$J/home/$U"
-	cp /usr/bin/true "$J/usr/bin/true"
-	cp /bin/dash "$J/bin/sh"
-	cp "$JAILSH" "$J$JSH"
-	chmod 0755 "$J$JSH"
-	printf 'root:x:0:0:root:/root:/bin/sh\n%s:x:%s:%s:jail test:/home/%s:/bin/sh\n' \
-		"$U" "$UID_" "$UID_" "$U" >"$J/etc/passwd"
-	printf 'root:x:0:\n%s:x:%s:\n' "$U" "$UID_" >"$J/etc/group"
-	mknod -m 0666 "$J/dev/null" c 1 3
-	mknod -m 0666 "$J/dev/zero" c 1 5
-	mknod -m 0666 "$J/dev/urandom" c 1 9
-	mknod -m 0666 "$J/dev/tty" c 5 0
-	printf '# jail manifest\nd /usr/bin\nf /usr/bin/true\nf /bin/dash\n' >"$J/.jail/manifest"
-	cp /bin/dash "$J/bin/dash"
-}
-build_jail
-
-cat >"$CONF/jail.ini" <<EOF
-[jail]
-jail = $J
-jailsh = $JSH
-
-[user:$U]
-jail = $J
-EOF
+printf '[jail]\njail = %s\njailsh = %s\n' "$J" "$JSH" >"$CONF/jail.ini"
 chmod 0644 "$CONF/jail.ini"
-# The shipped profiles, when they exist, were copied by jail_test_private_etc.
-[ -e "$CONF/profiles/default.ini" ] || { printf '[profile]\n' >"$CONF/profiles/default.ini"; chmod 0644 "$CONF/profiles/default.ini"; }
+
+# ---- the jail: built by jailctl init, the user jailed by jailctl adduser ----
+"$JAILCTL" --config "$CONF" init -f "$TOP/templates/sections.ini" "$J" basicshell >"$T/init.out" 2>&1 ||
+	bail "jailctl init: $(cat "$T/init.out")"
+# jailsh is not installed on this host, so init's jailsh section would skip
+# it: put the built one where the configuration says.
+mkdir -p "$J$(dirname "$JSH")"
+install -m 0755 "$JAILSH" "$J$JSH"
+"$JAILCTL" --config "$CONF" adduser "$U" >"$T/adduser.out" 2>&1 ||
+	bail "jailctl adduser: $(cat "$T/adduser.out")"
+mkdir -p "$J/var/lib" "$J/proc"
+mkdir -m 1777 "$J/tmp"
+# A file init copied from the host (listed 'f' in the manifest).
+MF=$(grep -m1 '^f /usr/bin/' "$J/.jail/manifest" | cut -c3-)
+cp "$J/.jail/manifest" "$T/manifest.orig"
+[ -n "$MF" ] && [ -f "$J$MF" ] || bail "no copied file in the manifest"
 
 mkdir -p "$PAM"
 printf 'session required pam_unix.so\nsession optional pam_systemd.so\n' >"$PAM/common-session"
@@ -85,7 +69,8 @@ clean() {
 }
 
 # ---- clean ----
-clean "clean jail"
+is "$(getent passwd "$U" | cut -d: -f7)" "$JSH" "adduser made jailsh the host login shell"
+clean "a jail built by jailctl init, a user jailed by jailctl adduser"
 
 # ---- 1. ownership chain ----
 chmod g+w "$T"
@@ -127,9 +112,9 @@ ln "$T/outside" "$J/var/lib/hardlink"
 finding "hard link to a file outside" "$J/var/lib/hardlink: hard link to a file outside the jail (2 links, 1 inside the jail)" \
 	"(fix: rm $J/var/lib/hardlink"
 rm "$J/var/lib/hardlink"
-ln "$J/usr/bin/true" "$J/var/lib/true-again"
+echo inside >"$J/var/lib/one" && ln "$J/var/lib/one" "$J/var/lib/two"
 clean "two hard links both inside the jail"
-rm "$J/var/lib/true-again"
+rm "$J/var/lib/one" "$J/var/lib/two"
 
 mkfifo "$J/var/lib/fifo"
 finding "FIFO outside /dev /run /tmp homes" "$J/var/lib/fifo: FIFO outside /dev, /run, /tmp and homes" "(fix: rm $J/var/lib/fifo)"
@@ -153,6 +138,22 @@ cp /usr/bin/true "$J/home/$U/suid" && chmod 4755 "$J/home/$U/suid"
 finding "setuid file in a home" "$J/home/$U/suid: setuid file"
 rm -rf "$J/home/$U/"{fifo,ww,shared,suid}
 
+# A setuid file init kept on request is still reported, as a warning.
+printf '[suid]\ncomment = test\npaths_w_setuid = /usr/bin/chfn\n' >"$T/suid.ini"
+"$JAILCTL" --config "$CONF" init -f "$T/suid.ini" --allow-setuid "$J" suid >"$T/init.out" 2>&1 ||
+	bail "jailctl init --allow-setuid: $(cat "$T/init.out")"
+finding "setuid file kept by init --allow-setuid" \
+	"$J/usr/bin/chfn: setuid file (mode 4755), kept on request by jailctl init --allow-setuid" \
+	"(fix: remove it from paths_w_setuid if it is not needed)"
+check --json
+is "$(printf '%s' "$out" | python3 -c 'import json,sys; print([x["severity"] for x in json.load(sys.stdin)])')" \
+	"['warning']" "a setuid file kept on request is a warning"
+chmod u-s "$J/usr/bin/chfn"
+finding "kept setuid file stripped: differs from the manifest" "$J/usr/bin/chfn: differs from host /usr/bin/chfn: mode differs"
+rm "$J/usr/bin/chfn"
+cp "$T/manifest.orig" "$J/.jail/manifest"
+clean "setuid file removed"
+
 # ---- 3. system dirs ----
 chmod o+w "$J/etc"
 finding "jail /etc writable" "$J/etc: directory writable by others (mode 0757): pam_jail refuses sessions" "(fix: chmod go-w $J/etc)"
@@ -164,15 +165,43 @@ chmod g+w "$J/etc/passwd"
 finding "jail /etc/passwd group-writable" "$J/etc/passwd: file writable by its group (mode 0664)"
 chmod g-w "$J/etc/passwd"
 
+ln -s usr/lib "$J/lib64" && chown -h "$UID_" "$J/lib64"
+finding "top-level system symlink owned by a user" "$J/lib64: symlink owned by uid $UID_ ($U), not root: pam_jail refuses sessions" \
+	"(fix: chown -h root:root $J/lib64)"
+rm "$J/lib64"
+mv "$J/etc/nsswitch.conf" "$T/nsswitch.conf" && ln -s ../usr/share/nsswitch.conf "$J/etc/nsswitch.conf"
+finding "critical /etc file is a symlink" "$J/etc/nsswitch.conf: is a symlink: pam_jail refuses sessions"
+rm "$J/etc/nsswitch.conf" && mv "$T/nsswitch.conf" "$J/etc/nsswitch.conf"
+# Something only pam_jail's own checks know (a file where /lib should be a
+# directory) is still reported, through those checks.
+mv "$J/lib" "$T/lib.saved" && touch "$J/lib"
+finding "what pam_jail refuses is a finding" "$J: pam_jail would refuse sessions: /lib in jail $J is not a directory"
+rm "$J/lib" && mv "$T/lib.saved" "$J/lib"
+clean "system dirs restored"
+
 # ---- 4. files that differ from the host ----
-echo tampered >>"$J/usr/bin/true"
-finding "file differs from host" "$J/usr/bin/true: differs from host /usr/bin/true" "(fix: jailctl update $J)"
-cp /usr/bin/true "$J/usr/bin/true"
-head -c 100 /usr/bin/true >"$J/usr/bin/true"
-finding "truncated copy differs" "$J/usr/bin/true: differs from host /usr/bin/true"
-rm "$J/usr/bin/true" && mkfifo "$J/usr/bin/true"
-finding "FIFO at a manifest path: reported, never opened" "$J/usr/bin/true: listed in the manifest as a copied file but is not a regular file"
-rm "$J/usr/bin/true" && cp /usr/bin/true "$J/usr/bin/true"
+echo tampered >>"$J$MF"
+finding "file differs from host" "$J$MF: differs from host $MF: size differs" "(fix: jailctl update $J)"
+cp -p "$MF" "$J$MF"
+clean "copy restored"
+printf 'X' | dd of="$J$MF" bs=1 seek=200 conv=notrunc status=none && touch -r "$MF" "$J$MF"
+finding "same size and mtime, one byte differs" "$J$MF: differs from host $MF: content differs"
+cp -p "$MF" "$J$MF"
+rm "$J$MF" && mkfifo "$J$MF"
+finding "FIFO at a manifest path: reported, never blocks" "$J$MF: differs from host $MF: not a regular file"
+rm "$J$MF"
+finding "copied file removed from the jail" "$J$MF: differs from host $MF: missing or not reachable in the jail"
+cp -p "$MF" "$J$MF"
+cp "$J/.jail/manifest" "$T/manifest.good"
+echo "f /usr/bin/jail-test-gone-from-host" >>"$J/.jail/manifest"
+cp -p "$MF" "$J/usr/bin/jail-test-gone-from-host"
+finding "copied file gone from the host" \
+	"$J/usr/bin/jail-test-gone-from-host: copied from host /usr/bin/jail-test-gone-from-host, which is gone" \
+	"(fix: jailctl update --prune $J)"
+rm "$J/usr/bin/jail-test-gone-from-host"
+echo "garbage line" >>"$J/.jail/manifest"
+finding "malformed manifest" "$J/.jail/manifest: the manifest cannot be used" "malformed manifest line"
+cp "$T/manifest.good" "$J/.jail/manifest"
 clean "jail restored"
 
 # ---- 5. passwd / group ----
@@ -204,6 +233,12 @@ sed -i "s|^\($U:.*:\)/bin/bash\$|\1$JSH|" /etc/passwd
 rm "$J$JSH"
 finding "jailsh missing from the jail" "$J$JSH: jailsh is missing from the jail" "(fix: jailctl init $J jailsh)"
 cp "$JAILSH" "$J$JSH"
+chmod 0750 "$J$JSH"
+finding "jailsh not executable by everyone" "$J$JSH: jailsh is not executable by everyone (mode 0750)" "(fix: chmod a+x $J$JSH)"
+chmod 0755 "$J$JSH"
+mv "$J/usr/local/sbin" "$J/usr/local/sbin.real" && ln -s sbin.real "$J/usr/local/sbin"
+finding "jailsh reached through a symlink" "$J/usr/local/sbin: is a symlink or not a directory on the way to jailsh $JSH"
+rm "$J/usr/local/sbin" && mv "$J/usr/local/sbin.real" "$J/usr/local/sbin"
 clean "jailsh restored"
 
 # ---- 6. config files ----

@@ -15,40 +15,9 @@ PAMDRIVE=$TOP/tests/bin/pamdrive
 REG=/run/jail/sessions
 J=$T/jails/j1
 
-# --- a jail, by hand: programs with their libraries, jailsh at its path ------
-jail_add_prog() { # JAIL PROG...
-	local d=$1 p f x
-	shift
-	for p in "$@"; do
-		f=$(command -v "$p") || bail "no $p on the host"
-		for x in "$f" $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
-			[ -e "$d$x" ] && continue
-			mkdir -p "$d$(dirname "$x")"
-			cp -L "$x" "$d$x" || bail "copy $x"
-		done
-	done
-}
-# Merged /usr like the host: bin, lib, lib64, sbin are root-owned symlinks
-# (pam_jail checks their targets inside the jail).
-mkdir -p "$J"/{etc,home,tmp,proc,dev,run} "$J"/usr/{bin,lib,lib64,sbin}
-for l in bin lib lib64 sbin; do ln -s "usr/$l" "$J/$l"; done
-jail_add_prog "$J" sh bash cat ls ps hostname sleep grep sed id stat df wc head tr touch env \
-	"$SBIN/jailsh"
-echo in-jail >"$J/etc/jail-marker"
 echo host-only >"$T/host-only-marker"
-chmod -R go-w "$J"
 
 # --- users, profiles, PAM service --------------------------------------------
-# u1: jailed, login shell /bin/sh (what pam_jail alone does, without jailsh)
-# u3: jailed with net = none; u0: not jailed.
-for u in u0 u1 u3; do
-	useradd -M -d "/home/$u" -s /bin/sh "$u" || bail "useradd $u"
-done
-grep -E '^(root|u1|u3):' /etc/passwd >"$J/etc/passwd"
-grep -E '^(root|tty|u1|u3):' /etc/group >"$J/etc/group"
-for u in u1 u3; do
-	install -d -o "$u" -g "$u" -m 0755 "$J/home/$u"
-done
 cat >"$CONF/profiles/pamtest.ini" <<EOF
 [profile]
 description = 41-pam.t
@@ -62,7 +31,12 @@ apparmor = off
 landlock = off
 tmp_size = 17M
 run_size = 3M
+bind_ro = $T/ro:/srv/ro
+bind_rw = $T/rw:/srv/rw
 EOF
+mkdir -p "$T/ro" "$T/rw"
+echo readonly-data >"$T/ro/file"
+chmod 0777 "$T/rw"
 cat >"$CONF/profiles/pamnet.ini" <<EOF
 [profile]
 include = pamtest
@@ -70,8 +44,27 @@ net = none
 hostname = pamnet-host
 EOF
 chmod 0644 "$CONF"/profiles/*.ini
-sshd_write_jail_ini "[user:u1]" "jail = $J" "profile = pamtest" \
-	"[user:u3]" "jail = $J" "profile = pamnet"
+
+# --- a jail built by jailctl init; jailsh is the built one ($SBIN/jailsh) ----
+"$JAILCTL" --config "$CONF" init "$J" basicshell extendedshell jailsh >"$T/init.out" 2>&1 ||
+	bail "jailctl init: $(tail -5 "$T/init.out")"
+for p in hostname logger sleep ps; do
+	f=$(command -v "$p") || bail "no $p on the host"
+	[ -e "$J$f" ] || "$JAILCTL" --config "$CONF" cp "$J" "$f" >>"$T/init.out" 2>&1 ||
+		bail "jailctl cp $f: $(tail -5 "$T/init.out")"
+done
+echo in-jail >"$J/etc/jail-marker"
+chmod 0644 "$J/etc/jail-marker"
+
+# u1: jailed (pamtest), u3: jailed (pamnet: net = none), both by jailctl
+# adduser (host login shell jailsh, /bin/sh in the jail); u0: not jailed.
+useradd -M -d /home/u0 -s /bin/sh u0 || bail "useradd u0"
+for u in u1:pamtest u3:pamnet; do
+	useradd -M -d "/home/${u%%:*}" -s /bin/bash "${u%%:*}" || bail "useradd ${u%%:*}"
+	"$JAILCTL" --config "$CONF" adduser -j "$J" -p "${u#*:}" -s /bin/sh "${u%%:*}" \
+		>>"$T/init.out" 2>&1 || bail "jailctl adduser $u: $(tail -5 "$T/init.out")"
+done
+is "$(getent passwd u1 | cut -d: -f7)" "$SBIN/jailsh" 'adduser: the host login shell of u1 is jailsh'
 
 PAMD=$T/pam.d
 mkdir -p "$PAMD"
@@ -103,23 +96,44 @@ unlike "$out" "$CGROUP_PARENT" 'unjailed user: no session cgroup'
 unlike "$(cat "$SYSLOG")" "for u0" 'unjailed user: no session line in syslog'
 
 # --- a jailed session -----------------------------------------------------------
+# Processes of this test (our network namespace, not zombies) whose command
+# line is exactly CMDLINE: other tests may run the same commands meanwhile.
+netns_pgrep() {
+	local me p found=1
+	me=$(readlink /proc/self/ns/net)
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] || continue
+		grep -q '^State:.*Z' "$p/status" 2>/dev/null && continue
+		if [ "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" = "$1 " ]; then
+			echo "${p#/proc/}"
+			found=0
+		fi
+	done
+	return $found
+}
+BGSLEEP=$((900000 + $$ % 90000))
 : >"$SYSLOG.mark"
 probe='
 ps -e -o pid=,ppid=,comm= | sed "s/^ */ps: /"
 echo "init: $(cat /proc/1/comm)"
+echo "cmdline1: $(tr "\0" " " </proc/1/cmdline)"
 echo "hostname: $(hostname)"
 test -e '"$T"'/host-only-marker && echo "host file visible"
 echo "marker: $(cat /etc/jail-marker)"
 echo "root: $(ls / | tr "\n" " ")"
-grep -E "^(CapBnd|CapEff|NoNewPrivs)" /proc/self/status
+grep -E "^(CapBnd|CapEff|NoNewPrivs|Seccomp):" /proc/self/status
 echo "cgroup: $(grep -E "^[0-9]+:pids:" /proc/self/cgroup)"
 echo "tmp: $(grep " /tmp " /proc/self/mountinfo)"
 echo "run: $(grep " /run " /proc/self/mountinfo)"
 echo "sys: $(grep " /proc/sys " /proc/self/mountinfo)"
 echo "dev: $(ls /dev | tr "\n" " ")"
 echo "sessionfile: $(stat -c "%U %a" /run/jail/session) $(grep -E "^(user|profile)=" /run/jail/session | tr "\n" " ")"
-sleep 987654 &
-echo "bg: $(ps -e -o comm= | grep -c "^sleep$")"
+echo "ro: $(cat /srv/ro/file) $(touch /srv/ro/new 2>&1)"
+echo "romount: $(grep " /srv/ro " /proc/self/mountinfo)"
+touch /srv/rw/from-jail && echo "rw: written"
+echo "devlog: $(test -e /dev/log && echo present || echo absent)"
+sleep '"$BGSLEEP"' &
+kill -0 $! && echo "bg: running"
 '
 out=$("$PAMDRIVE" -c "$PAMD" -r 192.0.2.7 u1 "$probe" 2>&1)
 is "$(echo "$out" | grep -c 'open_session: Success (0)')" 1 'jailed u1: open_session succeeds'
@@ -128,16 +142,20 @@ ipid=$(grep -o 'opened session .* for u1 .*init pid [0-9]*' "$SYSLOG" | awk '{pr
 like "$(cat "$SYSLOG")" "opened session $id for u1 (jail $J, profile pamtest, remote 192.0.2.7, init pid" 'syslog: the opened line names user, jail, profile, id and remote'
 [ -n "$id" ] || diag "no session id in: $(cat "$SYSLOG")"
 pslist=$(echo "$out" | sed -n 's/^ps: //p' | awk '{print $1, $2, $3}')
+[ -n "${SHOW:-}" ] && diag "$out"
 is "$(echo "$pslist" | head -2)" "1 0 jail-init
 2 0 sh" 'ps -e: pid 1 is the session init, pid 2 the shell (their parents are outside the namespace)'
 is "$(echo "$pslist" | awk 'NR > 2 && ($1 <= 2 || $2 < 2 || $1 > 50)' | wc -l)" 0 'ps -e: every other process is a descendant of the shell, with a small pid: only the session'"'"'s'
 like "$out" "init: jail-init" '/proc/1 is the session init'
+like "$out" "cmdline1: jail-init " 'its command line reads jail-init (not the caller'"'"'s)'
 like "$out" "hostname: pamtest-host" 'hostname is the profile'"'"'s'
 unlike "$out" "host file visible" 'the host file system is gone: a host-only file is absent'
 like "$out" "marker: in-jail" '/ is the jail'
-like "$out" "root: bin dev etc home lib lib64 proc run sbin tmp usr " 'ls / is the jail'"'"'s root'
+like "$out" "root: $(ls "$J" | tr '\n' ' ')" 'ls / is the jail'"'"'s root'
 like "$out" "CapBnd:	0000000000000400" 'CapBnd is the profile'"'"'s keep-list (cap_net_bind_service only)'
 like "$out" "CapEff:	0000000000000000" 'the user has no effective capabilities'
+like "$out" "NoNewPrivs:	1" 'jailsh set no_new_privs'
+like "$out" "Seccomp:	2" 'jailsh loaded a seccomp filter'
 like "$out" "cgroup: " 'the process is in a pids cgroup'
 like "$out" ":pids:/$CGROUP_PARENT/u1/$id" 'the process is in the session cgroup (parent/user/id)'
 like "$out" " /tmp rw,nosuid,nodev" '/tmp is nosuid,nodev'
@@ -146,15 +164,37 @@ like "$(echo "$out" | grep '^run:')" "size=3072k,mode=755" '/run is a tmpfs of r
 like "$(echo "$out" | grep '^sys:')" " /proc/sys ro," '/proc/sys is read-only'
 like "$out" "dev: fd full null ptmx pts random shm stderr stdin stdout tty urandom zero " '/dev: the minimal set'
 like "$out" "sessionfile: root 444 user=u1 profile=pamtest " '/run/jail/session: root-owned 0444, for this user and profile'
-like "$out" "bg: 1" 'a background job runs during the session'
+like "$out" "ro: readonly-data" 'bind_ro: the host directory is readable in the jail'
+like "$out" "Read-only file system" 'bind_ro: writing is refused (read-only mount)'
+like "$out" " /srv/ro ro,nosuid,nodev" 'bind_ro: mounted ro,nosuid,nodev'
+like "$out" "rw: written" 'bind_rw: the jail writes...'
+ok '... through to the host directory' test -e "$T/rw/from-jail"
+like "$out" "devlog: absent" 'no /dev/log when the jail did not ask for one'
+like "$out" "bg: running" 'a background job runs during the session'
 like "$out" "close_session: Success (0)" 'close_session succeeds'
 like "$(cat "$SYSLOG")" "closed session $id for u1 (jail $J, profile pamtest)" 'syslog: the closed line'
 sleep 0.2
-nok 'after close: the background job was killed' pgrep -f 'sleep 987654'
-nok 'after close: no init left' test -e "/proc/$ipid"
+nok 'after close: the background job was killed' netns_pgrep "sleep $BGSLEEP"
+# Gone, or a zombie waiting for its parent (the init's exit can outlast
+# close_session's bounded WNOHANG poll under load): no running init.
+alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+nok 'after close: no init left' alive "$ipid"
 nok 'after close: no pids cgroup left' test -e "/sys/fs/cgroup/pids/$CGROUP_PARENT/u1/$id"
 nok 'after close: no memory cgroup left' test -e "/sys/fs/cgroup/memory/$CGROUP_PARENT/u1/$id"
 is "$(ls -A "$REG" 2>/dev/null)" "" 'after close: no session record left'
+
+# --- a jail that asks for a log socket (jailctl init writes .jail/manifest) -------
+install -d -m 0700 "$J/.jail"
+printf '# jail manifest v1: written by jailctl, do not edit\nlogsocket 1\n' >"$J/.jail/manifest"
+chmod 0600 "$J/.jail/manifest"
+out=$("$PAMDRIVE" -c "$PAMD" u1 'test -S /dev/log && echo socket; logger -t jailtest hello-from-the-jail' 2>&1)
+like "$out" "socket" 'logsocket 1: /dev/log in the session is a socket'
+wait_log "$SYSLOG" hello-from-the-jail 5
+like "$(cat "$SYSLOG")" "jailtest: hello-from-the-jail" 'logsocket 1: a line logged in the jail reaches the host syslog'
+chown u1 "$J/.jail/manifest"
+out=$("$PAMDRIVE" -c "$PAMD" u1 'true' 2>&1)
+like "$out" "jail manifest .jail/manifest is owned by uid" 'a manifest not owned by root refuses the session'
+rm -rf "$J/.jail"
 
 # --- jailctl enter: a live session seen from the inside ---------------------------
 "$PAMDRIVE" -c "$PAMD" u1 'echo started; sleep 600' >"$T/bg.out" 2>&1 &
@@ -166,6 +206,9 @@ done
 sid=$(ls -A "$REG" 2>/dev/null)
 is "$(echo "$sid" | grep -cE '^[0-9a-f]{16}$')" 1 'a background session is recorded in the registry'
 enter() { "$JAILCTL" --config "$CONF" enter "$@"; }
+for i in $(seq 100); do netns_pgrep "sleep 600" >/dev/null && break; sleep 0.05; done
+ok 'the session'"'"'s processes are seen from the host (the check used after close works)' \
+	netns_pgrep "sleep 600"
 is "$(enter "$sid" -- hostname 2>&1)" pamtest-host 'enter ID -- hostname: the session'"'"'s uts namespace'
 out=$(enter "$sid" -- cat /proc/self/status 2>&1)
 like "$out" "CapBnd:	0000000000000400" 'enter: the bounding set is the profile'"'"'s'
@@ -177,6 +220,11 @@ like "$(enter "$sid" -- cat /proc/self/cgroup 2>&1)" ":pids:/$CGROUP_PARENT/u1/$
 is "$(enter "$sid" -- cat /etc/jail-marker 2>&1)" in-jail 'enter: the root is the jail'
 nok 'enter: the host file system is not reachable' enter "$sid" -- test -e "$T/host-only-marker"
 is "$(enter "$sid" -- id -u 2>&1)" 0 'enter without --user: root inside the session'
+is "$(enter "$sid" --user -- id -un 2>&1)" u1 'enter --user: the session'"'"'s user'
+out=$(enter "$sid" --user -- grep -E "'^(NoNewPrivs|Seccomp|CapBnd):'" /proc/self/status 2>&1)
+like "$out" "NoNewPrivs:	1" 'enter --user: through jailsh (no_new_privs)'
+like "$out" "Seccomp:	2" 'enter --user: through jailsh (seccomp)'
+like "$out" "CapBnd:	0000000000000400" 'enter --user: the profile'"'"'s bounding set'
 out=$(enter "$sid" -- sh -c 'echo evil >/proc/sys/kernel/hostname' 2>&1)
 like "$out" "Read-only file system" 'enter: even root cannot write /proc/sys (read-only mount)'
 is "$(enter "$sid" -- hostname 2>&1)" pamtest-host 'enter: the hostname is unchanged'
@@ -189,6 +237,7 @@ kill -TERM "$bgpid"
 wait "$bgpid"
 like "$(cat "$T/bg.out")" "close_session: Success (0)" 'the background session closes when its shell ends'
 is "$(ls -A "$REG" 2>/dev/null)" "" 'its record is gone'
+nok 'its processes are gone' netns_pgrep "sleep 600"
 out=$(enter "$sid" -- true 2>&1)
 like "$out" "no session $sid" 'enter: a closed session cannot be entered'
 cp -p "$T/record.saved" "$REG/$sid"

@@ -1,10 +1,17 @@
 #!/bin/bash
-# jailctl ps / kill / gc against a registry and cgroups made here: a live
-# session (a process tree in a real session cgroup), a stale one (init gone,
-# cgroup left over), one whose init pid now names another process, and a
-# malformed record.
+# jailctl ps / kill / gc.
+# Part 1: against a registry and cgroups made here: a live session (a process
+# tree in a real session cgroup), a stale one (init gone, cgroup left over),
+# one whose init pid now names another process, and a malformed record.
+# Part 2: against real sessions opened by pam_jail through libpam
+# (tests/bin/pamdrive, as in 41-pam.t): ps shows them, kill ends one, gc
+# cleans up after a session whose monitor and init died without
+# close_session.
+JAIL_TEST_NET=1
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../sshd-lib.sh"
 jail_test_setup
+sshd_test_setup
 
 CG=$TOP/tests/bin/cgtool
 [ -x "$CG" ] || bail "tests/bin/cgtool not built (make unit-tests)"
@@ -25,21 +32,23 @@ cleanup() {
 	for d in /sys/fs/cgroup/*/"$PG" "/sys/fs/cgroup/$PG"; do
 		[ -d "$d" ] && rmdir "$d"/* "$d" 2>/dev/null
 	done
+	sshd_test_cleanup
 	jail_test_cleanup
 }
 trap cleanup EXIT
 
-CONF=$T/conf
-REG=$T/run/sessions
-mkdir -p "$CONF" "$T/run"
+# ============================ part 1 =========================================
+SCONF=$T/sconf
+REG=$T/sreg/sessions
+mkdir -p "$SCONF" "$T/sreg"
 mkdir -m 0700 "$REG"
-cat >"$CONF/jail.ini" <<EOF
+cat >"$SCONF/jail.ini" <<EOF
 [jail]
 cgroup_parent = $PG
 registry = $REG
 EOF
-chmod 0644 "$CONF/jail.ini"
-J() { "$JAILCTL" --config "$CONF" "$@"; }
+chmod 0644 "$SCONF/jail.ini"
+J() { "$JAILCTL" --config "$SCONF" "$@"; }
 
 starttime() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $20}'; }
 
@@ -161,5 +170,121 @@ VICTIM=
 for d in /sys/fs/cgroup/*/"$PG" "/sys/fs/cgroup/$PG"; do [ -d "$d" ] && rmdir "$d"; done
 out=$(ls -d /sys/fs/cgroup/*/"$PG" "/sys/fs/cgroup/$PG" 2>/dev/null)
 is "$out" "" "nothing left of the test cgroup parent"
+
+
+# ============================ part 2 =========================================
+PAMDRIVE=$TOP/tests/bin/pamdrive
+PREG=/run/jail/sessions
+# Sleep durations unique to this run: other tests may run sleeps at the same
+# time, and pgrep looks at the whole host.
+S1=6$$1
+S2=6$$2
+JR=$T/jails/j1
+P() { "$JAILCTL" --config "$CONF" "$@"; }
+
+# A small jail: sh and sleep with their libraries, jailsh at its path.
+mkdir -p "$JR"/{etc,home,tmp,proc,dev,run} "$JR"/usr/{bin,lib,lib64,sbin}
+for l in bin lib lib64 sbin; do ln -s "usr/$l" "$JR/$l"; done
+for p in sh sleep "$SBIN/jailsh"; do
+	f=$(command -v "$p") || bail "no $p on the host"
+	for x in "$f" $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
+		[ -e "$JR$x" ] && continue
+		mkdir -p "$JR$(dirname "$x")"
+		cp -L "$x" "$JR$x" || bail "copy $x"
+	done
+done
+useradd -M -d /home/u1 -s /bin/sh u1 || bail "useradd u1"
+grep -E '^(root|u1):' /etc/passwd >"$JR/etc/passwd"
+grep -E '^(root|tty|u1):' /etc/group >"$JR/etc/group"
+install -d -o u1 -g u1 -m 0755 "$JR/home/u1"
+chmod -R go-w "$JR"
+cat >"$CONF/profiles/pstest.ini" <<EOF
+[profile]
+description = 42-sessions.t
+cgroup = required
+memory_max = 200M
+pids_max = 64
+apparmor = off
+landlock = off
+EOF
+chmod 0644 "$CONF/profiles/pstest.ini"
+sshd_write_jail_ini "[user:u1]" "jail = $JR" "profile = pstest"
+PAMD=$T/pam.d
+mkdir -p "$PAMD"
+echo "# nothing" >"$PAMD/other"
+printf 'session required pam_permit.so\nsession required %s config=%s\n' "$PAM_JAIL" "$CONF" \
+	>"$PAMD/jail-test"
+
+# start_session TAG: a session running two sleeps; sets SID and DRV (the
+# pamdrive pid: it stands for sshd's privileged process).
+start_session() {
+	local before
+	before=$(ls -A "$PREG" 2>/dev/null)
+	( "$PAMDRIVE" -c "$PAMD" -r 192.0.2.9 u1 "sleep $S1 & echo started; sleep $S2" \
+		>"$T/$1.out" 2>&1; echo $? >"$T/$1.status" ) 2>/dev/null &
+	local sub=$!
+	SID=
+	for _ in $(seq 100); do
+		SID=$(ls -A "$PREG" 2>/dev/null | grep -vxF "${before:-none}" | head -n1)
+		[ -n "$SID" ] && grep -q started "$T/$1.out" && break
+		sleep 0.05
+	done
+	# The subshell's child (the session init and the user's child are
+	# forks of pamdrive with the same command line).
+	DRV=$(pgrep -P "$sub" -f pamdrive)
+	[ -n "$SID" ] && [ -n "$DRV" ] || bail "session $1 did not start: $(cat "$T/$1.out")"
+}
+
+start_session s1
+ipid=$(sed -n 's/^init_pid=//p' "$PREG/$SID")
+out=$(P ps 2>&1)
+line=$(printf '%s\n' "$out" | grep "^$SID")
+like "$line" " u1 " "pam session: ps lists it with its user"
+like "$line" "$JR" "pam session: ps shows its jail"
+like "$line" " pstest " "pam session: ps shows its profile"
+n=$(echo "$line" | awk '{print $5}')
+ok "pam session: ps counts its processes from the cgroup ($n: monitor, init, shell, sleeps)" \
+	test "${n:-0}" -ge 4
+like "$line" "192.0.2.9" "pam session: ps shows the remote host (PAM_RHOST)"
+if perl -MJSON::PP -e 1 2>/dev/null; then
+	v=$(P ps --json | perl -MJSON::PP -e '
+		my $a = decode_json(join "", <STDIN>);
+		printf "%d %s %s %s %s\n", scalar(@$a), $a->[0]{id}, $a->[0]{profile},
+			$a->[0]{cgroup}, ($a->[0]{memory} > 0 ? "mem" : "nomem");')
+	is "$v" "1 $SID pstest $CGROUP_PARENT/u1/$SID mem" "pam session: ps --json"
+else
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n # SKIP perl JSON::PP not installed: cannot validate ps --json"
+fi
+
+out=$(P kill "$SID" 2>&1)
+like "$out" "killed session $SID (user u1, init $ipid), cgroup removed" "pam session: kill"
+for _ in $(seq 100); do [ -s "$T/s1.status" ] && break; sleep 0.05; done
+is "$(cat "$T/s1.status" 2>/dev/null)" 137 \
+	"pam session: its sshd stand-in (in the session cgroup) was killed with it"
+ok "pam session: record removed" test ! -e "$PREG/$SID"
+nok "pam session: no sleep of the session left" pgrep -f "sleep ($S1|$S2)"
+is "$(find /sys/fs/cgroup -maxdepth 5 -type d -name "$SID" 2>/dev/null)" "" \
+	"pam session: its cgroup is gone in every hierarchy"
+
+# A monitor that dies without close_session (sshd crashed), then its init:
+# the record and the cgroup stay behind until gc.
+start_session s2
+ipid=$(sed -n 's/^init_pid=//p' "$PREG/$SID")
+kill -9 "$DRV"
+kill -9 "$ipid"
+for _ in $(seq 100); do pgrep -f "sleep ($S1|$S2)" >/dev/null || break; sleep 0.05; done
+ok "crashed session: its record is left behind" test -e "$PREG/$SID"
+ok "crashed session: its cgroup is left behind" \
+	test -n "$(find /sys/fs/cgroup -maxdepth 5 -type d -name "$SID")"
+unlike "$(P ps 2>&1)" "$SID" "crashed session: ps does not list it"
+out=$(P gc 2>&1)
+like "$out" "removed stale session $SID (user u1, init $ipid gone), cgroup removed" \
+	"gc cleans the crashed session"
+ok "gc: record gone" test ! -e "$PREG/$SID"
+is "$(find /sys/fs/cgroup -maxdepth 5 -type d -name "$SID" 2>/dev/null)" "" "gc: cgroup gone"
+is "$(P gc)" "nothing to clean" "gc again: nothing to clean"
+is "$(sshd_cgroups_left | while read -r d; do find "$d" -mindepth 2 -type d; done)" "" \
+	"no session cgroup of this run left"
 
 done_testing

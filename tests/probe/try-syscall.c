@@ -323,6 +323,12 @@ static int t_memfd_secret(void)
 	return report(raw(447 /* memfd_secret */, 0, 0, 0, 0, 0));
 }
 
+static int t_msgget(void)
+{
+	/* SysV message queue (IPC_PRIVATE): outside the strict allowlist. */
+	return report(raw(SYS_msgget, 0, 0600, 0, 0, 0));
+}
+
 static int t_mknod(void)
 {
 	return report(mknod("/tmp/.probe-null", S_IFCHR | 0666, makedev(1, 3)));
@@ -429,6 +435,7 @@ static const struct cmd cmds[] = {
     {"syslog", t_syslog, NULL},
     {"memfd_secret", t_memfd_secret, NULL},
     {"mknod", t_mknod, NULL},
+    {"msgget", t_msgget, NULL},
     {"personality-aslr", t_personality_aslr, NULL},
     {"personality-query", t_personality_query, NULL},
     {"tiocsti", t_tiocsti, NULL},

@@ -377,6 +377,14 @@ static void test_real(void)
 	jail_read_all(fd, 65536, &after, NULL, &err);
 	close(fd);
 	is_str(after, before, "caller moved back to its original cgroups, still alive");
+	/* Two handles on one session: the second destroy finds it gone. */
+	jail_cgroup_t *h1 = NULL, *h2 = NULL;
+	OKE(jail_cgroup_create(m, parent, "root", "abcdefabcdefabce", &lim, &h1, &err) == 0 &&
+		jail_cgroup_open_existing(m, parent, "root", "abcdefabcdefabce", &h2, &err) == 0,
+	    "a session and a second handle on it");
+	OKE(jail_cgroup_destroy(h1, &err) == 0, "destroy through the first handle");
+	OKE(jail_cgroup_destroy(h2, &err) == 0,
+	    "destroy through the second handle: already gone is not an error");
 	/* Remove the test parent in each hierarchy. */
 	bool left = false;
 	for (const char *c = jail_cgroup_manager_version(m) == 2 ? "" : "memory pids cpu";;) {

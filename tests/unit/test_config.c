@@ -564,6 +564,11 @@ static void test_profile_errors(void)
 	like(bad_profile("bind_rw = /srv:/"), "cannot bind over the jail root",
 	     "bind over / refused");
 	like(bad_profile("bind_ro = /a:/b:/c"), "contains ':'", "two colons refused");
+	like(bad_profile("bind_ro = /srv/x:/proc/sys"), "cannot bind at or beneath /proc",
+	     "bind into /proc refused");
+	like(bad_profile("bind_rw = /dev"), "cannot bind at or beneath /dev",
+	     "bind over /dev refused");
+	is_str(bad_profile("bind_rw = /srv:/devices"), "", "/devices is not /dev");
 	like(bad_profile("commands = /usr/bin/rsync"),
 	     "[profile] commands: '/usr/bin/rsync' is not a bare command name", "command with /");
 	like(bad_profile("commands = ../x"), "'../x' is not a bare command name", "command ..");

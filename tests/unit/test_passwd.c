@@ -159,6 +159,11 @@ static void test_group_text(void)
 	is_str(t2, "users:x:100:\nbad line\nx:y\n",
 	       "a shared group not named after the user is kept; malformed lines kept");
 	free(t2);
+	t2 = jail_group_text_remove("g:x:99999999999999999999:bob,alice\nh:x::alice,x\n", "alice",
+				    1, "", &err);
+	is_str(t2, "g:x:99999999999999999999:bob\nh:x::x\n",
+	       "membership removed even from lines with a broken gid (found by fuzzing)");
+	free(t2);
 	free(t);
 	jail_account_clear(&a);
 }

@@ -285,6 +285,8 @@ static void test_alive(void)
 	OKE(jail_registry_alive(r, &err) == 0, "starttime mismatch: pid reused, not alive");
 	r->init_starttime = st;
 	kill(child, SIGKILL);
+	usleep(100000); /* a zombie now: dead, but /proc/PID still there */
+	OKE(jail_registry_alive(r, &err) == 0, "zombie init (not yet reaped): not alive");
 	waitpid(child, &status, 0);
 	OKE(jail_registry_alive(r, &err) == 0, "dead init: not alive");
 	ok(jail_proc_starttime(child, &st, &err) < 0 && err.code == ESRCH,

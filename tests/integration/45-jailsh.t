@@ -1,0 +1,308 @@
+#!/bin/bash
+# jailsh for real: inside a stand-in session (pid + mount namespace, pid 1
+# named jail-init, pivot_root into a minimal jail, a root-owned session
+# file), run as an unprivileged user.  Asserts the session check, the clean
+# environment, NoNewPrivs and Seccomp in /proc/self/status, each denied
+# syscall against a baseline run of the same probe without jailsh (so the
+# denial is the filter's doing), the strict allowlist with real programs,
+# restricted mode end to end with rsync and sftp, and Landlock.
+. "$(dirname "$0")/../lib.sh"
+jail_test_setup
+. "$(dirname "$0")/jailsh-session.sh"
+
+LISTENER=
+cleanup45() {
+	[ -n "$LISTENER" ] && kill "$LISTENER" 2>/dev/null
+	jail_test_cleanup
+}
+trap cleanup45 EXIT
+
+jailsh_make_jail
+write_session
+
+# ---- the session check ----
+out=$("$JAILSH" -c true 2>&1 </dev/null)
+rc=$?
+is "$rc" 1 "outside a session: jailsh exits 1"
+like "$out" "jailsh: not inside a jail session; refusing" "outside a session: the refusal line"
+like "$out" "pid 1 is" "outside a session: says pid 1 is not jail-init"
+
+# A trusted session file on the host does not make the host a session: pid 1
+# is not jail-init.
+mkdir -p /run/jail
+mount -t tmpfs -o mode=0755 jail-test-run /run/jail
+cp "$J/run/jail/session" /run/jail/session
+out=$("$JAILSH" -c 'echo RAN' 2>&1 </dev/null)
+unlike "$out" "RAN" "host with a session file but host init: command does not run"
+like "$out" "not inside a jail session" "host with a session file: refused"
+umount /run/jail
+
+out=$(jsh 'echo RAN' 2>&1 </dev/null)
+is "$out" "RAN" "inside the session: a normal command runs"
+
+mv "$J/run/jail/session" "$T/session.saved"
+out=$(jsh 'echo RAN' 2>&1 </dev/null)
+rc=$?
+is "$rc" 1 "no session file: exit 1"
+like "$out" "jailsh: not inside a jail session; refusing" "no session file: refusal line"
+unlike "$out" "RAN" "no session file: the command did not run"
+mv "$T/session.saved" "$J/run/jail/session"
+
+chmod 0446 "$J/run/jail/session"
+out=$(jsh 'echo RAN' 2>&1 </dev/null)
+like "$out" "not inside a jail session; refusing" "session file writable by others: refused"
+like "$out" "writable by group or others" "session file writable by others: reason given"
+chmod 0464 "$J/run/jail/session"
+out=$(jsh 'echo RAN' 2>&1 </dev/null)
+like "$out" "writable by group or others" "session file writable by its group: refused"
+chmod 0444 "$J/run/jail/session"
+chown "$UID_U" "$J/run/jail/session"
+out=$(jsh 'echo RAN' 2>&1 </dev/null)
+like "$out" "not owned by root" "session file owned by the user: refused"
+unlike "$out" "RAN" "session file owned by the user: the command did not run"
+chown 0 "$J/run/jail/session"
+chmod 0777 "$J/run/jail"
+out=$(jsh 'echo RAN' 2>&1 </dev/null)
+like "$out" "not inside a jail session; refusing" "session dir writable by others: refused"
+chmod 0755 "$J/run/jail"
+mv "$J/run/jail/session" "$J/run/jail/real"
+ln -s real "$J/run/jail/session"
+out=$(jsh 'echo RAN' 2>&1 </dev/null)
+like "$out" "not inside a jail session; refusing" "session file as a symlink: refused"
+rm "$J/run/jail/session"
+mv "$J/run/jail/real" "$J/run/jail/session"
+printf 'version=1\nbogus=1\n' >"$T/bad"
+install -m 0444 -o 0 -g 0 "$T/bad" "$J/run/jail/session"
+out=$(jsh 'echo RAN' 2>&1 </dev/null)
+like "$out" "unknown key 'bogus'" "malformed session file: refused with the parser's reason"
+write_session
+
+# ---- status, environment, fds ----
+out=$(jsh 'grep -E "^(NoNewPrivs|Seccomp|Seccomp_filters):" /proc/self/status' 2>&1 </dev/null)
+like "$out" "NoNewPrivs:	1" "NoNewPrivs: 1 under jailsh"
+like "$out" "Seccomp:	2" "Seccomp: 2 (filter mode) under jailsh"
+like "$out" "Seccomp_filters:	2" "two filter layers (base + raw) under the default policy"
+out=$(base 'grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status' 2>&1 </dev/null)
+like "$out" "Seccomp:	0" "baseline without jailsh: no seccomp (the filter is jailsh's)"
+
+out=$(env -i PATH=/evil TERM=xterm LANG=C.UTF-8 BASH_ENV=/tmp/evil LD_PRELOAD=/tmp/evil.so \
+	FOO=bar "$(command -v unshare)" --pid --fork --mount "$FAKEINIT" -r "$J" -u "$UID_U" \
+	-g "$UID_U" -- /usr/local/sbin/jailsh -c env 2>/dev/null </dev/null | sort)
+like "$out" "PATH=/usr/local/bin:/usr/bin:/bin" "env: PATH reset to the sane default"
+like "$out" "HOME=/home/u" "env: HOME from the jail's passwd"
+like "$out" "USER=u" "env: USER"
+like "$out" "LOGNAME=u" "env: LOGNAME"
+like "$out" "SHELL=/bin/bash" "env: SHELL is the real shell"
+like "$out" "TERM=xterm" "env: TERM kept"
+like "$out" "LANG=C.UTF-8" "env: LANG kept"
+unlike "$out" "BASH_ENV" "env: BASH_ENV dropped"
+unlike "$out" "LD_PRELOAD" "env: LD_PRELOAD dropped"
+unlike "$out" "FOO=" "env: unknown variables dropped"
+
+out=$( (exec 7</etc/hostname 9>"$T/fd9" && jsh 'ls /proc/self/fd') 2>&1 </dev/null | tr '\n' ' ')
+is "$out" "0 1 2 3 " "fds above 2 closed (only ls's own directory fd 3 is open)"
+
+out=$(sess -a -jailsh -- /usr/local/sbin/jailsh 2>&1 <<<'echo "argv0=$0"; shopt -q login_shell && echo LOGIN; pwd')
+like "$out" "argv0=-bash" "login: argv[0] -jailsh gives the real shell as -bash"
+like "$out" "LOGIN" "login: bash runs as a login shell"
+like "$out" "/home/u" "login: starts in the home directory"
+
+out=$(sess -a -jailsh -u "$UID_LOOP" -g "$UID_LOOP" -- /usr/local/sbin/jailsh 2>&1 </dev/null)
+like "$out" "user 'loop' does not match the session's user 'u'" "a user other than the session's: refused"
+write_session user=loop
+out=$(sess -a -jailsh -u "$UID_LOOP" -g "$UID_LOOP" -- /usr/local/sbin/jailsh 2>&1 </dev/null)
+like "$out" "is jailsh itself; refusing to loop" "shell in the jail is jailsh: refused, no loop"
+write_session
+
+# ---- the default filter, call by call, against a baseline ----
+# probe NAME BASELINE EXPECTED: the probe without jailsh gives BASELINE (so
+# the call is reachable), under jailsh it gives EXPECTED.
+probe() {
+	local b j
+	b=$(base "try-syscall $1" 2>&1 </dev/null | head -1)
+	j=$(jsh "try-syscall $1" 2>&1 </dev/null | head -1)
+	like "$b" "$2" "baseline $1: $2"
+	is "$j" "$3" "under jailsh $1: $3"
+}
+probe unshare-user OK EPERM
+probe unshare-files OK EPERM
+probe clone-newuser OK EPERM
+probe clone3-newuser OK ENOSYS
+probe keyctl OK EPERM
+probe add_key OK EPERM
+probe request_key ENOKEY EPERM
+probe bpf EINVAL EPERM
+probe perf_event_open OK EPERM
+probe userfaultfd OK EPERM
+probe io_uring_setup OK EPERM
+probe ptrace OK EPERM
+probe process_vm_readv OK EPERM
+probe open_tree OK EPERM
+probe landlock OK EPERM
+probe memfd_secret OK EPERM
+probe personality-aslr OK EPERM
+probe tiocsti ENOTTY EPERM
+probe tiocsti-high ENOTTY EPERM
+probe tioclinux ENOTTY EPERM
+probe tioclinux-high ENOTTY EPERM
+probe int80-unshare OK EPERM
+probe int80-keyctl OK EPERM
+probe int80-tiocsti ENOTTY EPERM
+probe "nr 467" E ENOSYS
+j=$(jsh 'try-syscall personality-query' 2>&1 </dev/null)
+like "$j" "OK" "under jailsh: personality query still allowed"
+j=$(jsh 'try-syscall tcgets' 2>&1 </dev/null)
+is "$j" "ENOTTY" "under jailsh: other ioctls reach the kernel (TCGETS -> ENOTTY)"
+j=$(jsh 'try-syscall int80-getpid' 2>&1 </dev/null)
+like "$j" "OK" "under jailsh: 32-bit syscalls via int 0x80 work when allowed"
+j=$(jsh 'try-syscall fork' 2>&1 </dev/null)
+like "$j" "OK" "under jailsh: fork works"
+j=$(jsh 'try-syscall msgget' 2>&1 </dev/null)
+like "$j" "OK" "default policy: SysV msgget allowed"
+b=$(base 'try-syscall x32-getpid; echo "rc=$?"' 2>&1 </dev/null)
+diag "baseline x32 getpid: $(echo $b) (OK, or ENOSYS on kernels without the x32 ABI)"
+unlike "$b" "rc=159" "baseline x32 getpid is not killed (the kill is the filter's)"
+j=$(jsh 'try-syscall x32-getpid; echo "rc=$?"' 2>&1 </dev/null)
+like "$j" "rc=159" "under jailsh an x32 syscall kills the process (SIGSYS, 128+31)"
+unlike "$j" "OK" "under jailsh x32 getpid does not return"
+j=$(jsh 'try-syscall x32-unshare; echo "rc=$?"' 2>&1 </dev/null)
+like "$j" "rc=159" "under jailsh x32 unshare kills the process"
+
+# Profile edits: seccomp_allow lifts a denial, seccomp_deny adds one.
+write_session allow=ptrace deny=msgget
+is "$(jsh 'try-syscall ptrace' 2>&1 </dev/null)" "OK 0" "seccomp_allow=ptrace: ptrace allowed"
+is "$(jsh 'try-syscall msgget' 2>&1 </dev/null)" "EPERM" "seccomp_deny=msgget: msgget denied"
+write_session deny=no_such_call
+out=$(jsh 'echo RAN' 2>&1 </dev/null)
+like "$out" "seccomp_deny: unknown system call 'no_such_call'" "unknown syscall name: refused"
+unlike "$out" "RAN" "unknown syscall name: nothing ran"
+
+# ---- strict: an allowlist real programs work under ----
+write_session seccomp=strict
+out=$(jsh 'ls /etc && cat /etc/hostname && id -un' 2>&1 </dev/null)
+like "$out" "passwd" "strict: ls works"
+like "$out" "jail-test" "strict: cat works"
+like "$out" "u" "strict: id works"
+out=$(jsh 'grep Seccomp_filters /proc/self/status' 2>&1 </dev/null)
+like "$out" "Seccomp_filters:	3" "strict: three layers (allowlist + base + raw)"
+is "$(jsh 'try-syscall unshare-user' 2>&1 </dev/null)" "EPERM" "strict: unshare denied"
+is "$(jsh 'try-syscall keyctl' 2>&1 </dev/null)" "EPERM" "strict: keyctl denied"
+is "$(jsh 'try-syscall msgget' 2>&1 </dev/null)" "EPERM" "strict: msgget (not allowlisted) denied"
+is "$(jsh 'try-syscall clone3-newuser' 2>&1 </dev/null)" "ENOSYS" "strict: clone3 ENOSYS"
+is "$(jsh 'try-syscall tiocsti-high' 2>&1 </dev/null)" "EPERM" "strict: TIOCSTI with high bits denied"
+
+# Real transfers through jailsh: a fake ssh that starts a session and runs
+# jailsh -c "CMD" the way sshd does.
+cat >"$T/rsh" <<EOF
+#!/bin/bash
+while [ "\${1#-}" != "\$1" ]; do shift; done   # ssh options
+shift                                          # host
+exec unshare --pid --fork --mount "$FAKEINIT" -r "$J" -u $UID_U -g $UID_U -- /usr/local/sbin/jailsh -c "\$*"
+EOF
+cat >"$T/sftp-server" <<EOF
+#!/bin/bash
+exec unshare --pid --fork --mount "$FAKEINIT" -r "$J" -u $UID_U -g $UID_U -- /usr/local/sbin/jailsh -c /usr/lib/openssh/sftp-server
+EOF
+chmod 0755 "$T/rsh" "$T/sftp-server"
+mkdir -p "$T/src/sub"
+echo one >"$T/src/a"
+echo two >"$T/src/sub/b"
+echo three >"$T/put-me"
+chmod -R a+rX "$T/src" "$T/put-me"
+
+transfer_tests() { # $1 = label
+	rm -rf "$J/home/u/dst" "$J/home/u/put-me" "$T/back"
+	ok "$1: rsync push through jailsh" rsync -a -e "$T/rsh" "$T/src/" x:/home/u/dst/
+	is "$(cat "$J/home/u/dst/sub/b" 2>&1)" "two" "$1: rsync pushed file arrived"
+	ok "$1: rsync pull through jailsh" rsync -a -e "$T/rsh" x:/home/u/dst/ "$T/back/"
+	is "$(cat "$T/back/a" 2>&1)" "one" "$1: rsync pulled file arrived"
+	ok "$1: sftp put through jailsh" sftp -b - -D "$T/sftp-server" <<<"put $T/put-me /home/u/put-me"
+	is "$(cat "$J/home/u/put-me" 2>&1)" "three" "$1: sftp put file arrived"
+	out=$(sftp -b - -D "$T/sftp-server" <<<"ls /home/u" 2>&1)
+	like "$out" "put-me" "$1: sftp ls through jailsh"
+	rm -f "$T/scp-back"
+	ok "$1: scp -O (legacy) push through jailsh" scp -O -S "$T/rsh" "$T/put-me" x:/home/u/scp-in
+	is "$(cat "$J/home/u/scp-in" 2>&1)" "three" "$1: scp pushed file arrived"
+	ok "$1: scp -O pull through jailsh" scp -O -S "$T/rsh" x:/home/u/scp-in "$T/scp-back"
+	is "$(cat "$T/scp-back" 2>&1)" "three" "$1: scp pulled file arrived"
+}
+write_session seccomp=strict
+transfer_tests "strict"
+
+# git over the fake ssh: a bare repository in the jail, clone and push.
+git init -q --bare "$J/home/u/repo.git"
+chown -R "$UID_U:$UID_U" "$J/home/u/repo.git"
+git_tests() {
+	rm -rf "$T/clone"
+	ok "$1: git clone through jailsh" env GIT_SSH="$T/rsh" git clone -q x:/home/u/repo.git "$T/clone"
+	(cd "$T/clone" && echo hello >f && git add f && git -c user.name=t -c user.email=t@t commit -qm c) >/dev/null 2>&1
+	ok "$1: git push through jailsh" env GIT_SSH="$T/rsh" git -C "$T/clone" push -q origin HEAD:refs/heads/main
+	is "$(git --git-dir="$J/home/u/repo.git" log --format=%s main 2>&1)" "c" "$1: pushed commit is in the jail's repository"
+}
+git_tests "strict"
+
+# ---- restricted mode ----
+write_session commands=rsync,sftp-server,scp,git-upload-pack,git-receive-pack
+out=$(sess -a -jailsh -- /usr/local/sbin/jailsh 2>&1 </dev/null)
+rc=$?
+is "$rc" 1 "restricted: interactive login exits 1"
+like "$out" "jailsh: this account is restricted to: rsync, sftp-server, scp, git-upload-pack, git-receive-pack; interactive login refused" \
+	"restricted: interactive login refused with the list"
+out=$(jsh 'id' 2>&1 </dev/null)
+like "$out" "command 'id' is not allowed for this account" "restricted: a command not in the list is refused"
+out=$(jsh 'sftp-server; sh' 2>&1 </dev/null)
+like "$out" "shell metacharacter ';'" "restricted: 'sftp-server; sh' refused"
+out=$(jsh "rsync --server -e 'sh -c id' . /tmp" 2>&1 </dev/null)
+like "$out" "rsync: option '-e' refused" "restricted: rsync -e injection refused"
+out=$(jsh 'scp -S /bin/sh -t /tmp' 2>&1 </dev/null)
+like "$out" "option '-S' refused" "restricted: scp -S refused"
+out=$(jsh "git-upload-pack '--upload-pack=touch /tmp/pwned'" 2>&1 </dev/null)
+like "$out" "looks like an option" "restricted: git option injection refused"
+[ -e "$J/tmp/pwned" ]
+is "$?" 1 "restricted: the injected command never ran"
+transfer_tests "restricted"
+rm -rf "$J/home/u/repo.git"
+git init -q --bare "$J/home/u/repo.git"
+chown -R "$UID_U:$UID_U" "$J/home/u/repo.git"
+git_tests "restricted"
+
+# ---- Landlock ----
+if [ "$(base 'try-syscall landlock' 2>/dev/null </dev/null)" = "OK 0" ]; then
+	bail "landlock probe returned ABI 0"
+fi
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind("\0jail-test-abstract-'$$'")
+s.listen(16)
+print("ready", flush=True)
+while True:
+    c, _ = s.accept()
+    c.close()
+' >"$T/listener.out" 2>&1 &
+LISTENER=$!
+for _ in $(seq 50); do grep -q ready "$T/listener.out" 2>/dev/null && break; sleep 0.1; done
+
+write_session landlock=off
+is "$(jsh 'try-syscall write /srv/open/x' 2>&1 </dev/null)" "OK 3" "landlock off: a world-writable dir outside home is writable"
+is "$(jsh "try-syscall abstract jail-test-abstract-$$" 2>&1 </dev/null)" "OK 0" "landlock off: abstract socket outside reachable"
+is "$(sess -s -- /usr/local/sbin/jailsh -c 'try-syscall kill 2' 2>&1 </dev/null)" "OK 0" \
+	"landlock off: can signal a same-user process outside"
+rm -f "$J/srv/open/x"
+write_session landlock=required
+is "$(jsh 'try-syscall write /srv/open/x' 2>&1 </dev/null)" "EACCES" "landlock: write outside home, /tmp fails (EACCES)"
+[ -e "$J/srv/open/x" ]
+is "$?" 1 "landlock: the file was not created"
+is "$(jsh 'try-syscall write /home/u/ll-ok' 2>&1 </dev/null)" "OK 3" "landlock: home is writable"
+is "$(jsh 'try-syscall write /tmp/ll-ok' 2>&1 </dev/null)" "OK 3" "landlock: /tmp is writable"
+is "$(jsh 'try-syscall write /dev/null' 2>&1 </dev/null)" "OK 3" "landlock: /dev/null is writable"
+is "$(jsh 'try-syscall read /etc/passwd' 2>&1 </dev/null)" "OK 3" "landlock: the jail is readable"
+is "$(jsh 'echo hi > /dev/null && cat /etc/hostname' 2>&1 </dev/null)" "jail-test" "landlock: shell redirections to /dev/null work"
+is "$(jsh "try-syscall abstract jail-test-abstract-$$" 2>&1 </dev/null)" "EPERM" \
+	"landlock (ABI 6+): abstract socket outside the session refused"
+is "$(sess -s -- /usr/local/sbin/jailsh -c 'try-syscall kill 2' 2>&1 </dev/null)" "EPERM" \
+	"landlock (ABI 6+): signal to a same-user process outside refused"
+write_session landlock=required seccomp=strict
+transfer_tests "strict+landlock"
+
+done_testing
