@@ -227,6 +227,31 @@ ok 'jailed git clone sees the pushed commit' timeout 60 git clone -q -b main bob
 is "$(cat "$T/bclone2/f" 2>&1)" two 'jailed git: pushed content comes back'
 ok 'jailed git: the repository is in the in-jail home' test -d "$J/home/bob/repo.git/objects"
 
+# --- restricted mode: the shipped sftp-only profile ----------------------------------
+# With Subsystem sftp-server sshd runs "jailsh -c .../sftp-server": jailsh
+# validates it against the profile's commands (and loads the strict seccomp
+# allowlist); everything else is refused with a line.  net = none: the
+# session has only loopback, sshd outside carries the connection.
+user_add_jailed dave "$J" sftp-only
+out=$(timeout 60 sftp -F "$SSH_CONFIG" -P 2223 -b - dave@127.0.0.1 2>&1 <<EOF
+put $T/up/sub/hello.txt hello.dave
+ls
+get hello.dave $T/dave.back
+EOF
+)
+like "$out" "hello.dave" 'sftp-only: sftp (sftp-server through jailsh) lists the upload'
+ok 'sftp-only: put/get round-trip' cmp "$T/up/sub/hello.txt" "$T/dave.back"
+out=$(tssh dave 'id; echo SHELL-RAN' 2>&1)
+unlike "$out" "SHELL-RAN" 'sftp-only: ssh dave CMD runs nothing'
+like "$out" "restricted to: sftp-server" 'sftp-only: ssh dave CMD is refused with a clear line'
+# (the pty echoes what we type: the marker only appears if a shell computed it)
+out=$(printf 'echo SHELL-$((6 * 7))\n' | timeout 60 ssh -F "$SSH_CONFIG" -tt dave@127.0.0.1 2>&1 | tr -d '\r')
+unlike "$out" "SHELL-42" 'sftp-only: ssh -tt dave (interactive) runs nothing'
+like "$out" "interactive login refused" 'sftp-only: the interactive login is refused with a clear line'
+nok 'sftp-only: scp -O (scp -t in the jail) is refused' \
+	timeout 60 scp -O -F "$SSH_CONFIG" "$T/up/blob" dave@127.0.0.1:blob.scp
+nok 'sftp-only: nothing was written by scp -O' test -e "$J/home/dave/blob.scp"
+
 # --- logout: the background job dies, nothing is left ---------------------------
 out=$(tssh bob 'sleep 1000 </dev/null >/dev/null 2>&1 & sleep 0.3; kill -0 $! && echo alive' 2>&1)
 is "$out" alive 'jailed: a background job is running at logout'
