@@ -166,6 +166,27 @@ ok 'the present path is installed' [ -x "$T/missjail/usr/bin/true" ]
 out=$($JAILCTL cp "$JK" /usr/bin/nosuchprogram 2>&1)
 is "$?" 1 'cp of a path missing on the host: exit 1 (it was named explicitly)'
 like "$out" "/usr/bin/nosuchprogram: not found on the host" 'cp: the error names the path'
+# A file system that fills up half way: init fails, says why, and leaves
+# no partial file: every file in the jail is whole (the host's bytes).
+mkdir -p "$T/small"
+mount -t tmpfs -o size=3M,mode=0755 small "$T/small"
+out=$($JAILCTL init -f "$JK_INI" "$T/small/jail" basicshell 2>&1)
+is "$?" 1 'init on a full file system: exit 1'
+like "$out" "No space left on device" 'init on a full file system: says why'
+is "$(find "$T/small/jail" -name '.jail-tmp.*' | wc -l)" 0 'init on a full file system: no temporary file left'
+partial=""
+for f in $(cd "$T/small/jail" && find . -type f ! -path ./.jail/manifest ! -path ./etc/passwd ! -path ./etc/group | cut -c2-); do
+	cmp -s "$f" "$T/small/jail$f" || partial="$partial $f"
+done
+is "$partial" "" 'init on a full file system: every file written is whole'
+ok 'init on a full file system: what was written is recorded in a manifest' [ -s "$T/small/jail/.jail/manifest" ]
+unrecorded=""
+for f in $(manifest_files "$T/small/jail"); do
+	[ -f "$T/small/jail$f" ] || unrecorded="$unrecorded $f"
+done
+is "$unrecorded" "" 'init on a full file system: the manifest lists only what was written'
+umount "$T/small"
+
 $JAILCTL init >/dev/null 2>&1
 is "$?" 2 'init without arguments: usage, exit 2'
 $JAILCTL init -f "$JK_INI" "$T/x" >/dev/null 2>&1
