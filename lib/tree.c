@@ -194,6 +194,15 @@ static const char *hrel(const char *path)
 	return *path ? path : ".";
 }
 
+/* Open a planned host object.  Its path is real (resolve() recreated every
+ * symlink on the way), so any symlink met now is a change made since the
+ * plan, possibly by a user racing to substitute another file: refused
+ * (RESOLVE_NO_SYMLINKS beneath the host root). */
+static int open_host(tree_ctx_t *c, const char *path, int flags)
+{
+	return jail_openat_beneath(c->host_fd, path, flags | O_CLOEXEC, 0, NULL);
+}
+
 static void report(tree_ctx_t *c, const char *action, const char *path, const char *detail)
 {
 	if (c->opts && c->opts->report)
@@ -588,7 +597,7 @@ static int add_deps(tree_ctx_t *c, const char *real, const struct stat *st, bool
 	int fd, ret = 0;
 	ssize_t n;
 
-	fd = openat(c->host_fd, hrel(real), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	fd = open_host(c, real, O_RDONLY | O_NONBLOCK);
 	if (fd < 0)
 		return 0; /* vanished or unreadable: the copy will say so */
 	n = pread(fd, hdr, sizeof(hdr), 0);
@@ -659,7 +668,7 @@ static int add_dir(tree_ctx_t *c, const char *real, const struct stat *st, unsig
 		report(c, "warning", real, "is the jail itself, not copied into itself");
 		return 0;
 	}
-	dfd = openat(c->host_fd, hrel(real), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dfd = open_host(c, real, O_RDONLY | O_DIRECTORY);
 	if (dfd < 0)
 		return jail_error_set(err, errno, "open %s", real);
 	d = fdopendir(dfd);
@@ -1176,7 +1185,7 @@ static int compare_file(tree_ctx_t *c, tree_entry_t *e, int pfd, const char *bas
 	jfd = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (jfd < 0 || fstat(jfd, &jst) < 0)
 		return 1;
-	hfd = openat(c->host_fd, hrel(e->path), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	hfd = open_host(c, e->path, O_RDONLY | O_NONBLOCK);
 	if (hfd < 0 || fstat(hfd, &hst) < 0)
 		return jail_error_set(err, errno, "open %s", e->path);
 	if (c->cmpbuf == NULL && (c->cmpbuf = malloc(2 * JAIL_TREE_CMPBUF)) == NULL)
@@ -1534,12 +1543,14 @@ static int write_file(tree_ctx_t *c, tree_entry_t *e, int pfd, const char *base,
 	char tmp[64];
 	struct timespec ts[2];
 
-	src = openat(c->host_fd, hrel(e->path), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	src = open_host(c, e->path, O_RDONLY | O_NONBLOCK);
 	if (src < 0)
 		return jail_error_set(err, errno, "open %s", e->path);
 	if (fstat(src, &st) < 0)
 		return jail_error_set(err, errno, "stat %s", e->path);
-	if (!S_ISREG(st.st_mode))
+	/* The very file that was planned (and whose owner and mode were
+	 * taken), not one put there since. */
+	if (!S_ISREG(st.st_mode) || st.st_dev != e->hst.st_dev || st.st_ino != e->hst.st_ino)
 		return jail_error_fmt(err, EAGAIN, "%s changed on the host while copying", e->path);
 	for (int attempt = 0;; attempt++) {
 		tmp_name(c, tmp, sizeof(tmp));
