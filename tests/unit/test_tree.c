@@ -334,6 +334,38 @@ static void test_setuid(void)
 	free_section(&k);
 }
 
+static void test_owner(void)
+{
+	jail_section_t o = {.name = "owner"};
+	jail_error_t err = {0};
+	struct stat st;
+	char *m;
+
+	mkd("host/var", 0755);
+	mkd("host/var/spool", 0755);
+	mkd("host/var/spool/box", 0770);
+	put("host/var/spool/box/mail", "mail\n", 0660);
+	if (chown(P("host/var/spool/box"), 1000, 1000) < 0 ||
+	    chown(P("host/var/spool/box/mail"), 1000, 1000) < 0)
+		diag("chown failed");
+	add(&o.paths_w_owner, "/var/spool/box");
+	ok(init1(P("jown"), &o, false, &err) == 0, "paths_w_owner: init succeeds");
+	ok(stat(P("jown/var/spool/box/mail"), &st) == 0 && st.st_uid == 1000 && st.st_gid == 1000,
+	   "paths_w_owner: a file keeps the host owner");
+	ok(stat(P("jown/var/spool/box"), &st) == 0 && st.st_uid == 1000 &&
+	       (st.st_mode & 07777) == 0770,
+	   "paths_w_owner: the directory keeps owner and mode");
+	ok(stat(P("jown/var/spool"), &st) == 0 && st.st_uid == 0 && (st.st_mode & 07777) == 0755,
+	   "paths_w_owner: parents stay root-owned");
+	m = slurp(P("jown/.jail/manifest"));
+	like(m, "\nfo /var/spool/box/mail\n", "the manifest flags the kept owner");
+	free(m);
+	ok(init1(P("jown"), &o, false, &err) == 0,
+	   "paths_w_owner: a re-run into the user-owned "
+	   "directory is allowed (it is the requested owner)");
+	free_section(&o);
+}
+
 static void test_conflicts(jail_section_t *one)
 {
 	jail_error_t err = {0};
@@ -515,6 +547,7 @@ int main(void)
 
 	test_init(&one);
 	test_setuid();
+	test_owner();
 	test_conflicts(&one);
 	test_update();
 
