@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 /* ---- the jail side ---- */
@@ -628,6 +629,22 @@ static void tmp_name(jail_tree_ctx_t *c, char *buf, size_t len)
 	snprintf(buf, len, ".jail-tmp.%ld.%lu", (long)getpid(), c->tmpseq++);
 }
 
+/* paths_w_setuid keeps the host's file capabilities too (Debian's ping has
+ * cap_net_raw, not a setuid bit); every other copy is a fresh file without
+ * any.  After fchown(), which clears them. */
+static int copy_caps(const jail_tree_entry_t *e, int src, int dst)
+{
+	char caps[JAIL_CAPS_MAX];
+	ssize_t n;
+
+	if (!(e->flags & JAIL_MF_KEEP_SETUID))
+		return 0;
+	n = jail_tree_get_caps(src, caps, sizeof(caps));
+	if (n <= 0)
+		return (int)n;
+	return fsetxattr(dst, JAIL_CAPS_XATTR, caps, (size_t)n, 0);
+}
+
 static int write_file(jail_tree_ctx_t *c, jail_tree_entry_t *e, int pfd, const char *base,
 		      jail_error_t *err)
 {
@@ -663,7 +680,8 @@ static int write_file(jail_tree_ctx_t *c, jail_tree_entry_t *e, int pfd, const c
 		return jail_error_wrap(err, "%s%s", c->jail, e->path);
 	}
 	/* chmod after chown: chown clears setuid/setgid. */
-	if (fchown(dst, e->uid, e->gid) < 0 || fchmod(dst, e->mode) < 0 || futimens(dst, ts) < 0) {
+	if (fchown(dst, e->uid, e->gid) < 0 || fchmod(dst, e->mode) < 0 ||
+	    copy_caps(e, src, dst) < 0 || futimens(dst, ts) < 0) {
 		int code = errno;
 		unlinkat(pfd, tmp, 0);
 		return jail_error_set(err, code, "set owner, mode and time of %s%s", c->jail,
