@@ -117,8 +117,14 @@ install: all
 	install -m 0755 jailctl/jailctl $(DESTDIR)$(SBINDIR)/jailctl
 	install -m 0755 jailsh/jailsh $(DESTDIR)$(SBINDIR)/jailsh
 	install -m 0644 pam_jail/pam_jail.so $(DESTDIR)$(PAMDIR)/pam_jail.so
-	install -m 0644 templates/sections.ini $(DESTDIR)$(DATADIR)/sections.ini
-	for f in templates/*; do case $$f in *apparmor*) install -m 0644 $$f $(DESTDIR)$(DATADIR)/apparmor/;; *) install -m 0644 $$f $(DESTDIR)$(DATADIR)/;; esac; done
+	# Templates name the default install paths; rewrite them for this PREFIX.
+	# (Build and install with the same PREFIX/SYSCONFDIR: the programs have
+	# them compiled in.)
+	for f in templates/*; do \
+		case $$f in *apparmor*) d=$(DESTDIR)$(DATADIR)/apparmor ;; *) d=$(DESTDIR)$(DATADIR) ;; esac; \
+		sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' -e 's|/etc/jail\b|$(SYSCONFDIR)/jail|g' $$f > $$d/$${f##*/}; \
+		chmod 0644 $$d/$${f##*/}; \
+	done
 	for f in profiles/*.ini; do install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/jail/profiles/; done
 	test -e $(DESTDIR)$(SYSCONFDIR)/jail/jail.ini || install -m 0644 jail.ini.example $(DESTDIR)$(SYSCONFDIR)/jail/jail.ini
 	for f in man/*.5; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(MANDIR)/man5/; done; true

@@ -24,6 +24,13 @@
  * asked to keep the host owner) and carry no extended attributes: they are
  * fresh files, so file capabilities (security.capability) are never copied.
  *
+ * No ld.so.cache is written into the jail (jailkit runs `ldconfig -r`, which
+ * reads the jail as root following its symlinks).  The jail's loader then
+ * searches its default directories (/lib/<triplet>, /usr/lib/<triplet>,
+ * /lib, /usr/lib) and each object's RUNPATH, which is where Debian's
+ * libraries are; a library found on the host only through an ld.so.conf
+ * directory (e.g. /usr/local/lib) is copied but not found at run time.
+ *
  * The manifest: JAIL/.jail/manifest (directory 0700, file 0600, root, written
  * atomically) lists everything init and cp installed, one entry per line:
  *
