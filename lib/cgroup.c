@@ -669,9 +669,12 @@ int jail_cgroup_create(jail_cgroup_manager_t *mgr, const char *parent, const cha
 	*out = cg;
 	return 0;
 fail:
-	for (size_t i = 0; i < cg->nd; i++)
+	for (size_t i = 0; i < cg->nd; i++) {
 		if (cg->d[i].fd >= 0)
 			rmdir_session(cg, &cg->d[i]);
+		else /* the walk stopped short of the leaf: USER may be new */
+			rmdir_user(cg, cg->d[i].parentfd);
+	}
 	jail_cgroup_free(cg);
 	return -1;
 }
