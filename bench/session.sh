@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/session.sh: what a jailed session costs, measured with a real sshd.
 #
-#   bench/session.sh [-n RUNS] [-c CONCURRENT]      (root, after make all unit-tests)
+#   bench/session.sh [-n RUNS] [-c CONCURRENT]      (root, after make all)
 #
 # Runs in a throwaway private mount and network namespace with a private /etc
 # (the same harness as tests/integration/50-ssh.t: tests/sshd-lib.sh) and
@@ -35,9 +35,11 @@ if [ -z "${JAIL_TEST_IN_NS:-}" ]; then
 		echo "bench/session.sh: run as root" >&2
 		exit 1
 	}
+	# Test helpers: `make bench` builds only `all`.
+	make -s -C "$REPO" tests/bin/logsink tests/bin/pamdrive >/dev/null || exit 1
 	for f in jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so tests/bin/logsink; do
 		[ -e "$REPO/$f" ] || {
-			echo "bench/session.sh: $f is not built: run 'make all unit-tests'" >&2
+			echo "bench/session.sh: $f is not built: run 'make all'" >&2
 			exit 1
 		}
 	done
@@ -78,8 +80,16 @@ die() {
 	die "jailctl init: $(cat "$T/init.log")"
 user_add_unjailed benchu
 user_add_jailed benchj "$J"
+# benchk: jailed the same way but not in group `jailed`, so sshd reads its
+# key from the host home (AuthorizedKeysFile) instead of running `jailctl
+# keys` twice: separates the key lookup from the session's own cost.
+useradd -m -s /bin/bash benchk || die "useradd benchk"
+"$JAILCTL" --config "$CONF" adduser -j "$J" benchk >/dev/null 2>&1 || die "adduser benchk"
+_user_key /home/benchk benchk
 tssh benchu true || die "unjailed login failed"
-tssh benchj true 2>"$T/err" || die "jailed login failed: $(cat "$T/err")"
+for u in benchj benchk; do
+	tssh $u true 2>"$T/err" || die "jailed login of $u failed: $(cat "$T/err")"
+done
 
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ms() { awk -v ns="$1" 'BEGIN { printf "%.2f", ns / 1e6 }'; }
@@ -92,9 +102,10 @@ echo "cgroups: $(if [ -e /sys/fs/cgroup/cgroup.controllers ]; then echo v2; else
 # --- 1. login latency --------------------------------------------------------
 : >"$T/lat.u"
 : >"$T/lat.j"
-tssh benchu true && tssh benchj true # warm the page cache
+: >"$T/lat.k"
+tssh benchu true && tssh benchj true && tssh benchk true # warm the page cache
 for i in $(seq "$RUNS"); do
-	for who in u j; do
+	for who in u j k; do
 		t0=$(now)
 		tssh "bench$who" true || die "login of bench$who failed (run $i)"
 		echo $(($(now) - t0)) >>"$T/lat.$who"
@@ -102,14 +113,17 @@ for i in $(seq "$RUNS"); do
 done
 mu=$(median <"$T/lat.u")
 mj=$(median <"$T/lat.j")
+mk=$(median <"$T/lat.k")
 echo
-echo "1. login latency: ssh USER@127.0.0.1 true, $RUNS runs each, alternating"
-printf '   %-34s %10s ms\n' "unjailed (median)" "$(ms "$mu")" "jailed, profile default (median)" "$(ms "$mj")"
-printf '   %-34s %10s    (target <= 1.05)\n' "ratio jailed/unjailed" "$(ratio "$mj" "$mu")"
+echo "1. login latency: ssh USER@127.0.0.1 true, $RUNS runs each, alternating, medians"
+printf '   %-46s %10s ms %8s\n' "unjailed" "$(ms "$mu")" "" \
+	"jailed, default profile, keys by jailctl keys" "$(ms "$mj")" "$(ratio "$mj" "$mu")" \
+	"jailed, default profile, keys from a file" "$(ms "$mk")" "$(ratio "$mk" "$mu")"
+echo "   (ratio to unjailed; target <= 1.05)"
 
 # --- 2. session setup alone -----------------------------------------------------
 echo
-echo "2. session setup alone: set up, run /bin/true, tear down; hyperfine -N, 30 runs"
+echo "2. session setup alone: set up, run /bin/true, tear down; hyperfine -N, 30 runs each, interleaved"
 # firejail refuses --chroot unless its config allows it: allow it in the
 # private /etc only.
 if [ -f /etc/firejail/firejail.config ]; then
@@ -139,18 +153,38 @@ if [ -x "$PAMDRIVE" ]; then
 else
 	echo "   (tests/bin/pamdrive is not built: the libpam rows are missing)"
 fi
-hyperfine -N --runs 30 --warmup 3 --style none --export-csv "$T/setup.csv" "$@" >"$T/hyperfine.log" 2>&1 ||
-	{
-		cat "$T/hyperfine.log"
-		die "hyperfine failed"
-	}
-base=$(awk -F, '$1 ~ /^"?unshare/ { print $4 }' "$T/setup.csv")
+# "$@" is NAME CMD pairs (as -n NAME CMD).  hyperfine runs all of one
+# command's runs before the next command's, and on a loaded machine the load
+# drifts between those blocks: so interleave, ROUNDS rounds of 3 runs of each
+# command, and take each command's median over all its runs.
+names=()
+cmds=()
+while [ $# -gt 0 ]; do
+	names+=("$2")
+	cmds+=("$3")
+	shift 3
+done
+ROUNDS=10
+for r in $(seq "$ROUNDS"); do
+	for k in "${!cmds[@]}"; do
+		hyperfine -N --runs 3 --warmup 1 --style none --export-json "$T/hf.json" "${cmds[$k]}" \
+			>"$T/hyperfine.log" 2>&1 || {
+			cat "$T/hyperfine.log"
+			die "hyperfine failed: ${cmds[$k]}"
+		}
+		# the "times" array of the JSON export, one value (seconds) per line
+		tr -d ' \n' <"$T/hf.json" | sed -n 's/.*"times":\[\([^]]*\)\].*/\1/p' | tr ',' '\n' \
+			>>"$T/setup.$k"
+	done
+done
 printf '   %-38s %10s %10s\n' "" "median ms" "vs unshare"
-tail -n +2 "$T/setup.csv" | while IFS= read -r line; do
-	name=${line%%,*}
-	name=${name//\"/}
-	med=$(echo "$line" | awk -F, '{ print $4 }')
-	printf '   %-38s %10.2f %10s\n' "$name" "$(awk -v s="$med" 'BEGIN { print s * 1000 }')" \
+base=""
+for k in "${!cmds[@]}"; do
+	case ${names[$k]} in unshare*) base=$(median <"$T/setup.$k") ;; esac
+done
+for k in "${!cmds[@]}"; do
+	med=$(median <"$T/setup.$k")
+	printf '   %-38s %10.2f %10s\n' "${names[$k]}" "$(awk -v s="$med" 'BEGIN { print s * 1000 }')" \
 		"$(ratio "$med" "$base")"
 done
 echo "   (targets: pam_jail within 1.5x of unshare+chroot, faster than bwrap and firejail)"
@@ -179,7 +213,16 @@ idle_pss() { # USER N -> kB per session
 	for p in $kids; do
 		sum=$((sum + $(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)))
 	done
-	echo $((sum / n))
+	# The session cgroups' own counter (jailed users only): everything charged
+	# to the session, page cache and kernel memory included.
+	local cg=0 ncg=0 f
+	for f in $(find /sys/fs/cgroup -maxdepth 8 -path "*/$CGROUP_PARENT/$user/*" \
+		\( -name memory.usage_in_bytes -o -name memory.current \) 2>/dev/null); do
+		case $f in */"$user"/memory.*) continue ;; esac # the per-user parent
+		cg=$((cg + $(cat "$f")))
+		ncg=$((ncg + 1))
+	done
+	echo "$((sum / n)) $([ "$ncg" -gt 0 ] && echo $((cg / ncg / 1024)))"
 	pkill -u "$user" -x sleep
 	for i in $(seq 100); do
 		pgrep -u "$user" >/dev/null || break
@@ -188,11 +231,12 @@ idle_pss() { # USER N -> kB per session
 	wait 2>/dev/null # this $(...) subshell's own children: the ssh clients
 }
 N=10
-pu=$(idle_pss benchu $N)
-pj=$(idle_pss benchj $N)
+read -r pu _ < <(idle_pss benchu $N)
+read -r pj cgj < <(idle_pss benchj $N)
 echo
 echo "3. memory per idle session ($N idle 'sleep' sessions of each kind, Pss of sshd's session processes / $N)"
 printf '   %-38s %8s kB\n' "unjailed" "$pu" "jailed" "$pj" "jailed - unjailed" "$((pj - pu))"
+[ -n "${cgj:-}" ] && printf '   %-38s %8s kB\n' "jailed: session cgroup memory usage" "$cgj"
 echo "   (target: under 1024 kB beyond sshd's own)"
 
 # --- 4. concurrent logins ----------------------------------------------------------

@@ -540,6 +540,15 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 		jail_error_t e2;
 		if (jail_proc_ns_inode(s->init.pid, "mnt", &rec.ns, &e2) < 0)
 			rec.ns = 0;
+		/* The opener (this process: sshd's monitor, su, ...) alone
+		 * will call close; `jailctl gc` ends the session if it dies
+		 * first (its pid is still ours: unshare(CLONE_NEWPID) only
+		 * moves our children). */
+		rec.owner_pid = getpid();
+		if (jail_proc_starttime(rec.owner_pid, &rec.owner_starttime, &e2) < 0) {
+			rec.owner_pid = 0;
+			rec.owner_starttime = 0;
+		}
 	}
 	if (jail_registry_write(s->registry_fd, &rec, err) < 0) {
 		jail_error_wrap(err, "session record");

@@ -29,6 +29,13 @@ char *jail_manifest_format(const jail_manifest_t *m, size_t *len, jail_error_t *
  * (may be NULL) says whether it wrote. */
 int jail_manifest_write(int root_fd, const jail_manifest_t *m, bool *changed, jail_error_t *err);
 
+/* File capabilities are an extended attribute; a copy carries them only
+ * for paths_w_setuid (with allow_setuid). */
+#define JAIL_CAPS_XATTR "security.capability"
+#define JAIL_CAPS_MAX	64 /* vfs_cap_data v3 is 24 bytes */
+/* Read FD's capabilities into BUF: their length, 0 when none, -1 on error. */
+ssize_t jail_tree_get_caps(int fd, char *buf, size_t len);
+
 /* The attributes a copied file must have in the jail, given the host's
  * stat and the entry flags. */
 void jail_tree_wanted_attrs(const struct stat *host, unsigned flags, mode_t *mode, uid_t *uid,
@@ -103,6 +110,7 @@ typedef struct jail_tree_ctx {
 	int pc_fd;
 	char *cmpbuf;
 	unsigned long tmpseq;
+	bool wrote; /* anything written: syncfs at the end */
 
 	char *passwd_new, *group_new; /* merged contents, NULL when unchanged */
 	size_t passwd_len, group_len;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 static const char manifest_header[] = "# jail manifest v1: written by jailctl, do not edit\n";
@@ -362,6 +363,15 @@ int jail_manifest_write(int root_fd, const jail_manifest_t *m, bool *changed, ja
 	return 0;
 }
 
+ssize_t jail_tree_get_caps(int fd, char *buf, size_t len)
+{
+	ssize_t n = fgetxattr(fd, JAIL_CAPS_XATTR, buf, len);
+
+	if (n < 0 && (errno == ENODATA || errno == ENOTSUP))
+		return 0;
+	return n;
+}
+
 void jail_tree_wanted_attrs(const struct stat *host, unsigned flags, mode_t *mode, uid_t *uid,
 			    gid_t *gid)
 {
@@ -430,6 +440,19 @@ int jail_tree_compare_fds(int jfd, const struct stat *jst, int hfd, const struct
 	if (jst->st_nlink != 1) {
 		*why = "hard-linked";
 		return 1;
+	}
+	{
+		/* File capabilities: none, or the host's when they are kept. */
+		char jc[JAIL_CAPS_MAX], hc[JAIL_CAPS_MAX];
+		ssize_t jn = jail_tree_get_caps(jfd, jc, sizeof(jc));
+		ssize_t hn =
+		    (flags & JAIL_MF_KEEP_SETUID) ? jail_tree_get_caps(hfd, hc, sizeof(hc)) : 0;
+		if (jn < 0 || hn < 0)
+			return jail_error_set(err, errno, "read file capabilities");
+		if (jn != hn || memcmp(jc, hc, (size_t)jn) != 0) {
+			*why = "file capabilities differ";
+			return 1;
+		}
 	}
 	/* Same size and mtime: compare every byte.  A direct comparison is
 	 * what a full content hash of both sides would approximate, with the

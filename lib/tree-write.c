@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 /* ---- the jail side ---- */
@@ -628,6 +629,22 @@ static void tmp_name(jail_tree_ctx_t *c, char *buf, size_t len)
 	snprintf(buf, len, ".jail-tmp.%ld.%lu", (long)getpid(), c->tmpseq++);
 }
 
+/* paths_w_setuid keeps the host's file capabilities too (Debian's ping has
+ * cap_net_raw, not a setuid bit); every other copy is a fresh file without
+ * any.  After fchown(), which clears them. */
+static int copy_caps(const jail_tree_entry_t *e, int src, int dst)
+{
+	char caps[JAIL_CAPS_MAX];
+	ssize_t n;
+
+	if (!(e->flags & JAIL_MF_KEEP_SETUID))
+		return 0;
+	n = jail_tree_get_caps(src, caps, sizeof(caps));
+	if (n <= 0)
+		return (int)n;
+	return fsetxattr(dst, JAIL_CAPS_XATTR, caps, (size_t)n, 0);
+}
+
 static int write_file(jail_tree_ctx_t *c, jail_tree_entry_t *e, int pfd, const char *base,
 		      jail_error_t *err)
 {
@@ -663,7 +680,8 @@ static int write_file(jail_tree_ctx_t *c, jail_tree_entry_t *e, int pfd, const c
 		return jail_error_wrap(err, "%s%s", c->jail, e->path);
 	}
 	/* chmod after chown: chown clears setuid/setgid. */
-	if (fchown(dst, e->uid, e->gid) < 0 || fchmod(dst, e->mode) < 0 || futimens(dst, ts) < 0) {
+	if (fchown(dst, e->uid, e->gid) < 0 || fchmod(dst, e->mode) < 0 ||
+	    copy_caps(e, src, dst) < 0 || futimens(dst, ts) < 0) {
 		int code = errno;
 		unlinkat(pfd, tmp, 0);
 		return jail_error_set(err, code, "set owner, mode and time of %s%s", c->jail,
@@ -805,6 +823,7 @@ static int execute(jail_tree_ctx_t *c, jail_error_t *err)
 		if (r < 0)
 			return -1;
 		e->flags |= TE_DONE;
+		c->wrote = true;
 	}
 	return 0;
 }
@@ -841,8 +860,12 @@ static int prune(jail_tree_ctx_t *c, jail_strv_t *pruned, jail_error_t *err)
 				    "manifest records");
 				continue;
 			}
-			if (!c->opts->dry_run && unlinkat(pfd, base, 0) < 0)
-				return jail_error_set(err, errno, "remove %s%s", c->jail, path);
+			if (!c->opts->dry_run) {
+				if (unlinkat(pfd, base, 0) < 0)
+					return jail_error_set(err, errno, "remove %s%s", c->jail,
+							      path);
+				c->wrote = true;
+			}
 		} else if (errno != ENOENT) {
 			return jail_error_set(err, errno, "stat %s%s", c->jail, path);
 		}
@@ -856,6 +879,7 @@ static int prune(jail_tree_ctx_t *c, jail_strv_t *pruned, jail_error_t *err)
 static int write_manifest(jail_tree_ctx_t *c, const jail_strv_t *pruned, jail_error_t *err)
 {
 	jail_manifest_t *m = calloc(1, sizeof(*m));
+	bool changed = false;
 	int ret = -1;
 
 	if (m == NULL)
@@ -880,7 +904,9 @@ static int write_manifest(jail_tree_ctx_t *c, const jail_strv_t *pruned, jail_er
 	}
 	if (jail_manifest_finish(m, err) < 0)
 		goto out;
-	ret = jail_manifest_write(c->root_fd, m, NULL, err);
+	ret = jail_manifest_write(c->root_fd, m, &changed, err);
+	if (changed)
+		c->wrote = true;
 out:
 	jail_manifest_free(m);
 	return ret;
@@ -902,6 +928,7 @@ static int write_db(jail_tree_ctx_t *c, const char *rel, const char *buf, size_t
 		return 0;
 	if (jail_write_file_beneath(c->root_fd, rel, buf, len, 0644, 0, 0, err) < 0)
 		return jail_error_wrap(err, "%s", c->jail);
+	c->wrote = true;
 	return 0;
 }
 
@@ -942,8 +969,10 @@ int jail_tree_apply(jail_tree_ctx_t *c, bool do_prune, jail_error_t *err)
 	if (!c->opts->dry_run) {
 		if (write_manifest(c, &pruned, err) < 0)
 			goto out;
-		/* One flush for the whole tree instead of an fsync per file. */
-		if (syncfs(c->root_fd) < 0) {
+		/* One flush for the whole tree instead of an fsync per file,
+		 * and none when nothing was written (an up-to-date update must
+		 * not wait for other writers on the same file system). */
+		if (c->wrote && syncfs(c->root_fd) < 0) {
 			jail_error_set(err, errno, "sync %s", c->jail);
 			goto out;
 		}

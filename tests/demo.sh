@@ -15,9 +15,12 @@ if [ -z "${JAIL_TEST_IN_NS:-}" ]; then
 		echo "demo: run as root (it creates namespaces, a user and a jail)" >&2
 		exit 1
 	}
+	# The syslog sink is a test helper: `make demo` builds only `all`.
+	[ -x "$REPO/tests/bin/logsink" ] || make -s -C "$REPO" tests/bin/logsink >/dev/null ||
+		exit 1
 	for f in jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so tests/bin/logsink; do
 		[ -e "$REPO/$f" ] || {
-			echo "demo: $f is not built: run 'make all unit-tests' first" >&2
+			echo "demo: $f is not built: run 'make all' first" >&2
 			exit 1
 		}
 	done

@@ -92,6 +92,15 @@ out=$($JAILCTL init -v -f "$JK_INI" "$T/jkv" ssh 2>&1)
 like "$out" "add /usr/bin/ssh" 'init -v prints each action'
 like "$out" "add /lib -> usr/lib" 'init -v shows symlinks with their target'
 
+# A jail built by jailkit is taken over: same files, so nothing conflicts.
+mkdir -m 0755 "$T/byjk"
+jk_init -j "$T/byjk" -c "$JK_INI" ssh >/dev/null 2>&1
+ok 'precondition: jk_init built a jail' [ -x "$T/byjk/usr/bin/ssh" ]
+out=$($JAILCTL init -f "$JK_INI" "$T/byjk" ssh 2>&1)
+is "$?" 0 'init over a jail built by jk_init with the same section exits 0'
+ok 'init over a jailkit jail writes a manifest' grep -qx 'f /usr/bin/ssh' "$T/byjk/.jail/manifest"
+ok "jailkit's own files are kept (ld.so.cache)" [ -f "$T/byjk/etc/ld.so.cache" ]
+
 # --- idempotent: a second run changes nothing, not even a timestamp -----------------
 before=$(tree_listing "$JK")
 sleep 1.1
@@ -120,10 +129,14 @@ is "$(stat -c %a "$JK/usr/bin/passwd")" "$(printf '%o' $((0$(stat -c %a /usr/bin
 like "$out" "strip-setuid /usr/bin/passwd" 'cp -v says the setuid bit was stripped'
 ok 'cp: recorded in the manifest' grep -qx 'f /usr/bin/passwd' "$JK/.jail/manifest"
 
+# File capabilities (Debian's ping has cap_net_raw instead of a setuid bit).
+like "$(getcap /usr/bin/ping)" "cap_net_raw" 'host /usr/bin/ping has file capabilities (precondition)'
+is "$(getcap "$ALL/usr/bin/ping")" "" 'file capabilities are not copied (netutils: ping)'
+
 cat >"$T/suid.ini" <<'EOF'
 [pw]
-comment = setuid passwd
-paths_w_setuid = /usr/bin/passwd
+comment = setuid passwd, ping with its capabilities
+paths_w_setuid = /usr/bin/passwd, /usr/bin/ping
 EOF
 J=$T/suid
 out=$($JAILCTL init -f "$T/suid.ini" "$J" pw 2>&1)
@@ -136,6 +149,8 @@ out=$($JAILCTL init --allow-setuid -f "$T/suid.ini" "$J" pw 2>&1)
 is "$?" 0 'paths_w_setuid with --allow-setuid: exit 0'
 is "$(stat -c %a "$J/usr/bin/passwd")" "$(stat -c %a /usr/bin/passwd)" '--allow-setuid keeps the setuid bit'
 ok 'the manifest marks the kept setuid bit' grep -qx 'fs /usr/bin/passwd' "$J/.jail/manifest"
+like "$(getcap "$J/usr/bin/ping")" "cap_net_raw" '--allow-setuid keeps file capabilities of paths_w_setuid'
+like "$(chroot "$J" ping -V 2>&1)" "iputils" 'the kept ping runs in the jail'
 
 # --- bad input: clear error, exit code, no change ------------------------------------
 before=$(tree_listing "$JK")

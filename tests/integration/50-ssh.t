@@ -86,7 +86,10 @@ ok 'the session close is logged too' wait_log "$SYSLOG" 'pam_unix(sshd:session):
 # --- nothing of alice's is left running --------------------------------------
 tssh alice 'sleep 1000 </dev/null >/dev/null 2>&1 & exit 0' >/dev/null 2>&1
 # An unjailed user's background job survives logout (no jail to tear down):
-# this is the behaviour the jailed tests must NOT show.
+# this is the behaviour the jailed tests must NOT show.  (Give the forked
+# shell time to exec sleep on a loaded machine.)
+for i in $(seq 50); do pgrep -u alice -x sleep >/dev/null && break; sleep 0.1; done
+sleep 1
 ok 'unjailed: a background job outlives the session' pgrep -u alice -x sleep
 pkill -9 -u alice -x sleep
 for i in $(seq 50); do pgrep -u alice >/dev/null || break; sleep 0.1; done
@@ -175,6 +178,16 @@ like "$out" "interactive" 'jailed ssh -tt: stdin is a terminal'
 out=$( (sleep 2; printf 'echo "shell:$0"; exit 3\n') | timeout 60 ssh -F "$SSH_CONFIG" -tt bob@127.0.0.1 2>&1 | tr -d '\r')
 like "$out" "shell:-bash" 'jailed ssh -tt without a command: an interactive login shell'
 
+# --- the snippet's Match block: no forwarding for jailed users -----------------------
+# ssh -W asks sshd to open a TCP connection (here to sshd itself): sshd's own
+# post-auth process would do it, outside jailsh's seccomp and restrictions.
+out=$(timeout 30 ssh -F "$SSH_CONFIG" -o LogLevel=INFO -W 127.0.0.1:2223 bob@127.0.0.1 </dev/null 2>&1)
+like "$out" "open failed: administratively prohibited" 'jailed: TCP forwarding (ssh -W) is refused by the Match block'
+unlike "$out" "SSH-2.0-" 'jailed: nothing was forwarded'
+ok 'sshd logged the refused forward' grep -q 'refused local port forward: .* target 127.0.0.1 port 2223' "$T/sshd-default.log"
+out=$(timeout 30 ssh -F "$SSH_CONFIG" -W 127.0.0.1:2223 alice@127.0.0.1 </dev/null 2>&1 | head -c 100)
+like "$out" "SSH-2.0-OpenSSH" 'unjailed: the same ssh -W works for alice (the refusal is the Match block)'
+
 # --- sftp, scp, rsync, git: the files land in the in-jail home -----------------------
 out=$(timeout 60 sftp -F "$SSH_CONFIG" -b - bob@127.0.0.1 2>&1 <<EOF
 put $T/up/blob blob.sftp
@@ -214,9 +227,34 @@ ok 'jailed git clone sees the pushed commit' timeout 60 git clone -q -b main bob
 is "$(cat "$T/bclone2/f" 2>&1)" two 'jailed git: pushed content comes back'
 ok 'jailed git: the repository is in the in-jail home' test -d "$J/home/bob/repo.git/objects"
 
+# --- restricted mode: the shipped sftp-only profile ----------------------------------
+# With Subsystem sftp-server sshd runs "jailsh -c .../sftp-server": jailsh
+# validates it against the profile's commands (and loads the strict seccomp
+# allowlist); everything else is refused with a line.  net = none: the
+# session has only loopback, sshd outside carries the connection.
+user_add_jailed dave "$J" sftp-only
+out=$(timeout 60 sftp -F "$SSH_CONFIG" -P 2223 -b - dave@127.0.0.1 2>&1 <<EOF
+put $T/up/sub/hello.txt hello.dave
+ls
+get hello.dave $T/dave.back
+EOF
+)
+like "$out" "hello.dave" 'sftp-only: sftp (sftp-server through jailsh) lists the upload'
+ok 'sftp-only: put/get round-trip' cmp "$T/up/sub/hello.txt" "$T/dave.back"
+out=$(tssh dave 'id; echo SHELL-RAN' 2>&1)
+unlike "$out" "SHELL-RAN" 'sftp-only: ssh dave CMD runs nothing'
+like "$out" "restricted to: sftp-server" 'sftp-only: ssh dave CMD is refused with a clear line'
+# (the pty echoes what we type: the marker only appears if a shell computed it)
+out=$(printf 'echo SHELL-$((6 * 7))\n' | timeout 60 ssh -F "$SSH_CONFIG" -tt dave@127.0.0.1 2>&1 | tr -d '\r')
+unlike "$out" "SHELL-42" 'sftp-only: ssh -tt dave (interactive) runs nothing'
+like "$out" "interactive login refused" 'sftp-only: the interactive login is refused with a clear line'
+nok 'sftp-only: scp -O (scp -t in the jail) is refused' \
+	timeout 60 scp -O -F "$SSH_CONFIG" "$T/up/blob" dave@127.0.0.1:blob.scp
+nok 'sftp-only: nothing was written by scp -O' test -e "$J/home/dave/blob.scp"
+
 # --- logout: the background job dies, nothing is left ---------------------------
-out=$(tssh bob 'sleep 1000 </dev/null >/dev/null 2>&1 & echo started' 2>&1)
-is "$out" started 'jailed: a background job started, then logout'
+out=$(tssh bob 'sleep 1000 </dev/null >/dev/null 2>&1 & sleep 0.3; kill -0 $! && echo alive' 2>&1)
+is "$out" alive 'jailed: a background job is running at logout'
 for i in $(seq 50); do pgrep -u bob >/dev/null || break; sleep 0.1; done
 nok 'jailed: the background job was killed at logout' pgrep -u bob
 others=""
