@@ -78,6 +78,63 @@ int jail_ns_unshare(bool net_none, const char *hostname, jail_error_t *err)
 	return 0;
 }
 
+static const struct {
+	const char *name;
+	int flag;
+} saved_ns[] = {
+    {"mnt", CLONE_NEWNS},  {"pid", CLONE_NEWPID}, {"ipc", CLONE_NEWIPC},
+    {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET},
+};
+
+int jail_ns_save(jail_ns_saved_t *saved, jail_error_t *err)
+{
+	for (size_t i = 0; i < sizeof(saved_ns) / sizeof(saved_ns[0]); i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", saved_ns[i].name);
+		saved->fd[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (saved->fd[i] < 0) {
+			int e = errno;
+			jail_ns_saved_close(saved);
+			return jail_error_set(err, e, "open %s", path);
+		}
+	}
+	saved->cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (saved->cwd < 0) {
+		int e = errno;
+		jail_ns_saved_close(saved);
+		return jail_error_set(err, e, "open the working directory");
+	}
+	return 0;
+}
+
+int jail_ns_restore(jail_ns_saved_t *saved, jail_error_t *err)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < sizeof(saved_ns) / sizeof(saved_ns[0]); i++) {
+		if (saved->fd[i] >= 0 && setns(saved->fd[i], saved_ns[i].flag) < 0 && ret == 0)
+			ret = jail_error_set(err, errno, "return to the caller's %s namespace",
+					     saved_ns[i].name);
+	}
+	if (saved->cwd >= 0 && fchdir(saved->cwd) < 0 && ret == 0)
+		ret = jail_error_set(err, errno, "return to the caller's working directory");
+	jail_ns_saved_close(saved);
+	return ret;
+}
+
+void jail_ns_saved_close(jail_ns_saved_t *saved)
+{
+	for (size_t i = 0; i < sizeof(saved->fd) / sizeof(saved->fd[0]); i++) {
+		if (saved->fd[i] >= 0)
+			close(saved->fd[i]);
+		saved->fd[i] = -1;
+	}
+	if (saved->cwd >= 0)
+		close(saved->cwd);
+	saved->cwd = -1;
+}
+
 /* What the init reports once: 0 or an errno, the step that failed, and
  * (on success) the proc mount fd as SCM_RIGHTS. */
 struct init_report {
