@@ -76,7 +76,22 @@ tests/bin/%: tests/helpers/%.c lib/libjail.a
 	@mkdir -p tests/bin
 	$(CC) $(CFLAGS) -Itests -o $@ $< lib/libjail.a $(PKG_LIBS) -lpam_misc $(LDFLAGS)
 
-unit-tests: $(UNIT_BINS) $(PROBE_BINS) $(HELPER_BINS)
+# The fault-injection build of the PAM module (lib/fault.h): the same
+# sources compiled with -DJAIL_FAULT_INJECTION into objects of their own, so
+# that they never mix with the production ones.  Only tests load it.
+FAULT_DIR        := tests/bin/faults
+FAULT_LIB_OBJS   := $(patsubst %.c,$(FAULT_DIR)/%.o,$(LIB_SRCS))
+FAULT_PAM_OBJS   := $(patsubst %.c,$(FAULT_DIR)/%.o,$(wildcard pam_jail/*.c))
+$(FAULT_DIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DJAIL_FAULT_INJECTION -MMD -MP -c -o $@ $<
+$(FAULT_DIR)/libjail.a: $(FAULT_LIB_OBJS)
+	$(AR) rcs $@ $^
+tests/bin/pam_jail_faults.so: $(FAULT_PAM_OBJS) $(FAULT_DIR)/libjail.a pam_jail/pam_jail.map
+	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_jail/pam_jail.map -Wl,-z,defs \
+		-o $@ $(FAULT_PAM_OBJS) $(FAULT_DIR)/libjail.a $(PKG_LIBS)
+
+unit-tests: $(UNIT_BINS) $(PROBE_BINS) $(HELPER_BINS) tests/bin/pam_jail_faults.so
 
 deps:
 	@tests/deps.sh
@@ -117,8 +132,14 @@ install: all
 	install -m 0755 jailctl/jailctl $(DESTDIR)$(SBINDIR)/jailctl
 	install -m 0755 jailsh/jailsh $(DESTDIR)$(SBINDIR)/jailsh
 	install -m 0644 pam_jail/pam_jail.so $(DESTDIR)$(PAMDIR)/pam_jail.so
-	install -m 0644 templates/sections.ini $(DESTDIR)$(DATADIR)/sections.ini
-	for f in templates/*; do case $$f in *apparmor*) install -m 0644 $$f $(DESTDIR)$(DATADIR)/apparmor/;; *) install -m 0644 $$f $(DESTDIR)$(DATADIR)/;; esac; done
+	# Templates name the default install paths; rewrite them for this PREFIX.
+	# (Build and install with the same PREFIX/SYSCONFDIR: the programs have
+	# them compiled in.)
+	for f in templates/*; do \
+		case $$f in *apparmor*) d=$(DESTDIR)$(DATADIR)/apparmor ;; *) d=$(DESTDIR)$(DATADIR) ;; esac; \
+		sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' -e 's|/etc/jail\b|$(SYSCONFDIR)/jail|g' $$f > $$d/$${f##*/}; \
+		chmod 0644 $$d/$${f##*/}; \
+	done
 	for f in profiles/*.ini; do install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/jail/profiles/; done
 	test -e $(DESTDIR)$(SYSCONFDIR)/jail/jail.ini || install -m 0644 jail.ini.example $(DESTDIR)$(SYSCONFDIR)/jail/jail.ini
 	for f in man/*.5; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(MANDIR)/man5/; done; true
@@ -144,4 +165,4 @@ clean:
 		pam_jail/*.o pam_jail/*.d $(PROGRAMS) $(UNIT_BINS) tests/unit/*.d $(FUZZ_BINS)
 	rm -rf tests/bin
 
--include $(wildcard lib/*.d jailctl/*.d jailsh/*.d pam_jail/*.d)
+-include $(wildcard lib/*.d jailctl/*.d jailsh/*.d pam_jail/*.d $(FAULT_DIR)/*/*.d)

@@ -5,8 +5,9 @@
  * recorded process (pid + start time, and mount namespace inode).  We enter
  * the init's mount, pid, ipc, uts and net namespaces in one setns() on its
  * pidfd, chroot to its root (the jail), reduce the bounding set to the
- * profile's keep-list, and fork: the child is in the session's pid
- * namespace, joins the session cgroup first, then runs the command.
+ * profile's keep-list (all of that in a go-between child: jailctl itself
+ * stays a plain host process), and fork: the command is in the session's
+ * pid namespace, joins the session cgroup first, then runs.
  *   --user: the child becomes the session's user (setresgid, setgroups,
  *           setresuid; regaining root must fail) and execs jailsh, which
  *           applies no_new_privs, seccomp and the LSM profile as at login:
@@ -35,9 +36,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#ifdef __SANITIZE_ADDRESS__
-#include <sanitizer/lsan_interface.h>
-#endif
 
 #define ENTER_SYNOPSIS "ID [--user] [-- CMD [ARG...]]"
 #define ENTER_PATH     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -49,20 +47,6 @@ typedef struct enter_user {
 	gid_t *groups;
 	int ngroups;
 } enter_user_t;
-
-/* Sanitizer builds only (make sanitize): run LeakSanitizer's check now, which
- * also turns off its check at exit.  That one stops the world from a helper
- * task that it clones and that reads /proc/PID/task: once this process has
- * joined the session's pid and mount namespaces, the helper lands in the
- * session's pid namespace and /proc is the session's, where this process is
- * not visible, and LSan waits for the helper forever.  Everything allocated
- * so far is still checked; a no-op in normal builds. */
-static void leak_check_before_setns(void)
-{
-#ifdef __SANITIZE_ADDRESS__
-	__lsan_do_leak_check();
-#endif
-}
 
 /* The session user, from the HOST databases (as sshd and pam_jail use). */
 static int lookup_user(const jail_session_record_t *rec, enter_user_t *u, jail_error_t *err)
@@ -127,6 +111,15 @@ static __attribute__((noreturn)) void run_child(const jail_config_t *cfg,
 
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
+	/* Nothing of the admin's but stdio goes into the session: an fd the
+	 * caller left open on a host file or directory (not O_CLOEXEC) would
+	 * hand the command a way out of the jail (fchdir, openat, "..").
+	 * Found by tests/escape (fds through enter). */
+	if (close_range(3, ~0U, 0) < 0) {
+		fprintf(stderr, "jailctl: enter: close inherited descriptors: %s\n",
+			strerror(errno));
+		_exit(126);
+	}
 	snprintf(e_term, sizeof(e_term), "TERM=%s", term ? term : "dumb");
 	if (u != NULL) {
 		cleanup_free char *line = ncmd > 0 ? join_words(cmd, ncmd) : NULL;
@@ -177,6 +170,44 @@ static __attribute__((noreturn)) void run_child(const jail_config_t *cfg,
 		}
 	}
 	_exit(127);
+}
+
+/* In the go-between child: enter, fork the command, wait, report its
+ * status as an exit code (the caller _exit()s with it). */
+static int enter_and_run(const jail_config_t *cfg, const jail_session_record_t *rec,
+			 const jail_ns_target_t *target, const jail_profile_t *profile,
+			 jail_cgroup_t *cg, const enter_user_t *u, char **cmd, int ncmd)
+{
+	jail_error_t err;
+	int status;
+	pid_t pid;
+
+	jail_error_clear(&err);
+	if (jail_ns_target_enter(target, &err) < 0 ||
+	    jail_caps_drop_bounding(&profile->caps_keep, &err) < 0) {
+		fprintf(stderr, "jailctl: enter: session %s: %s\n", rec->id, err.msg);
+		return JAILCTL_FAIL;
+	}
+	pid = fork(); /* the command: inside the session's pid namespace */
+	if (pid < 0) {
+		fprintf(stderr, "jailctl: enter: fork: %s\n", strerror(errno));
+		return JAILCTL_FAIL;
+	}
+	if (pid == 0) {
+		if (cg && jail_cgroup_join(cg, 0, &err) < 0) {
+			fprintf(stderr, "jailctl: enter: cgroup %s of session %s: %s\n",
+				rec->cgroup, rec->id, err.msg);
+			_exit(JAILCTL_FAIL);
+		}
+		run_child(cfg, rec, u, cmd, ncmd);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "jailctl: enter: wait: %s\n", strerror(errno));
+			return JAILCTL_FAIL;
+		}
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 int cmd_enter(const jailctl_ctx_t *ctx, int argc, char **argv)
@@ -263,29 +294,19 @@ int cmd_enter(const jailctl_ctx_t *ctx, int argc, char **argv)
 			goto fail;
 		}
 	}
-	leak_check_before_setns();
-	if (jail_ns_target_enter(&target, &err) < 0 ||
-	    jail_caps_drop_bounding(&profile->caps_keep, &err) < 0) {
-		jail_error_wrap(&err, "session %s", id);
-		goto fail;
-	}
-	jail_ns_target_close(&target);
-
+	/* A go-between child enters the session and forks the command: this
+	 * process never changes namespaces, root or bounding set (so it stays
+	 * an ordinary host process, which sanitizer runtimes rely on too). */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
 	pid = fork();
 	if (pid < 0) {
 		jail_error_set(&err, errno, "fork");
 		goto fail;
 	}
-	if (pid == 0) {
-		if (cg && jail_cgroup_join(cg, 0, &err) < 0) {
-			fprintf(stderr, "jailctl: enter: cgroup %s of session %s: %s\n",
-				rec->cgroup, id, err.msg);
-			_exit(126);
-		}
-		run_child(cfg, rec, as_user ? &user : NULL, cmd, ncmd);
-	}
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
+	if (pid == 0)
+		_exit(enter_and_run(cfg, rec, &target, profile, cg, as_user ? &user : NULL, cmd,
+				    ncmd));
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			jail_error_set(&err, errno, "wait for the command");

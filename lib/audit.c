@@ -1625,7 +1625,7 @@ int jail_audit_config(const char *dir, jail_findings_t *out, jail_config_t **cfg
 	if (audit_chain(&a, norm,
 			"whoever can write it can jail or unjail users and change their "
 			"confinement",
-			"create it (make install) or pass --config DIR", &fd) < 0)
+			"create it with make install, or pass --config DIR", &fd) < 0)
 		return -1;
 	if (fd >= 0 && audit_config_dir(&a, fd, norm, 0) < 0)
 		return -1;

@@ -18,60 +18,12 @@
 #define ACCT_MAX_BYTES (16 * 1024 * 1024) /* a bigger passwd file is refused */
 
 /* ------------------------------------------------------------------------ */
-/* A growable string                                                         */
+/* Building files line by line                                               */
 
-typedef struct sbuf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-} sbuf_t;
-
-static void sb_add(sbuf_t *b, const char *s, size_t n)
+static void sb_line(jail_buf_t *b, const char *s, size_t n)
 {
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t ncap = b->cap ? b->cap : 256;
-		char *ns;
-		while (ncap < b->len + n + 1)
-			ncap *= 2;
-		ns = realloc(b->s, ncap);
-		if (ns == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->s = ns;
-		b->cap = ncap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void sb_str(sbuf_t *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static void sb_line(sbuf_t *b, const char *s, size_t n)
-{
-	sb_add(b, s, n);
-	sb_add(b, "\n", 1);
-}
-
-static char *sb_finish(sbuf_t *b, jail_error_t *err)
-{
-	if (b->oom) {
-		free(b->s);
-		jail_error_set(err, ENOMEM, "account files");
-		return NULL;
-	}
-	if (b->s == NULL) {
-		b->s = strdup("");
-		if (b->s == NULL)
-			jail_error_set(err, ENOMEM, "account files");
-	}
-	return b->s;
+	jail_buf_add(b, s, n);
+	jail_buf_add(b, "\n", 1);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -184,7 +136,7 @@ int jail_account_validate(const jail_account_t *a, jail_error_t *err)
 char *jail_passwd_text_set(const char *text, const jail_account_t *a, jail_error_t *err)
 {
 	cleanup_free char *entry = NULL;
-	sbuf_t out = {0};
+	jail_buf_t out = {0};
 	const char *p = text, *line;
 	size_t len;
 	bool done = false;
@@ -208,19 +160,19 @@ char *jail_passwd_text_set(const char *text, const jail_account_t *a, jail_error
 	}
 	if (!done)
 		sb_line(&out, entry, strlen(entry));
-	return sb_finish(&out, err);
+	return jail_buf_finish(&out, "account files", err);
 }
 
 char *jail_passwd_text_remove(const char *text, const char *user, jail_error_t *err)
 {
-	sbuf_t out = {0};
+	jail_buf_t out = {0};
 	const char *p = text, *line;
 	size_t len;
 
 	while (next_line(&p, &line, &len))
 		if (!line_is(line, len, user))
 			sb_line(&out, line, len);
-	return sb_finish(&out, err);
+	return jail_buf_finish(&out, "account files", err);
 }
 
 int jail_passwd_text_lookup(const char *text, const char *user, uid_t *uid, gid_t *gid, char **home,
@@ -288,18 +240,18 @@ typedef struct group_target {
 
 /* Write "name:pw:gid:members" with MEMBER added to / REMOVE taken out of
  * the member list MEMBERS. */
-static void write_group_line(sbuf_t *out, const char *name, const char *pw, const char *num,
+static void write_group_line(jail_buf_t *out, const char *name, const char *pw, const char *num,
 			     const char *members, const char *add, const char *remove)
 {
 	bool first = true, have_add = false;
 	const char *m = members ? members : "";
 
-	sb_str(out, name);
-	sb_str(out, ":");
-	sb_str(out, pw && *pw ? pw : "x");
-	sb_str(out, ":");
-	sb_str(out, num);
-	sb_str(out, ":");
+	jail_buf_str(out, name);
+	jail_buf_str(out, ":");
+	jail_buf_str(out, pw && *pw ? pw : "x");
+	jail_buf_str(out, ":");
+	jail_buf_str(out, num);
+	jail_buf_str(out, ":");
 	while (*m) {
 		size_t n = strcspn(m, ",");
 		if (n > 0 && !(remove && strlen(remove) == n && memcmp(m, remove, n) == 0)) {
@@ -311,8 +263,8 @@ static void write_group_line(sbuf_t *out, const char *name, const char *pw, cons
 				have_add = true;
 			}
 			if (!first)
-				sb_str(out, ",");
-			sb_add(out, m, n);
+				jail_buf_str(out, ",");
+			jail_buf_add(out, m, n);
 			first = false;
 		}
 		m += n;
@@ -321,17 +273,17 @@ static void write_group_line(sbuf_t *out, const char *name, const char *pw, cons
 	}
 	if (add && !have_add) {
 		if (!first)
-			sb_str(out, ",");
-		sb_str(out, add);
+			jail_buf_str(out, ",");
+		jail_buf_str(out, add);
 	}
-	sb_str(out, "\n");
+	jail_buf_str(out, "\n");
 }
 
 char *jail_group_text_add(const char *text, const jail_account_t *a, jail_error_t *err)
 {
 	group_target_t *t;
 	size_t nt = 0;
-	sbuf_t out = {0};
+	jail_buf_t out = {0};
 	char num[32];
 	const char *p = text, *line;
 	size_t len;
@@ -387,14 +339,14 @@ char *jail_group_text_add(const char *text, const jail_account_t *a, jail_error_
 		write_group_line(&out, t[j].name, "x", num, "", t[j].member, NULL);
 	}
 	free(t);
-	res = sb_finish(&out, err);
+	res = jail_buf_finish(&out, "account files", err);
 	return res;
 }
 
 char *jail_group_text_remove(const char *text, const char *user, gid_t gid, const char *passwd_text,
 			     jail_error_t *err)
 {
-	sbuf_t out = {0};
+	jail_buf_t out = {0};
 	const char *p = text, *line;
 	size_t len;
 
@@ -442,7 +394,7 @@ char *jail_group_text_remove(const char *text, const char *user, gid_t gid, cons
 		else
 			sb_line(&out, line, len);
 	}
-	return sb_finish(&out, err);
+	return jail_buf_finish(&out, "account files", err);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -236,63 +236,30 @@ static int validate(const jail_session_info_t *in, jail_error_t *err)
 
 /* ---- formatter ---- */
 
-typedef struct {
-	char *p;
-	size_t len, cap;
-	bool oom;
-} sbuf_t;
-
-static void sb_add(sbuf_t *b, const char *s, size_t n)
+static void sb_kv(jail_buf_t *b, key_t_ k, const char *v)
 {
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		char *np;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		np = realloc(b->p, cap);
-		if (np == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
+	jail_buf_str(b, key_names[k]);
+	jail_buf_add(b, "=", 1);
+	jail_buf_str(b, v);
+	jail_buf_add(b, "\n", 1);
 }
 
-static void sb_str(sbuf_t *b, const char *s)
+static void sb_kl(jail_buf_t *b, key_t_ k, const jail_strv_t *sv)
 {
-	sb_add(b, s, strlen(s));
-}
-
-static void sb_kv(sbuf_t *b, key_t_ k, const char *v)
-{
-	sb_str(b, key_names[k]);
-	sb_add(b, "=", 1);
-	sb_str(b, v);
-	sb_add(b, "\n", 1);
-}
-
-static void sb_kl(sbuf_t *b, key_t_ k, const jail_strv_t *sv)
-{
-	sb_str(b, key_names[k]);
-	sb_add(b, "=", 1);
+	jail_buf_str(b, key_names[k]);
+	jail_buf_add(b, "=", 1);
 	for (size_t i = 0; i < sv->n; i++) {
 		if (i)
-			sb_add(b, ",", 1);
-		sb_str(b, sv->v[i]);
+			jail_buf_add(b, ",", 1);
+		jail_buf_str(b, sv->v[i]);
 	}
-	sb_add(b, "\n", 1);
+	jail_buf_add(b, "\n", 1);
 }
 
 int jail_sessionfile_format(const jail_session_info_t *info, char **buf, size_t *len,
 			    jail_error_t *err)
 {
-	sbuf_t b = {0};
+	jail_buf_t b = {0};
 	char ver[16];
 
 	if (validate(info, err) < 0)
@@ -311,17 +278,16 @@ int jail_sessionfile_format(const jail_session_info_t *info, char **buf, size_t 
 	sb_kv(&b, K_LANDLOCK, jail_sessionfile_mode_str(info->landlock));
 	sb_kl(&b, K_COMMANDS, &info->commands);
 	sb_kv(&b, K_HOSTNAME, info->hostname);
-	if (b.oom) {
-		free(b.p);
-		return jail_error_set(err, ENOMEM, "session file");
-	}
-	if (b.len > JAIL_SESSIONFILE_MAX) {
-		free(b.p);
+	*len = b.len;
+	*buf = jail_buf_finish(&b, "session file", err);
+	if (*buf == NULL)
+		return -1;
+	if (*len > JAIL_SESSIONFILE_MAX) {
+		free(*buf);
+		*buf = NULL;
 		return jail_error_fmt(err, EFBIG, "session file: larger than %d bytes",
 				      JAIL_SESSIONFILE_MAX);
 	}
-	*buf = b.p;
-	*len = b.len;
 	return 0;
 }
 

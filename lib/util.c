@@ -89,6 +89,53 @@ void jail_strv_sort(jail_strv_t *sv)
 		qsort(sv->v, sv->n, sizeof(char *), cmpstr);
 }
 
+void jail_buf_add(jail_buf_t *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t ncap = b->cap ? b->cap : 256;
+		char *ns;
+
+		while (ncap < b->len + n + 1)
+			ncap *= 2;
+		ns = realloc(b->s, ncap);
+		if (ns == NULL) {
+			b->oom = true;
+			return;
+		}
+		b->s = ns;
+		b->cap = ncap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void jail_buf_str(jail_buf_t *b, const char *s)
+{
+	jail_buf_add(b, s, strlen(s));
+}
+
+char *jail_buf_finish(jail_buf_t *b, const char *what, jail_error_t *err)
+{
+	char *s;
+
+	if (!b->oom && b->s == NULL)
+		jail_buf_add(b, "", 0);
+	s = b->s;
+	if (b->oom) {
+		free(s);
+		s = NULL;
+		jail_error_set(err, ENOMEM, "%s", what);
+	}
+	/* Leave an empty, reusable buffer behind. */
+	b->s = NULL;
+	b->len = b->cap = 0;
+	b->oom = false;
+	return s;
+}
+
 char *jail_strdup_printf(const char *fmt, ...)
 {
 	va_list ap;

@@ -51,6 +51,22 @@ bool jail_strv_contains(const jail_strv_t *sv, const char *s);
 void jail_strv_clear(jail_strv_t *sv);
 void jail_strv_sort(jail_strv_t *sv);
 
+/* A growable byte string for building file contents.  Appends never fail
+ * loudly: the first allocation failure sets oom and later appends do
+ * nothing, so callers check once, in jail_buf_finish().  Zero-initialise. */
+typedef struct jail_buf {
+	char *s; /* NUL-terminated once anything was added */
+	size_t len;
+	size_t cap;
+	bool oom;
+} jail_buf_t;
+
+void jail_buf_add(jail_buf_t *b, const char *s, size_t n);
+void jail_buf_str(jail_buf_t *b, const char *s);
+/* Return the built string ("" when nothing was added) and hand ownership to
+ * the caller, or NULL with err = ENOMEM naming WHAT (the buffer is freed). */
+char *jail_buf_finish(jail_buf_t *b, const char *what, jail_error_t *err);
+
 /* asprintf that returns NULL on failure. */
 char *jail_strdup_printf(const char *fmt, ...) JAIL_PRINTF(1, 2);
 

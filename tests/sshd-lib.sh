@@ -15,6 +15,7 @@
 #   user_add_unjailed NAME                # useradd -m, key in ~/.ssh/authorized_keys
 #   user_add_jailed NAME JAIL [PROFILE]   # useradd + jailctl adduser, key in the in-jail home
 #   tssh [-p PORT] USER [ssh args...]     # ssh with the test's client config and key
+#   tssh_bg USER [ssh args...]            # the same in the background: kill $SSH_BG ends it
 #   wait_log FILE TEXT [SECONDS]          # wait until FILE contains TEXT
 #
 # After sshd_test_setup:
@@ -22,7 +23,9 @@
 #   $SSH_CONFIG  client config (-F) for ssh, sftp, scp, rsync -e, GIT_SSH_COMMAND
 #   $SSHD_PORT   port of the default sshd (2222)
 #   $SYSLOG      everything written to /dev/log, one line per message
-#   $CGROUP_PARENT  cgroup_parent of this run (unique), see sshd_cgroups_left
+#   $CGROUP_PARENT  cgroup_parent of this run (unique unless set before), see
+#                sshd_cgroups_left
+#   $SSHD_JAIL   the default jail in jail.ini ($T/jails/j1 unless set before)
 #   $HOST_ETC    the host's real /etc, bound read-only (to verify it is untouched)
 #   $SBIN        /usr/local/sbin (a private tmpfs holding jailctl and jailsh)
 #   $PAM_MODULE  the copied pam_jail.so
@@ -104,6 +107,13 @@ sshd_test_setup() {
 	mount --bind /etc "$HOST_ETC" && mount -o remount,bind,ro "$HOST_ETC" || bail "bind host /etc"
 	export HOST_ETC
 	jail_test_private_etc
+	# Test users get uids/gids of their own (20 per run, from 100000 up):
+	# other test runs on the same host create users too, and `pgrep -u NAME`
+	# must only ever see this run's processes.
+	SSHD_UID_MIN=$((100000 + ($$ % 10000) * 20))
+	sed -i -e "/^[#[:space:]]*[UG]ID_M\(IN\|AX\)[[:space:]]/d" /etc/login.defs
+	printf 'UID_MIN %s\nUID_MAX %s\nGID_MIN %s\nGID_MAX %s\n' "$SSHD_UID_MIN" \
+		$((SSHD_UID_MIN + 19)) "$SSHD_UID_MIN" $((SSHD_UID_MIN + 19)) >>/etc/login.defs
 	_sshd_private_dev
 	# useradd -m writes homes, lastlog and faillog; sshd writes wtmp, btmp
 	# and lastlog; mail spools: all private.
@@ -145,7 +155,8 @@ sshd_test_setup() {
 	EOF
 	chmod 0600 "$SSH_CONFIG"
 	# Unique per run: cgroups live in the real (shared) cgroupfs.
-	CGROUP_PARENT=jail-test-$$-${T##*.}
+	CGROUP_PARENT=${CGROUP_PARENT:-jail-test-$$-${T##*.}}
+	SSHD_JAIL=${SSHD_JAIL:-$T/jails/j1}
 	sshd_write_jail_ini
 	sshd_write_config default "$SSHD_PORT" internal-sftp
 	sshd_pam_stack nojail
@@ -158,7 +169,7 @@ sshd_test_setup() {
 sshd_write_jail_ini() {
 	{
 		echo "[jail]"
-		echo "jail = $T/jails/j1"
+		echo "jail = $SSHD_JAIL"
 		echo "profile = default"
 		echo "sections = $TOP/templates/sections.ini"
 		echo "cgroup_parent = $CGROUP_PARENT"
@@ -209,12 +220,32 @@ sshd_pam_stack() {
 	fi
 }
 
+# _sshd_asan_env: set SSHD_ENV (a command prefix, possibly empty) that
+# preloads the ASan runtime when the PAM module under test is a sanitizer
+# build (make sanitize): sshd is not built with ASan, and an ASan-instrumented
+# library can only be dlopen()ed into a process whose first library is the
+# ASan runtime.  Leak checking is off for sshd itself (its own allocations
+# are not ours to judge).  A prefix (env ...) rather than a wrapper function,
+# so that `$!` of a backgrounded sshd is sshd's pid.
+_sshd_asan_env() {
+	local need lib
+	SSHD_ENV=()
+	need=$(readelf -d "$PAM_MODULE" 2>/dev/null | sed -n 's/.*NEEDED.*\[\(libasan\.so[.0-9]*\)\]/\1/p')
+	[ -n "$need" ] || return 0
+	lib=$(ldconfig -p | awk -v n="$need" '$1 == n && /x86-64/ { print $NF; exit }')
+	[ -n "$lib" ] || bail "sanitizer build: $need not found by ldconfig"
+	SSHD_ENV=(env "LD_PRELOAD=$lib" "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0")
+}
+
 # sshd_start [NAME]: start sshd -D with $T/sshd-NAME.conf; log in $T/sshd-NAME.log.
 sshd_start() {
 	local name=${1:-default} port i
 	port=$(awk '$1 == "Port" { print $2; exit }' "$T/sshd-$name.conf")
 	/usr/sbin/sshd -t -f "$T/sshd-$name.conf" || bail "sshd -t -f $T/sshd-$name.conf"
-	/usr/sbin/sshd -D -f "$T/sshd-$name.conf" -E "$T/sshd-$name.log" &
+	# -E: sshd's log; its stderr (and AuthorizedKeysCommand's) to a file too.
+	_sshd_asan_env
+	"${SSHD_ENV[@]}" /usr/sbin/sshd -D -f "$T/sshd-$name.conf" -E "$T/sshd-$name.log" \
+		>>"$T/sshd-$name.stderr" 2>&1 &
 	SSHD_PIDS="$SSHD_PIDS $!"
 	for i in $(seq 100); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
@@ -251,8 +282,8 @@ user_add_jailed() {
 	local name=$1 jail=$2 profile=${3:-}
 	getent group jailed >/dev/null || groupadd jailed || bail "groupadd jailed"
 	useradd -M -d "/home/$name" -s /bin/bash -G jailed "$name" || bail "useradd $name"
-	"$JAILCTL" --config "$CONF" adduser -j "$jail" ${profile:+-p "$profile"} "$name" ||
-		bail "jailctl adduser $name"
+	"$JAILCTL" --config "$CONF" adduser -j "$jail" ${profile:+-p "$profile"} "$name" \
+		>"$T/adduser-$name.log" 2>&1 || bail "jailctl adduser $name: $(cat "$T/adduser-$name.log")"
 	_user_key "$jail/home/$name" "$name"
 }
 
@@ -266,6 +297,16 @@ tssh() {
 	local user=$1
 	shift
 	timeout 60 ssh -F "$SSH_CONFIG" -p "$port" "$user@127.0.0.1" "$@"
+}
+
+# tssh_bg USER [ARGS...]: the same, in the background, stdin/out/err to
+# /dev/null; $SSH_BG is the pid of timeout(1), which passes a SIGTERM on to
+# ssh: `kill $SSH_BG` ends the client, and sshd then closes the session.
+tssh_bg() {
+	local user=$1
+	shift
+	timeout 60 ssh -F "$SSH_CONFIG" -p "$SSHD_PORT" "$user@127.0.0.1" "$@" </dev/null >/dev/null 2>&1 &
+	SSH_BG=$!
 }
 
 # wait_log FILE TEXT [SECONDS]: true once FILE contains TEXT (fixed string).

@@ -29,6 +29,21 @@ rc=$?
 is "$rc" 1 'list with a missing sections file exits 1'
 like "$out" "$T/nonexistent.ini" 'list: the error names the missing file'
 
+# The sections file comes from the configuration when -f is not given.
+CONF=$T/conf
+mkdir -p "$CONF"
+chmod 0755 "$CONF"
+printf '[jail]\nsections = %s\n' "$JK_INI" >"$CONF/jail.ini"
+chmod 0644 "$CONF/jail.ini"
+like "$($JAILCTL --config "$CONF" list 2>&1)" "midnightcommander" \
+	'list without -f: the [jail] sections file of --config DIR'
+ok 'init without -f: the configured sections file' $JAILCTL --config "$CONF" init "$T/cfgjail" rsync
+ok 'init without -f: installed from it' [ -x "$T/cfgjail/usr/bin/rsync" ]
+printf '[jail]\nsections = %s\nbogus = 1\n' "$JK_INI" >"$CONF/jail.ini"
+out=$($JAILCTL --config "$CONF" list 2>&1)
+is "$?" 1 'a broken configuration is reported, not replaced by defaults'
+like "$out" "bogus" 'the configuration error names the key'
+
 # --- every shipped section, each in its own jail ------------------------------------
 for s in $names; do
 	J=$T/sec-$s
@@ -77,6 +92,15 @@ out=$($JAILCTL init -v -f "$JK_INI" "$T/jkv" ssh 2>&1)
 like "$out" "add /usr/bin/ssh" 'init -v prints each action'
 like "$out" "add /lib -> usr/lib" 'init -v shows symlinks with their target'
 
+# A jail built by jailkit is taken over: same files, so nothing conflicts.
+mkdir -m 0755 "$T/byjk"
+jk_init -j "$T/byjk" -c "$JK_INI" ssh >/dev/null 2>&1
+ok 'precondition: jk_init built a jail' [ -x "$T/byjk/usr/bin/ssh" ]
+out=$($JAILCTL init -f "$JK_INI" "$T/byjk" ssh 2>&1)
+is "$?" 0 'init over a jail built by jk_init with the same section exits 0'
+ok 'init over a jailkit jail writes a manifest' grep -qx 'f /usr/bin/ssh' "$T/byjk/.jail/manifest"
+ok "jailkit's own files are kept (ld.so.cache)" [ -f "$T/byjk/etc/ld.so.cache" ]
+
 # --- idempotent: a second run changes nothing, not even a timestamp -----------------
 before=$(tree_listing "$JK")
 sleep 1.1
@@ -105,10 +129,14 @@ is "$(stat -c %a "$JK/usr/bin/passwd")" "$(printf '%o' $((0$(stat -c %a /usr/bin
 like "$out" "strip-setuid /usr/bin/passwd" 'cp -v says the setuid bit was stripped'
 ok 'cp: recorded in the manifest' grep -qx 'f /usr/bin/passwd' "$JK/.jail/manifest"
 
+# File capabilities (Debian's ping has cap_net_raw instead of a setuid bit).
+like "$(getcap /usr/bin/ping)" "cap_net_raw" 'host /usr/bin/ping has file capabilities (precondition)'
+is "$(getcap "$ALL/usr/bin/ping")" "" 'file capabilities are not copied (netutils: ping)'
+
 cat >"$T/suid.ini" <<'EOF'
 [pw]
-comment = setuid passwd
-paths_w_setuid = /usr/bin/passwd
+comment = setuid passwd, ping with its capabilities
+paths_w_setuid = /usr/bin/passwd, /usr/bin/ping
 EOF
 J=$T/suid
 out=$($JAILCTL init -f "$T/suid.ini" "$J" pw 2>&1)
@@ -121,6 +149,8 @@ out=$($JAILCTL init --allow-setuid -f "$T/suid.ini" "$J" pw 2>&1)
 is "$?" 0 'paths_w_setuid with --allow-setuid: exit 0'
 is "$(stat -c %a "$J/usr/bin/passwd")" "$(stat -c %a /usr/bin/passwd)" '--allow-setuid keeps the setuid bit'
 ok 'the manifest marks the kept setuid bit' grep -qx 'fs /usr/bin/passwd' "$J/.jail/manifest"
+like "$(getcap "$J/usr/bin/ping")" "cap_net_raw" '--allow-setuid keeps file capabilities of paths_w_setuid'
+like "$(chroot "$J" ping -V 2>&1)" "iputils" 'the kept ping runs in the jail'
 
 # --- bad input: clear error, exit code, no change ------------------------------------
 before=$(tree_listing "$JK")
@@ -151,6 +181,27 @@ ok 'the present path is installed' [ -x "$T/missjail/usr/bin/true" ]
 out=$($JAILCTL cp "$JK" /usr/bin/nosuchprogram 2>&1)
 is "$?" 1 'cp of a path missing on the host: exit 1 (it was named explicitly)'
 like "$out" "/usr/bin/nosuchprogram: not found on the host" 'cp: the error names the path'
+# A file system that fills up half way: init fails, says why, and leaves
+# no partial file: every file in the jail is whole (the host's bytes).
+mkdir -p "$T/small"
+mount -t tmpfs -o size=3M,mode=0755 small "$T/small"
+out=$($JAILCTL init -f "$JK_INI" "$T/small/jail" basicshell 2>&1)
+is "$?" 1 'init on a full file system: exit 1'
+like "$out" "No space left on device" 'init on a full file system: says why'
+is "$(find "$T/small/jail" -name '.jail-tmp.*' | wc -l)" 0 'init on a full file system: no temporary file left'
+partial=""
+for f in $(cd "$T/small/jail" && find . -type f ! -path ./.jail/manifest ! -path ./etc/passwd ! -path ./etc/group | cut -c2-); do
+	cmp -s "$f" "$T/small/jail$f" || partial="$partial $f"
+done
+is "$partial" "" 'init on a full file system: every file written is whole'
+ok 'init on a full file system: what was written is recorded in a manifest' [ -s "$T/small/jail/.jail/manifest" ]
+unrecorded=""
+for f in $(manifest_files "$T/small/jail"); do
+	[ -f "$T/small/jail$f" ] || unrecorded="$unrecorded $f"
+done
+is "$unrecorded" "" 'init on a full file system: the manifest lists only what was written'
+umount "$T/small"
+
 $JAILCTL init >/dev/null 2>&1
 is "$?" 2 'init without arguments: usage, exit 2'
 $JAILCTL init -f "$JK_INI" "$T/x" >/dev/null 2>&1

@@ -96,6 +96,22 @@ unlike "$out" "$CGROUP_PARENT" 'unjailed user: no session cgroup'
 unlike "$(cat "$SYSLOG")" "for u0" 'unjailed user: no session line in syslog'
 
 # --- a jailed session -----------------------------------------------------------
+# Processes of this test (our network namespace, not zombies) whose command
+# line is exactly CMDLINE: other tests may run the same commands meanwhile.
+netns_pgrep() {
+	local me p found=1
+	me=$(readlink /proc/self/ns/net)
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] || continue
+		grep -q '^State:.*Z' "$p/status" 2>/dev/null && continue
+		if [ "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" = "$1 " ]; then
+			echo "${p#/proc/}"
+			found=0
+		fi
+	done
+	return $found
+}
+BGSLEEP=$((900000 + $$ % 90000))
 : >"$SYSLOG.mark"
 probe='
 ps -e -o pid=,ppid=,comm= | sed "s/^ */ps: /"
@@ -116,7 +132,7 @@ echo "ro: $(cat /srv/ro/file) $(touch /srv/ro/new 2>&1)"
 echo "romount: $(grep " /srv/ro " /proc/self/mountinfo)"
 touch /srv/rw/from-jail && echo "rw: written"
 echo "devlog: $(test -e /dev/log && echo present || echo absent)"
-sleep 987654 &
+sleep '"$BGSLEEP"' &
 kill -0 $! && echo "bg: running"
 '
 out=$("$PAMDRIVE" -c "$PAMD" -r 192.0.2.7 u1 "$probe" 2>&1)
@@ -158,8 +174,11 @@ like "$out" "bg: running" 'a background job runs during the session'
 like "$out" "close_session: Success (0)" 'close_session succeeds'
 like "$(cat "$SYSLOG")" "closed session $id for u1 (jail $J, profile pamtest)" 'syslog: the closed line'
 sleep 0.2
-nok 'after close: the background job was killed' pgrep -f 'sleep 987654'
-nok 'after close: no init left' test -e "/proc/$ipid"
+nok 'after close: the background job was killed' netns_pgrep "sleep $BGSLEEP"
+# Gone, or a zombie waiting for its parent (the init's exit can outlast
+# close_session's bounded WNOHANG poll under load): no running init.
+alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+nok 'after close: no init left' alive "$ipid"
 nok 'after close: no pids cgroup left' test -e "/sys/fs/cgroup/pids/$CGROUP_PARENT/u1/$id"
 nok 'after close: no memory cgroup left' test -e "/sys/fs/cgroup/memory/$CGROUP_PARENT/u1/$id"
 is "$(ls -A "$REG" 2>/dev/null)" "" 'after close: no session record left'
@@ -187,6 +206,9 @@ done
 sid=$(ls -A "$REG" 2>/dev/null)
 is "$(echo "$sid" | grep -cE '^[0-9a-f]{16}$')" 1 'a background session is recorded in the registry'
 enter() { "$JAILCTL" --config "$CONF" enter "$@"; }
+for i in $(seq 100); do netns_pgrep "sleep 600" >/dev/null && break; sleep 0.05; done
+ok 'the session'"'"'s processes are seen from the host (the check used after close works)' \
+	netns_pgrep "sleep 600"
 is "$(enter "$sid" -- hostname 2>&1)" pamtest-host 'enter ID -- hostname: the session'"'"'s uts namespace'
 out=$(enter "$sid" -- cat /proc/self/status 2>&1)
 like "$out" "CapBnd:	0000000000000400" 'enter: the bounding set is the profile'"'"'s'
@@ -215,6 +237,7 @@ kill -TERM "$bgpid"
 wait "$bgpid"
 like "$(cat "$T/bg.out")" "close_session: Success (0)" 'the background session closes when its shell ends'
 is "$(ls -A "$REG" 2>/dev/null)" "" 'its record is gone'
+nok 'its processes are gone' netns_pgrep "sleep 600"
 out=$(enter "$sid" -- true 2>&1)
 like "$out" "no session $sid" 'enter: a closed session cannot be entered'
 cp -p "$T/record.saved" "$REG/$sid"

@@ -59,6 +59,7 @@ netns_procs() {
 	me=$(readlink /proc/self/ns/net)
 	for p in /proc/[0-9]*; do
 		[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] || continue
+		grep -q '^State:.*Z' "$p/status" 2>/dev/null && continue # reaped later
 		[ "$(cat "$p/comm" 2>/dev/null)" = "$1" ] && echo "${p#/proc/}"
 	done
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 static char base[] = "/run/jail-unit-tree-XXXXXX";
@@ -334,6 +335,87 @@ static void test_setuid(void)
 	free_section(&k);
 }
 
+/* cap_net_raw=ep, as Debian's ping has it (vfs_cap_data revision 2). */
+static const char net_raw_caps[20] = {0x01, 0x00, 0x00, 0x02, 0x00, 0x20};
+
+static bool has_caps(const char *path)
+{
+	char buf[64];
+
+	return getxattr(path, "security.capability", buf, sizeof(buf)) > 0;
+}
+
+static void test_caps(void)
+{
+	jail_section_t p = {.name = "plain"};
+	jail_section_t k = {.name = "keep"};
+	jail_error_t err = {0};
+	char buf[64];
+	ssize_t n;
+
+	put("host/usr/bin/capped", "needs raw sockets\n", 0755);
+	if (setxattr(P("host/usr/bin/capped"), "security.capability", net_raw_caps,
+		     sizeof(net_raw_caps), 0) < 0) {
+		ok(1, "# SKIP file capabilities not supported here");
+		return;
+	}
+	add(&p.paths, "/usr/bin/capped");
+	ok(init1(P("jcap"), &p, false, &err) == 0, "a file with capabilities: init succeeds");
+	ok(!has_caps(P("jcap/usr/bin/capped")), "file capabilities are not copied");
+	/* Someone adds capabilities to the jail copy: it differs, a re-run
+	 * rewrites it without them. */
+	ok(setxattr(P("jcap/usr/bin/capped"), "security.capability", net_raw_caps,
+		    sizeof(net_raw_caps), 0) == 0,
+	   "capabilities added to the jail copy");
+	ok(init1(P("jcap"), &p, false, &err) == 0 && reported("update /usr/bin/capped"),
+	   "a re-run sees the added capabilities and rewrites the file");
+	ok(!has_caps(P("jcap/usr/bin/capped")), "the rewritten file has none");
+
+	add(&k.paths_w_setuid, "/usr/bin/capped");
+	ok(init1(P("jcapk"), &k, true, &err) == 0,
+	   "paths_w_setuid with allow_setuid: init succeeds");
+	n = getxattr(P("jcapk/usr/bin/capped"), "security.capability", buf, sizeof(buf));
+	ok(n == (ssize_t)sizeof(net_raw_caps) &&
+	       memcmp(buf, net_raw_caps, sizeof(net_raw_caps)) == 0,
+	   "paths_w_setuid keeps the host's file capabilities");
+	ok(init1(P("jcapk"), &k, true, &err) == 0 && reports.n == 0,
+	   "a re-run finds the kept capabilities identical");
+	free_section(&p);
+	free_section(&k);
+}
+
+static void test_owner(void)
+{
+	jail_section_t o = {.name = "owner"};
+	jail_error_t err = {0};
+	struct stat st;
+	char *m;
+
+	mkd("host/var", 0755);
+	mkd("host/var/spool", 0755);
+	mkd("host/var/spool/box", 0770);
+	put("host/var/spool/box/mail", "mail\n", 0660);
+	if (chown(P("host/var/spool/box"), 1000, 1000) < 0 ||
+	    chown(P("host/var/spool/box/mail"), 1000, 1000) < 0)
+		diag("chown failed");
+	add(&o.paths_w_owner, "/var/spool/box");
+	ok(init1(P("jown"), &o, false, &err) == 0, "paths_w_owner: init succeeds");
+	ok(stat(P("jown/var/spool/box/mail"), &st) == 0 && st.st_uid == 1000 && st.st_gid == 1000,
+	   "paths_w_owner: a file keeps the host owner");
+	ok(stat(P("jown/var/spool/box"), &st) == 0 && st.st_uid == 1000 &&
+	       (st.st_mode & 07777) == 0770,
+	   "paths_w_owner: the directory keeps owner and mode");
+	ok(stat(P("jown/var/spool"), &st) == 0 && st.st_uid == 0 && (st.st_mode & 07777) == 0755,
+	   "paths_w_owner: parents stay root-owned");
+	m = slurp(P("jown/.jail/manifest"));
+	like(m, "\nfo /var/spool/box/mail\n", "the manifest flags the kept owner");
+	free(m);
+	ok(init1(P("jown"), &o, false, &err) == 0,
+	   "paths_w_owner: a re-run into the user-owned "
+	   "directory is allowed (it is the requested owner)");
+	free_section(&o);
+}
+
 static void test_conflicts(jail_section_t *one)
 {
 	jail_error_t err = {0};
@@ -515,6 +597,8 @@ int main(void)
 
 	test_init(&one);
 	test_setuid();
+	test_owner();
+	test_caps();
 	test_conflicts(&one);
 	test_update();
 

@@ -69,8 +69,33 @@ static void test_errors(void)
 	is_int(err.code, ENOENT, "code kept through wrap");
 }
 
+static void test_buf(void)
+{
+	jail_error_t err = {0};
+	jail_buf_t b = {0};
+	char *s;
+
+	s = jail_buf_finish(&b, "empty", &err);
+	is_str(s, "", "an empty buffer finishes as an empty string");
+	free(s);
+	for (int i = 0; i < 1000; i++)
+		jail_buf_str(&b, "0123456789");
+	jail_buf_add(&b, "xyz", 2);
+	is_int(b.len, 10002, "appends grow the buffer");
+	s = jail_buf_finish(&b, "big", &err);
+	ok(s != NULL && strlen(s) == 10002 && strcmp(s + 10000, "xy") == 0,
+	   "content kept across growth, NUL-terminated");
+	ok(b.s == NULL, "finish hands ownership over");
+	free(s);
+	b.oom = true;
+	ok(jail_buf_finish(&b, "account files", &err) == NULL && err.code == ENOMEM,
+	   "an allocation failure is reported once, at finish");
+	like(err.msg, "account files", "and names what was being built");
+}
+
 int main(void)
 {
+	test_buf();
 	test_sizes();
 	test_bools_lists();
 	test_names_paths();
