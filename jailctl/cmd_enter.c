@@ -111,6 +111,15 @@ static __attribute__((noreturn)) void run_child(const jail_config_t *cfg,
 
 	signal(SIGINT, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
+	/* Nothing of the admin's but stdio goes into the session: an fd the
+	 * caller left open on a host file or directory (not O_CLOEXEC) would
+	 * hand the command a way out of the jail (fchdir, openat, "..").
+	 * Found by tests/escape (fds through enter). */
+	if (close_range(3, ~0U, 0) < 0) {
+		fprintf(stderr, "jailctl: enter: close inherited descriptors: %s\n",
+			strerror(errno));
+		_exit(126);
+	}
 	snprintf(e_term, sizeof(e_term), "TERM=%s", term ? term : "dumb");
 	if (u != NULL) {
 		cleanup_free char *line = ncmd > 0 ? join_words(cmd, ncmd) : NULL;

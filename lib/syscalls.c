@@ -127,6 +127,19 @@ static const unsigned long clone_new_flags[] = {
     CLONE_NEWUSER, CLONE_NEWPID,    CLONE_NEWNET,
 };
 
+/* Address families socket() refuses (EPERM), matched on the low 32 bits of
+ * the family (the kernel takes an int: high bits must not dodge the rule).
+ *  - AF_VSOCK (40): vsock is not network-namespaced; a session, even with
+ *    net = none, would reach the hypervisor (CID 2) and its agents.  Docker's
+ *    default profile refuses it too.  (Found by tests/escape: af-vsock.)
+ *  - AF_ALG (38): the kernel crypto API, a local attack surface with a CVE
+ *    history that no shell, sftp, scp, rsync or git needs.
+ * On the 32-bit ABI socketcall(2) passes the family in memory the filter
+ * cannot read: libseccomp turns these rules into a refusal of every
+ * socketcall(SYS_SOCKET) there (the direct i386 socket syscall, which
+ * libseccomp can check, still works for the other families). */
+static const unsigned int socket_deny_families[] = {40 /* AF_VSOCK */, 38 /* AF_ALG */};
+
 /* personality() values allowed (as in Docker's profile): PER_LINUX,
  * PER_LINUX32, UNAME26, UNAME26|PER_LINUX32, and the query 0xffffffff. */
 static const unsigned int personality_ok[] = {0x0, 0x8, 0x20000, 0x20008, 0xffffffff};
@@ -246,6 +259,15 @@ static int build_base(jail_seccomp_t *f, const jail_strv_t *allow, const jail_st
 		if (add_rule(f->base, eperm, "ioctl", 1, &sti, err) < 0 ||
 		    add_rule(f->base, eperm, "ioctl", 1, &lnx, err) < 0)
 			goto out;
+	}
+	if (!in_list(allow, "socket") && !in_list(deny, "socket")) {
+		for (size_t i = 0;
+		     i < sizeof(socket_deny_families) / sizeof(socket_deny_families[0]); i++) {
+			struct scmp_arg_cmp c =
+			    SCMP_A0(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFUL, socket_deny_families[i]);
+			if (add_rule(f->base, eperm, "socket", 1, &c, err) < 0)
+				goto out;
+		}
 	}
 	ret = 0;
 out:

@@ -17,6 +17,10 @@
  *       - EPERM for ioctl(TIOCSTI) and ioctl(TIOCLINUX), matched on the low
  *         32 bits of the request (the kernel truncates it to unsigned int,
  *         so high bits must not dodge the rule);
+ *       - EPERM for socket(AF_VSOCK) (not network-namespaced: it reaches
+ *         the hypervisor) and socket(AF_ALG), matched on the low 32 bits of
+ *         the family; on the 32-bit ABI every socketcall(SYS_SOCKET), whose
+ *         family the filter cannot read;
  *     architectures: native x86_64 and 32-bit x86 (int 0x80) carry the same
  *     rules.  x32 is deliberately NOT in the filter: libseccomp then treats
  *     a syscall number with the x32 bit as a bad architecture, and the
