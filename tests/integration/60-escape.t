@@ -346,8 +346,12 @@ ok 'jailctl kill ends session A' jailctl kill "$SESSA_ID"
 ok 'jailctl kill ends the chrootcap session' jailctl kill "$SESSC_ID"
 wait "$SESSA_CLIENT" "$SESSC_CLIENT" 2>/dev/null
 for i in $(seq 200); do [ -z "$(ls -A /run/jail/sessions 2>/dev/null)" ] && break; sleep 0.05; done
+for i in $(seq 100); do
+	[ -z "$(for d in $(sshd_cgroups_left); do find "$d" -mindepth 2 -type d; done)" ] && break
+	sleep 0.05
+done
 is "$(ls -A /run/jail/sessions 2>/dev/null)" "" 'every session closed: no record left'
-is "$(sshd_cgroups_left | xargs -r -n1 find 2>/dev/null -mindepth 2 -type d | wc -l)" 0 \
-	'no session cgroup left'
+left=$(for d in $(sshd_cgroups_left); do find "$d" -mindepth 2 -type d; done)
+is "$left" "" 'no session cgroup left (PARENT/USER/SESSION, any hierarchy)'
 
 done_testing
