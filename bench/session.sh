@@ -213,7 +213,16 @@ idle_pss() { # USER N -> kB per session
 	for p in $kids; do
 		sum=$((sum + $(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)))
 	done
-	echo $((sum / n))
+	# The session cgroups' own counter (jailed users only): everything charged
+	# to the session, page cache and kernel memory included.
+	local cg=0 ncg=0 f
+	for f in $(find /sys/fs/cgroup -maxdepth 8 -path "*/$CGROUP_PARENT/$user/*" \
+		\( -name memory.usage_in_bytes -o -name memory.current \) 2>/dev/null); do
+		case $f in */"$user"/memory.*) continue ;; esac # the per-user parent
+		cg=$((cg + $(cat "$f")))
+		ncg=$((ncg + 1))
+	done
+	echo "$((sum / n)) $([ "$ncg" -gt 0 ] && echo $((cg / ncg / 1024)))"
 	pkill -u "$user" -x sleep
 	for i in $(seq 100); do
 		pgrep -u "$user" >/dev/null || break
@@ -222,11 +231,12 @@ idle_pss() { # USER N -> kB per session
 	wait 2>/dev/null # this $(...) subshell's own children: the ssh clients
 }
 N=10
-pu=$(idle_pss benchu $N)
-pj=$(idle_pss benchj $N)
+read -r pu _ < <(idle_pss benchu $N)
+read -r pj cgj < <(idle_pss benchj $N)
 echo
 echo "3. memory per idle session ($N idle 'sleep' sessions of each kind, Pss of sshd's session processes / $N)"
 printf '   %-38s %8s kB\n' "unjailed" "$pu" "jailed" "$pj" "jailed - unjailed" "$((pj - pu))"
+[ -n "${cgj:-}" ] && printf '   %-38s %8s kB\n' "jailed: session cgroup memory usage" "$cgj"
 echo "   (target: under 1024 kB beyond sshd's own)"
 
 # --- 4. concurrent logins ----------------------------------------------------------

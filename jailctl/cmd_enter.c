@@ -5,8 +5,9 @@
  * recorded process (pid + start time, and mount namespace inode).  We enter
  * the init's mount, pid, ipc, uts and net namespaces in one setns() on its
  * pidfd, chroot to its root (the jail), reduce the bounding set to the
- * profile's keep-list, and fork: the child is in the session's pid
- * namespace, joins the session cgroup first, then runs the command.
+ * profile's keep-list (all of that in a go-between child: jailctl itself
+ * stays a plain host process), and fork: the command is in the session's
+ * pid namespace, joins the session cgroup first, then runs.
  *   --user: the child becomes the session's user (setresgid, setgroups,
  *           setresuid; regaining root must fail) and execs jailsh, which
  *           applies no_new_privs, seccomp and the LSM profile as at login:
@@ -171,6 +172,44 @@ static __attribute__((noreturn)) void run_child(const jail_config_t *cfg,
 	_exit(127);
 }
 
+/* In the go-between child: enter, fork the command, wait, report its
+ * status as an exit code (the caller _exit()s with it). */
+static int enter_and_run(const jail_config_t *cfg, const jail_session_record_t *rec,
+			 const jail_ns_target_t *target, const jail_profile_t *profile,
+			 jail_cgroup_t *cg, const enter_user_t *u, char **cmd, int ncmd)
+{
+	jail_error_t err;
+	int status;
+	pid_t pid;
+
+	jail_error_clear(&err);
+	if (jail_ns_target_enter(target, &err) < 0 ||
+	    jail_caps_drop_bounding(&profile->caps_keep, &err) < 0) {
+		fprintf(stderr, "jailctl: enter: session %s: %s\n", rec->id, err.msg);
+		return JAILCTL_FAIL;
+	}
+	pid = fork(); /* the command: inside the session's pid namespace */
+	if (pid < 0) {
+		fprintf(stderr, "jailctl: enter: fork: %s\n", strerror(errno));
+		return JAILCTL_FAIL;
+	}
+	if (pid == 0) {
+		if (cg && jail_cgroup_join(cg, 0, &err) < 0) {
+			fprintf(stderr, "jailctl: enter: cgroup %s of session %s: %s\n",
+				rec->cgroup, rec->id, err.msg);
+			_exit(JAILCTL_FAIL);
+		}
+		run_child(cfg, rec, u, cmd, ncmd);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "jailctl: enter: wait: %s\n", strerror(errno));
+			return JAILCTL_FAIL;
+		}
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 int cmd_enter(const jailctl_ctx_t *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -255,28 +294,19 @@ int cmd_enter(const jailctl_ctx_t *ctx, int argc, char **argv)
 			goto fail;
 		}
 	}
-	if (jail_ns_target_enter(&target, &err) < 0 ||
-	    jail_caps_drop_bounding(&profile->caps_keep, &err) < 0) {
-		jail_error_wrap(&err, "session %s", id);
-		goto fail;
-	}
-	jail_ns_target_close(&target);
-
+	/* A go-between child enters the session and forks the command: this
+	 * process never changes namespaces, root or bounding set (so it stays
+	 * an ordinary host process, which sanitizer runtimes rely on too). */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
 	pid = fork();
 	if (pid < 0) {
 		jail_error_set(&err, errno, "fork");
 		goto fail;
 	}
-	if (pid == 0) {
-		if (cg && jail_cgroup_join(cg, 0, &err) < 0) {
-			fprintf(stderr, "jailctl: enter: cgroup %s of session %s: %s\n",
-				rec->cgroup, id, err.msg);
-			_exit(126);
-		}
-		run_child(cfg, rec, as_user ? &user : NULL, cmd, ncmd);
-	}
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
+	if (pid == 0)
+		_exit(enter_and_run(cfg, rec, &target, profile, cg, as_user ? &user : NULL, cmd,
+				    ncmd));
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			jail_error_set(&err, errno, "wait for the command");

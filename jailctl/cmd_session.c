@@ -2,7 +2,10 @@
  *
  * Records are written by pam_jail (lib/session.c).  A record is live when
  * its init pid exists with the recorded starttime; anything else (the init
- * is gone, or its pid now names another process) is stale. */
+ * is gone, or its pid now names another process) is stale.  A live session
+ * whose opener (owner_pid: sshd's privileged monitor) is gone is orphaned:
+ * close_session will never run for it, its processes (a background job)
+ * would outlive the login forever; gc ends it like `jailctl kill`. */
 #define _GNU_SOURCE
 #include "cgroup.h"
 #include "config.h"
@@ -163,7 +166,7 @@ int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 	session_env_t env;
 	jail_session_record_t **recs = NULL;
 	jail_strv_t bad = {0};
-	size_t n = 0, stale = 0, shown = 0;
+	size_t n = 0, stale = 0, shown = 0, orphaned = 0;
 	bool json = false;
 	int c, rc = JAILCTL_OK;
 
@@ -204,6 +207,7 @@ int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 		time_t t = (time_t)r->start;
 		struct tm tm;
 		int alive = jail_registry_alive(r, &err);
+		int owner = 1;
 
 		if (alive < 0) {
 			fprintf(stderr, "jailctl: ps: session %s: %s\n", r->id, err.msg);
@@ -213,6 +217,17 @@ int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 		if (alive == 0) {
 			stale++;
 			continue;
+		}
+		owner = jail_registry_owner_alive(r, &err);
+		if (owner < 0) {
+			fprintf(stderr, "jailctl: ps: session %s: owner: %s\n", r->id, err.msg);
+			owner = 1; /* not known to be gone */
+		} else if (owner == 0) {
+			orphaned++;
+			fprintf(stderr,
+				"jailctl: ps: session %s is orphaned: the process that opened it "
+				"(pid %ld) is gone, its init %ld still runs\n",
+				r->id, (long)r->owner_pid, (long)r->init_pid);
 		}
 		if (open_cgroup(&env, r, &cg, &err) < 0) {
 			fprintf(stderr, "jailctl: ps: session %s: %s\n", r->id, err.msg);
@@ -251,7 +266,12 @@ int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 			json_str(stdout, r->remote);
 			printf(", \"cgroup\": ");
 			json_str(stdout, r->cgroup);
-			printf("}");
+			printf(", \"owner_pid\": ");
+			if (r->owner_pid > 0)
+				printf("%ld", (long)r->owner_pid);
+			else
+				printf("null");
+			printf(", \"orphaned\": %s}", owner == 0 ? "true" : "false");
 		} else {
 			char p[24];
 			if (pids >= 0)
@@ -269,6 +289,11 @@ int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 		fprintf(stderr,
 			"jailctl: ps: %zu stale record%s (init gone); 'jailctl gc' removes them\n",
 			stale, stale == 1 ? "" : "s");
+	if (orphaned)
+		fprintf(stderr,
+			"jailctl: ps: %zu orphaned session%s (opener gone, init alive); 'jailctl "
+			"gc' ends them\n",
+			orphaned, orphaned == 1 ? "" : "s");
 	jail_registry_list_free(recs, n);
 	jail_strv_clear(&bad);
 	env_free(&env);
@@ -382,7 +407,10 @@ int cmd_gc(const jailctl_ctx_t *ctx, int argc, char **argv)
 	int rc = JAILCTL_OK;
 
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		printf("usage: jailctl gc\n");
+		printf("usage: jailctl gc\n"
+		       "Removes the records and cgroups of sessions whose init is gone, and ends\n"
+		       "orphaned sessions (init alive, the process that opened the session, such\n"
+		       "as sshd's monitor, gone) as 'jailctl kill' would.\n");
 		return JAILCTL_OK;
 	}
 	if (argc != 1)
@@ -400,21 +428,46 @@ int cmd_gc(const jailctl_ctx_t *ctx, int argc, char **argv)
 		jail_session_record_t *r = recs[i];
 		bool had_cg = false;
 		int alive = jail_registry_alive(r, &err);
+		int killed = 0;
 
-		if (alive != 0) {
-			if (alive < 0) {
+		if (alive < 0) {
+			fprintf(stderr, "jailctl: gc: session %s: %s\n", r->id, err.msg);
+			rc = JAILCTL_FAIL;
+			continue;
+		}
+		if (alive == 1) {
+			int owner = jail_registry_owner_alive(r, &err);
+
+			if (owner < 0) {
+				fprintf(stderr, "jailctl: gc: session %s: owner: %s\n", r->id,
+					err.msg);
+				rc = JAILCTL_FAIL;
+				continue;
+			}
+			if (owner == 1)
+				continue; /* a live session: its opener will close it */
+			/* Orphaned: nobody will ever close it.  The pidfd in
+			 * kill_init pins the recorded init (starttime checked). */
+			killed = kill_init(r, &err);
+			if (killed < 0) {
 				fprintf(stderr, "jailctl: gc: session %s: %s\n", r->id, err.msg);
 				rc = JAILCTL_FAIL;
+				continue;
 			}
-			continue;
 		}
 		if (cleanup_session(&env, r, &had_cg, &err) < 0) {
 			fprintf(stderr, "jailctl: gc: %s\n", err.msg);
 			rc = JAILCTL_FAIL;
 			continue;
 		}
-		printf("removed stale session %s (user %s, init %ld gone)%s\n", r->id, r->user,
-		       (long)r->init_pid, had_cg ? ", cgroup removed" : "");
+		if (alive == 1)
+			printf(
+			    "ended orphaned session %s (user %s, opener %ld gone, init %ld %s)%s\n",
+			    r->id, r->user, (long)r->owner_pid, (long)r->init_pid,
+			    killed ? "killed" : "gone", had_cg ? ", cgroup removed" : "");
+		else
+			printf("removed stale session %s (user %s, init %ld gone)%s\n", r->id,
+			       r->user, (long)r->init_pid, had_cg ? ", cgroup removed" : "");
 		cleaned++;
 	}
 	if (cleaned == 0 && rc == JAILCTL_OK)

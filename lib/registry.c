@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "registry.h"
 #include "cgroup.h"
+#include "fault.h"
 #include "safefs.h"
 
 #include <dirent.h>
@@ -116,6 +117,11 @@ int jail_session_record_validate(const jail_session_record_t *rec, jail_error_t 
 				      rec->cgroup);
 	if (rec->start < 0)
 		return jail_error_fmt(err, EINVAL, "start %" PRId64 " is before 1970", rec->start);
+	if (rec->owner_pid < 0 || (rec->owner_pid == 0 && rec->owner_starttime != 0))
+		return jail_error_fmt(err, EINVAL,
+				      "owner_pid %ld is not a pid (owner_starttime needs an "
+				      "owner_pid)",
+				      (long)rec->owner_pid);
 	if (rec->remote &&
 	    (strlen(rec->remote) > 255 || !printable(rec->remote) || strchr(rec->remote, ' ')))
 		return jail_error_fmt(err, EINVAL,
@@ -127,15 +133,21 @@ int jail_session_record_validate(const jail_session_record_t *rec, jail_error_t 
 char *jail_session_record_format(const jail_session_record_t *rec, jail_error_t *err)
 {
 	char *out;
+	char owner[64] = "";
 
 	if (jail_session_record_validate(rec, err) < 0)
 		return NULL;
-	out = jail_strdup_printf(
-	    "id=%s\nuser=%s\nuid=%u\njail=%s\nprofile=%s\ninit_pid=%ld\n"
-	    "init_starttime=%" PRIu64 "\ncgroup=%s\nstart=%" PRId64 "\nremote=%s\nns=%" PRIu64 "\n",
-	    rec->id, rec->user, (unsigned)rec->uid, rec->jail, rec->profile, (long)rec->init_pid,
-	    rec->init_starttime, rec->cgroup ? rec->cgroup : "", rec->start,
-	    rec->remote ? rec->remote : "", rec->ns);
+	/* Written only when known: records of older versions have no owner. */
+	if (rec->owner_pid > 0)
+		snprintf(owner, sizeof(owner), "owner_pid=%ld\nowner_starttime=%" PRIu64 "\n",
+			 (long)rec->owner_pid, rec->owner_starttime);
+	out = jail_strdup_printf("id=%s\nuser=%s\nuid=%u\njail=%s\nprofile=%s\ninit_pid=%ld\n"
+				 "init_starttime=%" PRIu64 "\ncgroup=%s\nstart=%" PRId64
+				 "\nremote=%s\nns=%" PRIu64 "\n%s",
+				 rec->id, rec->user, (unsigned)rec->uid, rec->jail, rec->profile,
+				 (long)rec->init_pid, rec->init_starttime,
+				 rec->cgroup ? rec->cgroup : "", rec->start,
+				 rec->remote ? rec->remote : "", rec->ns, owner);
 	if (out == NULL)
 		jail_error_set(err, ENOMEM, "session record");
 	return out;
@@ -153,6 +165,8 @@ enum key {
 	K_START,
 	K_REMOTE,
 	K_NS,
+	K_OWNER_PID,
+	K_OWNER_STARTTIME,
 	K_COUNT
 };
 
@@ -171,6 +185,8 @@ static const struct {
     [K_START] = {"start", true},
     [K_REMOTE] = {"remote", false},
     [K_NS] = {"ns", false},
+    [K_OWNER_PID] = {"owner_pid", false},
+    [K_OWNER_STARTTIME] = {"owner_starttime", false},
 };
 
 static int set_str(char **dst, const char *v, bool empty_is_null, jail_error_t *err)
@@ -232,6 +248,13 @@ static int parse_value(jail_session_record_t *rec, enum key k, const char *v, ja
 		return 0;
 	case K_NS:
 		return num(v, UINT64_MAX, &rec->ns);
+	case K_OWNER_PID:
+		if (num(v, INT32_MAX, &n) < 0 || n == 0)
+			return -1;
+		rec->owner_pid = (pid_t)n;
+		return 0;
+	case K_OWNER_STARTTIME:
+		return num(v, UINT64_MAX, &rec->owner_starttime);
 	case K_COUNT:
 		break;
 	}
@@ -312,6 +335,10 @@ int jail_session_record_parse(const char *buf, size_t len, const char *name,
 			jail_error_fmt(err, EINVAL, "%s: missing key '%s'", name, keys[k].name);
 			goto fail;
 		}
+	if (seen[K_OWNER_PID] != seen[K_OWNER_STARTTIME]) {
+		jail_error_fmt(err, EINVAL, "%s: owner_pid and owner_starttime go together", name);
+		goto fail;
+	}
 	if (jail_session_record_validate(rec, err) < 0) {
 		jail_error_wrap(err, "%s", name);
 		goto fail;
@@ -382,6 +409,8 @@ int jail_registry_write(int dirfd, const jail_session_record_t *rec, jail_error_
 
 	if (data == NULL)
 		return jail_error_wrap(err, "session record");
+	if (jail_fault("registry-write") < 0)
+		return jail_error_set(err, errno, "write session record %s", rec->id);
 	if (jail_write_file_beneath(dirfd, rec->id, data, strlen(data), 0600, geteuid(), getegid(),
 				    err) < 0)
 		return jail_error_wrap(err, "write session record %s", rec->id);
@@ -566,14 +595,16 @@ int jail_proc_ns_inode(pid_t pid, const char *nsname, uint64_t *out, jail_error_
 	return 0;
 }
 
-int jail_registry_alive(const jail_session_record_t *rec, jail_error_t *err)
+/* 1 when PID runs with STARTTIME, 0 when it is gone, a zombie, exiting or
+ * another process, -1 on error. */
+static int proc_alive(pid_t pid, uint64_t starttime, jail_error_t *err)
 {
 	uint64_t st = 0;
 	char state = '?';
 	unsigned long flags = 0;
 	jail_error_t e2 = {0};
 
-	if (proc_stat(rec->init_pid, &state, &flags, &st, &e2) < 0) {
+	if (proc_stat(pid, &state, &flags, &st, &e2) < 0) {
 		if (e2.code == ESRCH)
 			return 0;
 		if (err)
@@ -587,5 +618,17 @@ int jail_registry_alive(const jail_session_record_t *rec, jail_error_t *err)
 	 * take a while when they were orphaned to a slow host pid 1. */
 	if (state == 'Z' || state == 'X' || (flags & PF_EXITING_FLAG))
 		return 0;
-	return st == rec->init_starttime ? 1 : 0;
+	return st == starttime ? 1 : 0;
+}
+
+int jail_registry_alive(const jail_session_record_t *rec, jail_error_t *err)
+{
+	return proc_alive(rec->init_pid, rec->init_starttime, err);
+}
+
+int jail_registry_owner_alive(const jail_session_record_t *rec, jail_error_t *err)
+{
+	if (rec->owner_pid <= 0)
+		return 1;
+	return proc_alive(rec->owner_pid, rec->owner_starttime, err);
 }

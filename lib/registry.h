@@ -13,6 +13,11 @@
  *   start=1700000000           unix time
  *   remote=192.0.2.1           PAM_RHOST, optional (may be empty)
  *   ns=4026532000              inode of the init's /proc/PID/ns/mnt, optional
+ *   owner_pid=4200             the process that opened the session (sshd's
+ *   owner_starttime=123450     privileged monitor, su, login, jailctl run):
+ *                              it alone closes the session; optional (both
+ *                              or neither), absent in records of older
+ *                              versions
  *
  * The parser is strict: every line is key=value with a known key, no key
  * twice, no control characters, lines and files of bounded length, the
@@ -45,6 +50,11 @@ typedef struct jail_session_record {
 	int64_t start;
 	char *remote; /* NULL when unknown */
 	uint64_t ns;  /* 0 when unknown */
+	/* The session's opener, which alone calls close (0: unknown).  When it
+	 * is gone while the init still runs, nobody will ever close the
+	 * session (sshd was killed): the session is orphaned. */
+	pid_t owner_pid;
+	uint64_t owner_starttime;
 } jail_session_record_t;
 
 /* A fresh session id: 16 lower-case hex characters from getrandom(). */
@@ -79,6 +89,13 @@ void jail_registry_list_free(jail_session_record_t **recs, size_t n);
  * rec->init_starttime), 0 when it is gone, exiting or a zombie, or the pid was reused, -1 on
  * error. */
 int jail_registry_alive(const jail_session_record_t *rec, jail_error_t *err);
+
+/* 1 when the session's opener (rec->owner_pid with rec->owner_starttime)
+ * still runs, or when the record names none (unknown: never presumed gone);
+ * 0 when it is gone, a zombie, exiting, or its pid now names another
+ * process; -1 on error.  A session whose init is alive but whose owner is
+ * gone is orphaned: close_session will never run for it. */
+int jail_registry_owner_alive(const jail_session_record_t *rec, jail_error_t *err);
 
 /* Serialise / parse one record (exported for tests and fuzzing).
  * NAME is used in error messages (e.g. the file name). */

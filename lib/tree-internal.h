@@ -110,6 +110,7 @@ typedef struct jail_tree_ctx {
 	int pc_fd;
 	char *cmpbuf;
 	unsigned long tmpseq;
+	bool wrote; /* anything written: syncfs at the end */
 
 	char *passwd_new, *group_new; /* merged contents, NULL when unchanged */
 	size_t passwd_len, group_len;

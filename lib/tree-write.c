@@ -823,6 +823,7 @@ static int execute(jail_tree_ctx_t *c, jail_error_t *err)
 		if (r < 0)
 			return -1;
 		e->flags |= TE_DONE;
+		c->wrote = true;
 	}
 	return 0;
 }
@@ -859,8 +860,12 @@ static int prune(jail_tree_ctx_t *c, jail_strv_t *pruned, jail_error_t *err)
 				    "manifest records");
 				continue;
 			}
-			if (!c->opts->dry_run && unlinkat(pfd, base, 0) < 0)
-				return jail_error_set(err, errno, "remove %s%s", c->jail, path);
+			if (!c->opts->dry_run) {
+				if (unlinkat(pfd, base, 0) < 0)
+					return jail_error_set(err, errno, "remove %s%s", c->jail,
+							      path);
+				c->wrote = true;
+			}
 		} else if (errno != ENOENT) {
 			return jail_error_set(err, errno, "stat %s%s", c->jail, path);
 		}
@@ -874,6 +879,7 @@ static int prune(jail_tree_ctx_t *c, jail_strv_t *pruned, jail_error_t *err)
 static int write_manifest(jail_tree_ctx_t *c, const jail_strv_t *pruned, jail_error_t *err)
 {
 	jail_manifest_t *m = calloc(1, sizeof(*m));
+	bool changed = false;
 	int ret = -1;
 
 	if (m == NULL)
@@ -898,7 +904,9 @@ static int write_manifest(jail_tree_ctx_t *c, const jail_strv_t *pruned, jail_er
 	}
 	if (jail_manifest_finish(m, err) < 0)
 		goto out;
-	ret = jail_manifest_write(c->root_fd, m, NULL, err);
+	ret = jail_manifest_write(c->root_fd, m, &changed, err);
+	if (changed)
+		c->wrote = true;
 out:
 	jail_manifest_free(m);
 	return ret;
@@ -920,6 +928,7 @@ static int write_db(jail_tree_ctx_t *c, const char *rel, const char *buf, size_t
 		return 0;
 	if (jail_write_file_beneath(c->root_fd, rel, buf, len, 0644, 0, 0, err) < 0)
 		return jail_error_wrap(err, "%s", c->jail);
+	c->wrote = true;
 	return 0;
 }
 
@@ -960,8 +969,10 @@ int jail_tree_apply(jail_tree_ctx_t *c, bool do_prune, jail_error_t *err)
 	if (!c->opts->dry_run) {
 		if (write_manifest(c, &pruned, err) < 0)
 			goto out;
-		/* One flush for the whole tree instead of an fsync per file. */
-		if (syncfs(c->root_fd) < 0) {
+		/* One flush for the whole tree instead of an fsync per file,
+		 * and none when nothing was written (an up-to-date update must
+		 * not wait for other writers on the same file system). */
+		if (c->wrote && syncfs(c->root_fd) < 0) {
 			jail_error_set(err, errno, "sync %s", c->jail);
 			goto out;
 		}

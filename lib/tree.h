@@ -22,7 +22,9 @@
  * Copied regular files keep the host's mode and mtime (so that update can
  * compare), lose setuid/setgid (unless asked), are owned by root:root (unless
  * asked to keep the host owner) and carry no extended attributes: they are
- * fresh files, so file capabilities (security.capability) are never copied.
+ * fresh files, so file capabilities (security.capability) are not copied,
+ * except for paths_w_setuid with allow_setuid, which keeps setuid/setgid
+ * and file capabilities alike (Debian's ping has cap_net_raw, no setuid).
  *
  * No ld.so.cache is written into the jail (jailkit runs `ldconfig -r`, which
  * reads the jail as root following its symlinks).  The jail's loader then
@@ -40,7 +42,8 @@
  *     d /usr/bin                    a directory
  *     f /usr/bin/ls                 a regular file copied from the same host path
  *     fo /var/mail/x                ... keeping the host owner (paths_w_owner)
- *     fs /usr/bin/ping              ... keeping setuid/setgid (paths_w_setuid)
+ *     fs /usr/bin/ping              ... keeping setuid/setgid and file
+ *                                   capabilities (paths_w_setuid)
  *     l /bin                        a symlink (same target as on the host)
  *     c /dev/null                   a character device (b: block device)
  *
@@ -93,7 +96,8 @@ const jail_manifest_entry_t *jail_manifest_find(const jail_manifest_t *m, const 
 /* Compare the jail's copy of a manifest 'f' entry with the host file at the
  * same path: type, size, mtime, mode (minus setuid/setgid unless the entry
  * keeps them), owner (root, or the host owner when kept), a single link,
- * and then the full content byte for byte.  The jail file is opened beneath
+ * file capabilities (none, or the host's when kept), and then the full
+ * content byte for byte.  The jail file is opened beneath
  * JAIL_FD without following symlinks.  HOST_ROOT is "/" (or a fixture tree
  * in tests).  Returns 0 when identical, 1 when they differ (*why, if not
  * NULL, gets a static description such as "content differs"), -1 on error

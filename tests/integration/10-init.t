@@ -92,6 +92,15 @@ out=$($JAILCTL init -v -f "$JK_INI" "$T/jkv" ssh 2>&1)
 like "$out" "add /usr/bin/ssh" 'init -v prints each action'
 like "$out" "add /lib -> usr/lib" 'init -v shows symlinks with their target'
 
+# A jail built by jailkit is taken over: same files, so nothing conflicts.
+mkdir -m 0755 "$T/byjk"
+jk_init -j "$T/byjk" -c "$JK_INI" ssh >/dev/null 2>&1
+ok 'precondition: jk_init built a jail' [ -x "$T/byjk/usr/bin/ssh" ]
+out=$($JAILCTL init -f "$JK_INI" "$T/byjk" ssh 2>&1)
+is "$?" 0 'init over a jail built by jk_init with the same section exits 0'
+ok 'init over a jailkit jail writes a manifest' grep -qx 'f /usr/bin/ssh' "$T/byjk/.jail/manifest"
+ok "jailkit's own files are kept (ld.so.cache)" [ -f "$T/byjk/etc/ld.so.cache" ]
+
 # --- idempotent: a second run changes nothing, not even a timestamp -----------------
 before=$(tree_listing "$JK")
 sleep 1.1

@@ -118,7 +118,9 @@ refused 'jailsh missing from the jail' rfnosh "jailsh $SBIN/jailsh is missing fr
 
 # --- AppArmor required on a kernel without it ---------------------------------------------------
 if aa-enabled -q 2>/dev/null; then
-	diag "AppArmor is enabled on this kernel: the 'apparmor = required' refusal cannot be shown here"
+	# Reported as a TAP skip (prove lists it), not as a pass.
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n # SKIP AppArmor is enabled here: 'apparmor = required' cannot be refused"
 else
 	printf '[profile]\ninclude = default\napparmor = required\n' >"$CONF/profiles/aareq.ini"
 	chmod 0644 "$CONF/profiles/aareq.ini"

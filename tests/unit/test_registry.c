@@ -264,6 +264,58 @@ static void test_files(void)
 	close(dfd);
 }
 
+/* owner_pid / owner_starttime: optional, together, round-trip; the owner's
+ * liveness decides whether a live session is orphaned. */
+static void test_owner(void)
+{
+	jail_error_t err = {0};
+	jail_session_record_t *rec = NULL;
+	char buf[2048], *s;
+	uint64_t st = 0;
+	pid_t child;
+	int status;
+
+	snprintf(buf, sizeof(buf), "%sowner_pid=4200\nowner_starttime=123450\n", good);
+	OKE(parse(buf, &rec, &err) == 0, "a record with an owner parses");
+	if (rec) {
+		ok(rec->owner_pid == 4200 && rec->owner_starttime == 123450, "owner fields read");
+		s = jail_session_record_format(rec, &err);
+		is_str(s, buf, "format(parse(x)) == x with the owner");
+		free(s);
+		jail_session_record_free(rec);
+		rec = NULL;
+	}
+	OKE(parse(good, &rec, &err) == 0 && rec->owner_pid == 0, "no owner: owner_pid 0");
+	OKE(rec && jail_registry_owner_alive(rec, &err) == 1,
+	    "no owner recorded: never presumed gone");
+	jail_session_record_free(rec);
+	rec = NULL;
+	snprintf(buf, sizeof(buf), "%sowner_pid=4200\n", good);
+	ok(parse(buf, &rec, &err) < 0, "refused: owner_pid without owner_starttime");
+	like(err.msg, "go together", "  message says they go together");
+	snprintf(buf, sizeof(buf), "%sowner_pid=0\nowner_starttime=1\n", good);
+	ok(parse(buf, &rec, &err) < 0, "refused: owner_pid 0");
+	like(err.msg, "owner_pid: invalid value", "  message names owner_pid");
+
+	rec = mkrec("7777777777777777", getpid(), 0, 0);
+	child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	OKE(jail_proc_starttime(child, &st, &err) == 0, "starttime of a live child");
+	rec->owner_pid = child;
+	rec->owner_starttime = st;
+	OKE(jail_registry_owner_alive(rec, &err) == 1, "owner alive");
+	rec->owner_starttime = st + 1;
+	OKE(jail_registry_owner_alive(rec, &err) == 0, "owner pid reused: gone");
+	rec->owner_starttime = st;
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	OKE(jail_registry_owner_alive(rec, &err) == 0, "owner dead: gone");
+	jail_session_record_free(rec);
+}
+
 static void test_alive(void)
 {
 	jail_error_t err = {0};
@@ -369,6 +421,7 @@ int main(void)
 	test_parser();
 	test_files();
 	test_alive();
+	test_owner();
 	test_open();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
