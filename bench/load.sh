@@ -1,13 +1,16 @@
 #!/bin/bash
 # bench/load.sh: many jailed ssh sessions at once, against a real sshd.
 #
-#   bench/load.sh [-n SESSIONS] [-c CONCURRENT] [-u USERS]   (root, after make all)
+#   bench/load.sh [-n SESSIONS] [-c CONCURRENT] [-u USERS] [-r ROUNDS]
+#                                                         (root, after make all)
 #
 # SESSIONS (default 200) jailed ssh sessions, CONCURRENT (default 50) in
 # flight at any time, spread over USERS (default 10) jailed users (so that
 # several per-user cgroup parents are used at once), each running a short
-# command; then the same number of unjailed sessions the same way on the same
-# sshd.  Required: zero failures (a non-zero exit or a wrong output: for a
+# command; and the same number of unjailed sessions the same way on the same
+# sshd.  The sessions of each kind are run in ROUNDS (default 2) parts, in
+# ABBA order (jailed part, unjailed part, unjailed part, jailed part, ...) so
+# that a drift in the machine's load weighs on both kinds alike.  Required: zero failures (a non-zero exit or a wrong output: for a
 # jailed session "ok", seccomp mode 2 and mount and pid namespaces that are
 # not sshd's), and afterwards zero leaked session inits, session cgroups,
 # registry records, namespaces (every mount and pid namespace a jailed
@@ -27,19 +30,21 @@ REPO=$(cd "$HERE/.." && pwd)
 N=200
 CONC=50
 NUSERS=10
-while getopts n:c:u: o; do
+ROUNDS=2
+while getopts n:c:u:r: o; do
 	case $o in
 	n) N=$OPTARG ;;
 	c) CONC=$OPTARG ;;
 	u) NUSERS=$OPTARG ;;
+	r) ROUNDS=$OPTARG ;;
 	*)
-		echo "usage: bench/load.sh [-n SESSIONS] [-c CONCURRENT] [-u USERS]" >&2
+		echo "usage: bench/load.sh [-n SESSIONS] [-c CONCURRENT] [-u USERS] [-r ROUNDS]" >&2
 		exit 2
 		;;
 	esac
 done
-case "$N$CONC$NUSERS" in *[!0-9]*)
-	echo "bench/load.sh: -n, -c and -u take numbers" >&2
+case "$N$CONC$NUSERS$ROUNDS" in *[!0-9]*)
+	echo "bench/load.sh: -n, -c, -u and -r take numbers" >&2
 	exit 2
 	;;
 esac
@@ -50,7 +55,11 @@ NU=$(((19 - NUSERS) < 5 ? (19 - NUSERS) : 5))
 	echo "bench/load.sh: -u must be 1 to 18" >&2
 	exit 2
 }
-export N CONC NUSERS NU
+[ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le "$N" ] || {
+	echo "bench/load.sh: -r must be 1 to SESSIONS" >&2
+	exit 2
+}
+export N CONC NUSERS NU ROUNDS
 
 if [ -z "${JAIL_TEST_IN_NS:-}" ]; then
 	[ "$(id -u)" = 0 ] || {
@@ -140,42 +149,66 @@ netns_pids() {
 	find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/ns/net' -lname "$MYNET_GLOB" 2>/dev/null |
 		cut -d/ -f3 | grep -vx -e "$$" -e "$BASHPID"
 }
+# FILE: the namespaces (mnt, pid, ipc, uts, net, cgroup) those processes
+# hold, or the processes themselves ("PID COMM").  The pid list is taken
+# first, in a command substitution that has ended (with the find, cut and
+# grep it ran) before the list is read: only processes that outlive the
+# scan are listed.
 netns_snapshot() {
-	local p t
-	for p in $(netns_pids); do
+	local p t pids
+	pids=$(netns_pids)
+	for p in $pids; do
 		for t in mnt pid ipc uts net cgroup; do
 			readlink "/proc/$p/ns/$t" 2>/dev/null
 		done
-	done | sort -u
+	done >"$1.tmp"
+	sort -u "$1.tmp" >"$1"
 }
 netns_procs() {
-	local p c
-	for p in $(netns_pids); do
+	local p c pids
+	pids=$(netns_pids)
+	for p in $pids; do
 		read -r c 2>/dev/null <"/proc/$p/comm" && echo "$p $c"
-	done | sort
+	done >"$1.tmp"
+	sort "$1.tmp" >"$1"
 }
 # Mount tables without the mount ids: ours, and the host's (pid 1's).
 my_mounts() { awk '{ $1 = ""; $2 = ""; print }' /proc/self/mountinfo | sort; }
 host_mounts() { awk '{ $1 = ""; $2 = ""; print }' /proc/1/mountinfo | sort; }
-netns_snapshot >"$T/ns.before"
-netns_procs >"$T/procs.before"
+netns_snapshot "$T/ns.before"
+netns_procs "$T/procs.before"
 grep -q " sshd$" "$T/procs.before" && grep -q " logsink$" "$T/procs.before" ||
 	die "the process scan does not see sshd and the log sink: $(cat "$T/procs.before")"
 my_mounts >"$T/mounts.before"
 host_mounts >"$T/host-mounts.before"
 
 # --- the run -------------------------------------------------------------------
-# run KIND PREFIX NUSERS: N sessions, CONC at a time (xargs keeps CONC in flight).
+# run KIND PREFIX NUSERS FROM COUNT: sessions FROM..FROM+COUNT-1, CONC at a
+# time (xargs keeps CONC in flight); adds the wall time to $RES/KIND.wall.
 run() {
-	local kind=$1 prefix=$2 nu=$3 t0 t1
+	local kind=$1 prefix=$2 nu=$3 from=$4 count=$5 t0 t1
 	t0=${EPOCHREALTIME/./}
-	for i in $(seq 0 $((N - 1))); do echo "$i $prefix$((i % nu))"; done |
+	for i in $(seq "$from" $((from + count - 1))); do echo "$i $prefix$((i % nu))"; done |
 		xargs -P "$CONC" -n 2 "$T/one.sh" "$kind"
 	t1=${EPOCHREALTIME/./}
-	echo $((t1 - t0)) >"$RES/$kind.wall"
+	echo $(($(cat "$RES/$kind.wall" 2>/dev/null || echo 0) + t1 - t0)) >"$RES/$kind.wall"
 }
-run jailed lj "$NUSERS"
-run unjailed lu "$NU"
+# ROUNDS rounds in ABBA order (jailed first, then unjailed first, ...), so
+# that a drift in the machine's load (other work on the host) weighs on
+# both kinds alike.
+from=0
+for r in $(seq 1 "$ROUNDS"); do
+	count=$(((N * r / ROUNDS) - from))
+	if [ $((r % 2)) = 1 ]; then
+		run jailed lj "$NUSERS" "$from" "$count"
+		run unjailed lu "$NU" "$from" "$count"
+	else
+		run unjailed lu "$NU" "$from" "$count"
+		run jailed lj "$NUSERS" "$from" "$count"
+	fi
+	echo "$r $from $count" >>"$RES/rounds"
+	from=$((from + count))
+done
 
 # check KIND SECCOMP SAME_NS: count failures (exit status or output).
 check() {
@@ -205,17 +238,18 @@ fail_u=$(check unjailed 0 yes)
 # client has gone, then exits): wait, at most 30 s, until no record is left
 # and the processes in our network namespace are those of before.
 for _ in $(seq 300); do
-	[ -z "$(ls -A "$REG" 2>/dev/null)" ] && netns_procs | cmp -s - "$T/procs.before" && break
+	[ -z "$(ls -A "$REG" 2>/dev/null)" ] && netns_procs "$T/procs.now" &&
+		cmp -s "$T/procs.now" "$T/procs.before" && break
 	sleep 0.1
 done
 leak_records=$(ls -A "$REG" 2>/dev/null | grep -c .)
 leak_cg=$(for d in $(sshd_cgroups_left); do find "$d" -mindepth 2 -type d; done | grep -c .)
-netns_procs >"$T/procs.after"
+netns_procs "$T/procs.after"
 comm -13 "$T/procs.before" "$T/procs.after" >"$T/procs.new"
 leak_procs=$(grep -c . "$T/procs.new")
 leak_inits=$(grep -c ' jail-init$' "$T/procs.new")
 [ "$leak_procs" = 0 ] || echo "   new processes in our network namespace: $(tr '\n' ' ' <"$T/procs.new")" >&2
-netns_snapshot >"$T/ns.after"
+netns_snapshot "$T/ns.after"
 leak_ns_here=$(comm -13 "$T/ns.before" "$T/ns.after" | grep -c .)
 # Every mount and pid namespace a jailed session reported, anywhere on the
 # host.  (Namespace inode numbers are reused once freed: a hit held by a
@@ -239,9 +273,15 @@ host_mounts >"$T/host-mounts.after"
 leak_host_mounts=$(diff "$T/host-mounts.before" "$T/host-mounts.after" | grep -c '^[<>]')
 
 # --- report -------------------------------------------------------------------------
-# pct KIND Q: the Q-th percentile (nearest rank) of the wall times, in ms.
+# pct KIND Q [FROM COUNT]: the Q-th percentile (nearest rank) of the wall
+# times (of sessions FROM..FROM+COUNT-1), in ms.
 pct() {
-	cat "$RES/$1".*.t 2>/dev/null | awk '{ print $2 }' | sort -n |
+	local i
+	if [ $# -gt 2 ]; then
+		for i in $(seq "$3" $(($3 + $4 - 1))); do cat "$RES/$1.$i.t"; done 2>/dev/null
+	else
+		cat "$RES/$1".*.t 2>/dev/null
+	fi | awk '{ print $2 }' | sort -n |
 		awk -v q="$2" '{ v[NR] = $1 } END { r = int(q * NR / 100); if (r < q * NR / 100) r++;
 			if (r < 1) r = 1; printf "%.0f", v[r] / 1000 }'
 }
@@ -253,16 +293,29 @@ uu99=$(pct unjailed 99)
 echo "bench/load.sh: $(uname -r), $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), $(/usr/sbin/sshd -V 2>&1 | head -1)"
 echo "cgroups: $(if [ -e /sys/fs/cgroup/cgroup.controllers ]; then echo v2; else echo v1/hybrid; fi); MaxStartups $(awk '$1 == "MaxStartups" { print $2; exit }' "$T/sshd-default.conf")"
 echo
-echo "$N sessions of each kind, $CONC at a time: ssh USER@127.0.0.1 '$CMD'"
+echo "$N sessions of each kind, $CONC at a time, in $ROUNDS rounds (ABBA): ssh USER@127.0.0.1 '$CMD'"
 echo "jailed: $NUSERS users (profile default), unjailed: $NU users; per-session wall time, ssh start to exit"
-printf '   %-22s %9s %7s %9s %9s %9s %8s\n' "" sessions failed "p50 ms" "p99 ms" "max ms" "wall s"
+printf '   %-22s %9s %7s %9s %9s %9s %8s %10s\n' "" sessions failed "p50 ms" "p99 ms" "max ms" "wall s" "sessions/s"
 for k in unjailed jailed; do
 	f=$fail_u
 	[ "$k" = jailed ] && f=$fail_j
-	printf '   %-22s %9s %7s %9s %9s %9s %8s\n' "$k" "$N" "$f" "$(pct "$k" 50)" "$(pct "$k" 99)" \
-		"$(pct "$k" 100)" "$(awk -v us="$(cat "$RES/$k.wall")" 'BEGIN { printf "%.1f", us / 1e6 }')"
+	w=$(cat "$RES/$k.wall")
+	printf '   %-22s %9s %7s %9s %9s %9s %8s %10s\n' "$k" "$N" "$f" "$(pct "$k" 50)" "$(pct "$k" 99)" \
+		"$(pct "$k" 100)" "$(awk -v us="$w" 'BEGIN { printf "%.1f", us / 1e6 }')" \
+		"$(awk -v us="$w" -v n="$N" 'BEGIN { printf "%.2f", n / (us / 1e6) }')"
 done
 printf '   %-22s %9s %7s %9s %9s\n' "ratio jailed/unjailed" "" "" "$(ratio "$ju50" "$uu50")" "$(ratio "$ju99" "$uu99")"
+if [ "$ROUNDS" -gt 1 ]; then
+	printf '   p50 ms by round (order):'
+	while read -r r from count; do
+		if [ $((r % 2)) = 1 ]; then
+			printf ' %s: J %s, U %s;' "$r" "$(pct jailed 50 "$from" "$count")" "$(pct unjailed 50 "$from" "$count")"
+		else
+			printf ' %s: U %s, J %s;' "$r" "$(pct unjailed 50 "$from" "$count")" "$(pct jailed 50 "$from" "$count")"
+		fi
+	done <"$RES/rounds"
+	echo
+fi
 echo
 echo "after the run (the jailed sessions reported $sessions_ns distinct mount and pid namespace inodes):"
 printf '   %-58s %s\n' \
