@@ -76,7 +76,22 @@ tests/bin/%: tests/helpers/%.c lib/libjail.a
 	@mkdir -p tests/bin
 	$(CC) $(CFLAGS) -Itests -o $@ $< lib/libjail.a $(PKG_LIBS) -lpam_misc $(LDFLAGS)
 
-unit-tests: $(UNIT_BINS) $(PROBE_BINS) $(HELPER_BINS)
+# The fault-injection build of the PAM module (lib/fault.h): the same
+# sources compiled with -DJAIL_FAULT_INJECTION into objects of their own, so
+# that they never mix with the production ones.  Only tests load it.
+FAULT_DIR        := tests/bin/faults
+FAULT_LIB_OBJS   := $(patsubst %.c,$(FAULT_DIR)/%.o,$(LIB_SRCS))
+FAULT_PAM_OBJS   := $(patsubst %.c,$(FAULT_DIR)/%.o,$(wildcard pam_jail/*.c))
+$(FAULT_DIR)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DJAIL_FAULT_INJECTION -MMD -MP -c -o $@ $<
+$(FAULT_DIR)/libjail.a: $(FAULT_LIB_OBJS)
+	$(AR) rcs $@ $^
+tests/bin/pam_jail_faults.so: $(FAULT_PAM_OBJS) $(FAULT_DIR)/libjail.a pam_jail/pam_jail.map
+	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_jail/pam_jail.map -Wl,-z,defs \
+		-o $@ $(FAULT_PAM_OBJS) $(FAULT_DIR)/libjail.a $(PKG_LIBS)
+
+unit-tests: $(UNIT_BINS) $(PROBE_BINS) $(HELPER_BINS) tests/bin/pam_jail_faults.so
 
 deps:
 	@tests/deps.sh
@@ -150,4 +165,4 @@ clean:
 		pam_jail/*.o pam_jail/*.d $(PROGRAMS) $(UNIT_BINS) tests/unit/*.d $(FUZZ_BINS)
 	rm -rf tests/bin
 
--include $(wildcard lib/*.d jailctl/*.d jailsh/*.d pam_jail/*.d)
+-include $(wildcard lib/*.d jailctl/*.d jailsh/*.d pam_jail/*.d $(FAULT_DIR)/*/*.d)

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "caps.h"
+#include "fault.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -98,7 +99,8 @@ int jail_caps_drop_bounding(const jail_strv_t *keep, jail_error_t *err)
 			continue;
 		if (prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) == 0)
 			continue; /* already gone */
-		if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0) {
+		if (jail_fault("caps-bounding") < 0 ||
+		    prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0) {
 			int e = errno;
 			char *name = cap_to_name(c);
 			jail_error_set(err, e, "drop %s from the bounding set",

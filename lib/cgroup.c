@@ -2,6 +2,7 @@
  * shared by both backends (cgroup-v1.c, cgroup-v2.c). */
 #define _GNU_SOURCE
 #include "cgroup-internal.h"
+#include "fault.h"
 #include "safefs.h"
 #include "util.h"
 
@@ -446,6 +447,8 @@ static int walk(const jail_cgroup_t *cg, const struct cg_hier *h, struct cg_dir 
 			return jail_error_set(err, ENOMEM, "cgroup");
 		free(path);
 		path = np;
+		if (create && leaf && jail_fault("cgroup-create") < 0)
+			return jail_error_set(err, errno, "create cgroup %s", path);
 		if (create && mkdirat(cur, comp[i], 0755) < 0 && (errno != EEXIST || leaf))
 			return jail_error_set(err, errno, "create cgroup %s", path);
 		fd = open_dir(d, cur, comp[i], path, err);
@@ -666,9 +669,12 @@ int jail_cgroup_create(jail_cgroup_manager_t *mgr, const char *parent, const cha
 	*out = cg;
 	return 0;
 fail:
-	for (size_t i = 0; i < cg->nd; i++)
+	for (size_t i = 0; i < cg->nd; i++) {
 		if (cg->d[i].fd >= 0)
 			rmdir_session(cg, &cg->d[i]);
+		else /* the walk stopped short of the leaf: USER may be new */
+			rmdir_user(cg, cg->d[i].parentfd);
+	}
 	jail_cgroup_free(cg);
 	return -1;
 }
@@ -870,6 +876,8 @@ int jail_cgroup_join(jail_cgroup_t *cg, pid_t pid, jail_error_t *err)
 		if (self && !(cg->flags & JAIL_CGROUP_SCRATCH) && d->originfd < 0 &&
 		    open_origin(d, (unsigned)cg->ops->version, err) < 0)
 			return jail_error_wrap(err, "join %s", d->fullpath);
+		if (jail_fault("cgroup-join") < 0)
+			return jail_error_set(err, errno, "join pid %s: %s", v, d->fullpath);
 		if (jail_cg_write(d, d->fd, "cgroup.procs", v, false, err) < 0)
 			return jail_error_wrap(err, "join pid %s", v);
 	}

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "mounts.h"
+#include "fault.h"
 #include "safefs.h"
 
 #include <errno.h>
@@ -196,10 +197,13 @@ int jail_mounts_begin(int jail_fd, jail_error_t *err)
 {
 	int tree;
 
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+	if (jail_fault("mount-private") < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return jail_error_set(err, errno, "make / private");
-	tree = open_tree(jail_fd, "",
-			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	tree = jail_fault("mount-jail") < 0
+		   ? -1
+		   : open_tree(jail_fd, "",
+			       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 	if (tree < 0)
 		return jail_error_set(err, errno, "bind the jail root");
 	/* After move_mount the tree fd names the root of the attached mount. */
@@ -225,6 +229,8 @@ int jail_mounts_proc(int root_fd, int proc_mfd, jail_error_t *err)
 
 	if (target < 0)
 		return -1;
+	if (jail_fault("mount-proc") < 0)
+		return jail_error_set(err, errno, "mount /proc");
 	if (attach(proc_mfd, target, "/proc", err) < 0)
 		return -1;
 
@@ -237,7 +243,9 @@ int jail_mounts_proc(int root_fd, int proc_mfd, jail_error_t *err)
 				continue;
 			return jail_error_set(err, errno, "open /proc/%s", proc_ro[i]);
 		}
-		clone = open_tree(t, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		clone = jail_fault("mount-proc-ro") < 0
+			    ? -1
+			    : open_tree(t, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 		if (clone < 0)
 			return jail_error_set(err, errno, "bind /proc/%s", proc_ro[i]);
 		if (set_attrs(clone,
@@ -262,10 +270,13 @@ int jail_mounts_proc(int root_fd, int proc_mfd, jail_error_t *err)
 			return jail_error_set(err, errno, "open /proc/%s", proc_mask_files[i]);
 		}
 		/* One clone per target: a mount can be attached only once. */
-		clone =
-		    open_tree(null_tree, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+		clone = jail_fault("mount-proc-mask") < 0
+			    ? -1
+			    : open_tree(null_tree, "",
+					OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 		if (clone < 0)
-			return jail_error_set(err, errno, "bind /dev/null");
+			return jail_error_set(err, errno, "bind /dev/null on /proc/%s",
+					      proc_mask_files[i]);
 		if (set_attrs(clone, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
 			      false, proc_mask_files[i], err) < 0 ||
 		    attach(clone, t, proc_mask_files[i], err) < 0)
@@ -286,6 +297,8 @@ int jail_mounts_proc(int root_fd, int proc_mfd, jail_error_t *err)
 			     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 				 MOUNT_ATTR_NOEXEC,
 			     proc_mask_dirs[i], err);
+		if (mfd >= 0 && jail_fault("mount-proc-maskdir") < 0)
+			return jail_error_set(err, errno, "mask /proc/%s", proc_mask_dirs[i]);
 		if (mfd < 0 || attach(mfd, t, proc_mask_dirs[i], err) < 0)
 			return jail_error_wrap(err, "mask /proc/%s", proc_mask_dirs[i]);
 	}
@@ -316,7 +329,8 @@ static const struct {
 static int populate_dev(int dfd, bool want_log, jail_error_t *err)
 {
 	for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
-		if (mknodat(dfd, dev_nodes[i].name, S_IFCHR | 0666,
+		if (jail_fault("mknod-dev") < 0 ||
+		    mknodat(dfd, dev_nodes[i].name, S_IFCHR | 0666,
 			    makedev(dev_nodes[i].maj, dev_nodes[i].min)) < 0)
 			return jail_error_set(err, errno, "mknod /dev/%s", dev_nodes[i].name);
 		/* mknod honours the umask. */
@@ -384,6 +398,8 @@ static int mount_dev(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 		return jail_error_set(err, errno, "open the new /dev");
 	if (populate_dev(dfd, want_log, err) < 0)
 		return -1;
+	if (jail_fault("mount-dev") < 0)
+		return jail_error_set(err, errno, "mount /dev");
 	if (attach(dev_mfd, target, "/dev", err) < 0)
 		return -1;
 
@@ -397,13 +413,17 @@ static int mount_dev(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 	t = openat(dfd, "pts", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (t < 0)
 		return jail_error_set(err, errno, "open /dev/pts");
+	if (jail_fault("mount-devpts") < 0)
+		return jail_error_set(err, errno, "mount /dev/pts");
 	if (attach(pts_mfd, t, "/dev/pts", err) < 0)
 		return -1;
 	close(t);
 	t = openat(dfd, "ptmx", O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (t < 0)
 		return jail_error_set(err, errno, "open /dev/ptmx");
-	m = open_tree(pts_mfd, "ptmx", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+	m = jail_fault("mount-ptmx") < 0
+		? -1
+		: open_tree(pts_mfd, "ptmx", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (m < 0)
 		return jail_error_set(err, errno, "bind /dev/pts/ptmx");
 	if (attach(m, t, "/dev/ptmx", err) < 0)
@@ -425,6 +445,8 @@ static int mount_dev(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 	t = openat(dfd, "shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (t < 0)
 		return jail_error_set(err, errno, "open /dev/shm");
+	if (jail_fault("mount-shm") < 0)
+		return jail_error_set(err, errno, "mount /dev/shm");
 	if (attach(m, t, "/dev/shm", err) < 0)
 		return -1;
 	close(m);
@@ -434,7 +456,9 @@ static int mount_dev(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 	if (want_log) {
 		/* The host path is admin-trusted: follow a /dev/log symlink there
 		 * (e.g. to /run/systemd/journal/dev-log). */
-		m = open_tree(AT_FDCWD, "/dev/log", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		m = jail_fault("mount-log") < 0
+			? -1
+			: open_tree(AT_FDCWD, "/dev/log", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		if (m < 0)
 			return jail_error_set(err, errno, "bind the host's /dev/log");
 		t = openat(dfd, "log", O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -485,8 +509,10 @@ static int mount_tmpfs(int root_fd, const char *rel, const char *mode, uint64_t 
 		if (jfd < 0)
 			return jail_error_set(err, errno, "open /%s/%s", rel,
 					      JAIL_SESSION_FILE_DIR);
-		fd = openat(jfd, JAIL_SESSION_FILE_NAME,
-			    O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444);
+		fd = jail_fault("session-file") < 0
+			 ? -1
+			 : openat(jfd, JAIL_SESSION_FILE_NAME,
+				  O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444);
 		if (fd < 0)
 			return jail_error_set(err, errno, "create %s", JAIL_SESSION_FILE_PATH);
 		if (jail_write_all(fd, session_data, session_len, err) < 0)
@@ -494,6 +520,8 @@ static int mount_tmpfs(int root_fd, const char *rel, const char *mode, uint64_t 
 		if (fchmod(fd, 0444) < 0)
 			return jail_error_set(err, errno, "chmod %s", JAIL_SESSION_FILE_PATH);
 	}
+	if (jail_fault("mount-tmpfs") < 0)
+		return jail_error_set(err, errno, "mount %s", what);
 	return attach(mfd, target, what, err);
 }
 
@@ -507,7 +535,10 @@ static int mount_bind(int root_fd, const jail_bind_t *b, jail_error_t *err)
 	uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
 	const char *kind = b->ro ? "bind_ro" : "bind_rw";
 
-	tree = open_tree(AT_FDCWD, b->host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	tree =
+	    jail_fault("mount-bind") < 0
+		? -1
+		: open_tree(AT_FDCWD, b->host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (tree < 0)
 		return jail_error_set(err, errno, "%s: host path %s", kind, b->host);
 	if (fstat(tree, &st) < 0)
@@ -562,9 +593,9 @@ int jail_mounts_pivot(int root_fd, jail_error_t *err)
 		return jail_error_set(err, errno, "chdir to the jail root");
 	/* pivot_root(".", "."): the old root is stacked under the new one and
 	 * detached right away; no directory for it is needed in the jail. */
-	if (syscall(SYS_pivot_root, ".", ".") < 0)
+	if (jail_fault("pivot-root") < 0 || syscall(SYS_pivot_root, ".", ".") < 0)
 		return jail_error_set(err, errno, "pivot_root into the jail");
-	if (umount2(".", MNT_DETACH) < 0)
+	if (jail_fault("detach-root") < 0 || umount2(".", MNT_DETACH) < 0)
 		return jail_error_set(err, errno, "detach the host root");
 	if (chdir("/") < 0)
 		return jail_error_set(err, errno, "chdir /");

@@ -7,7 +7,7 @@
  * a symlink planted in the jail (JAIL/tmp -> /etc, a home dir entry, ...)
  * makes the session fail; it never redirects a mount outside the jail.
  * Host-side source paths (bind_ro/bind_rw, /dev/log) come from root-owned
- * configuration and are trusted.
+ * configuration and are trusted.  Needs Linux 5.12 (mount_setattr).
  *
  * Order (jail_mounts_setup):
  *   1. "/" recursively private (nothing propagates to or from the host);

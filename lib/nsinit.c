@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "nsinit.h"
+#include "fault.h"
 #include "util.h"
 
 #include <errno.h>
@@ -46,25 +47,92 @@ static int bring_up_loopback(jail_error_t *err)
 	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
 		return jail_error_set(err, errno, "get flags of lo");
 	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+	if (jail_fault("net-loopback") < 0 || ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
 		return jail_error_set(err, errno, "bring lo up");
 	return 0;
 }
 
 int jail_ns_unshare(bool net_none, const char *hostname, jail_error_t *err)
 {
-	int flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
+	/* One namespace at a time, so that a failure (e.g. a max_*_namespaces
+	 * limit) names the namespace. */
+	static const struct {
+		int flag;
+		const char *name;
+	} ns[] = {
+	    {CLONE_NEWNS, "mount"}, {CLONE_NEWPID, "pid"}, {CLONE_NEWIPC, "ipc"},
+	    {CLONE_NEWUTS, "uts"},  {CLONE_NEWNET, "net"},
+	};
 
-	if (net_none)
-		flags |= CLONE_NEWNET;
-	if (unshare(flags) < 0)
-		return jail_error_set(err, errno, "unshare(mount, pid, ipc, uts%s namespaces)",
-				      net_none ? ", net" : "");
-	if (hostname && sethostname(hostname, strlen(hostname)) < 0)
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		if (ns[i].flag == CLONE_NEWNET && !net_none)
+			continue;
+		if (jail_fault("unshare") < 0 || unshare(ns[i].flag) < 0)
+			return jail_error_set(err, errno, "unshare the %s namespace", ns[i].name);
+	}
+	if (hostname &&
+	    (jail_fault("sethostname") < 0 || sethostname(hostname, strlen(hostname)) < 0))
 		return jail_error_set(err, errno, "sethostname '%s'", hostname);
 	if (net_none && bring_up_loopback(err) < 0)
 		return jail_error_wrap(err, "private network namespace");
 	return 0;
+}
+
+static const struct {
+	const char *name;
+	int flag;
+} saved_ns[] = {
+    {"mnt", CLONE_NEWNS},  {"pid", CLONE_NEWPID}, {"ipc", CLONE_NEWIPC},
+    {"uts", CLONE_NEWUTS}, {"net", CLONE_NEWNET},
+};
+
+int jail_ns_save(jail_ns_saved_t *saved, jail_error_t *err)
+{
+	for (size_t i = 0; i < sizeof(saved_ns) / sizeof(saved_ns[0]); i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", saved_ns[i].name);
+		saved->fd[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (saved->fd[i] < 0) {
+			int e = errno;
+			jail_ns_saved_close(saved);
+			return jail_error_set(err, e, "open %s", path);
+		}
+	}
+	saved->cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (saved->cwd < 0) {
+		int e = errno;
+		jail_ns_saved_close(saved);
+		return jail_error_set(err, e, "open the working directory");
+	}
+	return 0;
+}
+
+int jail_ns_restore(jail_ns_saved_t *saved, jail_error_t *err)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < sizeof(saved_ns) / sizeof(saved_ns[0]); i++) {
+		if (saved->fd[i] >= 0 && setns(saved->fd[i], saved_ns[i].flag) < 0 && ret == 0)
+			ret = jail_error_set(err, errno, "return to the caller's %s namespace",
+					     saved_ns[i].name);
+	}
+	if (saved->cwd >= 0 && fchdir(saved->cwd) < 0 && ret == 0)
+		ret = jail_error_set(err, errno, "return to the caller's working directory");
+	jail_ns_saved_close(saved);
+	return ret;
+}
+
+void jail_ns_saved_close(jail_ns_saved_t *saved)
+{
+	for (size_t i = 0; i < sizeof(saved->fd) / sizeof(saved->fd[0]); i++) {
+		if (saved->fd[i] >= 0)
+			close(saved->fd[i]);
+		saved->fd[i] = -1;
+	}
+	if (saved->cwd >= 0)
+		close(saved->cwd);
+	saved->cwd = -1;
 }
 
 /* What the init reports once: 0 or an errno, the step that failed, and
@@ -183,7 +251,7 @@ static __attribute__((noreturn)) void init_main(int sock)
 		_exit(1);
 	}
 
-	fsfd = fsopen("proc", FSOPEN_CLOEXEC);
+	fsfd = jail_fault("init-proc") < 0 ? -1 : fsopen("proc", FSOPEN_CLOEXEC);
 	if (fsfd < 0) {
 		init_send(sock, errno, "fsopen proc", -1);
 		_exit(1);
@@ -285,7 +353,7 @@ int jail_nsinit_start(jail_nsinit_t *init, int *proc_mfd, jail_error_t *err)
 	init->starttime = 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return jail_error_set(err, errno, "socketpair for the session init");
-	pid = fork();
+	pid = jail_fault("init-fork") < 0 ? -1 : fork();
 	if (pid < 0) {
 		int e = errno;
 		close(sv[0]);

@@ -46,6 +46,34 @@ typedef struct jail_nsinit {
  * the session (a PAM caller's process only serves this session). */
 int jail_ns_unshare(bool net_none, const char *hostname, jail_error_t *err);
 
+/* The caller's own namespaces (mount, pid, ipc, uts, net) and working
+ * directory, saved before jail_ns_unshare() so that a setup that fails
+ * half-way can put the caller back where it was (jail_ns_restore). */
+typedef struct jail_ns_saved {
+	int fd[5]; /* -1 when not saved */
+	int cwd;
+} jail_ns_saved_t;
+
+#define JAIL_NS_SAVED_INIT                                                                         \
+	{                                                                                          \
+		.fd = {-1, -1, -1, -1, -1}, .cwd = -1                                              \
+	}
+
+/* Open the caller's namespaces (/proc/self/ns/...) and cwd.  On failure
+ * nothing stays open. */
+int jail_ns_save(jail_ns_saved_t *saved, jail_error_t *err);
+
+/* setns() back into every saved namespace and fchdir() to the saved cwd,
+ * then close the fds.  The pid namespace is the one the caller's later
+ * children land in (a failed session's is dead: every fork would fail with
+ * ENOMEM); the mount namespace brings back the caller's root, which a
+ * pivot_root changed.  Every step is attempted; returns -1 with the first
+ * error.  A no-op when nothing is saved. */
+int jail_ns_restore(jail_ns_saved_t *saved, jail_error_t *err);
+
+/* Close the saved fds without moving (the session is complete). */
+void jail_ns_saved_close(jail_ns_saved_t *saved);
+
 /* Fork the session init.  Must be called after jail_ns_unshare() (the init
  * must be the first process of the new pid namespace).  On success fills
  * INIT and *PROC_MFD with a detached proc mount (O_CLOEXEC) that the caller

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "registry.h"
 #include "cgroup.h"
+#include "fault.h"
 #include "safefs.h"
 
 #include <dirent.h>
@@ -408,6 +409,8 @@ int jail_registry_write(int dirfd, const jail_session_record_t *rec, jail_error_
 
 	if (data == NULL)
 		return jail_error_wrap(err, "session record");
+	if (jail_fault("registry-write") < 0)
+		return jail_error_set(err, errno, "write session record %s", rec->id);
 	if (jail_write_file_beneath(dirfd, rec->id, data, strlen(data), 0600, geteuid(), getegid(),
 				    err) < 0)
 		return jail_error_wrap(err, "write session record %s", rec->id);

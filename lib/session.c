@@ -40,6 +40,7 @@ struct jail_session {
 	/* what close needs (fds: the host paths are gone after pivot_root) */
 	bool open;
 	jail_nsinit_t init;
+	jail_ns_saved_t saved_ns; /* the caller's namespaces, until the open succeeds */
 	jail_cgroup_t *cg;
 	int registry_fd;
 	bool record_written;
@@ -91,6 +92,7 @@ int jail_session_prepare(const char *config_dir, const char *user, jail_session_
 		return jail_error_set(err, ENOMEM, "session");
 	s->registry_fd = -1;
 	s->init = (jail_nsinit_t)JAIL_NSINIT_INIT;
+	s->saved_ns = (jail_ns_saved_t)JAIL_NS_SAVED_INIT;
 	s->user = strdup(user);
 	if (s->user == NULL) {
 		jail_session_free(s);
@@ -441,6 +443,9 @@ static void undo(jail_session_t *s)
 		close(s->registry_fd);
 		s->registry_fd = -1;
 	}
+	/* Last: the caller back in its own namespaces (its next fork works
+	 * again, e.g. sshd's child that tells the user why). */
+	jail_ns_restore(&s->saved_ns, &e2);
 }
 
 int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
@@ -484,7 +489,8 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	 * of the caller start inside it. */
 	if (do_cgroup(s, err) < 0)
 		goto fail;
-	if (jail_ns_unshare(s->profile->net_none, s->profile->hostname, err) < 0)
+	if (jail_ns_save(&s->saved_ns, err) < 0 ||
+	    jail_ns_unshare(s->profile->net_none, s->profile->hostname, err) < 0)
 		goto fail;
 	if (jail_nsinit_start(&s->init, &proc_mfd, err) < 0)
 		goto fail;
@@ -566,6 +572,7 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 		jail_error_wrap(err, "capability bounding set");
 		goto fail;
 	}
+	jail_ns_saved_close(&s->saved_ns);
 	s->open = true;
 	return 0;
 fail:
@@ -628,6 +635,7 @@ void jail_session_free(jail_session_t *s)
 		close(s->init.pidfd);
 	if (s->registry_fd >= 0)
 		close(s->registry_fd);
+	jail_ns_saved_close(&s->saved_ns);
 	free(s);
 }
 

@@ -11,9 +11,11 @@
  *
  * Fail closed: jail_session_open() either returns 0 with the session
  * complete, or -1 with everything it created undone (init killed, cgroup
- * destroyed, record removed).  After a failure past the unshare the caller
- * is left in half-built namespaces and must not start anything for the user
- * (a PAM module returns PAM_SESSION_ERR; sshd then drops the connection).
+ * destroyed, record removed, and the caller put back in its own namespaces,
+ * root and cwd, so that it can still fork: sshd's child then tells the user
+ * why and exits).  Should that return fail, the caller is left in half-built
+ * namespaces and must not start anything for the user (a PAM module returns
+ * PAM_SESSION_ERR either way).
  *
  * Logging is the caller's: the library never prints.  Lines logged after
  * jail_session_open() go to the jail's /dev/log unless the caller's syslog

@@ -251,51 +251,28 @@ int jail_manifest_read(int jail_fd, jail_manifest_t **out, jail_error_t *err)
 	return jail_manifest_parse(JAIL_MANIFEST_FILE, buf, len, out, err);
 }
 
-/* Append S to the growing buffer, escaping '\\' and '\n' when ESC. */
-typedef struct {
-	char *p;
-	size_t len, cap;
-	bool oom;
-} sbuf_t;
-
-static void sb_put(sbuf_t *b, const char *s, bool esc)
+/* Append a path, escaping '\\' and '\n' so that one entry is one line. */
+static void put_escaped(jail_buf_t *b, const char *s)
 {
-	for (; *s && !b->oom; s++) {
-		const char *rep = NULL;
-		size_t need;
+	for (; *s; s++) {
+		size_t run = strcspn(s, "\\\n");
 
-		if (esc && *s == '\\')
-			rep = "\\\\";
-		else if (esc && *s == '\n')
-			rep = "\\n";
-		need = rep ? 2 : 1;
-		if (b->len + need + 1 > b->cap) {
-			size_t ncap = b->cap ? b->cap * 2 : 65536;
-			char *np = realloc(b->p, ncap);
-			if (np == NULL) {
-				b->oom = true;
-				return;
-			}
-			b->p = np;
-			b->cap = ncap;
-		}
-		if (rep) {
-			memcpy(b->p + b->len, rep, 2);
-			b->len += 2;
-		} else {
-			b->p[b->len++] = *s;
-		}
-		b->p[b->len] = '\0';
+		jail_buf_add(b, s, run);
+		s += run;
+		if (*s == '\0')
+			break;
+		jail_buf_str(b, *s == '\\' ? "\\\\" : "\\n");
 	}
 }
 
 char *jail_manifest_format(const jail_manifest_t *m, size_t *len, jail_error_t *err)
 {
-	sbuf_t b = {0};
+	jail_buf_t b = {0};
+	char *out;
 
-	sb_put(&b, manifest_header, false);
+	jail_buf_str(&b, manifest_header);
 	if (m->logsocket)
-		sb_put(&b, "logsocket 1\n", false);
+		jail_buf_str(&b, "logsocket 1\n");
 	for (size_t i = 0; i < m->n; i++) {
 		char word[4] = {m->v[i].type, 0, 0, 0};
 		size_t w = 1;
@@ -303,18 +280,14 @@ char *jail_manifest_format(const jail_manifest_t *m, size_t *len, jail_error_t *
 			word[w++] = 'o';
 		if (m->v[i].flags & JAIL_MF_KEEP_SETUID)
 			word[w++] = 's';
-		sb_put(&b, word, false);
-		sb_put(&b, " ", false);
-		sb_put(&b, m->v[i].path, true);
-		sb_put(&b, "\n", false);
-	}
-	if (b.oom) {
-		free(b.p);
-		jail_error_set(err, ENOMEM, "manifest");
-		return NULL;
+		jail_buf_str(&b, word);
+		jail_buf_str(&b, " ");
+		put_escaped(&b, m->v[i].path);
+		jail_buf_str(&b, "\n");
 	}
 	*len = b.len;
-	return b.p;
+	out = jail_buf_finish(&b, "manifest", err);
+	return out;
 }
 
 int jail_manifest_write(int root_fd, const jail_manifest_t *m, bool *changed, jail_error_t *err)

@@ -220,13 +220,32 @@ sshd_pam_stack() {
 	fi
 }
 
+# _sshd_asan_env: set SSHD_ENV (a command prefix, possibly empty) that
+# preloads the ASan runtime when the PAM module under test is a sanitizer
+# build (make sanitize): sshd is not built with ASan, and an ASan-instrumented
+# library can only be dlopen()ed into a process whose first library is the
+# ASan runtime.  Leak checking is off for sshd itself (its own allocations
+# are not ours to judge).  A prefix (env ...) rather than a wrapper function,
+# so that `$!` of a backgrounded sshd is sshd's pid.
+_sshd_asan_env() {
+	local need lib
+	SSHD_ENV=()
+	need=$(readelf -d "$PAM_MODULE" 2>/dev/null | sed -n 's/.*NEEDED.*\[\(libasan\.so[.0-9]*\)\]/\1/p')
+	[ -n "$need" ] || return 0
+	lib=$(ldconfig -p | awk -v n="$need" '$1 == n && /x86-64/ { print $NF; exit }')
+	[ -n "$lib" ] || bail "sanitizer build: $need not found by ldconfig"
+	SSHD_ENV=(env "LD_PRELOAD=$lib" "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0")
+}
+
 # sshd_start [NAME]: start sshd -D with $T/sshd-NAME.conf; log in $T/sshd-NAME.log.
 sshd_start() {
 	local name=${1:-default} port i
 	port=$(awk '$1 == "Port" { print $2; exit }' "$T/sshd-$name.conf")
 	/usr/sbin/sshd -t -f "$T/sshd-$name.conf" || bail "sshd -t -f $T/sshd-$name.conf"
 	# -E: sshd's log; its stderr (and AuthorizedKeysCommand's) to a file too.
-	/usr/sbin/sshd -D -f "$T/sshd-$name.conf" -E "$T/sshd-$name.log" >>"$T/sshd-$name.stderr" 2>&1 &
+	_sshd_asan_env
+	"${SSHD_ENV[@]}" /usr/sbin/sshd -D -f "$T/sshd-$name.conf" -E "$T/sshd-$name.log" \
+		>>"$T/sshd-$name.stderr" 2>&1 &
 	SSHD_PIDS="$SSHD_PIDS $!"
 	for i in $(seq 100); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
