@@ -105,7 +105,7 @@ deps:
 # The README's test command.  Installs the Debian packages it needs (as
 # root, only those missing), builds, then runs every test through prove.
 check: deps
-	$(MAKE) all unit-tests
+	$(MAKE) -j$$(nproc) all unit-tests
 	tests/run.sh
 
 sanitize: deps
