@@ -1373,6 +1373,17 @@ static int audit_jailsh(audit_t *a, const char *jailsh)
 			   (unsigned)(st.st_mode & 07777)) < 0)
 			return -1;
 	}
+	/* A jailsh the user can read is dumpable between its exec and its
+	 * seccomp filter: the user's other processes could write its memory
+	 * (tests/escape/README.md, race-mem). Execute-only closes that. */
+	if (st.st_mode & (S_IRGRP | S_IROTH)) {
+		cleanup_free char *rfix = jail_strdup_printf("chmod 0711 %s", jp);
+		if (report(a, JAIL_SEV_WARNING, jp, rfix,
+			   "jailsh is readable by others (mode %04o): a starting jailsh is "
+			   "dumpable until its seccomp filter is loaded",
+			   (unsigned)(st.st_mode & 07777)) < 0)
+			return -1;
+	}
 	{
 		const char *first = norm + 1;
 		size_t len = strcspn(first, "/");

@@ -602,7 +602,10 @@ int jail_session_close(jail_session_t *s, jail_error_t *err)
 		s->cg = NULL;
 	}
 	if (s->record_written) {
-		if (jail_registry_remove(s->registry_fd, s->id, &e2) < 0 && ret == 0) {
+		/* ENOENT: `jailctl kill` or `gc` removed it first; that is the state
+		 * we want, not an error. */
+		if (jail_registry_remove(s->registry_fd, s->id, &e2) < 0 && e2.code != ENOENT &&
+		    ret == 0) {
 			if (err)
 				*err = e2;
 			ret = -1;

@@ -130,7 +130,8 @@ sshd_test_setup() {
 	# own /run and /tmp tmpfs would hide anything under them.
 	# AuthorizedKeysCommand needs a root-owned, non-writable path chain.
 	_sshd_tmpfs "$SBIN" 0755
-	install -m 0755 "$JAILCTL" "$JAILSH" "$SBIN/" || bail "install programs"
+	install -m 0755 "$JAILCTL" "$SBIN/" || bail "install jailctl"
+	install -m 0711 "$JAILSH" "$SBIN/" || bail "install jailsh" # as make install does
 	mkdir -m 0755 "$T/lib"
 	install -m 0644 "$PAM_JAIL" "$T/lib/pam_jail.so"
 	PAM_MODULE=$T/lib/pam_jail.so

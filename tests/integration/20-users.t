@@ -10,6 +10,13 @@ jail_test_private_etc
 [ -d /home ] || bail "no /home to mount a private tmpfs on"
 mount -t tmpfs -o mode=0755 jail-test-home /home
 
+# jailsh's path is also its path inside the jail: stage the built binary at
+# a path that does not depend on where the checkout lives (a checkout under
+# /tmp would put it below the jail's sticky /tmp, which jailctl rightly
+# refuses to write into).
+install -D -m 0711 "$JAILSH" "$T/sbin/jailsh"
+JAILSH=$T/sbin/jailsh
+
 J=$T/jail
 mkdir -p "$J/etc" "$J/bin"
 chmod 0755 "$J" "$J/etc" "$J/bin"

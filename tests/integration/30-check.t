@@ -27,7 +27,7 @@ chmod 0644 "$CONF/jail.ini"
 # jailsh is not installed on this host, so init's jailsh section would skip
 # it: put the built one where the configuration says.
 mkdir -p "$J$(dirname "$JSH")"
-install -m 0755 "$JAILSH" "$J$JSH"
+install -m 0711 "$JAILSH" "$J$JSH" # execute-only, as make install does
 "$JAILCTL" --config "$CONF" adduser "$U" >"$T/adduser.out" 2>&1 ||
 	bail "jailctl adduser: $(cat "$T/adduser.out")"
 mkdir -p "$J/var/lib" "$J/proc"
@@ -236,6 +236,8 @@ cp "$JAILSH" "$J$JSH"
 chmod 0750 "$J$JSH"
 finding "jailsh not executable by everyone" "$J$JSH: jailsh is not executable by everyone (mode 0750)" "(fix: chmod a+x $J$JSH)"
 chmod 0755 "$J$JSH"
+finding "jailsh readable by others" "$J$JSH: jailsh is readable by others (mode 0755)" "(fix: chmod 0711 $J$JSH)"
+chmod 0711 "$J$JSH"
 mv "$J/usr/local/sbin" "$J/usr/local/sbin.real" && ln -s sbin.real "$J/usr/local/sbin"
 finding "jailsh reached through a symlink" "$J/usr/local/sbin: is a symlink or not a directory on the way to jailsh $JSH"
 rm "$J/usr/local/sbin" && mv "$J/usr/local/sbin.real" "$J/usr/local/sbin"

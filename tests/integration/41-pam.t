@@ -128,6 +128,7 @@ echo "run: $(grep " /run " /proc/self/mountinfo)"
 echo "sys: $(grep " /proc/sys " /proc/self/mountinfo)"
 echo "dev: $(ls /dev | tr "\n" " ")"
 echo "sessionfile: $(stat -c "%U %a" /run/jail/session) $(grep -E "^(user|profile)=" /run/jail/session | tr "\n" " ")"
+echo "sessiondir: $(stat -c "%U %a" /run/jail)"
 echo "ro: $(cat /srv/ro/file) $(touch /srv/ro/new 2>&1)"
 echo "romount: $(grep " /srv/ro " /proc/self/mountinfo)"
 touch /srv/rw/from-jail && echo "rw: written"
@@ -164,6 +165,7 @@ like "$(echo "$out" | grep '^run:')" "size=3072k,mode=755" '/run is a tmpfs of r
 like "$(echo "$out" | grep '^sys:')" " /proc/sys ro," '/proc/sys is read-only'
 like "$out" "dev: fd full null ptmx pts random shm stderr stdin stdout tty urandom zero " '/dev: the minimal set'
 like "$out" "sessionfile: root 444 user=u1 profile=pamtest " '/run/jail/session: root-owned 0444, for this user and profile'
+like "$out" "sessiondir: root 755" '/run/jail: root-owned 0755'
 like "$out" "ro: readonly-data" 'bind_ro: the host directory is readable in the jail'
 like "$out" "Read-only file system" 'bind_ro: writing is refused (read-only mount)'
 like "$out" " /srv/ro ro,nosuid,nodev" 'bind_ro: mounted ro,nosuid,nodev'
@@ -191,6 +193,13 @@ out=$("$PAMDRIVE" -c "$PAMD" u1 'test -S /dev/log && echo socket; logger -t jail
 like "$out" "socket" 'logsocket 1: /dev/log in the session is a socket'
 wait_log "$SYSLOG" hello-from-the-jail 5
 like "$(cat "$SYSLOG")" "jailtest: hello-from-the-jail" 'logsocket 1: a line logged in the jail reaches the host syslog'
+# The host has no log socket: the session opens without /dev/log (logged).
+umount /dev/log || bail "umount /dev/log"
+out=$("$PAMDRIVE" -c "$PAMD" u1 'test -e /dev/log && echo devlog-present; echo ran' 2>&1)
+mount --bind "$T/log.sock" /dev/log || bail "bind /dev/log again"
+like "$out" "open_session: Success (0)" 'logsocket 1 but no host /dev/log: the session still opens'
+like "$out" "ran" '... the command runs'
+unlike "$out" "devlog-present" '... without /dev/log in the session'
 chown u1 "$J/.jail/manifest"
 out=$("$PAMDRIVE" -c "$PAMD" u1 'true' 2>&1)
 like "$out" "jail manifest .jail/manifest is owned by uid" 'a manifest not owned by root refuses the session'

@@ -79,7 +79,7 @@ field() { sed -n "s/^$2=//p" "$REG/$1" 2>/dev/null; }
 new_record() { ls -A "$REG" 2>/dev/null | grep -vxF -e "${1:-none}" -e "${2:-none}" | head -1; }
 
 # start_session TAG COMMAND: a jailed ssh session of bob in the background
-# (client pid in CLI_TAG); waits for "started" and its record; sets SID,
+# (client pid in CLI_TAG); waits (30 s at most) for "started" and its record; sets SID,
 # INIT, MON (the recorded opener), PIDNS and MNTNS of the init.
 start_session() {
 	local tag=$1 cmd=$2 known
@@ -87,7 +87,7 @@ start_session() {
 	timeout 60 ssh -F "$SSH_CONFIG" bob@127.0.0.1 "$cmd" </dev/null >"$T/$tag.out" 2>"$T/$tag.err" &
 	eval "CLI_$tag=$!"
 	SID=
-	for _ in $(seq 200); do
+	for _ in $(seq 600); do
 		SID=$(ls -A "$REG" 2>/dev/null | while read -r f; do
 			case " $known " in *" $f "*) ;; *) echo "$f" ;; esac
 		done | head -1)

@@ -46,13 +46,16 @@ chmod 0600 "$J/etc/jail-secret"
 # A profile whose bounding set keeps CAP_SYS_CHROOT, for the double chroot
 # done by a process that really holds it.
 printf '[profile]\ninclude = default\ncaps = cap_sys_chroot\n' >"$CONF/profiles/chrootcap.ini"
-chmod 0644 "$CONF/profiles/chrootcap.ini"
+# And one without Landlock, for the race against a starting jailsh.
+printf '[profile]\ninclude = default\nlandlock = off\n' >"$CONF/profiles/nolandlock.ini"
+chmod 0644 "$CONF/profiles/chrootcap.ini" "$CONF/profiles/nolandlock.ini"
 
 sshd_pam_stack jail
 sshd_start default
 user_add_jailed e1 "$J" default
 user_add_jailed e2 "$J" strict
 user_add_jailed e3 "$J" chrootcap
+user_add_jailed e5 "$J" nolandlock
 declare -A USER_OF=([default]=e1 [strict]=e2)
 
 # libpam path: the same module, through a service of our own.
@@ -120,7 +123,9 @@ ok 'base: the host sockets accept the unconfined user (abstract and path)' \
 
 # --- a second session of e1 that other sessions must not reach ----------------------
 # Its shell records SIGWINCH in the home (on disk: the host can read it).
-tssh e1 "exec -a victimA-$$ bash -c 'trap \"echo WINCH >>\$HOME/victimA.log\" WINCH; while :; do sleep 0.2 & wait \$!; done'" \
+# Plain ssh, not tssh: its 60 s timeout would end the session before
+# the test does (sshd closes a session whose connection is gone).
+ssh -F "$SSH_CONFIG" e1@127.0.0.1 "exec -a victimA-$$ bash -c 'trap \"echo WINCH >>\$HOME/victimA.log\" WINCH; while :; do sleep 0.2 & wait \$!; done'" \
 	</dev/null >"$T/sessA.out" 2>&1 &
 SESSA_CLIENT=$!
 for i in $(seq 200); do
@@ -192,7 +197,7 @@ like "$out" "CapEff:	0000000000000000" '[root via enter, default] no capability 
 out=$(jailctl enter --user "$SESSA_ID" -- "$IN/escape" --marker "$MARKER" chroot-escape fds 7<"$T" 2>&1)
 check_results "user via enter --user, default" default "$out" chroot-escape fds
 
-tssh e3 'exec sleep 300' </dev/null >/dev/null 2>&1 &
+ssh -F "$SSH_CONFIG" e3@127.0.0.1 'exec sleep 300' </dev/null >/dev/null 2>&1 &
 SESSC_CLIENT=$!
 wait_session e3 1 || bail "no session for e3"
 SESSC_ID=$(session_of e3)
@@ -236,6 +241,56 @@ for u in e1 e2; do
 	like "$out" "remote port forwarding failed for listen port" "[ssh $u] -R 0:host:port (tcp): refused"
 done
 is "$(wc -l <"$T/sock.log")" "$base_accepts" 'no forwarding reached the host daemon socket'
+
+# --- a second channel of the same connection: jailsh before its filter ---------------
+# Channels multiplexed over one ssh connection share the session: sshd's
+# post-auth child forks and execs jailsh for each, and jailsh runs without
+# a seccomp filter until it has loaded one.  The user's first channel
+# watches for such a process of its own uid and opens its /proc/PID/mem for
+# writing (open+pwrite: no ptrace syscall for seccomp to refuse).
+race_channels() { # USER: the race-mem result line
+	local u=$1 ctl=$T/ctl-$1 mpid i
+	rm -f "$ctl"
+	ssh -F "$SSH_CONFIG" -o ControlMaster=yes -o ControlPath="$ctl" "$u@127.0.0.1" \
+		"$IN/escape race-mem 4" </dev/null >"$T/racemem.out" 2>&1 &
+	mpid=$!
+	for i in $(seq 100); do [ -S "$ctl" ] && break; sleep 0.05; done
+	sleep 0.3
+	for i in $(seq 30); do
+		timeout 10 ssh -F "$SSH_CONFIG" -o ControlPath="$ctl" "$u@127.0.0.1" true </dev/null >/dev/null 2>&1
+	done
+	wait "$mpid"
+	tr -d '\r' <"$T/racemem.out" | grep '^RESULT race-mem'
+}
+# check_race CONTEXT EXPECTED OUTPUT: like check_one, but a run that never
+# caught a starting jailsh proves nothing and is a skip.
+check_race() {
+	case $3 in
+	*jailsh*) check_one "$1" race-mem "$2" "$3" ;;
+	*ESCAPED*) check_one "$1" race-mem "$2" "$3" ;;
+	*) tap_skip "[$1] race-mem: expected $2" "no starting jailsh caught: $3" ;;
+	esac
+}
+out=$(race_channels e1)
+check_race "ssh default, 30 more channels" EACCES "$out"
+# jailsh is installed execute-only (0711, as make install does): not
+# readable by the user, so the kernel marks it non-dumpable from exec on.
+is "$(stat -c %a "$J/usr/local/sbin/jailsh")" 711 'jailsh in the jail is execute-only (0711), as installed'
+out=$(race_channels e5)
+check_race "ssh landlock = off, jailsh 0711, 30 more channels" EACCES "$out"
+# Made readable by hand (not as shipped): without Landlock (or Yama
+# ptrace_scope >= 1) the window between exec and the filter is open; jailctl
+# check reports a readable jailsh.
+chmod 0755 "$J/usr/local/sbin/jailsh"
+out=$(race_channels e5)
+case $out in
+*ESCAPED*)
+	tap_todo "[ssh landlock = off, jailsh 0755, 30 more channels] race-mem: ${out#RESULT race-mem }" \
+		"KNOWN HOLE when jailsh is readable: a jailsh between exec and its filter is dumpable; see tests/escape/README.md"
+	;;
+*) check_race "ssh landlock = off, jailsh 0755, 30 more channels" EACCES "$out" ;;
+esac
+chmod 0711 "$J/usr/local/sbin/jailsh"
 
 # --- jailctl races: a tree the user writes ------------------------------------------
 # keys: ~/.ssh/authorized_keys (in the jail) swapped with a symlink to a
@@ -346,8 +401,12 @@ ok 'jailctl kill ends session A' jailctl kill "$SESSA_ID"
 ok 'jailctl kill ends the chrootcap session' jailctl kill "$SESSC_ID"
 wait "$SESSA_CLIENT" "$SESSC_CLIENT" 2>/dev/null
 for i in $(seq 200); do [ -z "$(ls -A /run/jail/sessions 2>/dev/null)" ] && break; sleep 0.05; done
+for i in $(seq 100); do
+	[ -z "$(for d in $(sshd_cgroups_left); do find "$d" -mindepth 2 -type d; done)" ] && break
+	sleep 0.05
+done
 is "$(ls -A /run/jail/sessions 2>/dev/null)" "" 'every session closed: no record left'
-is "$(sshd_cgroups_left | xargs -r -n1 find 2>/dev/null -mindepth 2 -type d | wc -l)" 0 \
-	'no session cgroup left'
+left=$(for d in $(sshd_cgroups_left); do find "$d" -mindepth 2 -type d; done)
+is "$left" "" 'no session cgroup left (PARENT/USER/SESSION, any hierarchy)'
 
 done_testing

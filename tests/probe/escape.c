@@ -686,6 +686,154 @@ static void t_proc_scan(result_t *r)
 	    hidden);
 }
 
+/* The Seccomp mode of PID (0: no filter), -1 when unknown. */
+static int seccomp_of(long pid)
+{
+	char path[64], line[256];
+	int mode = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "Seccomp: %d", &mode);
+	fclose(f);
+	return mode;
+}
+
+/* Processes of our uid in the session that run without a seccomp filter:
+ * sshd's post-auth child (it execs jailsh for every channel), and a jailsh
+ * between its exec and its filter.  Their memory, written through
+ * /proc/PID/mem (open and pwrite: no ptrace syscall for seccomp to deny),
+ * would run code outside the filter.  Calls FN(pid, comm, arg) for each;
+ * returns how many were found. */
+static int each_unfiltered(int (*fn)(long, const char *, void *), void *arg)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int found = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		char path[300], line[256], comm[64] = "?";
+		long pid = strtol(de->d_name, NULL, 10);
+		int seccomp = -1;
+		unsigned uid = ~0U;
+		FILE *f;
+
+		if (pid <= 1 || pid == getpid() || pid == getppid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+		f = fopen(path, "re");
+		if (f == NULL)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			sscanf(line, "Name: %63s", comm);
+			sscanf(line, "Uid: %u", &uid);
+			sscanf(line, "Seccomp: %d", &seccomp);
+		}
+		fclose(f);
+		if (uid != getuid() || seccomp != 0)
+			continue;
+		found++;
+		if (fn(pid, comm, arg))
+			break;
+	}
+	closedir(d);
+	return found;
+}
+
+struct mem_try {
+	result_t *r;
+	int opened, refused, late, gone, last_errno;
+	char names[200];
+};
+
+static int try_mem(long pid, const char *comm, void *arg)
+{
+	struct mem_try *m = arg;
+	char path[64];
+	size_t n = strlen(m->names);
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/mem", pid);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (n < sizeof(m->names) - 1 && strstr(m->names, comm) == NULL)
+		snprintf(m->names + n, sizeof(m->names) - n, "%s%s", n ? "," : "", comm);
+	if (fd >= 0) {
+		/* Still without a filter now, so it had none when we opened
+		 * its memory (a filter is never removed): a way around it. */
+		int sc = seccomp_of(pid);
+		char now[64] = "?", cpath[64];
+		FILE *f;
+
+		close(fd);
+		if (sc != 0) {
+			m->late++;
+			return 0;
+		}
+		/* The name it has now (it may have exec'd since the scan). */
+		snprintf(cpath, sizeof(cpath), "/proc/%ld/comm", pid);
+		if ((f = fopen(cpath, "re")) != NULL) {
+			if (fscanf(f, "%63s", now) != 1)
+				snprintf(now, sizeof(now), "?");
+			fclose(f);
+		}
+		m->opened++;
+		set(m->r, "ESCAPED", "opened %s (%s, no seccomp filter) for writing", path, now);
+		return 1;
+	}
+	if (errno == ENOENT || errno == ESRCH) {
+		m->gone++; /* it exited (or exec'd) before we got there */
+		return 0;
+	}
+	m->refused++;
+	m->last_errno = errno;
+	return 0;
+}
+
+static void t_unfiltered_mem(result_t *r)
+{
+	struct mem_try m = {.r = r};
+	int found = each_unfiltered(try_mem, &m);
+
+	if (found < 0)
+		return set_errno(r, errno, "opendir /proc");
+	if (m.opened)
+		return;
+	if (found == 0 || m.refused == 0)
+		return set(r, "SKIP", "no process of ours without a seccomp filter in the session");
+	set_errno(r, m.last_errno, "/proc/PID/mem of %d unfiltered process(es) of our uid (%s)",
+		  found, m.names);
+}
+
+/* The same, in a loop for SECONDS: catches a jailsh between its exec and
+ * its filter (run it while new channels of the same connection start). */
+static int race_mem(const char *secs)
+{
+	result_t r = {0};
+	struct mem_try m = {.r = &r};
+	time_t end = time(NULL) + atoi(secs);
+	long rounds = 0;
+
+	while (time(NULL) < end && m.opened == 0) {
+		each_unfiltered(try_mem, &m);
+		rounds++;
+	}
+	if (m.opened)
+		printf("RESULT race-mem ESCAPED %s\n", r.detail);
+	else if (m.refused)
+		printf("RESULT race-mem %s %d attempts refused in %ld rounds, %d opened only once "
+		       "filtered, %d gone first (%s)\n",
+		       ename(m.last_errno), m.refused, rounds, m.late, m.gone, m.names);
+	else
+		printf("RESULT race-mem SKIP no unfiltered process seen in %ld rounds\n", rounds);
+	return 0;
+}
+
 /* --- ptrace, process memory, signals -------------------------------------- */
 
 static void t_ptrace_init(result_t *r)
@@ -1612,6 +1760,7 @@ static const struct technique techniques[] = {
     {"proc1-fd", t_proc1_fd, "/proc/1/fd of the session init"},
     {"proc-hostpid", t_proc_hostpid, "/proc/HOSTPID/{root,cwd,environ,exe}"},
     {"proc-scan", t_proc_scan, "every visible process is rooted at the jail"},
+    {"unfiltered-mem", t_unfiltered_mem, "/proc/PID/mem of unfiltered processes of our uid"},
     {"ptrace-init", t_ptrace_init, "ptrace attach to the session init"},
     {"ptrace-child", t_ptrace_child, "ptrace attach to an own child"},
     {"ptrace-hostpid", t_ptrace_hostpid, "ptrace attach to a host process"},
@@ -1775,6 +1924,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 5 && strcmp(argv[1], "race-swap") == 0)
 		return race_swap(argv[2], argv[3], argv[4]);
+	if (argc == 3 && strcmp(argv[1], "race-mem") == 0)
+		return race_mem(argv[2]);
 	for (; i + 1 < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
 		const char *o = argv[i] + 2, *v = argv[i + 1];
 		if (strcmp(o, "marker") == 0)
