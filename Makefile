@@ -97,7 +97,15 @@ tests/bin/pam_jail_faults.so: $(FAULT_PAM_OBJS) $(FAULT_DIR)/libjail.a pam_jail/
 	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_jail/pam_jail.map -Wl,-z,defs \
 		-o $@ $(FAULT_PAM_OBJS) $(FAULT_DIR)/libjail.a $(PKG_LIBS)
 
-unit-tests: $(UNIT_BINS) $(PROBE_BINS) $(HELPER_BINS) tests/bin/pam_jail_faults.so
+# Test-only PAM modules (tests/modules/NAME.c -> tests/bin/NAME.so), built
+# like pam_jail.so (same flags: sanitizers under SANITIZE=1).
+TESTMOD_SRCS := $(wildcard tests/modules/*.c)
+TESTMOD_BINS := $(patsubst tests/modules/%.c,tests/bin/%.so,$(TESTMOD_SRCS))
+tests/bin/%.so: tests/modules/%.c
+	@mkdir -p tests/bin
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $< $(PKG_LIBS)
+
+unit-tests: $(UNIT_BINS) $(PROBE_BINS) $(HELPER_BINS) tests/bin/pam_jail_faults.so $(TESTMOD_BINS)
 
 deps:
 	@tests/deps.sh

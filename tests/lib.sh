@@ -17,10 +17,33 @@ PAM_JAIL=$TOP/pam_jail/pam_jail.so
 _tap_n=0
 _tap_failed=0
 
+# make sanitize (JAIL_SANITIZE=1): a sanitizer report fails the test that
+# provoked it, whatever that test expected.  Every sanitizer exits 86
+# (tests/sanitize.env); ok/nok/is/like/unlike fail on output that holds a
+# report, and nok on exit status 86; at exit, jail_test_cleanup searches the
+# files directly in $T (sshd's stderr, logs) and fails the test on a report.
+if [ "${JAIL_SANITIZE:-0}" = 1 ]; then
+	. "$TOP/tests/sanitize.env"
+fi
+# _san_text TEXT: true when TEXT holds a sanitizer report (sanitize runs only).
+_san_text() {
+	[ "${JAIL_SANITIZE:-0}" = 1 ] || return 1
+	printf '%s\n' "$1" | grep -aqE "$JAIL_SAN_PATTERN"
+}
+_san_fail() { # NAME TEXT
+	echo "not ok $_tap_n - $1 (a sanitizer report)"
+	printf '%s\n' "$2" | grep -aE -A12 "$JAIL_SAN_PATTERN" | head -16 | sed "s/^/#   /"
+	_tap_failed=$((_tap_failed + 1))
+}
+
 ok() {
 	_name=$1; shift
 	_tap_n=$((_tap_n + 1))
 	if "$@" >"$T/.out" 2>&1; then
+		if _san_text "$(cat "$T/.out")"; then
+			_san_fail "$_name" "$(cat "$T/.out")"
+			return
+		fi
 		echo "ok $_tap_n - $_name"
 	else
 		echo "not ok $_tap_n - $_name"
@@ -37,13 +60,21 @@ nok() {
 		sed 's/^/#   /' "$T/.out" | head -20
 		_tap_failed=$((_tap_failed + 1))
 	else
+		_rc=$?
+		if [ "${JAIL_SANITIZE:-0}" = 1 ] && { [ "$_rc" = "$JAIL_SAN_EXIT" ] ||
+			_san_text "$(cat "$T/.out")"; }; then
+			_san_fail "$_name (failed with status $_rc)" "$(cat "$T/.out")"
+			return
+		fi
 		echo "ok $_tap_n - $_name"
 	fi
 }
 
 is() {
 	_tap_n=$((_tap_n + 1))
-	if [ "$1" = "$2" ]; then
+	if _san_text "$1"; then
+		_san_fail "$3" "$1"
+	elif [ "$1" = "$2" ]; then
 		echo "ok $_tap_n - $3"
 	else
 		echo "not ok $_tap_n - $3"
@@ -54,6 +85,10 @@ is() {
 
 like() {
 	_tap_n=$((_tap_n + 1))
+	if _san_text "$1"; then
+		_san_fail "$3" "$1"
+		return
+	fi
 	case "$1" in
 	*"$2"*) echo "ok $_tap_n - $3" ;;
 	*)
@@ -67,6 +102,10 @@ like() {
 
 unlike() {
 	_tap_n=$((_tap_n + 1))
+	if _san_text "$1"; then
+		_san_fail "$3" "$1"
+		return
+	fi
 	case "$1" in
 	*"$2"*)
 		echo "not ok $_tap_n - $3"
@@ -111,8 +150,24 @@ jail_test_setup() {
 }
 
 jail_test_cleanup() {
+	_san_rc=0
+	# make sanitize: a report in one of the test's own files (sshd's stderr,
+	# where pam_jail.so inside sshd writes; logs) fails the test.  Only the
+	# files directly in $T: jails below it hold the sanitizer runtimes,
+	# whose text must not be searched.
+	if [ "${JAIL_SANITIZE:-0}" = 1 ] && [ -n "${T:-}" ] && [ -d "$T" ]; then
+		for _f in "$T"/* "$T"/.out; do
+			[ -f "$_f" ] && [ ! -L "$_f" ] || continue
+			if grep -aqE "$JAIL_SAN_PATTERN" "$_f" 2>/dev/null; then
+				echo "# sanitizer report in $_f:"
+				grep -aE -A12 "$JAIL_SAN_PATTERN" "$_f" | head -16 | sed "s/^/#   /"
+				_san_rc=1
+			fi
+		done
+	fi
 	cd /
 	umount -l /run/jail-tests 2>/dev/null || true
+	[ "$_san_rc" = 0 ] || exit 1
 }
 
 # Bind a private copy of the whole /etc over /etc (inside this mount

@@ -2,6 +2,8 @@
 # Run every test through prove: unit test binaries and integration scripts.
 # Ends with prove's closing lines ("Result: PASS" or "Result: FAIL").
 cd "$(dirname "$0")/.." || exit 2
+# make sanitize: the sanitizers' options for every test (exit status 86).
+[ "${JAIL_SANITIZE:-0}" = 1 ] && . tests/sanitize.env
 set --
 for t in tests/unit/test_*; do
 	case "$t" in *.c|*.d|*.o) continue ;; esac
