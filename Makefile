@@ -44,7 +44,7 @@ HELPER_BINS  := $(patsubst tests/helpers/%.c,tests/bin/%,$(HELPER_SRCS))
 
 PROGRAMS = jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so
 
-.PHONY: all check unit-tests demo install bench sanitize lint fuzz fuzz-smoke clean format deps
+.PHONY: all check unit-tests demo install bench sanitize lint fuzz fuzz-run fuzz-smoke clean format deps
 all: $(PROGRAMS)
 
 lib/libjail.a: $(LIB_OBJS)
@@ -114,12 +114,17 @@ deps:
 # root, only those missing), builds, then runs every test through prove.
 check: deps
 	$(MAKE) -j$$(nproc) all unit-tests
+	$(MAKE) fuzz-smoke
 	tests/run.sh
 
+# The whole suite under ASan+UBSan (tests/sanitize.env: any report fails),
+# then a normal build (left in place) and pam_jail.so under valgrind through
+# libpam (70-valgrind-pam.t: valgrind cannot run ASan programs).
 sanitize: deps
 	$(MAKE) clean
-	$(MAKE) SANITIZE=1 all unit-tests
-	JAIL_SANITIZE=1 tests/run.sh; rc=$$?; $(MAKE) clean; exit $$rc
+	$(MAKE) -j$$(nproc) SANITIZE=1 all unit-tests
+	JAIL_SANITIZE=1 tests/run.sh; rc=$$?; $(MAKE) clean && $(MAKE) -j$$(nproc) all unit-tests && \
+		prove tests/integration/70-valgrind-pam.t || rc=1; exit $$rc
 
 demo: deps
 	$(MAKE) all
@@ -135,6 +140,7 @@ lint:
 	clang-format --dry-run --Werror $(wildcard lib/*.[ch] jailctl/*.[ch] jailsh/*.[ch] pam_jail/*.[ch] tests/unit/*.[ch] tests/probe/*.c tests/*.h tests/fuzz/*.c)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem --suppress=memleak --suppress=resourceLeak --suppress=leakReturnValNotUsed -Ilib lib jailctl jailsh pam_jail
+	mandoc -Tlint -Wwarning $(wildcard man/*.[1-8])
 
 format:
 	clang-format -i $(wildcard lib/*.[ch] jailctl/*.[ch] jailsh/*.[ch] pam_jail/*.[ch] tests/unit/*.[ch] tests/probe/*.c tests/*.h tests/fuzz/*.c)
@@ -180,7 +186,10 @@ tests/fuzz/lib/%.o: lib/%.c
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJS) $(PKG_LIBS)
-fuzz: deps $(FUZZ_BINS)
+fuzz: deps
+	$(MAKE) -j$$(nproc) $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory fuzz-run
+fuzz-run:
 	@fail=0; for f in $(FUZZ_BINS); do n=$${f##*/fuzz_}; seeds=tests/fuzz/corpus/$$n; \
 		if [ -z "$$(ls -A $$seeds 2>/dev/null)" ]; then \
 			echo "fuzz: $$n: no seed corpus in $$seeds"; fail=1; continue; fi; \
