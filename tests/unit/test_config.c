@@ -542,6 +542,18 @@ static void test_profile_errors(void)
 	     "[profile] caps: 'cap_fly' is not a capability name", "bad capability name");
 	like(bad_profile("caps = 12"), "caps: '12' is not a capability name",
 	     "numeric capability refused");
+	is_str(bad_profile("caps = None"), "", "caps = none (any case) is accepted");
+	{
+		jail_profile_t *p = NULL;
+		jail_error_t e2 = {0};
+		ok(jail_profile_load(conf, "x", &p, &e2) == 0 && p->caps_keep.n == 0,
+		   "caps = none keeps no capability");
+		jail_profile_free(p);
+	}
+	like(bad_profile("caps = none, cap_chown"), "caps: 'none' is not a capability name",
+	     "none mixed with capabilities refused");
+	is_str(bad_profile("caps = CAP_CHOWN, cap_chown"), "",
+	       "capability names are case-folded and duplicates dropped");
 	like(bad_profile("seccomp_deny = mount, frobnicate"),
 	     "[profile] seccomp_deny: 'frobnicate' is not a system call name known to libseccomp",
 	     "bad syscall name in seccomp_deny");
