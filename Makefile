@@ -44,7 +44,7 @@ HELPER_BINS  := $(patsubst tests/helpers/%.c,tests/bin/%,$(HELPER_SRCS))
 
 PROGRAMS = jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so
 
-.PHONY: all check unit-tests demo install bench sanitize lint fuzz clean format deps
+.PHONY: all check unit-tests demo install bench sanitize lint fuzz fuzz-smoke clean format deps
 all: $(PROGRAMS)
 
 lib/libjail.a: $(LIB_OBJS)
@@ -152,23 +152,47 @@ install: all
 	for f in man/*.8; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(MANDIR)/man8/; done; true
 
 # libFuzzer harnesses (clang): each tests/fuzz/fuzz_NAME.c is built with the
-# whole library and run FUZZ_SECONDS on its corpus tests/fuzz/corpus/NAME.
+# whole library (compiled once for all harnesses, into tests/fuzz/lib/) and
+# run FUZZ_SECONDS on its committed seed corpus tests/fuzz/corpus/NAME.  New
+# inputs go to a scratch corpus, never into the source tree.  A crash, leak,
+# timeout or sanitizer report fails the run (every harness still runs) and
+# names the input to add to the seed corpus once the bug is fixed.
+# `fuzz-smoke` (part of `check`) does the same for FUZZ_SMOKE_SECONDS each.
 FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRCS:.c=)
-tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
-	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-Ilib $(PKG_CFLAGS) -DJAIL_DATADIR='"$(DATADIR)"' -DJAIL_SYSCONFDIR='"$(SYSCONFDIR)/jail"' \
-		-DJAIL_SBINDIR='"$(SBINDIR)"' -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+FUZZ_LIB_OBJS := $(patsubst lib/%.c,tests/fuzz/lib/%.o,$(LIB_SRCS))
+FUZZ_CFLAGS = -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-Ilib $(PKG_CFLAGS) -DJAIL_DATADIR='"$(DATADIR)"' -DJAIL_SYSCONFDIR='"$(SYSCONFDIR)/jail"' \
+	-DJAIL_SBINDIR='"$(SBINDIR)"'
+.SECONDARY: $(FUZZ_LIB_OBJS)
+tests/fuzz/lib/%.o: lib/%.c
+	@mkdir -p tests/fuzz/lib
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJS) $(PKG_LIBS)
 fuzz: deps $(FUZZ_BINS)
-	@set -e; for f in $(FUZZ_BINS); do n=$${f##*/fuzz_}; mkdir -p tests/fuzz/corpus/$$n; \
-		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=1 \
-			-artifact_prefix=/tmp/jail-fuzz- tests/fuzz/corpus/$$n 2>&1 | tail -12; done
+	@fail=0; for f in $(FUZZ_BINS); do n=$${f##*/fuzz_}; seeds=tests/fuzz/corpus/$$n; \
+		if [ -z "$$(ls -A $$seeds 2>/dev/null)" ]; then \
+			echo "fuzz: $$n: no seed corpus in $$seeds"; fail=1; continue; fi; \
+		w=$$(mktemp -d /tmp/jail-fuzz-$$n.XXXXXX) || exit 2; \
+		if $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=30 -print_final_stats=1 \
+			-artifact_prefix=$$w- $$w $$seeds >$$w.log 2>&1; then \
+			echo "fuzz: $$n: ok, $(FUZZ_SECONDS)s, $$(ls $$seeds | wc -l) seeds," \
+				"$$(sed -n 's/^stat::number_of_executed_units: *//p' $$w.log) runs," \
+				"$$(grep -o 'cov: [0-9]*' $$w.log | tail -1)"; \
+		else \
+			echo "fuzz: $$n: FAILED on $$(ls $$w-* 2>/dev/null | tr '\n' ' ')(fix the bug," \
+				"then add that input to $$seeds)"; \
+			grep -v '^#[0-9]\|^INFO:\|^\(stat::\|MS:\|base unit\)' $$w.log | tail -40; fail=1; \
+		fi; rm -rf $$w $$w.log; done; exit $$fail
+fuzz-smoke:
+	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
 
 clean:
 	rm -f lib/*.o lib/*.d lib/libjail.a jailctl/*.o jailctl/*.d jailsh/*.o jailsh/*.d \
 		pam_jail/*.o pam_jail/*.d $(PROGRAMS) $(UNIT_BINS) tests/unit/*.d $(FUZZ_BINS)
-	rm -rf tests/bin
+	rm -rf tests/bin tests/fuzz/lib
 
--include $(wildcard lib/*.d jailctl/*.d jailsh/*.d pam_jail/*.d $(FAULT_DIR)/*/*.d)
+-include $(wildcard lib/*.d jailctl/*.d jailsh/*.d pam_jail/*.d $(FAULT_DIR)/*/*.d tests/fuzz/lib/*.d)
