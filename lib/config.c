@@ -571,7 +571,13 @@ bad:
 	return NULL;
 }
 
-static int parse_caps(const char *v, jail_strv_t *out, jail_error_t *err)
+/* Checks one list item; returns what to keep (malloc'd, possibly
+ * normalised) or NULL with err naming the item and what was expected. */
+typedef char *(*list_item_fn)(char *item, jail_error_t *err);
+
+/* Split V into OUT (replacing what it held), every item through CHECK,
+ * duplicates dropped. */
+static int parse_list(const char *v, jail_strv_t *out, list_item_fn check, jail_error_t *err)
 {
 	jail_strv_t items = {0};
 	int ret = 0;
@@ -579,84 +585,99 @@ static int parse_caps(const char *v, jail_strv_t *out, jail_error_t *err)
 	jail_strv_clear(out);
 	if (jail_split_list(v, &items, err) < 0)
 		return -1;
-	if (items.n == 1 && strcasecmp(items.v[0], "none") == 0) {
-		jail_strv_clear(&items);
-		return 0;
-	}
 	for (size_t i = 0; i < items.n && ret == 0; i++) {
-		cap_value_t cv;
-		char *c = items.v[i];
-		for (char *q = c; *q; q++)
-			*q = (char)tolower((unsigned char)*q);
-		if (strncmp(c, "cap_", 4) != 0 || cap_from_name(c, &cv) < 0)
-			ret = jail_error_fmt(err, EINVAL,
-					     "'%s' is not a capability name (expected names like "
-					     "cap_net_bind_service, see capabilities(7), or none)",
-					     c);
-		else if (jail_strv_add_unique(out, c, err) < 0)
+		cleanup_free char *item = check(items.v[i], err);
+		if (item == NULL || jail_strv_add_unique(out, item, err) < 0)
 			ret = -1;
 	}
 	jail_strv_clear(&items);
 	return ret;
+}
+
+static char *dup_item(const char *item, jail_error_t *err)
+{
+	char *d = strdup(item);
+
+	if (d == NULL)
+		jail_error_set(err, ENOMEM, "config");
+	return d;
+}
+
+/* Capability names, lower-cased; "none" passes here and is dealt with by
+ * parse_caps (alone it means the empty set). */
+static char *check_cap(char *c, jail_error_t *err)
+{
+	cap_value_t cv;
+
+	for (char *q = c; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
+	if (strcmp(c, "none") != 0 && (strncmp(c, "cap_", 4) != 0 || cap_from_name(c, &cv) < 0)) {
+		jail_error_fmt(err, EINVAL,
+			       "'%s' is not a capability name (expected names like "
+			       "cap_net_bind_service, see capabilities(7), or none)",
+			       c);
+		return NULL;
+	}
+	return dup_item(c, err);
+}
+
+static int parse_caps(const char *v, jail_strv_t *out, jail_error_t *err)
+{
+	if (parse_list(v, out, check_cap, err) < 0)
+		return -1;
+	if (jail_strv_contains(out, "none")) {
+		if (out->n > 1)
+			return jail_error_fmt(
+			    err, EINVAL,
+			    "'none' is not a capability name (expected names like "
+			    "cap_net_bind_service, see capabilities(7), or none)");
+		jail_strv_clear(out);
+	}
+	return 0;
+}
+
+static char *check_syscall(char *name, jail_error_t *err)
+{
+	if (seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR) {
+		jail_error_fmt(err, EINVAL,
+			       "'%s' is not a system call name known to libseccomp "
+			       "(expected names like mount, ptrace, see syscalls(2))",
+			       name);
+		return NULL;
+	}
+	return dup_item(name, err);
+}
+
+static char *check_command(char *name, jail_error_t *err)
+{
+	if (!valid_command(name)) {
+		jail_error_fmt(err, EINVAL,
+			       "'%s' is not a bare command name (expected a program "
+			       "name without '/', like sftp-server)",
+			       name);
+		return NULL;
+	}
+	return dup_item(name, err);
 }
 
 static int parse_syscalls(const char *v, jail_strv_t *out, jail_error_t *err)
 {
-	jail_strv_t items = {0};
-	int ret = 0;
+	return parse_list(v, out, check_syscall, err);
+}
 
-	jail_strv_clear(out);
-	if (jail_split_list(v, &items, err) < 0)
-		return -1;
-	for (size_t i = 0; i < items.n && ret == 0; i++) {
-		if (seccomp_syscall_resolve_name(items.v[i]) == __NR_SCMP_ERROR)
-			ret = jail_error_fmt(err, EINVAL,
-					     "'%s' is not a system call name known to libseccomp "
-					     "(expected names like mount, ptrace, see syscalls(2))",
-					     items.v[i]);
-		else if (jail_strv_add_unique(out, items.v[i], err) < 0)
-			ret = -1;
-	}
-	jail_strv_clear(&items);
-	return ret;
+static char *check_bind(char *item, jail_error_t *err)
+{
+	return parse_bind(item, err);
 }
 
 static int parse_binds(const char *v, jail_strv_t *out, jail_error_t *err)
 {
-	jail_strv_t items = {0};
-	int ret = 0;
-
-	jail_strv_clear(out);
-	if (jail_split_list(v, &items, err) < 0)
-		return -1;
-	for (size_t i = 0; i < items.n && ret == 0; i++) {
-		cleanup_free char *b = parse_bind(items.v[i], err);
-		if (b == NULL || jail_strv_add_unique(out, b, err) < 0)
-			ret = -1;
-	}
-	jail_strv_clear(&items);
-	return ret;
+	return parse_list(v, out, check_bind, err);
 }
 
 static int parse_commands(const char *v, jail_strv_t *out, jail_error_t *err)
 {
-	jail_strv_t items = {0};
-	int ret = 0;
-
-	jail_strv_clear(out);
-	if (jail_split_list(v, &items, err) < 0)
-		return -1;
-	for (size_t i = 0; i < items.n && ret == 0; i++) {
-		if (!valid_command(items.v[i]))
-			ret = jail_error_fmt(err, EINVAL,
-					     "'%s' is not a bare command name (expected a program "
-					     "name without '/', like sftp-server)",
-					     items.v[i]);
-		else if (jail_strv_add_unique(out, items.v[i], err) < 0)
-			ret = -1;
-	}
-	jail_strv_clear(&items);
-	return ret;
+	return parse_list(v, out, check_command, err);
 }
 
 static int set_str(char **dst, const char *v, jail_error_t *err)
@@ -1042,6 +1063,19 @@ static int profile_load_fd(int confd, const char *dirpath, const char *name, jai
 		return jail_error_set(err, ENOMEM, "profile");
 	if (profile_defaults(p, name, err) < 0 ||
 	    profile_apply(profdir, dirpath, name, p, &stack, NULL, err) < 0) {
+		jail_profile_free(p);
+		return -1;
+	}
+	/* jailsh's Landlock ruleset grants writes only to the home, /tmp,
+	 * /dev/shm and /dev/pts: a bind_rw mount would silently be read-only
+	 * for the user.  Refuse the combination rather than mislead. */
+	if (p->bind_rw.n > 0 && p->landlock != JAIL_MODE_OFF) {
+		jail_error_fmt(
+		    err, EINVAL,
+		    "%s/profiles/%s.ini: [profile] bind_rw: needs landlock = off "
+		    "(Landlock, applied by jailsh, allows writes only to the home, /tmp, "
+		    "/dev/shm and /dev/pts, so the bind would be read-only for the user)",
+		    dirpath, name);
 		jail_profile_free(p);
 		return -1;
 	}

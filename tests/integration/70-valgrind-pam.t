@@ -169,5 +169,13 @@ like "$(cat "$VG/u1nosh.out")" "jailsh" 'refused u1: ... why'
 is "$(leftovers)" "" 'refused sessions left no cgroup, record or init'
 clean u1nosh 'refused u1 (jailsh missing)'
 
+# The verdict can fail: memcheck's exit 99 catches a definite leak.
+printf '#include <stdlib.h>\n#include <string.h>\nint main(void) { char *p = malloc(64); memset(p, 1, 64); p = NULL; return p != NULL; }\n' \
+	>"$VG/leak.c"
+cc -O0 -g -o "$VG/leak" "$VG/leak.c" || bail "cc leak.c"
+valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+	"$VG/leak" >/dev/null 2>&1
+is "$?" 99 "control: memcheck's exit 99 catches a definite leak"
+
 diag "valgrind runs took $(($(date +%s) - T0)) s"
 done_testing

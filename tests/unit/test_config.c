@@ -470,7 +470,7 @@ static void test_profile_values(void)
 		   "cgroup = required\nmemory_max = max\npids_max = max\ncpu_max = 150\n"
 		   "io_weight = 100\ncaps = CAP_NET_BIND_SERVICE, cap_chown cap_chown\n"
 		   "seccomp = strict\nseccomp_allow = ptrace\nseccomp_deny = mount, chroot\n"
-		   "apparmor = off\napparmor_profile = jail/web\nlandlock = required\n"
+		   "apparmor = off\napparmor_profile = jail/web\nlandlock = off\n"
 		   "tmp_size = 1G\nrun_size = 64K\nbind_ro = /usr/share/doc, /srv/data:/data\n"
 		   "bind_rw = /var//spool/x/\ncommands = sftp-server rsync git-upload-pack\n");
 	ok(jail_profile_load(conf, "x", &p, &err) == 0, "every key parses (%s)", err.msg);
@@ -488,7 +488,7 @@ static void test_profile_values(void)
 		ok(p->seccomp_allow.n == 1 && p->seccomp_deny.n == 2, "syscall lists");
 		is_int(p->apparmor, JAIL_MODE_OFF, "apparmor off");
 		is_str(p->apparmor_profile, "jail/web", "apparmor_profile");
-		is_int(p->landlock, JAIL_MODE_REQUIRED, "landlock required");
+		is_int(p->landlock, JAIL_MODE_OFF, "landlock off (bind_rw needs it)");
 		ok(p->tmp_size == 1ULL << 30 && p->run_size == 64ULL << 10, "tmpfs sizes");
 		ok(p->bind_ro.n == 2, "two ro binds");
 		if (p->bind_ro.n == 2) {
@@ -542,6 +542,22 @@ static void test_profile_errors(void)
 	     "[profile] caps: 'cap_fly' is not a capability name", "bad capability name");
 	like(bad_profile("caps = 12"), "caps: '12' is not a capability name",
 	     "numeric capability refused");
+	like(bad_profile("bind_rw = /srv/data"), "[profile] bind_rw: needs landlock = off",
+	     "bind_rw with Landlock applied (the default) refused: it would be read-only");
+	is_str(bad_profile("bind_rw = /srv/data\nlandlock = off"), "",
+	       "bind_rw with landlock = off accepted");
+	is_str(bad_profile("caps = None"), "", "caps = none (any case) is accepted");
+	{
+		jail_profile_t *p = NULL;
+		jail_error_t e2 = {0};
+		ok(jail_profile_load(conf, "x", &p, &e2) == 0 && p->caps_keep.n == 0,
+		   "caps = none keeps no capability");
+		jail_profile_free(p);
+	}
+	like(bad_profile("caps = none, cap_chown"), "caps: 'none' is not a capability name",
+	     "none mixed with capabilities refused");
+	is_str(bad_profile("caps = CAP_CHOWN, cap_chown"), "",
+	       "capability names are case-folded and duplicates dropped");
 	like(bad_profile("seccomp_deny = mount, frobnicate"),
 	     "[profile] seccomp_deny: 'frobnicate' is not a system call name known to libseccomp",
 	     "bad syscall name in seccomp_deny");
@@ -568,7 +584,8 @@ static void test_profile_errors(void)
 	     "bind into /proc refused");
 	like(bad_profile("bind_rw = /dev"), "cannot bind at or beneath /dev",
 	     "bind over /dev refused");
-	is_str(bad_profile("bind_rw = /srv:/devices"), "", "/devices is not /dev");
+	is_str(bad_profile("bind_rw = /srv:/devices\nlandlock = off"), "", "/devices is not /dev");
+	is_str(bad_profile("landlock = required"), "", "landlock = required parses");
 	like(bad_profile("commands = /usr/bin/rsync"),
 	     "[profile] commands: '/usr/bin/rsync' is not a bare command name", "command with /");
 	like(bad_profile("commands = ../x"), "'../x' is not a bare command name", "command ..");
