@@ -306,20 +306,32 @@ int jail_write_file_beneath(int dirfd, const char *rel, const void *data, size_t
 	return 0;
 }
 
+DIR *jail_opendir_fd(int dirfd, const char *what, jail_error_t *err)
+{
+	int dupfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	DIR *d = dupfd < 0 ? NULL : fdopendir(dupfd);
+	int e = errno;
+
+	if (d != NULL)
+		return d;
+	if (dupfd >= 0)
+		close(dupfd);
+	if (what != NULL)
+		jail_error_set(err, e, "opendir %s", what);
+	else
+		jail_error_set(err, e, "opendir");
+	errno = e;
+	return NULL;
+}
+
 static int remove_dir_contents(int dfd, const char *name, dev_t dev, jail_error_t *err)
 {
-	int dupfd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-	DIR *d;
+	DIR *d = jail_opendir_fd(dfd, name, err);
 	struct dirent *de;
 	int ret = 0;
 
-	if (dupfd < 0)
-		return jail_error_set(err, errno, "dup %s", name);
-	d = fdopendir(dupfd);
-	if (d == NULL) {
-		close(dupfd);
-		return jail_error_set(err, errno, "opendir %s", name);
-	}
+	if (d == NULL)
+		return -1;
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)

@@ -11,6 +11,7 @@
 
 #include "error.h"
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -60,6 +61,16 @@ int jail_stat_beneath(int dirfd, const char *rel, struct stat *st, jail_error_t 
  * (symlinks themselves are unlinked, never their targets). Staying on one
  * file system: a mount point below is an error. */
 int jail_remove_tree_beneath(int dirfd, const char *rel, jail_error_t *err);
+
+/* A DIR stream over the directory DIRFD, for readdir(), without following
+ * anything: no path is resolved, the stream reads the very directory DIRFD
+ * refers to.  DIRFD must be open for reading (readdir fails with EBADF on
+ * an O_PATH fd) and stays the caller's: the stream holds a duplicate
+ * (F_DUPFD_CLOEXEC), which closedir() closes, so DIRFD remains usable after
+ * closedir().  The duplicate shares DIRFD's file offset.  On failure returns
+ * NULL with errno and err ("opendir WHAT"; WHAT may be NULL) set; nothing is
+ * left open. */
+DIR *jail_opendir_fd(int dirfd, const char *what, jail_error_t *err);
 
 /* Tests only: force the openat() walk even where openat2() exists, so that
  * both branches are exercised. Returns the previous setting. */

@@ -5,6 +5,7 @@
 #include "safefs.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -125,6 +126,51 @@ static void remove_tree(void)
 	close(root);
 }
 
+/* The lowest free descriptor: a leak on an error path shows as a change. */
+static int lowest_free_fd(void)
+{
+	int fd = dup(0);
+
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
+static void opendir_fd(void)
+{
+	jail_error_t err = {0};
+	int root = sub("jail");
+	int file_fd = -1, before, names = 0;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	d = jail_opendir_fd(root, "jail", &err);
+	ok(d != NULL, "opendir_fd: a readable directory fd gives a stream");
+	while (d && (de = readdir(d)) != NULL)
+		names += strcmp(de->d_name, "etc") == 0 || strcmp(de->d_name, "linkdir") == 0;
+	is_int(names, 2, "opendir_fd: the stream lists that directory (linkdir not followed)");
+	if (d)
+		closedir(d);
+	ok(fstat(root, &st) == 0 && S_ISDIR(st.st_mode),
+	   "opendir_fd: the caller's fd is still open after closedir");
+
+	file_fd = openat(root, "etc/passwd", O_RDONLY | O_CLOEXEC);
+	before = lowest_free_fd();
+	errno = 0;
+	d = jail_opendir_fd(file_fd, "etc/passwd", &err);
+	ok(d == NULL && errno == ENOTDIR && err.code == ENOTDIR,
+	   "opendir_fd: a file's fd is refused with ENOTDIR (errno and err)");
+	like(err.msg, "opendir etc/passwd", "opendir_fd: the message names the directory");
+	is_int(lowest_free_fd(), before, "opendir_fd: no descriptor left open on failure");
+	d = jail_opendir_fd(-1, NULL, NULL);
+	ok(d == NULL && errno == EBADF, "opendir_fd: a bad fd fails, err may be NULL");
+	if (d)
+		closedir(d);
+	close(file_fd);
+	close(root);
+}
+
 static void trusted(void)
 {
 	jail_error_t err = {0};
@@ -193,6 +239,7 @@ int main(void)
 	run(false);
 	run(true);
 	remove_tree();
+	opendir_fd();
 	trusted();
 	{
 		jail_error_t err = {0};
