@@ -73,7 +73,7 @@ tests/unit/test_%: tests/unit/test_%.c tests/tap.h lib/libjail.a
 	$(CC) $(CFLAGS) -Itests -o $@ $< lib/libjail.a $(PKG_LIBS) $(LDFLAGS)
 
 # Probes run inside jails: static, no dependency on the jail's libraries.
-tests/bin/%: tests/probe/%.c
+tests/bin/%: tests/probe/%.c $(wildcard tests/probe/*.h)
 	@mkdir -p tests/bin
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
 
@@ -137,13 +137,13 @@ bench: deps
 lint:
 	# cleanup attributes free on scope exit: cppcheck cannot see it, so its leak
 	# checks are off here and LeakSanitizer (make sanitize) covers leaks instead.
-	clang-format --dry-run --Werror $(wildcard lib/*.[ch] jailctl/*.[ch] jailsh/*.[ch] pam_jail/*.[ch] tests/unit/*.[ch] tests/probe/*.c tests/*.h tests/fuzz/*.c)
+	clang-format --dry-run --Werror $(wildcard lib/*.[ch] jailctl/*.[ch] jailsh/*.[ch] pam_jail/*.[ch] tests/unit/*.[ch] tests/probe/*.[ch] tests/*.h tests/fuzz/*.c)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem --suppress=memleak --suppress=resourceLeak --suppress=leakReturnValNotUsed -Ilib lib jailctl jailsh pam_jail
 	mandoc -Tlint -Wwarning $(wildcard man/*.[1-8])
 
 format:
-	clang-format -i $(wildcard lib/*.[ch] jailctl/*.[ch] jailsh/*.[ch] pam_jail/*.[ch] tests/unit/*.[ch] tests/probe/*.c tests/*.h tests/fuzz/*.c)
+	clang-format -i $(wildcard lib/*.[ch] jailctl/*.[ch] jailsh/*.[ch] pam_jail/*.[ch] tests/unit/*.[ch] tests/probe/*.[ch] tests/*.h tests/fuzz/*.c)
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PAMDIR) $(DESTDIR)$(DATADIR) \

@@ -63,9 +63,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef __X32_SYSCALL_BIT
-#define __X32_SYSCALL_BIT 0x40000000
-#endif
+#include "rawsyscall.h"
+
 #ifndef AF_VSOCK
 #define AF_VSOCK 40
 #endif
@@ -134,26 +133,6 @@ static void expect_fail(result_t *r, long ret, const char *what)
 	else
 		set(r, "ESCAPED", "%s succeeded (returned %ld)", what, ret);
 }
-
-static long raw(long nr, long a, long b, long c, long d, long e)
-{
-	return syscall(nr, a, b, c, d, e, 0);
-}
-
-#if defined(__x86_64__)
-/* A 32-bit syscall through int 0x80 from a 64-bit process: the kernel treats
- * it as an i386 syscall (seccomp sees AUDIT_ARCH_I386). */
-static long int80(long nr, long a, long b, long c)
-{
-	long ret;
-	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
-	if (ret < 0 && ret > -4096) {
-		errno = (int)-ret;
-		return -1;
-	}
-	return ret;
-}
-#endif
 
 static bool same_file(const struct stat *a, const struct stat *b)
 {

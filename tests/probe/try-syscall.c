@@ -32,9 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef __X32_SYSCALL_BIT
-#define __X32_SYSCALL_BIT 0x40000000
-#endif
+#include "rawsyscall.h"
 
 static int report(long r)
 {
@@ -46,28 +44,6 @@ static int report(long r)
 	printf("OK %ld\n", r);
 	return 0;
 }
-
-/* Raw syscall with the error returned in errno, for numbers libc has no
- * wrapper for. */
-static long raw(long nr, long a, long b, long c, long d, long e)
-{
-	return syscall(nr, a, b, c, d, e, 0);
-}
-
-#if defined(__x86_64__)
-/* A 32-bit syscall through int 0x80 from a 64-bit process: the kernel
- * treats it as an i386 syscall (seccomp sees AUDIT_ARCH_I386). */
-static long int80(long nr, long a, long b, long c)
-{
-	long ret;
-	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
-	if (ret < 0 && ret > -4096) {
-		errno = (int)-ret;
-		return -1;
-	}
-	return ret;
-}
-#endif
 
 static int t_unshare_user(void)
 {
