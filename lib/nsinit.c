@@ -388,39 +388,69 @@ fail:
 	return -1;
 }
 
-int jail_nsinit_kill(jail_nsinit_t *init, jail_error_t *err)
+int jail_nsinit_signal(jail_nsinit_t *init, jail_error_t *err)
 {
-	int ret = 0;
-
-	if (init->pid <= 0 && init->pidfd < 0)
-		return 0;
 	if (init->pidfd >= 0) {
 		if (syscall(SYS_pidfd_send_signal, init->pidfd, SIGKILL, NULL, 0) < 0 &&
 		    errno != ESRCH)
-			ret = jail_error_set(err, errno, "kill the session init (pid %d)",
-					     (int)init->pid);
+			return jail_error_set(err, errno, "kill the session init (pid %d)",
+					      (int)init->pid);
 	} else if (init->pid > 0) {
 		if (kill(init->pid, SIGKILL) < 0 && errno != ESRCH)
-			ret = jail_error_set(err, errno, "kill the session init (pid %d)",
-					     (int)init->pid);
+			return jail_error_set(err, errno, "kill the session init (pid %d)",
+					      (int)init->pid);
 	}
-	/* Reap without blocking: poll for at most ~50 ms.  The init exits only
-	 * once every zombie of its namespace is reaped, and the caller's own
-	 * children there (sshd's post-auth child) are the caller's to reap, so
-	 * a blocking waitpid() here could deadlock.  An unreaped init stays a
-	 * zombie child of the caller, which is harmless. */
-	if (init->pid > 0) {
-		for (int i = 0; i < 25; i++) {
-			pid_t r = waitpid(init->pid, NULL, WNOHANG | __WALL);
-			if (r == init->pid || (r < 0 && errno != EINTR))
-				break;
-			nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 2000000}, NULL);
+	return 0;
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void jail_nsinit_reap(jail_nsinit_t *init, int timeout_ms)
+{
+	int64_t deadline = now_us() + (int64_t)timeout_ms * 1000;
+
+	/* Wait on the pidfd (readable once the init has exited), never in
+	 * waitpid(): the init's exit waits for every zombie of its namespace,
+	 * and the caller's own children there (sshd's post-auth child) are
+	 * reaped only by the caller, after we return.  An init not reaped by
+	 * the deadline stays a zombie child of the caller, which is harmless:
+	 * the caller's own exit hands it to a reaper. */
+	while (init->pid > 0) {
+		pid_t r = waitpid(init->pid, NULL, WNOHANG | __WALL);
+		int64_t left = deadline - now_us();
+
+		if (r == init->pid || (r < 0 && errno != EINTR) || left <= 0)
+			break;
+		if (init->pidfd >= 0) {
+			struct pollfd pfd = {.fd = init->pidfd, .events = POLLIN};
+			int ms = (int)((left + 999) / 1000);
+
+			if (poll(&pfd, 1, ms) == 0)
+				break; /* timed out: leave it */
+		} else {
+			nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 500000}, NULL);
 		}
 	}
 	if (init->pidfd >= 0)
 		close(init->pidfd);
 	init->pidfd = -1;
 	init->pid = -1;
+}
+
+int jail_nsinit_kill(jail_nsinit_t *init, jail_error_t *err)
+{
+	int ret;
+
+	if (init->pid <= 0 && init->pidfd < 0)
+		return 0;
+	ret = jail_nsinit_signal(init, err);
+	jail_nsinit_reap(init, JAIL_NSINIT_REAP_MS);
 	return ret;
 }
 

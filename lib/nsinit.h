@@ -81,12 +81,24 @@ void jail_ns_saved_close(jail_ns_saved_t *saved);
  * started, is killed and reaped. */
 int jail_nsinit_start(jail_nsinit_t *init, int *proc_mfd, jail_error_t *err);
 
-/* SIGKILL the init (through its pidfd when held) and reap it with WNOHANG
- * only, polling for at most a few milliseconds: never blocks (the init's exit
- * waits for every zombie of the namespace, and the caller's own children
- * there, such as sshd's post-auth child, are reaped only by the caller).
- * Closes the pidfd.  Returns 0 when the signal was sent or the init is
- * already gone. */
+/* How long jail_nsinit_kill() waits for the killed init to exit.  Without
+ * zombies of the caller in the namespace the init is gone in well under a
+ * millisecond; with one (sshd's post-auth child, which sshd reaps only
+ * after close_session returns) it cannot exit before we return, and any
+ * wait is wasted. */
+#define JAIL_NSINIT_REAP_MS 5
+
+/* SIGKILL the init (through its pidfd when held).  Returns 0 when the
+ * signal was sent or the init is already gone.  Follow with
+ * jail_nsinit_reap(). */
+int jail_nsinit_signal(jail_nsinit_t *init, jail_error_t *err);
+
+/* Reap a killed init with WNOHANG only, waiting on its pidfd for at most
+ * TIMEOUT_MS: never blocks in waitpid() (see JAIL_NSINIT_REAP_MS).  Closes
+ * the pidfd and forgets the init. */
+void jail_nsinit_reap(jail_nsinit_t *init, int timeout_ms);
+
+/* jail_nsinit_signal() then jail_nsinit_reap(JAIL_NSINIT_REAP_MS). */
 int jail_nsinit_kill(jail_nsinit_t *init, jail_error_t *err);
 
 /* Kill the init of a session known by pid and start time (e.g. from the

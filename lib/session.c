@@ -430,7 +430,8 @@ static void undo(jail_session_t *s)
 {
 	jail_error_t e2;
 
-	jail_nsinit_kill(&s->init, &e2);
+	/* Killed first, reaped last: its exit overlaps the cleanup. */
+	jail_nsinit_signal(&s->init, &e2);
 	if (s->cg) {
 		jail_cgroup_destroy(s->cg, &e2);
 		s->cg = NULL;
@@ -443,6 +444,7 @@ static void undo(jail_session_t *s)
 		close(s->registry_fd);
 		s->registry_fd = -1;
 	}
+	jail_nsinit_reap(&s->init, JAIL_NSINIT_REAP_MS);
 	/* Last: the caller back in its own namespaces (its next fork works
 	 * again, e.g. sshd's child that tells the user why). */
 	jail_ns_restore(&s->saved_ns, &e2);
@@ -588,7 +590,10 @@ int jail_session_close(jail_session_t *s, jail_error_t *err)
 	if (s == NULL || !s->open)
 		return 0;
 	s->open = false;
-	if (jail_nsinit_kill(&s->init, &e2) < 0) {
+	/* The init is killed first and reaped last, so that its exit overlaps
+	 * the cgroup and record cleanup (the cgroup empties as soon as the
+	 * killed processes pass the kernel's cgroup_exit). */
+	if (jail_nsinit_signal(&s->init, &e2) < 0) {
 		if (err)
 			*err = e2;
 		ret = -1;
@@ -616,6 +621,7 @@ int jail_session_close(jail_session_t *s, jail_error_t *err)
 		close(s->registry_fd);
 		s->registry_fd = -1;
 	}
+	jail_nsinit_reap(&s->init, JAIL_NSINIT_REAP_MS);
 	return ret;
 }
 
