@@ -567,6 +567,13 @@ int jail_mounts_rest(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 	if (mount_tmpfs(root_fd, "run", "0755", p ? p->run_size : 0, plan->session_data,
 			plan->session_len, err) < 0)
 		return -1;
+	return 0;
+}
+
+int jail_mounts_binds(int root_fd, const jail_mount_plan_t *plan, jail_error_t *err)
+{
+	const jail_profile_t *p = plan->profile;
+
 	for (int pass = 0; p && pass < 2; pass++) {
 		const jail_strv_t *list = pass == 0 ? &p->bind_ro : &p->bind_rw;
 

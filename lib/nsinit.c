@@ -339,17 +339,14 @@ static int recv_report(int sock, int *fd, struct init_report *rep, jail_error_t 
 	return 0;
 }
 
-int jail_nsinit_start(jail_nsinit_t *init, int *proc_mfd, jail_error_t *err)
+int jail_nsinit_start(jail_nsinit_t *init, jail_error_t *err)
 {
 	int sv[2];
-	cleanup_close int sock = -1;
-	cleanup_close int fd = -1;
-	struct init_report rep;
 	pid_t pid;
 
-	*proc_mfd = -1;
 	init->pid = -1;
 	init->pidfd = -1;
+	init->sock = -1;
 	init->starttime = 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return jail_error_set(err, errno, "socketpair for the session init");
@@ -363,7 +360,7 @@ int jail_nsinit_start(jail_nsinit_t *init, int *proc_mfd, jail_error_t *err)
 	if (pid == 0)
 		init_main(sv[1]);
 	close(sv[1]);
-	sock = sv[0];
+	init->sock = sv[0];
 	init->pid = pid;
 	init->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (init->pidfd < 0) {
@@ -374,18 +371,31 @@ int jail_nsinit_start(jail_nsinit_t *init, int *proc_mfd, jail_error_t *err)
 		jail_error_wrap(err, "session init");
 		goto fail;
 	}
-	if (recv_report(sock, &fd, &rep, err) < 0)
-		goto fail;
-	if (rep.code != 0 || fd < 0) {
-		jail_error_set(err, rep.code ? rep.code : EPROTO, "session init: %s",
-			       rep.step[0] ? rep.step : "no proc mount received");
-		goto fail;
-	}
-	*proc_mfd = steal_fd(&fd);
 	return 0;
 fail:
 	jail_nsinit_kill(init, NULL);
 	return -1;
+}
+
+int jail_nsinit_ready(jail_nsinit_t *init, int *proc_mfd, jail_error_t *err)
+{
+	cleanup_close int fd = -1;
+	struct init_report rep;
+	int r;
+
+	*proc_mfd = -1;
+	if (init->sock < 0)
+		return jail_error_fmt(err, EINVAL, "no session init to wait for");
+	r = recv_report(init->sock, &fd, &rep, err);
+	close(init->sock);
+	init->sock = -1;
+	if (r < 0)
+		return -1;
+	if (rep.code != 0 || fd < 0)
+		return jail_error_set(err, rep.code ? rep.code : EPROTO, "session init: %s",
+				      rep.step[0] ? rep.step : "no proc mount received");
+	*proc_mfd = steal_fd(&fd);
+	return 0;
 }
 
 int jail_nsinit_signal(jail_nsinit_t *init, jail_error_t *err)
@@ -439,7 +449,10 @@ void jail_nsinit_reap(jail_nsinit_t *init, int timeout_ms)
 	}
 	if (init->pidfd >= 0)
 		close(init->pidfd);
+	if (init->sock >= 0)
+		close(init->sock);
 	init->pidfd = -1;
+	init->sock = -1;
 	init->pid = -1;
 }
 

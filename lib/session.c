@@ -494,7 +494,9 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	if (jail_ns_save(&s->saved_ns, err) < 0 ||
 	    jail_ns_unshare(s->profile->net_none, s->profile->hostname, err) < 0)
 		goto fail;
-	if (jail_nsinit_start(&s->init, &proc_mfd, err) < 0)
+	/* The init sets itself up (its /proc instance, its privileges) while
+	 * we do the mounts that do not need it; jail_nsinit_ready() below. */
+	if (jail_nsinit_start(&s->init, err) < 0)
 		goto fail;
 
 	memset(&plan, 0, sizeof(plan));
@@ -525,8 +527,14 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 		jail_fd = nfd;
 	}
 	root_fd = jail_mounts_begin(jail_fd, err);
-	if (root_fd < 0 || jail_mounts_proc(root_fd, proc_mfd, err) < 0 ||
-	    jail_mounts_rest(root_fd, &plan, err) < 0) {
+	if (root_fd < 0 || jail_mounts_rest(root_fd, &plan, err) < 0) {
+		jail_error_wrap(err, "mounts in jail %s", s->jail);
+		goto fail;
+	}
+	if (jail_nsinit_ready(&s->init, &proc_mfd, err) < 0)
+		goto fail;
+	if (jail_mounts_proc(root_fd, proc_mfd, err) < 0 ||
+	    jail_mounts_binds(root_fd, &plan, err) < 0) {
 		jail_error_wrap(err, "mounts in jail %s", s->jail);
 		goto fail;
 	}
