@@ -599,20 +599,13 @@ int jail_session_close(jail_session_t *s, jail_error_t *err)
 		return 0;
 	s->open = false;
 	/* The init is killed first and reaped last, so that its exit overlaps
-	 * the cgroup and record cleanup (the cgroup empties as soon as the
-	 * killed processes pass the kernel's cgroup_exit). */
+	 * the record and cgroup cleanup (the cgroup empties as soon as the
+	 * killed processes pass the kernel's cgroup_exit, which the record's
+	 * removal usually gives them time to do). */
 	if (jail_nsinit_signal(&s->init, &e2) < 0) {
 		if (err)
 			*err = e2;
 		ret = -1;
-	}
-	if (s->cg) {
-		if (jail_cgroup_destroy(s->cg, &e2) < 0 && ret == 0) {
-			if (err)
-				*err = e2;
-			ret = -1;
-		}
-		s->cg = NULL;
 	}
 	if (s->record_written) {
 		/* ENOENT: `jailctl kill` or `gc` removed it first; that is the state
@@ -624,6 +617,14 @@ int jail_session_close(jail_session_t *s, jail_error_t *err)
 			ret = -1;
 		}
 		s->record_written = false;
+	}
+	if (s->cg) {
+		if (jail_cgroup_destroy(s->cg, &e2) < 0 && ret == 0) {
+			if (err)
+				*err = e2;
+			ret = -1;
+		}
+		s->cg = NULL;
 	}
 	if (s->registry_fd >= 0) {
 		close(s->registry_fd);
