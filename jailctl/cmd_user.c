@@ -283,18 +283,12 @@ static int copy_entry(const copy_ctx_t *c, int src, int dst, const char *name, c
 static int copy_dir(const copy_ctx_t *c, int src, int dst, const char *relpath, int depth,
 		    jail_error_t *err)
 {
-	int dupfd = fcntl(src, F_DUPFD_CLOEXEC, 3);
-	DIR *d;
+	DIR *d = jail_opendir_fd(src, relpath, err);
 	struct dirent *de;
 	int ret = 0;
 
-	if (dupfd < 0)
-		return jail_error_set(err, errno, "dup");
-	d = fdopendir(dupfd);
-	if (d == NULL) {
-		close(dupfd);
-		return jail_error_set(err, errno, "opendir %s", relpath);
-	}
+	if (d == NULL)
+		return -1;
 	while (ret == 0 && (errno = 0, de = readdir(d)) != NULL) {
 		cleanup_free char *path = NULL;
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
@@ -314,18 +308,12 @@ static int copy_dir(const copy_ctx_t *c, int src, int dst, const char *relpath, 
 /* Is directory FD empty? */
 static int dir_is_empty(int fd)
 {
-	int dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	DIR *d;
+	DIR *d = jail_opendir_fd(fd, NULL, NULL);
 	struct dirent *de;
 	int empty = 1;
 
-	if (dupfd < 0)
+	if (d == NULL)
 		return -1;
-	d = fdopendir(dupfd);
-	if (d == NULL) {
-		close(dupfd);
-		return -1;
-	}
 	while ((de = readdir(d)) != NULL)
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
 			empty = 0;
@@ -338,18 +326,12 @@ static int dir_is_empty(int fd)
 static int clear_dir(int fd, const char *name, jail_error_t *err)
 {
 	jail_strv_t names = {0};
-	int dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	DIR *d;
+	DIR *d = jail_opendir_fd(fd, name, err);
 	struct dirent *de;
 	int ret = 0;
 
-	if (dupfd < 0)
-		return jail_error_set(err, errno, "dup");
-	d = fdopendir(dupfd);
-	if (d == NULL) {
-		close(dupfd);
-		return jail_error_set(err, errno, "opendir %s", name);
-	}
+	if (d == NULL)
+		return -1;
 	while (ret == 0 && (de = readdir(d)) != NULL)
 		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
 			ret = jail_strv_push(&names, de->d_name, err);

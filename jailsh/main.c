@@ -11,7 +11,8 @@
  *   2. close inherited fds above 2; build a clean environment;
  *   3. no_new_privs;
  *   4. AppArmor: change profile on exec   (apparmor = required|optional|off)
- *   5. Landlock ruleset                   (landlock = required|optional|off)
+ *   5. Landlock ruleset                   (landlock = required|optional|off;
+ *      writable: home, /tmp, /dev/pts, /dev/shm, the bind_rw targets)
  *   6. restricted mode: validate the command without a shell;
  *   7. seccomp filter, last (it denies the calls the steps above need);
  *   8. execve.
@@ -195,9 +196,12 @@ static void apply_lsm(const jail_session_info_t *info, const char *home)
 	if (r > 0)
 		logmsg(LOG_WARNING, "apparmor = optional, not applied: %s", err.msg);
 	jail_error_clear(&err);
-	r = jail_landlock_apply_session(info->landlock, home, &abi, &err);
+	/* The profile's bind_rw mount points are writable too; a missing one, a
+	 * symlink or a non-directory/non-file there refuses unless landlock = off. */
+	r = jail_landlock_apply_session(info->landlock, home, &info->bind_rw, &abi, &err);
 	if (r < 0)
-		refuse("landlock = required by profile '%s': %s; refusing", info->profile, err.msg);
+		refuse("landlock = %s by profile '%s': %s; refusing",
+		       jail_sessionfile_mode_str(info->landlock), info->profile, err.msg);
 	if (r > 0)
 		logmsg(LOG_WARNING, "landlock = optional, not applied: %s", err.msg);
 }

@@ -804,19 +804,12 @@ static int cmp_str(const void *x, const void *y)
 /* Names in directory DFD (an O_RDONLY directory fd, not consumed), sorted. */
 static int list_dir(int dfd, jail_strv_t *names, jail_error_t *err)
 {
-	int dupfd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+	DIR *d = jail_opendir_fd(dfd, NULL, err);
 	struct dirent *de;
-	DIR *d;
 	int ret = 0;
 
-	if (dupfd < 0)
-		return jail_error_set(err, errno, "dup");
-	d = fdopendir(dupfd);
-	if (d == NULL) {
-		int e = errno;
-		close(dupfd);
-		return jail_error_set(err, e, "opendir");
-	}
+	if (d == NULL)
+		return -1;
 	errno = 0;
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)

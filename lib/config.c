@@ -1066,19 +1066,6 @@ static int profile_load_fd(int confd, const char *dirpath, const char *name, jai
 		jail_profile_free(p);
 		return -1;
 	}
-	/* jailsh's Landlock ruleset grants writes only to the home, /tmp,
-	 * /dev/shm and /dev/pts: a bind_rw mount would silently be read-only
-	 * for the user.  Refuse the combination rather than mislead. */
-	if (p->bind_rw.n > 0 && p->landlock != JAIL_MODE_OFF) {
-		jail_error_fmt(
-		    err, EINVAL,
-		    "%s/profiles/%s.ini: [profile] bind_rw: needs landlock = off "
-		    "(Landlock, applied by jailsh, allows writes only to the home, /tmp, "
-		    "/dev/shm and /dev/pts, so the bind would be read-only for the user)",
-		    dirpath, name);
-		jail_profile_free(p);
-		return -1;
-	}
 	*out = p;
 	return 0;
 }

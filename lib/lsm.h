@@ -28,13 +28,25 @@ int jail_apparmor_apply(jail_mode_t mode, const char *profile, jail_error_t *err
 /* Landlock ABI version of the running kernel, or 0 when unavailable. */
 int jail_landlock_abi(void);
 
-/* The paths of a session ruleset.  Every listed path that does not exist
- * is skipped; any other failure to open one is an error. */
+/* The paths of a session ruleset.  Every path listed in read_exec,
+ * read_write or files_rw that does not exist is skipped; any other failure to
+ * open one is an error.
+ *
+ * rw_beneath is stricter, because its paths come from the profile and name
+ * places a user may be able to reach: each is resolved beneath the caller's
+ * root directory (in a session, the jail) without following a symlink in any
+ * component (jail_openat_beneath, O_PATH), and must exist and be a directory
+ * or a regular file.  A missing one, a symlink or any other type is an
+ * error (-1 whatever the mode: a user who can plant a symlink must not be
+ * able to turn Landlock off by it).  They are opened before anything else,
+ * even before the kernel's Landlock support is looked at. */
 typedef struct jail_landlock_paths {
 	const char *const *read_exec;  /* read + execute below (the jail: "/") */
 	const char *const *read_write; /* everything below (home, /tmp, /dev/pts, /dev/shm) */
 	const char *const *files_rw;   /* read, write, truncate, ioctl on these files only
 					  (/dev/null, /dev/tty, ...) */
+	const char *const *rw_beneath; /* everything below, strict (bind_rw targets) */
+	const char *rw_beneath_what;   /* how to name them in errors ("bind_rw target") */
 	bool scope;		       /* ABI >= 6: scope abstract unix sockets and signals */
 } jail_landlock_paths_t;
 
@@ -50,8 +62,10 @@ int jail_landlock_apply_paths(jail_mode_t mode, const jail_landlock_paths_t *pat
 /* The session ruleset: read/execute on "/", read/write on HOME (may be
  * NULL), /tmp, /dev/pts and /dev/shm, read/write on the files /dev/null,
  * /dev/zero, /dev/full, /dev/tty, /dev/ptmx, /dev/random, /dev/urandom;
- * scoped on ABI >= 6. */
-int jail_landlock_apply_session(jail_mode_t mode, const char *home, int *abi_out,
-				jail_error_t *err);
+ * read/write beneath each BIND_RW path (may be NULL or empty: the jail-side
+ * targets of the profile's bind_rw mounts, from the session file), resolved
+ * strictly as rw_beneath above; scoped on ABI >= 6. */
+int jail_landlock_apply_session(jail_mode_t mode, const char *home, const jail_strv_t *bind_rw,
+				int *abi_out, jail_error_t *err);
 
 #endif

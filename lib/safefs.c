@@ -263,63 +263,95 @@ int jail_mkdirs_beneath(int dirfd, const char *rel, mode_t mode, uid_t uid, gid_
 	return steal_fd(&cur);
 }
 
+int jail_tmpfile_create(jail_tmpfile_t *t, int dirfd, const char *what, jail_error_t *err)
+{
+	t->dirfd = dirfd;
+	t->what = what;
+	for (int attempt = 0;; attempt++) {
+		snprintf(t->name, sizeof(t->name), ".jail-tmp.%ld.%d", (long)getpid(), attempt);
+		t->fd = openat(dirfd, t->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			       0600);
+		if (t->fd >= 0)
+			return 0;
+		if (errno != EEXIST || attempt > 100)
+			return jail_error_set(err, errno, "create a temporary file for %s", what);
+	}
+}
+
+int jail_tmpfile_commit(jail_tmpfile_t *t, const char *base, jail_error_t *err)
+{
+	if (renameat(t->dirfd, t->name, t->dirfd, base) < 0) {
+		int e = errno;
+		jail_tmpfile_abort(t);
+		return jail_error_set(err, e, "rename into %s", t->what);
+	}
+	close(t->fd);
+	t->fd = -1;
+	return 0;
+}
+
+void jail_tmpfile_abort(jail_tmpfile_t *t)
+{
+	int e = errno;
+
+	if (t->fd < 0)
+		return;
+	unlinkat(t->dirfd, t->name, 0);
+	close(t->fd);
+	t->fd = -1;
+	errno = e;
+}
+
 int jail_write_file_beneath(int dirfd, const char *rel, const void *data, size_t len, mode_t mode,
 			    uid_t uid, gid_t gid, jail_error_t *err)
 {
 	cleanup_close int pfd = -1;
-	cleanup_close int fd = -1;
+	cleanup_tmpfile jail_tmpfile_t t = JAIL_TMPFILE_INIT;
 	const char *base;
-	char tmp[64];
 
 	pfd = jail_open_parent_beneath(dirfd, rel, &base, err);
 	if (pfd < 0)
 		return -1;
-	/* O_PATH fds cannot be used for creation: reopen the directory itself. */
-	{
-		int dfd = openat(pfd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-		if (dfd < 0)
-			return jail_error_set(err, errno, "open parent of %s", rel);
-		close(pfd);
-		pfd = dfd;
-	}
-	for (int attempt = 0;; attempt++) {
-		snprintf(tmp, sizeof(tmp), ".jail-tmp.%ld.%d", (long)getpid(), attempt);
-		fd = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd >= 0)
-			break;
-		if (errno != EEXIST || attempt > 100)
-			return jail_error_set(err, errno, "create temporary file for %s", rel);
-	}
-	if (jail_write_all(fd, data, len, err) < 0 || fchown(fd, uid, gid) < 0 ||
-	    fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+	/* pfd is O_PATH: enough for the *at() calls of a tmpfile. */
+	if (jail_tmpfile_create(&t, pfd, rel, err) < 0)
+		return -1;
+	if (jail_write_all(t.fd, data, len, err) < 0 || fchown(t.fd, uid, gid) < 0 ||
+	    fchmod(t.fd, mode) < 0 || fsync(t.fd) < 0) {
 		int e = errno;
-		unlinkat(pfd, tmp, 0);
+		jail_tmpfile_abort(&t);
 		if (err && err->code == 0)
 			jail_error_set(err, e, "write %s", rel);
 		return jail_error_wrap(err, "write %s", rel);
 	}
-	if (renameat(pfd, tmp, pfd, base) < 0) {
-		int e = errno;
-		unlinkat(pfd, tmp, 0);
-		return jail_error_set(err, e, "rename into %s", rel);
-	}
-	return 0;
+	return jail_tmpfile_commit(&t, base, err);
+}
+
+DIR *jail_opendir_fd(int dirfd, const char *what, jail_error_t *err)
+{
+	int dupfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	DIR *d = dupfd < 0 ? NULL : fdopendir(dupfd);
+	int e = errno;
+
+	if (d != NULL)
+		return d;
+	if (dupfd >= 0)
+		close(dupfd);
+	if (what != NULL)
+		jail_error_set(err, e, "opendir %s", what);
+	else
+		jail_error_set(err, e, "opendir");
+	errno = e;
+	return NULL;
 }
 
 static int remove_dir_contents(int dfd, const char *name, dev_t dev, jail_error_t *err)
 {
-	int dupfd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-	DIR *d;
+	DIR *d = jail_opendir_fd(dfd, name, err);
 	struct dirent *de;
 	int ret = 0;
 
-	if (dupfd < 0)
-		return jail_error_set(err, errno, "dup %s", name);
-	d = fdopendir(dupfd);
-	if (d == NULL) {
-		close(dupfd);
-		return jail_error_set(err, errno, "opendir %s", name);
-	}
+	if (d == NULL)
+		return -1;
 	while ((de = readdir(d)) != NULL) {
 		struct stat st;
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)

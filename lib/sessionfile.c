@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "sessionfile.h"
 
+#include "mounts.h"
 #include "safefs.h"
 
 #include <errno.h>
@@ -20,6 +21,10 @@
 #define CMD_MAX_LEN	 255
 #define SYSCALL_LIST_MAX 512
 #define COMMAND_LIST_MAX 64
+#define BIND_LIST_MAX	 128
+
+#define VERSION_STR_(v) #v
+#define VERSION_STR(v)	VERSION_STR_(v)
 
 typedef enum {
 	K_VERSION,
@@ -33,6 +38,7 @@ typedef enum {
 	K_APPARMOR,
 	K_APPARMOR_PROFILE,
 	K_LANDLOCK,
+	K_BIND_RW,
 	K_COMMANDS,
 	K_HOSTNAME,
 	K_COUNT,
@@ -53,6 +59,7 @@ static const char *const key_names[K_COUNT] = {
     [K_APPARMOR] = "apparmor",
     [K_APPARMOR_PROFILE] = "apparmor_profile",
     [K_LANDLOCK] = "landlock",
+    [K_BIND_RW] = "bind_rw",
     [K_COMMANDS] = "commands",
     [K_HOSTNAME] = "hostname",
 };
@@ -170,6 +177,41 @@ static bool valid_jail_path(const char *s)
 	       strchr(s, ',') == NULL;
 }
 
+/* A bind_rw target: an absolute path in the jail, normalised (as
+ * jail_path_normalize() leaves it: no empty, "." or ".." component, no
+ * trailing slash), without ':' (the profile's host:jail separator) or ','
+ * (the list separator), not "/" and not at or beneath /proc or /dev (the
+ * session mounts its own there, and jail_bind_parse() refuses them).  jailsh
+ * turns each into a Landlock write rule, so the parser is as strict as the
+ * mounts were. */
+static bool valid_bind_target(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 2 || n > PATH_MAX_LEN || s[0] != '/' || s[n - 1] == '/' || !printable_nospace(s) ||
+	    strpbrk(s, ":,") != NULL)
+		return false;
+	for (const char *c = s; *c;) {
+		const char *end;
+		size_t len;
+
+		c++; /* the '/' */
+		end = strchrnul(c, '/');
+		len = (size_t)(end - c);
+		if (len == 0 || (len == 1 && c[0] == '.') ||
+		    (len == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		c = end;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		const char *top = i ? "/dev" : "/proc";
+		size_t tn = strlen(top);
+		if (strncmp(s, top, tn) == 0 && (s[tn] == '\0' || s[tn] == '/'))
+			return false;
+	}
+	return true;
+}
+
 static bool valid_aa_profile(const char *s)
 {
 	return strlen(s) <= AAPROF_MAX_LEN && printable_nospace(s) && strchr(s, ',') == NULL;
@@ -229,7 +271,8 @@ static int validate(const jail_session_info_t *in, jail_error_t *err)
 		       err) < 0 ||
 	    check_list(&in->seccomp_deny, "seccomp_deny", SYSCALL_LIST_MAX, valid_syscall_name,
 		       err) < 0 ||
-	    check_list(&in->commands, "commands", COMMAND_LIST_MAX, valid_command, err) < 0)
+	    check_list(&in->commands, "commands", COMMAND_LIST_MAX, valid_command, err) < 0 ||
+	    check_list(&in->bind_rw, "bind_rw", BIND_LIST_MAX, valid_bind_target, err) < 0)
 		return -1;
 	return 0;
 }
@@ -276,6 +319,7 @@ int jail_sessionfile_format(const jail_session_info_t *info, char **buf, size_t 
 	sb_kv(&b, K_APPARMOR, jail_sessionfile_mode_str(info->apparmor));
 	sb_kv(&b, K_APPARMOR_PROFILE, info->apparmor_profile);
 	sb_kv(&b, K_LANDLOCK, jail_sessionfile_mode_str(info->landlock));
+	sb_kl(&b, K_BIND_RW, &info->bind_rw);
 	sb_kl(&b, K_COMMANDS, &info->commands);
 	sb_kv(&b, K_HOSTNAME, info->hostname);
 	*len = b.len;
@@ -287,6 +331,22 @@ int jail_sessionfile_format(const jail_session_info_t *info, char **buf, size_t 
 		*buf = NULL;
 		return jail_error_fmt(err, EFBIG, "session file: larger than %d bytes",
 				      JAIL_SESSIONFILE_MAX);
+	}
+	/* The parser's line bound, checked here too: a long list must fail
+	 * when pam_jail writes it, not later in jailsh. */
+	for (const char *p = *buf; *p;) {
+		const char *nl = strchr(p, '\n'); /* every line ends with one */
+		size_t n = (size_t)(nl - p);
+
+		if (n > LINE_MAX_LEN) {
+			int klen = (int)strcspn(p, "=");
+			free(*buf);
+			*buf = NULL;
+			return jail_error_fmt(err, EFBIG,
+					      "session file: %.*s: line longer than %d bytes", klen,
+					      p, LINE_MAX_LEN);
+		}
+		p = nl + 1;
 	}
 	return 0;
 }
@@ -305,6 +365,7 @@ void jail_session_info_free(jail_session_info_t *info)
 	jail_strv_clear(&info->seccomp_deny);
 	free(info->apparmor_profile);
 	jail_strv_clear(&info->commands);
+	jail_strv_clear(&info->bind_rw);
 	free(info->hostname);
 	free(info);
 }
@@ -376,7 +437,7 @@ static int parse_line(jail_session_info_t *info, char *line, int lineno, bool se
 
 	switch ((key_t_)k) {
 	case K_VERSION:
-		if (strcmp(val, "1") != 0)
+		if (strcmp(val, VERSION_STR(JAIL_SESSIONFILE_VERSION)) != 0)
 			return jail_error_fmt(err, EINVAL,
 					      "line %d: version: unsupported '%.16s' (expected %d)",
 					      lineno, val, JAIL_SESSIONFILE_VERSION);
@@ -418,6 +479,8 @@ static int parse_line(jail_session_info_t *info, char *line, int lineno, bool se
 		return split_strict(val, &info->seccomp_deny, SYSCALL_LIST_MAX, lineno, key, err);
 	case K_COMMANDS:
 		return split_strict(val, &info->commands, COMMAND_LIST_MAX, lineno, key, err);
+	case K_BIND_RW:
+		return split_strict(val, &info->bind_rw, BIND_LIST_MAX, lineno, key, err);
 	case K_COUNT:
 		break;
 	}
@@ -490,6 +553,25 @@ static int copy_strv(jail_strv_t *dst, const jail_strv_t *src, jail_error_t *err
 	return 0;
 }
 
+/* The jail side of each bind spec ("/host[:/jail]"), parsed by the same
+ * function the mounts use, so the targets jailsh opens are the mount points
+ * pam_jail mounted.  Two binds onto one target give one item. */
+static int bind_targets(jail_strv_t *dst, const jail_strv_t *specs, jail_error_t *err)
+{
+	for (size_t i = 0; i < specs->n; i++) {
+		jail_bind_t b;
+		int r;
+
+		if (jail_bind_parse(specs->v[i], false, &b, err) < 0)
+			return -1;
+		r = jail_strv_add_unique(dst, b.jail, err);
+		jail_bind_clear(&b);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int jail_session_info_from_profile(const jail_profile_t *profile, const char *id, const char *user,
 				   const char *jail, jail_session_info_t **out, jail_error_t *err)
 {
@@ -517,7 +599,8 @@ int jail_session_info_from_profile(const jail_profile_t *profile, const char *id
 	}
 	if (copy_strv(&info->seccomp_allow, &profile->seccomp_allow, err) < 0 ||
 	    copy_strv(&info->seccomp_deny, &profile->seccomp_deny, err) < 0 ||
-	    copy_strv(&info->commands, &profile->commands, err) < 0)
+	    copy_strv(&info->commands, &profile->commands, err) < 0 ||
+	    bind_targets(&info->bind_rw, &profile->bind_rw, err) < 0)
 		goto fail;
 	if (validate(info, err) < 0) {
 		jail_error_wrap(err, "session info for profile '%s'",

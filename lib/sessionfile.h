@@ -6,12 +6,12 @@
  * restricted command list.  The user cannot change it (root-owned, in a
  * root-owned directory), so it is the trusted channel between the two.
  *
- * Format (version 1): UTF-8/ASCII text, one `key=value` per line, every line
+ * Format (version 2): UTF-8/ASCII text, one `key=value` per line, every line
  * terminated by '\n', no blank lines, no comments, no spaces around '='.
  * Every key below must appear exactly once (missing, unknown or duplicate
  * keys are errors), `version` first:
  *
- *   version=1
+ *   version=2
  *   id=<session id: [A-Za-z0-9._-], 1..64>
  *   user=<user name, jail_valid_name()>
  *   jail=<jail root on the host, absolute path>
@@ -22,13 +22,25 @@
  *   apparmor=required|optional|off
  *   apparmor_profile=<AppArmor profile name; empty only when apparmor=off>
  *   landlock=required|optional|off
+ *   bind_rw=<comma-separated jail-side mount points of the profile's bind_rw
+ *            entries, may be empty>
  *   commands=<comma-separated program basenames; non-empty = restricted mode>
  *   hostname=<host name: [A-Za-z0-9-.], 1..64>
  *
- * Lists have no empty items, no duplicates and no spaces.  Sizes are bounded
- * (JAIL_SESSIONFILE_MAX bytes in all, lists of at most a few hundred items),
- * so a parser bug cannot be driven by size.  The formatter validates with the
- * same rules, so whatever it writes the parser accepts (round trip). */
+ * Lists have no empty items, no duplicates and no spaces.  A bind_rw item is
+ * an absolute, normalised path as seen inside the jail (no empty, "." or ".."
+ * component, no trailing slash, no ':' or ','), not "/" and not at or
+ * beneath /proc or /dev; the host side of the bind is not written (jailsh
+ * does not need it, and the user has no business learning it).  jailsh
+ * grants Landlock write access beneath each (see jail_landlock_apply_session).
+ *
+ * Sizes are bounded (JAIL_SESSIONFILE_MAX bytes in all, lines of at most 8192
+ * bytes, lists of at most a few hundred items), so a parser bug cannot be
+ * driven by size.  The formatter validates with the same rules, so whatever
+ * it writes the parser accepts (round trip).
+ *
+ * Version 2 added bind_rw; a version 1 file (or a version 1 jailsh reading a
+ * version 2 file) is refused on its first line. */
 #ifndef JAIL_SESSIONFILE_H
 #define JAIL_SESSIONFILE_H
 
@@ -40,7 +52,7 @@
 
 #define JAIL_SESSIONFILE_PATH	 "/run/jail/session"
 #define JAIL_SESSIONFILE_DIR	 "/run/jail"
-#define JAIL_SESSIONFILE_VERSION 1
+#define JAIL_SESSIONFILE_VERSION 2
 #define JAIL_SESSIONFILE_MAX	 (64 * 1024)
 
 typedef struct jail_session_info {
@@ -55,12 +67,14 @@ typedef struct jail_session_info {
 	jail_mode_t apparmor;
 	char *apparmor_profile; /* "" allowed only with apparmor = off */
 	jail_mode_t landlock;
+	jail_strv_t bind_rw;  /* jail-side targets of the profile's bind_rw */
 	jail_strv_t commands; /* non-empty: restricted mode */
 	char *hostname;
 } jail_session_info_t;
 
-/* Serialise INFO.  Every field is validated with the parser's rules first;
- * on success *buf is a malloc'd NUL-terminated text of *len bytes (the NUL
+/* Serialise INFO.  Every field is validated with the parser's rules first
+ * (including the parser's line-length bound, so that whatever is written
+ * parses again); on success *buf is a malloc'd NUL-terminated text of *len bytes (the NUL
  * not counted).  Returns 0 or -1 with err naming the field. */
 int jail_sessionfile_format(const jail_session_info_t *info, char **buf, size_t *len,
 			    jail_error_t *err);
@@ -75,7 +89,9 @@ void jail_session_info_free(jail_session_info_t *info);
 
 /* Build the session info for a session of USER in JAIL under PROFILE (the
  * profile's resolved values are copied; hostname defaults to "jail",
- * apparmor_profile to "jail-default").  The result is validated as by the
+ * apparmor_profile to "jail-default"; bind_rw receives the jail side of each
+ * of the profile's bind_rw entries, parsed as the mounts parse them
+ * (jail_bind_parse), duplicates dropped).  The result is validated as by the
  * formatter.  Returns 0 or -1. */
 int jail_session_info_from_profile(const jail_profile_t *profile, const char *id, const char *user,
 				   const char *jail, jail_session_info_t **out, jail_error_t *err);

@@ -649,9 +649,9 @@ static int write_file(jail_tree_ctx_t *c, jail_tree_entry_t *e, int pfd, const c
 		      jail_error_t *err)
 {
 	cleanup_close int src = -1;
-	cleanup_close int dst = -1;
+	cleanup_free char *what = NULL;
+	cleanup_tmpfile jail_tmpfile_t t = JAIL_TMPFILE_INIT;
 	struct stat st;
-	char tmp[64];
 	struct timespec ts[2];
 
 	src = jail_tree_open_host(c, e->path, O_RDONLY | O_NONBLOCK);
@@ -663,36 +663,21 @@ static int write_file(jail_tree_ctx_t *c, jail_tree_entry_t *e, int pfd, const c
 	 * taken), not one put there since. */
 	if (!S_ISREG(st.st_mode) || st.st_dev != e->hst.st_dev || st.st_ino != e->hst.st_ino)
 		return jail_error_fmt(err, EAGAIN, "%s changed on the host while copying", e->path);
-	for (int attempt = 0;; attempt++) {
-		tmp_name(c, tmp, sizeof(tmp));
-		dst = openat(pfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (dst >= 0)
-			break;
-		if (errno != EEXIST || attempt > 100)
-			return jail_error_set(err, errno, "create a temporary file for %s%s",
-					      c->jail, e->path);
-	}
+	what = jail_strdup_printf("%s%s", c->jail, e->path);
+	if (what == NULL)
+		return jail_error_set(err, ENOMEM, "%s%s", c->jail, e->path);
+	if (jail_tmpfile_create(&t, pfd, what, err) < 0)
+		return -1;
 	ts[0].tv_sec = 0;
 	ts[0].tv_nsec = UTIME_OMIT;
 	ts[1] = st.st_mtim;
-	if (copy_data(src, dst, err) < 0) {
-		unlinkat(pfd, tmp, 0);
-		return jail_error_wrap(err, "%s%s", c->jail, e->path);
-	}
+	if (copy_data(src, t.fd, err) < 0)
+		return jail_error_wrap(err, "%s", what);
 	/* chmod after chown: chown clears setuid/setgid. */
-	if (fchown(dst, e->uid, e->gid) < 0 || fchmod(dst, e->mode) < 0 ||
-	    copy_caps(e, src, dst) < 0 || futimens(dst, ts) < 0) {
-		int code = errno;
-		unlinkat(pfd, tmp, 0);
-		return jail_error_set(err, code, "set owner, mode and time of %s%s", c->jail,
-				      e->path);
-	}
-	if (renameat(pfd, tmp, pfd, base) < 0) {
-		int code = errno;
-		unlinkat(pfd, tmp, 0);
-		return jail_error_set(err, code, "rename into %s%s", c->jail, e->path);
-	}
-	return 0;
+	if (fchown(t.fd, e->uid, e->gid) < 0 || fchmod(t.fd, e->mode) < 0 ||
+	    copy_caps(e, src, t.fd) < 0 || futimens(t.fd, ts) < 0)
+		return jail_error_set(err, errno, "set owner, mode and time of %s", what);
+	return jail_tmpfile_commit(&t, base, err);
 }
 
 static int make_link(jail_tree_ctx_t *c, jail_tree_entry_t *e, int pfd, const char *base,

@@ -5,7 +5,8 @@
 # environment, NoNewPrivs and Seccomp in /proc/self/status, each denied
 # syscall against a baseline run of the same probe without jailsh (so the
 # denial is the filter's doing), the strict allowlist with real programs,
-# restricted mode end to end with rsync and sftp, and Landlock.
+# restricted mode end to end with rsync and sftp, and Landlock (with
+# bind_rw targets, and their refusals).
 . "$(dirname "$0")/../lib.sh"
 jail_test_setup
 . "$(dirname "$0")/jailsh-session.sh"
@@ -77,7 +78,7 @@ out=$(jsh 'echo RAN' 2>&1 </dev/null)
 like "$out" "not inside a jail session; refusing" "session file as a symlink: refused"
 rm "$J/run/jail/session"
 mv "$J/run/jail/real" "$J/run/jail/session"
-printf 'version=1\nbogus=1\n' >"$T/bad"
+printf 'version=2\nbogus=1\n' >"$T/bad"
 install -m 0444 -o 0 -g 0 "$T/bad" "$J/run/jail/session"
 out=$(jsh 'echo RAN' 2>&1 </dev/null)
 like "$out" "unknown key 'bogus'" "malformed session file: refused with the parser's reason"
@@ -308,6 +309,47 @@ is "$(jsh "try-syscall abstract jail-test-abstract-$$" 2>&1 </dev/null)" "EPERM"
 	"landlock (ABI 6+): abstract socket outside the session refused"
 is "$(sess -s -- /usr/local/sbin/jailsh -c 'try-syscall kill 2' 2>&1 </dev/null)" "EPERM" \
 	"landlock (ABI 6+): signal to a same-user process outside refused"
+
+# bind_rw targets (the session file's bind_rw key): writable under Landlock,
+# each opened beneath the jail root without following symlinks.  A real
+# bind mount of a host directory stands for pam_jail's.
+install -d -m 0777 "$T/bindsrc"
+mkdir -p "$J/srv/bind"
+mount --bind "$T/bindsrc" "$J/srv/bind" || bail "bind $T/bindsrc"
+write_session landlock=required bind_rw=/srv/bind
+is "$(jsh 'try-syscall write /srv/bind/x' 2>&1 </dev/null)" "OK 3" "landlock + bind_rw: the target is writable"
+ok "landlock + bind_rw: the file is in the host directory" test -f "$T/bindsrc/x"
+is "$(jsh 'try-syscall write /srv/open/x' 2>&1 </dev/null)" "EACCES" "landlock + bind_rw: elsewhere still EACCES"
+mkfifo -m 0666 "$J/srv/fifo"
+ln -s /srv/open "$J/srv/lnk"
+ln -s /srv "$J/srv2"
+check_refused() { # SESSION-ARGS... -- NEEDLE NAME
+	local args=() needle name out
+	while [ "$1" != -- ]; do args+=("$1"); shift; done
+	needle=$2 name=$3
+	write_session "${args[@]}"
+	out=$(jsh 'try-syscall write /srv/open/refused; echo RAN' 2>&1 </dev/null)
+	like "$out" "$needle" "$name: refused with the reason"
+	unlike "$out" "RAN" "$name: nothing ran"
+}
+check_refused landlock=required bind_rw=/srv/missing -- \
+	"jailsh: landlock = required by profile 'test': landlock: bind_rw target /srv/missing: does not exist; refusing" \
+	"bind_rw target missing"
+check_refused landlock=required bind_rw=/srv/bind,/srv/fifo -- \
+	"bind_rw target /srv/fifo: not a directory or a regular file" "bind_rw target a fifo"
+check_refused landlock=required bind_rw=/srv/lnk -- \
+	"bind_rw target /srv/lnk: is or passes through a symlink (not followed)" "bind_rw target a symlink"
+check_refused landlock=optional bind_rw=/srv/lnk -- \
+	"jailsh: landlock = optional by profile 'test': landlock: bind_rw target /srv/lnk: is or passes through a symlink" \
+	"bind_rw target a symlink, landlock = optional (no downgrade to no Landlock)"
+check_refused landlock=required bind_rw=/srv2/bind -- \
+	"bind_rw target /srv2/bind: is or passes through a symlink" "bind_rw target below a symlinked directory"
+nok "no refused run wrote through a link" test -e "$J/srv/open/refused"
+write_session landlock=off bind_rw=/srv/missing
+is "$(jsh 'echo RAN' 2>&1 </dev/null)" "RAN" "landlock = off: bind_rw targets are not looked at"
+rm -f "$J/srv/fifo" "$J/srv/lnk" "$J/srv2"
+umount "$J/srv/bind"
+
 write_session landlock=required seccomp=strict
 transfer_tests "strict+landlock"
 

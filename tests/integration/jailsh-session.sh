@@ -80,9 +80,10 @@ jailsh_make_jail() {
 }
 
 # write_session [seccomp=..] [allow=..] [deny=..] [apparmor=..] [landlock=..]
-#               [commands=..] [user=..] [profile=..]
+#               [bind_rw=..] [commands=..] [user=..] [profile=..]
 write_session() {
-	local seccomp=default allow= deny= apparmor=off landlock=off commands= user=u profile=test kv
+	local seccomp=default allow= deny= apparmor=off landlock=off bind_rw= commands= user=u
+	local profile=test kv
 	for kv in "$@"; do
 		case $kv in
 		seccomp=*) seccomp=${kv#*=} ;;
@@ -90,6 +91,7 @@ write_session() {
 		deny=*) deny=${kv#*=} ;;
 		apparmor=*) apparmor=${kv#*=} ;;
 		landlock=*) landlock=${kv#*=} ;;
+		bind_rw=*) bind_rw=${kv#*=} ;;
 		commands=*) commands=${kv#*=} ;;
 		user=*) user=${kv#*=} ;;
 		profile=*) profile=${kv#*=} ;;
@@ -98,7 +100,7 @@ write_session() {
 	done
 	rm -f "$J/run/jail/session"
 	cat >"$J/run/jail/session" <<-EOF
-		version=1
+		version=2
 		id=t0000000000000001
 		user=$user
 		jail=$J
@@ -109,6 +111,7 @@ write_session() {
 		apparmor=$apparmor
 		apparmor_profile=jail-default
 		landlock=$landlock
+		bind_rw=$bind_rw
 		commands=$commands
 		hostname=jail
 	EOF

@@ -1,10 +1,13 @@
 #define _GNU_SOURCE
 #include "lsm.h"
+#include "safefs.h"
 #include "tap.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/apparmor.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -69,6 +72,176 @@ static int landlock_child(const char *dir)
 	return WEXITSTATUS(st);
 }
 
+/* In a child: apply the session-like ruleset {"/" read/exec, STRICT as
+ * rw_beneath} in MODE, then try to create WRITE_OK (bit 0 set when it
+ * works) and WRITE_DENIED (bit 1 set when refused with EACCES).  Exit 100
+ * with the error in MSG when apply fails (its return value in *RET), 101
+ * when it returned without restricting. */
+static int strict_child(jail_mode_t mode, const char *const *strict, const char *write_ok,
+			const char *write_denied, int *ret, char *msg, size_t msgsz)
+{
+	int pfd[2];
+	pid_t pid;
+	int st;
+	ssize_t n;
+
+	msg[0] = '\0';
+	*ret = 99;
+	if (pipe(pfd) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		const char *rx[] = {"/", NULL};
+		jail_landlock_paths_t p = {
+		    .read_exec = rx, .rw_beneath = strict, .rw_beneath_what = "bind_rw target"};
+		jail_error_t err = {0};
+		int abi = 0, code = 0, fd, r;
+		char out[1100];
+
+		close(pfd[0]);
+		r = jail_landlock_apply_paths(mode, &p, &abi, &err);
+		snprintf(out, sizeof(out), "%d %s", r, err.msg);
+		(void)!write(pfd[1], out, strlen(out));
+		if (r != 0)
+			_exit(100);
+		if (abi == 0)
+			_exit(101);
+		if (write_ok) {
+			fd = open(write_ok, O_WRONLY | O_CREAT, 0644);
+			if (fd >= 0)
+				code |= 1;
+		}
+		if (write_denied) {
+			fd = open(write_denied, O_WRONLY | O_CREAT, 0644);
+			if (fd < 0 && errno == EACCES)
+				code |= 2;
+		}
+		_exit(code);
+	}
+	close(pfd[1]);
+	{
+		char buf[1100];
+		n = read(pfd[0], buf, sizeof(buf) - 1);
+		close(pfd[0]);
+		if (n > 0) {
+			char *sp;
+			buf[n] = '\0';
+			*ret = atoi(buf);
+			sp = strchr(buf, ' ');
+			snprintf(msg, msgsz, "%s", sp ? sp + 1 : "");
+		}
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/* rw_beneath (bind_rw targets): writable below, strict resolution. */
+static void test_strict(const char *dir)
+{
+	char bind[300], file[300], other[300], link[300], viadir[300], viapath[300], fifo[300];
+	char ok_path[340], denied[340], msg[600];
+	int ret;
+
+	snprintf(bind, sizeof(bind), "%s/bind", dir);
+	snprintf(file, sizeof(file), "%s/onefile", dir);
+	snprintf(other, sizeof(other), "%s/ro/other", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	snprintf(viadir, sizeof(viadir), "%s/via", dir);
+	snprintf(viapath, sizeof(viapath), "%s/via/bind", dir);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	mkdir(bind, 0777);
+	close(open(file, O_WRONLY | O_CREAT, 0666));
+	(void)!symlink(bind, link);
+	(void)!symlink(dir, viadir);
+	mkfifo(fifo, 0666);
+
+	{
+		const char *l[] = {bind, NULL};
+		snprintf(ok_path, sizeof(ok_path), "%s/new", bind);
+		is_int(strict_child(JAIL_MODE_REQUIRED, l, ok_path, other, &ret, msg, sizeof(msg)),
+		       3, "rw_beneath: a directory target is writable, the rest EACCES");
+		is_int(ret, 0, "rw_beneath: applied (%s)", msg);
+		/* optional behaves the same where Landlock exists */
+		snprintf(ok_path, sizeof(ok_path), "%s/new2", bind);
+		is_int(strict_child(JAIL_MODE_OPTIONAL, l, ok_path, other, &ret, msg, sizeof(msg)),
+		       3, "rw_beneath, optional: same ruleset");
+	}
+	{
+		const char *l[] = {file, NULL};
+		snprintf(denied, sizeof(denied), "%s/bind/not-this", dir);
+		is_int(strict_child(JAIL_MODE_REQUIRED, l, file, denied, &ret, msg, sizeof(msg)), 3,
+		       "rw_beneath: a file target is writable, its neighbours are not");
+	}
+	{
+		const char *l[] = {bind, file, NULL};
+		snprintf(ok_path, sizeof(ok_path), "%s/new3", bind);
+		is_int(strict_child(JAIL_MODE_REQUIRED, l, ok_path, file, &ret, msg, sizeof(msg)),
+		       1, "rw_beneath: two targets, both writable (bit 1 clear: the file opened)");
+	}
+	/* Refusals: -1 in every mode but off, before any restriction. */
+	for (int m = 0; m < 2; m++) {
+		jail_mode_t mode = m ? JAIL_MODE_OPTIONAL : JAIL_MODE_REQUIRED;
+		const char *mname = m ? "optional" : "required";
+		char missing[300];
+		const char *l1[] = {link, NULL};
+		const char *l2[] = {viapath, NULL};
+		const char *l3[] = {fifo, NULL};
+		const char *l4[] = {missing, NULL};
+		const char *l5[] = {bind, "relative/x", NULL};
+
+		snprintf(missing, sizeof(missing), "%s/missing", dir);
+		is_int(strict_child(mode, l1, NULL, NULL, &ret, msg, sizeof(msg)), 100,
+		       "%s: a symlink target refuses", mname);
+		is_int(ret, -1, "%s: symlink target: -1 (not skipped as optional)", mname);
+		like(msg, "is or passes through a symlink (not followed)",
+		     "%s: symlink target: reason", mname);
+		like(msg, link, "%s: symlink target: the path is named", mname);
+		like(msg, "bind_rw target", "%s: the message says what the path is", mname);
+		is_int(strict_child(mode, l2, NULL, NULL, &ret, msg, sizeof(msg)), 100,
+		       "%s: a target below a symlinked directory refuses", mname);
+		like(msg, "is or passes through a symlink", "%s: symlinked parent: reason", mname);
+		is_int(strict_child(mode, l3, NULL, NULL, &ret, msg, sizeof(msg)), 100,
+		       "%s: a fifo target refuses", mname);
+		like(msg, "not a directory or a regular file", "%s: fifo: reason", mname);
+		is_int(strict_child(mode, l4, NULL, NULL, &ret, msg, sizeof(msg)), 100,
+		       "%s: a missing target refuses (not skipped)", mname);
+		like(msg, "missing: does not exist", "%s: missing: reason names the path", mname);
+		is_int(strict_child(mode, l5, NULL, NULL, &ret, msg, sizeof(msg)), 100,
+		       "%s: a relative target refuses", mname);
+		like(msg, "not an absolute path", "%s: relative: reason", mname);
+	}
+	{
+		const char *l[] = {link, NULL};
+		is_int(strict_child(JAIL_MODE_OFF, l, NULL, NULL, &ret, msg, sizeof(msg)), 101,
+		       "off: targets are not looked at, nothing applied");
+		is_int(ret, 0, "off: 0");
+	}
+	{
+		/* The fallback walk (no openat2) must refuse the same way. */
+		const char *l[] = {link, NULL};
+		bool prev = jail_safefs_force_fallback(true);
+		is_int(strict_child(JAIL_MODE_REQUIRED, l, NULL, NULL, &ret, msg, sizeof(msg)), 100,
+		       "fallback walk: a symlink target refuses");
+		like(msg, "is or passes through a symlink", "fallback walk: reason");
+		{
+			const char *l2[] = {viapath, NULL};
+			is_int(strict_child(JAIL_MODE_REQUIRED, l2, NULL, NULL, &ret, msg,
+					    sizeof(msg)),
+			       100, "fallback walk: a symlinked parent refuses");
+			like(msg, "symlink", "fallback walk: symlinked parent: reason (%s)", msg);
+		}
+		{
+			const char *l3[] = {bind, NULL};
+			snprintf(ok_path, sizeof(ok_path), "%s/new4", bind);
+			is_int(strict_child(JAIL_MODE_REQUIRED, l3, ok_path, other, &ret, msg,
+					    sizeof(msg)),
+			       3, "fallback walk: a good target works");
+		}
+		jail_safefs_force_fallback(prev);
+	}
+}
+
 static void test_landlock(void)
 {
 	jail_error_t err = {0};
@@ -97,6 +270,7 @@ static void test_landlock(void)
 	mkdir(p, 0777);
 	is_int(landlock_child(dir), 3,
 	       "landlock: write allowed below a read_write path, EACCES elsewhere");
+	test_strict(dir);
 	snprintf(p, sizeof(p), "rm -rf '%s'", dir);
 	(void)!system(p);
 }

@@ -5,6 +5,7 @@
 #include "safefs.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -125,6 +126,134 @@ static void remove_tree(void)
 	close(root);
 }
 
+/* The lowest free descriptor: a leak on an error path shows as a change. */
+static int lowest_free_fd(void)
+{
+	int fd = dup(0);
+
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
+static void opendir_fd(void)
+{
+	jail_error_t err = {0};
+	int root = sub("jail");
+	int file_fd = -1, before, names = 0;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	d = jail_opendir_fd(root, "jail", &err);
+	ok(d != NULL, "opendir_fd: a readable directory fd gives a stream");
+	while (d && (de = readdir(d)) != NULL)
+		names += strcmp(de->d_name, "etc") == 0 || strcmp(de->d_name, "linkdir") == 0;
+	is_int(names, 2, "opendir_fd: the stream lists that directory (linkdir not followed)");
+	if (d)
+		closedir(d);
+	ok(fstat(root, &st) == 0 && S_ISDIR(st.st_mode),
+	   "opendir_fd: the caller's fd is still open after closedir");
+
+	file_fd = openat(root, "etc/passwd", O_RDONLY | O_CLOEXEC);
+	before = lowest_free_fd();
+	errno = 0;
+	d = jail_opendir_fd(file_fd, "etc/passwd", &err);
+	ok(d == NULL && errno == ENOTDIR && err.code == ENOTDIR,
+	   "opendir_fd: a file's fd is refused with ENOTDIR (errno and err)");
+	like(err.msg, "opendir etc/passwd", "opendir_fd: the message names the directory");
+	is_int(lowest_free_fd(), before, "opendir_fd: no descriptor left open on failure");
+	d = jail_opendir_fd(-1, NULL, NULL);
+	ok(d == NULL && errno == EBADF, "opendir_fd: a bad fd fails, err may be NULL");
+	if (d)
+		closedir(d);
+	close(file_fd);
+	close(root);
+}
+
+/* Entries of directory DFD whose name starts with ".jail-tmp.". */
+static int count_tmp(int dfd)
+{
+	DIR *d = jail_opendir_fd(dfd, NULL, NULL);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)) != NULL)
+		n += strncmp(de->d_name, ".jail-tmp.", 10) == 0;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static void tmpfile_api(void)
+{
+	jail_error_t err = {0};
+	int root = sub("jail");
+	int dir = -1, rdir = -1;
+	char buf[64] = {0};
+	struct stat st;
+
+	ok(jail_mkdirs_beneath(root, "tmpt/sub", 0755, 0, 0, &err) >= 0, "tmpfile: scratch dir");
+	dir = openat(root, "tmpt", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	rdir = openat(root, "tmpt", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (symlinkat("../../outside/secret", dir, "target") < 0)
+		diag("symlinkat failed");
+	{
+		cleanup_tmpfile jail_tmpfile_t t = JAIL_TMPFILE_INIT;
+		ok(jail_tmpfile_create(&t, dir, "tmpt/target", &err) == 0 && t.fd >= 0,
+		   "tmpfile: created in an O_PATH directory fd");
+		ok(write(t.fd, "new\n", 4) == 4, "tmpfile: written");
+		is_int(count_tmp(rdir), 1, "tmpfile: one temporary, under its own name");
+		ok(jail_tmpfile_commit(&t, "target", &err) == 0 && t.fd == -1,
+		   "tmpfile: committed over a planted symlink");
+	}
+	ok(fstatat(dir, "target", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	       (st.st_mode & 07777) == 0600,
+	   "tmpfile: the symlink was replaced by the new file (mode 0600), not followed");
+	{
+		int fd = openat(dir, "target", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		ok(fd >= 0 && read(fd, buf, sizeof(buf) - 1) == 4 && strcmp(buf, "new\n") == 0,
+		   "tmpfile: the target has the new content");
+		if (fd >= 0)
+			close(fd);
+		snprintf(buf, sizeof(buf), "%s/outside/secret", base);
+		fd = open(buf, O_RDONLY | O_CLOEXEC);
+		memset(buf, 0, sizeof(buf));
+		ok(fd >= 0 && read(fd, buf, sizeof(buf) - 1) > 0 &&
+		       strcmp(buf, "host secret\n") == 0,
+		   "tmpfile: the symlink's target outside is untouched");
+		if (fd >= 0)
+			close(fd);
+	}
+	{
+		cleanup_tmpfile jail_tmpfile_t t = JAIL_TMPFILE_INIT;
+		ok(jail_tmpfile_create(&t, dir, "tmpt/sub", &err) == 0, "tmpfile: another one");
+		ok(jail_tmpfile_commit(&t, "sub", &err) < 0 && err.code == EISDIR,
+		   "tmpfile: committing over a directory fails (EISDIR)");
+		like(err.msg, "rename into tmpt/sub", "tmpfile: the message names the target");
+		ok(fstatat(dir, "sub", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode),
+		   "tmpfile: the directory is untouched");
+	}
+	{
+		cleanup_tmpfile jail_tmpfile_t t = JAIL_TMPFILE_INIT;
+		ok(jail_tmpfile_create(&t, dir, "tmpt/x", &err) == 0, "tmpfile: a third one");
+		errno = EINTR;
+		jail_tmpfile_abort(&t);
+		ok(errno == EINTR && t.fd == -1, "tmpfile: abort keeps errno");
+	}
+	{
+		cleanup_tmpfile jail_tmpfile_t t = JAIL_TMPFILE_INIT;
+		ok(jail_tmpfile_create(&t, dir, "tmpt/y", &err) == 0,
+		   "tmpfile: a fourth one, left to the cleanup");
+	}
+	is_int(count_tmp(rdir), 0,
+	       "tmpfile: no temporary left after a failed commit, an abort or a scope exit");
+	close(rdir);
+	close(dir);
+	jail_remove_tree_beneath(root, "tmpt", &err);
+	close(root);
+}
+
 static void trusted(void)
 {
 	jail_error_t err = {0};
@@ -193,6 +322,8 @@ int main(void)
 	run(false);
 	run(true);
 	remove_tree();
+	opendir_fd();
+	tmpfile_api();
 	trusted();
 	{
 		jail_error_t err = {0};

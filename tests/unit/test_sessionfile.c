@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char good[] = "version=1\n"
+static const char good[] = "version=2\n"
 			   "id=s-20240101-abc\n"
 			   "user=alice\n"
 			   "jail=/opt/chroots/web\n"
@@ -20,6 +20,7 @@ static const char good[] = "version=1\n"
 			   "apparmor=optional\n"
 			   "apparmor_profile=jail-default\n"
 			   "landlock=required\n"
+			   "bind_rw=/data,/srv/shared/x,/home/alice/mnt\n"
 			   "commands=sftp-server,rsync\n"
 			   "hostname=web-jail\n";
 
@@ -51,6 +52,11 @@ static void test_good(void)
 	is_int(info->apparmor, JAIL_MODE_OPTIONAL, "apparmor optional");
 	is_str(info->apparmor_profile, "jail-default", "apparmor profile");
 	is_int(info->landlock, JAIL_MODE_REQUIRED, "landlock required");
+	is_int(info->bind_rw.n, 3, "three bind_rw targets");
+	if (info->bind_rw.n == 3) {
+		is_str(info->bind_rw.v[0], "/data", "first bind_rw target");
+		is_str(info->bind_rw.v[2], "/home/alice/mnt", "third bind_rw target");
+	}
 	is_int(info->commands.n, 2, "two commands");
 	is_str(info->commands.v[0], "sftp-server", "first command");
 	is_str(info->hostname, "web-jail", "hostname");
@@ -62,6 +68,8 @@ static void test_good(void)
 	if (again) {
 		is_str(again->hostname, info->hostname, "round trip keeps hostname");
 		is_int(again->commands.n, info->commands.n, "round trip keeps commands");
+		ok(again->bind_rw.n == 3 && strcmp(again->bind_rw.v[1], "/srv/shared/x") == 0,
+		   "round trip keeps bind_rw");
 	}
 	jail_session_info_free(again);
 	free(buf);
@@ -106,7 +114,30 @@ static void test_malformed(void)
 	bad_variant(NULL, "colour=blue\n", "unknown key 'colour'", "unknown key");
 	bad_variant(NULL, "user=bob\n", "duplicate key 'user'", "duplicate key");
 	bad_variant("user", NULL, "missing key 'user'", "missing key");
-	bad_variant("version", "version=2\n", "unsupported '2'", "future version");
+	bad_variant("version", "version=3\n", "unsupported '3'", "future version");
+	bad_variant("version", "version=1\n", "unsupported '1' (expected 2)",
+		    "version 1 (no bind_rw key) refused");
+	bad_variant("bind_rw", NULL, "missing key 'bind_rw'", "missing bind_rw");
+	bad_variant(NULL, "bind_rw=/x\n", "duplicate key 'bind_rw'", "duplicate bind_rw");
+	bad_variant("bind_rw", "bind_rw=data\n", "bind_rw: invalid item 'data'",
+		    "relative bind_rw target");
+	bad_variant("bind_rw", "bind_rw=/srv/../etc\n", "invalid item '/srv/../etc'",
+		    "bind_rw target with ..");
+	bad_variant("bind_rw", "bind_rw=/srv/./x\n", "invalid item", "bind_rw target with .");
+	bad_variant("bind_rw", "bind_rw=/srv//x\n", "invalid item", "bind_rw target with //");
+	bad_variant("bind_rw", "bind_rw=/srv/x/\n", "invalid item", "bind_rw trailing slash");
+	bad_variant("bind_rw", "bind_rw=/\n", "invalid item '/'", "bind_rw target /");
+	bad_variant("bind_rw", "bind_rw=/..\n", "invalid item", "bind_rw target /..");
+	bad_variant("bind_rw", "bind_rw=/proc\n", "invalid item '/proc'", "bind_rw target /proc");
+	bad_variant("bind_rw", "bind_rw=/dev/shm/x\n", "invalid item", "bind_rw under /dev");
+	bad_variant("bind_rw", "bind_rw=/srv/data:/data\n", "invalid item",
+		    "bind_rw host:jail pair (only targets are written)");
+	bad_variant("bind_rw", "bind_rw=/a b\n", "invalid item", "space in bind_rw");
+	bad_variant("bind_rw", "bind_rw=/a\tb\n", "invalid item", "tab in bind_rw");
+	bad_variant("bind_rw", "bind_rw=/a,,/b\n", "empty list item", "empty bind_rw item");
+	bad_variant("bind_rw", "bind_rw=,/a\n", "empty list item", "leading comma in bind_rw");
+	bad_variant("bind_rw", "bind_rw=/a,/b,/a\n", "duplicate item '/a'",
+		    "duplicate bind_rw target");
 	bad_variant("version", NULL, "expected 'version'", "version not first");
 	bad_variant(NULL, "\n", "empty line", "blank line");
 	bad_variant(NULL, "# comment\n", "expected key=value", "comment line");
@@ -155,7 +186,7 @@ static void test_malformed(void)
 	big[sizeof(big) - 1] = '\n';
 	ok(jail_sessionfile_parse(big, sizeof(big), &info, &err) < 0, "oversized file refused");
 	like(err.msg, "larger than", "oversized: message");
-	strcpy(longline, "version=1\nhostname=");
+	strcpy(longline, "version=2\nhostname=");
 	memset(longline + strlen(longline), 'a', 8500);
 	longline[19 + 8500] = '\n';
 	longline[19 + 8501] = '\0';
@@ -165,7 +196,7 @@ static void test_malformed(void)
 		/* 513 syscall names: over the list bound */
 		size_t cap = 513 * 8 + 64;
 		char *t = malloc(cap);
-		strcpy(t, "version=1\nseccomp_allow=");
+		strcpy(t, "version=2\nseccomp_allow=");
 		for (int i = 0; i < 513; i++)
 			strcat(t, i ? ",read" : "read");
 		strcat(t, "\n");
@@ -194,6 +225,44 @@ static void test_format_validates(void)
 	jail_strv_push(&info->commands, "evil\nuser=root", &err);
 	ok(jail_sessionfile_format(info, &buf, &len, &err) < 0,
 	   "formatter refuses a list item that would inject a line");
+	jail_strv_clear(&info->commands);
+	jail_strv_push(&info->bind_rw, "/x/../etc", &err);
+	ok(jail_sessionfile_format(info, &buf, &len, &err) < 0 && buf == NULL,
+	   "formatter refuses a bind_rw target with ..");
+	like(err.msg, "bind_rw: invalid item '/x/../etc'", "formatter names bind_rw and the item");
+	jail_strv_clear(&info->bind_rw);
+	/* 100 targets of 100 bytes: within the list bound, over the line bound.
+	 * The formatter must refuse what the parser would. */
+	for (int i = 0; i < 100; i++) {
+		char t[128];
+		snprintf(t, sizeof(t), "/%03d%0*d", i, 95, 0);
+		jail_strv_push(&info->bind_rw, t, &err);
+	}
+	ok(jail_sessionfile_format(info, &buf, &len, &err) < 0 && buf == NULL,
+	   "formatter refuses a line the parser would refuse (bind_rw over 8192 bytes)");
+	like(err.msg, "bind_rw: line longer than 8192 bytes", "line bound: message names the key");
+	jail_strv_clear(&info->bind_rw);
+	for (int i = 0; i < 60; i++) {
+		char t[128];
+		snprintf(t, sizeof(t), "/%03d%0*d", i, 95, 0);
+		jail_strv_push(&info->bind_rw, t, &err);
+	}
+	ok(jail_sessionfile_format(info, &buf, &len, &err) == 0, "60 long targets format");
+	if (buf) {
+		jail_session_info_t *again = NULL;
+		ok(jail_sessionfile_parse(buf, len, &again, &err) == 0 && again &&
+		       again->bind_rw.n == 60,
+		   "and parse again (round trip near the bound)");
+		jail_session_info_free(again);
+		free(buf);
+		buf = NULL;
+	}
+	jail_strv_clear(&info->bind_rw);
+	jail_strv_push(&info->bind_rw, "/devices", &err);
+	jail_strv_push(&info->bind_rw, "/procx/y", &err);
+	ok(jail_sessionfile_format(info, &buf, &len, &err) == 0,
+	   "/devices and /procx/y are not /dev or /proc");
+	free(buf);
 	jail_session_info_free(info);
 }
 
@@ -221,10 +290,42 @@ static void test_from_profile(void)
 		is_str(info->seccomp_deny.v[0], "chmod", "seccomp_deny copied");
 		ok(jail_sessionfile_format(info, &buf, &len, &err) == 0, "and formats");
 		like(buf, "commands=sftp-server\n", "formatted commands line");
+		like(buf, "\nbind_rw=\n", "no bind_rw: an empty bind_rw line");
+		free(buf);
+		buf = NULL;
+	}
+	jail_session_info_free(info);
+	info = NULL;
+
+	/* bind_rw: the jail side of each spec, as the mounts parse it. */
+	jail_strv_push(&p.bind_rw, "/srv/data:/data", &err);
+	jail_strv_push(&p.bind_rw, "/var/spool/x:/var/spool/x", &err);
+	jail_strv_push(&p.bind_rw, "/srv/other:/data", &err);
+	jail_strv_push(&p.bind_ro, "/usr/share/doc:/doc", &err);
+	ok(jail_session_info_from_profile(&p, "abc123", "bob", "/opt/j", &info, &err) == 0,
+	   "session info from a profile with binds");
+	if (info) {
+		is_int(info->bind_rw.n, 2, "two bind_rw targets (one target bound twice: once)");
+		if (info->bind_rw.n == 2) {
+			is_str(info->bind_rw.v[0], "/data", "jail side of host:jail");
+			is_str(info->bind_rw.v[1], "/var/spool/x", "jail side of a same-path bind");
+		}
+		ok(jail_sessionfile_format(info, &buf, &len, &err) == 0, "and formats");
+		like(buf, "\nbind_rw=/data,/var/spool/x\n", "formatted bind_rw line: targets only");
+		ok(buf && strstr(buf, "/srv/data") == NULL, "the host side is not written");
+		ok(buf && strstr(buf, "/doc") == NULL, "bind_ro targets are not written");
 		free(buf);
 	}
 	jail_session_info_free(info);
 	info = NULL;
+	jail_strv_clear(&p.bind_rw);
+	jail_strv_push(&p.bind_rw, "/srv/data:/proc/x", &err);
+	ok(jail_session_info_from_profile(&p, "abc123", "bob", "/opt/j", &info, &err) < 0 &&
+	       info == NULL,
+	   "a bind_rw target under /proc refused when building");
+	like(err.msg, "bind_rw '/srv/data:/proc/x'", "error names the bind");
+	jail_strv_clear(&p.bind_rw);
+	jail_strv_clear(&p.bind_ro);
 	ok(jail_session_info_from_profile(&p, "abc", "Bad User", "/opt/j", &info, &err) < 0 &&
 	       info == NULL,
 	   "bad user name refused when building");
