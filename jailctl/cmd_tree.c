@@ -1,6 +1,7 @@
 /* jailctl init, update, cp, list: the jail tree commands (lib/tree.h). */
 #define _GNU_SOURCE
 #include "jailctl.h"
+#include "ldcache.h"
 #include "config.h"
 #include "sections.h"
 #include "tree.h"
@@ -35,6 +36,18 @@ static void print_action(void *arg, const char *action, const char *path, const 
 		printf("%s %s %s\n", action, path, detail);
 	else
 		printf("%s %s\n", action, path);
+}
+
+/* After a tree change: the loader cache (lib/ldcache.h).  A failure leaves
+ * the jail working, only slower to start programs (and without libraries
+ * found through ld.so.conf only): a warning, not an error. */
+static void write_ldcache(const char *cmd, const char *jail)
+{
+	jail_error_t err = {0};
+
+	if (jail_ldcache_write(jail, &err) < 0)
+		fprintf(stderr, "jailctl %s: warning: no etc/ld.so.cache written: %s\n", cmd,
+			err.msg);
 }
 
 static int fail(const char *cmd, const jail_error_t *err)
@@ -165,6 +178,7 @@ int cmd_init(const jailctl_ctx_t *ctx, int argc, char **argv)
 	if (jail_tree_init(argv[optind], (const jail_section_t *const *)exp, nexp, &topts, &err) <
 	    0)
 		goto out;
+	write_ldcache("init", argv[optind]);
 	ret = JAILCTL_OK;
 out:
 	fflush(stdout);
@@ -217,6 +231,8 @@ int cmd_update(const jailctl_ctx_t *ctx, int argc, char **argv)
 		fflush(stdout);
 		return fail("update", &err);
 	}
+	if (!topts.dry_run)
+		write_ldcache("update", argv[optind]);
 	return JAILCTL_OK;
 }
 
@@ -259,6 +275,8 @@ int cmd_cp(const jailctl_ctx_t *ctx, int argc, char **argv)
 	if (jail_tree_cp(argv[optind], &paths, &topts, &err) < 0) {
 		fflush(stdout);
 		ret = fail("cp", &err);
+	} else {
+		write_ldcache("cp", argv[optind]);
 	}
 out:
 	jail_strv_clear(&paths);

@@ -864,9 +864,52 @@ static int open_origin(struct cg_dir *d, unsigned version, jail_error_t *err)
 			      version == 2 ? "cgroup v2" : d->hname);
 }
 
+/* Whether the calling process has exactly one thread, from the host's
+ * /proc (false when it cannot tell: after pivot_root /proc/self is not
+ * ours). */
+static bool single_threaded(void)
+{
+	cleanup_fclose FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "Threads:", 8) == 0)
+			return strtol(line + 8, NULL, 10) == 1;
+	}
+	return false;
+}
+
+/* Move the calling process into DIRFD (a directory of hierarchy D).
+ *
+ * Writing a pid to cgroup.procs takes the kernel's cgroup_threadgroup_rwsem
+ * for writing; when that lock has been idle, taking it waits for an RCU
+ * grace period (7 to 25 ms per login measured on the 2-CPU test VM, most of
+ * a jailed login's overhead).  On a v1 hierarchy, writing "0" to `tasks`
+ * moves only the calling thread, which the kernel does without that lock
+ * (cgroup_procs_write_start: no global lock for pid 0 on a thread file).
+ * With SINGLE (the caller has one thread, checked by the caller of this
+ * function) that thread is the whole process, and everything it forks
+ * later starts in DIRFD: the same outcome as cgroup.procs.  v2 has no
+ * such file for domain cgroups (cgroup.threads moves threads only inside a
+ * threaded subtree), and a multi-threaded caller must move whole: both
+ * write the pid to cgroup.procs. */
+static int move_self(const jail_cgroup_t *cg, const struct cg_dir *d, int dirfd, bool single,
+		     jail_error_t *err)
+{
+	char v[32];
+
+	if (single && cg->ops->version == 1 && !(cg->flags & JAIL_CGROUP_SCRATCH))
+		return jail_cg_write(d, dirfd, "tasks", "0", false, err);
+	snprintf(v, sizeof(v), "%ld", (long)getpid());
+	return jail_cg_write(d, dirfd, "cgroup.procs", v, false, err);
+}
+
 int jail_cgroup_join(jail_cgroup_t *cg, pid_t pid, jail_error_t *err)
 {
 	bool self = pid == 0 || pid == getpid();
+	bool single = self && single_threaded();
 	char v[32];
 
 	snprintf(v, sizeof(v), "%ld", (long)(self ? getpid() : pid));
@@ -878,15 +921,16 @@ int jail_cgroup_join(jail_cgroup_t *cg, pid_t pid, jail_error_t *err)
 			return jail_error_wrap(err, "join %s", d->fullpath);
 		if (jail_fault("cgroup-join") < 0)
 			return jail_error_set(err, errno, "join pid %s: %s", v, d->fullpath);
-		if (jail_cg_write(d, d->fd, "cgroup.procs", v, false, err) < 0)
+		if (self ? move_self(cg, d, d->fd, single, err) < 0
+			 : jail_cg_write(d, d->fd, "cgroup.procs", v, false, err) < 0)
 			return jail_error_wrap(err, "join pid %s", v);
 	}
 	return 0;
 }
 
-static void sleep_ms(long ms)
+static void sleep_us(long us)
 {
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000L};
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 }
@@ -900,11 +944,26 @@ int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
 	if (cg == NULL)
 		return 0;
 	snprintf(v, sizeof(v), "%ld", (long)self);
-	/* Step out first: the caller may have joined itself (PAM in sshd). */
+	/* Step out first: the caller may have joined itself (PAM in sshd).
+	 * The calling thread by the fast path (see move_self; after pivot_root
+	 * the thread count cannot be read, so try it), then, if the process
+	 * is still listed (other threads), the whole process. */
 	for (size_t i = 0; i < cg->nd; i++) {
 		struct cg_dir *d = &cg->d[i];
-		if (d->originfd >= 0 &&
-		    jail_cg_write(d, d->originfd, "cgroup.procs", v, false, err) < 0) {
+		cleanup_free pid_t *pids = NULL;
+		size_t n = 0;
+		bool inside = false;
+
+		if (d->originfd < 0)
+			continue;
+		if (move_self(cg, d, d->originfd, true, NULL) == 0 &&
+		    read_pids(d->fd, d->fullpath, &pids, &n, NULL) == 0) {
+			for (size_t k = 0; k < n; k++)
+				inside |= pids[k] == self;
+			if (!inside)
+				continue;
+		}
+		if (jail_cg_write(d, d->originfd, "cgroup.procs", v, false, err) < 0) {
 			jail_error_wrap(err, "leave %s", d->fullpath);
 			rc = -1;
 		}
@@ -934,7 +993,13 @@ int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
 		struct cg_dir *d = &cg->d[i];
 		bool gone = false;
 
-		for (int round = 0; round < 200 && !gone; round++) {
+		/* Killed processes leave the cgroup within microseconds to
+		 * milliseconds: poll from 250 us, doubling to 10 ms, about 2 s
+		 * in all. */
+		long delay = 250, waited = 0;
+
+		for (; waited < 2000000 && !gone;
+		     waited += delay, delay = delay * 2 > 10000 ? 10000 : delay * 2) {
 			cleanup_free pid_t *pids = NULL;
 			size_t n = 0;
 			jail_error_t e2 = {0};
@@ -979,7 +1044,7 @@ int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
 					break;
 				}
 			}
-			sleep_ms(10);
+			sleep_us(delay);
 		}
 		if (!gone && rc == 0) {
 			jail_error_fmt(err, EBUSY,

@@ -225,7 +225,6 @@ static const char *const proc_mask_dirs[] = {"acpi", "scsi", "asound", NULL};
 int jail_mounts_proc(int root_fd, int proc_mfd, jail_error_t *err)
 {
 	cleanup_close int target = open_dir_target(root_fd, "proc", err);
-	cleanup_close int null_tree = -1;
 
 	if (target < 0)
 		return -1;
@@ -256,9 +255,6 @@ int jail_mounts_proc(int root_fd, int proc_mfd, jail_error_t *err)
 			return jail_error_wrap(err, "read-only /proc/%s", proc_ro[i]);
 	}
 
-	null_tree = open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-	if (null_tree < 0)
-		return jail_error_set(err, errno, "bind /dev/null for /proc masks");
 	for (size_t i = 0; proc_mask_files[i]; i++) {
 		cleanup_close int t =
 		    openat(proc_mfd, proc_mask_files[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -269,11 +265,12 @@ int jail_mounts_proc(int root_fd, int proc_mfd, jail_error_t *err)
 				continue;
 			return jail_error_set(err, errno, "open /proc/%s", proc_mask_files[i]);
 		}
-		/* One clone per target: a mount can be attached only once. */
+		/* One clone of /dev/null per target, each attached: a detached
+		 * mount closed unattached (a template cloned from) costs an
+		 * expedited RCU grace period in the kernel's umount path. */
 		clone = jail_fault("mount-proc-mask") < 0
 			    ? -1
-			    : open_tree(null_tree, "",
-					OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+			    : open_tree(AT_FDCWD, "/dev/null", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		if (clone < 0)
 			return jail_error_set(err, errno, "bind /dev/null on /proc/%s",
 					      proc_mask_files[i]);
@@ -567,6 +564,13 @@ int jail_mounts_rest(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 	if (mount_tmpfs(root_fd, "run", "0755", p ? p->run_size : 0, plan->session_data,
 			plan->session_len, err) < 0)
 		return -1;
+	return 0;
+}
+
+int jail_mounts_binds(int root_fd, const jail_mount_plan_t *plan, jail_error_t *err)
+{
+	const jail_profile_t *p = plan->profile;
+
 	for (int pass = 0; p && pass < 2; pass++) {
 		const jail_strv_t *list = pass == 0 ? &p->bind_ro : &p->bind_rw;
 

@@ -77,11 +77,15 @@ typedef struct jail_mount_plan {
 int jail_mounts_begin(int jail_fd, jail_error_t *err);
 
 /* Step 3: attach PROC_MFD (a detached proc mount made by the session init,
- * see jail_nsinit_start) at ROOT/proc and apply the masks. */
+ * see jail_nsinit_ready) at ROOT/proc and apply the masks. */
 int jail_mounts_proc(int root_fd, int proc_mfd, jail_error_t *err);
 
-/* Steps 4 to 6. */
+/* Steps 4 and 5: /dev, /tmp, /run.  Independent of step 3. */
 int jail_mounts_rest(int root_fd, const jail_mount_plan_t *plan, jail_error_t *err);
+
+/* Step 6, after step 3 (a bind may cover anything mounted before it): the
+ * profile's bind_ro then bind_rw. */
+int jail_mounts_binds(int root_fd, const jail_mount_plan_t *plan, jail_error_t *err);
 
 /* Make ROOT_FD the root of the mount namespace: fchdir, pivot_root(".", "."),
  * lazy unmount of the old root, chdir("/").  Every process of the namespace

@@ -339,17 +339,14 @@ static int recv_report(int sock, int *fd, struct init_report *rep, jail_error_t 
 	return 0;
 }
 
-int jail_nsinit_start(jail_nsinit_t *init, int *proc_mfd, jail_error_t *err)
+int jail_nsinit_start(jail_nsinit_t *init, jail_error_t *err)
 {
 	int sv[2];
-	cleanup_close int sock = -1;
-	cleanup_close int fd = -1;
-	struct init_report rep;
 	pid_t pid;
 
-	*proc_mfd = -1;
 	init->pid = -1;
 	init->pidfd = -1;
+	init->sock = -1;
 	init->starttime = 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return jail_error_set(err, errno, "socketpair for the session init");
@@ -363,7 +360,7 @@ int jail_nsinit_start(jail_nsinit_t *init, int *proc_mfd, jail_error_t *err)
 	if (pid == 0)
 		init_main(sv[1]);
 	close(sv[1]);
-	sock = sv[0];
+	init->sock = sv[0];
 	init->pid = pid;
 	init->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (init->pidfd < 0) {
@@ -374,53 +371,99 @@ int jail_nsinit_start(jail_nsinit_t *init, int *proc_mfd, jail_error_t *err)
 		jail_error_wrap(err, "session init");
 		goto fail;
 	}
-	if (recv_report(sock, &fd, &rep, err) < 0)
-		goto fail;
-	if (rep.code != 0 || fd < 0) {
-		jail_error_set(err, rep.code ? rep.code : EPROTO, "session init: %s",
-			       rep.step[0] ? rep.step : "no proc mount received");
-		goto fail;
-	}
-	*proc_mfd = steal_fd(&fd);
 	return 0;
 fail:
 	jail_nsinit_kill(init, NULL);
 	return -1;
 }
 
-int jail_nsinit_kill(jail_nsinit_t *init, jail_error_t *err)
+int jail_nsinit_ready(jail_nsinit_t *init, int *proc_mfd, jail_error_t *err)
 {
-	int ret = 0;
+	cleanup_close int fd = -1;
+	struct init_report rep;
+	int r;
 
-	if (init->pid <= 0 && init->pidfd < 0)
-		return 0;
+	*proc_mfd = -1;
+	if (init->sock < 0)
+		return jail_error_fmt(err, EINVAL, "no session init to wait for");
+	r = recv_report(init->sock, &fd, &rep, err);
+	close(init->sock);
+	init->sock = -1;
+	if (r < 0)
+		return -1;
+	if (rep.code != 0 || fd < 0)
+		return jail_error_set(err, rep.code ? rep.code : EPROTO, "session init: %s",
+				      rep.step[0] ? rep.step : "no proc mount received");
+	*proc_mfd = steal_fd(&fd);
+	return 0;
+}
+
+int jail_nsinit_signal(jail_nsinit_t *init, jail_error_t *err)
+{
 	if (init->pidfd >= 0) {
 		if (syscall(SYS_pidfd_send_signal, init->pidfd, SIGKILL, NULL, 0) < 0 &&
 		    errno != ESRCH)
-			ret = jail_error_set(err, errno, "kill the session init (pid %d)",
-					     (int)init->pid);
+			return jail_error_set(err, errno, "kill the session init (pid %d)",
+					      (int)init->pid);
 	} else if (init->pid > 0) {
 		if (kill(init->pid, SIGKILL) < 0 && errno != ESRCH)
-			ret = jail_error_set(err, errno, "kill the session init (pid %d)",
-					     (int)init->pid);
+			return jail_error_set(err, errno, "kill the session init (pid %d)",
+					      (int)init->pid);
 	}
-	/* Reap without blocking: poll for at most ~50 ms.  The init exits only
-	 * once every zombie of its namespace is reaped, and the caller's own
-	 * children there (sshd's post-auth child) are the caller's to reap, so
-	 * a blocking waitpid() here could deadlock.  An unreaped init stays a
-	 * zombie child of the caller, which is harmless. */
-	if (init->pid > 0) {
-		for (int i = 0; i < 25; i++) {
-			pid_t r = waitpid(init->pid, NULL, WNOHANG | __WALL);
-			if (r == init->pid || (r < 0 && errno != EINTR))
-				break;
-			nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 2000000}, NULL);
+	return 0;
+}
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void jail_nsinit_reap(jail_nsinit_t *init, int timeout_ms)
+{
+	int64_t deadline = now_us() + (int64_t)timeout_ms * 1000;
+
+	/* Wait on the pidfd (readable once the init has exited), never in
+	 * waitpid(): the init's exit waits for every zombie of its namespace,
+	 * and the caller's own children there (sshd's post-auth child) are
+	 * reaped only by the caller, after we return.  An init not reaped by
+	 * the deadline stays a zombie child of the caller, which is harmless:
+	 * the caller's own exit hands it to a reaper. */
+	while (init->pid > 0) {
+		pid_t r = waitpid(init->pid, NULL, WNOHANG | __WALL);
+		int64_t left = deadline - now_us();
+
+		if (r == init->pid || (r < 0 && errno != EINTR) || left <= 0)
+			break;
+		if (init->pidfd >= 0) {
+			struct pollfd pfd = {.fd = init->pidfd, .events = POLLIN};
+			int ms = (int)((left + 999) / 1000);
+
+			if (poll(&pfd, 1, ms) == 0)
+				break; /* timed out: leave it */
+		} else {
+			nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 500000}, NULL);
 		}
 	}
 	if (init->pidfd >= 0)
 		close(init->pidfd);
+	if (init->sock >= 0)
+		close(init->sock);
 	init->pidfd = -1;
+	init->sock = -1;
 	init->pid = -1;
+}
+
+int jail_nsinit_kill(jail_nsinit_t *init, jail_error_t *err)
+{
+	int ret;
+
+	if (init->pid <= 0 && init->pidfd < 0)
+		return 0;
+	ret = jail_nsinit_signal(init, err);
+	jail_nsinit_reap(init, JAIL_NSINIT_REAP_MS);
 	return ret;
 }
 

@@ -32,11 +32,12 @@ typedef struct jail_nsinit {
 	pid_t pid;	    /* pid of the init in the caller's pid namespace */
 	uint64_t starttime; /* field 22 of /proc/PID/stat: identifies the process with pid */
 	int pidfd;	    /* pidfd of the init (race-free kill), -1 when none */
+	int sock;	    /* its report socket until jail_nsinit_ready(), else -1 */
 } jail_nsinit_t;
 
 #define JAIL_NSINIT_INIT                                                                           \
 	{                                                                                          \
-		.pid = -1, .starttime = 0, .pidfd = -1                                             \
+		.pid = -1, .starttime = 0, .pidfd = -1, .sock = -1                                 \
 	}
 
 /* unshare(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWIPC|CLONE_NEWUTS [|CLONE_NEWNET])
@@ -75,18 +76,37 @@ int jail_ns_restore(jail_ns_saved_t *saved, jail_error_t *err);
 void jail_ns_saved_close(jail_ns_saved_t *saved);
 
 /* Fork the session init.  Must be called after jail_ns_unshare() (the init
- * must be the first process of the new pid namespace).  On success fills
- * INIT and *PROC_MFD with a detached proc mount (O_CLOEXEC) that the caller
- * must attach (jail_mounts_proc) and close.  On failure the init, if it was
- * started, is killed and reaped. */
-int jail_nsinit_start(jail_nsinit_t *init, int *proc_mfd, jail_error_t *err);
+ * must be the first process of the new pid namespace).  Returns as soon as
+ * the init exists, without waiting for it to set itself up: the caller
+ * does its own mounts meanwhile, then calls jail_nsinit_ready().  On
+ * failure the init, if it was started, is killed and reaped. */
+int jail_nsinit_start(jail_nsinit_t *init, jail_error_t *err);
 
-/* SIGKILL the init (through its pidfd when held) and reap it with WNOHANG
- * only, polling for at most a few milliseconds: never blocks (the init's exit
- * waits for every zombie of the namespace, and the caller's own children
- * there, such as sshd's post-auth child, are reaped only by the caller).
- * Closes the pidfd.  Returns 0 when the signal was sent or the init is
- * already gone. */
+/* Wait (at most 10 s) for the init started by jail_nsinit_start() to report
+ * that it is set up.  On success fills *PROC_MFD with a detached proc mount
+ * (O_CLOEXEC) that the caller must attach (jail_mounts_proc) and close.  On
+ * failure (the init's own error, with the step that failed) the caller
+ * kills the init (jail_nsinit_kill). */
+int jail_nsinit_ready(jail_nsinit_t *init, int *proc_mfd, jail_error_t *err);
+
+/* How long jail_nsinit_kill() waits for the killed init to exit.  Without
+ * zombies of the caller in the namespace the init is gone in well under a
+ * millisecond; with one (sshd's post-auth child, which sshd reaps only
+ * after close_session returns) it cannot exit before we return, and any
+ * wait is wasted. */
+#define JAIL_NSINIT_REAP_MS 5
+
+/* SIGKILL the init (through its pidfd when held).  Returns 0 when the
+ * signal was sent or the init is already gone.  Follow with
+ * jail_nsinit_reap(). */
+int jail_nsinit_signal(jail_nsinit_t *init, jail_error_t *err);
+
+/* Reap a killed init with WNOHANG only, waiting on its pidfd for at most
+ * TIMEOUT_MS: never blocks in waitpid() (see JAIL_NSINIT_REAP_MS).  Closes
+ * the pidfd and forgets the init. */
+void jail_nsinit_reap(jail_nsinit_t *init, int timeout_ms);
+
+/* jail_nsinit_signal() then jail_nsinit_reap(JAIL_NSINIT_REAP_MS). */
 int jail_nsinit_kill(jail_nsinit_t *init, jail_error_t *err);
 
 /* Kill the init of a session known by pid and start time (e.g. from the

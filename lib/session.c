@@ -430,7 +430,8 @@ static void undo(jail_session_t *s)
 {
 	jail_error_t e2;
 
-	jail_nsinit_kill(&s->init, &e2);
+	/* Killed first, reaped last: its exit overlaps the cleanup. */
+	jail_nsinit_signal(&s->init, &e2);
 	if (s->cg) {
 		jail_cgroup_destroy(s->cg, &e2);
 		s->cg = NULL;
@@ -443,6 +444,7 @@ static void undo(jail_session_t *s)
 		close(s->registry_fd);
 		s->registry_fd = -1;
 	}
+	jail_nsinit_reap(&s->init, JAIL_NSINIT_REAP_MS);
 	/* Last: the caller back in its own namespaces (its next fork works
 	 * again, e.g. sshd's child that tells the user why). */
 	jail_ns_restore(&s->saved_ns, &e2);
@@ -492,7 +494,9 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	if (jail_ns_save(&s->saved_ns, err) < 0 ||
 	    jail_ns_unshare(s->profile->net_none, s->profile->hostname, err) < 0)
 		goto fail;
-	if (jail_nsinit_start(&s->init, &proc_mfd, err) < 0)
+	/* The init sets itself up (its /proc instance, its privileges) while
+	 * we do the mounts that do not need it; jail_nsinit_ready() below. */
+	if (jail_nsinit_start(&s->init, err) < 0)
 		goto fail;
 
 	memset(&plan, 0, sizeof(plan));
@@ -523,8 +527,14 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 		jail_fd = nfd;
 	}
 	root_fd = jail_mounts_begin(jail_fd, err);
-	if (root_fd < 0 || jail_mounts_proc(root_fd, proc_mfd, err) < 0 ||
-	    jail_mounts_rest(root_fd, &plan, err) < 0) {
+	if (root_fd < 0 || jail_mounts_rest(root_fd, &plan, err) < 0) {
+		jail_error_wrap(err, "mounts in jail %s", s->jail);
+		goto fail;
+	}
+	if (jail_nsinit_ready(&s->init, &proc_mfd, err) < 0)
+		goto fail;
+	if (jail_mounts_proc(root_fd, proc_mfd, err) < 0 ||
+	    jail_mounts_binds(root_fd, &plan, err) < 0) {
 		jail_error_wrap(err, "mounts in jail %s", s->jail);
 		goto fail;
 	}
@@ -588,18 +598,14 @@ int jail_session_close(jail_session_t *s, jail_error_t *err)
 	if (s == NULL || !s->open)
 		return 0;
 	s->open = false;
-	if (jail_nsinit_kill(&s->init, &e2) < 0) {
+	/* The init is killed first and reaped last, so that its exit overlaps
+	 * the record and cgroup cleanup (the cgroup empties as soon as the
+	 * killed processes pass the kernel's cgroup_exit, which the record's
+	 * removal usually gives them time to do). */
+	if (jail_nsinit_signal(&s->init, &e2) < 0) {
 		if (err)
 			*err = e2;
 		ret = -1;
-	}
-	if (s->cg) {
-		if (jail_cgroup_destroy(s->cg, &e2) < 0 && ret == 0) {
-			if (err)
-				*err = e2;
-			ret = -1;
-		}
-		s->cg = NULL;
 	}
 	if (s->record_written) {
 		/* ENOENT: `jailctl kill` or `gc` removed it first; that is the state
@@ -612,10 +618,19 @@ int jail_session_close(jail_session_t *s, jail_error_t *err)
 		}
 		s->record_written = false;
 	}
+	if (s->cg) {
+		if (jail_cgroup_destroy(s->cg, &e2) < 0 && ret == 0) {
+			if (err)
+				*err = e2;
+			ret = -1;
+		}
+		s->cg = NULL;
+	}
 	if (s->registry_fd >= 0) {
 		close(s->registry_fd);
 		s->registry_fd = -1;
 	}
+	jail_nsinit_reap(&s->init, JAIL_NSINIT_REAP_MS);
 	return ret;
 }
 

@@ -26,12 +26,10 @@
  * except for paths_w_setuid with allow_setuid, which keeps setuid/setgid
  * and file capabilities alike (Debian's ping has cap_net_raw, no setuid).
  *
- * No ld.so.cache is written into the jail (jailkit runs `ldconfig -r`, which
- * reads the jail as root following its symlinks).  The jail's loader then
- * searches its default directories (/lib/<triplet>, /usr/lib/<triplet>,
- * /lib, /usr/lib) and each object's RUNPATH, which is where Debian's
- * libraries are; a library found on the host only through an ld.so.conf
- * directory (e.g. /usr/local/lib) is copied but not found at run time.
+ * The loader cache JAIL/etc/ld.so.cache is not written here: jailctl writes
+ * it after init, update and cp (lib/ldcache.h: the host's ldconfig, chrooted
+ * into the jail, writing to a private tmpfs; the result is copied in only
+ * when it changed).
  *
  * The manifest: JAIL/.jail/manifest (directory 0700, file 0600, root, written
  * atomically) lists everything init and cp installed, one entry per line:

@@ -1,6 +1,6 @@
 /* pamdrive: drive a PAM session through the real libpam, the way sshd does.
  *
- *   pamdrive [-c CONFDIR] [-s SERVICE] [-r RHOST] USER [COMMAND]
+ *   pamdrive [-c CONFDIR] [-s SERVICE] [-r RHOST] [-t] [-T] USER [COMMAND]
  *
  * pam_start_confdir(SERVICE (default "jail-test"), USER, conv, CONFDIR),
  * pam_open_session(); then, like sshd's post-auth child, a fork that drops
@@ -10,13 +10,22 @@
  * pam_close_session(); pam_end().  SIGTERM, SIGINT and SIGHUP are forwarded
  * to the child.  Without COMMAND the session is opened and closed only.
  *
+ * -t starts a second thread (it sleeps) before the session is opened, as a
+ * multi-threaded PAM application would have.  -T prints, after
+ * open_session and again after close_session, one line per thread of this
+ * process, "pamdrive: thread N after open|close: LINE" for the memory and
+ * pids lines of its /proc/.../cgroup (read through the host /proc, opened
+ * before the session).
+ *
  * Prints "pamdrive: open_session: <result> (<code>)", "pamdrive: status N"
  * and "pamdrive: close_session: <result> (<code>)" on stderr.  Exit: the
  * command's status (128+signal when killed); 70 when open_session failed
  * (the command never ran), 71 when close_session failed, 64 on usage. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sched.h>
@@ -121,9 +130,57 @@ static void restore_namespaces(int mntfd, int pidfd)
 		close(pidfd);
 }
 
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* -T: the memory and pids cgroup of each thread, through TASKFD (the host's
+ * /proc/self/task). */
+static void report_threads(int taskfd, const char *when)
+{
+	int dfd = taskfd < 0 ? -1 : openat(taskfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL) {
+		fprintf(stderr, "pamdrive: cannot list the threads\n");
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		char path[300], line[512];
+		FILE *f;
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		n++;
+		snprintf(path, sizeof(path), "%s/cgroup", de->d_name);
+		fd = openat(taskfd, path, O_RDONLY | O_CLOEXEC);
+		f = fd < 0 ? NULL : fdopen(fd, "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			if (strstr(line, ":memory:") || strstr(line, ":pids:"))
+				fprintf(stderr, "pamdrive: thread %d after %s: %s", n, when, line);
+		}
+		if (f)
+			fclose(f);
+		else if (fd >= 0)
+			close(fd);
+	}
+	closedir(d);
+	fprintf(stderr, "pamdrive: threads after %s: %d\n", when, n);
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: pamdrive [-c CONFDIR] [-s SERVICE] [-r RHOST] USER [COMMAND]\n");
+	fprintf(stderr,
+		"usage: pamdrive [-c CONFDIR] [-s SERVICE] [-r RHOST] [-t] [-T] USER [COMMAND]\n");
 	exit(64);
 }
 
@@ -174,9 +231,10 @@ int main(int argc, char **argv)
 	gid_t groups[256];
 	int ngroups = 256;
 	int opt, r, status = 0, ret;
-	int mntfd, pidfd;
+	int mntfd, pidfd, taskfd = -1;
+	int threads = 0, report = 0;
 
-	while ((opt = getopt(argc, argv, "+c:s:r:")) != -1) {
+	while ((opt = getopt(argc, argv, "+c:s:r:tT")) != -1) {
 		switch (opt) {
 		case 'c':
 			confdir = optarg;
@@ -186,6 +244,12 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			rhost = optarg;
+			break;
+		case 't':
+			threads = 1;
+			break;
+		case 'T':
+			report = 1;
 			break;
 		default:
 			usage();
@@ -216,6 +280,15 @@ int main(int argc, char **argv)
 	on_sanitizer_death();
 	mntfd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	pidfd = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	if (report)
+		taskfd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (threads) {
+		pthread_t th;
+		if (pthread_create(&th, NULL, sleeper, NULL) != 0) {
+			fprintf(stderr, "pamdrive: cannot start a thread\n");
+			return 64;
+		}
+	}
 	r = pam_start_confdir(service, pw.pw_name, &pc, confdir, &pamh);
 	if (r != PAM_SUCCESS) {
 		fprintf(stderr, "pamdrive: pam_start: %s (%d)\n", pam_strerror(pamh, r), r);
@@ -231,6 +304,8 @@ int main(int argc, char **argv)
 		ret = 70;
 		goto out;
 	}
+	if (report)
+		report_threads(taskfd, "open");
 	if (optind + 1 < argc) {
 		struct sigaction sa;
 		pid_t pid;
@@ -259,8 +334,12 @@ int main(int argc, char **argv)
 	fprintf(stderr, "pamdrive: close_session: %s (%d)\n", pam_strerror(pamh, r), r);
 	if (r != PAM_SUCCESS && r != PAM_IGNORE)
 		ret = 71;
+	if (report)
+		report_threads(taskfd, "close");
 	pam_end(pamh, r);
 out:
+	if (taskfd >= 0)
+		close(taskfd);
 	restore_namespaces(mntfd, pidfd);
 	free(pw.pw_name);
 	free(pw.pw_dir);

@@ -110,6 +110,14 @@ is "$(printf '%s\n' "$out" | grep -c '^\(add\|update\) ')" 0 'second init -v rep
 after=$(tree_listing "$JK")
 ok 'second init leaves the tree byte-identical (sizes, modes, mtimes, hashes)' [ "$before" = "$after" ]
 [ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after") | head -10 | sed 's/^/# /'
+# --- the loader cache (lib/ldcache.h) ----------------------------------------------
+unlike "$out" "warning" 'init prints no warning (the loader cache was written)'
+is "$(stat -c '%F %a %U:%G' "$JK/etc/ld.so.cache")" "regular file 644 root:root" \
+	'init writes etc/ld.so.cache, root 0644'
+like "$(ldconfig -p -C "$JK/etc/ld.so.cache")" "libc.so.6 (libc6,x86-64) => /lib/x86_64-linux-gnu/libc.so.6" \
+	'the cache maps libc.so.6 to its path in the jail'
+like "$(chroot "$JK" /bin/bash -c 'LD_DEBUG=libs /bin/true' 2>&1)" "search cache=/etc/ld.so.cache" \
+	'the jail'"'"'s loader finds libraries through the cache'
 # A subset of sections: nothing is removed, the manifest keeps everything.
 out=$($JAILCTL init -f "$JK_INI" "$JK" ssh 2>&1)
 ok 'init with fewer sections removes nothing' [ "$(tree_listing "$JK")" = "$after" ]

@@ -135,4 +135,26 @@ chmod 0755 "$T/userparent"
 attack 'parent owned by uid 1000' "$T/userparent/jail" "$T/userparent is owned by uid 1000"
 ok 'user-owned parent: the jail was not created' [ ! -e "$T/userparent/jail" ]
 
+# --- the loader cache: a symlink planted at etc/ld.so.cache -------------------------
+# (root made the jail; the plant stands for any earlier compromise of its /etc)
+J=$T/j-ldcache
+newjail "$J"
+$JAILCTL init -f "$INI" "$J" $SECS >/dev/null 2>&1
+ok 'ld.so.cache: precondition: init wrote a cache' [ -f "$J/etc/ld.so.cache" ] && [ ! -L "$J/etc/ld.so.cache" ]
+rm -f "$J/etc/ld.so.cache"
+ln -s "$OUT/sentinel" "$J/etc/ld.so.cache"
+out=$($JAILCTL update "$J" 2>&1)
+is "$?" 0 'ld.so.cache symlink: update exits 0'
+unlike "$out" "warning" 'ld.so.cache symlink: update writes the cache (no warning)'
+ok 'ld.so.cache symlink: the symlink is replaced by a regular file' [ -f "$J/etc/ld.so.cache" ] && [ ! -L "$J/etc/ld.so.cache" ]
+ok 'ld.so.cache symlink: nothing outside the jail changed' [ "$(outside_state)" = "$OUTSIDE_BEFORE" ]
+# ldconfig writes into a private tmpfs on .jail, never into the jail itself:
+# a symlink planted at its temporary name is not followed either.
+ln -s "$OUT/passwd" "$J/.jail/ld.so.cache~"
+ln -s "$OUT/passwd" "$J/.jail/ld.so.cache"
+$JAILCTL update "$J" >/dev/null 2>&1
+is "$?" 0 '.jail plants: update exits 0'
+ok '.jail plants: nothing outside the jail changed' [ "$(outside_state)" = "$OUTSIDE_BEFORE" ]
+ok '.jail plants: still symlinks (ldconfig did not write there)' [ -L "$J/.jail/ld.so.cache~" ] && [ -L "$J/.jail/ld.so.cache" ]
+
 done_testing

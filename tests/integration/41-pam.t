@@ -185,6 +185,31 @@ nok 'after close: no pids cgroup left' test -e "/sys/fs/cgroup/pids/$CGROUP_PARE
 nok 'after close: no memory cgroup left' test -e "/sys/fs/cgroup/memory/$CGROUP_PARENT/u1/$id"
 is "$(ls -A "$REG" 2>/dev/null)" "" 'after close: no session record left'
 
+# --- the caller joins the session cgroup whole, and leaves it whole ---------
+# pam_jail moves a single-threaded caller by its thread (v1 `tasks`, no RCU
+# wait) and a multi-threaded one by cgroup.procs: either way every thread of
+# the caller must be in the session cgroup (its children inherit the cgroup
+# of the thread that forks) and back where it came from after close.
+origin_pids=$(sed -n 's/^[0-9]*:pids://p' /proc/self/cgroup)
+origin_mem=$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup)
+for threads in 1 2; do
+	opt=; [ "$threads" = 2 ] && opt=-t
+	out=$("$PAMDRIVE" $opt -T -c "$PAMD" u1 2>&1)
+	like "$out" "open_session: Success (0)" "$threads thread(s): the session opens"
+	like "$out" "threads after open: $threads" "$threads thread(s): the caller has $threads"
+	is "$(echo "$out" | grep -c "after open: [0-9]*:pids:/$CGROUP_PARENT/u1/[0-9a-f]*\$")" "$threads" \
+		"$threads thread(s): every thread is in the session's pids cgroup"
+	is "$(echo "$out" | grep -c "after open: [0-9]*:memory:/$CGROUP_PARENT/u1/[0-9a-f]*\$")" "$threads" \
+		"$threads thread(s): every thread is in the session's memory cgroup"
+	like "$out" "close_session: Success (0)" "$threads thread(s): close_session succeeds"
+	is "$(echo "$out" | grep -c "after close: [0-9]*:pids:$origin_pids\$")" "$threads" \
+		"$threads thread(s): after close every thread is back in its pids cgroup"
+	is "$(echo "$out" | grep -c "after close: [0-9]*:memory:$origin_mem\$")" "$threads" \
+		"$threads thread(s): after close every thread is back in its memory cgroup"
+	is "$(ls "/sys/fs/cgroup/pids/$CGROUP_PARENT/u1" 2>/dev/null | grep -c '^[0-9a-f]\{16\}$')" 0 \
+		"$threads thread(s): the session cgroup is removed"
+done
+
 # --- a jail that asks for a log socket (jailctl init writes .jail/manifest) -------
 install -d -m 0700 "$J/.jail"
 printf '# jail manifest v1: written by jailctl, do not edit\nlogsocket 1\n' >"$J/.jail/manifest"
