@@ -1327,25 +1327,12 @@ static void t_unshare_ns(result_t *r)
 
 static void t_clone_newuser(result_t *r)
 {
-	long ret = raw(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
-	if (ret == 0)
-		_exit(0);
-	if (ret > 0)
-		waitpid((pid_t)ret, NULL, 0);
-	expect_fail(r, ret, "clone(CLONE_NEWUSER)");
+	expect_fail(r, raw_clone(CLONE_NEWUSER), "clone(CLONE_NEWUSER)");
 }
 
 static void t_clone3_newuser(result_t *r)
 {
-	struct {
-		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
-	} args = {.flags = CLONE_NEWUSER, .exit_signal = SIGCHLD};
-	long ret = raw(SYS_clone3, (long)&args, sizeof(args), 0, 0, 0);
-	if (ret == 0)
-		_exit(0);
-	if (ret > 0)
-		waitpid((pid_t)ret, NULL, 0);
-	expect_fail(r, ret, "clone3(CLONE_NEWUSER)");
+	expect_fail(r, raw_clone3(CLONE_NEWUSER), "clone3(CLONE_NEWUSER)");
 }
 
 static void t_setns(result_t *r)

@@ -62,23 +62,12 @@ static int t_unshare_files(void)
 
 static int t_clone_newuser(void)
 {
-	/* clone(CLONE_NEWUSER|SIGCHLD) through the raw syscall: the child exits. */
-	long r = raw(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
-	if (r == 0)
-		_exit(0);
-	if (r > 0)
-		waitpid((pid_t)r, NULL, 0);
-	return report(r);
+	return report(raw_clone(CLONE_NEWUSER));
 }
 
 static int t_clone_newpid(void)
 {
-	long r = raw(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0);
-	if (r == 0)
-		_exit(0);
-	if (r > 0)
-		waitpid((pid_t)r, NULL, 0);
-	return report(r);
+	return report(raw_clone(CLONE_NEWPID));
 }
 
 static int t_fork(void)
@@ -94,15 +83,7 @@ static int t_fork(void)
 
 static int t_clone3(void)
 {
-	struct {
-		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
-	} args = {.flags = CLONE_NEWUSER, .exit_signal = SIGCHLD};
-	long r = raw(SYS_clone3, (long)&args, sizeof(args), 0, 0, 0);
-	if (r == 0)
-		_exit(0);
-	if (r > 0)
-		waitpid((pid_t)r, NULL, 0);
-	return report(r);
+	return report(raw_clone3(CLONE_NEWUSER));
 }
 
 static int t_setns(void)
