@@ -1172,7 +1172,9 @@ int cmd_keys(const jailctl_ctx_t *ctx, int argc, char **argv)
 				goto out;
 		}
 	}
-	if (jail_config_load(ctx->config_dir, &cfg, &err) < 0) {
+	/* Only the assignment: sshd runs this twice per login, and the keys do
+	 * not depend on any profile. */
+	if (jail_config_load_flags(ctx->config_dir, JAIL_CONFIG_SKIP_PROFILES, &cfg, &err) < 0) {
 		jail_error_wrap(&err, "configuration");
 		goto out;
 	}

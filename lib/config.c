@@ -1493,6 +1493,11 @@ static int check_profiles(const jail_config_t *cfg, int confd, jail_error_t *err
 
 int jail_config_load(const char *dir, jail_config_t **out, jail_error_t *err)
 {
+	return jail_config_load_flags(dir, 0, out, err);
+}
+
+int jail_config_load_flags(const char *dir, unsigned flags, jail_config_t **out, jail_error_t *err)
+{
 	jail_config_t *cfg;
 	cleanup_close int confd = -1;
 
@@ -1514,7 +1519,7 @@ int jail_config_load(const char *dir, jail_config_t **out, jail_error_t *err)
 		goto fail;
 	}
 	if (load_jail_ini(cfg, confd, err) < 0 || load_users_d(cfg, confd, err) < 0 ||
-	    check_profiles(cfg, confd, err) < 0)
+	    (!(flags & JAIL_CONFIG_SKIP_PROFILES) && check_profiles(cfg, confd, err) < 0))
 		goto fail;
 	*out = cfg;
 	return 0;

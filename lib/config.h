@@ -108,6 +108,14 @@ typedef struct jail_config {
  * assignment are loaded too, so that a missing or invalid one is reported
  * here.  Returns 0 or -1. */
 int jail_config_load(const char *dir, jail_config_t **out, jail_error_t *err);
+
+/* jail_config_load() without loading the profiles of every assignment: for
+ * callers that need one assignment and load (and validate) its profile
+ * themselves (pam_jail, `jailctl keys`).  A broken profile then refuses
+ * only the users it applies to, and a login does not pay for parsing every
+ * profile.  `jailctl check` and the admin commands keep the full check. */
+#define JAIL_CONFIG_SKIP_PROFILES 1u
+int jail_config_load_flags(const char *dir, unsigned flags, jail_config_t **out, jail_error_t *err);
 void jail_config_free(jail_config_t *cfg);
 
 /* Find the assignment for USER whose groups are GROUPS (names).  Returns 1

@@ -154,6 +154,23 @@ use_profile badseccomp
 refused seccomp-bad-name "no_such_syscall_xyz"
 use_profile rtest
 
+# A broken profile refuses only the users it applies to: another jailed
+# user (u2, profile broken) and an unjailed user (u3) in the same
+# configuration.  `jailctl check` still reports it.
+useradd -M -d /home/u2 -s /bin/sh u2 || bail "useradd u2"
+useradd -M -d /home/u3 -s /bin/sh u3 || bail "useradd u3"
+sshd_write_jail_ini "[user:u1]" "jail = $J" "profile = rtest" "[user:u2]" "jail = $J" "profile = broken"
+out=$("$PAMDRIVE" -c "$PAMD" u1 "touch /home/u1/ran.otherbroken" 2>&1)
+like "$out" "open_session: Success (0)" "another user's broken profile: u1's session still opens"
+ok "another user's broken profile: u1's command ran in the jail" test -e "$J/home/u1/ran.otherbroken"
+out=$("$PAMDRIVE" -c "$PAMD" u3 "true" 2>&1)
+like "$out" "open_session: Success (0)" "a broken profile: an unjailed user's session opens (pam_jail ignores it)"
+out=$("$PAMDRIVE" -c "$PAMD" u2 "touch $T/ran.u2" 2>&1)
+like "$out" "jail: session refused: profile broken: $CONF/profiles/broken.ini: [profile] no_such_key: unknown key" "a broken profile: its own user is refused, naming the key"
+nok "a broken profile: its user's command never ran" test -e "$T/ran.u2"
+like "$("$SBIN/jailctl" --config "$CONF" check 2>&1)" "no_such_key" "a broken profile: jailctl check reports it"
+use_profile rtest
+
 chown u1 "$CONF/jail.ini"
 refused config-not-root-owned "jail.ini is owned by uid $(id -u u1), expected root"
 chown root "$CONF/jail.ini"
