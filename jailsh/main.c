@@ -14,7 +14,8 @@
  *   5. Landlock ruleset                   (landlock = required|optional|off;
  *      writable: home, /tmp, /dev/pts, /dev/shm, the bind_rw targets)
  *   6. restricted mode: validate the command without a shell;
- *   7. seccomp filter, last (it denies the calls the steps above need);
+ *   7. seccomp filter, last (it denies the calls the steps above need): the
+ *      compiled one pam_jail wrote at /run/jail/seccomp, else compiled here;
  *   8. execve.
  * Any failure of a required step refuses (exit 1) before user code runs.
  * Messages go to stderr (the user sees them); refusals and skipped
@@ -211,6 +212,30 @@ static void usage_refuse(void)
 	refuse("usage: jailsh [-c COMMAND]; refusing");
 }
 
+/* The compiled filter pam_jail left at JAIL_SECCOMP_BLOB_PATH: 1 and the
+ * bytes when present, 0 when absent, -1 when present but not trustworthy
+ * (not a root-owned regular file, writable by others, too big). */
+static int read_blob(char **out, size_t *len, jail_error_t *err)
+{
+	cleanup_close int fd = open(JAIL_SECCOMP_BLOB_PATH, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return jail_error_set(err, errno, "open %s", JAIL_SECCOMP_BLOB_PATH);
+	}
+	if (fstat(fd, &st) < 0)
+		return jail_error_set(err, errno, "stat %s", JAIL_SECCOMP_BLOB_PATH);
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
+		return jail_error_fmt(err, EPERM,
+				      "%s: not a root-owned file, or writable by others",
+				      JAIL_SECCOMP_BLOB_PATH);
+	if (jail_read_all(fd, JAIL_SECCOMP_BLOB_MAX, out, len, err) < 0)
+		return jail_error_wrap(err, "read %s", JAIL_SECCOMP_BLOB_PATH);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	jail_session_info_t *info = NULL;
@@ -302,9 +327,21 @@ int main(int argc, char **argv)
 		exec_argv = av;
 	}
 
-	/* Last: the filter denies what the steps above needed. */
-	if (jail_seccomp_load(info->seccomp, &info->seccomp_allow, &info->seccomp_deny, &err) < 0)
-		refuse("%s; refusing", err.msg);
+	/* Last: the filter denies what the steps above needed.  pam_jail
+	 * writes the compiled filter beside the session file; without one
+	 * (a session written by hand, in tests) it is compiled here. */
+	if (info->seccomp != JAIL_SECCOMP_OFF) {
+		cleanup_free char *blob = NULL;
+		size_t blen = 0;
+		int r = read_blob(&blob, &blen, &err);
+
+		if (r < 0)
+			refuse("%s; refusing", err.msg);
+		if (r > 0 ? jail_seccomp_install_blob(blob, blen, &err) < 0
+			  : jail_seccomp_load(info->seccomp, &info->seccomp_allow,
+					      &info->seccomp_deny, &err) < 0)
+			refuse("%s; refusing", err.msg);
+	}
 
 	closelog();
 	execve(exec_path, exec_argv, envp);

@@ -471,9 +471,28 @@ static int mount_dev(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 
 /* --- step 5: /tmp and /run --------------------------------------------- */
 
-static int mount_tmpfs(int root_fd, const char *rel, const char *mode, uint64_t size,
-		       const void *session_data, size_t session_len, jail_error_t *err)
+/* Create NAME (0444, root) in the directory JFD with DATA (FAULT: a
+ * jail_fault() point fired). */
+static int write_new_file(int jfd, const char *name, const void *data, size_t len, bool fault,
+			  jail_error_t *err)
 {
+	cleanup_close int fd =
+	    fault ? -1
+		  : openat(jfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444);
+
+	if (fd < 0)
+		return jail_error_set(err, errno, "create /run/%s/%s", JAIL_SESSION_FILE_DIR, name);
+	if (jail_write_all(fd, data, len, err) < 0)
+		return jail_error_wrap(err, "write /run/%s/%s", JAIL_SESSION_FILE_DIR, name);
+	if (fchmod(fd, 0444) < 0)
+		return jail_error_set(err, errno, "chmod /run/%s/%s", JAIL_SESSION_FILE_DIR, name);
+	return 0;
+}
+
+static int mount_tmpfs(int root_fd, const char *rel, const char *mode, uint64_t size,
+		       const jail_mount_plan_t *plan, jail_error_t *err)
+{
+	const void *session_data = plan ? plan->session_data : NULL;
 	char sz[32];
 	const char *opts[] = {"mode", mode, NULL, NULL, NULL};
 	cleanup_close int target = open_dir_target(root_fd, rel, err);
@@ -495,7 +514,6 @@ static int mount_tmpfs(int root_fd, const char *rel, const char *mode, uint64_t 
 		/* Written before the tmpfs is attached: nobody can race it. */
 		cleanup_close int dfd = openat(mfd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 		cleanup_close int jfd = -1;
-		cleanup_close int fd = -1;
 
 		if (dfd < 0 || mkdirat(dfd, JAIL_SESSION_FILE_DIR, 0755) < 0 ||
 		    fchmodat(dfd, JAIL_SESSION_FILE_DIR, 0755, 0) < 0)
@@ -506,16 +524,13 @@ static int mount_tmpfs(int root_fd, const char *rel, const char *mode, uint64_t 
 		if (jfd < 0)
 			return jail_error_set(err, errno, "open /%s/%s", rel,
 					      JAIL_SESSION_FILE_DIR);
-		fd = jail_fault("session-file") < 0
-			 ? -1
-			 : openat(jfd, JAIL_SESSION_FILE_NAME,
-				  O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0444);
-		if (fd < 0)
-			return jail_error_set(err, errno, "create %s", JAIL_SESSION_FILE_PATH);
-		if (jail_write_all(fd, session_data, session_len, err) < 0)
-			return jail_error_wrap(err, "write %s", JAIL_SESSION_FILE_PATH);
-		if (fchmod(fd, 0444) < 0)
-			return jail_error_set(err, errno, "chmod %s", JAIL_SESSION_FILE_PATH);
+		if (write_new_file(jfd, JAIL_SESSION_FILE_NAME, session_data, plan->session_len,
+				   jail_fault("session-file") < 0, err) < 0)
+			return -1;
+		if (plan->seccomp_data &&
+		    write_new_file(jfd, JAIL_SESSION_SECCOMP_NAME, plan->seccomp_data,
+				   plan->seccomp_len, jail_fault("session-seccomp") < 0, err) < 0)
+			return -1;
 	}
 	if (jail_fault("mount-tmpfs") < 0)
 		return jail_error_set(err, errno, "mount %s", what);
@@ -559,10 +574,9 @@ int jail_mounts_rest(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 
 	if (mount_dev(root_fd, plan, err) < 0)
 		return jail_error_wrap(err, "/dev");
-	if (mount_tmpfs(root_fd, "tmp", "1777", p ? p->tmp_size : 0, NULL, 0, err) < 0)
+	if (mount_tmpfs(root_fd, "tmp", "1777", p ? p->tmp_size : 0, NULL, err) < 0)
 		return -1;
-	if (mount_tmpfs(root_fd, "run", "0755", p ? p->run_size : 0, plan->session_data,
-			plan->session_len, err) < 0)
+	if (mount_tmpfs(root_fd, "run", "0755", p ? p->run_size : 0, plan, err) < 0)
 		return -1;
 	return 0;
 }

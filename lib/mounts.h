@@ -45,6 +45,8 @@
 #define JAIL_SESSION_FILE_DIR  "jail"
 #define JAIL_SESSION_FILE_NAME "session"
 #define JAIL_SESSION_FILE_PATH JAIL_SESSIONFILE_PATH
+/* Beside it: the compiled seccomp filter (JAIL_SECCOMP_BLOB_PATH). */
+#define JAIL_SESSION_SECCOMP_NAME "seccomp"
 
 /* Where jailctl init records what a jail asked for (logsocket 1). */
 #define JAIL_MANIFEST_PATH ".jail/manifest"
@@ -68,6 +70,8 @@ typedef struct jail_mount_plan {
 	gid_t tty_gid;		       /* gid for devpts (host group "tty") */
 	const void *session_data;      /* content of /run/jail/session (may be NULL: none) */
 	size_t session_len;
+	const void *seccomp_data; /* content of /run/jail/seccomp (NULL: none) */
+	size_t seccomp_len;
 	jail_strv_t *warnings; /* non-fatal notes for the caller to log (may be NULL) */
 } jail_mount_plan_t;
 

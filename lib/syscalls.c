@@ -1,8 +1,13 @@
 /* seccomp filters: see syscalls.h for the layering and the contract. */
 #define _GNU_SOURCE
 #include "syscalls.h"
+#include "safefs.h"
 
 #include <errno.h>
+#include <sys/stat.h>
+#include <stdint.h>
+#include <stdarg.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -523,4 +528,286 @@ int jail_seccomp_load(jail_seccomp_policy_t policy, const jail_strv_t *allow,
 	r = jail_seccomp_install(f, err);
 	jail_seccomp_free(f);
 	return r;
+}
+
+/* ---- blobs ---- */
+
+#define BLOB_MAGIC     "JSECBPF1"
+#define BLOB_MAGIC_LEN 8
+#define BLOB_MAX_PROGS 3
+
+static int blob_append(jail_buf_t *b, const void *p, size_t n, jail_error_t *err)
+{
+	jail_buf_add(b, p, n);
+	return b->oom ? jail_error_set(err, ENOMEM, "seccomp blob") : 0;
+}
+
+static int buf_printf(jail_buf_t *b, jail_error_t *err, const char *fmt, ...) JAIL_PRINTF(3, 4);
+static int buf_printf(jail_buf_t *b, jail_error_t *err, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return jail_error_fmt(err, E2BIG, "seccomp cache key: line too long");
+	return blob_append(b, tmp, (size_t)n, err);
+}
+
+static int export_ctx(scmp_filter_ctx ctx, jail_buf_t *b, jail_error_t *err)
+{
+	cleanup_close int fd = memfd_create("jail-seccomp-bpf", MFD_CLOEXEC);
+	cleanup_free char *bpf = NULL;
+	size_t n = 0;
+	uint32_t count;
+	int r;
+
+	if (fd < 0)
+		return jail_error_set(err, errno, "memfd_create");
+	r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		return jail_error_set(err, -r, "seccomp_export_bpf");
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return jail_error_set(err, errno, "lseek");
+	if (jail_read_all(fd, JAIL_SECCOMP_BLOB_MAX, &bpf, &n, err) < 0)
+		return jail_error_wrap(err, "seccomp: exported filter");
+	if (n == 0 || n % sizeof(struct sock_filter) != 0 ||
+	    n / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return jail_error_fmt(err, EINVAL, "seccomp: exported filter of %zu bytes", n);
+	count = (uint32_t)(n / sizeof(struct sock_filter));
+	if (blob_append(b, &count, sizeof(count), err) < 0 || blob_append(b, bpf, n, err) < 0)
+		return -1;
+	return 0;
+}
+
+int jail_seccomp_export_blob(const jail_seccomp_t *f, char **out, size_t *len, jail_error_t *err)
+{
+	jail_buf_t b = {0};
+	uint32_t progs = (f->strict != NULL) + (f->base != NULL) + (f->raw != NULL);
+
+	*out = NULL;
+	*len = 0;
+	if (f->policy == JAIL_SECCOMP_OFF || progs == 0)
+		return 0;
+	if (blob_append(&b, BLOB_MAGIC, BLOB_MAGIC_LEN, err) < 0 ||
+	    blob_append(&b, &progs, sizeof(progs), err) < 0)
+		goto fail;
+	/* The order of jail_seccomp_install(). */
+	if (f->strict && export_ctx(f->strict, &b, err) < 0)
+		goto fail;
+	if (f->base && export_ctx(f->base, &b, err) < 0)
+		goto fail;
+	if (f->raw) {
+		uint32_t n = f->raw_len;
+		if (blob_append(&b, &n, sizeof(n), err) < 0 ||
+		    blob_append(&b, f->raw, n * sizeof(*f->raw), err) < 0)
+			goto fail;
+	}
+	if (jail_seccomp_check_blob(b.s, b.len, err) < 0)
+		goto fail;
+	*out = b.s;
+	*len = b.len;
+	return 0;
+fail:
+	free(b.s);
+	return -1;
+}
+
+/* Walk BLOB; with PROGS, fill up to BLOB_MAX_PROGS programs.  Returns the
+ * count or -1. */
+static int parse_blob(const void *blob, size_t len, struct sock_fprog *progs, jail_error_t *err)
+{
+	const unsigned char *p, *end;
+	uint32_t count;
+
+	if (blob == NULL || len < BLOB_MAGIC_LEN + sizeof(uint32_t) ||
+	    memcmp(blob, BLOB_MAGIC, BLOB_MAGIC_LEN) != 0)
+		return jail_error_fmt(err, EINVAL, "seccomp blob: not a filter (bad header)");
+	p = blob;
+	end = p + len;
+	p += BLOB_MAGIC_LEN;
+	memcpy(&count, p, sizeof(count));
+	p += sizeof(count);
+	if (count < 1 || count > BLOB_MAX_PROGS)
+		return jail_error_fmt(err, EINVAL, "seccomp blob: %u programs (expected 1 to %d)",
+				      count, BLOB_MAX_PROGS);
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t n;
+
+		if ((size_t)(end - p) < sizeof(n))
+			return jail_error_fmt(err, EINVAL, "seccomp blob: truncated");
+		memcpy(&n, p, sizeof(n));
+		p += sizeof(n);
+		if (n < 1 || n > BPF_MAXINSNS)
+			return jail_error_fmt(err, EINVAL,
+					      "seccomp blob: program %u has %u instructions", i, n);
+		if ((size_t)(end - p) < (size_t)n * sizeof(struct sock_filter))
+			return jail_error_fmt(err, EINVAL, "seccomp blob: truncated");
+		if (progs) {
+			progs[i].len = (unsigned short)n;
+			progs[i].filter = (struct sock_filter *)(uintptr_t)p;
+		}
+		p += (size_t)n * sizeof(struct sock_filter);
+	}
+	if (p != end)
+		return jail_error_fmt(err, EINVAL, "seccomp blob: %zu trailing bytes",
+				      (size_t)(end - p));
+	return (int)count;
+}
+
+int jail_seccomp_check_blob(const void *blob, size_t len, jail_error_t *err)
+{
+	return parse_blob(blob, len, NULL, err) < 0 ? -1 : 0;
+}
+
+int jail_seccomp_install_blob(const void *blob, size_t len, jail_error_t *err)
+{
+	struct sock_fprog progs[BLOB_MAX_PROGS];
+	cleanup_free struct sock_filter *copy = NULL;
+	int n;
+
+	/* A copy in malloc'd memory: the blob may sit at any offset of a
+	 * caller's buffer, and every program in it starts at a multiple of 4
+	 * bytes from its start, as struct sock_filter needs. */
+	copy = malloc(len ? len : 1);
+	if (copy == NULL)
+		return jail_error_set(err, ENOMEM, "seccomp blob");
+	memcpy(copy, blob, len);
+	n = parse_blob(copy, len, progs, err);
+	if (n < 0)
+		return -1;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return jail_error_set(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+	for (int i = 0; i < n; i++) {
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &progs[i]) < 0)
+			return jail_error_set(err, errno, "seccomp: load program %d of %d", i + 1,
+					      n);
+	}
+	return 0;
+}
+
+/* ---- the cache ---- */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int key_list(jail_buf_t *b, const char *name, const jail_strv_t *l, jail_error_t *err)
+{
+	size_t n = l ? l->n : 0;
+	cleanup_free char **v = NULL;
+
+	if (buf_printf(b, err, "%s", name) < 0)
+		return -1;
+	if (n) {
+		v = malloc(n * sizeof(*v));
+		if (v == NULL)
+			return jail_error_set(err, ENOMEM, "seccomp cache key");
+		memcpy(v, l->v, n * sizeof(*v));
+		qsort(v, n, sizeof(*v), cmp_str);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (blob_append(b, " ", 1, err) < 0 || blob_append(b, v[i], strlen(v[i]), err) < 0)
+			return -1;
+	return buf_printf(b, err, "\n");
+}
+
+static int cache_key(jail_seccomp_policy_t policy, const jail_strv_t *allow,
+		     const jail_strv_t *deny, jail_buf_t *key, jail_error_t *err)
+{
+	const struct scmp_version *v = seccomp_version();
+
+	/* __DATE__/__TIME__: a rebuilt library (new rules) never takes a blob
+	 * compiled by an older one; the cache lives on a tmpfs (/run). */
+	if (buf_printf(key, err, "jail seccomp cache 1\nbuild %s %s\nlibseccomp %u.%u.%u\n",
+		       __DATE__, __TIME__, v ? v->major : 0, v ? v->minor : 0,
+		       v ? v->micro : 0) < 0 ||
+	    buf_printf(key, err, "policy %d\n", (int)policy) < 0 ||
+	    key_list(key, "allow", allow, err) < 0 || key_list(key, "deny", deny, err) < 0 ||
+	    buf_printf(key, err, "\n") < 0)
+		return -1;
+	return 0;
+}
+
+static uint64_t fnv1a64(const void *p, size_t n)
+{
+	const unsigned char *c = p;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= c[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* A cached blob for KEY in DIRFD/NAME, or NULL. */
+static char *cache_read(int dirfd, const char *name, const jail_buf_t *key, size_t *len)
+{
+	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_free char *buf = NULL;
+	struct stat st;
+	size_t n = 0;
+	char *blob;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & 022) || st.st_size > (off_t)(JAIL_SECCOMP_BLOB_MAX + key->len))
+		return NULL;
+	if (jail_read_all(fd, JAIL_SECCOMP_BLOB_MAX + key->len, &buf, &n, NULL) < 0)
+		return NULL;
+	if (n <= key->len || memcmp(buf, key->s, key->len) != 0 ||
+	    jail_seccomp_check_blob(buf + key->len, n - key->len, NULL) < 0)
+		return NULL;
+	blob = malloc(n - key->len);
+	if (blob == NULL)
+		return NULL;
+	memcpy(blob, buf + key->len, n - key->len);
+	*len = n - key->len;
+	return blob;
+}
+
+int jail_seccomp_blob_cached(int cache_dirfd, jail_seccomp_policy_t policy,
+			     const jail_strv_t *allow, const jail_strv_t *deny, char **out,
+			     size_t *len, jail_error_t *err)
+{
+	jail_buf_t key = {0};
+	jail_seccomp_t *f = NULL;
+	char name[32];
+	int ret = -1;
+
+	*out = NULL;
+	*len = 0;
+	if (policy == JAIL_SECCOMP_OFF)
+		return 0;
+	if (cache_key(policy, allow, deny, &key, err) < 0)
+		goto out;
+	snprintf(name, sizeof(name), "%016llx", (unsigned long long)fnv1a64(key.s, key.len));
+	if (cache_dirfd >= 0) {
+		*out = cache_read(cache_dirfd, name, &key, len);
+		if (*out) {
+			ret = 0;
+			goto out;
+		}
+	}
+	if (jail_seccomp_build(policy, allow, deny, &f, err) < 0 ||
+	    jail_seccomp_export_blob(f, out, len, err) < 0)
+		goto out;
+	if (cache_dirfd >= 0 && *out) {
+		jail_buf_t file = {0};
+		jail_buf_add(&file, key.s, key.len);
+		jail_buf_add(&file, *out, *len);
+		if (!file.oom)
+			(void)jail_write_file_beneath(cache_dirfd, name, file.s, file.len, 0600, 0,
+						      0, NULL);
+		free(file.s);
+	}
+	ret = 0;
+out:
+	jail_seccomp_free(f);
+	free(key.s);
+	return ret;
 }

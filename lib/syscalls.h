@@ -89,6 +89,41 @@ int jail_seccomp_export_pfc(const jail_seccomp_t *f, char **text, jail_error_t *
  * loaded, so the caller must not continue to run user code (fail closed). */
 int jail_seccomp_install(const jail_seccomp_t *f, jail_error_t *err);
 
+/* The compiled filter as bytes (a "blob"), so that it can be compiled once
+ * and installed later without libseccomp: pam_jail compiles it (or takes it
+ * from its cache), writes it into the session (JAIL_SECCOMP_BLOB_PATH), and
+ * jailsh installs it.  Format, native byte order:
+ *     "JSECBPF1"  u32 count (1 to 3)
+ *     count times: u32 n (1 to BPF_MAXINSNS), n struct sock_filter
+ * in install order (strict, base, raw), exactly what jail_seccomp_install()
+ * would load.  With JAIL_SECCOMP_OFF there is no blob (*out NULL, *len 0). */
+#define JAIL_SECCOMP_BLOB_PATH "/run/jail/seccomp"
+#define JAIL_SECCOMP_BLOB_MAX  (1u << 20)
+int jail_seccomp_export_blob(const jail_seccomp_t *f, char **out, size_t *len, jail_error_t *err);
+
+/* Check a blob's structure (magic, counts, exact length).  0 or -1. */
+int jail_seccomp_check_blob(const void *blob, size_t len, jail_error_t *err);
+
+/* Install a blob (checked first, entirely, before anything is loaded):
+ * no_new_privs, then each program with seccomp(SECCOMP_SET_MODE_FILTER, 0),
+ * as seccomp_load() does with libseccomp's default attributes.  The same
+ * contract as jail_seccomp_install(). */
+int jail_seccomp_install_blob(const void *blob, size_t len, jail_error_t *err);
+
+/* The blob for POLICY and the profile's edits, from the cache directory
+ * CACHE_DIRFD (root-owned, 0700: see JAIL_SECCOMP_CACHE_DIR) when it holds
+ * one for exactly these inputs and this build of the library, else built
+ * and stored there.  Each cache file holds its full key (the inputs, the
+ * libseccomp version and the library's build time) before the blob and is
+ * used only when that key matches byte for byte, is a root-owned regular
+ * file not writable by others, and its blob checks; anything else is
+ * replaced.  CACHE_DIRFD < 0: no cache.  A cache that cannot be written is
+ * not an error. */
+#define JAIL_SECCOMP_CACHE_DIR "/run/jail/seccomp-cache"
+int jail_seccomp_blob_cached(int cache_dirfd, jail_seccomp_policy_t policy,
+			     const jail_strv_t *allow, const jail_strv_t *deny, char **out,
+			     size_t *len, jail_error_t *err);
+
 /* build + install + free. */
 int jail_seccomp_load(jail_seccomp_policy_t policy, const jail_strv_t *allow,
 		      const jail_strv_t *deny, jail_error_t *err);

@@ -128,6 +128,7 @@ echo "run: $(grep " /run " /proc/self/mountinfo)"
 echo "sys: $(grep " /proc/sys " /proc/self/mountinfo)"
 echo "dev: $(ls /dev | tr "\n" " ")"
 echo "sessionfile: $(stat -c "%U %a" /run/jail/session) $(grep -E "^(user|profile)=" /run/jail/session | tr "\n" " ")"
+echo "seccompfile: $(stat -c "%U %a" /run/jail/seccomp) $(head -c 8 /run/jail/seccomp)"
 echo "sessiondir: $(stat -c "%U %a" /run/jail)"
 echo "ro: $(cat /srv/ro/file) $(touch /srv/ro/new 2>&1)"
 echo "romount: $(grep " /srv/ro " /proc/self/mountinfo)"
@@ -165,6 +166,7 @@ like "$(echo "$out" | grep '^run:')" "size=3072k,mode=755" '/run is a tmpfs of r
 like "$(echo "$out" | grep '^sys:')" " /proc/sys ro," '/proc/sys is read-only'
 like "$out" "dev: fd full null ptmx pts random shm stderr stdin stdout tty urandom zero " '/dev: the minimal set'
 like "$out" "sessionfile: root 444 user=u1 profile=pamtest " '/run/jail/session: root-owned 0444, for this user and profile'
+like "$out" "seccompfile: root 444 JSECBPF1" '/run/jail/seccomp: the compiled filter, root-owned 0444'
 like "$out" "sessiondir: root 755" '/run/jail: root-owned 0755'
 like "$out" "ro: readonly-data" 'bind_ro: the host directory is readable in the jail'
 like "$out" "Read-only file system" 'bind_ro: writing is refused (read-only mount)'

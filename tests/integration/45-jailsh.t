@@ -184,6 +184,38 @@ out=$(jsh 'echo RAN' 2>&1 </dev/null)
 like "$out" "seccomp_deny: unknown system call 'no_such_call'" "unknown syscall name: refused"
 unlike "$out" "RAN" "unknown syscall name: nothing ran"
 
+# ---- the compiled filter pam_jail writes beside the session file ----
+# A blob compiled with deny=msgget next to a session file without it: the
+# denial proves jailsh installed the file and did not compile its own.
+BLOB=$J/run/jail/seccomp
+"$TOP/tests/bin/seccomp_blob" default deny=msgget >"$T/blob" || bail "seccomp_blob"
+write_session
+install -m 0444 -o root -g root "$T/blob" "$BLOB"
+is "$(jsh 'try-syscall msgget' 2>&1 </dev/null)" "EPERM" "a blob beside the session: jailsh installs it (its deny=msgget applies)"
+is "$(jsh 'try-syscall unshare-user' 2>&1 </dev/null)" "EPERM" "a blob: the default rules apply too"
+like "$(jsh 'grep Seccomp_filters /proc/self/status' 2>&1 </dev/null)" "Seccomp_filters:	2" "a blob: its two programs are loaded"
+chown 4242 "$BLOB"
+out=$(jsh 'echo RAN' 2>&1 </dev/null)
+like "$out" "/run/jail/seccomp: not a root-owned file, or writable by others" "a blob not owned by root: refused"
+unlike "$out" "RAN" "a blob not owned by root: nothing ran"
+chown root "$BLOB"
+chmod 0666 "$BLOB"
+out=$(jsh 'echo RAN' 2>&1 </dev/null)
+like "$out" "not a root-owned file, or writable by others" "a world-writable blob: refused"
+unlike "$out" "RAN" "a world-writable blob: nothing ran"
+head -c 100 "$T/blob" >"$BLOB"
+chmod 0444 "$BLOB"
+out=$(jsh 'echo RAN' 2>&1 </dev/null)
+like "$out" "seccomp blob: truncated" "a truncated blob: refused"
+unlike "$out" "RAN" "a truncated blob: nothing ran"
+rm -f "$BLOB"
+ln -s /run/jail/session "$BLOB"
+out=$(jsh 'echo RAN' 2>&1 </dev/null)
+like "$out" "open /run/jail/seccomp: Too many levels of symbolic links" "a blob that is a symlink: not followed, refused"
+unlike "$out" "RAN" "a blob that is a symlink: nothing ran"
+rm -f "$BLOB"
+like "$(jsh 'try-syscall msgget' 2>&1 </dev/null)" "OK" "no blob: jailsh compiles the session file's filter (msgget allowed by default)"
+
 # ---- strict: an allowlist real programs work under ----
 write_session seccomp=strict
 out=$(jsh 'ls /etc && cat /etc/hostname && id -un' 2>&1 </dev/null)

@@ -3,6 +3,8 @@
 #include "tap.h"
 
 #include <errno.h>
+#include <sys/stat.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -174,6 +176,12 @@ static void test_pfc(void)
 	jail_strv_clear(&deny);
 }
 
+/* In test_behaviour's second round the children install the filter from a
+ * blob (jail_seccomp_blob_cached + jail_seccomp_install_blob) instead of
+ * jail_seccomp_load: both paths must behave the same. */
+static int via_blob;
+static int cache_fd = -1;
+
 /* Run FN in a child that loaded POLICY; return FN's exit status, or
  * 1000 + signal when killed. */
 static int in_child(jail_seccomp_policy_t pol, const jail_strv_t *allow, int (*fn)(void))
@@ -183,7 +191,19 @@ static int in_child(jail_seccomp_policy_t pol, const jail_strv_t *allow, int (*f
 
 	if (pid == 0) {
 		jail_error_t err = {0};
-		if (jail_seccomp_load(pol, allow, NULL, &err) < 0) {
+		if (via_blob) {
+			/* pam_jail's path: compiled (through the cache), then
+			 * installed from the bytes, as jailsh does. */
+			char *blob = NULL;
+			size_t len = 0;
+			if (jail_seccomp_blob_cached(cache_fd, pol, allow, NULL, &blob, &len,
+						     &err) < 0 ||
+			    (blob && jail_seccomp_install_blob(blob, len, &err) < 0)) {
+				fprintf(stderr, "blob: %s\n", err.msg);
+				_exit(99);
+			}
+			free(blob);
+		} else if (jail_seccomp_load(pol, allow, NULL, &err) < 0) {
 			fprintf(stderr, "load: %s\n", err.msg);
 			_exit(99);
 		}
@@ -312,10 +332,172 @@ static void test_behaviour(void)
 	jail_strv_clear(&allow_pers);
 }
 
+/* A blob as bytes: header, program count, lengths. */
+static void put32(char *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+static void test_blob(void)
+{
+	jail_error_t err = {0};
+	jail_seccomp_t *f = NULL;
+	char *blob = NULL, *blob2 = NULL, *bad = NULL;
+	size_t len = 0, len2 = 0;
+	jail_strv_t allow = strv("personality", NULL);
+	char dir[] = "/run/jail-unit-seccomp.XXXXXX";
+	char name[300] = "";
+	struct stat st1, st2;
+	int dfd;
+
+	ok(jail_seccomp_build(JAIL_SECCOMP_DEFAULT, NULL, NULL, &f, &err) == 0,
+	   "build default (%s)", err.msg);
+	ok(f && jail_seccomp_export_blob(f, &blob, &len, &err) == 0 && blob, "export a blob (%s)",
+	   err.msg);
+	ok(blob && memcmp(blob, "JSECBPF1", 8) == 0, "the blob starts with its magic");
+	ok(blob && ((uint32_t *)(void *)(blob + 8))[0] == 2, "default: two programs (base, raw)");
+	ok(jail_seccomp_check_blob(blob, len, &err) == 0, "the exported blob checks");
+	jail_seccomp_free(f);
+	f = NULL;
+	ok(jail_seccomp_build(JAIL_SECCOMP_OFF, NULL, NULL, &f, &err) == 0 &&
+	       jail_seccomp_export_blob(f, &blob2, &len2, &err) == 0 && blob2 == NULL && len2 == 0,
+	   "off: no blob");
+	jail_seccomp_free(f);
+	f = NULL;
+
+	/* Malformed blobs are refused before anything is loaded. */
+	bad = malloc(len + 16);
+	memcpy(bad, blob, len);
+	ok(jail_seccomp_check_blob(NULL, 0, &err) < 0, "check: NULL refused");
+	ok(jail_seccomp_check_blob(bad, 11, &err) < 0, "check: shorter than a header refused");
+	ok(jail_seccomp_check_blob(bad, len - 1, &err) < 0 && strstr(err.msg, "truncated"),
+	   "check: truncated refused (%s)", err.msg);
+	ok(jail_seccomp_check_blob(bad, len + 8, &err) < 0 && strstr(err.msg, "trailing"),
+	   "check: trailing bytes refused (%s)", err.msg);
+	bad[0] = 'X';
+	ok(jail_seccomp_check_blob(bad, len, &err) < 0 && strstr(err.msg, "bad header"),
+	   "check: bad magic refused (%s)", err.msg);
+	bad[0] = 'J';
+	put32(bad + 8, 0);
+	ok(jail_seccomp_check_blob(bad, len, &err) < 0, "check: 0 programs refused (%s)", err.msg);
+	put32(bad + 8, 4);
+	ok(jail_seccomp_check_blob(bad, len, &err) < 0, "check: 4 programs refused (%s)", err.msg);
+	put32(bad + 8, 2);
+	put32(bad + 12, 0);
+	ok(jail_seccomp_check_blob(bad, len, &err) < 0, "check: an empty program refused (%s)",
+	   err.msg);
+	put32(bad + 12, 4097);
+	ok(jail_seccomp_check_blob(bad, len, &err) < 0 && strstr(err.msg, "4097"),
+	   "check: a program over BPF_MAXINSNS refused (%s)", err.msg);
+	ok(jail_seccomp_install_blob(bad, len, &err) < 0, "install: a bad blob is refused");
+	ok(prctl(PR_GET_SECCOMP, 0, 0, 0, 0) == 0, "install: ... and nothing was loaded");
+	free(bad);
+
+	/* The cache. */
+	if (mkdtemp(dir) == NULL || chmod(dir, 0700) < 0) {
+		ok(0, "mkdtemp %s", dir);
+		goto out;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ok(jail_seccomp_blob_cached(dfd, JAIL_SECCOMP_DEFAULT, NULL, NULL, &blob2, &len2, &err) ==
+		   0 &&
+	       len2 == len && memcmp(blob, blob2, len) == 0,
+	   "cache miss: the same blob as exported directly");
+	free(blob2);
+	blob2 = NULL;
+	{
+		DIR *d = fdopendir(dup(dfd));
+		struct dirent *de;
+		int n = 0;
+		while (d && (de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.') {
+				n++;
+				snprintf(name, sizeof(name), "%s", de->d_name);
+			}
+		if (d)
+			closedir(d);
+		ok(n == 1, "cache miss: one file written (%d)", n);
+	}
+	ok(fstatat(dfd, name, &st1, 0) == 0 && st1.st_uid == 0 && (st1.st_mode & 07777) == 0600,
+	   "cache file: root 0600");
+	ok(jail_seccomp_blob_cached(dfd, JAIL_SECCOMP_DEFAULT, NULL, NULL, &blob2, &len2, &err) ==
+		   0 &&
+	       len2 == len && memcmp(blob, blob2, len) == 0,
+	   "cache hit: the same blob");
+	free(blob2);
+	blob2 = NULL;
+	ok(fstatat(dfd, name, &st2, 0) == 0 && st2.st_ino == st1.st_ino,
+	   "cache hit: the file is not rewritten");
+	ok(jail_seccomp_blob_cached(dfd, JAIL_SECCOMP_DEFAULT, &allow, NULL, &blob2, &len2, &err) ==
+		   0 &&
+	       blob2 && (len2 != len || memcmp(blob, blob2, len) != 0),
+	   "another profile edit: another blob");
+	free(blob2);
+	blob2 = NULL;
+	/* A cache file not owned by root is not trusted: replaced. */
+	ok(fchownat(dfd, name, 1000, 1000, 0) == 0, "precondition: chown the cache file");
+	ok(jail_seccomp_blob_cached(dfd, JAIL_SECCOMP_DEFAULT, NULL, NULL, &blob2, &len2, &err) ==
+		   0 &&
+	       len2 == len && memcmp(blob, blob2, len) == 0,
+	   "a cache file owned by uid 1000: compiled again");
+	free(blob2);
+	blob2 = NULL;
+	ok(fstatat(dfd, name, &st2, 0) == 0 && st2.st_uid == 0, "... and replaced by root's");
+	/* A cache file whose program was tampered with (the key still matches):
+	 * the blob fails its check or is still what the key says; a file with
+	 * another key under the same name is never used. */
+	{
+		int fd = openat(dfd, name, O_WRONLY | O_TRUNC);
+		const char junk[] = "jail seccomp cache 1\nbuild other\n\nJSECBPF1";
+		ok(fd >= 0 && write(fd, junk, sizeof(junk) - 1) == (ssize_t)(sizeof(junk) - 1),
+		   "precondition: a cache file with another key");
+		if (fd >= 0)
+			close(fd);
+	}
+	ok(jail_seccomp_blob_cached(dfd, JAIL_SECCOMP_DEFAULT, NULL, NULL, &blob2, &len2, &err) ==
+		   0 &&
+	       len2 == len && memcmp(blob, blob2, len) == 0,
+	   "another key in the file: not used, compiled again");
+	free(blob2);
+	blob2 = NULL;
+	ok(jail_seccomp_blob_cached(-1, JAIL_SECCOMP_STRICT, NULL, NULL, &blob2, &len2, &err) ==
+		   0 &&
+	       blob2 && ((uint32_t *)(void *)(blob2 + 8))[0] == 3,
+	   "no cache directory: still a blob (strict: three programs)");
+	free(blob2);
+	cache_fd = dfd; /* the behaviour round below goes through this cache */
+out:
+	free(blob);
+	jail_strv_clear(&allow);
+}
+
+static void cleanup_dir(const char *dir)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		diag("could not remove %s", dir);
+}
+
 int main(void)
 {
 	test_names();
 	test_pfc();
 	test_behaviour();
+	test_blob();
+	diag("the same behaviour, installed from a compiled blob (pam_jail -> jailsh)");
+	via_blob = 1;
+	test_behaviour();
+	if (cache_fd >= 0) {
+		char path[64];
+		char link[64];
+		ssize_t n;
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", cache_fd);
+		n = readlink(link, path, sizeof(path) - 1);
+		if (n > 0) {
+			path[n] = '\0';
+			cleanup_dir(path);
+		}
+	}
 	return done_testing();
 }
