@@ -148,8 +148,19 @@ if [ -x "$PAMDRIVE" ]; then
 	# sets no_new_privs and loads seccomp, then execs bash -c /bin/true).
 	mkdir -p "$T/pam.d"
 	echo "session required $PAM_MODULE config=$CONF" >"$T/pam.d/jailbench"
+	# Two reference rows for reading the first: the same driver and libpam
+	# with a stack of pam_permit only (what pam_jail's row pays before and
+	# after the module: exec, libpam, pam.d, exit), and pam_jail for a user
+	# whose profile has no cgroup (the work the peers do: namespaces,
+	# mounts, pivot_root; none of them makes a cgroup).
+	echo "session required pam_permit.so" >"$T/pam.d/permitbench"
+	sed 's/^cgroup = .*/cgroup = off/' "$CONF/profiles/default.ini" >"$CONF/profiles/nocgroup.ini"
+	chmod 0644 "$CONF/profiles/nocgroup.ini"
+	user_add_jailed benchn "$J" nocgroup
 	set -- -n "pam_jail open+close (libpam)" "$PAMDRIVE -c $T/pam.d -s jailbench benchj" \
-		-n "pam_jail open+jailsh -c true+close" "$PAMDRIVE -c $T/pam.d -s jailbench benchj /bin/true" "$@"
+		-n "pam_jail open+jailsh -c true+close" "$PAMDRIVE -c $T/pam.d -s jailbench benchj /bin/true" \
+		-n "  the same, profile without cgroup" "$PAMDRIVE -c $T/pam.d -s jailbench benchn" \
+		-n "  pamdrive + libpam, pam_permit only" "$PAMDRIVE -c $T/pam.d -s permitbench benchj" "$@"
 else
 	echo "   (tests/bin/pamdrive is not built: the libpam rows are missing)"
 fi
@@ -188,6 +199,22 @@ for k in "${!cmds[@]}"; do
 		"$(ratio "$med" "$base")"
 done
 echo "   (targets: pam_jail within 1.5x of unshare+chroot, faster than bwrap and firejail)"
+# pam_jail's own share: its row minus the harness row (same process, same
+# libpam, only the module differs).
+med_of() { for k in "${!cmds[@]}"; do case ${names[$k]} in "$1"*) median <"$T/setup.$k" ;; esac; done; }
+m_open=$(med_of "pam_jail open+close")
+m_nocg=$(med_of "  the same, profile without cgroup")
+m_harn=$(med_of "  pamdrive + libpam")
+m_bwrap=$(med_of "bwrap")
+if [ -n "$m_open" ] && [ -n "$m_harn" ]; then
+	own=$(awk -v a="$m_open" -v b="$m_harn" 'BEGIN { print a - b }')
+	own_nocg=$(awk -v a="$m_nocg" -v b="$m_harn" 'BEGIN { print a - b }')
+	printf '   %-38s %10.2f %10s\n' "pam_jail's own open+close (row - harness)" \
+		"$(awk -v s="$own" 'BEGIN { print s * 1000 }')" "$(ratio "$own" "$base")" \
+		"  the same, without cgroup" "$(awk -v s="$own_nocg" 'BEGIN { print s * 1000 }')" \
+		"$(ratio "$own_nocg" "$base")"
+	echo "   (without cgroup, whole process vs bwrap: $(ratio "$m_nocg" "$m_bwrap")x)"
+fi
 
 # --- 3. memory per idle session ------------------------------------------------
 # N idle sessions of each kind at once; the Pss of every process under the
