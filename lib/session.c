@@ -638,10 +638,12 @@ int jail_session_close(jail_session_t *s, jail_error_t *err)
 	if (s == NULL || !s->open)
 		return 0;
 	s->open = false;
-	/* The init is killed first and reaped last, so that its exit overlaps
-	 * the record and cgroup cleanup (the cgroup empties as soon as the
-	 * killed processes pass the kernel's cgroup_exit, which the record's
-	 * removal usually gives them time to do). */
+	/* Kill the init, remove the record while it dies, reap it (a pidfd
+	 * poll: it wakes as soon as the init is gone, within JAIL_NSINIT_REAP_MS
+	 * at worst), then remove the cgroup, which the dead session has left by
+	 * then (the kernel's cgroup_exit runs before the exit that the poll
+	 * waits for, also when the init must wait for our own zombie child, as
+	 * under sshd): no blind sleep in the cgroup's emptying loop. */
 	if (jail_nsinit_signal(&s->init, &e2) < 0) {
 		if (err)
 			*err = e2;
@@ -658,6 +660,11 @@ int jail_session_close(jail_session_t *s, jail_error_t *err)
 		}
 		s->record_written = false;
 	}
+	if (s->registry_fd >= 0) {
+		close(s->registry_fd);
+		s->registry_fd = -1;
+	}
+	jail_nsinit_reap(&s->init, JAIL_NSINIT_REAP_MS);
 	if (s->cg) {
 		if (jail_cgroup_destroy(s->cg, &e2) < 0 && ret == 0) {
 			if (err)
@@ -666,11 +673,6 @@ int jail_session_close(jail_session_t *s, jail_error_t *err)
 		}
 		s->cg = NULL;
 	}
-	if (s->registry_fd >= 0) {
-		close(s->registry_fd);
-		s->registry_fd = -1;
-	}
-	jail_nsinit_reap(&s->init, JAIL_NSINIT_REAP_MS);
 	return ret;
 }
 
