@@ -1161,7 +1161,14 @@ int cmd_keys(const jailctl_ctx_t *ctx, int argc, char **argv)
 		jail_error_wrap(&err, "%s's home", user);
 		goto out;
 	}
-	{
+	/* Only the assignment: sshd runs this twice per login, and the keys do
+	 * not depend on any profile. */
+	if (jail_config_load_flags(ctx->config_dir, JAIL_CONFIG_SKIP_PROFILES, &cfg, &err) < 0) {
+		jail_error_wrap(&err, "configuration");
+		goto out;
+	}
+	/* Groups only when a [group:] section could decide (an NSS walk). */
+	if (jail_config_lookup(cfg, user, NULL, &a) != 1 && cfg->n_groups > 0) {
 		gid_t gids[256];
 		int n = 256;
 		if (getgrouplist(user, gid, gids, &n) < 0)
@@ -1171,12 +1178,6 @@ int cmd_keys(const jailctl_ctx_t *ctx, int argc, char **argv)
 			if (gr && jail_strv_add_unique(&groups, gr->gr_name, &err) < 0)
 				goto out;
 		}
-	}
-	/* Only the assignment: sshd runs this twice per login, and the keys do
-	 * not depend on any profile. */
-	if (jail_config_load_flags(ctx->config_dir, JAIL_CONFIG_SKIP_PROFILES, &cfg, &err) < 0) {
-		jail_error_wrap(&err, "configuration");
-		goto out;
 	}
 	if (jail_config_lookup(cfg, user, &groups, &a) != 1) {
 		jail_error_fmt(&err, ENOENT, "%s is not jailed", user);

@@ -109,13 +109,21 @@ int jail_session_prepare(const char *config_dir, const char *user, jail_session_
 	}
 	s->uid = pw->pw_uid;
 	s->gid = pw->pw_gid;
-	if (user_groups(user, pw->pw_gid, &s->groups, err) < 0 ||
-	    jail_config_load_flags(config_dir ? config_dir : JAIL_DEFAULT_CONFIG_DIR,
+	if (jail_config_load_flags(config_dir ? config_dir : JAIL_DEFAULT_CONFIG_DIR,
 				   JAIL_CONFIG_SKIP_PROFILES, &s->cfg, err) < 0) {
 		jail_session_free(s);
 		return -1;
 	}
-	r = jail_config_lookup(s->cfg, user, &s->groups, &a);
+	/* The user's groups (an NSS walk) only when a [group:] section could
+	 * decide: a [user:] or users.d entry wins over any group anyway. */
+	r = jail_config_lookup(s->cfg, user, NULL, &a);
+	if (r == 0 && s->cfg->n_groups > 0) {
+		if (user_groups(user, s->gid, &s->groups, err) < 0) {
+			jail_session_free(s);
+			return -1;
+		}
+		r = jail_config_lookup(s->cfg, user, &s->groups, &a);
+	}
 	if (r <= 0) {
 		jail_session_free(s);
 		return 0;

@@ -288,4 +288,27 @@ like "$out" "pamnet-host" 'net = none: the profile hostname'
 like "$out" "$(printf '\n1\n')" 'net = none: one interface in /proc/net/dev (lo)'
 like "$out" "Connection refused" 'net = none: lo is up (connect to 127.0.0.1 is refused, not unreachable)'
 
+# --- jailed by a [group:] section ---------------------------------------------------
+# pam_jail looks the user's groups up only when no [user:]/users.d entry
+# matches and a [group:] section exists: a member of a jailed group is still
+# jailed, a non-member is not, and a [user:] entry wins over the group's.
+groupadd jgrp || bail "groupadd jgrp"
+useradd -M -d /home/u5 -s /bin/sh -G jgrp u5 || bail "useradd u5"
+useradd -M -d /home/u6 -s /bin/sh u6 || bail "useradd u6"
+usermod -aG jgrp u1 || bail "usermod u1"
+cp "$CONF/jail.ini" "$T/jail.ini.saved"
+printf '[group:jgrp]\njail = %s\nprofile = pamnet\n' "$J" >>"$CONF/jail.ini"
+: >"$SYSLOG"
+out=$("$PAMDRIVE" -c "$PAMD" u5 2>&1)
+like "$out" "open_session: Success (0)" '[group:jgrp]: a member (supplementary group) gets a session'
+wait_log "$SYSLOG" "opened session" 5
+like "$(cat "$SYSLOG")" "for u5 (jail $J, profile pamnet" '[group:jgrp]: ... in the group'"'"'s jail and profile'
+out=$("$PAMDRIVE" -c "$PAMD" -s jail-only u6 2>&1)
+like "$out" "open_session: Permission denied (6)" '[group:jgrp]: a non-member is not jailed (PAM_IGNORE)'
+: >"$SYSLOG"
+out=$("$PAMDRIVE" -c "$PAMD" u1 2>&1)
+wait_log "$SYSLOG" "opened session" 5
+like "$(cat "$SYSLOG")" "for u1 (jail $J, profile pamtest" '[group:jgrp]: a member with its own users.d entry gets that entry'"'"'s profile'
+cp "$T/jail.ini.saved" "$CONF/jail.ini"
+
 done_testing
