@@ -1161,9 +1161,9 @@ int cmd_keys(const jailctl_ctx_t *ctx, int argc, char **argv)
 		jail_error_wrap(&err, "%s's home", user);
 		goto out;
 	}
-	/* Only the assignment: sshd runs this twice per login, and the keys do
-	 * not depend on any profile. */
-	if (jail_config_load_flags(ctx->config_dir, JAIL_CONFIG_SKIP_PROFILES, &cfg, &err) < 0) {
+	/* Only this user's assignment (jail.ini, users.d/USER.ini): sshd runs
+	 * this twice per login, and the keys depend on no profile. */
+	if (jail_config_load_for_user(ctx->config_dir, user, &cfg, &err) < 0) {
 		jail_error_wrap(&err, "configuration");
 		goto out;
 	}

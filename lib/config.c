@@ -1464,6 +1464,36 @@ static int load_users_d(jail_config_t *cfg, int confd, jail_error_t *err)
 	return ret;
 }
 
+/* users.d/USER.ini alone (a users.d file holds exactly its user's
+ * section, so no other file can assign USER). */
+static int load_one_user(jail_config_t *cfg, int confd, const char *user, jail_error_t *err)
+{
+	cleanup_close int udir = -1;
+	cleanup_free char *fname = NULL;
+	bool missing;
+	struct stat st;
+
+	if (!jail_valid_name(user))
+		return 0; /* no users.d file can name it */
+	udir = open_subdir(confd, cfg->dir, "users.d", &missing, err);
+	if (udir < 0)
+		return missing ? 0 : -1;
+	fname = jail_strdup_printf("%s.ini", user);
+	if (fname == NULL)
+		return jail_error_set(err, ENOMEM, "config");
+	if (fstatat(udir, fname, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return jail_error_set(err, errno, "stat %s/users.d/%s", cfg->dir, fname);
+	}
+	if (S_ISLNK(st.st_mode))
+		return jail_error_fmt(err, ELOOP,
+				      "%s/users.d/%s is a symlink (refused: configuration "
+				      "files must be regular files, not symlinks)",
+				      cfg->dir, fname);
+	return load_user_file(cfg, udir, fname, err);
+}
+
 /* Load every profile an assignment names, once each. */
 static int check_profiles(const jail_config_t *cfg, int confd, jail_error_t *err)
 {
@@ -1496,7 +1526,22 @@ int jail_config_load(const char *dir, jail_config_t **out, jail_error_t *err)
 	return jail_config_load_flags(dir, 0, out, err);
 }
 
+static int config_load(const char *dir, const char *only_user, unsigned flags, jail_config_t **out,
+		       jail_error_t *err);
+
 int jail_config_load_flags(const char *dir, unsigned flags, jail_config_t **out, jail_error_t *err)
+{
+	return config_load(dir, NULL, flags, out, err);
+}
+
+int jail_config_load_for_user(const char *dir, const char *user, jail_config_t **out,
+			      jail_error_t *err)
+{
+	return config_load(dir, user ? user : "", JAIL_CONFIG_SKIP_PROFILES, out, err);
+}
+
+static int config_load(const char *dir, const char *only_user, unsigned flags, jail_config_t **out,
+		       jail_error_t *err)
 {
 	jail_config_t *cfg;
 	cleanup_close int confd = -1;
@@ -1518,7 +1563,9 @@ int jail_config_load_flags(const char *dir, unsigned flags, jail_config_t **out,
 		jail_error_set(err, ENOMEM, "config");
 		goto fail;
 	}
-	if (load_jail_ini(cfg, confd, err) < 0 || load_users_d(cfg, confd, err) < 0 ||
+	if (load_jail_ini(cfg, confd, err) < 0 ||
+	    (only_user ? load_one_user(cfg, confd, only_user, err)
+		       : load_users_d(cfg, confd, err)) < 0 ||
 	    (!(flags & JAIL_CONFIG_SKIP_PROFILES) && check_profiles(cfg, confd, err) < 0))
 		goto fail;
 	*out = cfg;

@@ -116,6 +116,14 @@ int jail_config_load(const char *dir, jail_config_t **out, jail_error_t *err);
  * profile.  `jailctl check` and the admin commands keep the full check. */
 #define JAIL_CONFIG_SKIP_PROFILES 1u
 int jail_config_load_flags(const char *dir, unsigned flags, jail_config_t **out, jail_error_t *err);
+
+/* For one user's login: jail.ini and users.d/USER.ini only (a users.d file
+ * holds exactly its own user's section, so no other file can assign USER),
+ * profiles skipped as above.  The work per login no longer grows with the
+ * number of jailed users, and another user's broken users.d file does not
+ * refuse this one.  The result answers jail_config_lookup() for USER only. */
+int jail_config_load_for_user(const char *dir, const char *user, jail_config_t **out,
+			      jail_error_t *err);
 void jail_config_free(jail_config_t *cfg);
 
 /* Find the assignment for USER whose groups are GROUPS (names).  Returns 1

@@ -109,8 +109,8 @@ int jail_session_prepare(const char *config_dir, const char *user, jail_session_
 	}
 	s->uid = pw->pw_uid;
 	s->gid = pw->pw_gid;
-	if (jail_config_load_flags(config_dir ? config_dir : JAIL_DEFAULT_CONFIG_DIR,
-				   JAIL_CONFIG_SKIP_PROFILES, &s->cfg, err) < 0) {
+	if (jail_config_load_for_user(config_dir ? config_dir : JAIL_DEFAULT_CONFIG_DIR, user,
+				      &s->cfg, err) < 0) {
 		jail_session_free(s);
 		return -1;
 	}

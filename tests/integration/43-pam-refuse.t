@@ -170,6 +170,19 @@ like "$out" "jail: session refused: profile broken: $CONF/profiles/broken.ini: [
 nok "a broken profile: its user's command never ran" test -e "$T/ran.u2"
 like "$("$SBIN/jailctl" --config "$CONF" check 2>&1)" "no_such_key" "a broken profile: jailctl check reports it"
 use_profile rtest
+# The same for another user's broken users.d file: only users.d/USER.ini of
+# the user logging in is read.
+mkdir -p "$CONF/users.d"
+printf '[user:u2]\njail = %s\nprofile = rtest\nbogus_key = 1\n' "$J" >"$CONF/users.d/u2.ini"
+chmod 0644 "$CONF/users.d/u2.ini"
+out=$("$PAMDRIVE" -c "$PAMD" u1 "touch /home/u1/ran.otherusersd" 2>&1)
+like "$out" "open_session: Success (0)" "another user's broken users.d file: u1's session still opens"
+ok "another user's broken users.d file: u1's command ran in the jail" test -e "$J/home/u1/ran.otherusersd"
+out=$("$PAMDRIVE" -c "$PAMD" u2 "touch $T/ran.u2d" 2>&1)
+like "$out" "jail: session refused: $CONF/users.d/u2.ini" "a broken users.d file: its own user is refused, naming the file"
+nok "a broken users.d file: its user's command never ran" test -e "$T/ran.u2d"
+like "$("$SBIN/jailctl" --config "$CONF" check 2>&1)" "bogus_key" "a broken users.d file: jailctl check reports it"
+rm -f "$CONF/users.d/u2.ini"
 
 chown u1 "$CONF/jail.ini"
 refused config-not-root-owned "jail.ini is owned by uid $(id -u u1), expected root"

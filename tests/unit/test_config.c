@@ -399,6 +399,44 @@ static void test_users_d(void)
 	like(load_err(), "users.d is writable by others", "writable users.d dir refused");
 	chmod(path, 0755);
 
+	/* One user's view (pam_jail, jailctl keys): jail.ini and that user's
+	 * users.d file only; another user's broken file does not matter. */
+	write_file("users.d/dave.ini", "[user:dave]\njail = /x\ncolor = red\n");
+	ok(jail_config_load_for_user(conf, "bob", &cfg, &err) == 0,
+	   "for_user bob: loads with dave.ini broken (%s)", err.msg);
+	if (cfg) {
+		const jail_assign_t *a = NULL;
+		ok(jail_config_lookup(cfg, "bob", NULL, &a) == 1 && a &&
+		       strcmp(a->jail, "/srv/bob") == 0,
+		   "for_user bob: bob is jailed in his jail");
+		ok(jail_config_lookup(cfg, "carol", NULL, &a) == 0,
+		   "for_user bob: carol's file was not read");
+		jail_config_free(cfg);
+		cfg = NULL;
+	}
+	ok(jail_config_load_for_user(conf, "dave", &cfg, &err) < 0 &&
+	       strstr(err.msg, "users.d/dave.ini: [user:dave] color: unknown key") != NULL,
+	   "for_user dave: his broken file is refused (%s)", err.msg);
+	rm("users.d/dave.ini");
+	ok(jail_config_load_for_user(conf, "nobody", &cfg, &err) == 0 && cfg &&
+	       jail_config_lookup(cfg, "nobody", NULL, &(const jail_assign_t *){NULL}) == 0,
+	   "for_user: a user without a file is not jailed");
+	jail_config_free(cfg);
+	cfg = NULL;
+	snprintf(path, sizeof(path), "%s/users.d/mallory.ini", conf);
+	snprintf(target, sizeof(target), "%s/users.d/bob.ini", conf);
+	if (symlink(target, path) < 0)
+		diag("symlink failed");
+	ok(jail_config_load_for_user(conf, "mallory", &cfg, &err) < 0 &&
+	       strstr(err.msg, "users.d/mallory.ini is a symlink") != NULL,
+	   "for_user: the user's own file as a symlink is refused (%s)", err.msg);
+	unlink(path);
+	write_file("jail.ini", "[jail]\njail = /opt/j\n[user:bob]\njail = /other\n");
+	ok(jail_config_load_for_user(conf, "bob", &cfg, &err) < 0 &&
+	       strstr(err.msg, "defined twice") != NULL,
+	   "for_user: bob in jail.ini and users.d is still refused (%s)", err.msg);
+	write_file("jail.ini", "[jail]\njail = /opt/j\n");
+
 	rm("users.d/bob.ini");
 	rm("users.d/carol.ini");
 	rm("jail.ini");
