@@ -3,6 +3,7 @@
 #include "syscalls.h"
 #include "safefs.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <sys/stat.h>
 #include <stdint.h>
@@ -716,16 +717,39 @@ static int key_list(jail_buf_t *b, const char *name, const jail_strv_t *l, jail_
 	return buf_printf(b, err, "\n");
 }
 
+/* The file this code was loaded from (pam_jail.so, or the program that
+ * links libjail.a): device, inode, size and mtime, or zeros. */
+static void code_identity(struct stat *st)
+{
+	Dl_info info;
+
+	memset(st, 0, sizeof(*st));
+	if (dladdr((void *)code_identity, &info) == 0 || info.dli_fname == NULL ||
+	    info.dli_fname[0] != '/' || stat(info.dli_fname, st) < 0) {
+		if (stat("/proc/self/exe", st) < 0)
+			memset(st, 0, sizeof(*st));
+	}
+}
+
 static int cache_key(jail_seccomp_policy_t policy, const jail_strv_t *allow,
 		     const jail_strv_t *deny, jail_buf_t *key, jail_error_t *err)
 {
 	const struct scmp_version *v = seccomp_version();
+	struct stat code;
 
-	/* __DATE__/__TIME__: a rebuilt library (new rules) never takes a blob
-	 * compiled by an older one; the cache lives on a tmpfs (/run). */
+	/* A rebuilt or reinstalled library (perhaps other rules) never takes a
+	 * blob compiled by another one: the key names this build (__DATE__ and
+	 * __TIME__, which SOURCE_DATE_EPOCH may pin) and the very file the code
+	 * runs from (replaced on upgrade: a new inode and mtime).  The cache
+	 * lives on a tmpfs (/run). */
+	code_identity(&code);
 	if (buf_printf(key, err, "jail seccomp cache 1\nbuild %s %s\nlibseccomp %u.%u.%u\n",
 		       __DATE__, __TIME__, v ? v->major : 0, v ? v->minor : 0,
 		       v ? v->micro : 0) < 0 ||
+	    buf_printf(key, err, "code %llu:%llu:%lld:%lld.%09ld\n",
+		       (unsigned long long)code.st_dev, (unsigned long long)code.st_ino,
+		       (long long)code.st_size, (long long)code.st_mtim.tv_sec,
+		       code.st_mtim.tv_nsec) < 0 ||
 	    buf_printf(key, err, "policy %d\n", (int)policy) < 0 ||
 	    key_list(key, "allow", allow, err) < 0 || key_list(key, "deny", deny, err) < 0 ||
 	    buf_printf(key, err, "\n") < 0)

@@ -114,7 +114,8 @@ int jail_seccomp_install_blob(const void *blob, size_t len, jail_error_t *err);
  * CACHE_DIRFD (root-owned, 0700: see JAIL_SECCOMP_CACHE_DIR) when it holds
  * one for exactly these inputs and this build of the library, else built
  * and stored there.  Each cache file holds its full key (the inputs, the
- * libseccomp version and the library's build time) before the blob and is
+ * libseccomp version, the library's build time and the identity of the file
+ * the code runs from: device, inode, size, mtime) before the blob and is
  * used only when that key matches byte for byte, is a root-owned regular
  * file not writable by others, and its blob checks; anything else is
  * replaced.  CACHE_DIRFD < 0: no cache.  A cache that cannot be written is

@@ -288,6 +288,23 @@ like "$out" "pamnet-host" 'net = none: the profile hostname'
 like "$out" "$(printf '\n1\n')" 'net = none: one interface in /proc/net/dev (lo)'
 like "$out" "Connection refused" 'net = none: lo is up (connect to 127.0.0.1 is refused, not unreachable)'
 
+# --- the compiled seccomp filter's cache --------------------------------------------
+# One file per set of profile settings and per module file: a module
+# replaced on disk (here: another mtime) never takes a filter compiled by
+# the one before.
+CACHE=/run/jail/seccomp-cache
+cp "$PAM_JAIL" "$T/pam_jail_copy.so"
+echo "session required $T/pam_jail_copy.so config=$CONF" >"$PAMD/jail-copy"
+"$PAMDRIVE" -c "$PAMD" -s jail-copy u1 >/dev/null 2>&1
+n1=$(ls "$CACHE" | wc -l)
+is "$(stat -c '%U %a' "$CACHE")" "root 700" 'seccomp cache: a root-only directory'
+"$PAMDRIVE" -c "$PAMD" -s jail-copy u1 >/dev/null 2>&1
+is "$(ls "$CACHE" | wc -l)" "$n1" 'seccomp cache: the same module and profile reuse their entry'
+touch -d '2001-01-01 00:00:00' "$T/pam_jail_copy.so"
+out=$("$PAMDRIVE" -c "$PAMD" -s jail-copy u1 'grep Seccomp: /proc/self/status' 2>&1)
+like "$out" "Seccomp:	2" 'seccomp cache: after the module file changed, the session is filtered'
+is "$(ls "$CACHE" | wc -l)" "$((n1 + 1))" 'seccomp cache: ... by a filter compiled anew (a new entry)'
+
 # --- jailed by a [group:] section ---------------------------------------------------
 # pam_jail looks the user's groups up only when no [user:]/users.d entry
 # matches and a [group:] section exists: a member of a jailed group is still
