@@ -435,19 +435,32 @@ static int do_cgroup(jail_session_t *s, jail_error_t *err)
 	return 0;
 }
 
-/* Undo whatever the failed open created. */
-static void undo(jail_session_t *s)
+/* End what open built, in the order that wastes no time: kill the init,
+ * remove the record while it dies, reap it (a pidfd poll: it wakes as soon
+ * as the init is gone, within JAIL_NSINIT_REAP_MS at worst), then remove
+ * the cgroup, which the dead session has left by then (the kernel's
+ * cgroup_exit runs before the exit that the poll waits for, also when the
+ * init must wait for the caller's own zombie child, as under sshd): no
+ * blind sleep in the cgroup's emptying loop.  Every step runs; the first
+ * error is returned.  A record already removed (ENOENT: `jailctl kill` or
+ * `gc` got there first) is the state we want, not an error. */
+static int teardown(jail_session_t *s, jail_error_t *err)
 {
 	jail_error_t e2;
+	int ret = 0;
 
-	/* Killed first, reaped last: its exit overlaps the cleanup. */
-	jail_nsinit_signal(&s->init, &e2);
-	if (s->cg) {
-		jail_cgroup_destroy(s->cg, &e2);
-		s->cg = NULL;
+	if (jail_nsinit_signal(&s->init, &e2) < 0) {
+		if (err)
+			*err = e2;
+		ret = -1;
 	}
 	if (s->record_written) {
-		jail_registry_remove(s->registry_fd, s->id, &e2);
+		if (jail_registry_remove(s->registry_fd, s->id, &e2) < 0 && e2.code != ENOENT &&
+		    ret == 0) {
+			if (err)
+				*err = e2;
+			ret = -1;
+		}
 		s->record_written = false;
 	}
 	if (s->registry_fd >= 0) {
@@ -455,6 +468,23 @@ static void undo(jail_session_t *s)
 		s->registry_fd = -1;
 	}
 	jail_nsinit_reap(&s->init, JAIL_NSINIT_REAP_MS);
+	if (s->cg) {
+		if (jail_cgroup_destroy(s->cg, &e2) < 0 && ret == 0) {
+			if (err)
+				*err = e2;
+			ret = -1;
+		}
+		s->cg = NULL;
+	}
+	return ret;
+}
+
+/* Undo whatever the failed open created. */
+static void undo(jail_session_t *s)
+{
+	jail_error_t e2;
+
+	teardown(s, NULL);
 	/* Last: the caller back in its own namespaces (its next fork works
 	 * again, e.g. sshd's child that tells the user why). */
 	jail_ns_restore(&s->saved_ns, &e2);
@@ -462,8 +492,10 @@ static void undo(jail_session_t *s)
 
 /* The session's compiled seccomp filter (lib/syscalls.h, blobs), from the
  * cache when it holds it: jailsh then installs it without compiling (1 to
- * 1.5 ms of libseccomp per login otherwise). */
-static int seccomp_blob(jail_session_t *s, char **out, size_t *len, jail_error_t *err)
+ * 1.5 ms of libseccomp per login otherwise).  Never a refusal: without
+ * the file jailsh compiles the filter from the session file itself, and
+ * refuses if it cannot. */
+static void seccomp_blob(jail_session_t *s, char **out, size_t *len)
 {
 	jail_error_t e2 = {0};
 	int cfd = -1, r;
@@ -471,7 +503,7 @@ static int seccomp_blob(jail_session_t *s, char **out, size_t *len, jail_error_t
 	*out = NULL;
 	*len = 0;
 	if (s->profile->seccomp == JAIL_SECCOMP_OFF)
-		return 0;
+		return;
 	cfd = jail_registry_open(JAIL_SECCOMP_CACHE_DIR, true, &e2);
 	if (cfd < 0) {
 		cleanup_free char *w =
@@ -483,15 +515,11 @@ static int seccomp_blob(jail_session_t *s, char **out, size_t *len, jail_error_t
 	if (cfd >= 0)
 		close(cfd);
 	if (r < 0) {
-		/* Not a refusal: without the file jailsh compiles the filter from
-		 * the session file itself, and refuses if it cannot (fail closed
-		 * there).  Seen under valgrind, which lacks seccomp(2). */
+		/* Seen under valgrind, which lacks seccomp(2). */
 		cleanup_free char *w = jail_strdup_printf(
 		    "seccomp filter not precompiled (jailsh compiles it): %s", e2.msg);
 		jail_strv_push(&s->warnings, w ? w : "seccomp filter not precompiled", NULL);
 	}
-	(void)err;
-	return 0;
 }
 
 int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
@@ -524,9 +552,9 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 		return jail_error_wrap(err, "jail %s", s->jail);
 	if (jail_session_id_new(s->id, err) < 0)
 		return -1;
-	if (format_session_file(s, &sfile, &sfile_len, err) < 0 ||
-	    seccomp_blob(s, &blob, &blob_len, err) < 0)
+	if (format_session_file(s, &sfile, &sfile_len, err) < 0)
 		return -1;
+	seccomp_blob(s, &blob, &blob_len);
 	s->registry_fd = jail_registry_open(s->cfg->registry_dir, true, err);
 	if (s->registry_fd < 0) {
 		jail_error_wrap(err, "session registry");
@@ -640,48 +668,10 @@ fail:
 
 int jail_session_close(jail_session_t *s, jail_error_t *err)
 {
-	jail_error_t e2;
-	int ret = 0;
-
 	if (s == NULL || !s->open)
 		return 0;
 	s->open = false;
-	/* Kill the init, remove the record while it dies, reap it (a pidfd
-	 * poll: it wakes as soon as the init is gone, within JAIL_NSINIT_REAP_MS
-	 * at worst), then remove the cgroup, which the dead session has left by
-	 * then (the kernel's cgroup_exit runs before the exit that the poll
-	 * waits for, also when the init must wait for our own zombie child, as
-	 * under sshd): no blind sleep in the cgroup's emptying loop. */
-	if (jail_nsinit_signal(&s->init, &e2) < 0) {
-		if (err)
-			*err = e2;
-		ret = -1;
-	}
-	if (s->record_written) {
-		/* ENOENT: `jailctl kill` or `gc` removed it first; that is the state
-		 * we want, not an error. */
-		if (jail_registry_remove(s->registry_fd, s->id, &e2) < 0 && e2.code != ENOENT &&
-		    ret == 0) {
-			if (err)
-				*err = e2;
-			ret = -1;
-		}
-		s->record_written = false;
-	}
-	if (s->registry_fd >= 0) {
-		close(s->registry_fd);
-		s->registry_fd = -1;
-	}
-	jail_nsinit_reap(&s->init, JAIL_NSINIT_REAP_MS);
-	if (s->cg) {
-		if (jail_cgroup_destroy(s->cg, &e2) < 0 && ret == 0) {
-			if (err)
-				*err = e2;
-			ret = -1;
-		}
-		s->cg = NULL;
-	}
-	return ret;
+	return teardown(s, err);
 }
 
 void jail_session_free(jail_session_t *s)
