@@ -1121,7 +1121,6 @@ int cmd_keys(const jailctl_ctx_t *ctx, int argc, char **argv)
 	jail_config_t *cfg = NULL;
 	const jail_assign_t *a = NULL;
 	jail_error_t err = {0};
-	jail_strv_t groups = {0};
 	cleanup_close int jailfd = -1;
 	cleanup_close int fd = -1;
 	cleanup_free char *buf = NULL;
@@ -1167,20 +1166,13 @@ int cmd_keys(const jailctl_ctx_t *ctx, int argc, char **argv)
 		jail_error_wrap(&err, "configuration");
 		goto out;
 	}
-	/* Groups only when a [group:] section could decide (an NSS walk). */
-	if (jail_config_lookup(cfg, user, NULL, &a) != 1 && cfg->n_groups > 0) {
-		gid_t gids[256];
-		int n = 256;
-		if (getgrouplist(user, gid, gids, &n) < 0)
-			n = 0; /* more than 256 groups: the user section still applies */
-		for (int i = 0; i < n; i++) {
-			struct group *gr = getgrgid(gids[i]);
-			if (gr && jail_strv_add_unique(&groups, gr->gr_name, &err) < 0)
-				goto out;
-		}
-	}
-	if (jail_config_lookup(cfg, user, &groups, &a) != 1) {
+	switch (jail_config_resolve(cfg, user, gid, &a, &err)) {
+	case 1:
+		break;
+	case 0:
 		jail_error_fmt(&err, ENOENT, "%s is not jailed", user);
+		goto out;
+	default:
 		goto out;
 	}
 	jailfd = jail_open_trusted_dir(a->jail, &err);
@@ -1201,7 +1193,6 @@ int cmd_keys(const jailctl_ctx_t *ctx, int argc, char **argv)
 out:
 	if (rc != JAILCTL_OK)
 		cmd_fail("keys", &err);
-	jail_strv_clear(&groups);
 	jail_config_free(cfg);
 	return rc;
 }

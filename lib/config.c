@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <iniparser/iniparser.h>
 #include <seccomp.h>
@@ -1573,6 +1574,53 @@ static int config_load(const char *dir, const char *only_user, unsigned flags, j
 fail:
 	jail_config_free(cfg);
 	return -1;
+}
+
+static int user_groups(const char *user, gid_t gid, jail_strv_t *out, jail_error_t *err)
+{
+	int n = 64;
+	cleanup_free gid_t *gids = NULL;
+
+	for (int attempt = 0; attempt < 8; attempt++) {
+		int got = n;
+		free(gids);
+		gids = calloc((size_t)n, sizeof(gid_t));
+		if (gids == NULL)
+			return jail_error_set(err, ENOMEM, "groups of %s", user);
+		if (getgrouplist(user, gid, gids, &got) >= 0) {
+			n = got;
+			goto have;
+		}
+		n = got > n ? got : n * 2;
+	}
+	return jail_error_fmt(err, E2BIG, "groups of %s: too many", user);
+have:
+	for (int i = 0; i < n; i++) {
+		struct group *gr = getgrgid(gids[i]);
+		if (gr && jail_strv_add_unique(out, gr->gr_name, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int jail_config_resolve(const jail_config_t *cfg, const char *user, gid_t gid,
+			const jail_assign_t **out, jail_error_t *err)
+{
+	jail_strv_t groups = {0};
+	int r;
+
+	/* A [user:] or users.d entry wins over any group: the groups (an NSS
+	 * walk) only when no such entry matched and a [group:] section could
+	 * decide. */
+	r = jail_config_lookup(cfg, user, NULL, out);
+	if (r != 0 || cfg->n_groups == 0)
+		return r;
+	if (user_groups(user, gid, &groups, err) < 0)
+		r = -1;
+	else
+		r = jail_config_lookup(cfg, user, &groups, out);
+	jail_strv_clear(&groups);
+	return r;
 }
 
 int jail_config_lookup(const jail_config_t *cfg, const char *user, const jail_strv_t *groups,

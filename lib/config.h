@@ -131,6 +131,14 @@ void jail_config_free(jail_config_t *cfg);
 int jail_config_lookup(const jail_config_t *cfg, const char *user, const jail_strv_t *groups,
 		       const jail_assign_t **out);
 
+/* The same for USER with primary group GID, looking the user's groups up
+ * in the host database (getgrouplist, then each group's name) only when no
+ * [user:] or users.d entry matched and a [group:] section exists.  Returns
+ * 1 (jailed, *out set), 0 (not jailed) or -1 (the groups could not be
+ * read). */
+int jail_config_resolve(const jail_config_t *cfg, const char *user, gid_t gid,
+			const jail_assign_t **out, jail_error_t *err);
+
 /* Load DIR/profiles/NAME.ini with includes resolved and every value
  * validated (capability and syscall names included). */
 int jail_profile_load(const char *dir, const char *name, jail_profile_t **out, jail_error_t *err);

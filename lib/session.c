@@ -31,7 +31,6 @@ struct jail_session {
 	char *user;
 	uid_t uid;
 	gid_t gid;
-	jail_strv_t groups; /* names, host group database */
 	jail_config_t *cfg;
 	char *jail;	    /* jail root, host path */
 	char *profile_name; /* profile name */
@@ -49,33 +48,6 @@ struct jail_session {
 
 /* ------------------------------------------------------------------ */
 /* lookup                                                              */
-
-static int user_groups(const char *user, gid_t gid, jail_strv_t *out, jail_error_t *err)
-{
-	int n = 64;
-	cleanup_free gid_t *gids = NULL;
-
-	for (int attempt = 0; attempt < 8; attempt++) {
-		int got = n;
-		free(gids);
-		gids = calloc((size_t)n, sizeof(gid_t));
-		if (gids == NULL)
-			return jail_error_set(err, ENOMEM, "groups of %s", user);
-		if (getgrouplist(user, gid, gids, &got) >= 0) {
-			n = got;
-			goto have;
-		}
-		n = got > n ? got : n * 2;
-	}
-	return jail_error_fmt(err, E2BIG, "groups of %s: too many", user);
-have:
-	for (int i = 0; i < n; i++) {
-		struct group *gr = getgrgid(gids[i]);
-		if (gr && jail_strv_add_unique(out, gr->gr_name, err) < 0)
-			return -1;
-	}
-	return 0;
-}
 
 int jail_session_prepare(const char *config_dir, const char *user, jail_session_t **out,
 			 jail_error_t *err)
@@ -114,15 +86,10 @@ int jail_session_prepare(const char *config_dir, const char *user, jail_session_
 		jail_session_free(s);
 		return -1;
 	}
-	/* The user's groups (an NSS walk) only when a [group:] section could
-	 * decide: a [user:] or users.d entry wins over any group anyway. */
-	r = jail_config_lookup(s->cfg, user, NULL, &a);
-	if (r == 0 && s->cfg->n_groups > 0) {
-		if (user_groups(user, s->gid, &s->groups, err) < 0) {
-			jail_session_free(s);
-			return -1;
-		}
-		r = jail_config_lookup(s->cfg, user, &s->groups, &a);
+	r = jail_config_resolve(s->cfg, user, s->gid, &a, err);
+	if (r < 0) {
+		jail_session_free(s);
+		return -1;
 	}
 	if (r <= 0) {
 		jail_session_free(s);
@@ -681,7 +648,6 @@ void jail_session_free(jail_session_t *s)
 	free(s->user);
 	free(s->jail);
 	free(s->profile_name);
-	jail_strv_clear(&s->groups);
 	jail_strv_clear(&s->warnings);
 	if (s->profile)
 		jail_profile_free(s->profile);

@@ -322,6 +322,9 @@ wait_log "$SYSLOG" "opened session" 5
 like "$(cat "$SYSLOG")" "for u5 (jail $J, profile pamnet" '[group:jgrp]: ... in the group'"'"'s jail and profile'
 out=$("$PAMDRIVE" -c "$PAMD" -s jail-only u6 2>&1)
 like "$out" "open_session: Permission denied (6)" '[group:jgrp]: a non-member is not jailed (PAM_IGNORE)'
+# jailctl keys resolves the same way (it looks the jail up for the key file).
+like "$("$JAILCTL" --config "$CONF" keys u6 2>&1)" "u6 is not jailed" '[group:jgrp]: keys: a non-member is not jailed'
+unlike "$("$JAILCTL" --config "$CONF" keys u5 2>&1)" "is not jailed" '[group:jgrp]: keys: a member is jailed (its key file is looked for in the jail)'
 : >"$SYSLOG"
 out=$("$PAMDRIVE" -c "$PAMD" u1 2>&1)
 wait_log "$SYSLOG" "opened session" 5
