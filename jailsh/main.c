@@ -23,6 +23,7 @@
 #define _GNU_SOURCE
 #include "lsm.h"
 #include "restrict.h"
+#include "safefs.h"
 #include "sessionfile.h"
 #include "syscalls.h"
 #include "util.h"
@@ -212,28 +213,15 @@ static void usage_refuse(void)
 	refuse("usage: jailsh [-c COMMAND]; refusing");
 }
 
-/* The compiled filter pam_jail left at JAIL_SECCOMP_BLOB_PATH: 1 and the
- * bytes when present, 0 when absent, -1 when present but not trustworthy
- * (not a root-owned regular file, writable by others, too big). */
+/* The compiled filter pam_jail left at JAIL_SECCOMP_BLOB_PATH, read as
+ * the session file is (jail_read_trusted_file): 1 and the bytes when
+ * present, 0 when absent, -1 when present but not trustworthy. */
 static int read_blob(char **out, size_t *len, jail_error_t *err)
 {
-	cleanup_close int fd = open(JAIL_SECCOMP_BLOB_PATH, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return jail_error_set(err, errno, "open %s", JAIL_SECCOMP_BLOB_PATH);
-	}
-	if (fstat(fd, &st) < 0)
-		return jail_error_set(err, errno, "stat %s", JAIL_SECCOMP_BLOB_PATH);
-	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
-		return jail_error_fmt(err, EPERM,
-				      "%s: not a root-owned file, or writable by others",
-				      JAIL_SECCOMP_BLOB_PATH);
-	if (jail_read_all(fd, JAIL_SECCOMP_BLOB_MAX, out, len, err) < 0)
-		return jail_error_wrap(err, "read %s", JAIL_SECCOMP_BLOB_PATH);
-	return 1;
+	if (jail_read_trusted_file(JAIL_SECCOMP_BLOB_PATH, JAIL_SECCOMP_BLOB_MAX, out, len, err) ==
+	    0)
+		return 1;
+	return err->code == ENOENT ? 0 : -1;
 }
 
 int main(int argc, char **argv)

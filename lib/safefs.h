@@ -119,4 +119,14 @@ DIR *jail_opendir_fd(int dirfd, const char *what, jail_error_t *err);
  * both branches are exercised. Returns the previous setting. */
 bool jail_safefs_force_fallback(bool force);
 
+/* Read the whole file PATH (absolute; at most MAX bytes) that root wrote for
+ * a less trusted reader to trust: every directory above it must pass
+ * jail_open_trusted_dir() (so nobody else could rename a file into place),
+ * and the file itself must be a regular file (opened with O_NOFOLLOW and
+ * O_NONBLOCK), owned by root and not writable by group or others.  *OUT is
+ * NUL-terminated and malloc'd.  A missing file fails with err->code ENOENT.
+ * Used by jailsh for what pam_jail left in the session's /run/jail. */
+int jail_read_trusted_file(const char *path, size_t max, char **out, size_t *len,
+			   jail_error_t *err);
+
 #endif

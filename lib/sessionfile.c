@@ -618,42 +618,11 @@ fail:
 
 int jail_sessionfile_read(const char *path, jail_session_info_t **out, jail_error_t *err)
 {
-	cleanup_free char *dir = NULL;
 	cleanup_free char *data = NULL;
-	cleanup_close int dfd = -1;
-	cleanup_close int fd = -1;
-	const char *base;
-	struct stat st;
 	size_t len = 0;
 
-	if (path == NULL || path[0] != '/')
-		return jail_error_fmt(err, EINVAL, "session file path must be absolute");
-	base = strrchr(path, '/') + 1;
-	if (*base == '\0')
-		return jail_error_fmt(err, EINVAL, "%s: not a file path", path);
-	dir = base - path > 1 ? strndup(path, (size_t)(base - path - 1)) : strdup("/");
-	if (dir == NULL)
-		return jail_error_set(err, ENOMEM, "%s", path);
-	/* Every directory above the file must be root's alone, or the user could
-	 * rename another file into place. */
-	dfd = jail_open_trusted_dir(dir, err);
-	if (dfd < 0)
+	if (jail_read_trusted_file(path, JAIL_SESSIONFILE_MAX, &data, &len, err) < 0)
 		return -1;
-	fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return jail_error_set(err, errno, "%s", path);
-	if (fstat(fd, &st) < 0)
-		return jail_error_set(err, errno, "%s: fstat", path);
-	if (!S_ISREG(st.st_mode))
-		return jail_error_fmt(err, EPERM, "%s: not a regular file", path);
-	if (st.st_uid != 0)
-		return jail_error_fmt(err, EPERM, "%s: not owned by root (uid %u)", path,
-				      (unsigned)st.st_uid);
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return jail_error_fmt(err, EPERM, "%s: writable by group or others (mode %04o)",
-				      path, (unsigned)(st.st_mode & 07777));
-	if (jail_read_all(fd, JAIL_SESSIONFILE_MAX, &data, &len, err) < 0)
-		return jail_error_wrap(err, "%s", path);
 	if (jail_sessionfile_parse(data, len, out, err) < 0)
 		return jail_error_wrap(err, "%s", path);
 	return 0;
