@@ -1411,6 +1411,27 @@ out:
 	return ret;
 }
 
+/* A users.d entry NAME must not be a symlink (configuration files are
+ * regular files; load_user_file checks the rest).  0 when it may be
+ * loaded, 1 when it does not exist (MISSING_OK), -1 on error. */
+static int users_d_entry(const jail_config_t *cfg, int udir, const char *name, bool missing_ok,
+			 jail_error_t *err)
+{
+	struct stat st;
+
+	if (fstatat(udir, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (missing_ok && errno == ENOENT)
+			return 1;
+		return jail_error_set(err, errno, "stat %s/users.d/%s", cfg->dir, name);
+	}
+	if (S_ISLNK(st.st_mode))
+		return jail_error_fmt(err, ELOOP,
+				      "%s/users.d/%s is a symlink (refused: configuration "
+				      "files must be regular files, not symlinks)",
+				      cfg->dir, name);
+	return 0;
+}
+
 static int load_users_d(jail_config_t *cfg, int confd, jail_error_t *err)
 {
 	cleanup_close int udir = -1;
@@ -1433,21 +1454,12 @@ static int load_users_d(jail_config_t *cfg, int confd, jail_error_t *err)
 	}
 	while ((de = readdir(dh)) != NULL) {
 		size_t len = strlen(de->d_name);
-		struct stat st;
 
 		/* Editor backups (x.ini~, .x.ini.swp) and our own temporaries are skipped. */
 		if (len < 4 || strcmp(de->d_name + len - 4, ".ini") != 0)
 			continue;
-		if (fstatat(udir, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			ret =
-			    jail_error_set(err, errno, "stat %s/users.d/%s", cfg->dir, de->d_name);
-			break;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			ret = jail_error_fmt(err, ELOOP,
-					     "%s/users.d/%s is a symlink (refused: configuration "
-					     "files must be regular files, not symlinks)",
-					     cfg->dir, de->d_name);
+		if (users_d_entry(cfg, udir, de->d_name, false, err) < 0) {
+			ret = -1;
 			break;
 		}
 		if (jail_strv_push(&names, de->d_name, err) < 0) {
@@ -1472,7 +1484,6 @@ static int load_one_user(jail_config_t *cfg, int confd, const char *user, jail_e
 	cleanup_close int udir = -1;
 	cleanup_free char *fname = NULL;
 	bool missing;
-	struct stat st;
 
 	if (!jail_valid_name(user))
 		return 0; /* no users.d file can name it */
@@ -1482,17 +1493,14 @@ static int load_one_user(jail_config_t *cfg, int confd, const char *user, jail_e
 	fname = jail_strdup_printf("%s.ini", user);
 	if (fname == NULL)
 		return jail_error_set(err, ENOMEM, "config");
-	if (fstatat(udir, fname, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		return jail_error_set(err, errno, "stat %s/users.d/%s", cfg->dir, fname);
+	switch (users_d_entry(cfg, udir, fname, true, err)) {
+	case 0:
+		return load_user_file(cfg, udir, fname, err);
+	case 1:
+		return 0;
+	default:
+		return -1;
 	}
-	if (S_ISLNK(st.st_mode))
-		return jail_error_fmt(err, ELOOP,
-				      "%s/users.d/%s is a symlink (refused: configuration "
-				      "files must be regular files, not symlinks)",
-				      cfg->dir, fname);
-	return load_user_file(cfg, udir, fname, err);
 }
 
 /* Load every profile an assignment names, once each. */
