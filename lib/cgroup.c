@@ -895,12 +895,17 @@ static bool single_threaded(void)
  * such file for domain cgroups (cgroup.threads moves threads only inside a
  * threaded subtree), and a multi-threaded caller must move whole: both
  * write the pid to cgroup.procs. */
+static bool thread_file(const jail_cgroup_t *cg)
+{
+	return cg->ops->version == 1 && !(cg->flags & JAIL_CGROUP_SCRATCH);
+}
+
 static int move_self(const jail_cgroup_t *cg, const struct cg_dir *d, int dirfd, bool single,
 		     jail_error_t *err)
 {
 	char v[32];
 
-	if (single && cg->ops->version == 1 && !(cg->flags & JAIL_CGROUP_SCRATCH))
+	if (single && thread_file(cg))
 		return jail_cg_write(d, dirfd, "tasks", "0", false, err);
 	snprintf(v, sizeof(v), "%ld", (long)getpid());
 	return jail_cg_write(d, dirfd, "cgroup.procs", v, false, err);
@@ -909,7 +914,8 @@ static int move_self(const jail_cgroup_t *cg, const struct cg_dir *d, int dirfd,
 int jail_cgroup_join(jail_cgroup_t *cg, pid_t pid, jail_error_t *err)
 {
 	bool self = pid == 0 || pid == getpid();
-	bool single = self && single_threaded();
+	/* /proc/self/status only where the answer matters (v1). */
+	bool single = self && thread_file(cg) && single_threaded();
 	char v[32];
 
 	snprintf(v, sizeof(v), "%ld", (long)(self ? getpid() : pid));
