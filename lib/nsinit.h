@@ -33,11 +33,12 @@ typedef struct jail_nsinit {
 	uint64_t starttime; /* field 22 of /proc/PID/stat: identifies the process with pid */
 	int pidfd;	    /* pidfd of the init (race-free kill), -1 when none */
 	int sock;	    /* its report socket until jail_nsinit_ready(), else -1 */
+	bool moved;	    /* started on another CPU; its affinity is given back at ready */
 } jail_nsinit_t;
 
 #define JAIL_NSINIT_INIT                                                                           \
 	{                                                                                          \
-		.pid = -1, .starttime = 0, .pidfd = -1, .sock = -1                                 \
+		.pid = -1, .starttime = 0, .pidfd = -1, .sock = -1, .moved = false                 \
 	}
 
 /* unshare(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWIPC|CLONE_NEWUTS [|CLONE_NEWNET])

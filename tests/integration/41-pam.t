@@ -118,6 +118,8 @@ ps -e -o pid=,ppid=,comm= | sed "s/^ */ps: /"
 echo "init: $(cat /proc/1/comm)"
 echo "cmdline1: $(tr "\0" " " </proc/1/cmdline)"
 echo "hostname: $(hostname)"
+echo "cpus1: $(grep Cpus_allowed_list /proc/1/status)"
+echo "cpusself: $(grep Cpus_allowed_list /proc/self/status)"
 test -e '"$T"'/host-only-marker && echo "host file visible"
 echo "marker: $(cat /etc/jail-marker)"
 echo "root: $(ls / | tr "\n" " ")"
@@ -151,6 +153,9 @@ is "$(echo "$pslist" | awk 'NR > 2 && ($1 <= 2 || $2 < 2 || $1 > 50)' | wc -l)" 
 like "$out" "init: jail-init" '/proc/1 is the session init'
 like "$out" "cmdline1: jail-init " 'its command line reads jail-init (not the caller'"'"'s)'
 like "$out" "hostname: pamtest-host" 'hostname is the profile'"'"'s'
+like "$out" "cpus1: Cpus_allowed_list:" 'the init'"'"'s CPU set is readable'
+is "$(echo "$out" | sed -n 's/^cpus1: //p')" "$(echo "$out" | sed -n 's/^cpusself: //p')" \
+	'the init, started on another CPU, has the caller'"'"'s CPU set back'
 unlike "$out" "host file visible" 'the host file system is gone: a host-only file is absent'
 like "$out" "marker: in-jail" '/ is the jail'
 like "$out" "root: $(ls "$J" | tr '\n' ' ')" 'ls / is the jail'"'"'s root'
