@@ -941,7 +941,7 @@ static void sleep_us(long us)
 		;
 }
 
-int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
+int jail_cgroup_leave(jail_cgroup_t *cg, jail_error_t *err)
 {
 	pid_t self = getpid();
 	int rc = 0;
@@ -950,8 +950,7 @@ int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
 	if (cg == NULL)
 		return 0;
 	snprintf(v, sizeof(v), "%ld", (long)self);
-	/* Step out first: the caller may have joined itself (PAM in sshd).
-	 * The calling thread by the fast path (see move_self; after pivot_root
+	/* The calling thread by the fast path (see move_self; after pivot_root
 	 * the thread count cannot be read, so try it), then, if the process
 	 * is still listed (other threads), the whole process. */
 	for (size_t i = 0; i < cg->nd; i++) {
@@ -967,13 +966,30 @@ int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
 			for (size_t k = 0; k < n; k++)
 				inside |= pids[k] == self;
 			if (!inside)
-				continue;
+				goto left;
 		}
 		if (jail_cg_write(d, d->originfd, "cgroup.procs", v, false, err) < 0) {
 			jail_error_wrap(err, "leave %s", d->fullpath);
 			rc = -1;
+			continue;
 		}
+	left:
+		close(d->originfd);
+		d->originfd = -1;
 	}
+	return rc;
+}
+
+int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
+{
+	pid_t self = getpid();
+	int rc = 0;
+
+	if (cg == NULL)
+		return 0;
+	/* Step out first: the caller may have joined itself (PAM in sshd). */
+	if (jail_cgroup_leave(cg, err) < 0)
+		rc = -1;
 	/* cgroup.kill kills everything inside, the caller included: only
 	 * when the caller is not (or no longer) a member. */
 	if (cg->ops->kill_all && !(cg->flags & JAIL_CGROUP_SCRATCH)) {
@@ -1004,6 +1020,11 @@ int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
 		 * in all. */
 		long delay = 250, waited = 0;
 
+		/* Usually empty by now (close_session reaps the init first):
+		 * then rmdir alone does it. */
+		if (!(cg->flags & JAIL_CGROUP_SCRATCH) &&
+		    (unlinkat(d->userfd, cg->id, AT_REMOVEDIR) == 0 || errno == ENOENT))
+			gone = true;
 		for (; waited < 2000000 && !gone;
 		     waited += delay, delay = delay * 2 > 10000 ? 10000 : delay * 2) {
 			cleanup_free pid_t *pids = NULL;

@@ -103,6 +103,13 @@ int jail_cgroup_open_path(jail_cgroup_manager_t *mgr, const char *relpath, jail_
  * own close_session. */
 int jail_cgroup_join(jail_cgroup_t *cg, pid_t pid, jail_error_t *err);
 
+/* Move the caller back out of the session cgroup, to the cgroup it joined
+ * from (when it joined itself: see jail_cgroup_join), and nothing else.
+ * jail_cgroup_destroy() does this first; calling it earlier lets the caller
+ * step out while the session's last processes are still exiting.  Again
+ * after success: nothing to do. */
+int jail_cgroup_leave(jail_cgroup_t *cg, jail_error_t *err);
+
 /* Kill everything in the session cgroup (v2: cgroup.kill when present;
  * otherwise SIGKILL over cgroup.procs, repeated, waiting at most about two
  * seconds), then rmdir ID, then try to rmdir USER (ignoring EBUSY/ENOTEMPTY:

@@ -434,6 +434,14 @@ static int teardown(jail_session_t *s, jail_error_t *err)
 		close(s->registry_fd);
 		s->registry_fd = -1;
 	}
+	/* Out of the session cgroup while the init exits (the caller's part of
+	 * jail_cgroup_destroy, done there otherwise): then it is empty as soon
+	 * as the init is reaped. */
+	if (s->cg && jail_cgroup_leave(s->cg, &e2) < 0 && ret == 0) {
+		if (err)
+			*err = e2;
+		ret = -1;
+	}
 	jail_nsinit_reap(&s->init, JAIL_NSINIT_REAP_MS);
 	if (s->cg) {
 		if (jail_cgroup_destroy(s->cg, &e2) < 0 && ret == 0) {
