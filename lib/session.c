@@ -166,37 +166,48 @@ static int check_system_entry(int jail_fd, const char *jail, const char *name, j
 }
 
 /* Files that root reads inside the jail before the user's shell runs
- * (sshd's post-auth child, NSS, the dynamic loader). */
+ * (sshd's post-auth child, NSS, the dynamic loader), all in /etc. */
 static const char *const critical_files[] = {
-    "etc/passwd",	 "etc/group",	    "etc/nsswitch.conf",
-    "etc/ld.so.preload", "etc/ld.so.cache", "etc/ld.so.conf",
-    "etc/shadow",	 "etc/pam.d",	    NULL,
+    "passwd", "group", "nsswitch.conf", "ld.so.preload", "ld.so.cache", "ld.so.conf", "shadow",
+    "pam.d",  NULL,
 };
 
 static int check_critical_files(int jail_fd, const char *jail, jail_error_t *err)
 {
+	cleanup_close int etc = -1;
+	jail_error_t e2;
+
+	/* /etc itself was checked (check_system_entry); opened once here,
+	 * beneath the jail and through no symlink. */
+	etc = jail_openat_beneath(jail_fd, "etc", O_PATH | O_DIRECTORY, 0, &e2);
+	if (etc < 0) {
+		if (e2.code == ENOENT)
+			return 0;
+		if (err)
+			*err = e2;
+		return jail_error_wrap(err, "jail %s", jail);
+	}
 	for (size_t i = 0; critical_files[i]; i++) {
-		jail_error_t e2;
-		struct stat st;
 		cleanup_close int fd = -1;
+		struct stat st;
 		char what[64];
 
-		if (jail_stat_beneath(jail_fd, critical_files[i], &st, &e2) < 0) {
-			if (e2.code == ENOENT)
+		fd = openat(etc, critical_files[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT)
 				continue;
-			if (err)
-				*err = e2;
-			return jail_error_wrap(err, "jail %s", jail);
+			return jail_error_set(err, errno, "open /etc/%s in jail %s",
+					      critical_files[i], jail);
 		}
+		if (fstat(fd, &st) < 0)
+			return jail_error_set(err, errno, "stat /etc/%s in jail %s",
+					      critical_files[i], jail);
 		if (S_ISLNK(st.st_mode))
 			return jail_error_fmt(err, ELOOP,
-					      "/%s in jail %s is a symlink, expected a file owned "
-					      "by root",
+					      "/etc/%s in jail %s is a symlink, expected a file "
+					      "owned by root",
 					      critical_files[i], jail);
-		fd = jail_openat_beneath(jail_fd, critical_files[i], O_PATH, 0, err);
-		if (fd < 0)
-			return jail_error_wrap(err, "jail %s", jail);
-		snprintf(what, sizeof(what), "/%s", critical_files[i]);
+		snprintf(what, sizeof(what), "/etc/%s", critical_files[i]);
 		if (check_dir_fd(fd, jail, what, err) < 0)
 			return -1;
 	}

@@ -127,6 +127,21 @@ chown u1 "$J/etc/passwd"
 refused jail-passwd-user-owned "/etc/passwd in jail $J is owned by uid $(id -u u1)"
 chown root "$J/etc/passwd"
 
+# The other files root reads in the jail before the user's shell runs.
+ln -s /etc/passwd "$J/etc/ld.so.preload"
+refused jail-preload-symlink "/etc/ld.so.preload in jail $J is a symlink, expected a file owned by root"
+rm "$J/etc/ld.so.preload"
+
+touch "$J/etc/nsswitch.conf"
+chmod 0664 "$J/etc/nsswitch.conf"
+refused jail-nsswitch-group-writable "/etc/nsswitch.conf in jail $J is writable by its group"
+chmod 0644 "$J/etc/nsswitch.conf"
+
+mkdir -p "$J/etc/pam.d"
+chown u1 "$J/etc/pam.d"
+refused jail-pamd-user-owned "/etc/pam.d in jail $J is owned by uid $(id -u u1)"
+chown root "$J/etc/pam.d"
+
 # --- jailsh -------------------------------------------------------------------
 mv "$J$SBIN/jailsh" "$T/jailsh.aside"
 refused jailsh-missing "jailsh $SBIN/jailsh is missing from jail $J"
