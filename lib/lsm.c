@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/apparmor.h>
 #include <sys/prctl.h>
@@ -15,13 +16,24 @@
 
 /* ---- AppArmor ---- */
 
+bool jail_apparmor_active(void)
+{
+	char *label = NULL;
+	int r = aa_getcon(&label, NULL);
+	int e = errno;
+
+	free(label);
+	/* EACCES: a policy denies reading our own label, so AppArmor is there. */
+	return r >= 0 || e == EACCES;
+}
+
 int jail_apparmor_apply(jail_mode_t mode, const char *profile, jail_error_t *err)
 {
 	if (mode == JAIL_MODE_OFF)
 		return 0;
 	if (profile == NULL || *profile == '\0')
 		return jail_error_fmt(err, EINVAL, "apparmor: no profile name");
-	if (!aa_is_enabled()) {
+	if (!jail_apparmor_active()) {
 		jail_error_fmt(err, ENOSYS,
 			       "AppArmor is not enabled in this kernel; cannot confine with "
 			       "profile '%s'",

@@ -4,6 +4,7 @@
 #include "syscalls.h"
 #include "caps.h"
 #include "cgroup.h"
+#include "lsm.h"
 #include "mounts.h"
 #include "nsinit.h"
 #include "registry.h"
@@ -20,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/apparmor.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -318,7 +318,7 @@ static int check_lsms(jail_session_t *s, jail_error_t *err)
 {
 	const jail_profile_t *p = s->profile;
 
-	if (p->apparmor != JAIL_MODE_OFF && aa_is_enabled() != 1) {
+	if (p->apparmor != JAIL_MODE_OFF && !jail_apparmor_active()) {
 		if (p->apparmor == JAIL_MODE_REQUIRED)
 			return jail_error_fmt(err, ENOSYS,
 					      "profile %s requires AppArmor (apparmor = required) "

@@ -19,7 +19,7 @@ static void test_apparmor(void)
 
 	is_int(jail_apparmor_apply(JAIL_MODE_OFF, "jail-default", &err), 0,
 	       "apparmor off: nothing");
-	if (aa_is_enabled()) {
+	if (jail_apparmor_active()) {
 		diag("AppArmor is enabled here: the disabled-kernel cases do not apply");
 		return;
 	}
