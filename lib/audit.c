@@ -658,13 +658,6 @@ static int report_links(audit_t *a)
 	return 0;
 }
 
-/* Files root reads inside the jail before the user's shell runs: pam_jail
- * refuses a jail where one of them is a symlink (jail_session_check_jail). */
-static const char *const critical_files[] = {
-    "etc/passwd",      "etc/group",	 "etc/nsswitch.conf", "etc/ld.so.preload",
-    "etc/ld.so.cache", "etc/ld.so.conf", "etc/shadow",	      "etc/pam.d",
-};
-
 /* A symlink is never followed (its target is audited where it lives), but
  * pam_jail refuses a top-level system symlink (bin -> usr/bin) not owned by
  * root and a critical /etc file that is a symlink. */
@@ -679,8 +672,9 @@ static int check_symlink(audit_t *a, const char *rel, const char *hp, const stru
 			      "symlink owned by %s, not root: pam_jail refuses sessions",
 			      user_name(st->st_uid, who, sizeof(who)));
 	}
-	for (size_t i = 0; i < sizeof(critical_files) / sizeof(critical_files[0]); i++) {
-		if (strcmp(rel, critical_files[i]) == 0) {
+	/* The files pam_jail refuses as symlinks (jail_session_critical_files). */
+	for (size_t i = 0; strncmp(rel, "etc/", 4) == 0 && jail_session_critical_files[i]; i++) {
+		if (strcmp(rel + 4, jail_session_critical_files[i]) == 0) {
 			cleanup_free char *fix =
 			    jail_strdup_printf("replace %s with a root-owned regular file", hp);
 			return report(

@@ -165,9 +165,7 @@ static int check_system_entry(int jail_fd, const char *jail, const char *name, j
 	return check_dir_fd(fd, jail, what, err);
 }
 
-/* Files that root reads inside the jail before the user's shell runs
- * (sshd's post-auth child, NSS, the dynamic loader), all in /etc. */
-static const char *const critical_files[] = {
+const char *const jail_session_critical_files[] = {
     "passwd", "group", "nsswitch.conf", "ld.so.preload", "ld.so.cache", "ld.so.conf", "shadow",
     "pam.d",  NULL,
 };
@@ -187,27 +185,26 @@ static int check_critical_files(int jail_fd, const char *jail, jail_error_t *err
 			*err = e2;
 		return jail_error_wrap(err, "jail %s", jail);
 	}
-	for (size_t i = 0; critical_files[i]; i++) {
+	for (size_t i = 0; jail_session_critical_files[i]; i++) {
+		const char *name = jail_session_critical_files[i];
 		cleanup_close int fd = -1;
 		struct stat st;
 		char what[64];
 
-		fd = openat(etc, critical_files[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		fd = openat(etc, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0) {
 			if (errno == ENOENT)
 				continue;
-			return jail_error_set(err, errno, "open /etc/%s in jail %s",
-					      critical_files[i], jail);
+			return jail_error_set(err, errno, "open /etc/%s in jail %s", name, jail);
 		}
 		if (fstat(fd, &st) < 0)
-			return jail_error_set(err, errno, "stat /etc/%s in jail %s",
-					      critical_files[i], jail);
+			return jail_error_set(err, errno, "stat /etc/%s in jail %s", name, jail);
 		if (S_ISLNK(st.st_mode))
 			return jail_error_fmt(err, ELOOP,
 					      "/etc/%s in jail %s is a symlink, expected a file "
 					      "owned by root",
-					      critical_files[i], jail);
-		snprintf(what, sizeof(what), "/etc/%s", critical_files[i]);
+					      name, jail);
+		snprintf(what, sizeof(what), "/etc/%s", name);
 		if (check_dir_fd(fd, jail, what, err) < 0)
 			return -1;
 	}

@@ -67,6 +67,12 @@ pid_t jail_session_init_pid(const jail_session_t *s); /* -1 when none */
  * AppArmor optional and off, no host /dev/log, ...), for the caller to log. */
 const jail_strv_t *jail_session_warnings(const jail_session_t *s);
 
+/* The files root reads inside the jail before the user's shell runs (sshd's
+ * post-auth child, NSS, the dynamic loader), named relative to the jail's
+ * /etc; NULL-terminated.  jail_session_check_jail() refuses a jail where one
+ * is a symlink or not root's alone, and `jailctl check` reports the same. */
+extern const char *const jail_session_critical_files[];
+
 /* The checks jail_session_open() starts with, exported for `jailctl check`
  * and tests: JAIL_FD (a trusted jail root) must have root-owned, not
  * group/world-writable /etc, /bin, /sbin, /lib*, /usr (those present; a
