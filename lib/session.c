@@ -181,6 +181,12 @@ static int check_critical_files(int jail_fd, const char *jail, jail_error_t *err
 	if (etc < 0) {
 		if (e2.code == ENOENT)
 			return 0;
+		/* check_system_entry let a root-owned symlink through. */
+		if (e2.code == ENOTDIR || e2.code == ELOOP)
+			return jail_error_fmt(err, ELOOP,
+					      "/etc in jail %s is a symlink: the files root reads "
+					      "there are not opened through one",
+					      jail);
 		if (err)
 			*err = e2;
 		return jail_error_wrap(err, "jail %s", jail);

@@ -142,6 +142,14 @@ chown u1 "$J/etc/pam.d"
 refused jail-pamd-user-owned "/etc/pam.d in jail $J is owned by uid $(id -u u1)"
 chown root "$J/etc/pam.d"
 
+# /etc itself a root-owned symlink inside the jail: its files are not read
+# through it (no symlink is followed on the way to them).
+mv "$J/etc" "$J/etc.real"
+ln -s etc.real "$J/etc"
+refused jail-etc-symlink "/etc in jail $J is a symlink: the files root reads there are not opened through one"
+rm "$J/etc"
+mv "$J/etc.real" "$J/etc"
+
 # --- jailsh -------------------------------------------------------------------
 mv "$J$SBIN/jailsh" "$T/jailsh.aside"
 refused jailsh-missing "jailsh $SBIN/jailsh is missing from jail $J"
