@@ -15,6 +15,13 @@ comma   := ,
 PKGS     = libcap libseccomp libapparmor pam
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liniparser
+# pam_jail.so opens libseccomp when it compiles a filter (lib/syscalls.c) and
+# needs no libapparmor (lib/lsm.c): neither is loaded with the module into
+# every PAM session.  jailsh and jailctl keep libseccomp as DT_NEEDED, linked
+# even though they call it through dlopen: jailctl copies jailsh's into each
+# jail, and neither ever looks the library up once inside a jail.
+PAM_LIBS   := $(shell pkg-config --libs libcap pam 2>/dev/null) -liniparser
+SCMP_NEEDED := -Wl,--push-state,--no-as-needed -lseccomp -Wl,--pop-state
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wformat-security -Wswitch-enum -Wno-error=deprecated-declarations
@@ -54,7 +61,7 @@ lib/libjail.a: $(LIB_OBJS)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 jailctl/jailctl: $(JAILCTL_OBJS) lib/libjail.a
-	$(CC) $(LDFLAGS) -o $@ $(JAILCTL_OBJS) lib/libjail.a $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(JAILCTL_OBJS) lib/libjail.a $(SCMP_NEEDED) $(PKG_LIBS)
 
 # jailsh is execute-only (0711): a program the user cannot read is made
 # non-dumpable by the kernel from exec on, which closes the window between
@@ -62,12 +69,12 @@ jailctl/jailctl: $(JAILCTL_OBJS) lib/libjail.a
 # other processes (tests/escape/README.md, race-mem).  jailctl init/cp keep
 # the mode when they copy it into a jail.
 jailsh/jailsh: $(JAILSH_OBJS) lib/libjail.a
-	$(CC) $(LDFLAGS) -o $@ $(JAILSH_OBJS) lib/libjail.a $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(JAILSH_OBJS) lib/libjail.a $(SCMP_NEEDED) $(PKG_LIBS)
 	chmod 0711 $@
 
 pam_jail/pam_jail.so: $(PAM_OBJS) lib/libjail.a pam_jail/pam_jail.map
 	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_jail/pam_jail.map -Wl,-z,defs \
-		-o $@ $(PAM_OBJS) lib/libjail.a $(PKG_LIBS)
+		-o $@ $(PAM_OBJS) lib/libjail.a $(PAM_LIBS)
 
 tests/unit/test_%: tests/unit/test_%.c tests/tap.h lib/libjail.a
 	$(CC) $(CFLAGS) -Itests -o $@ $< lib/libjail.a $(PKG_LIBS) $(LDFLAGS)
@@ -95,7 +102,7 @@ $(FAULT_DIR)/libjail.a: $(FAULT_LIB_OBJS)
 	$(AR) rcs $@ $^
 tests/bin/pam_jail_faults.so: $(FAULT_PAM_OBJS) $(FAULT_DIR)/libjail.a pam_jail/pam_jail.map
 	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_jail/pam_jail.map -Wl,-z,defs \
-		-o $@ $(FAULT_PAM_OBJS) $(FAULT_DIR)/libjail.a $(PKG_LIBS)
+		-o $@ $(FAULT_PAM_OBJS) $(FAULT_DIR)/libjail.a $(PAM_LIBS)
 
 # Test-only PAM modules (tests/modules/NAME.c -> tests/bin/NAME.so), built
 # like pam_jail.so (same flags: sanitizers under SANITIZE=1).

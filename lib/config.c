@@ -14,6 +14,7 @@
 #define _GNU_SOURCE
 #include "config.h"
 #include "safefs.h"
+#include "syscalls.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -22,7 +23,6 @@
 #include <grp.h>
 #include <fcntl.h>
 #include <iniparser/iniparser.h>
-#include <seccomp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -639,7 +639,11 @@ static int parse_caps(const char *v, jail_strv_t *out, jail_error_t *err)
 
 static char *check_syscall(char *name, jail_error_t *err)
 {
-	if (seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR) {
+	int r = jail_seccomp_native_name(name, err);
+
+	if (r < 0)
+		return NULL;
+	if (r == 0) {
 		jail_error_fmt(err, EINVAL,
 			       "'%s' is not a system call name known to libseccomp "
 			       "(expected names like mount, ptrace, see syscalls(2))",

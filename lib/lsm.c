@@ -8,43 +8,30 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/apparmor.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* ---- AppArmor ---- */
+/* ---- AppArmor ----
+ * Whether it is active is read here from /proc without libapparmor, so that
+ * pam_jail.so, which asks at every session, does not load the library;
+ * changing the profile (apparmor.c) is jailsh's, which links it. */
 
 bool jail_apparmor_active(void)
 {
-	char *label = NULL;
-	int r = aa_getcon(&label, NULL);
-	int e = errno;
+	char buf[256];
+	cleanup_close int fd = open("/proc/self/attr/apparmor/current", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
 
-	free(label);
-	/* EACCES: a policy denies reading our own label, so AppArmor is there. */
-	return r >= 0 || e == EACCES;
-}
-
-int jail_apparmor_apply(jail_mode_t mode, const char *profile, jail_error_t *err)
-{
-	if (mode == JAIL_MODE_OFF)
-		return 0;
-	if (profile == NULL || *profile == '\0')
-		return jail_error_fmt(err, EINVAL, "apparmor: no profile name");
-	if (!jail_apparmor_active()) {
-		jail_error_fmt(err, ENOSYS,
-			       "AppArmor is not enabled in this kernel; cannot confine with "
-			       "profile '%s'",
-			       profile);
-		return mode == JAIL_MODE_REQUIRED ? -1 : 1;
-	}
-	if (aa_change_onexec(profile) < 0) {
-		jail_error_set(err, errno, "apparmor: change_onexec to profile '%s'", profile);
-		return mode == JAIL_MODE_REQUIRED ? -1 : 1;
-	}
-	return 0;
+	/* What aa_getcon() reads first.  ENOENT: the kernel has no AppArmor
+	 * (or predates 5.1, which had no per-LSM directory: taken as none).
+	 * EACCES: a policy denies reading our own label, so AppArmor is there.
+	 * A read error (EINVAL) means AppArmor is built in but not enabled. */
+	if (fd < 0)
+		return errno == EACCES;
+	n = read(fd, buf, sizeof(buf));
+	return n > 0 || (n < 0 && errno == EACCES);
 }
 
 /* ---- Landlock ----

@@ -20,19 +20,20 @@
 #include <stdbool.h>
 
 /* Whether AppArmor is active for the calling process: its label can be read
- * from /proc (aa_getcon: /proc/self/attr/apparmor/current on Linux 5.1 and
- * later).  This works inside a jail, where aa_is_enabled() does not: that
- * also reads the module's parameters under /sys and looks for securityfs in
- * /proc/mounts, and a jail has neither, so inside one it answers "not
- * enabled" on a host that runs AppArmor (apparmor = required would refuse
- * every session there, optional would never confine).  pam_jail asks the
- * same question on the host side, so both sides agree. */
+ * from /proc/self/attr/apparmor/current (Linux 5.1 and later; what
+ * aa_getcon() reads first), read here directly so that pam_jail.so needs no
+ * libapparmor.  This works inside a jail, where aa_is_enabled() does not:
+ * that also reads the module's parameters under /sys and looks for
+ * securityfs in /proc/mounts, and a jail has neither, so inside one it
+ * answers "not enabled" on a host that runs AppArmor (apparmor = required
+ * would refuse every session there, optional would never confine).
+ * pam_jail asks the same question on the host side, so both sides agree. */
 bool jail_apparmor_active(void);
 
 /* AppArmor: arrange for the next execve() to run under PROFILE
- * (aa_change_onexec).  Returns 0 when arranged (or mode off), 1 when
- * skipped (optional; err says why, for the log), -1 on error (required and
- * AppArmor disabled or the change refused; err says why). */
+ * (aa_change_onexec, in apparmor.c: the one user of libapparmor).  Returns 0 when arranged (or mode
+ * off), 1 when skipped (optional; err says why, for the log), -1 on error (required and AppArmor
+ * disabled or the change refused; err says why). */
 int jail_apparmor_apply(jail_mode_t mode, const char *profile, jail_error_t *err);
 
 /* Landlock ABI version of the running kernel, or 0 when unavailable. */

@@ -4,6 +4,7 @@
 #include "safefs.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <errno.h>
 #include <sys/stat.h>
 #include <stdint.h>
@@ -152,26 +153,114 @@ static const unsigned int personality_ok[] = {0x0, 0x8, 0x20000, 0x20008, 0xffff
 
 static const uint32_t filter_arches[] = {SCMP_ARCH_X86_64, SCMP_ARCH_X86};
 
-bool jail_seccomp_known_name(const char *name)
+/* ---- libseccomp, opened on first use ----
+ * pam_jail.so is loaded into every PAM session on the host, and a session
+ * whose filter is in the cache (the usual case) calls no libseccomp
+ * function: so the library is opened here when a filter is compiled or a
+ * name checked, not by the dynamic linker at each module load (0.04 ms and
+ * four mappings per session).  pam_jail compiles on the host, before it
+ * unshares anything, so the library found is the host's.  The programs link
+ * it as usual (jailsh must: jailctl copies a program's DT_NEEDED libraries
+ * into a jail), and dlopen then finds it already loaded. */
+#define SCMP_SONAME "libseccomp.so.2"
+#define SCMP_FNS(X)                                                                                \
+	X(init)                                                                                    \
+	X(release)                                                                                 \
+	X(attr_set)                                                                                \
+	X(arch_native)                                                                             \
+	X(arch_add)                                                                                \
+	X(rule_add_array)                                                                          \
+	X(syscall_resolve_name)                                                                    \
+	X(syscall_resolve_name_arch)                                                               \
+	X(syscall_resolve_num_arch)                                                                \
+	X(export_bpf)                                                                              \
+	X(export_pfc)                                                                              \
+	X(load)
+
+static struct {
+	void *handle;
+	char error[256];
+#define SCMP_FIELD(n) __typeof__(seccomp_##n) *n;
+	SCMP_FNS(SCMP_FIELD)
+#undef SCMP_FIELD
+} scmp;
+static pthread_once_t scmp_once = PTHREAD_ONCE_INIT;
+
+static void scmp_open(void)
 {
+	void *h = dlopen(SCMP_SONAME, RTLD_NOW | RTLD_LOCAL);
+	const char *missing = NULL;
+
+	if (h == NULL) {
+		const char *e = dlerror();
+		snprintf(scmp.error, sizeof(scmp.error), "cannot load %s: %s", SCMP_SONAME,
+			 e ? e : "unknown error");
+		return;
+	}
+#define SCMP_SYM(n)                                                                                \
+	if (missing == NULL &&                                                                     \
+	    (scmp.n = (__typeof__(seccomp_##n) *)dlsym(h, "seccomp_" #n)) == NULL)                 \
+		missing = "seccomp_" #n;
+	SCMP_FNS(SCMP_SYM)
+#undef SCMP_SYM
+	if (missing) {
+		snprintf(scmp.error, sizeof(scmp.error), "%s has no %s", SCMP_SONAME, missing);
+		dlclose(h);
+		return;
+	}
+	scmp.handle = h;
+}
+
+/* 0 once libseccomp's functions are in `scmp`, else -1 (ERR says why). */
+static int scmp_ready(jail_error_t *err)
+{
+	pthread_once(&scmp_once, scmp_open);
+	if (scmp.handle == NULL)
+		return jail_error_fmt(err, ELIBACC, "seccomp: %s", scmp.error);
+	return 0;
+}
+
+/* pam_jail.so is unloaded at pam_end(): let the library go with it. */
+__attribute__((destructor)) static void scmp_close(void)
+{
+	if (scmp.handle)
+		dlclose(scmp.handle);
+	scmp.handle = NULL;
+}
+
+int jail_seccomp_known_name(const char *name, jail_error_t *err)
+{
+	if (scmp_ready(err) < 0)
+		return -1;
 	if (name == NULL || *name == '\0')
-		return false;
+		return 0;
 	for (size_t i = 0; i < sizeof(filter_arches) / sizeof(filter_arches[0]); i++)
-		if (seccomp_syscall_resolve_name_arch(filter_arches[i], name) != __NR_SCMP_ERROR)
-			return true;
+		if (scmp.syscall_resolve_name_arch(filter_arches[i], name) != __NR_SCMP_ERROR)
+			return 1;
 	/* The native resolver also knows pseudo numbers for names that exist
 	 * on other architectures only. */
-	return seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
+	return scmp.syscall_resolve_name(name) != __NR_SCMP_ERROR;
+}
+
+int jail_seccomp_native_name(const char *name, jail_error_t *err)
+{
+	if (scmp_ready(err) < 0)
+		return -1;
+	return name != NULL && *name != '\0' && scmp.syscall_resolve_name(name) != __NR_SCMP_ERROR;
 }
 
 int jail_seccomp_check_names(const jail_strv_t *list, const char *key, jail_error_t *err)
 {
 	if (list == NULL)
 		return 0;
-	for (size_t i = 0; i < list->n; i++)
-		if (!jail_seccomp_known_name(list->v[i]))
+	for (size_t i = 0; i < list->n; i++) {
+		int r = jail_seccomp_known_name(list->v[i], err);
+		if (r < 0)
+			return -1;
+		if (r == 0)
 			return jail_error_fmt(err, EINVAL, "%s: unknown system call '%s'", key,
 					      list->v[i]);
+	}
 	return 0;
 }
 
@@ -186,12 +275,12 @@ static bool in_list(const jail_strv_t *l, const char *name)
 static int add_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned int n,
 		    const struct scmp_arg_cmp *cmp, jail_error_t *err)
 {
-	int nr = seccomp_syscall_resolve_name(name);
+	int nr = scmp.syscall_resolve_name(name);
 	int r;
 
 	if (nr == __NR_SCMP_ERROR)
 		return jail_error_fmt(err, EINVAL, "seccomp: unknown system call '%s'", name);
-	r = seccomp_rule_add_array(ctx, action, nr, n, cmp);
+	r = scmp.rule_add_array(ctx, action, nr, n, cmp);
 	if (r < 0)
 		return jail_error_set(err, -r, "seccomp: add rule for '%s'", name);
 	return 0;
@@ -199,7 +288,7 @@ static int add_rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsi
 
 static scmp_filter_ctx new_ctx(uint32_t def_action, jail_error_t *err)
 {
-	scmp_filter_ctx ctx = seccomp_init(def_action);
+	scmp_filter_ctx ctx = scmp.init(def_action);
 	int r;
 
 	if (ctx == NULL) {
@@ -207,17 +296,17 @@ static scmp_filter_ctx new_ctx(uint32_t def_action, jail_error_t *err)
 		return NULL;
 	}
 	/* x32 stays out on purpose: its syscalls hit the bad-arch action. */
-	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	if (r == 0 && seccomp_arch_native() != SCMP_ARCH_X86_64)
+	r = scmp.attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (r == 0 && scmp.arch_native() != SCMP_ARCH_X86_64)
 		r = -EOPNOTSUPP; /* the rules below are written for x86_64 */
 	if (r == 0) {
-		r = seccomp_arch_add(ctx, SCMP_ARCH_X86);
+		r = scmp.arch_add(ctx, SCMP_ARCH_X86);
 		if (r == -EEXIST)
 			r = 0;
 	}
 	if (r < 0) {
 		jail_error_set(err, -r, "seccomp: set up architectures");
-		seccomp_release(ctx);
+		scmp.release(ctx);
 		return NULL;
 	}
 	return ctx;
@@ -319,7 +408,7 @@ static int max_known_nr(uint32_t arch)
 	int max = -1;
 
 	for (int nr = 0; nr < 1024; nr++) {
-		char *name = seccomp_syscall_resolve_num_arch(arch, nr);
+		char *name = scmp.syscall_resolve_num_arch(arch, nr);
 		if (name) {
 			max = nr;
 			free(name);
@@ -416,9 +505,9 @@ void jail_seccomp_free(jail_seccomp_t *f)
 	if (f == NULL)
 		return;
 	if (f->base)
-		seccomp_release(f->base);
+		scmp.release(f->base);
 	if (f->strict)
-		seccomp_release(f->strict);
+		scmp.release(f->strict);
 	free(f->raw);
 	free(f);
 }
@@ -428,7 +517,8 @@ int jail_seccomp_build(jail_seccomp_policy_t policy, const jail_strv_t *allow,
 {
 	jail_seccomp_t *f;
 
-	if (jail_seccomp_check_names(allow, "seccomp_allow", err) < 0 ||
+	if ((policy != JAIL_SECCOMP_OFF && scmp_ready(err) < 0) ||
+	    jail_seccomp_check_names(allow, "seccomp_allow", err) < 0 ||
 	    jail_seccomp_check_names(deny, "seccomp_deny", err) < 0)
 		return -1;
 	if (allow && deny)
@@ -468,7 +558,7 @@ fail:
 
 static int export_one(scmp_filter_ctx ctx, int fd, jail_error_t *err)
 {
-	int r = seccomp_export_pfc(ctx, fd);
+	int r = scmp.export_pfc(ctx, fd);
 	if (r < 0)
 		return jail_error_set(err, -r, "seccomp_export_pfc");
 	return 0;
@@ -491,7 +581,7 @@ int jail_seccomp_export_pfc(const jail_seccomp_t *f, char **text, jail_error_t *
 
 static int load_ctx(scmp_filter_ctx ctx, const char *what, jail_error_t *err)
 {
-	int r = seccomp_load(ctx);
+	int r = scmp.load(ctx);
 	if (r < 0)
 		return jail_error_set(err, -r, "seccomp: load %s filter", what);
 	return 0;
@@ -568,7 +658,7 @@ static int export_ctx(scmp_filter_ctx ctx, jail_buf_t *b, jail_error_t *err)
 
 	if (fd < 0)
 		return jail_error_set(err, errno, "memfd_create");
-	r = seccomp_export_bpf(ctx, fd);
+	r = scmp.export_bpf(ctx, fd);
 	if (r < 0)
 		return jail_error_set(err, -r, "seccomp_export_bpf");
 	if (lseek(fd, 0, SEEK_SET) < 0)
@@ -731,30 +821,67 @@ static void code_identity(struct stat *st)
 	}
 }
 
+static int put_identity(jail_buf_t *b, const char *tag, const struct stat *st, jail_error_t *err)
+{
+	return buf_printf(b, err, "%s %llu:%llu:%lld:%lld.%09ld\n", tag,
+			  (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
+			  (long long)st->st_size, (long long)st->st_mtim.tv_sec,
+			  st->st_mtim.tv_nsec);
+}
+
 static int cache_key(jail_seccomp_policy_t policy, const jail_strv_t *allow,
 		     const jail_strv_t *deny, jail_buf_t *key, jail_error_t *err)
 {
-	const struct scmp_version *v = seccomp_version();
 	struct stat code;
 
 	/* A rebuilt or reinstalled library (perhaps other rules) never takes a
 	 * blob compiled by another one: the key names this build (__DATE__ and
 	 * __TIME__, which SOURCE_DATE_EPOCH may pin) and the very file the code
 	 * runs from (replaced on upgrade: a new inode and mtime).  The cache
-	 * lives on a tmpfs (/run). */
+	 * lives on a tmpfs (/run).  The libseccomp that compiled the blob is
+	 * checked apart (lib_stamp): naming it here would mean loading it. */
 	code_identity(&code);
-	if (buf_printf(key, err, "jail seccomp cache 1\nbuild %s %s\nlibseccomp %u.%u.%u\n",
-		       __DATE__, __TIME__, v ? v->major : 0, v ? v->minor : 0,
-		       v ? v->micro : 0) < 0 ||
-	    buf_printf(key, err, "code %llu:%llu:%lld:%lld.%09ld\n",
-		       (unsigned long long)code.st_dev, (unsigned long long)code.st_ino,
-		       (long long)code.st_size, (long long)code.st_mtim.tv_sec,
-		       code.st_mtim.tv_nsec) < 0 ||
+	if (buf_printf(key, err, "jail seccomp cache 2\nbuild %s %s\n", __DATE__, __TIME__) < 0 ||
+	    put_identity(key, "code", &code, err) < 0 ||
 	    buf_printf(key, err, "policy %d\n", (int)policy) < 0 ||
 	    key_list(key, "allow", allow, err) < 0 || key_list(key, "deny", deny, err) < 0 ||
 	    buf_printf(key, err, "\n") < 0)
 		return -1;
 	return 0;
+}
+
+#define LDCACHE "/etc/ld.so.cache"
+
+/* The stamp of the libseccomp file at PATH, as it is now: its path, its
+ * identity, and that of the loader's cache (which decides what file
+ * "libseccomp.so.2" is: a library installed elsewhere shows there).  A
+ * Debian security update keeps libseccomp's version number but replaces the
+ * file, so the identity, not the version, says "the same library". */
+static int lib_stamp(jail_buf_t *b, const char *path, jail_error_t *err)
+{
+	struct stat lib, ldc;
+
+	if (stat(path, &lib) < 0)
+		return jail_error_set(err, errno, "%s", path);
+	if (stat(LDCACHE, &ldc) < 0)
+		memset(&ldc, 0, sizeof(ldc));
+	if (buf_printf(b, err, "libseccomp %s\n", path) < 0 ||
+	    put_identity(b, "file", &lib, err) < 0 || put_identity(b, "ldcache", &ldc, err) < 0 ||
+	    buf_printf(b, err, "\n") < 0)
+		return -1;
+	return 0;
+}
+
+/* lib_stamp() of the libseccomp loaded here. */
+static int loaded_lib_stamp(jail_buf_t *b, jail_error_t *err)
+{
+	Dl_info info;
+
+	if (dladdr((void *)scmp.init, &info) == 0 || info.dli_fname == NULL ||
+	    info.dli_fname[0] != '/' || strchr(info.dli_fname, '\n'))
+		return jail_error_fmt(err, ENOENT, "seccomp: cannot tell which file %s is",
+				      SCMP_SONAME);
+	return lib_stamp(b, info.dli_fname, err);
 }
 
 static uint64_t fnv1a64(const void *p, size_t n)
@@ -769,28 +896,50 @@ static uint64_t fnv1a64(const void *p, size_t n)
 	return h;
 }
 
-/* A cached blob for KEY in DIRFD/NAME, or NULL. */
+/* A cached blob for KEY in DIRFD/NAME, or NULL.  The file holds KEY, the
+ * lib_stamp() of the libseccomp that compiled it, and the blob: the stamp
+ * must still hold (the same file at the recorded path, the same loader
+ * cache), so that a replaced libseccomp recompiles. */
 static char *cache_read(int dirfd, const char *name, const jail_buf_t *key, size_t *len)
 {
 	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	cleanup_free char *buf = NULL;
+	jail_buf_t stamp = {0};
 	struct stat st;
-	size_t n = 0;
-	char *blob;
+	size_t n = 0, off;
+	char *blob = NULL, *path, *eol;
+	const size_t max = JAIL_SECCOMP_BLOB_MAX + key->len + 4096;
 
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
-	    (st.st_mode & 022) || st.st_size > (off_t)(JAIL_SECCOMP_BLOB_MAX + key->len))
+	    (st.st_mode & 022) || st.st_size > (off_t)max)
 		return NULL;
-	if (jail_read_all(fd, JAIL_SECCOMP_BLOB_MAX + key->len, &buf, &n, NULL) < 0)
+	if (jail_read_all(fd, max, &buf, &n, NULL) < 0)
 		return NULL;
-	if (n <= key->len || memcmp(buf, key->s, key->len) != 0 ||
-	    jail_seccomp_check_blob(buf + key->len, n - key->len, NULL) < 0)
+	if (n <= key->len || memcmp(buf, key->s, key->len) != 0)
 		return NULL;
-	blob = malloc(n - key->len);
+	/* "libseccomp PATH\n": recompute the stamp for PATH and compare. */
+	path = buf + key->len;
+	if (n - key->len < 12 || memcmp(path, "libseccomp /", 12) != 0)
+		return NULL;
+	path += 11;
+	eol = memchr(path, '\n', n - (size_t)(path - buf));
+	if (eol == NULL)
+		return NULL;
+	*eol = '\0';
+	if (lib_stamp(&stamp, path, NULL) < 0)
+		goto out;
+	*eol = '\n';
+	off = key->len + stamp.len;
+	if (n <= off || memcmp(buf + key->len, stamp.s, stamp.len) != 0 ||
+	    jail_seccomp_check_blob(buf + off, n - off, NULL) < 0)
+		goto out;
+	blob = malloc(n - off);
 	if (blob == NULL)
-		return NULL;
-	memcpy(blob, buf + key->len, n - key->len);
-	*len = n - key->len;
+		goto out;
+	memcpy(blob, buf + off, n - off);
+	*len = n - off;
+out:
+	free(stamp.s);
 	return blob;
 }
 
@@ -823,10 +972,13 @@ int jail_seccomp_blob_cached(int cache_dirfd, jail_seccomp_policy_t policy,
 	if (cache_dirfd >= 0 && *out) {
 		jail_buf_t file = {0};
 		jail_buf_add(&file, key.s, key.len);
-		jail_buf_add(&file, *out, *len);
-		if (!file.oom)
-			(void)jail_write_file_beneath(cache_dirfd, name, file.s, file.len, 0600, 0,
-						      0, NULL);
+		/* Not stamped, not stored (still a blob for this session). */
+		if (loaded_lib_stamp(&file, NULL) == 0) {
+			jail_buf_add(&file, *out, *len);
+			if (!file.oom)
+				(void)jail_write_file_beneath(cache_dirfd, name, file.s, file.len,
+							      0600, 0, 0, NULL);
+		}
 		free(file.s);
 	}
 	ret = 0;

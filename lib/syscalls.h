@@ -63,9 +63,19 @@ typedef struct jail_seccomp {
 	unsigned short raw_len;
 } jail_seccomp_t;
 
-/* True when NAME is a system call name libseccomp knows on any supported
- * architecture of this build (e.g. "stime" exists on x86 only: known). */
-bool jail_seccomp_known_name(const char *name);
+/* libseccomp is opened on first use (dlopen, see syscalls.c): every function
+ * below that needs it fails with ELIBACC and a message naming the library
+ * when it cannot be loaded.  A cached filter (jail_seccomp_blob_cached) and
+ * the blob functions need no libseccomp. */
+
+/* 1 when NAME is a system call name libseccomp knows on any supported
+ * architecture of this build (e.g. "stime" exists on x86 only: known), 0
+ * when not, -1 when libseccomp cannot be loaded. */
+int jail_seccomp_known_name(const char *name, jail_error_t *err);
+
+/* The same for the native architecture only (profile keys checked at load:
+ * the names a profile's rules may use). */
+int jail_seccomp_native_name(const char *name, jail_error_t *err);
 
 /* Check every name of LIST (KEY names the profile key in the message). */
 int jail_seccomp_check_names(const jail_strv_t *list, const char *key, jail_error_t *err);
@@ -114,12 +124,14 @@ int jail_seccomp_install_blob(const void *blob, size_t len, jail_error_t *err);
  * CACHE_DIRFD (root-owned, 0700: see JAIL_SECCOMP_CACHE_DIR) when it holds
  * one for exactly these inputs and this build of the library, else built
  * and stored there.  Each cache file holds its full key (the inputs, the
- * libseccomp version, the library's build time and the identity of the file
- * the code runs from: device, inode, size, mtime) before the blob and is
- * used only when that key matches byte for byte, is a root-owned regular
- * file not writable by others, and its blob checks; anything else is
- * replaced.  CACHE_DIRFD < 0: no cache.  A cache that cannot be written is
- * not an error. */
+ * library's build time and the identity of the file the code runs from:
+ * device, inode, size, mtime), then the path and identity of the
+ * libseccomp file that compiled it and of /etc/ld.so.cache, then the blob;
+ * it is used only when the key matches byte for byte, that libseccomp and
+ * loader cache are still the same files, it is a root-owned regular file
+ * not writable by others, and its blob checks; anything else is replaced.
+ * A hit loads no libseccomp.  CACHE_DIRFD < 0: no cache.  A cache that
+ * cannot be written is not an error. */
 #define JAIL_SECCOMP_CACHE_DIR "/run/jail/seccomp-cache"
 int jail_seccomp_blob_cached(int cache_dirfd, jail_seccomp_policy_t policy,
 			     const jail_strv_t *allow, const jail_strv_t *deny, char **out,

@@ -1,6 +1,6 @@
 /* pamdrive: drive a PAM session through the real libpam, the way sshd does.
  *
- *   pamdrive [-c CONFDIR] [-s SERVICE] [-r RHOST] [-t] [-T] USER [COMMAND]
+ *   pamdrive [-c CONFDIR] [-s SERVICE] [-r RHOST] [-t] [-T] [-L] USER [COMMAND]
  *
  * pam_start_confdir(SERVICE (default "jail-test"), USER, conv, CONFDIR),
  * pam_open_session(); then, like sshd's post-auth child, a fork that drops
@@ -15,7 +15,9 @@
  * open_session and again after close_session, one line per thread of this
  * process, "pamdrive: thread N after open|close: LINE" for the memory and
  * pids lines of its /proc/.../cgroup (read through the host /proc, opened
- * before the session).
+ * before the session).  -L prints, after open_session, one line
+ * "pamdrive: loaded: PATH" per shared object mapped in this process (what
+ * the PAM modules brought in: the dynamic linker's own list).
  *
  * Prints "pamdrive: open_session: <result> (<code>)", "pamdrive: status N"
  * and "pamdrive: close_session: <result> (<code>)" on stderr.  Exit: the
@@ -25,6 +27,7 @@
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <link.h>
 #include <pthread.h>
 #include <grp.h>
 #include <pwd.h>
@@ -179,8 +182,9 @@ static void report_threads(int taskfd, const char *when)
 
 static void usage(void)
 {
-	fprintf(stderr,
-		"usage: pamdrive [-c CONFDIR] [-s SERVICE] [-r RHOST] [-t] [-T] USER [COMMAND]\n");
+	fprintf(
+	    stderr,
+	    "usage: pamdrive [-c CONFDIR] [-s SERVICE] [-r RHOST] [-t] [-T] [-L] USER [COMMAND]\n");
 	exit(64);
 }
 
@@ -222,6 +226,15 @@ static __attribute__((noreturn)) void child(const struct passwd *pw, gid_t *grou
 	_exit(127);
 }
 
+static int print_object(struct dl_phdr_info *info, size_t size, void *data)
+{
+	(void)size;
+	(void)data;
+	if (info->dlpi_name && info->dlpi_name[0])
+		fprintf(stderr, "pamdrive: loaded: %s\n", info->dlpi_name);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *confdir = NULL, *service = "jail-test", *rhost = NULL;
@@ -232,9 +245,9 @@ int main(int argc, char **argv)
 	int ngroups = 256;
 	int opt, r, status = 0, ret;
 	int mntfd, pidfd, taskfd = -1;
-	int threads = 0, report = 0;
+	int threads = 0, report = 0, objects = 0;
 
-	while ((opt = getopt(argc, argv, "+c:s:r:tT")) != -1) {
+	while ((opt = getopt(argc, argv, "+c:s:r:tTL")) != -1) {
 		switch (opt) {
 		case 'c':
 			confdir = optarg;
@@ -250,6 +263,9 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			report = 1;
+			break;
+		case 'L':
+			objects = 1;
 			break;
 		default:
 			usage();
@@ -310,6 +326,8 @@ int main(int argc, char **argv)
 	}
 	if (report)
 		report_threads(taskfd, "open");
+	if (objects)
+		dl_iterate_phdr(print_object, NULL);
 	if (optind + 1 < argc) {
 		struct sigaction sa;
 		pid_t pid;

@@ -310,6 +310,38 @@ out=$("$PAMDRIVE" -c "$PAMD" -s jail-copy u1 'grep Seccomp: /proc/self/status' 2
 like "$out" "Seccomp:	2" 'seccomp cache: after the module file changed, the session is filtered'
 is "$(ls "$CACHE" | wc -l)" "$((n1 + 1))" 'seccomp cache: ... by a filter compiled anew (a new entry)'
 
+# libseccomp is opened only to compile a filter, libapparmor never: neither
+# is a dependency of the module (each would be loaded into every PAM session
+# of the host), and a session whose filter is cached maps neither.
+needed=$(readelf -d "$PAM_JAIL" | grep NEEDED)
+like "$needed" "libcap.so" 'module dependencies: listed (readelf works here)'
+unlike "$needed" "libseccomp" 'module dependencies: not libseccomp'
+unlike "$needed" "libapparmor" 'module dependencies: not libapparmor'
+sed 's/^apparmor = off/apparmor = optional/' "$CONF/profiles/pamtest.ini" >"$CONF/profiles/pamaa.ini"
+useradd -M -d /home/u7 -s /bin/bash u7 || bail "useradd u7"
+"$JAILCTL" --config "$CONF" adduser -j "$J" -p pamaa -s /bin/sh u7 >>"$T/init.out" 2>&1 ||
+	bail "jailctl adduser u7: $(tail -5 "$T/init.out")"
+touch -d '2002-02-02 00:00:00' "$T/pam_jail_copy.so" # no cache entry for it yet
+out1=$("$PAMDRIVE" -L -c "$PAMD" -s jail-copy u7 2>&1)
+like "$out1" "open_session: Success (0)" 'a filter not cached yet: the session opens...'
+like "$out1" "/libseccomp.so.2" '... and libseccomp was opened to compile it'
+out=$("$PAMDRIVE" -L -c "$PAMD" -s jail-copy u7 'grep Seccomp: /proc/self/status' 2>&1)
+like "$out" "Seccomp:	2" 'the filter cached: the session is filtered...'
+unlike "$out" "libseccomp" '... and libseccomp was never loaded'
+unlike "$out" "libapparmor" 'apparmor = optional: AppArmor looked for without libapparmor'
+# A libseccomp replaced on disk (a security update keeps the version number):
+# the cached filter is not used, the new library compiles it again.  The
+# replacement is a bind mount in this test's private mount namespace.
+lib=$(printf '%s\n' "$out1" | sed -n 's/.*loaded: \(.*libseccomp.so.2\)$/\1/p' | head -1)
+[ -n "$lib" ] || bail "which libseccomp the module loaded: $out1"
+cp "$(readlink -f "$lib")" "$T/libseccomp-new.so"
+mount --bind "$T/libseccomp-new.so" "$(readlink -f "$lib")" || bail "bind a new libseccomp"
+out=$("$PAMDRIVE" -L -c "$PAMD" -s jail-copy u7 2>&1)
+like "$out" "/libseccomp.so.2" 'libseccomp replaced: the filter is compiled again'
+out=$("$PAMDRIVE" -L -c "$PAMD" -s jail-copy u7 2>&1)
+unlike "$out" "libseccomp" '... and cached again for the new library'
+umount "$(readlink -f "$lib")"
+
 # --- jailed by a [group:] section ---------------------------------------------------
 # pam_jail looks the user's groups up only when no [user:]/users.d entry
 # matches and a [group:] section exists: a member of a jailed group is still
