@@ -89,6 +89,13 @@ tests/bin/%: tests/helpers/%.c lib/libjail.a
 	@mkdir -p tests/bin
 	$(CC) $(CFLAGS) -Itests -o $@ $< lib/libjail.a $(PKG_LIBS) -lpam_misc $(LDFLAGS)
 
+# pamdrive stands in for sshd: it links libpam and nothing of ours, so that
+# what a PAM module brings into the process shows (pamdrive -L, 41-pam.t),
+# in sanitizer builds too (there the linker keeps every -l it is given).
+tests/bin/pamdrive: tests/helpers/pamdrive.c
+	@mkdir -p tests/bin
+	$(CC) $(CFLAGS) -Itests -o $@ $< -lpam $(LDFLAGS)
+
 # The fault-injection build of the PAM module (lib/fault.h): the same
 # sources compiled with -DJAIL_FAULT_INJECTION into objects of their own, so
 # that they never mix with the production ones.  Only tests load it.
