@@ -140,10 +140,17 @@ jail_test_setup() {
 		exec unshare --mount --propagation private "$0" "$@"
 	fi
 	[ "${JAIL_TEST_NET:-0}" = 1 ] && ip link set lo up
-	# A tmpfs of our own: everything the test creates disappears with the namespace.
-	mkdir -p /run/jail-tests
-	chmod 0755 /run/jail-tests
-	mount -t tmpfs -o mode=0755 jail-tests /run/jail-tests
+	# The host's /run is a tmpfs this namespace shares with the host: a mount
+	# is private, but a directory made there stays after the test.  So no
+	# file is made there: libmount would make /run/mount for its utab at the
+	# first mount (point it where nothing can be created: our mounts have no
+	# user-space options to record), and the scratch tmpfs goes on a private
+	# /run of its own.  Everything the test creates disappears with the
+	# namespace.
+	export LIBMOUNT_UTAB=/proc/jail-tests-no-utab/utab
+	mount -t tmpfs -o mode=0755,nosuid,nodev jail-tests-run /run || bail "private /run"
+	mkdir -p -m 0755 /run/jail-tests /run/lock
+	mount -t tmpfs -o mode=0755 jail-tests /run/jail-tests || bail "scratch tmpfs"
 	T=$(mktemp -d /run/jail-tests/t.XXXXXX)
 	chmod 0755 "$T"
 	trap 'jail_test_cleanup' EXIT

@@ -96,8 +96,6 @@ static void check_findings(const jail_findings_t *f)
 			abort();
 }
 
-static char dir[] = "/tmp/fuzz_audit.XXXXXX";
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s;
@@ -154,10 +152,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	case 3: {
 		jail_pam_stack_t st = {0};
+		/* A directory of its own for each input, removed after it: a
+		 * run leaves nothing in /tmp (libFuzzer may end with _exit). */
+		char dir[] = "/tmp/fuzz_audit.XXXXXX";
 		char path[64];
 		FILE *fp;
 
-		if (dir[sizeof(dir) - 2] == 'X' && mkdtemp(dir) == NULL)
+		if (mkdtemp(dir) == NULL)
 			abort();
 		snprintf(path, sizeof(path), "%s/svc", dir);
 		fp = fopen(path, "w");
@@ -166,6 +167,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fwrite(data + 1, 1, size - 1, fp);
 		fclose(fp);
 		if (jail_pam_session_stack(dir, "svc", &st, &f, &err) < 0)
+			abort();
+		if (unlink(path) < 0 || rmdir(dir) < 0)
 			abort();
 		for (size_t i = 0; i < st.n; i++)
 			if (st.v[i].module == NULL || st.v[i].control == NULL || !st.v[i].module[0])

@@ -21,10 +21,12 @@ sshd_test_setup
 
 # --- part 1: the guards in lib.sh ------------------------------------------------
 # A nested test tree: $N/tests/{lib.sh,sanitize.env} are the real ones, so a
-# script in $N/tests/integration/ sources them as a real test does.  Not in
-# $T: a nested test mounts its own tmpfs over /run/jail-tests.  /run is this
-# test's private tmpfs (sshd_test_setup).
-N=/run/jail-sanitize-nested
+# script in $N/tests/integration/ sources them as a real test does.  Not
+# under /run: a nested test mounts a private tmpfs over /run (lib.sh).  /mnt
+# gets a tmpfs of this test's own namespace.
+[ -d /mnt ] || bail "no /mnt to hold the nested tests"
+mount -t tmpfs -o mode=0755 jail-sanitize /mnt || bail "tmpfs on /mnt"
+N=/mnt/jail-sanitize-nested
 mkdir -p "$N/tests/integration"
 ln -s "$TOP/tests/lib.sh" "$TOP/tests/sanitize.env" "$N/tests/"
 cat >"$N/fake-report" <<'EOF'
