@@ -341,6 +341,33 @@ like "$out" "/libseccomp.so.2" 'libseccomp replaced: the filter is compiled agai
 out=$("$PAMDRIVE" -L -c "$PAMD" -s jail-copy u7 2>&1)
 unlike "$out" "libseccomp" '... and cached again for the new library'
 umount "$(readlink -f "$lib")"
+# A host libseccomp that cannot be loaded (/dev/null bound over it).  With a
+# filter to compile, the session still opens, filtered: pam_jail logs why and
+# jailsh compiles the filter with the jail's own copy of the library.  A
+# profile that names system calls cannot be checked: refused, saying why.
+sed 's/^seccomp = default/seccomp = default\nseccomp_deny = msgget/' \
+	"$CONF/profiles/pamtest.ini" >"$CONF/profiles/pamnames.ini"
+useradd -M -d /home/u8 -s /bin/bash u8 || bail "useradd u8"
+"$JAILCTL" --config "$CONF" adduser -j "$J" -p pamnames -s /bin/sh u8 >>"$T/init.out" 2>&1 ||
+	bail "jailctl adduser u8: $(tail -5 "$T/init.out")"
+mount --bind /dev/null "$(readlink -f "$lib")" || bail "hide libseccomp"
+touch -d '2003-03-03 00:00:00' "$T/pam_jail_copy.so" # no cache entry for it
+: >"$SYSLOG"
+out=$("$PAMDRIVE" -c "$PAMD" -s jail-copy u7 'grep Seccomp: /proc/self/status' 2>&1)
+like "$out" "Seccomp:	2" 'libseccomp not loadable on the host: the session is filtered all the same'
+wait_log "$SYSLOG" "not precompiled" 5
+like "$(cat "$SYSLOG")" "seccomp filter not precompiled (jailsh compiles it): seccomp: cannot load libseccomp.so.2" \
+	'... and pam_jail logged why it could not compile the filter'
+: >"$SYSLOG"
+out=$("$PAMDRIVE" -c "$PAMD" -s jail-copy u8 'echo SHELL-RAN' 2>&1)
+like "$out" "open_session: Cannot make/remove an entry for the specified session (14)" \
+	'libseccomp not loadable, a profile naming system calls: the session is refused'
+unlike "$out" "SHELL-RAN" '... and no shell ran'
+wait_log "$SYSLOG" "refused session" 5
+like "$(grep 'refused session' "$SYSLOG")" "cannot load libseccomp.so.2" '... with the reason in the log'
+umount "$(readlink -f "$lib")"
+out=$("$PAMDRIVE" -c "$PAMD" -s jail-copy u8 'echo SHELL-RAN' 2>&1)
+like "$out" "SHELL-RAN" 'the same profile with libseccomp back: the session opens'
 
 # --- jailed by a [group:] section ---------------------------------------------------
 # pam_jail looks the user's groups up only when no [user:]/users.d entry
