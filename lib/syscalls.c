@@ -807,15 +807,25 @@ static int key_list(jail_buf_t *b, const char *name, const jail_strv_t *l, jail_
 	return buf_printf(b, err, "\n");
 }
 
+/* The absolute path of the object ADDR was loaded from, or NULL (a
+ * program's own code: dladdr names it by argv[0]). */
+static const char *loaded_from(const void *addr)
+{
+	Dl_info info;
+
+	if (dladdr(addr, &info) == 0 || info.dli_fname == NULL || info.dli_fname[0] != '/')
+		return NULL;
+	return info.dli_fname;
+}
+
 /* The file this code was loaded from (pam_jail.so, or the program that
  * links libjail.a): device, inode, size and mtime, or zeros. */
 static void code_identity(struct stat *st)
 {
-	Dl_info info;
+	const char *path = loaded_from((const void *)code_identity);
 
 	memset(st, 0, sizeof(*st));
-	if (dladdr((void *)code_identity, &info) == 0 || info.dli_fname == NULL ||
-	    info.dli_fname[0] != '/' || stat(info.dli_fname, st) < 0) {
+	if (path == NULL || stat(path, st) < 0) {
 		if (stat("/proc/self/exe", st) < 0)
 			memset(st, 0, sizeof(*st));
 	}
@@ -875,13 +885,12 @@ static int lib_stamp(jail_buf_t *b, const char *path, jail_error_t *err)
 /* lib_stamp() of the libseccomp loaded here. */
 static int loaded_lib_stamp(jail_buf_t *b, jail_error_t *err)
 {
-	Dl_info info;
+	const char *path = loaded_from((const void *)scmp.init);
 
-	if (dladdr((void *)scmp.init, &info) == 0 || info.dli_fname == NULL ||
-	    info.dli_fname[0] != '/' || strchr(info.dli_fname, '\n'))
+	if (path == NULL || strchr(path, '\n'))
 		return jail_error_fmt(err, ENOENT, "seccomp: cannot tell which file %s is",
 				      SCMP_SONAME);
-	return lib_stamp(b, info.dli_fname, err);
+	return lib_stamp(b, path, err);
 }
 
 static uint64_t fnv1a64(const void *p, size_t n)
