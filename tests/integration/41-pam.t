@@ -59,11 +59,13 @@ chmod 0644 "$J/etc/jail-marker"
 # u1: jailed (pamtest), u3: jailed (pamnet: net = none), both by jailctl
 # adduser (host login shell jailsh, /bin/sh in the jail); u0: not jailed.
 useradd -M -d /home/u0 -s /bin/sh u0 || bail "useradd u0"
-for u in u1:pamtest u3:pamnet; do
-	useradd -M -d "/home/${u%%:*}" -s /bin/bash "${u%%:*}" || bail "useradd ${u%%:*}"
-	"$JAILCTL" --config "$CONF" adduser -j "$J" -p "${u#*:}" -s /bin/sh "${u%%:*}" \
-		>>"$T/init.out" 2>&1 || bail "jailctl adduser $u: $(tail -5 "$T/init.out")"
-done
+add_jailed() { # USER PROFILE
+	useradd -M -d "/home/$1" -s /bin/bash "$1" || bail "useradd $1"
+	"$JAILCTL" --config "$CONF" adduser -j "$J" -p "$2" -s /bin/sh "$1" \
+		>>"$T/init.out" 2>&1 || bail "jailctl adduser $1: $(tail -5 "$T/init.out")"
+}
+add_jailed u1 pamtest
+add_jailed u3 pamnet
 is "$(getent passwd u1 | cut -d: -f7)" "$SBIN/jailsh" 'adduser: the host login shell of u1 is jailsh'
 
 PAMD=$T/pam.d
@@ -318,9 +320,7 @@ like "$needed" "libcap.so" 'module dependencies: listed (readelf works here)'
 unlike "$needed" "libseccomp" 'module dependencies: not libseccomp'
 unlike "$needed" "libapparmor" 'module dependencies: not libapparmor'
 sed 's/^apparmor = off/apparmor = optional/' "$CONF/profiles/pamtest.ini" >"$CONF/profiles/pamaa.ini"
-useradd -M -d /home/u7 -s /bin/bash u7 || bail "useradd u7"
-"$JAILCTL" --config "$CONF" adduser -j "$J" -p pamaa -s /bin/sh u7 >>"$T/init.out" 2>&1 ||
-	bail "jailctl adduser u7: $(tail -5 "$T/init.out")"
+add_jailed u7 pamaa
 touch -d '2002-02-02 00:00:00' "$T/pam_jail_copy.so" # no cache entry for it yet
 out1=$("$PAMDRIVE" -L -c "$PAMD" -s jail-copy u7 2>&1)
 like "$out1" "open_session: Success (0)" 'a filter not cached yet: the session opens...'
@@ -347,9 +347,7 @@ umount "$(readlink -f "$lib")"
 # profile that names system calls cannot be checked: refused, saying why.
 sed 's/^seccomp = default/seccomp = default\nseccomp_deny = msgget/' \
 	"$CONF/profiles/pamtest.ini" >"$CONF/profiles/pamnames.ini"
-useradd -M -d /home/u8 -s /bin/bash u8 || bail "useradd u8"
-"$JAILCTL" --config "$CONF" adduser -j "$J" -p pamnames -s /bin/sh u8 >>"$T/init.out" 2>&1 ||
-	bail "jailctl adduser u8: $(tail -5 "$T/init.out")"
+add_jailed u8 pamnames
 mount --bind /dev/null "$(readlink -f "$lib")" || bail "hide libseccomp"
 touch -d '2003-03-03 00:00:00' "$T/pam_jail_copy.so" # no cache entry for it
 : >"$SYSLOG"
