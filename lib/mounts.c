@@ -108,6 +108,61 @@ static int new_fs(const char *fstype, const char *const *opts, uint64_t attrs, c
 	return mfd;
 }
 
+/* Make the jail's root mount (ROOT_FD, the root of the tree bound in step 2)
+ * writable (RW) or read-only again.  Only the root mount itself, not what is
+ * mounted on or beneath it. */
+static int root_mount_rw(int root_fd, bool rw, jail_error_t *err)
+{
+	struct mount_attr attr = {0};
+
+	if (rw)
+		attr.attr_clr = MOUNT_ATTR_RDONLY;
+	else
+		attr.attr_set = MOUNT_ATTR_RDONLY;
+	if (mount_setattr(root_fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		return jail_error_set(err, errno, "make the jail root %s",
+				      rw ? "writable to create a mount point" : "read-only again");
+	return 0;
+}
+
+/* Run MKDIRS (jail_mkdirs_beneath of REL beneath ROOT_FD, or the creation of
+ * a file mount point) and, when it fails with EROFS because the missing
+ * mount point belongs on the jail tree, which is read-only from step 2 on,
+ * once more with the root mount writable for that one call.  A mount point
+ * the jail lacks is thus created in the jail itself, as before the tree was
+ * read-only (jailctl init creates the usual ones; a bind target may be new).
+ * Nobody but this process and the session init (ours) is in the new mount
+ * namespace yet, and the root mount is read-only again before we go on, or
+ * the session fails.  A mount point beneath another read-only mount (a
+ * bind_ro, a submount of the jail) still fails with EROFS. */
+static int create_target(int root_fd, const char *rel,
+			 int (*create)(int root_fd, const char *rel, jail_error_t *err),
+			 jail_error_t *err)
+{
+	jail_error_t e2;
+	int fd = create(root_fd, rel, &e2);
+
+	if (fd >= 0 || e2.code != EROFS) {
+		if (fd < 0 && err)
+			*err = e2;
+		return fd;
+	}
+	if (root_mount_rw(root_fd, true, err) < 0)
+		return -1;
+	fd = create(root_fd, rel, err);
+	if (root_mount_rw(root_fd, false, fd < 0 ? NULL : err) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int mkdirs_root(int root_fd, const char *rel, jail_error_t *err)
+{
+	return jail_mkdirs_beneath(root_fd, rel, 0755, 0, 0, err);
+}
+
 /* Open (creating it when missing, mode 0755 root) the directory REL beneath
  * ROOT_FD as a mount point.  Symlinks anywhere are refused. */
 static int open_dir_target(int root_fd, const char *rel, jail_error_t *err)
@@ -131,20 +186,19 @@ static int open_dir_target(int root_fd, const char *rel, jail_error_t *err)
 			*err = e2;
 		return jail_error_wrap(err, "mount point %s in the jail", rel);
 	}
-	fd = jail_mkdirs_beneath(root_fd, rel, 0755, 0, 0, err);
+	fd = create_target(root_fd, rel, mkdirs_root, err);
 	if (fd < 0)
 		return jail_error_wrap(err, "create mount point %s in the jail", rel);
 	return fd;
 }
 
-/* Open (creating an empty 0644 root file when missing) the regular file REL
- * beneath ROOT_FD as a mount point for a bind of a non-directory. */
-static int open_file_target(int root_fd, const char *rel, jail_error_t *err)
+/* Create (when missing, an empty 0644 root file, and its missing parent
+ * directories 0755 root) and open the file REL beneath ROOT_FD. */
+static int create_file(int root_fd, const char *rel, jail_error_t *err)
 {
 	cleanup_close int pfd = -1;
 	cleanup_close int dfd = -1;
 	const char *base;
-	struct stat st;
 	int fd;
 
 	jail_error_t e2;
@@ -181,6 +235,18 @@ static int open_file_target(int root_fd, const char *rel, jail_error_t *err)
 		return jail_error_set(err, errno == ELOOP ? ELOOP : errno,
 				      "mount point %s in the jail%s", rel,
 				      errno == ELOOP ? " is a symlink" : "");
+	return fd;
+}
+
+/* Open (creating an empty 0644 root file when missing) the regular file REL
+ * beneath ROOT_FD as a mount point for a bind of a non-directory. */
+static int open_file_target(int root_fd, const char *rel, jail_error_t *err)
+{
+	struct stat st;
+	int fd = create_target(root_fd, rel, create_file, err);
+
+	if (fd < 0)
+		return -1;
 	if (fstat(fd, &st) < 0 || S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)) {
 		close(fd);
 		return jail_error_fmt(err, EINVAL,
@@ -206,6 +272,24 @@ int jail_mounts_begin(int jail_fd, jail_error_t *err)
 			       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 	if (tree < 0)
 		return jail_error_set(err, errno, "bind the jail root");
+	/* The whole clone (the jail and every mount beneath it that came with
+	 * the recursive bind) read-only, nosuid, nodev in one call, while it is
+	 * still detached: uid 0 in a session (jailctl enter, or any bug) must
+	 * not change the tree that every session of the jail shares, nor gain
+	 * anything from a setuid or device file in it.  The host's mount of the
+	 * tree stays as it is (jailctl writes there).  What is writable comes
+	 * later, each a mount of its own: /tmp, /run, /dev/pts, /dev/shm, the
+	 * home, the bind_rw. */
+	if (jail_fault("mount-jail-ro") < 0) {
+		jail_error_set(err, errno, "set mount flags of the jail root");
+		close(tree);
+		return -1;
+	}
+	if (set_attrs(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, true,
+		      "the jail root", err) < 0) {
+		close(tree);
+		return -1;
+	}
 	/* After move_mount the tree fd names the root of the attached mount. */
 	if (attach(tree, jail_fd, "the jail root on itself", err) < 0) {
 		close(tree);
@@ -537,7 +621,94 @@ static int mount_tmpfs(int root_fd, const char *rel, const char *mode, uint64_t 
 	return attach(mfd, target, what, err);
 }
 
-/* --- step 6: profile binds --------------------------------------------- */
+/* --- step 6: the home ------------------------------------------------- */
+
+static void warn(const jail_mount_plan_t *plan, const char *msg)
+{
+	if (plan->warnings)
+		jail_strv_push(plan->warnings, msg, NULL);
+}
+
+/* The user's home, the one place of the jail tree the session writes to:
+ * bound on itself read-write, nosuid, nodev.  The path comes from the host
+ * passwd (root's) and is resolved beneath the jail root with no symlink in
+ * any component: a home that is or passes through a symlink (the user can
+ * plant one where the parent is theirs, root inside a session could before
+ * the tree was read-only) refuses the session; it never redirects the
+ * writable mount elsewhere in the jail.
+ *
+ * A home that does not exist in the jail is not a refusal: a warning, and
+ * the session has no writable home (/tmp, /run, /dev/shm and the bind_rw
+ * stay writable).  The home is the user's data, not part of the
+ * confinement: without it the session can do less, never more, and sshd
+ * itself logs in without one ("Could not chdir to home directory").  Users
+ * jailed through a [group:] section, or whose home was never made in the
+ * jail, keep logging in as before; `jailctl adduser` creates the home.
+ * The home "/" (or one at or beneath /proc or /dev) is never made writable:
+ * a warning too. */
+static int mount_home(int root_fd, const jail_mount_plan_t *plan, jail_error_t *err)
+{
+	cleanup_free char *home = NULL;
+	cleanup_close int target = -1;
+	cleanup_close int tree = -1;
+	struct mount_attr attr = {
+	    .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+	    .attr_clr = MOUNT_ATTR_RDONLY,
+	};
+	jail_error_t e2;
+	struct stat st;
+
+	if (plan->home == NULL || plan->home[0] == '\0') {
+		warn(plan, "the user has no home directory: no writable home in the session");
+		return 0;
+	}
+	home = jail_path_normalize(plan->home, err);
+	if (home == NULL)
+		return jail_error_wrap(err, "home %s", plan->home);
+	if (strcmp(home, "/") == 0 || path_at_or_under(home, "/proc") ||
+	    path_at_or_under(home, "/dev")) {
+		cleanup_free char *w = jail_strdup_printf(
+		    "home %s: not made writable (it is /, or at or beneath /proc or /dev)", home);
+		warn(plan, w ? w : "home: not made writable");
+		return 0;
+	}
+	target = jail_openat_beneath(root_fd, home, O_PATH | O_DIRECTORY, 0, &e2);
+	if (target < 0) {
+		if (e2.code == ENOENT) {
+			cleanup_free char *w = jail_strdup_printf(
+			    "home %s does not exist in the jail: no writable home in the session "
+			    "(jailctl adduser creates it)",
+			    home);
+			warn(plan, w ? w : "no home in the jail");
+			return 0;
+		}
+		/* A symlink as the last component shows as ENOTDIR (O_PATH with
+		 * O_NOFOLLOW opens the link itself), one above it as ELOOP. */
+		if (e2.code == ELOOP || e2.code == EXDEV ||
+		    (jail_stat_beneath(root_fd, home, &st, NULL) == 0 && S_ISLNK(st.st_mode)))
+			return jail_error_fmt(err, ELOOP,
+					      "home %s in the jail is or passes through a symlink "
+					      "(symlinks are never followed)",
+					      home);
+		if (err)
+			*err = e2;
+		return jail_error_wrap(err, "home %s in the jail", home);
+	}
+	/* The clone carries the read-only, nosuid, nodev of step 2: clear the
+	 * first on the home's own mount only (AT_RECURSIVE on the clone keeps
+	 * any mount beneath the home visible, and read-only as it was). */
+	tree = jail_fault("mount-home") < 0
+		   ? -1
+		   : open_tree(target, "",
+			       OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	if (tree < 0)
+		return jail_error_set(err, errno, "bind home %s", home);
+	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		return jail_error_set(err, errno, "set mount flags of home %s", home);
+	return attach(tree, target, home, err);
+}
+
+/* --- step 7: profile binds --------------------------------------------- */
 
 static int mount_bind(int root_fd, const jail_bind_t *b, jail_error_t *err)
 {
@@ -578,7 +749,7 @@ int jail_mounts_rest(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 		return -1;
 	if (mount_tmpfs(root_fd, "run", "0755", p ? p->run_size : 0, plan, err) < 0)
 		return -1;
-	return 0;
+	return mount_home(root_fd, plan, err);
 }
 
 int jail_mounts_binds(int root_fd, const jail_mount_plan_t *plan, jail_error_t *err)

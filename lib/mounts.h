@@ -11,20 +11,32 @@
  *
  * Order (jail_mounts_setup):
  *   1. "/" recursively private (nothing propagates to or from the host);
- *   2. the jail root bound on itself (recursive): the new root mount;
+ *   2. the jail root bound on itself (recursive): the new root mount, and
+ *      the whole clone (every mount beneath the jail that came with it)
+ *      read-only, nosuid, nodev (one mount_setattr, AT_RECURSIVE, on the
+ *      detached clone).  From here on the session writes only to its own
+ *      mounts (steps 4 to 7); the host's mount of the tree stays writable
+ *      for jailctl.  A mount point the jail lacks is still created in the
+ *      jail, with the root mount writable for that one call;
  *   3. /proc: the init's proc instance; kcore, keys, kmsg, timer_list,
  *      sched_debug, latency_stats, timer_stats masked by /dev/null, acpi, scsi,
  *      asound masked by an empty read-only tmpfs, sys, sysrq-trigger, irq, bus,
  *      fs bound read-only;
- *   4. /dev: a tmpfs (0755, nosuid, noexec) with null zero full random
- *      urandom tty (device nodes), a new devpts instance at /dev/pts
- *      (ptmxmode=0666, mode=0620, gid=tty), /dev/ptmx bound to pts/ptmx,
+ *   4. /dev: a tmpfs (0755, nosuid, noexec; not nodev: it holds the
+ *      session's device nodes, and only those, made here) with null zero
+ *      full random urandom tty, a new devpts instance at /dev/pts
+ *      (nosuid, noexec; ptmxmode=0666, mode=0620, gid=tty), /dev/ptmx bound
+ *      to pts/ptmx,
  *      /dev/shm (tmpfs 1777 nosuid nodev noexec), fd/stdin/stdout/stderr
  *      symlinks, and /dev/log bound from the host when asked for;
  *   5. /tmp (tmpfs 1777 nosuid nodev) and /run (tmpfs 0755 nosuid nodev) with
  *      the profile's sizes; /run/jail/session (0444 root) written before
  *      /run is attached;
- *   6. the profile's bind_ro (read-only) and bind_rw mounts, nosuid,nodev;
+ *   6. the user's home (plan->home, the same path as on the host) bound on
+ *      itself read-write, nosuid, nodev; resolved beneath the jail with no
+ *      symlink (a symlink refuses the session); a missing home is a warning
+ *      and no writable home;
+ *   7. the profile's bind_ro (read-only) and bind_rw mounts, nosuid,nodev;
  * then jail_mounts_pivot(): pivot_root(".", ".") and a lazy unmount of the
  * old root, so the host tree is gone from the namespace, not just hidden. */
 #ifndef JAIL_MOUNTS_H
@@ -73,6 +85,10 @@ typedef struct jail_mount_plan {
 	const void *seccomp_data; /* content of /run/jail/seccomp (NULL: none) */
 	size_t seccomp_len;
 	jail_strv_t *warnings; /* non-fatal notes for the caller to log (may be NULL) */
+	/* The user's home (host passwd pw_dir: the same path in the jail),
+	 * the only writable place of the jail tree (step 6).  NULL or "":
+	 * none (a warning). */
+	const char *home;
 } jail_mount_plan_t;
 
 /* Steps 1 and 2: make "/" private and bind the jail root (JAIL_FD, a
@@ -84,11 +100,12 @@ int jail_mounts_begin(int jail_fd, jail_error_t *err);
  * see jail_nsinit_ready) at ROOT/proc and apply the masks. */
 int jail_mounts_proc(int root_fd, int proc_mfd, jail_error_t *err);
 
-/* Steps 4 and 5: /dev, /tmp, /run.  Independent of step 3. */
+/* Steps 4 to 6: /dev, /tmp, /run, the home.  Independent of step 3. */
 int jail_mounts_rest(int root_fd, const jail_mount_plan_t *plan, jail_error_t *err);
 
-/* Step 6, after step 3 (a bind may cover anything mounted before it): the
- * profile's bind_ro then bind_rw. */
+/* Step 7, after steps 3 and 6 (a bind may cover anything mounted before
+ * it, a bind target may be in the home): the profile's bind_ro then
+ * bind_rw. */
 int jail_mounts_binds(int root_fd, const jail_mount_plan_t *plan, jail_error_t *err);
 
 /* Make ROOT_FD the root of the mount namespace: fchdir, pivot_root(".", "."),

@@ -31,6 +31,7 @@ struct jail_session {
 	char *user;
 	uid_t uid;
 	gid_t gid;
+	char *home; /* pw_dir of the host passwd: the same path in the jail */
 	jail_config_t *cfg;
 	char *jail;	    /* jail root, host path */
 	char *profile_name; /* profile name */
@@ -81,6 +82,10 @@ int jail_session_prepare(const char *config_dir, const char *user, jail_session_
 	}
 	s->uid = pw->pw_uid;
 	s->gid = pw->pw_gid;
+	if (pw->pw_dir && (s->home = strdup(pw->pw_dir)) == NULL) {
+		jail_session_free(s);
+		return jail_error_set(err, ENOMEM, "session");
+	}
 	if (jail_config_load_for_user(config_dir ? config_dir : JAIL_DEFAULT_CONFIG_DIR, user,
 				      &s->cfg, err) < 0) {
 		jail_session_free(s);
@@ -571,6 +576,7 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	plan.seccomp_data = blob;
 	plan.seccomp_len = blob_len;
 	plan.warnings = &s->warnings;
+	plan.home = s->home;
 	/* Mount operations need the jail as seen in the NEW mount namespace:
 	 * reopen it (the trusted chain again) and check it is what we checked. */
 	{
@@ -668,6 +674,7 @@ void jail_session_free(jail_session_t *s)
 	if (s == NULL)
 		return;
 	free(s->user);
+	free(s->home);
 	free(s->jail);
 	free(s->profile_name);
 	jail_strv_clear(&s->warnings);

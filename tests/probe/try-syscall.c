@@ -332,6 +332,22 @@ static int t_read(const char *path)
 	return report(fd);
 }
 
+/* try-syscall open-rw PATH: open an existing PATH read-write, without
+ * creating, truncating or writing anything (a refused open shows whether
+ * the file, or its mount, may be written; an allowed one changes nothing). */
+static int t_open_rw(const char *path)
+{
+	if (path == NULL)
+		return 2;
+	return report(open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC));
+}
+
+/* try-syscall euid: the effective uid ("OK 0" for root), for a setuid copy. */
+static int t_euid(void)
+{
+	return report((long)geteuid());
+}
+
 /* try-syscall abstract NAME: connect to the abstract unix socket @NAME. */
 static int t_abstract(const char *name)
 {
@@ -411,6 +427,8 @@ static const struct cmd cmds[] = {
     {"nr", NULL, t_nr},
     {"write", NULL, t_write},
     {"read", NULL, t_read},
+    {"open-rw", NULL, t_open_rw},
+    {"euid", t_euid, NULL},
     {"abstract", NULL, t_abstract},
     {"kill", NULL, t_kill},
 };
