@@ -5,10 +5,13 @@
 # following symlinks) before restricting itself.  Asserts, for a jailed user
 # with landlock = optional (Landlock is in this kernel): writes inside a
 # bind_rw target (directory, single file, nested) reach the host; a bind_ro
-# target refuses (EROFS or EACCES); everything else outside the home, /tmp,
-# /dev/pts and /dev/shm stays EACCES (Landlock's doing: the same write works
-# for a user whose profile says landlock = off); a bind_rw target that was
-# replaced by a symlink refuses the shell, with the reason.
+# target refuses (EROFS or EACCES); the rest of the jail tree is read-only
+# (EROFS, the session's mounts: 48-readonly.t), and where a mount would allow
+# a write outside the home, /tmp, /dev/pts, /dev/shm and the bind_rw (a
+# world-writable directory on the session's /run) Landlock refuses it
+# (EACCES; the same write works for a user whose profile says landlock =
+# off); a bind_rw target that was replaced by a symlink refuses the shell,
+# with the reason.
 JAIL_TEST_NET=1
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../sshd-lib.sh"
@@ -95,15 +98,17 @@ last=$(printf '%s\n' "$out" | tail -n1)
 ok "bind_ro: a write fails with EROFS or EACCES (got: $last)" \
 	test "$last" = EROFS -o "$last" = EACCES
 nok '... and nothing was created on the host' test -e "$T/ro/x"
-is "$(tssh dora 'try-syscall write /srv/open/x' 2>&1)" "EACCES" \
-	'a world-writable directory outside the writable list: EACCES'
+# The jail tree is read-only in sessions: outside the session's own mounts
+# a write fails with EROFS before Landlock is asked (Landlock's own refusal
+# is shown below, on the session's /run).
+is "$(tssh dora 'try-syscall write /srv/open/x' 2>&1)" "EROFS" \
+	'a world-writable directory of the jail tree: EROFS (the tree is read-only)'
 nok '... not created' test -e "$J/srv/open/x"
-is "$(tssh dora 'try-syscall write /srv/x' 2>&1)" "EACCES" '/srv itself: EACCES'
-is "$(tssh dora 'try-syscall write /srv/rwfile-neighbour' 2>&1)" "EACCES" \
-	'next to a single-file bind_rw: EACCES (only the file is writable)'
-# Baseline: the same write without Landlock works (so the EACCES is Landlock's).
-is "$(tssh erin 'try-syscall write /srv/open/erin' 2>&1)" "OK 3" \
-	'baseline landlock = off: the world-writable directory is writable'
+is "$(tssh dora 'try-syscall write /srv/x' 2>&1)" "EROFS" '/srv itself: EROFS'
+is "$(tssh dora 'try-syscall write /srv/rwfile-neighbour' 2>&1)" "EROFS" \
+	'next to a single-file bind_rw: EROFS (only the file is a writable mount)'
+is "$(tssh erin 'try-syscall write /srv/open/erin' 2>&1)" "EROFS" \
+	'baseline landlock = off: the world-writable directory of the tree is EROFS too (the mount)'
 is "$(tssh erin 'try-syscall write /srv/rw/erin' 2>&1)" "OK 3" \
 	'baseline landlock = off: bind_rw writable too'
 is "$(tssh erin 'try-syscall write /srv/ro/erin' 2>&1)" EROFS \
@@ -134,6 +139,12 @@ done
 enter() { "$JAILCTL" --config "$CONF" enter "$@"; }
 is "$(enter "$sid" --user -- try-syscall write /srv/nest/inner/live 2>&1)" "OK 3" \
 	'enter --user in the live session: the nested target is writable'
+# Landlock's write list where the mounts would allow a write: root makes a
+# world-writable directory on the session's /run tmpfs; the user, in the
+# same session through jailsh, is refused by Landlock.
+ok 'root in the live session: a world-writable /run/open' enter "$sid" -- mkdir -m 1777 /run/open
+is "$(enter "$sid" --user -- try-syscall write /run/open/x 2>&1)" "EACCES" \
+	'a world-writable directory on a writable mount outside the writable list: EACCES (Landlock)'
 mv "$T/nest/inner" "$T/nest/inner.moved" || bail "mv the mount point"
 ln -s /srv/open "$T/nest/inner"
 is "$(enter "$sid" -- readlink /srv/nest/inner 2>&1)" /srv/open \
@@ -157,6 +168,26 @@ rm "$T/nest/inner"
 mv "$T/nest/inner.moved" "$T/nest/inner"
 is "$(tssh dora 'try-syscall write /srv/nest/inner/again' 2>&1)" "OK 3" \
 	'the link removed: logins work again'
+
+# Baseline for the /run/open refusal above: in a live session of erin
+# (landlock = off) the same write works, so that EACCES is Landlock's.
+before=$(ls -A "$REG" 2>/dev/null)
+timeout 60 ssh -F "$SSH_CONFIG" -p "$SSHD_PORT" erin@127.0.0.1 'echo started; sleep 50' \
+	</dev/null >"$T/bg2.out" 2>&1 &
+SSH_BG=$!
+wait_log "$T/bg2.out" started 20 || bail "the background session of erin did not start: $(cat "$T/bg2.out")"
+sid=
+for i in $(seq 100); do
+	sid=$(ls -A "$REG" 2>/dev/null | grep -vxF "${before:-none}" | head -n1)
+	[ -n "$sid" ] && break
+	sleep 0.05
+done
+[ -n "$sid" ] || bail "the background session of erin was not recorded"
+ok 'root in a live session of erin: a world-writable /run/open' enter "$sid" -- mkdir -m 1777 /run/open
+is "$(enter "$sid" --user -- try-syscall write /run/open/erin 2>&1)" "OK 3" \
+	'baseline landlock = off: the world-writable directory on /run is writable'
+kill "$SSH_BG" 2>/dev/null
+wait "$SSH_BG" 2>/dev/null
 
 for i in $(seq 100); do [ -z "$(ls -A "$REG" 2>/dev/null)" ] && break; sleep 0.05; done
 is "$(ls -A "$REG" 2>/dev/null)" "" 'no session record left'

@@ -41,6 +41,11 @@ install -m 0755 "$ESC" "$J$IN/escape"
 install -m 4755 "$ESC" "$J$IN/escape-suid"
 install -m 0755 "$ESC" "$J$IN/escape-fcaps"
 setcap cap_dac_override,cap_setuid+ep "$J$IN/escape-fcaps" || bail "setcap"
+# The tree is nosuid and nodev in sessions: a copy setuid to another user
+# (e2, see below) and a device node with /dev/null's numbers planted by the
+# admin must do nothing there (for root via enter too, who has no
+# no_new_privs).
+mknod -m 0666 "$J/etc/escape-null" c 1 3 || bail "mknod"
 echo "jail-secret-$$" >"$J/etc/jail-secret"
 chmod 0600 "$J/etc/jail-secret"
 # A profile whose bounding set keeps CAP_SYS_CHROOT, for the double chroot
@@ -56,6 +61,8 @@ user_add_jailed e1 "$J" default
 user_add_jailed e2 "$J" strict
 user_add_jailed e3 "$J" chrootcap
 user_add_jailed e5 "$J" nolandlock
+install -m 4755 -o e2 -g e2 "$ESC" "$J$IN/escape-suid-user"
+JSH=$(getent passwd e1 | cut -d: -f7) # jailsh: the same path in the jail
 declare -A USER_OF=([default]=e1 [strict]=e2)
 
 # libpam path: the same module, through a service of our own.
@@ -111,6 +118,7 @@ base_techs=$(techs_for base)
 out=$(cd "$T" && setpriv --reuid e1 --regid e1 --init-groups env -i PATH=/usr/bin:/bin HOME="$T" \
 	"$T/escape-host" --marker "$MARKER" --hostpid "$VICTIM" --abstract "$ABSTRACT" \
 	--hostsock "$HOSTSOCK" --suid "$J$IN/escape-suid" --fcaps "$J$IN/escape-fcaps" \
+	--suid-user "$J$IN/escape-suid-user" --devnode "$J/etc/escape-null" \
 	$base_techs 2>&1 </dev/null)
 check_results "base, host, unconfined" base "$out" $base_techs
 sleep 0.3 # the victim's trap runs between its sleeps
@@ -143,6 +151,7 @@ for prof in default strict; do
 	mem=$(size_mib "$(profile_key "$prof" memory_max)")
 	opts="--marker $MARKER --hostpid $VICTIM --abstract $ABSTRACT --hostsock $HOSTSOCK
 		--secret /etc/jail-secret --suid $IN/escape-suid --fcaps $IN/escape-fcaps
+		--suid-user $IN/escape-suid-user --devnode /etc/escape-null --jailsh $JSH
 		--pids-limit $pids --mem-limit $mem"
 	opts=$(echo $opts)
 	plain=$(techs_for "$prof" plain)
@@ -189,11 +198,19 @@ ok 'control: session A'"'"'s trap works (a WINCH from the host is recorded)' \
 
 # --- root inside a session: jailctl enter --------------------------------------------
 root_techs=$(techs_for root)
-out=$(jailctl enter "$SESSA_ID" -- "$IN/escape" --marker "$MARKER" --hostpid "$VICTIM" $root_techs \
+out=$(jailctl enter "$SESSA_ID" -- "$IN/escape" --marker "$MARKER" --hostpid "$VICTIM" \
+	--suid-user "$IN/escape-suid-user" --devnode /etc/escape-null --jailsh "$JSH" $root_techs \
 	7<"$T" 8>>"$T/leak" </dev/null 2>&1)
 check_results "root via enter, default" root "$out" $root_techs
 out=$(jailctl enter "$SESSA_ID" -- grep CapEff /proc/self/status 2>&1)
 like "$out" "CapEff:	0000000000000000" '[root via enter, default] no capability at all (empty bounding set)'
+# The tree root uid 0 stands in: read-only, nosuid, nodev (write-*, devnode
+# and suid-user above show each at work); what it may write is the
+# session's own.
+out=$(jailctl enter "$SESSA_ID" -- grep -E '^[0-9]+ [0-9]+ [^ ]+ [^ ]+ / ' /proc/self/mountinfo 2>&1)
+like "$out" " / ro,nosuid,nodev," '[root via enter, default] mountinfo: / is ro,nosuid,nodev'
+nok '[root via enter, default] nothing was written into the tree' \
+	sh -c "ls -A '$J/usr/bin' | grep -q escape-probe"
 out=$(jailctl enter --user "$SESSA_ID" -- "$IN/escape" --marker "$MARKER" chroot-escape fds 7<"$T" 2>&1)
 check_results "user via enter --user, default" default "$out" chroot-escape fds
 
@@ -326,11 +343,17 @@ keys_race "~/.ssh/authorized_keys <-> symlink to a root-only host file" \
 keys_race "~/.ssh <-> symlink to a host directory" /home/e1/.ssh /home/e1/.ssh-evil "$T/outside"
 is "$(jailctl keys e1 2>&1)" "$(cat "$T/id_ed25519.pub")" 'after the races jailctl keys serves the real key'
 # A hard link of a root-owned jail file into ~/.ssh (which keys would
-# accept: root-owned files are allowed) is refused by protected_hardlinks.
+# accept: root-owned files are allowed) is refused: from the tree, because
+# the home is a mount of its own in the session (EXDEV); from a root-owned
+# file the admin left in the home, by protected_hardlinks (EPERM).
+install -m 0600 -o root -g root /dev/null "$J/home/e1/root-owned"
 out=$(tssh e1 "ln /etc/passwd ~/.ssh/ak-hard; ln /etc/jail-secret ~/.ssh/ak-hard2" 2>&1 </dev/null)
 like "$out" "ln: failed to create hard link" 'hard links of root-owned jail files into ~/.ssh are refused...'
-like "$out" "Operation not permitted" '... with EPERM (fs.protected_hardlinks)'
+like "$out" "Invalid cross-device link" '... with EXDEV (the tree and the home are different mounts)'
+out=$(tssh e1 "ln ~/root-owned ~/.ssh/ak-hard3" 2>&1 </dev/null)
+like "$out" "Operation not permitted" 'a root-owned file in the home: refused with EPERM (fs.protected_hardlinks)'
 nok '... and none was created' sh -c "ls '$J/home/e1/.ssh/' | grep -q ak-hard"
+rm -f "$J/home/e1/root-owned"
 
 # adduser --move-home: the host home of a not-yet-jailed user, who races a
 # symlink to a root-only host directory (and file) in and out of it while

@@ -14,6 +14,9 @@
  *   --secret PATH     a root-owned 0600 file inside the jail
  *   --suid PATH       a setuid-root copy of this probe, planted in the jail
  *   --fcaps PATH      a copy with file capabilities, planted in the jail
+ *   --suid-user PATH  a copy setuid to a non-root user, planted in the jail
+ *   --devnode PATH    a character device node (1:3, 0666) planted in the jail
+ *   --jailsh PATH     the jail's jailsh (default /usr/local/sbin/jailsh)
  *   --pids-limit N    the session's pids.max (for forkbomb)
  *   --mem-limit MIB   the session's memory limit (for memhog)
  *
@@ -83,6 +86,9 @@ static struct {
 	const char *secret;
 	const char *suid;
 	const char *fcaps;
+	const char *suid_user;
+	const char *devnode;
+	const char *jailsh;
 	long pids_limit;
 	long mem_limit; /* MiB */
 } opt;
@@ -477,12 +483,105 @@ static void t_suid_root(result_t *r)
 	exec_planted(r, opt.suid, "suid-check");
 }
 
-/* A copy with file capabilities, planted by the admin: under no_new_privs
- * and an empty bounding set the kernel refuses the exec outright (EPERM)
- * rather than run it without the capabilities it asks for. */
+/* A copy with file capabilities, planted by the admin.  On the session's
+ * nosuid tree the kernel ignores file capabilities: the copy runs with
+ * none (and cannot read the root-only secret: EACCES).  Without nosuid,
+ * under no_new_privs and an empty bounding set, the kernel would refuse
+ * the exec outright (EPERM) rather than run it without them. */
 static void t_fcaps(result_t *r)
 {
 	exec_planted(r, opt.fcaps, "fcaps-check");
+}
+
+/* Run as a copy setuid to a non-root user (see t_suid_user). */
+static void t_suid_user_check(result_t *r)
+{
+	uid_t ru, eu, su;
+
+	if (getresuid(&ru, &eu, &su) < 0)
+		return set_errno(r, errno, "getresuid");
+	if (eu != ru || su != ru)
+		return set(r, "ESCAPED", "the setuid bit was honoured: uid %u euid %u suid %u",
+			   (unsigned)ru, (unsigned)eu, (unsigned)su);
+	set(r, "EPERM", "the setuid bit was ignored: uid %u euid %u suid %u", (unsigned)ru,
+	    (unsigned)eu, (unsigned)su);
+}
+
+/* A copy setuid to another (non-root) user, planted by the admin: shows
+ * whether exec honours setuid bits at all, also for a caller without
+ * no_new_privs (root via jailctl enter): the session's tree is nosuid. */
+static void t_suid_user(result_t *r)
+{
+	exec_planted(r, opt.suid_user, "suid-user-check");
+}
+
+/* --- the jail tree: read-only, nodev --------------------------------------- */
+
+/* Open the existing PATH for writing without changing it: as root O_RDWR
+ * (root owns it: only the read-only mount refuses), as a user
+ * O_WRONLY|O_TRUNC (the kernel checks a truncating open against the
+ * mount before the file's mode, so a read-only mount shows as EROFS; a
+ * user without write permission is refused before anything is
+ * truncated). */
+static void write_existing(result_t *r, const char *path)
+{
+	int fd = open(path, (geteuid() == 0 ? O_RDWR : O_WRONLY | O_TRUNC) | O_NOCTTY | O_NONBLOCK |
+				O_CLOEXEC);
+
+	if (fd >= 0) {
+		close(fd);
+		return set(r, "ESCAPED", "%s opened for writing", path);
+	}
+	set_errno(r, errno, "open %s for writing", path);
+}
+
+static void t_write_usr_bin(result_t *r)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/usr/bin/.escape-probe-%d", (int)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+		return set(r, "ESCAPED", "created %s", path);
+	}
+	set_errno(r, errno, "create %s", path);
+}
+
+static void t_write_passwd(result_t *r)
+{
+	write_existing(r, "/etc/passwd");
+}
+
+static void t_write_jailsh(result_t *r)
+{
+	write_existing(r, opt.jailsh ? opt.jailsh : "/usr/local/sbin/jailsh");
+}
+
+/* A device node planted in the jail (the numbers of /dev/null, 0666): the
+ * session's tree is nodev, so it cannot be opened.  Read-only: Landlock
+ * lets the user read the tree, so a refusal is the mount's. */
+static void t_devnode(result_t *r)
+{
+	struct stat st;
+	int fd;
+
+	if (opt.devnode == NULL)
+		return set(r, "SKIP", "no planted device node given");
+	if (lstat(opt.devnode, &st) < 0)
+		return set_errno(r, errno, "lstat %s", opt.devnode);
+	if (!S_ISCHR(st.st_mode))
+		return set(r, "SKIP", "%s is not a character device", opt.devnode);
+	fd = open(opt.devnode, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0) {
+		close(fd);
+		return set(r, "ESCAPED", "opened the device node %s (%u:%u)", opt.devnode,
+			   major(st.st_rdev), minor(st.st_rdev));
+	}
+	set_errno(r, errno, "open the device node %s (%u:%u)", opt.devnode, major(st.st_rdev),
+		  minor(st.st_rdev));
 }
 
 static void t_setuid0(result_t *r)
@@ -1716,6 +1815,11 @@ static const struct technique techniques[] = {
     {"link-secret", t_link_secret, "hard link to a root-only file in the jail"},
     {"suid-root", t_suid_root, "exec a setuid-root copy (--suid): must not be root"},
     {"fcaps", t_fcaps, "exec a copy with file capabilities (--fcaps): must get none"},
+    {"suid-user", t_suid_user, "exec a copy setuid to another user (--suid-user): no effect"},
+    {"write-usr-bin", t_write_usr_bin, "create a file in /usr/bin"},
+    {"write-passwd", t_write_passwd, "open /etc/passwd for writing"},
+    {"write-jailsh", t_write_jailsh, "open the jail's jailsh (--jailsh) for writing"},
+    {"devnode", t_devnode, "open a device node planted in the jail (--devnode)"},
     {"setuid0", t_setuid0, "setresuid(0,0,0)"},
     {"proc1-root", t_proc1_root, "/proc/1/root of the session init"},
     {"proc1-cwd", t_proc1_cwd, "/proc/1/cwd of the session init"},
@@ -1805,6 +1909,7 @@ static const struct technique techniques[] = {
 static const struct technique internal[] = {
     {"suid-check", t_suid_check, "as the setuid-root copy: uid and setuid(0)"},
     {"fcaps-check", t_fcaps_check, "as the file-capability copy: CapEff and the secret"},
+    {"suid-user-check", t_suid_user_check, "as the setuid-user copy: uid, euid, suid"},
 };
 
 static const struct technique *find(const char *name)
@@ -1872,6 +1977,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: escape [--marker PATH] [--hostpid PID] [--abstract NAME] "
 			"[--hostsock PATH] [--secret PATH] [--suid PATH] [--fcaps PATH] "
+			"[--suid-user PATH] [--devnode PATH] [--jailsh PATH] "
 			"[--pids-limit N] [--mem-limit MIB] "
 			"TECHNIQUE...\n"
 			"       escape list\n"
@@ -1908,6 +2014,12 @@ int main(int argc, char **argv)
 			opt.suid = v;
 		else if (strcmp(o, "fcaps") == 0)
 			opt.fcaps = v;
+		else if (strcmp(o, "suid-user") == 0)
+			opt.suid_user = v;
+		else if (strcmp(o, "devnode") == 0)
+			opt.devnode = v;
+		else if (strcmp(o, "jailsh") == 0)
+			opt.jailsh = v;
 		else if (strcmp(o, "pids-limit") == 0)
 			opt.pids_limit = atol(v);
 		else if (strcmp(o, "mem-limit") == 0)
