@@ -644,6 +644,9 @@ static void warn(const jail_mount_plan_t *plan, const char *msg)
  * itself logs in without one ("Could not chdir to home directory").  Users
  * jailed through a [group:] section, or whose home was never made in the
  * jail, keep logging in as before; `jailctl adduser` creates the home.
+ * The same for a home the user does not own (jailctl adduser makes it
+ * theirs, and refuses one that is not): a pw_dir that names a system
+ * directory of the jail (/, /usr, /etc, ...) must never make it writable.
  * The home "/" (or one at or beneath /proc or /dev) is never made writable:
  * a warning too. */
 static int mount_home(int root_fd, const jail_mount_plan_t *plan, jail_error_t *err)
@@ -693,6 +696,16 @@ static int mount_home(int root_fd, const jail_mount_plan_t *plan, jail_error_t *
 		if (err)
 			*err = e2;
 		return jail_error_wrap(err, "home %s in the jail", home);
+	}
+	if (fstat(target, &st) < 0)
+		return jail_error_set(err, errno, "stat home %s", home);
+	if (st.st_uid != plan->uid) {
+		cleanup_free char *w = jail_strdup_printf(
+		    "home %s in the jail is owned by uid %u, not by the user (uid %u): not made "
+		    "writable",
+		    home, (unsigned)st.st_uid, (unsigned)plan->uid);
+		warn(plan, w ? w : "home not owned by the user: not made writable");
+		return 0;
 	}
 	/* The clone carries the read-only, nosuid, nodev of step 2: clear the
 	 * first on the home's own mount only (AT_RECURSIVE on the clone keeps

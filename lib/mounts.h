@@ -34,8 +34,8 @@
  *      /run is attached;
  *   6. the user's home (plan->home, the same path as on the host) bound on
  *      itself read-write, nosuid, nodev; resolved beneath the jail with no
- *      symlink (a symlink refuses the session); a missing home is a warning
- *      and no writable home;
+ *      symlink (a symlink refuses the session); a missing home, or one the
+ *      user does not own, is a warning and no writable home;
  *   7. the profile's bind_ro (read-only) and bind_rw mounts, nosuid,nodev;
  * then jail_mounts_pivot(): pivot_root(".", ".") and a lazy unmount of the
  * old root, so the host tree is gone from the namespace, not just hidden. */
@@ -89,6 +89,7 @@ typedef struct jail_mount_plan {
 	 * the only writable place of the jail tree (step 6).  NULL or "":
 	 * none (a warning). */
 	const char *home;
+	uid_t uid; /* the user: a home they do not own is not made writable */
 } jail_mount_plan_t;
 
 /* Steps 1 and 2: make "/" private and bind the jail root (JAIL_FD, a

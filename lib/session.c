@@ -577,6 +577,7 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	plan.seccomp_len = blob_len;
 	plan.warnings = &s->warnings;
 	plan.home = s->home;
+	plan.uid = s->uid;
 	/* Mount operations need the jail as seen in the NEW mount namespace:
 	 * reopen it (the trusted chain again) and check it is what we checked. */
 	{

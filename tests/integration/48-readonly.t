@@ -20,8 +20,9 @@
 #     the tree from the host side cannot be opened (EACCES);
 #   - bind_rw targets missing from the jail are still created;
 #   - the home is resolved without symlinks: a home that is, or passes
-#     through, a symlink refuses the session with the reason; a missing home
-#     opens the session with a warning and no writable home.
+#     through, a symlink refuses the session with the reason; a missing home,
+#     or one the user does not own, opens the session with a warning and no
+#     writable home.
 JAIL_TEST_NET=1
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../sshd-lib.sh"
@@ -186,6 +187,19 @@ wait_log "$SYSLOG" "does not exist in the jail" 5
 like "$(grep pam_jail "$SYSLOG")" "for r2: home /home/r2 does not exist in the jail: no writable home in the session" \
 	'... and a warning in the log'
 nok '... nothing was created for it in the tree' test -e "$J/home/r2"
+
+# r5: the home is not the user's (root's, as a pw_dir naming a system
+# directory of the jail would be): not made writable.
+user_add_jailed r5 "$J" ro
+chown root:root "$J/home/r5"
+chmod 0777 "$J/home/r5" # so that only the mount can refuse the write
+: >"$SYSLOG"
+out=$("$PAMDRIVE" -c "$PAMD" r5 'echo RAN; try-syscall write /home/r5/f' 2>&1)
+like "$out" "RAN
+EROFS" 'a home the user does not own: the session opens, the home stays read-only (EROFS)'
+wait_log "$SYSLOG" "not made writable" 5
+like "$(grep pam_jail "$SYSLOG")" "for r5: home /home/r5 in the jail is owned by uid 0, not by the user (uid $(id -u r5)): not made writable" \
+	'... with a warning in the log'
 
 # r3: the home is a symlink (to another directory of the jail).
 user_add_jailed r3 "$J" ro
