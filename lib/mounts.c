@@ -471,6 +471,10 @@ static int mount_dev(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 	target = open_dir_target(root_fd, "dev", err);
 	if (target < 0)
 		return -1;
+	/* The one session mount without nodev: it must hold device nodes, and
+	 * holds only those populate_dev() makes before it is attached (root
+	 * in a session cannot add any unless the profile keeps CAP_MKNOD).
+	 * nosuid, noexec; it covers whatever the read-only tree has at /dev. */
 	dev_mfd = new_fs("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "/dev", err);
 	if (dev_mfd < 0)
 		return -1;
