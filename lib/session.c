@@ -22,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -856,6 +858,31 @@ pid_t jail_session_init_pid(const jail_session_t *s)
 const jail_strv_t *jail_session_warnings(const jail_session_t *s)
 {
 	return &s->warnings;
+}
+
+int jail_session_caller_inside(jail_error_t *err)
+{
+	cleanup_close int fd = open("/proc/1/comm", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct statfs sfs;
+	struct stat st;
+	char comm[32] = "";
+	ssize_t n = -1;
+
+	if (fd >= 0 && fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC)
+		n = read(fd, comm, sizeof(comm) - 1);
+	if (n > 0) {
+		comm[n] = '\0';
+		if (strcmp(comm, JAIL_NSINIT_NAME "\n") == 0) {
+			jail_error_fmt(err, EEXIST, "pid 1 is the session init %s",
+				       JAIL_NSINIT_NAME);
+			return 1;
+		}
+	}
+	if (lstat(JAIL_SESSIONFILE_PATH, &st) == 0) {
+		jail_error_fmt(err, EEXIST, "the session file %s exists", JAIL_SESSIONFILE_PATH);
+		return 1;
+	}
+	return 0;
 }
 
 int jail_become_user(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups, jail_error_t *err)
