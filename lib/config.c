@@ -520,19 +520,6 @@ static char *parse_abs_path(const char *v, jail_error_t *err)
 	return jail_path_normalize(v, err);
 }
 
-bool jail_valid_shell(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n < 2 || n > 4095 || s[0] != '/' || s[n - 1] == '/')
-		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f || *s == ':' ||
-		    *s == ',')
-			return false;
-	return true;
-}
-
 /* A `shell` value: normalised, then jail_valid_shell(). */
 static char *parse_shell(const char *v, jail_error_t *err)
 {

@@ -146,12 +146,6 @@ int jail_config_lookup(const jail_config_t *cfg, const char *user, const jail_st
 int jail_config_resolve(const jail_config_t *cfg, const char *user, gid_t gid,
 			const jail_assign_t **out, jail_error_t *err);
 
-/* A real shell as the `shell` keys and the session file carry it: an
- * absolute path (not "/", no trailing slash) of printable ASCII without
- * spaces, ':' or ',' (a passwd field, a list separator), at most 4095
- * bytes.  The one rule for every reader and writer of the value. */
-bool jail_valid_shell(const char *s);
-
 /* Load DIR/profiles/NAME.ini with includes resolved and every value
  * validated (capability and syscall names included). */
 int jail_profile_load(const char *dir, const char *name, jail_profile_t **out, jail_error_t *err);

@@ -227,8 +227,9 @@ static int check_critical_files(int jail_fd, const char *jail, jail_error_t *err
  * that file, so anything else was put there by someone else (root inside a
  * session, a botched copy): size first, then the bytes.  The host's copy is
  * opened through a trusted parent chain without following a symlink.  Cost:
- * two reads of a file that sits in the page cache: 36 us for the 440 KiB
- * jailsh here (best of 200), against a login of several milliseconds. */
+ * two reads of a file that sits in the page cache: 24 us for the 324 KiB
+ * jailsh here (best of 200; mean 36 us), against a login of several
+ * milliseconds. */
 static int same_as_host_jailsh(int jfd, const char *jail, const char *path, jail_error_t *err)
 {
 	const char *base = strrchr(path, '/') + 1;

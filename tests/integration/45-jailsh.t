@@ -84,6 +84,10 @@ out=$(jsh 'echo RAN' 2>&1 </dev/null)
 like "$out" "unknown key 'bogus'" "malformed session file: refused with the parser's reason"
 write_session
 
+# jailsh validates the session file's shell itself, with the rule the
+# configuration uses (lib/util.c), and links no ini parser for it.
+unlike "$(ldd "$JAILSH")" "libiniparser" "jailsh does not link the configuration's ini parser"
+
 # ---- status, environment, fds ----
 out=$(jsh 'grep -E "^(NoNewPrivs|Seccomp|Seccomp_filters):" /proc/self/status' 2>&1 </dev/null)
 like "$out" "NoNewPrivs:	1" "NoNewPrivs: 1 under jailsh"
