@@ -80,7 +80,11 @@ extern const char *const jail_session_critical_files[];
  * the jail), critical /etc files (passwd, group, nsswitch.conf, ld.so.*)
  * likewise, and JAILSH_PATH inside the jail must be a root-owned, not
  * group/world-writable, executable regular file whose every directory is
- * trusted too.  JAIL names the jail in messages. */
+ * trusted too.  JAIL names the jail in messages.  jail_session_open() adds
+ * two checks of its own: the jail's jailsh must be byte for byte the host's
+ * installed one at JAILSH_PATH (jailctl init/update/cp copy it), and the
+ * user's line in the jail's /etc/passwd must exist, carry the host's uid
+ * and name jailsh as the shell (login(1) runs what it names). */
 int jail_session_check_jail(int jail_fd, const char *jail, const char *jailsh_path,
 			    jail_error_t *err);
 
