@@ -143,6 +143,13 @@ cp "$T/passwd.good" "$J/etc/passwd"
 sed -i "s|^u1:x:[0-9]*:|u1:x:4999:|" "$J/etc/passwd"
 refused jail-passwd-other-uid "u1 has uid 4999 in /etc/passwd of jail $J but uid $(id -u u1) on the host"
 cp "$T/passwd.good" "$J/etc/passwd"
+# The line is read beneath the jail without following a symlink: a passwd
+# that is a (root-owned) symlink to a file naming jailsh is still refused.
+mv "$J/etc/passwd" "$J/etc/passwd.real"
+ln -s passwd.real "$J/etc/passwd"
+refused jail-passwd-symlink "/etc/passwd in jail $J is a symlink"
+rm "$J/etc/passwd"
+mv "$J/etc/passwd.real" "$J/etc/passwd"
 ok 'the jail passwd put back: the session opens again' "$PAMDRIVE" -c "$PAMD" u1 true
 
 # The other files root reads in the jail before the user's shell runs.
