@@ -75,15 +75,22 @@ confined() {
 }
 
 # --- login(1) on a pty ------------------------------------------------------------
+echo "MOTD-49: the message of the day of this test" >/etc/motd
 # The password is typed at login's prompt; then the probe at the shell's.
 : >"$SYSLOG"
 out=$("$PTYRUN" -t 30 -x "Password:" "Pw-ud-49" -x '$ ' "$PROBE; exit" -- login ud 2>&1)
 confined "login ud (default profile)" "$out"
 like "$(cat "$SYSLOG")" "pam_jail(login:session): opened session" 'login ud: pam_jail opened the session from the login service'
 is "$(leftovers)" "" 'login ud: nothing left after logout'
+rm -f "$J/home/ud/ran.login"
+"$PTYRUN" -t 30 -x "Password:" "Pw-ud-49" -x "MOTD-49" "touch /home/ud/ran.login; exit" -- login ud >"$T/login-ud.out" 2>&1
+ok 'login ud: a command typed once the motd showed reaches the shell (the check below can tell)' test -e "$J/home/ud/ran.login"
 
 rm -f "$J/home/us/ran.login"
-out=$("$PTYRUN" -t 30 -x "Password:" "Pw-us-49" -x "Debian" "touch /home/us/ran.login" -- login us 2>&1)
+# A command typed once login showed the message of the day (pam_motd runs
+# before pam_jail): a shell, had one started, would read and run it (the
+# same typed to ud's shell runs, below).
+out=$("$PTYRUN" -t 30 -x "Password:" "Pw-us-49" -x "MOTD-49" "touch /home/us/ran.login" -- login us 2>&1)
 like "$out" "jailsh: this account is restricted to: sftp-server; interactive login refused" 'login us (sftp-only): jailsh refuses the interactive login'
 unlike "$out" 'us@' 'login us: no shell prompt'
 nok 'login us: nothing typed after the login ran' test -e "$J/home/us/ran.login"
