@@ -678,6 +678,29 @@ static int adduser_validate(const jailctl_ctx_t *ctx, const jail_config_t *cfg, 
 
 	if (jail_acct_snapshot(p->jailfd, &p->snap, err) < 0)
 		return jail_error_wrap(err, "jail %s", p->jail);
+	/* A jail passwd line written before the shell key existed (or by hand)
+	 * names the real shell: it moves to users.d, the line gets jailsh. */
+	if (p->shell == NULL && p->snap.passwd) {
+		jail_error_t lerr = {0};
+		char *old = NULL;
+
+		if (jail_passwd_text_lookup(p->snap.passwd, p->user, NULL, NULL, NULL, &old,
+					    &lerr) == 1 &&
+		    old && strcmp(old, p->jailsh) != 0 && jail_valid_shell(old) &&
+		    (p->real_shell == NULL || strcmp(old, p->real_shell) != 0)) {
+			free(p->real_shell);
+			p->real_shell = strdup(old);
+			p->shell = old;
+			if (p->real_shell == NULL)
+				return jail_error_set(err, ENOMEM, "adduser");
+			warn("adduser",
+			     "%s's shell %s moves from the jail's passwd to users.d/%s.ini (the "
+			     "jail's line now names jailsh)",
+			     p->user, old, p->user);
+		} else {
+			free(old);
+		}
+	}
 
 	p->home = jail_path_normalize(p->acct.home, err);
 	if (p->home == NULL)

@@ -76,6 +76,16 @@ ok "adduser alice again succeeds" jc adduser alice
 is "$(grep -c '^alice:' "$J/etc/passwd")" 1 "  still one passwd line"
 is "$(state)" "$before" "  nothing else changed"
 
+# A jail passwd line from before the shell key (the real shell in it):
+# adduser run again moves that shell to users.d and writes jailsh.
+sed -i "s|^\(alice:.*\):[^:]*\$|\1:/usr/bin/zsh|" "$J/etc/passwd"
+out=$(jc adduser alice 2>&1)
+is "$?" 0 "adduser alice again over an old jail passwd line"
+like "$out" "alice's shell /usr/bin/zsh moves from the jail's passwd to users.d/alice.ini" "  says the shell moved"
+like "$(cat "$CONF/users.d/alice.ini")" "shell = /usr/bin/zsh" "  the old real shell is kept in users.d"
+is "$(grep '^alice:' "$J/etc/passwd" | cut -d: -f7)" "$JAILSH" "  the jail line names jailsh"
+sed -i '/^shell = /d' "$CONF/users.d/alice.ini"
+
 # Profile and shell options.
 ok "adduser -p strict -s /bin/sh bob" jc adduser -p strict -s /bin/sh bob
 like "$(cat "$CONF/users.d/bob.ini")" "profile = strict" "  profile recorded"
