@@ -592,7 +592,9 @@ typedef struct adduser_plan {
 	char *profile;
 	char *home; /* normalised, in-jail == host path */
 	char *old_shell;
-	char *prev_jail; /* jail of an earlier adduser of this user, if any */
+	char *prev_jail;  /* jail of an earlier adduser of this user, if any */
+	char *shell;	  /* users.d `shell =`: -s, else the earlier adduser's; NULL: none */
+	char *real_shell; /* what jailsh will run: shell, else the profile's (NULL: commands) */
 	const char *jailsh;
 	bool move_home;
 	int jailfd;
@@ -609,6 +611,8 @@ static void plan_clear(adduser_plan_t *p)
 	free(p->home);
 	free(p->old_shell);
 	free(p->prev_jail);
+	free(p->shell);
+	free(p->real_shell);
 	if (p->jailfd >= 0)
 		close(p->jailfd);
 	if (p->host_home_fd >= 0)
@@ -638,6 +642,10 @@ static int adduser_validate(const jailctl_ctx_t *ctx, const jail_config_t *cfg, 
 				      p->user, prev->file);
 	if (prev && (p->prev_jail = strdup(prev->jail)) == NULL)
 		return jail_error_set(err, ENOMEM, "adduser");
+	/* Run again without -s (as pam_jail's refusals advise): the shell
+	 * written by the earlier adduser stays. */
+	if (p->shell == NULL && prev && prev->shell && (p->shell = strdup(prev->shell)) == NULL)
+		return jail_error_set(err, ENOMEM, "adduser");
 	if (opt_jail == NULL && cfg->default_jail == NULL)
 		return jail_error_fmt(err, EINVAL,
 				      "no jail given (-j JAIL) and no default ([jail] jail in "
@@ -661,10 +669,38 @@ static int adduser_validate(const jailctl_ctx_t *ctx, const jail_config_t *cfg, 
 		return jail_error_set(err, ENOMEM, "profile");
 	if (jail_profile_load(ctx->config_dir, p->profile, &prof, err) < 0)
 		return -1; /* the message names the profile and its file */
+	if (prof->commands.n == 0 &&
+	    (p->real_shell = strdup(p->shell ? p->shell : prof->shell)) == NULL) {
+		jail_profile_free(prof);
+		return jail_error_set(err, ENOMEM, "adduser");
+	}
 	jail_profile_free(prof);
 
 	if (jail_acct_snapshot(p->jailfd, &p->snap, err) < 0)
 		return jail_error_wrap(err, "jail %s", p->jail);
+	/* A jail passwd line written before the shell key existed (or by hand)
+	 * names the real shell: it moves to users.d, the line gets jailsh. */
+	if (p->shell == NULL && p->snap.passwd) {
+		jail_error_t lerr = {0};
+		char *old = NULL;
+
+		if (jail_passwd_text_lookup(p->snap.passwd, p->user, NULL, NULL, NULL, &old,
+					    &lerr) == 1 &&
+		    old && strcmp(old, p->jailsh) != 0 && jail_valid_shell(old) &&
+		    (p->real_shell == NULL || strcmp(old, p->real_shell) != 0)) {
+			free(p->real_shell);
+			p->real_shell = strdup(old);
+			p->shell = old;
+			if (p->real_shell == NULL)
+				return jail_error_set(err, ENOMEM, "adduser");
+			warn("adduser",
+			     "%s's shell %s moves from the jail's passwd to users.d/%s.ini (the "
+			     "jail's line now names jailsh)",
+			     p->user, old, p->user);
+		} else {
+			free(old);
+		}
+	}
 
 	p->home = jail_path_normalize(p->acct.home, err);
 	if (p->home == NULL)
@@ -706,8 +742,8 @@ static int adduser_validate(const jailctl_ctx_t *ctx, const jail_config_t *cfg, 
 	if (ufd >= 0)
 		close(ufd);
 
-	if (executable_in_jail(p->jailfd, p->acct.shell) == 0)
-		warn("adduser", "shell %s is not in the jail %s yet", p->acct.shell, p->jail);
+	if (p->real_shell && executable_in_jail(p->jailfd, p->real_shell) == 0)
+		warn("adduser", "shell %s is not in the jail %s yet", p->real_shell, p->jail);
 	if (executable_in_jail(p->jailfd, p->jailsh) == 0)
 		warn("adduser",
 		     "%s is not in the jail %s yet (logins are refused until it is: jailctl init "
@@ -725,8 +761,9 @@ static int write_users_d(const char *confdir, const adduser_plan_t *p, jail_erro
 	if (fd < 0)
 		return jail_error_wrap(err, "users.d");
 	text = jail_strdup_printf("; written by jailctl adduser; removed by jailctl deluser\n"
-				  "[user:%s]\njail = %s\nprofile = %s\n",
-				  p->user, p->jail, p->profile);
+				  "[user:%s]\njail = %s\nprofile = %s\n%s%s%s",
+				  p->user, p->jail, p->profile, p->shell ? "shell = " : "",
+				  p->shell ? p->shell : "", p->shell ? "\n" : "");
 	if (name == NULL || text == NULL)
 		return jail_error_set(err, ENOMEM, "users.d");
 	if (jail_write_file_beneath(fd, name, text, strlen(text), 0644, 0, 0, err) < 0)
@@ -783,19 +820,31 @@ int cmd_adduser(const jailctl_ctx_t *ctx, int argc, char **argv)
 			       p.user);
 		goto out;
 	}
-	if (jail_account_from_host(p.user, opt_shell ? opt_shell : DEFAULT_SHELL, &p.acct, &err) <
-	    0)
-		goto out;
+	if (opt_shell) {
+		p.shell = jail_path_normalize(opt_shell, &err);
+		if (p.shell == NULL || !jail_valid_shell(p.shell)) {
+			jail_error_fmt(
+			    &err, EINVAL,
+			    "shell '%s' is not an absolute path of a program without ':', "
+			    "',' or spaces",
+			    opt_shell);
+			goto out;
+		}
+	}
 	if (jail_config_load(ctx->config_dir, &cfg, &err) < 0) {
 		jail_error_wrap(&err, "configuration");
 		goto out;
 	}
 	p.jailsh = cfg->jailsh_path;
+	/* The jail's passwd names jailsh, as the host's does: login(1) runs
+	 * whatever shell it finds there (see passwd.h). */
+	if (jail_account_from_host(p.user, p.jailsh, &p.acct, &err) < 0)
+		goto out;
 	if (adduser_validate(ctx, cfg, &p, opt_jail, opt_profile, &err) < 0)
 		goto out;
 	p.old_shell = host_shell(p.user);
 
-	/* 2. passwd and group lines in the jail (with the real shell). */
+	/* 2. passwd and group lines in the jail (shell: jailsh). */
 	if (jail_acct_add(p.jailfd, &p.acct, &err) < 0) {
 		jail_error_wrap(&err, "jail %s", p.jail);
 		goto out;

@@ -5,8 +5,9 @@
  *   jailsh -c CMD          commands, scp, rsync, git, sftp subsystem
  *   jailsh                 interactive, not login
  * It is not setuid and gains nothing: it only takes away, in this order,
- * then execs the user's real shell (or, in restricted mode, the validated
- * program):
+ * then execs the user's real shell, named by the session file's `shell`
+ * (the jail's passwd names jailsh itself), or, in restricted mode, the
+ * validated program:
  *   1. refuse unless inside a pam_jail session (see in_session());
  *   2. close inherited fds above 2; build a clean environment;
  *   3. no_new_privs;
@@ -263,7 +264,11 @@ int main(int argc, char **argv)
 	if (strcmp(pw->pw_name, info->user) != 0)
 		refuse("user '%s' does not match the session's user '%s'; refusing", pw->pw_name,
 		       info->user);
-	shell = strdup(pw->pw_shell && pw->pw_shell[0] ? pw->pw_shell : "/bin/sh");
+	/* The real shell from the session file (the assignment's or profile's
+	 * `shell`, written by pam_jail): the jail's passwd names jailsh itself,
+	 * so that login(1), which looks the user up there after the session
+	 * opened, runs jailsh too. */
+	shell = strdup(info->shell);
 	if (shell == NULL)
 		refuse("out of memory");
 	shell_base = strrchr(shell, '/') ? strrchr(shell, '/') + 1 : shell;
@@ -272,8 +277,8 @@ int main(int argc, char **argv)
 			refuse("shell '%s' of user '%s' is not an absolute path; refusing", shell,
 			       pw->pw_name);
 		if (strcmp(shell_base, "jailsh") == 0 || is_self(shell))
-			refuse("the shell of '%s' in the jail is jailsh itself; refusing to loop",
-			       pw->pw_name);
+			refuse("the shell of '%s' (%s) is jailsh itself; refusing to loop",
+			       pw->pw_name, shell);
 		if (access(shell, X_OK) < 0)
 			refuse("shell '%s' of user '%s': %s; refusing", shell, pw->pw_name,
 			       strerror(errno));

@@ -304,31 +304,6 @@ static const char *user_name(uid_t uid, char *buf, size_t len)
 	return buf;
 }
 
-/* Open PATH inside the jail the way the jail itself would see it (symlinks
- * resolved against the jail root, never escaping it: RESOLVE_IN_ROOT), as
- * an O_PATH fd.  Where the kernel lacks openat2 we fall back to the strict
- * no-symlink walk of safefs. */
-static int open_in_root(int rootfd, const char *path, jail_error_t *err)
-{
-	struct open_how how = {
-	    .flags = O_PATH | O_CLOEXEC,
-	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-	};
-	const char *rel = path;
-	int fd;
-
-	while (*rel == '/')
-		rel++;
-	if (*rel == '\0')
-		rel = ".";
-	fd = (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
-	if (fd >= 0)
-		return fd;
-	if (errno != ENOSYS)
-		return jail_error_set(err, errno, "open %s", path);
-	return jail_openat_beneath(rootfd, path, O_PATH, 0, err);
-}
-
 /* Reopen an O_PATH fd of a regular file for reading (through /proc, which
  * reopens the same inode: no window for a swap). */
 static int reopen_rdonly(int pathfd, jail_error_t *err)
@@ -1228,17 +1203,6 @@ static char *passwd_shell(const char *text, const char *user)
 	return NULL;
 }
 
-/* An executable regular file at PATH as the jail resolves it. */
-static int jail_has_program(audit_t *a, const char *path, bool *present)
-{
-	jail_error_t lerr = {0};
-	cleanup_close int fd = open_in_root(a->rootfd, path, &lerr);
-	struct stat st;
-
-	*present = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
-	return 0;
-}
-
 /* ------------------------------------------------------------------------
  * One jail */
 
@@ -1431,28 +1395,25 @@ static int audit_etc(audit_t *a, const host_users_t *hu, const char *jailsh)
 		}
 	}
 
-	/* sshd execs the host login shell (jailsh) inside the jail; jailsh then
-	 * runs the real shell of the jail's passwd line. */
+	/* sshd execs the host login shell (jailsh) inside the jail; login(1)
+	 * looks the user up again in the jail after the session opened and
+	 * runs the shell of the jail's passwd line: that must be jailsh too
+	 * (jailsh runs the real shell named in the session file). */
 	if (hu->n && jailsh && audit_jailsh(a, jailsh) < 0)
 		return -1;
-	for (size_t i = 0; i < hu->n; i++) {
+	for (size_t i = 0; jailsh && i < hu->n; i++) {
 		cleanup_free char *shell = passwd_shell(passwd, hu->v[i].name);
-		cleanup_free char *sp = NULL;
 		cleanup_free char *fix = NULL;
-		bool present;
 
-		if (shell == NULL || shell[0] != '/')
-			continue;
-		jail_has_program(a, shell, &present);
-		if (present)
-			continue;
-		sp = host_path(a, shell + 1);
-		fix = jail_strdup_printf("jailctl cp %s %s", a->jail, shell);
-		if (sp == NULL || fix == NULL)
+		if (shell == NULL || strcmp(shell, jailsh) == 0)
+			continue; /* no line: reported by audit_passwd */
+		fix = jail_strdup_printf("jailctl adduser %s", hu->v[i].name);
+		if (fix == NULL)
 			return jail_error_set(a->err, ENOMEM, "audit");
-		if (report(a, JAIL_SEV_WARNING, sp, fix,
-			   "the shell of jailed user %s is missing from the jail",
-			   hu->v[i].name) < 0)
+		if (report(a, JAIL_SEV_CRITICAL, pp, fix,
+			   "the shell of jailed user %s is %s, not jailsh (%s): login(1) and su "
+			   "would run it unconfined, and pam_jail refuses the user's sessions",
+			   hu->v[i].name, shell, jailsh) < 0)
 			return -1;
 	}
 	return 0;

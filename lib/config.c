@@ -520,6 +520,24 @@ static char *parse_abs_path(const char *v, jail_error_t *err)
 	return jail_path_normalize(v, err);
 }
 
+/* A `shell` value: normalised, then jail_valid_shell(). */
+static char *parse_shell(const char *v, jail_error_t *err)
+{
+	char *sh = parse_abs_path(v, err);
+
+	if (sh == NULL)
+		return NULL;
+	if (!jail_valid_shell(sh)) {
+		jail_error_fmt(err, EINVAL,
+			       "'%s' is not a shell path (expected an absolute path of a program, "
+			       "without ':', ',' or spaces)",
+			       v);
+		free(sh);
+		return NULL;
+	}
+	return sh;
+}
+
 /* bind_ro/bind_rw item: /host[:/jail]; both absolute, no "..". */
 static char *parse_bind(const char *item, jail_error_t *err)
 {
@@ -704,13 +722,14 @@ static const char *const profile_keys[] = {
     "memory_max", "pids_max",	   "cpu_max",	   "io_weight", "caps",
     "seccomp",	  "seccomp_allow", "seccomp_deny", "apparmor",	"apparmor_profile",
     "landlock",	  "tmp_size",	   "run_size",	   "bind_ro",	"bind_rw",
-    "commands",
+    "commands",	  "shell",
 };
 
 static int profile_defaults(jail_profile_t *p, const char *name, jail_error_t *err)
 {
 	if (set_str(&p->name, name, err) < 0 || set_str(&p->hostname, "jail", err) < 0 ||
-	    set_str(&p->apparmor_profile, "jail-default", err) < 0)
+	    set_str(&p->apparmor_profile, "jail-default", err) < 0 ||
+	    set_str(&p->shell, JAIL_DEFAULT_SHELL, err) < 0)
 		return -1;
 	p->net_none = false;
 	p->cgroup = JAIL_MODE_OPTIONAL;
@@ -853,6 +872,14 @@ static int profile_set(jail_profile_t *p, const char *key, const char *v, jail_e
 		return parse_binds(v, &p->bind_rw, err);
 	if (strcmp(key, "commands") == 0)
 		return parse_commands(v, &p->commands, err);
+	if (strcmp(key, "shell") == 0) {
+		char *sh = parse_shell(v, err);
+		if (sh == NULL)
+			return -1;
+		free(p->shell);
+		p->shell = sh;
+		return 0;
+	}
 	return jail_error_fmt(err, EINVAL, "unknown key");
 }
 
@@ -1108,6 +1135,7 @@ void jail_profile_free(jail_profile_t *p)
 	if (p == NULL)
 		return;
 	free(p->name);
+	free(p->shell);
 	free(p->description);
 	free(p->hostname);
 	free(p->apparmor_profile);
@@ -1126,13 +1154,15 @@ void jail_profile_free(jail_profile_t *p)
 static const char *const jail_keys[] = {
     "jail", "profile", "sections", "cgroup_parent", "registry", "jailsh",
 };
-static const char *const assign_keys[] = {"jail", "profile"};
+static const char *const assign_keys[] = {"jail", "profile", "shell"};
+#define N_ASSIGN_KEYS (sizeof(assign_keys) / sizeof(assign_keys[0]))
 
 static void assign_clear(jail_assign_t *a)
 {
 	free(a->name);
 	free(a->jail);
 	free(a->profile);
+	free(a->shell);
 	free(a->file);
 	memset(a, 0, sizeof(*a));
 }
@@ -1190,8 +1220,8 @@ static int parse_assign(const jail_config_t *cfg, dictionary *d, const char *pat
 		key = entry_split(d, i, &s);
 		if (strcmp(s, sec) != 0)
 			continue;
-		if (!known_key(assign_keys, 2, key))
-			return unknown_key(path, sec, key, assign_keys, 2, err);
+		if (!known_key(assign_keys, N_ASSIGN_KEYS, key))
+			return unknown_key(path, sec, key, assign_keys, N_ASSIGN_KEYS, err);
 	}
 	a->name = strdup(name);
 	a->file = jail_strdup_printf("%s [%s]", path, sec);
@@ -1231,6 +1261,16 @@ static int parse_assign(const jail_config_t *cfg, dictionary *d, const char *pat
 	a->profile = strdup(v);
 	if (a->jail == NULL || a->profile == NULL)
 		return jail_error_set(err, ENOMEM, "config");
+	{
+		char k[300];
+		snprintf(k, sizeof(k), "%s:shell", sec);
+		v = iniparser_getstring(d, k, NULL);
+	}
+	if (v != NULL && v[0] != '\0') {
+		a->shell = parse_shell(v, err);
+		if (a->shell == NULL)
+			return jail_error_wrap(err, "%s: [%s] shell", path, sec);
+	}
 	return 0;
 }
 

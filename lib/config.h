@@ -14,8 +14,10 @@
  *   cgroup_parent = jail             parent cgroup name for sessions
  *   registry = /run/jail/sessions    host session registry
  *   jailsh = /usr/local/sbin/jailsh  jailsh path (host and in-jail)
- *   [user:NAME]   jail = PATH, profile = NAME
- *   [group:NAME]  jail = PATH, profile = NAME
+ *   [user:NAME]   jail = PATH, profile = NAME, shell = PATH
+ *   [group:NAME]  jail = PATH, profile = NAME, shell = PATH
+ * (shell: the real shell jailsh runs, default the profile's `shell`; the
+ * jail's own /etc/passwd names jailsh for every jailed user).
  * users.d/NAME.ini holds exactly one [user:NAME] section (written by
  * jailctl adduser).  A [user:] match wins over a [group:] match; among
  * groups the first matching section in jail.ini order wins.
@@ -34,6 +36,7 @@
 #include <sys/types.h>
 
 #define JAIL_DEFAULT_CONFIG_DIR "/etc/jail"
+#define JAIL_DEFAULT_SHELL	"/bin/bash" /* a profile's `shell` when it sets none */
 
 typedef enum {
 	JAIL_MODE_OFF = 0,
@@ -78,12 +81,16 @@ typedef struct jail_profile {
 	jail_strv_t bind_rw;
 	/* restricted mode: non-empty = only these commands (basename), no interactive login */
 	jail_strv_t commands;
+	/* shell = /bin/bash: the real shell jailsh runs for users whose
+	 * assignment names none (unused with commands) */
+	char *shell;
 } jail_profile_t;
 
 typedef struct jail_assign {
 	char *name;    /* user or group name */
 	char *jail;    /* jail root, absolute */
 	char *profile; /* profile name */
+	char *shell;   /* shell = PATH, the real shell; NULL: the profile's */
 	char *file;    /* file and section it came from, for messages */
 } jail_assign_t;
 

@@ -209,6 +209,53 @@ int jail_passwd_text_lookup(const char *text, const char *user, uid_t *uid, gid_
 	return 0;
 }
 
+#define LOOKUP_BLOCK 65536
+
+int jail_passwd_fd_lookup(int fd, const char *user, uid_t *uid, char **shell, jail_error_t *err)
+{
+	cleanup_free char *buf = malloc(LOOKUP_BLOCK + 1);
+	size_t have = 0; /* bytes in buf not yet scanned */
+	bool eof = false;
+
+	if (buf == NULL)
+		return jail_error_set(err, ENOMEM, "passwd");
+	for (;;) {
+		char *p = buf, *nl;
+
+		if (!eof) {
+			ssize_t n = read(fd, buf + have, LOOKUP_BLOCK - have);
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				return jail_error_set(err, errno, "read passwd");
+			}
+			eof = n == 0;
+			have += (size_t)n;
+		}
+		buf[have] = '\0';
+		/* Whole lines only, unless the file ends without a newline. */
+		while ((nl = memchr(p, '\n', have - (size_t)(p - buf))) != NULL ||
+		       (eof && p < buf + have)) {
+			size_t len = nl ? (size_t)(nl - p) : have - (size_t)(p - buf);
+
+			if (line_is(p, len, user)) {
+				if (nl)
+					*nl = '\0';
+				return jail_passwd_text_lookup(p, user, uid, NULL, NULL, shell,
+							       err);
+			}
+			p += len + (nl ? 1 : 0);
+		}
+		if (eof)
+			return 0;
+		have -= (size_t)(p - buf);
+		if (have == LOOKUP_BLOCK)
+			return jail_error_fmt(err, EFBIG, "passwd: a line longer than %d bytes",
+					      LOOKUP_BLOCK);
+		memmove(buf, p, have);
+	}
+}
+
 /* Is GID the primary group of any line of passwd TEXT? */
 static bool gid_is_primary(const char *text, gid_t gid)
 {

@@ -2,7 +2,10 @@
  *
  * jailctl adduser copies a jailed user's account lines from the host into
  * the jail (so that `id`, `ls -l` and the shell's prompt work inside), with
- * the user's REAL shell: the host passwd says jailsh, the jail says bash.
+ * jailsh as the shell, as on the host: login(1) looks the user up again
+ * after pam_open_session and so reads the jail's passwd, and whatever shell
+ * it finds there is what it runs.  The real shell travels in the session
+ * file (the assignment's or profile's `shell` key).
  *
  * Contract: every file is reached through an fd of the jail root with
  * jail_openat_beneath() (a symlink at JAIL/etc or JAIL/etc/passwd is an
@@ -26,7 +29,7 @@ typedef struct jail_account {
 	gid_t gid;
 	char *gecos;
 	char *home;	    /* absolute: the same path inside the jail */
-	char *shell;	    /* the real shell, run inside the jail by jailsh */
+	char *shell;	    /* the shell written into the jail: jailsh */
 	char *group_name;   /* name of the primary group, NULL if the host has none */
 	jail_strv_t groups; /* supplementary group names (primary excluded) */
 	gid_t *group_gids;  /* parallel to groups.v */
@@ -67,6 +70,15 @@ char *jail_group_text_remove(const char *text, const char *user, gid_t gid, cons
  * malformed line of that user. */
 int jail_passwd_text_lookup(const char *text, const char *user, uid_t *uid, gid_t *gid, char **home,
 			    char **shell, jail_error_t *err);
+
+/* Look USER up in the passwd file open at FD (a regular file the caller
+ * opened and checked: pam_jail reads the jail's /etc/passwd beneath the
+ * jail fd).  Streams it in blocks (no copy of the file; a 10,000-line
+ * passwd costs well under a millisecond) and stops at USER's first line.
+ * Returns 1 with *uid and *shell (malloc'd), 0 when USER has no line, -1
+ * on a read error or a malformed line of USER.  Lines longer than 64 KiB
+ * are an error (EFBIG): no passwd line is that long. */
+int jail_passwd_fd_lookup(int fd, const char *user, uid_t *uid, char **shell, jail_error_t *err);
 
 /* The jail's files, for undo: contents as read (NULL when absent). */
 typedef struct jail_acct_snapshot {

@@ -80,9 +80,23 @@ extern const char *const jail_session_critical_files[];
  * the jail), critical /etc files (passwd, group, nsswitch.conf, ld.so.*)
  * likewise, and JAILSH_PATH inside the jail must be a root-owned, not
  * group/world-writable, executable regular file whose every directory is
- * trusted too.  JAIL names the jail in messages. */
+ * trusted too.  JAIL names the jail in messages.  jail_session_open() adds
+ * two checks of its own: the jail's jailsh must be byte for byte the host's
+ * installed one at JAILSH_PATH (jailctl init/update/cp copy it), and the
+ * user's line in the jail's /etc/passwd must exist, carry the host's uid
+ * and name jailsh as the shell (login(1) runs what it names). */
 int jail_session_check_jail(int jail_fd, const char *jail, const char *jailsh_path,
 			    jail_error_t *err);
+
+/* Is the calling process already inside a jail session?  True when pid 1
+ * of its pid namespace is the session init (/proc/1/comm "jail-init", on
+ * a real procfs) or the session file JAIL_SESSIONFILE_PATH exists (not
+ * followed if a symlink).  A session cannot be opened from inside one (a
+ * second pam_jail in a stack, root in `jailctl enter` running su): the
+ * host's configuration, registry and cgroups are not there.  Returns 1
+ * with err describing what was found, 0 when not inside, never -1 (what
+ * cannot be read is not evidence). */
+int jail_session_caller_inside(jail_error_t *err);
 
 /* Drop the calling process (root) to UID, GID and the supplementary GROUPS
  * in the proven order: setresgid, setgroups, setresuid (the bounding set is

@@ -41,6 +41,7 @@ typedef enum {
 	K_BIND_RW,
 	K_COMMANDS,
 	K_HOSTNAME,
+	K_SHELL,
 	K_COUNT,
 } key_t_;
 
@@ -62,6 +63,7 @@ static const char *const key_names[K_COUNT] = {
     [K_BIND_RW] = "bind_rw",
     [K_COMMANDS] = "commands",
     [K_HOSTNAME] = "hostname",
+    [K_SHELL] = "shell",
 };
 
 const char *jail_sessionfile_mode_str(jail_mode_t mode)
@@ -267,6 +269,11 @@ static int validate(const jail_session_info_t *in, jail_error_t *err)
 	if (in->hostname == NULL || !valid_hostname(in->hostname))
 		return jail_error_fmt(err, EINVAL, "hostname: '%.80s' is not a host name",
 				      in->hostname ? in->hostname : "(null)");
+	if (in->shell == NULL || !jail_valid_shell(in->shell))
+		return jail_error_fmt(err, EINVAL,
+				      "shell: '%.80s' is not an absolute path without ':', ',' or "
+				      "spaces",
+				      in->shell ? in->shell : "(null)");
 	if (check_list(&in->seccomp_allow, "seccomp_allow", SYSCALL_LIST_MAX, valid_syscall_name,
 		       err) < 0 ||
 	    check_list(&in->seccomp_deny, "seccomp_deny", SYSCALL_LIST_MAX, valid_syscall_name,
@@ -322,6 +329,7 @@ int jail_sessionfile_format(const jail_session_info_t *info, char **buf, size_t 
 	sb_kl(&b, K_BIND_RW, &info->bind_rw);
 	sb_kl(&b, K_COMMANDS, &info->commands);
 	sb_kv(&b, K_HOSTNAME, info->hostname);
+	sb_kv(&b, K_SHELL, info->shell);
 	*len = b.len;
 	*buf = jail_buf_finish(&b, "session file", err);
 	if (*buf == NULL)
@@ -367,6 +375,7 @@ void jail_session_info_free(jail_session_info_t *info)
 	jail_strv_clear(&info->commands);
 	jail_strv_clear(&info->bind_rw);
 	free(info->hostname);
+	free(info->shell);
 	free(info);
 }
 
@@ -455,6 +464,8 @@ static int parse_line(jail_session_info_t *info, char *line, int lineno, bool se
 		return set_str(&info->apparmor_profile, val, lineno, key, err);
 	case K_HOSTNAME:
 		return set_str(&info->hostname, val, lineno, key, err);
+	case K_SHELL:
+		return set_str(&info->shell, val, lineno, key, err);
 	case K_SECCOMP:
 		if (parse_seccomp(val, &info->seccomp) < 0)
 			return jail_error_fmt(err, EINVAL,
@@ -573,7 +584,8 @@ static int bind_targets(jail_strv_t *dst, const jail_strv_t *specs, jail_error_t
 }
 
 int jail_session_info_from_profile(const jail_profile_t *profile, const char *id, const char *user,
-				   const char *jail, jail_session_info_t **out, jail_error_t *err)
+				   const char *jail, const char *shell, jail_session_info_t **out,
+				   jail_error_t *err)
 {
 	jail_session_info_t *info = calloc(1, sizeof(*info));
 
@@ -592,8 +604,9 @@ int jail_session_info_from_profile(const jail_profile_t *profile, const char *id
 					    : "jail-default");
 	info->hostname =
 	    strdup(profile->hostname && profile->hostname[0] ? profile->hostname : "jail");
+	info->shell = strdup(shell ? shell : profile->shell ? profile->shell : JAIL_DEFAULT_SHELL);
 	if (!info->id || !info->user || !info->jail || !info->profile || !info->apparmor_profile ||
-	    !info->hostname) {
+	    !info->hostname || !info->shell) {
 		jail_error_set(err, ENOMEM, "session info");
 		goto fail;
 	}

@@ -6,12 +6,12 @@
  * restricted command list.  The user cannot change it (root-owned, in a
  * root-owned directory), so it is the trusted channel between the two.
  *
- * Format (version 2): UTF-8/ASCII text, one `key=value` per line, every line
+ * Format (version 3): UTF-8/ASCII text, one `key=value` per line, every line
  * terminated by '\n', no blank lines, no comments, no spaces around '='.
  * Every key below must appear exactly once (missing, unknown or duplicate
  * keys are errors), `version` first:
  *
- *   version=2
+ *   version=3
  *   id=<session id: [A-Za-z0-9._-], 1..64>
  *   user=<user name, jail_valid_name()>
  *   jail=<jail root on the host, absolute path>
@@ -26,6 +26,8 @@
  *            entries, may be empty>
  *   commands=<comma-separated program basenames; non-empty = restricted mode>
  *   hostname=<host name: [A-Za-z0-9-.], 1..64>
+ *   shell=<the user's real shell, jail_valid_shell(): what jailsh runs; the
+ *          jail's /etc/passwd names jailsh itself for every jailed user>
  *
  * Lists have no empty items, no duplicates and no spaces.  A bind_rw item is
  * an absolute, normalised path as seen inside the jail (no empty, "." or ".."
@@ -39,8 +41,9 @@
  * driven by size.  The formatter validates with the same rules, so whatever
  * it writes the parser accepts (round trip).
  *
- * Version 2 added bind_rw; a version 1 file (or a version 1 jailsh reading a
- * version 2 file) is refused on its first line. */
+ * Version 2 added bind_rw, version 3 shell; a file of another version (an
+ * older jailsh reading a newer file, or the reverse) is refused on its first
+ * line. */
 #ifndef JAIL_SESSIONFILE_H
 #define JAIL_SESSIONFILE_H
 
@@ -52,7 +55,7 @@
 
 #define JAIL_SESSIONFILE_PATH	 "/run/jail/session"
 #define JAIL_SESSIONFILE_DIR	 "/run/jail"
-#define JAIL_SESSIONFILE_VERSION 2
+#define JAIL_SESSIONFILE_VERSION 3
 #define JAIL_SESSIONFILE_MAX	 (64 * 1024)
 
 typedef struct jail_session_info {
@@ -70,6 +73,7 @@ typedef struct jail_session_info {
 	jail_strv_t bind_rw;  /* jail-side targets of the profile's bind_rw */
 	jail_strv_t commands; /* non-empty: restricted mode */
 	char *hostname;
+	char *shell; /* the real shell jailsh runs (unused in restricted mode) */
 } jail_session_info_t;
 
 /* Serialise INFO.  Every field is validated with the parser's rules first
@@ -88,13 +92,15 @@ int jail_sessionfile_parse(const char *buf, size_t len, jail_session_info_t **ou
 void jail_session_info_free(jail_session_info_t *info);
 
 /* Build the session info for a session of USER in JAIL under PROFILE (the
- * profile's resolved values are copied; hostname defaults to "jail",
+ * profile's resolved values are copied; SHELL is the assignment's shell,
+ * NULL for the profile's; hostname defaults to "jail",
  * apparmor_profile to "jail-default"; bind_rw receives the jail side of each
  * of the profile's bind_rw entries, parsed as the mounts parse them
  * (jail_bind_parse), duplicates dropped).  The result is validated as by the
  * formatter.  Returns 0 or -1. */
 int jail_session_info_from_profile(const jail_profile_t *profile, const char *id, const char *user,
-				   const char *jail, jail_session_info_t **out, jail_error_t *err);
+				   const char *jail, const char *shell, jail_session_info_t **out,
+				   jail_error_t *err);
 
 /* Read and parse the session file at PATH for an unprivileged reader that
  * must not be fooled by the user: the parent directory must pass

@@ -295,6 +295,19 @@ bool jail_valid_name(const char *name)
 	return true;
 }
 
+bool jail_valid_shell(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	if (n < 2 || n > 4095 || s[0] != '/' || s[n - 1] == '/')
+		return false;
+	for (; *s; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f || *s == ':' ||
+		    *s == ',')
+			return false;
+	return true;
+}
+
 int jail_write_all(int fd, const void *buf, size_t len, jail_error_t *err)
 {
 	const char *p = buf;

@@ -89,6 +89,13 @@ int jail_parse_bool(const char *s, bool *out, jail_error_t *err);
  * Upper case is refused because the ini parser folds section names. */
 bool jail_valid_name(const char *name);
 
+/* A real shell as the `shell` keys of jail.ini(5) and the session file
+ * carry it: an absolute path (not "/", no trailing slash) of printable
+ * ASCII without spaces, ':' or ',' (a passwd field, a list separator), at
+ * most 4095 bytes.  The one rule for every reader and writer of the value
+ * (here, not in config.c: jailsh checks it and links no ini parser). */
+bool jail_valid_shell(const char *s);
+
 /* read()/write() the whole buffer, retrying on EINTR and short counts. */
 int jail_write_all(int fd, const void *buf, size_t len, jail_error_t *err);
 /* Read a whole fd (at most max bytes) into a NUL-terminated malloc'd buffer. */

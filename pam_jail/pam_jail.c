@@ -19,6 +19,7 @@
 #include "session.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -71,6 +72,48 @@ static int refuse(pam_handle_t *pamh, const char *user, const jail_session_t *s,
 	return PAM_SESSION_ERR;
 }
 
+/* pam_jail twice in one stack (su-l includes su; a line duplicated in
+ * sshd's stack), or a caller that is itself inside a jail session (root in
+ * `jailctl enter` running su): the second open would run inside the session
+ * the first built, where the host's configuration, registry and cgroups
+ * are not.  Refuse, saying why; in the first case also end the session the
+ * first instance opened, since the caller does not call close_session
+ * after a failed open (nothing may leak: record, cgroup, init).  Returns
+ * PAM_SUCCESS when neither is the case. */
+static int refuse_nested(pam_handle_t *pamh, const char *user)
+{
+	const void *data = NULL, *service = NULL;
+	char reason[1600];
+	jail_error_t err;
+
+	jail_error_clear(&err);
+	if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS || service == NULL)
+		service = "?";
+	if (pam_get_data(pamh, DATA_NAME, &data) == PAM_SUCCESS && data != NULL) {
+		jail_session_t *first = (jail_session_t *)data;
+
+		snprintf(reason, sizeof(reason),
+			 "pam_jail appears twice in the session stack of service %.64s; remove the "
+			 "duplicate (session %s, opened by the first, is closed)",
+			 (const char *)service, jail_session_id(first));
+		if (jail_session_close(first, &err) < 0)
+			pam_syslog(pamh, LOG_ERR, "closing session %s for %s: %s",
+				   jail_session_id(first), jail_session_user(first), err.msg);
+		/* Replacing the data frees the first session (cleanup_data). */
+		pam_set_data(pamh, DATA_NAME, NULL, NULL);
+		return refuse(pamh, user, NULL, reason);
+	}
+	if (jail_session_caller_inside(&err) == 1) {
+		snprintf(
+		    reason, sizeof(reason),
+		    "the caller (service %.64s) is already inside a jail session (%.200s); a jail "
+		    "session cannot be opened from inside one",
+		    (const char *)service, err.msg);
+		return refuse(pamh, user, NULL, reason);
+	}
+	return PAM_SUCCESS;
+}
+
 EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
 	const char *user = NULL;
@@ -90,6 +133,9 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 		pam_syslog(pamh, LOG_ERR, "refused session: cannot determine the user name");
 		return PAM_SESSION_ERR;
 	}
+	r = refuse_nested(pamh, user);
+	if (r != PAM_SUCCESS)
+		return r;
 	r = jail_session_prepare(a.config, user, &s, &err);
 	if (r == 0) {
 		if (a.debug)

@@ -82,6 +82,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < p->bind_ro.n; i++)
 			if (p->bind_ro.v[i][0] != '/' || strstr(p->bind_ro.v[i], ".."))
 				abort();
+		if (!jail_valid_shell(p->shell))
+			abort(); /* what the session file will carry */
 		jail_profile_free(p);
 	} else if (err.msg[0] == '\0') {
 		abort(); /* a refusal always says why */
@@ -89,7 +91,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	put("jail.ini", data, size);
 	if (jail_config_load(dir, &cfg, &err) == 0) {
 		for (size_t i = 0; i < cfg->n_users; i++)
-			if (cfg->users[i].jail[0] != '/' || strchr(cfg->users[i].name, '/'))
+			if (cfg->users[i].jail[0] != '/' || strchr(cfg->users[i].name, '/') ||
+			    (cfg->users[i].shell && !jail_valid_shell(cfg->users[i].shell)))
+				abort();
+		for (size_t i = 0; i < cfg->n_groups; i++)
+			if (cfg->groups[i].shell && !jail_valid_shell(cfg->groups[i].shell))
 				abort();
 		jail_config_free(cfg);
 	} else if (err.msg[0] == '\0') {

@@ -1,12 +1,19 @@
 /* libFuzzer harness for the jail passwd/group text transforms: whatever
  * the existing file holds (any bytes, any line length), adding a user must
  * yield exactly one well-formed line for them that lookup finds, removing
- * must leave none, and no group line may still list them as a member. */
+ * must leave none, and no group line may still list them as a member.  The
+ * streaming lookup pam_jail uses (jail_passwd_fd_lookup) must agree with
+ * the text lookup, on the input and after the add (a line over its 64 KiB
+ * block before the user's is its one allowed difference: an error). */
+#define _GNU_SOURCE
 #include "passwd.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -54,6 +61,33 @@ static int member_anywhere(const char *text, const char *user)
 	return 0;
 }
 
+/* jail_passwd_fd_lookup on TEXT through a memfd must agree with
+ * jail_passwd_text_lookup on it. */
+static void same_lookup(const char *text, const char *user)
+{
+	jail_error_t e1 = {0}, e2 = {0};
+	uid_t u1 = 0, u2 = 0;
+	char *s1 = NULL, *s2 = NULL;
+	int fd = memfd_create("fuzz-passwd", MFD_CLOEXEC), r1, r2;
+	size_t len = strlen(text);
+
+	if (fd < 0)
+		return;
+	if (write(fd, text, len) != (ssize_t)len || lseek(fd, 0, SEEK_SET) != 0) {
+		close(fd);
+		return;
+	}
+	r1 = jail_passwd_text_lookup(text, user, &u1, NULL, NULL, &s1, &e1);
+	r2 = jail_passwd_fd_lookup(fd, user, &u2, &s2, &e2);
+	close(fd);
+	if (!(r2 == -1 && e2.code == EFBIG) &&
+	    (r1 != r2 ||
+	     (r1 == 1 && (u1 != u2 || s1 == NULL || s2 == NULL || strcmp(s1, s2) != 0))))
+		abort();
+	free(s1);
+	free(s2);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	jail_error_t err = {0};
@@ -83,6 +117,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    jail_passwd_text_lookup(pw, "fuzz", &uid, &gid, NULL, NULL, &err) != 1 || uid != 4242 ||
 	    gid != 4242)
 		abort();
+	same_lookup(text, "fuzz");
+	same_lookup(text, "root");
+	same_lookup(pw, "fuzz");
 	pw2 = jail_passwd_text_remove(pw, "fuzz", &err);
 	if (pw2 == NULL || count_lines_of(pw2, "fuzz") != 0)
 		abort();

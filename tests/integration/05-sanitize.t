@@ -168,7 +168,9 @@ for f in "$(command -v sh)" "$SBIN/jailsh"; do
 done
 chmod -R go-w "$J"
 useradd -M -d /home/u1 -s /bin/sh u1 || bail "useradd u1"
-grep -E '^(root|u1):' /etc/passwd >"$J/etc/passwd"
+# u1's shell in the jail is jailsh, as jailctl adduser writes it (pam_jail
+# refuses another: login(1) would run it).
+grep -E '^(root|u1):' /etc/passwd | sed "/^u1:/s|:[^:]*\$|:$SBIN/jailsh|" >"$J/etc/passwd"
 grep -E '^(root|u1):' /etc/group >"$J/etc/group"
 install -d -o u1 -g u1 -m 0755 "$J/home/u1"
 printf '[profile]\nhostname = santest\ncgroup = optional\napparmor = off\nlandlock = off\n' \

@@ -59,8 +59,8 @@ profile = default" "  with user section, jail and profile"
 is "$(stat -c '%U %a' "$CONF/users.d/alice.ini")" "root 644" "  root-owned 0644"
 uid=$(id -u alice)
 gid=$(id -g alice)
-is "$(grep '^alice:' "$J/etc/passwd")" "alice:x:$uid:$gid::/home/alice:/bin/bash" \
-	"jail passwd line with the real shell"
+is "$(grep '^alice:' "$J/etc/passwd")" "alice:x:$uid:$gid::/home/alice:$JAILSH" \
+	"jail passwd line with jailsh as the shell (login(1) reads it after the session opens)"
 like "$(cat "$J/etc/group")" "alice:x:$gid:" "jail group line for the primary group"
 is "$(stat -c '%U %a' "$J/etc/passwd")" "root 644" "jail passwd root-owned 0644"
 is "$(stat -c '%U:%G %a' "$J/home/alice")" "alice:alice 750" "home in the jail owned by alice"
@@ -76,10 +76,27 @@ ok "adduser alice again succeeds" jc adduser alice
 is "$(grep -c '^alice:' "$J/etc/passwd")" 1 "  still one passwd line"
 is "$(state)" "$before" "  nothing else changed"
 
+# A jail passwd line from before the shell key (the real shell in it):
+# adduser run again moves that shell to users.d and writes jailsh.
+sed -i "s|^\(alice:.*\):[^:]*\$|\1:/usr/bin/zsh|" "$J/etc/passwd"
+out=$(jc adduser alice 2>&1)
+is "$?" 0 "adduser alice again over an old jail passwd line"
+like "$out" "alice's shell /usr/bin/zsh moves from the jail's passwd to users.d/alice.ini" "  says the shell moved"
+like "$(cat "$CONF/users.d/alice.ini")" "shell = /usr/bin/zsh" "  the old real shell is kept in users.d"
+is "$(grep '^alice:' "$J/etc/passwd" | cut -d: -f7)" "$JAILSH" "  the jail line names jailsh"
+sed -i '/^shell = /d' "$CONF/users.d/alice.ini"
+
 # Profile and shell options.
 ok "adduser -p strict -s /bin/sh bob" jc adduser -p strict -s /bin/sh bob
 like "$(cat "$CONF/users.d/bob.ini")" "profile = strict" "  profile recorded"
-like "$(grep '^bob:' "$J/etc/passwd")" ":/home/bob:/bin/sh" "  shell recorded in the jail"
+like "$(cat "$CONF/users.d/bob.ini")" "shell = /bin/sh" "  shell recorded in users.d"
+like "$(grep '^bob:' "$J/etc/passwd")" ":/home/bob:$JAILSH" "  the jail passwd still names jailsh"
+# Run again without -s (what pam_jail's refusals advise): the shell stays.
+sed -i "s|^\(bob:.*\):[^:]*\$|\1:/bin/sh|" "$J/etc/passwd"
+ok "adduser -p strict bob again, without -s" jc adduser -p strict bob
+like "$(cat "$CONF/users.d/bob.ini")" "shell = /bin/sh" "  the recorded shell stays"
+like "$(grep '^bob:' "$J/etc/passwd")" ":/home/bob:$JAILSH" "  a jail passwd line with a real shell is rewritten to jailsh"
+is "$(grep -c '^bob:' "$J/etc/passwd")" 1 "  one line"
 
 # Moving a user to another jail takes their lines out of the first one.
 mkdir -p -m 0755 "$T/j3/etc"

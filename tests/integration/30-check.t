@@ -230,6 +230,11 @@ usermod -s /bin/bash "$U" 2>/dev/null || sed -i "s|^\($U:.*:\)$JSH\$|\1/bin/bash
 finding "host shell is not jailsh" "/etc/passwd: the host login shell of jailed user $U is /bin/bash, not jailsh ($JSH)" \
 	"(fix: usermod -s $JSH $U"
 sed -i "s|^\($U:.*:\)/bin/bash\$|\1$JSH|" /etc/passwd
+# The jail's passwd must name jailsh too: login(1) runs that shell.
+sed -i "s|^\($U:.*:\)$JSH\$|\1/bin/bash|" "$J/etc/passwd"
+finding "jail passwd shell is not jailsh" "$J/etc/passwd: the shell of jailed user $U is /bin/bash, not jailsh ($JSH)" \
+	"(fix: jailctl adduser $U)"
+cp "$T/passwd.good" "$J/etc/passwd"
 rm "$J$JSH"
 finding "jailsh missing from the jail" "$J$JSH: jailsh is missing from the jail" "(fix: jailctl init $J jailsh)"
 cp "$JAILSH" "$J$JSH"

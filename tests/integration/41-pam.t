@@ -377,6 +377,13 @@ useradd -M -d /home/u6 -s /bin/sh u6 || bail "useradd u6"
 usermod -aG jgrp u1 || bail "usermod u1"
 cp "$CONF/jail.ini" "$T/jail.ini.saved"
 printf '[group:jgrp]\njail = %s\nprofile = pamnet\n' "$J" >>"$CONF/jail.ini"
+# A [group:] member without a line in the jail's passwd: refused (login(1)
+# would find no user there), the message says how to fix it.
+out=$("$PAMDRIVE" -c "$PAMD" u5 'echo SHELL-RAN' 2>&1)
+like "$out" "u5 has no line in /etc/passwd of jail $J" '[group:jgrp]: a member with no line in the jail passwd: refused'
+unlike "$out" "SHELL-RAN" '[group:jgrp]: ... and nothing ran'
+# The admin writes the line, with jailsh as its shell (as jailctl adduser does).
+echo "u5:x:$(id -u u5):$(id -g u5)::/home/u5:$SBIN/jailsh" >>"$J/etc/passwd"
 : >"$SYSLOG"
 out=$("$PAMDRIVE" -c "$PAMD" u5 2>&1)
 like "$out" "open_session: Success (0)" '[group:jgrp]: a member (supplementary group) gets a session'

@@ -194,7 +194,9 @@ for p in sh sleep "$SBIN/jailsh"; do
 	done
 done
 useradd -M -d /home/u1 -s /bin/sh u1 || bail "useradd u1"
-grep -E '^(root|u1):' /etc/passwd >"$JR/etc/passwd"
+# u1's shell in the jail is jailsh, as jailctl adduser writes it (pam_jail
+# refuses another: login(1) would run it).
+grep -E '^(root|u1):' /etc/passwd | sed "/^u1:/s|:[^:]*\$|:$SBIN/jailsh|" >"$JR/etc/passwd"
 grep -E '^(root|tty|u1):' /etc/group >"$JR/etc/group"
 install -d -o u1 -g u1 -m 0755 "$JR/home/u1"
 chmod -R go-w "$JR"

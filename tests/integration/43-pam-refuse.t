@@ -30,7 +30,11 @@ for l in bin lib lib64 sbin; do ln -s "usr/$l" "$J/$l"; done
 jail_add_prog "$J" sh touch "$SBIN/jailsh"
 chmod -R go-w "$J"
 useradd -M -d /home/u1 -s /bin/sh u1 || bail "useradd u1"
-grep -E '^(root|u1):' /etc/passwd >"$J/etc/passwd"
+# The jail's passwd names jailsh as u1's shell, as jailctl adduser writes it
+# (login(1) reads it after the session opened and runs that shell).
+grep -E '^root:' /etc/passwd >"$J/etc/passwd"
+grep -E '^u1:' /etc/passwd | sed "s|:[^:]*\$|:$SBIN/jailsh|" >>"$J/etc/passwd"
+cp "$J/etc/passwd" "$T/passwd.good"
 grep -E '^(root|u1):' /etc/group >"$J/etc/group"
 install -d -o u1 -g u1 -m 0755 "$J/home/u1"
 
@@ -127,6 +131,27 @@ chown u1 "$J/etc/passwd"
 refused jail-passwd-user-owned "/etc/passwd in jail $J is owned by uid $(id -u u1)"
 chown root "$J/etc/passwd"
 
+# The user's line in the jail's passwd: login(1) runs the shell written
+# there, so it must be jailsh, with the host's uid (issue 11: a real shell
+# there gave console logins an unconfined bash).
+sed -i "s|^\(u1:.*\):[^:]*\$|\1:/bin/sh|" "$J/etc/passwd"
+refused jail-passwd-real-shell "the shell of u1 in /etc/passwd of jail $J is /bin/sh, not jailsh ($SBIN/jailsh): login(1) would run it unconfined; run jailctl adduser u1 again"
+cp "$T/passwd.good" "$J/etc/passwd"
+sed -i "/^u1:/d" "$J/etc/passwd"
+refused jail-passwd-no-line "u1 has no line in /etc/passwd of jail $J; run jailctl adduser u1 again"
+cp "$T/passwd.good" "$J/etc/passwd"
+sed -i "s|^u1:x:[0-9]*:|u1:x:4999:|" "$J/etc/passwd"
+refused jail-passwd-other-uid "u1 has uid 4999 in /etc/passwd of jail $J but uid $(id -u u1) on the host"
+cp "$T/passwd.good" "$J/etc/passwd"
+# The line is read beneath the jail without following a symlink: a passwd
+# that is a (root-owned) symlink to a file naming jailsh is still refused.
+mv "$J/etc/passwd" "$J/etc/passwd.real"
+ln -s passwd.real "$J/etc/passwd"
+refused jail-passwd-symlink "/etc/passwd in jail $J is a symlink"
+rm "$J/etc/passwd"
+mv "$J/etc/passwd.real" "$J/etc/passwd"
+ok 'the jail passwd put back: the session opens again' "$PAMDRIVE" -c "$PAMD" u1 true
+
 # The other files root reads in the jail before the user's shell runs.
 ln -s /etc/passwd "$J/etc/ld.so.preload"
 refused jail-preload-symlink "/etc/ld.so.preload in jail $J is a symlink, expected a file owned by root"
@@ -162,6 +187,21 @@ chown root "$J$SBIN/jailsh"
 chmod 0757 "$J/usr/local/sbin"
 refused jailsh-dir-writable "/usr/local/sbin in jail $J is writable by others"
 chmod 0755 "$J/usr/local/sbin"
+
+# A jailsh that is not the installed one (issue 11: root inside a session
+# could replace the jail's copy and strip the next user's confinement):
+# another root-owned executable, mode 0711, passes every ownership check
+# but is not byte for byte the host's jailsh at the configured path.
+mv "$J$SBIN/jailsh" "$T/jailsh.aside"
+install -m 0711 -o root -g root /bin/true "$J$SBIN/jailsh"
+refused jailsh-replaced "jailsh $J$SBIN/jailsh is not the installed jailsh $SBIN/jailsh ($(stat -c %s /bin/true) bytes, expected $(stat -c %s "$SBIN/jailsh")): it was replaced; run jailctl update $J"
+# The same size, one byte different: the content is compared too.
+cp "$T/jailsh.aside" "$J$SBIN/jailsh"
+printf 'X' | dd of="$J$SBIN/jailsh" bs=1 seek=$(($(stat -c %s "$T/jailsh.aside") / 2)) conv=notrunc status=none
+chmod 0711 "$J$SBIN/jailsh"
+refused jailsh-one-byte "jailsh $J$SBIN/jailsh is not the installed jailsh $SBIN/jailsh (its content differs): it was replaced; run jailctl update $J"
+mv "$T/jailsh.aside" "$J$SBIN/jailsh"
+ok 'the jail'"'"'s jailsh put back: the session opens again' "$PAMDRIVE" -c "$PAMD" u1 true
 
 # --- configuration and profiles ----------------------------------------------------
 use_profile nosuch

@@ -80,7 +80,9 @@ printf '# jail manifest v1: written by jailctl, do not edit\nlogsocket 1\n' >"$J
 chmod 0600 "$J/.jail/manifest"
 chmod -R go-w "$J"
 useradd -M -d /home/u1 -s /bin/sh u1 || bail "useradd u1"
-grep -E '^(root|u1):' /etc/passwd >"$J/etc/passwd"
+# u1's shell in the jail is jailsh, as jailctl adduser writes it (pam_jail
+# refuses another: login(1) would run it).
+grep -E '^(root|u1):' /etc/passwd | sed "/^u1:/s|:[^:]*\$|:$SBIN/jailsh|" >"$J/etc/passwd"
 grep -E '^(root|u1):' /etc/group >"$J/etc/group"
 install -d -o u1 -g u1 -m 0755 "$J/home/u1"
 mkdir -p "$T/ro1" "$T/ro2" "$T/rw1"

@@ -78,11 +78,15 @@ out=$(jsh 'echo RAN' 2>&1 </dev/null)
 like "$out" "not inside a jail session; refusing" "session file as a symlink: refused"
 rm "$J/run/jail/session"
 mv "$J/run/jail/real" "$J/run/jail/session"
-printf 'version=2\nbogus=1\n' >"$T/bad"
+printf 'version=3\nbogus=1\n' >"$T/bad"
 install -m 0444 -o 0 -g 0 "$T/bad" "$J/run/jail/session"
 out=$(jsh 'echo RAN' 2>&1 </dev/null)
 like "$out" "unknown key 'bogus'" "malformed session file: refused with the parser's reason"
 write_session
+
+# jailsh validates the session file's shell itself, with the rule the
+# configuration uses (lib/util.c), and links no ini parser for it.
+unlike "$(ldd "$JAILSH")" "libiniparser" "jailsh does not link the configuration's ini parser"
 
 # ---- status, environment, fds ----
 out=$(jsh 'grep -E "^(NoNewPrivs|Seccomp|Seccomp_filters):" /proc/self/status' 2>&1 </dev/null)
@@ -116,9 +120,21 @@ like "$out" "/home/u" "login: starts in the home directory"
 
 out=$(sess -a -jailsh -u "$UID_LOOP" -g "$UID_LOOP" -- /usr/local/sbin/jailsh 2>&1 </dev/null)
 like "$out" "user 'loop' does not match the session's user 'u'" "a user other than the session's: refused"
-write_session user=loop
+write_session user=loop shell=/usr/local/sbin/jailsh
 out=$(sess -a -jailsh -u "$UID_LOOP" -g "$UID_LOOP" -- /usr/local/sbin/jailsh 2>&1 </dev/null)
-like "$out" "is jailsh itself; refusing to loop" "shell in the jail is jailsh: refused, no loop"
+like "$out" "is jailsh itself; refusing to loop" "session shell is jailsh: refused, no loop"
+write_session user=loop shell=/usr/bin/../local/sbin/jailsh
+out=$(sess -a -jailsh -u "$UID_LOOP" -g "$UID_LOOP" -- /usr/local/sbin/jailsh 2>&1 </dev/null)
+like "$out" "is jailsh itself; refusing to loop" "session shell is jailsh by another path: refused"
+# The shell jailsh runs is the session file's, not the jail passwd's (which
+# names jailsh itself, so that login(1) runs jailsh).
+write_session shell=/usr/bin/sh
+out=$(jsh 'echo "argv0=$0 SHELL=$SHELL"' 2>&1 </dev/null)
+is "$out" "argv0=sh SHELL=/usr/bin/sh" "the session file's shell runs (sh), with SHELL set to it"
+write_session shell=/usr/bin/nonexistent
+out=$(jsh 'echo RAN' 2>&1 </dev/null)
+like "$out" "shell '/usr/bin/nonexistent' of user 'u': No such file or directory; refusing" "a session shell missing from the jail: refused"
+unlike "$out" "RAN" "a session shell missing from the jail: nothing ran"
 write_session
 
 # ---- the default filter, call by call, against a baseline ----

@@ -61,7 +61,7 @@ user_add_jailed erin "$J" bindrw-nll
 
 # --- the session file carries the targets, not the host paths ------------------
 out=$(tssh dora 'cat /run/jail/session' 2>&1)
-like "$out" "version=2" 'session file: version 2'
+like "$out" "version=3" 'session file: version 3'
 like "$out" "bind_rw=/srv/rw,/srv/rwfile,/srv/nest,/srv/nest/inner" \
 	'session file: bind_rw lists the jail-side targets in profile order'
 unlike "$out" "$T/rw" 'session file: the host side of a bind is not in it'

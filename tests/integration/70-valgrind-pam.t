@@ -49,7 +49,9 @@ done
 chmod -R go-w "$J"
 useradd -M -d /home/u0 -s /bin/sh u0 || bail "useradd u0"
 useradd -M -d /home/u1 -s /bin/sh u1 || bail "useradd u1"
-grep -E '^(root|u1):' /etc/passwd >"$J/etc/passwd"
+# u1's shell in the jail is jailsh, as jailctl adduser writes it (pam_jail
+# refuses another: login(1) would run it).
+grep -E '^(root|u1):' /etc/passwd | sed "/^u1:/s|:[^:]*\$|:$SBIN/jailsh|" >"$J/etc/passwd"
 grep -E '^(root|u1):' /etc/group >"$J/etc/group"
 install -d -o u1 -g u1 -m 0755 "$J/home/u1"
 printf '[profile]\nhostname = vgtest\ncgroup = required\nmemory_max = 256M\npids_max = 64\ncaps = none\nseccomp = default\napparmor = off\nlandlock = off\n' \

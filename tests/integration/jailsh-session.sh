@@ -57,8 +57,8 @@ jailsh_make_jail() {
 	jail_copy "$JAILSH" /usr/local/sbin/jailsh
 	cat >"$J/etc/passwd" <<-EOF
 		root:x:0:0:root:/root:/bin/bash
-		u:x:$UID_U:$UID_U:test user:/home/u:/bin/bash
-		loop:x:$UID_LOOP:$UID_LOOP:shell is jailsh:/home/u:/usr/local/sbin/jailsh
+		u:x:$UID_U:$UID_U:test user:/home/u:/usr/local/sbin/jailsh
+		loop:x:$UID_LOOP:$UID_LOOP:another user:/home/u:/usr/local/sbin/jailsh
 	EOF
 	cat >"$J/etc/group" <<-EOF
 		root:x:0:
@@ -80,10 +80,12 @@ jailsh_make_jail() {
 }
 
 # write_session [seccomp=..] [allow=..] [deny=..] [apparmor=..] [landlock=..]
-#               [bind_rw=..] [commands=..] [user=..] [profile=..]
+#               [bind_rw=..] [commands=..] [user=..] [profile=..] [shell=..]
+# (shell: the real shell jailsh runs, /bin/bash unless given; the jail's
+# passwd names jailsh, as jailctl adduser writes it)
 write_session() {
 	local seccomp=default allow= deny= apparmor=off landlock=off bind_rw= commands= user=u
-	local profile=test kv
+	local profile=test shell=/bin/bash kv
 	for kv in "$@"; do
 		case $kv in
 		seccomp=*) seccomp=${kv#*=} ;;
@@ -95,12 +97,13 @@ write_session() {
 		commands=*) commands=${kv#*=} ;;
 		user=*) user=${kv#*=} ;;
 		profile=*) profile=${kv#*=} ;;
+		shell=*) shell=${kv#*=} ;;
 		*) bail "write_session: bad argument $kv" ;;
 		esac
 	done
 	rm -f "$J/run/jail/session"
 	cat >"$J/run/jail/session" <<-EOF
-		version=2
+		version=3
 		id=t0000000000000001
 		user=$user
 		jail=$J
@@ -114,6 +117,7 @@ write_session() {
 		bind_rw=$bind_rw
 		commands=$commands
 		hostname=jail
+		shell=$shell
 	EOF
 	chown 0:0 "$J/run/jail/session"
 	chmod 0444 "$J/run/jail/session"

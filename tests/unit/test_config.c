@@ -303,9 +303,16 @@ static void test_jail_ini_validation(void)
 	like(load_err(), "[user:bob] jail: '/a:b' contains ':'", "colon in jail path refused");
 	write_file("jail.ini", "[user:bob]\nprofile = default\n");
 	like(load_err(), "[user:bob] jail: not set, and [jail] jail", "no jail and no default");
-	write_file("jail.ini", "[user:bob]\njail = /a\nshell = /bin/sh\n");
-	like(load_err(), "[user:bob] shell: unknown key (expected one of: jail, profile)",
+	write_file("jail.ini", "[user:bob]\njail = /a\nshel = /bin/sh\n");
+	like(load_err(), "[user:bob] shel: unknown key (expected one of: jail, profile, shell)",
 	     "unknown key in user section");
+	write_file("jail.ini", "[user:bob]\njail = /a\nshell = bin/sh\n");
+	like(load_err(), "[user:bob] shell: 'bin/sh' is not an absolute path",
+	     "relative shell in a user section");
+	write_file("jail.ini", "[group:g]\njail = /a\nshell = /bin/a:b\n");
+	like(load_err(), "[group:g] shell: '/bin/a:b' contains ':'", "shell with ':' refused");
+	write_file("jail.ini", "[user:bob]\njail = /a\nshell = /\n");
+	like(load_err(), "[user:bob] shell: '/' is not a shell path", "shell = / refused");
 	write_file("jail.ini", "[user:b/ob]\njail = /a\n");
 	like(load_err(), "[user:b/ob]: 'b/ob' is not a valid user name", "bad user name");
 	write_file("jail.ini", "[group:-x]\njail = /a\n");
@@ -332,7 +339,8 @@ static void test_users_d(void)
 	char path[256], target[256];
 
 	write_file("jail.ini", "[jail]\njail = /opt/j\n");
-	write_file("users.d/bob.ini", "[user:bob]\njail = /srv/bob\nprofile = strict\n");
+	write_file("users.d/bob.ini",
+		   "[user:bob]\njail = /srv/bob\nprofile = strict\nshell = /usr//bin/zsh\n");
 	write_file("users.d/bob.ini~", "this is an editor backup, not ini at all [\n");
 	write_file("users.d/.bob.ini.swp", "garbage");
 	write_file("users.d/carol.ini", "[user:carol]\n");
@@ -343,12 +351,14 @@ static void test_users_d(void)
 		if (a) {
 			is_str(a->jail, "/srv/bob", "  in his jail");
 			is_str(a->profile, "strict", "  with his profile");
+			is_str(a->shell, "/usr/bin/zsh", "  and his shell (normalised)");
 			like(a->file, "users.d/bob.ini [user:bob]", "  file recorded");
 		}
 		ok(jail_config_lookup(cfg, "carol", NULL, &a) == 1 && a, "carol is jailed");
 		if (a) {
 			is_str(a->jail, "/opt/j", "  default jail");
 			is_str(a->profile, "default", "  default profile");
+			ok(a->shell == NULL, "  no shell: the profile's");
 		}
 		jail_config_free(cfg);
 	}
@@ -500,6 +510,7 @@ static void test_profile_values(void)
 		is_int(p->landlock, JAIL_MODE_OPTIONAL, "default landlock optional");
 		ok(p->tmp_size == 64ULL << 20, "default tmp_size 64M");
 		ok(p->run_size == 8ULL << 20, "default run_size 8M");
+		is_str(p->shell, "/bin/bash", "default shell /bin/bash");
 		jail_profile_free(p);
 		p = NULL;
 	}
@@ -510,7 +521,8 @@ static void test_profile_values(void)
 		   "seccomp = strict\nseccomp_allow = ptrace\nseccomp_deny = mount, chroot\n"
 		   "apparmor = off\napparmor_profile = jail/web\nlandlock = off\n"
 		   "tmp_size = 1G\nrun_size = 64K\nbind_ro = /usr/share/doc, /srv/data:/data\n"
-		   "bind_rw = /var//spool/x/\ncommands = sftp-server rsync git-upload-pack\n");
+		   "bind_rw = /var//spool/x/\ncommands = sftp-server rsync git-upload-pack\n"
+		   "shell = /bin/dash\n");
 	ok(jail_profile_load(conf, "x", &p, &err) == 0, "every key parses (%s)", err.msg);
 	if (p) {
 		is_str(p->description, "all keys", "description");
@@ -537,6 +549,7 @@ static void test_profile_values(void)
 		if (p->bind_rw.n == 1)
 			is_str(p->bind_rw.v[0], "/var/spool/x:/var/spool/x", "bind normalised");
 		is_int(p->commands.n, 3, "commands");
+		is_str(p->shell, "/bin/dash", "shell");
 		jail_profile_free(p);
 		p = NULL;
 	}
@@ -549,6 +562,8 @@ static void test_profile_values(void)
 
 static void test_profile_errors(void)
 {
+	like(bad_profile("shell = bash"), "[profile] shell: 'bash' is not an absolute path",
+	     "relative profile shell refused");
 	like(bad_profile("memory_max = 12Q"),
 	     "profiles/x.ini: [profile] memory_max: '12Q' is not a size (expected",
 	     "bad size names file, section, key, value, expectation");

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static char base[64];
@@ -304,6 +305,106 @@ static void test_files(void)
 	jail_account_clear(&a);
 }
 
+/* The streaming lookup pam_jail uses on the jail's /etc/passwd: first
+ * line, last line, a line split across read blocks, no final newline,
+ * absent, malformed, overlong; and its cost in a 10,000-line file. */
+static int lookup_text(const char *text, const char *user, uid_t *uid, char **shell,
+		       jail_error_t *err)
+{
+	char path[] = "/tmp/jail-pwlookup-XXXXXX";
+	int fd = mkstemp(path), r;
+
+	if (fd < 0)
+		return jail_error_set(err, errno, "mkstemp");
+	unlink(path);
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text) || lseek(fd, 0, SEEK_SET) != 0) {
+		close(fd);
+		return jail_error_set(err, errno, "write");
+	}
+	r = jail_passwd_fd_lookup(fd, user, uid, shell, err);
+	close(fd);
+	return r;
+}
+
+static void test_fd_lookup(void)
+{
+	jail_error_t err = {0};
+	char *shell = NULL;
+	uid_t uid = 0;
+	size_t n = 10000, cap = n * 80 + 256;
+	char *big = malloc(cap), *p = big;
+	struct timespec t0, t1;
+	double best = 1e9;
+
+	is_int(lookup_text("root:x:0:0::/root:/bin/bash\nbob:x:1001:1001::/home/bob:/usr/sbin/"
+			   "jailsh\n",
+			   "bob", &uid, &shell, &err),
+	       1, "fd lookup: the last line found");
+	ok(uid == 1001 && shell && strcmp(shell, "/usr/sbin/jailsh") == 0, "  with uid and shell");
+	free(shell);
+	shell = NULL;
+	is_int(lookup_text("bob:x:7:7::/h:/bin/sh", "bob", &uid, &shell, &err), 1,
+	       "fd lookup: a last line without a newline");
+	ok(uid == 7 && shell && strcmp(shell, "/bin/sh") == 0, "  parsed whole");
+	free(shell);
+	shell = NULL;
+	is_int(lookup_text("bobby:x:7:7::/h:/bin/sh\n", "bob", &uid, &shell, &err), 0,
+	       "fd lookup: a prefix of another name is not the user");
+	is_int(lookup_text("", "bob", &uid, &shell, &err), 0, "fd lookup: empty file, no user");
+	is_int(lookup_text("bob:x:oops\n", "bob", &uid, &shell, &err), -1,
+	       "fd lookup: a malformed line of the user is an error");
+	/* 10,000 users, bob last, lines crossing the 64 KiB read blocks. */
+	if (big == NULL)
+		return;
+	for (size_t i = 0; i < n - 1; i++)
+		p += sprintf(p,
+			     "user%05zu:x:%zu:%zu:Some User,,,:/home/user%05zu:/usr/sbin/jailsh\n",
+			     i, 20000 + i, 20000 + i, i);
+	sprintf(p, "bob:x:4242:4242::/home/bob:/usr/local/sbin/jailsh\n");
+	is_int(lookup_text(big, "bob", &uid, &shell, &err), 1,
+	       "fd lookup: the 10,000th line of a 10,000-line passwd");
+	ok(uid == 4242 && shell && strcmp(shell, "/usr/local/sbin/jailsh") == 0, "  parsed");
+	free(shell);
+	shell = NULL;
+	is_int(lookup_text(big, "user05000", &uid, &shell, &err), 1,
+	       "fd lookup: a line in the middle (across blocks)");
+	is_int(uid, 25000, "  its uid");
+	free(shell);
+	shell = NULL;
+	{
+		char path[] = "/tmp/jail-pwlookup-XXXXXX";
+		int fd = mkstemp(path);
+
+		if (fd >= 0 && write(fd, big, strlen(big)) == (ssize_t)strlen(big)) {
+			for (int k = 0; k < 50; k++) {
+				double us;
+				lseek(fd, 0, SEEK_SET);
+				clock_gettime(CLOCK_MONOTONIC, &t0);
+				jail_passwd_fd_lookup(fd, "bob", &uid, &shell, &err);
+				clock_gettime(CLOCK_MONOTONIC, &t1);
+				free(shell);
+				shell = NULL;
+				us = (double)(t1.tv_sec - t0.tv_sec) * 1e6 +
+				     (double)(t1.tv_nsec - t0.tv_nsec) / 1e3;
+				if (us < best)
+					best = us;
+			}
+			diag(
+			    "fd lookup of the last of 10,000 lines (%zu bytes): best of 50 %.0f us",
+			    strlen(big), best);
+		}
+		if (fd >= 0) {
+			close(fd);
+			unlink(path);
+		}
+	}
+	memset(big, 'a', 70000);
+	big[70000] = '\0';
+	is_int(lookup_text(big, "bob", &uid, &shell, &err), -1, "fd lookup: a 70,000-byte line");
+	like(err.msg, "longer than", "  refused as too long");
+	free(big);
+}
+
 int main(void)
 {
 	char cmd[256];
@@ -315,6 +416,7 @@ int main(void)
 	test_passwd_text();
 	test_group_text();
 	test_host_account();
+	test_fd_lookup();
 	snprintf(base, sizeof(base), "/run/jail-unit-XXXXXX");
 	if (mkdtemp(base) == NULL || chmod(base, 0755) < 0) {
 		printf("Bail out! cannot create scratch dir under /run\n");

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char good[] = "version=2\n"
+static const char good[] = "version=3\n"
 			   "id=s-20240101-abc\n"
 			   "user=alice\n"
 			   "jail=/opt/chroots/web\n"
@@ -22,7 +22,8 @@ static const char good[] = "version=2\n"
 			   "landlock=required\n"
 			   "bind_rw=/data,/srv/shared/x,/home/alice/mnt\n"
 			   "commands=sftp-server,rsync\n"
-			   "hostname=web-jail\n";
+			   "hostname=web-jail\n"
+			   "shell=/bin/zsh\n";
 
 static int parse_str(const char *s, jail_session_info_t **out, jail_error_t *err)
 {
@@ -60,6 +61,7 @@ static void test_good(void)
 	is_int(info->commands.n, 2, "two commands");
 	is_str(info->commands.v[0], "sftp-server", "first command");
 	is_str(info->hostname, "web-jail", "hostname");
+	is_str(info->shell, "/bin/zsh", "shell");
 
 	ok(jail_sessionfile_format(info, &buf, &len, &err) == 0, "format succeeds");
 	ok(buf && len == strlen(good) && memcmp(buf, good, len) == 0,
@@ -114,9 +116,18 @@ static void test_malformed(void)
 	bad_variant(NULL, "colour=blue\n", "unknown key 'colour'", "unknown key");
 	bad_variant(NULL, "user=bob\n", "duplicate key 'user'", "duplicate key");
 	bad_variant("user", NULL, "missing key 'user'", "missing key");
-	bad_variant("version", "version=3\n", "unsupported '3'", "future version");
-	bad_variant("version", "version=1\n", "unsupported '1' (expected 2)",
+	bad_variant("version", "version=4\n", "unsupported '4'", "future version");
+	bad_variant("version", "version=1\n", "unsupported '1' (expected 3)",
 		    "version 1 (no bind_rw key) refused");
+	bad_variant("version", "version=2\n", "unsupported '2' (expected 3)",
+		    "version 2 (no shell key) refused");
+	bad_variant("shell", NULL, "missing key 'shell'", "missing shell");
+	bad_variant("shell", "shell=bash\n", "shell: 'bash' is not an absolute path",
+		    "relative shell");
+	bad_variant("shell", "shell=\n", "shell: '' is not", "empty shell");
+	bad_variant("shell", "shell=/bin/a:b\n", "shell: '/bin/a:b'", "shell with ':'");
+	bad_variant("shell", "shell=/bin/a b\n", "shell: '/bin/a b'", "shell with a space");
+	bad_variant("shell", "shell=/\n", "shell: '/'", "shell /");
 	bad_variant("bind_rw", NULL, "missing key 'bind_rw'", "missing bind_rw");
 	bad_variant(NULL, "bind_rw=/x\n", "duplicate key 'bind_rw'", "duplicate bind_rw");
 	bad_variant("bind_rw", "bind_rw=data\n", "bind_rw: invalid item 'data'",
@@ -186,7 +197,7 @@ static void test_malformed(void)
 	big[sizeof(big) - 1] = '\n';
 	ok(jail_sessionfile_parse(big, sizeof(big), &info, &err) < 0, "oversized file refused");
 	like(err.msg, "larger than", "oversized: message");
-	strcpy(longline, "version=2\nhostname=");
+	strcpy(longline, "version=3\nhostname=");
 	memset(longline + strlen(longline), 'a', 8500);
 	longline[19 + 8500] = '\n';
 	longline[19 + 8501] = '\0';
@@ -196,7 +207,7 @@ static void test_malformed(void)
 		/* 513 syscall names: over the list bound */
 		size_t cap = 513 * 8 + 64;
 		char *t = malloc(cap);
-		strcpy(t, "version=2\nseccomp_allow=");
+		strcpy(t, "version=3\nseccomp_allow=");
 		for (int i = 0; i < 513; i++)
 			strcat(t, i ? ",read" : "read");
 		strcat(t, "\n");
@@ -280,9 +291,10 @@ static void test_from_profile(void)
 	p.landlock = JAIL_MODE_OPTIONAL;
 	jail_strv_push(&p.commands, "sftp-server", &err);
 	jail_strv_push(&p.seccomp_deny, "chmod", &err);
-	ok(jail_session_info_from_profile(&p, "abc123", "bob", "/opt/j", &info, &err) == 0,
+	ok(jail_session_info_from_profile(&p, "abc123", "bob", "/opt/j", NULL, &info, &err) == 0,
 	   "session info from a profile");
 	if (info) {
+		is_str(info->shell, JAIL_DEFAULT_SHELL, "no shell anywhere: /bin/bash");
 		is_str(info->hostname, "jail", "hostname defaults to jail");
 		is_str(info->apparmor_profile, "jail-default", "apparmor profile default");
 		is_int(info->apparmor, JAIL_MODE_REQUIRED, "apparmor mode copied");
@@ -302,7 +314,7 @@ static void test_from_profile(void)
 	jail_strv_push(&p.bind_rw, "/var/spool/x:/var/spool/x", &err);
 	jail_strv_push(&p.bind_rw, "/srv/other:/data", &err);
 	jail_strv_push(&p.bind_ro, "/usr/share/doc:/doc", &err);
-	ok(jail_session_info_from_profile(&p, "abc123", "bob", "/opt/j", &info, &err) == 0,
+	ok(jail_session_info_from_profile(&p, "abc123", "bob", "/opt/j", NULL, &info, &err) == 0,
 	   "session info from a profile with binds");
 	if (info) {
 		is_int(info->bind_rw.n, 2, "two bind_rw targets (one target bound twice: once)");
@@ -320,16 +332,35 @@ static void test_from_profile(void)
 	info = NULL;
 	jail_strv_clear(&p.bind_rw);
 	jail_strv_push(&p.bind_rw, "/srv/data:/proc/x", &err);
-	ok(jail_session_info_from_profile(&p, "abc123", "bob", "/opt/j", &info, &err) < 0 &&
+	ok(jail_session_info_from_profile(&p, "abc123", "bob", "/opt/j", NULL, &info, &err) < 0 &&
 	       info == NULL,
 	   "a bind_rw target under /proc refused when building");
 	like(err.msg, "bind_rw '/srv/data:/proc/x'", "error names the bind");
 	jail_strv_clear(&p.bind_rw);
 	jail_strv_clear(&p.bind_ro);
-	ok(jail_session_info_from_profile(&p, "abc", "Bad User", "/opt/j", &info, &err) < 0 &&
+	ok(jail_session_info_from_profile(&p, "abc", "Bad User", "/opt/j", NULL, &info, &err) < 0 &&
 	       info == NULL,
 	   "bad user name refused when building");
 	like(err.msg, "sftp-only", "error names the profile");
+	/* shell: the assignment's over the profile's. */
+	p.shell = "/bin/dash";
+	ok(jail_session_info_from_profile(&p, "abc", "bob", "/opt/j", NULL, &info, &err) == 0 &&
+	       strcmp(info->shell, "/bin/dash") == 0,
+	   "no assignment shell: the profile's");
+	jail_session_info_free(info);
+	info = NULL;
+	ok(jail_session_info_from_profile(&p, "abc", "bob", "/opt/j", "/usr/bin/zsh", &info,
+					  &err) == 0 &&
+	       strcmp(info->shell, "/usr/bin/zsh") == 0,
+	   "the assignment's shell wins over the profile's");
+	jail_session_info_free(info);
+	info = NULL;
+	ok(jail_session_info_from_profile(&p, "abc", "bob", "/opt/j", "/bin/a:b", &info, &err) <
+		   0 &&
+	       info == NULL,
+	   "a shell with ':' refused when building");
+	like(err.msg, "shell: '/bin/a:b'", "error names the shell");
+	p.shell = NULL;
 	jail_strv_clear(&p.commands);
 	jail_strv_clear(&p.seccomp_deny);
 }
