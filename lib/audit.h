@@ -122,11 +122,22 @@ int jail_pam_session_stack(const char *pam_dir, const char *service, jail_pam_st
 			   jail_findings_t *problems, jail_error_t *err);
 void jail_pam_stack_clear(jail_pam_stack_t *stack);
 
-/* The PAM audit: pam_jail.so present in SERVICE's session stack, LAST,
- * with control required/requisite, not "-session", and no module before it
- * able to end the stack early (sufficient, done, a jump over it). */
+/* The PAM audit: pam_jail.so present in SERVICE's session stack, once,
+ * LAST, with control required/requisite, not "-session", and no module
+ * before it able to end the stack early (sufficient, done, a jump over
+ * it). */
 int jail_audit_pam(const char *pam_dir, const char *service, jail_findings_t *out,
 		   jail_error_t *err);
+
+/* The same for every service of PAM_DIR that reaches pam_jail.so (directly
+ * or through @include, include, substack), and more: pam_jail.so in it
+ * once.  REQUIRED (NULL: "sshd") must reach it; a service that never
+ * reaches pam_jail.so is not a finding, unless part of its stack could not
+ * be followed (include cycle, nesting deeper than the limit, an include
+ * outside PAM_DIR).  Hidden files and package-manager or editor copies
+ * (NAME.dpkg-old, NAME~, ...) are not services. */
+int jail_audit_pam_dir(const char *pam_dir, const char *required, jail_findings_t *out,
+		       jail_error_t *err);
 
 /* ---- /etc/passwd, /etc/group, /etc/shadow of a jail ---- */
 

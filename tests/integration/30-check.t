@@ -270,6 +270,33 @@ finding "pam_jail not last" "$PAM/common-session: line 1: session module pam_uni
 good_pam
 clean "pam restored"
 
+# Every service that reaches pam_jail is audited, not only sshd.
+printf 'session required pam_env.so\nsession required pam_jail.so\n' >"$PAM/su"
+clean "su with pam_jail last: no finding"
+printf '@include su\nsession required pam_jail.so\n' >"$PAM/su-l"
+finding "su-l includes su and adds its own pam_jail" \
+	"$PAM/su-l: pam_jail.so is in the session stack of service su-l 2 times ($PAM/su line 2, $PAM/su-l line 2)" \
+	"(fix: keep one pam_jail.so line in the stack of su-l: remove $PAM/su-l line 2)"
+printf '@include su\n' >"$PAM/su-l"
+clean "su-l through su only: no finding"
+printf 'session required pam_jail.so\nsession optional pam_motd.so motd=/run/motd.dynamic\n' >"$PAM/login"
+finding "login with a module after pam_jail" \
+	"$PAM/login: line 2: session module pam_motd.so comes after pam_jail.so ($PAM/login line 1) in the session stack of login" \
+	"(fix: move 'session required pam_jail.so' below it"
+rm "$PAM/login"
+printf '@include common-session\nsession optional pam_mail.so\n' >"$PAM/cron"
+clean "a service without pam_jail is none of the audit's business"
+printf 'session required pam_unix.so\nsession required pam_jail.so\n' >"$PAM/common-session"
+printf '@include common-session\n' >"$PAM/sshd"
+finding "pam_jail in common-session: a service including it with a module after it" \
+	"$PAM/cron: line 2: session module pam_mail.so comes after pam_jail.so ($PAM/common-session line 2) in the session stack of cron"
+check
+unlike "$out" "$PAM/sshd" "sshd through common-session: pam_jail last there, no finding for sshd"
+rm "$PAM/cron" "$PAM/su" "$PAM/su-l"
+printf 'session required pam_unix.so\nsession optional pam_systemd.so\n' >"$PAM/common-session"
+good_pam
+clean "pam restored"
+
 # ---- the walker never follows a symlink, never leaves the jail ----
 ln -s / "$J/var/lib/hostroot"
 ln -s / "$J/home/$U/escape"
