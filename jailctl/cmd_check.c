@@ -1,5 +1,6 @@
-/* jailctl check [--json] [--pam-dir DIR] [JAIL...]: audit jails and the
- * configuration; exit 0 when nothing was found, 1 on any finding. */
+/* jailctl check [--json] [--pam-dir DIR] [--sshd-config FILE] [JAIL...]:
+ * audit jails and the configuration; exit 0 when nothing was found, 1 on
+ * any finding. */
 #define _GNU_SOURCE
 #include "jailctl.h"
 #include "audit.h"
@@ -10,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK_SYNOPSIS "[--json] [--pam-dir DIR] [JAIL...]"
+#define CHECK_SYNOPSIS "[--json] [--pam-dir DIR] [--sshd-config FILE] [JAIL...]"
 
 static int print_text(const jail_findings_t *f)
 {
@@ -54,6 +55,7 @@ int cmd_check(const jailctl_ctx_t *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 	    {"json", no_argument, NULL, 'j'},
 	    {"pam-dir", required_argument, NULL, 'p'},
+	    {"sshd-config", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -72,6 +74,9 @@ int cmd_check(const jailctl_ctx_t *ctx, int argc, char **argv)
 		case 'p':
 			ao.pam_dir = optarg;
 			ao.pam_always = true;
+			break;
+		case 's':
+			ao.sshd_config = optarg;
 			break;
 		case 'h':
 			printf("usage: jailctl check " CHECK_SYNOPSIS "\n"

@@ -2411,6 +2411,21 @@ int jail_audit_run(const jail_audit_opts_t *opts, jail_findings_t *out, jail_err
 		if (jail_audit_pam_dir(opts->pam_dir, opts->pam_service, out, err) < 0)
 			goto out;
 	}
+	/* Every jailed user (users.d, [user:], [group:] members): does sshd's
+	 * forwarding lockdown apply to them? */
+	if (cfg && ubj) {
+		jail_strv_t all = {0};
+		int r = 0;
+
+		for (size_t k = 0; k < cfg_jails.n && r == 0; k++)
+			for (size_t u = 0; u < ubj[k].n && r == 0; u++)
+				r = jail_strv_add_unique(&all, ubj[k].v[u], err) < 0 ? -1 : 0;
+		if (r == 0)
+			r = jail_audit_sshd(opts->sshd_config, cfg->ssh_group, &all, out, err);
+		jail_strv_clear(&all);
+		if (r < 0)
+			goto out;
+	}
 	ret = 0;
 out:
 	if (ubj)

@@ -58,6 +58,7 @@ typedef struct jail_audit_opts {
 	const char *config_dir;	 /* NULL: JAIL_DEFAULT_CONFIG_DIR */
 	const char *pam_dir;	 /* NULL: /etc/pam.d */
 	const char *pam_service; /* NULL: "sshd" */
+	const char *sshd_config; /* NULL: sshd's own default (-f not passed) */
 	/* Check the PAM stack even when no user is jailed (set when the caller
 	 * named --pam-dir explicitly). */
 	bool pam_always;
@@ -138,6 +139,19 @@ int jail_audit_pam(const char *pam_dir, const char *service, jail_findings_t *ou
  * (NAME.dpkg-old, NAME~, ...) are not services. */
 int jail_audit_pam_dir(const char *pam_dir, const char *required, jail_findings_t *out,
 		       jail_error_t *err);
+
+/* ---- sshd ---- */
+
+/* Ask sshd itself (sshd -T -C user=U,host=localhost,addr=127.0.0.1, with
+ * -f SSHD_CONFIG when not NULL) whether ssh forwarding is off for each of
+ * USERS: TCP, stream-local, agent and X11 forwarding (or DisableForwarding
+ * yes) and tunnels.  A user left open and outside GROUP (the [jail]
+ * ssh_group the shipped sshd_config block matches) is a finding of its own;
+ * users in GROUP left open mean the block is missing or overridden: one
+ * finding naming them.  sshd missing, or sshd -T failing, is a warning.
+ * Runs sshd -T once per user, in a pool of parallel processes. */
+int jail_audit_sshd(const char *sshd_config, const char *group, const jail_strv_t *users,
+		    jail_findings_t *out, jail_error_t *err);
 
 /* ---- /etc/passwd, /etc/group, /etc/shadow of a jail ---- */
 

@@ -44,9 +44,20 @@ good_pam() {
 }
 good_pam
 
+# sshd: a private sshd_config with the shipped block, for `sshd -T` (which
+# wants its privilege separation directory: on the test's private /run).
+mkdir -p -m 0755 /run/sshd
+ssh-keygen -q -t ed25519 -N '' -C check-test -f "$T/ssh_host_key" || bail "ssh-keygen"
+SSHD_CONF=$T/sshd_config
+sshd_conf() { # write $SSHD_CONF: base settings, then the shipped snippet unless "bare"
+	printf 'HostKey %s\nUsePAM yes\nPasswordAuthentication yes\n' "$T/ssh_host_key" >"$SSHD_CONF"
+	[ "${1:-}" = bare ] || cat "$TOP/templates/sshd_config.snippet" >>"$SSHD_CONF"
+}
+sshd_conf
+
 # check [ARGS]: runs the audit (bounded in time), sets $out, $err, $rc.
 check() {
-	out=$(timeout 60 "$JAILCTL" --config "$CONF" check --pam-dir "$PAM" "$@" 2>"$T/check.err")
+	out=$(timeout 60 "$JAILCTL" --config "$CONF" check --pam-dir "$PAM" --sshd-config "$SSHD_CONF" "$@" 2>"$T/check.err")
 	rc=$?
 	err=$(cat "$T/check.err")
 }
@@ -296,6 +307,61 @@ rm "$PAM/cron" "$PAM/su" "$PAM/su-l"
 printf 'session required pam_unix.so\nsession optional pam_systemd.so\n' >"$PAM/common-session"
 good_pam
 clean "pam restored"
+
+# ---- sshd: the forwarding lockdown applies to every jailed user ----
+like ",$(getent group jailed | cut -d: -f4)," ",$U," "adduser put $U in group jailed (the snippet's Match Group)"
+gpasswd -d "$U" jailed >/dev/null
+finding "a jailed user outside group jailed" \
+	"$SSHD_CONF: jailed user $U is not in group jailed, whose Match block locks ssh forwarding down: sshd gives $U allowtcpforwarding yes, allowstreamlocalforwarding yes, allowagentforwarding yes" \
+	"(fix: usermod -aG jailed $U"
+gpasswd -a "$U" jailed >/dev/null
+clean "the jailed user back in group jailed"
+sshd_conf bare
+finding "an sshd_config without the Match block" \
+	"$SSHD_CONF: ssh forwarding is not locked down for group jailed: sshd gives jailed user $U (member of jailed) allowtcpforwarding yes" \
+	"(fix: append the jail sshd_config block (templates/sshd_config.snippet, Match Group jailed"
+# A Match before the jail block that already decided wins (sshd keeps the
+# first value it obtains): the lockdown is overridden for that user.
+# (AllowTcpForwarding yes alone would not do it: the block's DisableForwarding
+# yes overrides every forwarding option, and the check knows that.)
+{
+	printf 'HostKey %s\nMatch User %s\n\tAllowTcpForwarding yes\n' "$T/ssh_host_key" "$U"
+	cat "$TOP/templates/sshd_config.snippet"
+} >"$SSHD_CONF"
+clean "an earlier Match User with AllowTcpForwarding yes: DisableForwarding yes still wins"
+{
+	printf 'HostKey %s\nMatch User %s\n\tDisableForwarding no\n\tAllowTcpForwarding yes\n' "$T/ssh_host_key" "$U"
+	cat "$TOP/templates/sshd_config.snippet"
+} >"$SSHD_CONF"
+finding "an earlier Match User with DisableForwarding no, AllowTcpForwarding yes" \
+	"$SSHD_CONF: ssh forwarding is not locked down for group jailed: sshd gives jailed user $U (member of jailed) allowtcpforwarding yes"
+sshd_conf
+# [user:] sections and [group:] members are jailed users too; adduser did
+# not put them in the group.
+echo "ghu:x:4171:4171::/home/ghu:$JSH" >>/etc/passwd
+echo "ghu:x:4171:" >>/etc/group
+echo "gmember:x:4172:4172::/home/gmember:$JSH" >>/etc/passwd
+echo "gmember:x:4172:" >>/etc/group
+echo "sftpers:x:4173:gmember" >>/etc/group
+cp "$CONF/jail.ini" "$T/jail.ini.good"
+printf '[user:ghu]\njail = %s\n[group:sftpers]\njail = %s\n' "$J" "$J" >>"$CONF/jail.ini"
+check
+is "$rc" 1 "[user:] and [group:] users outside group jailed: exit 1"
+like "$out" "$SSHD_CONF: jailed user ghu is not in group jailed" "a [user:] section's user is named"
+like "$out" "$SSHD_CONF: jailed user gmember is not in group jailed" "a [group:] section's member is named"
+unlike "$out" "jailed user $U is not" "a user in the group is not named"
+cp "$T/jail.ini.good" "$CONF/jail.ini"
+clean "jail.ini restored"
+# sshd itself missing: a finding, not a silent pass.
+mkdir -m 0755 "$T/empty-sbin"
+mount --bind "$T/empty-sbin" /usr/sbin
+finding "sshd not installed" "/usr/sbin/sshd: sshd is not installed: whether ssh forwarding is locked down for jailed users (sshd_config Match Group jailed) cannot be checked"
+umount /usr/sbin
+# sshd cannot answer (no privilege separation directory): said, with sshd's reason.
+rmdir /run/sshd
+finding "sshd -T failing" "$SSHD_CONF: sshd -T fails for jailed user $U: Missing privilege separation directory: /run/sshd"
+mkdir -m 0755 /run/sshd
+clean "sshd restored"
 
 # ---- the walker never follows a symlink, never leaves the jail ----
 ln -s / "$J/var/lib/hostroot"
