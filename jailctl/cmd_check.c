@@ -80,8 +80,9 @@ int cmd_check(const jailctl_ctx_t *ctx, int argc, char **argv)
 			break;
 		case 'h':
 			printf("usage: jailctl check " CHECK_SYNOPSIS "\n"
-			       "Audit the configuration, the PAM session stack and JAILs (default: "
-			       "every jail the configuration names).\n"
+			       "Audit the configuration, the PAM session stacks, sshd's forwarding "
+			       "lockdown for jailed users\n(sshd -T; -f FILE with --sshd-config) "
+			       "and JAILs (default: every jail the configuration names).\n"
 			       "Prints one finding per line, PATH: PROBLEM (fix: FIX), or a JSON "
 			       "array with --json;\nexits 1 when anything was found.\n");
 			return JAILCTL_OK;

@@ -468,6 +468,66 @@ static int audit_chain(audit_t *a, const char *norm, const char *why, const char
 	return 0;
 }
 
+/* Host accounts must not reach into a jail through its host path: they
+ * could run its programs there outside any confinement, and files jailed
+ * users leave in their homes (a program setuid to that user, which the
+ * session's nosuid mounts make harmless inside the jail, is not harmless on
+ * the host).  Only root needs to traverse a jail's parents (pam_jail, sshd's
+ * AuthorizedKeysCommand, jailctl); the jail root itself must stay
+ * searchable (it is every session's "/").  So some directory strictly
+ * above the jail must deny search to others, and to its group unless that
+ * is root's: README recommends the parent be root:root 0700.  A warning,
+ * once per parent directory. */
+static int audit_parent_traverse(audit_t *a, const char *norm)
+{
+	cleanup_free char *copy = strdup(norm);
+	cleanup_free char *parent = NULL;
+	cleanup_free char *fix = NULL;
+	struct stat st;
+	char *slash;
+	mode_t pmode = 0;
+
+	if (copy == NULL)
+		return jail_error_set(a->err, ENOMEM, "audit");
+	/* Parents of the jail, innermost first: strip the last component. */
+	while ((slash = strrchr(copy, '/')) != NULL) {
+		if (slash == copy)
+			slash[1] = '\0'; /* "/" */
+		else
+			*slash = '\0';
+		if (stat(copy, &st) < 0)
+			return 0; /* reported by the chain */
+		if (parent == NULL) {
+			parent = strdup(copy);
+			if (parent == NULL)
+				return jail_error_set(a->err, ENOMEM, "audit");
+			pmode = st.st_mode;
+		}
+		if (!(st.st_mode & S_IXOTH) && (!(st.st_mode & S_IXGRP) || st.st_gid == 0))
+			return 0;
+		if (strcmp(copy, "/") == 0)
+			break;
+	}
+	if (parent == NULL)
+		return 0;
+	for (size_t i = 0; i < a->out->n; i++)
+		if (strcmp(a->out->v[i].path, parent) == 0 &&
+		    strncmp(a->out->v[i].problem, "host users can reach", 20) == 0)
+			return 0; /* another jail below the same parent said it */
+	if (strcmp(parent, "/") == 0)
+		fix = strdup("move the jail below a directory only root can search, e.g. "
+			     "/srv/jails (root:root 0700)");
+	else
+		fix = jail_strdup_printf("chmod 0700 %s (only root needs to search it: pam_jail, "
+					 "sshd and jailctl run as root)",
+					 parent);
+	return report(a, JAIL_SEV_WARNING, parent, fix,
+		      "host users can reach the jail %s through this directory (mode %04o) and "
+		      "every one above it: they can run the jail's programs and files jailed "
+		      "users leave in their homes outside any confinement",
+		      a->jail, (unsigned)(pmode & 07777));
+}
+
 /* ------------------------------------------------------------------------
  * The walk */
 
@@ -1514,6 +1574,8 @@ int jail_audit_jail(const char *jail, const jail_strv_t *users, const char *jail
 		return -1;
 	if (rootfd < 0)
 		return 0; /* unreachable: reported, nothing more to audit */
+	if (audit_parent_traverse(&a, norm) < 0)
+		return -1;
 	if (fstat(rootfd, &st) < 0)
 		return report(&a, JAIL_SEV_CRITICAL, norm, "", "cannot stat: %s", strerror(errno));
 	a.rootfd = rootfd;

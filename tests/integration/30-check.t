@@ -9,6 +9,9 @@ jail_test_private_etc
 
 J=$T/jail
 PAM=$T/pam.d
+# A jail's parents: some directory above it closed to host users (README:
+# the parent root:root 0700).  /run/jail-tests is this namespace's own.
+chmod 0700 /run/jail-tests
 JSH=/usr/local/sbin/jailsh
 U=jtu
 UID_=4170
@@ -87,6 +90,23 @@ clean "a jail built by jailctl init, a user jailed by jailctl adduser"
 chmod g+w "$T"
 finding "jail parent group-writable" "$T: writable by its group (mode 0775)" "(fix: chmod go-w $T)"
 chmod g-w "$T"
+# Host users must not reach into the jail through its host path.
+chmod 0755 /run/jail-tests
+finding "every parent searchable by others" \
+	"$T: host users can reach the jail $J through this directory (mode 0755) and every one above it: they can run the jail's programs" \
+	"(fix: chmod 0700 $T (only root needs to search it"
+check --json
+is "$(printf '%s' "$out" | python3 -c 'import json,sys; print([x["severity"] for x in json.load(sys.stdin)])')" \
+	"['warning']" "a jail reachable by host users is a warning"
+chmod 0711 /run/jail-tests
+finding "0711 above the jail: still searchable by others" "$T: host users can reach the jail $J"
+chmod 0750 /run/jail-tests
+clean "0750 root:root above the jail: closed to host users"
+chgrp "$UID_" /run/jail-tests
+finding "0750 with a user's group above the jail" "$T: host users can reach the jail $J"
+chgrp 0 /run/jail-tests
+chmod 0700 /run/jail-tests
+clean "0700 above the jail"
 chown "$UID_" "$J"
 finding "jail root not root-owned" "$J: owned by uid $UID_ ($U), not root" "(fix: chown root:root $J)"
 chown 0 "$J"
@@ -148,6 +168,22 @@ clean "home: FIFO, world-writable file and dir are the user's business"
 cp /usr/bin/true "$J/home/$U/suid" && chmod 4755 "$J/home/$U/suid"
 finding "setuid file in a home" "$J/home/$U/suid: setuid file"
 rm -rf "$J/home/$U/"{fifo,ww,shared,suid}
+# Deep in the tree: a setuid file below /usr/lib and a setgid file the user
+# left deep in the home are both found, critical.
+mkdir -p "$J/usr/lib/jail-deep/a/b/c" "$J/home/$U/.local/share/x/y"
+cp /usr/bin/true "$J/usr/lib/jail-deep/a/b/c/helper" && chmod 4755 "$J/usr/lib/jail-deep/a/b/c/helper"
+cp /usr/bin/true "$J/home/$U/.local/share/x/y/tool"
+chown -R "$UID_:$UID_" "$J/home/$U/.local" # before chmod: chown clears setgid
+chmod 2755 "$J/home/$U/.local/share/x/y/tool"
+finding "setuid deep below /usr/lib, setgid deep in a home" \
+	"$J/usr/lib/jail-deep/a/b/c/helper: setuid file (mode 4755)" \
+	"$J/home/$U/.local/share/x/y/tool: setgid file (mode 2755)" \
+	"(fix: chmod ug-s $J/home/$U/.local/share/x/y/tool"
+check --json
+is "$(printf '%s' "$out" | python3 -c 'import json,sys; print(sorted(x["severity"] for x in json.load(sys.stdin)))')" \
+	"['critical', 'critical']" "both are critical"
+rm -rf "$J/usr/lib/jail-deep" "$J/home/$U/.local"
+clean "deep setuid and setgid files removed"
 
 # A setuid file init kept on request is still reported, as a warning.
 printf '[suid]\ncomment = test\npaths_w_setuid = /usr/bin/chfn\n' >"$T/suid.ini"
