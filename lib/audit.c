@@ -2154,7 +2154,12 @@ static int findings_move(jail_findings_t *to, jail_findings_t *from, jail_error_
 			size_t ncap = to->cap ? to->cap * 2 : 16;
 			jail_finding_t *nv = realloc(to->v, ncap * sizeof(*nv));
 			if (nv == NULL) {
-				jail_findings_clear(from);
+				/* The first I are TO's now; free only the rest. */
+				for (size_t k = i; k < from->n; k++)
+					finding_free(&from->v[k]);
+				free(from->v);
+				from->v = NULL;
+				from->n = from->cap = 0;
 				return jail_error_set(err, ENOMEM, "audit findings");
 			}
 			to->v = nv;
