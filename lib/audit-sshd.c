@@ -9,10 +9,14 @@
  * after every Match block (Include files, Match User, Match Group, negated
  * patterns: all of it, as sshd reads it).
  *
- * One sshd -T costs about 6 ms here; a thousand jailed users are asked in a
- * pool of parallel processes (twice the CPUs, at most 16), which is exact
- * (no guess about which users share a configuration) and keeps the check at
- * a few seconds.  Runs sshd directly (no shell) with a fixed environment. */
+ * One sshd -T costs about 6 ms here.  Users whose answers to every Match
+ * Group line of the configuration are the same (the lines as sshd -ddd
+ * reports them, matched the way sshd matches) share one sshd -T; where a
+ * Match line names users, or anything else is unexpected, every user gets
+ * their own, which is always exact.  The runs go through a pool of
+ * parallel processes (twice the CPUs, at most 16).  1,000 jailed users in
+ * one group: 0.5 s; one sshd -T each: about 5 s.  Runs sshd directly (no
+ * shell) with a fixed environment. */
 #define _GNU_SOURCE
 #include "audit.h"
 #include "util.h"
@@ -111,8 +115,10 @@ static int sshd_judge(const char *output, char **open, jail_error_t *err)
 	return 0;
 }
 
-static pid_t sshd_spawn(const char *sshd, const char *config, const char *user, int *fdp,
-			jail_error_t *err)
+/* Start sshd -T for USER; *fdp reads its output.  DEBUG: -ddd, and only
+ * the debug log (stderr) is read, the configuration goes to /dev/null. */
+static pid_t sshd_spawn(const char *sshd, const char *config, const char *user, bool debug,
+			int *fdp, jail_error_t *err)
 {
 	char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
 	cleanup_free char *spec = jail_strdup_printf("user=%s,host=localhost,addr=127.0.0.1", user);
@@ -131,14 +137,19 @@ static pid_t sshd_spawn(const char *sshd, const char *config, const char *user, 
 		return jail_error_set(err, e, "fork");
 	}
 	if (pid == 0) {
-		char *argv[] = {"sshd", "-T", "-C", spec, NULL, NULL, NULL};
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		char *argv[8] = {"sshd", "-T", "-C", spec};
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int argc = 4;
 
+		if (debug)
+			argv[argc++] = "-ddd";
 		if (config) {
-			argv[4] = "-f";
-			argv[5] = (char *)config;
+			argv[argc++] = "-f";
+			argv[argc++] = (char *)config;
 		}
-		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(pfd[1], STDOUT_FILENO) < 0 ||
+		argv[argc] = NULL;
+		if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
+		    dup2(debug ? null : pfd[1], STDOUT_FILENO) < 0 ||
 		    dup2(pfd[1], STDERR_FILENO) < 0)
 			_exit(126);
 		execve(sshd, argv, envp);
@@ -252,7 +263,8 @@ static int sshd_pool(const char *sshd, const char *config, const jail_strv_t *us
 			if (jobs[i].pid > 0)
 				continue;
 			jobs[i] = (sshd_job_t){.user = next, .fd = -1};
-			jobs[i].pid = sshd_spawn(sshd, config, users->v[next], &jobs[i].fd, err);
+			jobs[i].pid =
+			    sshd_spawn(sshd, config, users->v[next], false, &jobs[i].fd, err);
 			if (jobs[i].pid < 0)
 				goto out;
 			next++;
@@ -297,6 +309,251 @@ static int sshd_pool(const char *sshd, const char *config, const jail_strv_t *us
 	ret = 0;
 out:
 	sshd_kill_all(jobs, pool);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------
+ * Who shares a configuration
+ *
+ * sshd's Match criteria here are fixed by the connection spec (host,
+ * address, ports) except User and Group.  When no Match line uses User (or
+ * anything this code does not know), the effective configuration of a user
+ * depends only on which Match Group pattern lists the user's groups match:
+ * users with the same answers share one sshd -T.  The Match lines come from
+ * sshd itself (-ddd logs "checking syntax for 'Match ...'" for every one,
+ * Include files too); the matching below is OpenSSH's own (match.c
+ * match_pattern, match_pattern_list; groupaccess.c ga_match_pattern_list).
+ * Whatever is unexpected (no Match line seen at all, a quote, an unknown or
+ * negated criterion) means one sshd -T per user, which is always exact. */
+
+static bool ssh_match_pattern(const char *s, const char *pattern)
+{
+	for (;;) {
+		if (!*pattern)
+			return !*s;
+		if (*pattern == '*') {
+			while (*pattern == '*')
+				pattern++;
+			if (!*pattern)
+				return true;
+			if (*pattern != '?' && *pattern != '*') {
+				for (; *s; s++)
+					if (*s == *pattern && ssh_match_pattern(s + 1, pattern + 1))
+						return true;
+				return false;
+			}
+			for (; *s; s++)
+				if (ssh_match_pattern(s, pattern))
+					return true;
+			return false;
+		}
+		if (!*s)
+			return false;
+		if (*pattern != '?' && *pattern != *s)
+			return false;
+		s++;
+		pattern++;
+	}
+}
+
+/* 1 positive, -1 negated, 0 no match (match_pattern_list, case-sensitive). */
+static int ssh_match_pattern_list(const char *string, const char *pattern)
+{
+	char sub[1024];
+	size_t i = 0, subi, len = strlen(pattern);
+	int got_positive = 0;
+
+	while (i < len) {
+		bool negated = pattern[i] == '!';
+
+		if (negated)
+			i++;
+		for (subi = 0; i < len && subi < sizeof(sub) - 1 && pattern[i] != ','; subi++, i++)
+			sub[subi] = pattern[i];
+		if (subi >= sizeof(sub) - 1)
+			return 0;
+		if (i < len && pattern[i] == ',')
+			i++;
+		sub[subi] = '\0';
+		if (ssh_match_pattern(string, sub)) {
+			if (negated)
+				return -1;
+			got_positive = 1;
+		}
+	}
+	return got_positive;
+}
+
+/* ga_match_pattern_list: a negated match of any group wins. */
+static bool ssh_groups_match(const jail_strv_t *groups, const char *list)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < groups->n; i++) {
+		switch (ssh_match_pattern_list(groups->v[i], list)) {
+		case -1:
+			return false;
+		case 1:
+			found = true;
+			break;
+		default:
+			break;
+		}
+	}
+	return found;
+}
+
+/* Run sshd -T -ddd for USER and collect the pattern lists of every Match
+ * Group criterion into LISTS.  Returns 1 when users can be grouped by them,
+ * 0 when not (one sshd -T per user), -1 on ENOMEM. */
+static int sshd_match_groups(const char *sshd, const char *config, const char *user,
+			     jail_strv_t *lists, jail_error_t *err)
+{
+	static const char marker[] = "checking syntax for 'Match ";
+	static const char *const fixed[] = {"host", "address", "localaddress", "localport",
+					    "rdomain"};
+	sshd_job_t job = {.fd = -1};
+	size_t nmatch = 0;
+	int status = 0, r;
+
+	job.pid = sshd_spawn(sshd, config, user, true, &job.fd, err);
+	if (job.pid < 0)
+		return -1;
+	while ((r = sshd_read(&job, err)) > 0)
+		;
+	close(job.fd);
+	while (waitpid(job.pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (r < 0) {
+		free(job.buf);
+		return -1;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || job.overflow || job.buf == NULL) {
+		free(job.buf);
+		return 0;
+	}
+	for (const char *p = job.buf; (p = strstr(p, marker)) != NULL;) {
+		const char *c = p + sizeof(marker) - 1;
+		const char *nl = strchr(c, '\n');
+		size_t len = nl ? (size_t)(nl - c) : strlen(c);
+		cleanup_free char *crit = NULL;
+		char *save = NULL, *kw, *arg;
+
+		p = c + len;
+		if (len > 0 && c[len - 1] == '\r') /* sshd's log lines on stderr end in CR LF */
+			len--;
+		if (len == 0 || c[len - 1] != '\'')
+			goto no;
+		crit = strndup(c, len - 1);
+		if (crit == NULL) {
+			free(job.buf);
+			return jail_error_set(err, ENOMEM, "audit");
+		}
+		if (strpbrk(crit, "'\"\\"))
+			goto no;
+		nmatch++;
+		kw = strtok_r(crit, " \t", &save);
+		if (kw && strcasecmp(kw, "all") == 0 && strtok_r(NULL, " \t", &save) == NULL)
+			continue;
+		for (; kw; kw = strtok_r(NULL, " \t", &save)) {
+			bool known = false;
+
+			arg = strtok_r(NULL, " \t", &save);
+			if (arg == NULL)
+				goto no;
+			if (strcasecmp(kw, "group") == 0) {
+				if (jail_strv_push(lists, arg, err) < 0) {
+					free(job.buf);
+					return -1;
+				}
+				continue;
+			}
+			for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+				known |= strcasecmp(kw, fixed[i]) == 0;
+			if (!known)
+				goto no; /* User, or a criterion this code does not know */
+		}
+	}
+	free(job.buf);
+	return nmatch > 0;
+no:
+	free(job.buf);
+	jail_strv_clear(lists);
+	return 0;
+}
+
+/* CLASS[i]: the index of the first user that shares user i's answers to
+ * every list of LISTS (itself when it is the first). */
+static int sshd_classes(const jail_strv_t *users, const jail_strv_t *lists, size_t *class,
+			jail_error_t *err)
+{
+	jail_strv_t sigs = {0};
+	cleanup_free size_t *reps = calloc(users->n ? users->n : 1, sizeof(*reps));
+	size_t nreps = 0;
+	int ret = -1;
+
+	if (reps == NULL)
+		return jail_error_set(err, ENOMEM, "audit");
+	for (size_t i = 0; i < users->n; i++) {
+		struct passwd *pw = getpwnam(users->v[i]);
+		jail_strv_t groups = {0};
+		cleanup_free char *sig = calloc(lists->n + 2, 1);
+		int n = 64;
+		gid_t *gids = NULL;
+
+		if (sig == NULL)
+			goto nomem;
+		if (pw == NULL) {
+			class[i] = i; /* sshd -T will say what it makes of it */
+			if (jail_strv_push(&sigs, "", err) < 0)
+				goto out;
+			continue;
+		}
+		for (int tries = 0; tries < 16; tries++) {
+			int got = n;
+			gid_t *ng = realloc(gids, (size_t)n * sizeof(*ng));
+			if (ng == NULL) {
+				free(gids);
+				goto nomem;
+			}
+			gids = ng;
+			if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &got) >= 0) {
+				n = got;
+				break;
+			}
+			n = got > n ? got : n * 2;
+		}
+		for (int g = 0; g < n; g++) {
+			struct group *gr = getgrgid(gids[g]);
+			if (gr && jail_strv_push(&groups, gr->gr_name, err) < 0) {
+				free(gids);
+				jail_strv_clear(&groups);
+				goto out;
+			}
+		}
+		free(gids);
+		sig[0] = 's'; /* never "": "" marks a user of its own */
+		for (size_t k = 0; k < lists->n; k++)
+			sig[k + 1] = ssh_groups_match(&groups, lists->v[k]) ? '1' : '0';
+		jail_strv_clear(&groups);
+		class[i] = i;
+		for (size_t k = 0; k < nreps; k++) {
+			if (strcmp(sigs.v[reps[k]], sig) == 0) {
+				class[i] = reps[k];
+				break;
+			}
+		}
+		if (class[i] == i)
+			reps[nreps++] = i;
+		if (jail_strv_push(&sigs, sig, err) < 0)
+			goto out;
+	}
+	ret = 0;
+	goto out;
+nomem:
+	jail_error_set(err, ENOMEM, "audit");
+out:
+	jail_strv_clear(&sigs);
 	return ret;
 }
 
@@ -429,8 +686,11 @@ int jail_audit_sshd(const char *sshd_config, const char *group, const jail_strv_
 {
 	const char *cfgpath = sshd_config ? sshd_config : SSHD_DEFAULT_CONFIG;
 	const char *sshd = NULL;
-	sshd_result_t *res = NULL;
-	jail_strv_t asked = {0};
+	sshd_result_t probe = {0};
+	sshd_result_t *res = NULL;    /* per user, borrowed from REPRES */
+	sshd_result_t *repres = NULL; /* per class representative, owned */
+	size_t *class = NULL, *repno = NULL;
+	jail_strv_t asked = {0}, reps = {0}, lists = {0};
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t pool;
 	int ret = -1, r;
@@ -469,35 +729,81 @@ int jail_audit_sshd(const char *sshd_config, const char *group, const jail_strv_
 		goto out;
 	}
 	res = calloc(asked.n, sizeof(*res));
-	if (res == NULL) {
+	class = calloc(asked.n, sizeof(*class));
+	repno = calloc(asked.n, sizeof(*repno));
+	if (res == NULL || class == NULL || repno == NULL) {
 		jail_error_set(err, ENOMEM, "audit");
 		goto out;
 	}
 	/* One first, alone: when sshd cannot answer at all (no privilege
 	 * separation directory, a broken config) one run says so. */
-	r = sshd_pool(sshd, sshd_config, &(jail_strv_t){.v = asked.v, .n = 1}, 0, 1, res, err);
+	r = sshd_pool(sshd, sshd_config, &(jail_strv_t){.v = asked.v, .n = 1}, 0, 1, &probe, err);
 	if (r < 0)
 		goto out;
-	if (r == 0 && !res[0].failed) {
-		pool = ncpu > 0 ? (size_t)ncpu * 2 : 2;
-		if (pool > SSHD_POOL_MAX)
-			pool = SSHD_POOL_MAX;
-		r = sshd_pool(sshd, sshd_config, &asked, 1, pool, res, err);
-		if (r < 0)
+	if (r > 0 || probe.failed) {
+		res[0] = probe;
+		if (r > 0 && jail_findings_add(out, JAIL_SEV_WARNING, NULL, cfgpath, "", err,
+					       "sshd -T gave no answer for %d s: ssh forwarding of "
+					       "jailed users not checked",
+					       SSHD_TIMEOUT_MS / 1000) < 0)
+			goto out;
+		ret = sshd_report(cfgpath, sshd_config, group, &(jail_strv_t){.v = asked.v, .n = 1},
+				  res, out, err);
+		goto out;
+	}
+	/* Users who share every answer of sshd's Match Group lines share a
+	 * configuration: one sshd -T per class. */
+	r = asked.n > 1 ? sshd_match_groups(sshd, sshd_config, asked.v[0], &lists, err) : 0;
+	if (r < 0)
+		goto out;
+	if (r > 0) {
+		if (sshd_classes(&asked, &lists, class, err) < 0)
+			goto out;
+	} else {
+		for (size_t i = 0; i < asked.n; i++)
+			class[i] = i;
+	}
+	for (size_t i = 0; i < asked.n; i++) {
+		if (class[i] != i)
+			continue;
+		repno[i] = reps.n;
+		if (jail_strv_push(&reps, asked.v[i], err) < 0)
 			goto out;
 	}
+	repres = calloc(reps.n, sizeof(*repres));
+	if (repres == NULL) {
+		jail_error_set(err, ENOMEM, "audit");
+		goto out;
+	}
+	repres[0] = probe; /* user 0 is always the first representative */
+	probe = (sshd_result_t){0};
+	pool = ncpu > 0 ? (size_t)ncpu * 2 : 2;
+	if (pool > SSHD_POOL_MAX)
+		pool = SSHD_POOL_MAX;
+	r = sshd_pool(sshd, sshd_config, &reps, 1, pool, repres, err);
+	if (r < 0)
+		goto out;
 	if (r > 0 && jail_findings_add(out, JAIL_SEV_WARNING, NULL, cfgpath, "", err,
 				       "sshd -T gave no answer for %d s: ssh forwarding of jailed "
 				       "users not checked",
 				       SSHD_TIMEOUT_MS / 1000) < 0)
 		goto out;
+	for (size_t i = 0; i < asked.n; i++)
+		res[i] = repres[repno[class[i]]];
 	ret = sshd_report(cfgpath, sshd_config, group, &asked, res, out, err);
 out:
-	for (size_t i = 0; res && i < asked.n; i++) {
-		free(res[i].open);
-		free(res[i].msg);
+	free(probe.open);
+	free(probe.msg);
+	for (size_t i = 0; repres && i < reps.n; i++) {
+		free(repres[i].open);
+		free(repres[i].msg);
 	}
+	free(repres);
 	free(res);
+	free(class);
+	free(repno);
 	jail_strv_clear(&asked);
+	jail_strv_clear(&reps);
+	jail_strv_clear(&lists);
 	return ret;
 }

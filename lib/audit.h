@@ -149,7 +149,9 @@ int jail_audit_pam_dir(const char *pam_dir, const char *required, jail_findings_
  * ssh_group the shipped sshd_config block matches) is a finding of its own;
  * users in GROUP left open mean the block is missing or overridden: one
  * finding naming them.  sshd missing, or sshd -T failing, is a warning.
- * Runs sshd -T once per user, in a pool of parallel processes. */
+ * Runs sshd -T once per class of users that sshd's Match Group lines
+ * cannot tell apart (once per user where a Match line names users), in a
+ * pool of parallel processes. */
 int jail_audit_sshd(const char *sshd_config, const char *group, const jail_strv_t *users,
 		    jail_findings_t *out, jail_error_t *err);
 

@@ -386,6 +386,27 @@ is "$rc" 1 "[user:] and [group:] users outside group jailed: exit 1"
 like "$out" "$SSHD_CONF: jailed user ghu is not in group jailed" "a [user:] section's user is named"
 like "$out" "$SSHD_CONF: jailed user gmember is not in group jailed" "a [group:] section's member is named"
 unlike "$out" "jailed user $U is not" "a user in the group is not named"
+# Users are asked in classes (the answers to sshd's Match Group lines): a
+# block re-opening forwarding for sftpers, above the jail block, must catch
+# gmember and not $U, although both are in group jailed.
+gpasswd -a ghu jailed >/dev/null && gpasswd -a gmember jailed >/dev/null
+{
+	printf 'HostKey %s\nMatch Group sftpers,!nosuchgroup\n\tDisableForwarding no\n\tAllowTcpForwarding yes\n' "$T/ssh_host_key"
+	cat "$TOP/templates/sshd_config.snippet"
+} >"$SSHD_CONF"
+check
+like "$out" "ssh forwarding is not locked down for group jailed: sshd gives jailed user gmember (member of jailed) allowtcpforwarding yes" \
+	"an earlier Match Group block re-opening forwarding: its member is named"
+unlike "$out" "user $U (member" "... the jailed user outside that group is not"
+unlike "$out" "user ghu (member" "... nor the other one"
+{
+	printf 'HostKey %s\nMatch Group sftpers,!jailed\n\tDisableForwarding no\n\tAllowTcpForwarding yes\n' "$T/ssh_host_key"
+	cat "$TOP/templates/sshd_config.snippet"
+} >"$SSHD_CONF"
+check
+unlike "$out" "not locked down" "a negated pattern (sftpers,!jailed) matches no jailed user: nothing open"
+sshd_conf
+gpasswd -d ghu jailed >/dev/null && gpasswd -d gmember jailed >/dev/null
 cp "$T/jail.ini.good" "$CONF/jail.ini"
 clean "jail.ini restored"
 # sshd itself missing: a finding, not a silent pass.
