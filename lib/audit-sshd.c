@@ -160,12 +160,13 @@ static pid_t sshd_spawn(const char *sshd, const char *config, const char *user, 
 	return pid;
 }
 
-/* First line of S (for a message), malloc'd. */
+/* First line of S (for a message), malloc'd; sshd's log lines on stderr
+ * end in CR LF. */
 static char *first_line(const char *s)
 {
-	while (*s == '\n')
+	while (*s == '\n' || *s == '\r')
 		s++;
-	return strndup(s, strcspn(s, "\n"));
+	return strndup(s, strcspn(s, "\r\n"));
 }
 
 static int sshd_finish(sshd_job_t *job, sshd_result_t *res, jail_error_t *err)

@@ -416,7 +416,7 @@ finding "sshd not installed" "/usr/sbin/sshd: sshd is not installed: whether ssh
 umount /usr/sbin
 # sshd cannot answer (no privilege separation directory): said, with sshd's reason.
 rmdir /run/sshd
-finding "sshd -T failing" "$SSHD_CONF: sshd -T fails for jailed user $U: Missing privilege separation directory: /run/sshd"
+finding "sshd -T failing" "$SSHD_CONF: sshd -T fails for jailed user $U: Missing privilege separation directory: /run/sshd: whether ssh forwarding"
 mkdir -m 0755 /run/sshd
 clean "sshd restored"
 
