@@ -1,5 +1,6 @@
-/* jailctl check [--json] [--pam-dir DIR] [JAIL...]: audit jails and the
- * configuration; exit 0 when nothing was found, 1 on any finding. */
+/* jailctl check [--json] [--pam-dir DIR] [--sshd-config FILE] [JAIL...]:
+ * audit jails and the configuration; exit 0 when nothing was found, 1 on
+ * any finding. */
 #define _GNU_SOURCE
 #include "jailctl.h"
 #include "audit.h"
@@ -10,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK_SYNOPSIS "[--json] [--pam-dir DIR] [JAIL...]"
+#define CHECK_SYNOPSIS "[--json] [--pam-dir DIR] [--sshd-config FILE] [JAIL...]"
 
 static int print_text(const jail_findings_t *f)
 {
@@ -54,6 +55,7 @@ int cmd_check(const jailctl_ctx_t *ctx, int argc, char **argv)
 	static const struct option opts[] = {
 	    {"json", no_argument, NULL, 'j'},
 	    {"pam-dir", required_argument, NULL, 'p'},
+	    {"sshd-config", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -73,10 +75,14 @@ int cmd_check(const jailctl_ctx_t *ctx, int argc, char **argv)
 			ao.pam_dir = optarg;
 			ao.pam_always = true;
 			break;
+		case 's':
+			ao.sshd_config = optarg;
+			break;
 		case 'h':
 			printf("usage: jailctl check " CHECK_SYNOPSIS "\n"
-			       "Audit the configuration, the PAM session stack and JAILs (default: "
-			       "every jail the configuration names).\n"
+			       "Audit the configuration, the PAM session stacks, sshd's forwarding "
+			       "lockdown for jailed users\n(sshd -T; -f FILE with --sshd-config) "
+			       "and JAILs (default: every jail the configuration names).\n"
 			       "Prints one finding per line, PATH: PROBLEM (fix: FIX), or a JSON "
 			       "array with --json;\nexits 1 when anything was found.\n");
 			return JAILCTL_OK;

@@ -109,6 +109,159 @@ static char *host_shell(const char *user)
 }
 
 /* ------------------------------------------------------------------------ */
+/* The ssh group ([jail] ssh_group)                                          */
+
+/* Run the shadow tool TOOL (groupadd, gpasswd, groupdel) directly, without a
+ * shell, with a fixed environment.  Its stdout (gpasswd's "Adding user ...")
+ * is dropped, its stderr is ours.  These tools lock /etc/group and
+ * /etc/gshadow themselves. */
+static int run_group_tool(const char *tool, char *const argv[], jail_error_t *err)
+{
+	static const char *const dirs[] = {"/usr/sbin", "/sbin", "/usr/bin", "/bin"};
+	char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
+	char prog[64] = "";
+	pid_t pid;
+	int status;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && !prog[0]; i++) {
+		snprintf(prog, sizeof(prog), "%s/%s", dirs[i], tool);
+		if (access(prog, X_OK) < 0)
+			prog[0] = '\0';
+	}
+	if (!prog[0])
+		return jail_error_fmt(err, ENOENT,
+				      "%s not found (expected /usr/sbin/%s or /usr/bin/%s, package "
+				      "passwd)",
+				      tool, tool, tool);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return jail_error_set(err, errno, "fork");
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (null >= 0)
+			dup2(null, STDOUT_FILENO);
+		execve(prog, argv, envp);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return jail_error_set(err, errno, "wait for %s", tool);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		char cmd[256] = "";
+		for (size_t i = 0; argv[i]; i++)
+			snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%s%s", i ? " " : "",
+				 argv[i]);
+		return jail_error_fmt(err, EIO, "%s failed (%s %d)", cmd,
+				      WIFEXITED(status) ? "exit status" : "signal",
+				      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	}
+	return 0;
+}
+
+/* Is USER (primary group PRIMARY) a member of GROUP, as sshd's Match Group
+ * sees it (primary group or listed member)?  *exists tells whether GROUP
+ * exists at all. */
+static bool in_group(const char *group, const char *user, gid_t primary, bool *exists)
+{
+	struct group *gr = getgrnam(group);
+
+	*exists = gr != NULL;
+	if (gr == NULL)
+		return false;
+	if (gr->gr_gid == primary)
+		return true;
+	for (char **m = gr->gr_mem; m && *m; m++)
+		if (strcmp(*m, user) == 0)
+			return true;
+	return false;
+}
+
+/* Put USER in GROUP, creating the group (a system group) if it is missing.
+ * *created and *added say what was done, for ssh_group_undo(). */
+static int ssh_group_add(const char *group, const char *user, gid_t primary, bool *created,
+			 bool *added, jail_error_t *err)
+{
+	bool exists;
+
+	*created = *added = false;
+	if (in_group(group, user, primary, &exists))
+		return 0;
+	if (!exists) {
+		char *const argv[] = {"groupadd", "--system", (char *)group, NULL};
+		if (run_group_tool("groupadd", argv, err) < 0)
+			return jail_error_wrap(err, "ssh group (jail.ini [jail] ssh_group)");
+		*created = true;
+	}
+	{
+		char *const argv[] = {"gpasswd", "-a", (char *)user, (char *)group, NULL};
+		if (run_group_tool("gpasswd", argv, err) < 0)
+			return jail_error_wrap(err, "ssh group (jail.ini [jail] ssh_group)");
+	}
+	*added = true;
+	return 0;
+}
+
+/* Record GROUP among A's supplementary groups (it was just added on the
+ * host, after A was read), so the jail's group file lists it as a re-run
+ * of adduser would. */
+static int acct_note_group(jail_account_t *a, const char *group, jail_error_t *err)
+{
+	struct group *gr = getgrnam(group);
+	gid_t *ng;
+
+	if (gr == NULL)
+		return jail_error_fmt(err, ENOENT, "group %s: not found after adding it", group);
+	if (gr->gr_gid == a->gid || jail_strv_contains(&a->groups, group))
+		return 0;
+	ng = realloc(a->group_gids, (a->groups.n + 1) * sizeof(*ng));
+	if (ng == NULL)
+		return jail_error_set(err, ENOMEM, "adduser");
+	a->group_gids = ng;
+	ng[a->groups.n] = gr->gr_gid;
+	return jail_strv_push(&a->groups, group, err);
+}
+
+/* Undo ssh_group_add(), best effort; problems go to stderr. */
+static void ssh_group_undo(const char *group, const char *user, bool created, bool added)
+{
+	jail_error_t e = {0};
+
+	if (added && !created) {
+		char *const argv[] = {"gpasswd", "-d", (char *)user, (char *)group, NULL};
+		if (run_group_tool("gpasswd", argv, &e) < 0)
+			fprintf(stderr, "jailctl: adduser: undo: %s\n", e.msg);
+	}
+	if (created) {
+		char *const argv[] = {"groupdel", (char *)group, NULL};
+		if (run_group_tool("groupdel", argv, &e) < 0)
+			fprintf(stderr, "jailctl: adduser: undo: %s\n", e.msg);
+	}
+}
+
+/* Take USER out of GROUP (the group itself stays).  A user whose primary
+ * group it is cannot be taken out: a warning says so. */
+static int ssh_group_remove(const char *group, const char *user, gid_t primary, jail_error_t *err)
+{
+	struct group *gr = getgrnam(group);
+	bool listed = false;
+
+	if (gr == NULL)
+		return 0;
+	for (char **m = gr->gr_mem; m && *m && !listed; m++)
+		listed = strcmp(*m, user) == 0;
+	if (gr->gr_gid == primary)
+		warn("deluser", "%s is the primary group of %s: not changed", group, user);
+	if (!listed)
+		return 0;
+	{
+		char *const argv[] = {"gpasswd", "-d", (char *)user, (char *)group, NULL};
+		return run_group_tool("gpasswd", argv, err);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
 /* Tree copy without following symlinks                                      */
 
 typedef enum {
@@ -785,6 +938,7 @@ int cmd_adduser(const jailctl_ctx_t *ctx, int argc, char **argv)
 	cleanup_close int homefd = -1;
 	bool home_created = false, shell_changed = false, acct_written = false;
 	bool home_filled = false; /* --move-home copied into an existing empty home */
+	bool group_created = false, group_added = false;
 	int c, rc = JAILCTL_FAIL;
 
 	while ((c = getopt_long(argc, argv, "+j:p:s:mh", opts, NULL)) != -1) {
@@ -844,10 +998,19 @@ int cmd_adduser(const jailctl_ctx_t *ctx, int argc, char **argv)
 		goto out;
 	p.old_shell = host_shell(p.user);
 
+	/* 2a. The ssh group first: sshd's forwarding lockdown must apply before
+	 * the user is jailed (users.d), or a login in between could open -L/-R
+	 * tunnels.  The jail's group file then lists it like every other
+	 * supplementary group of the user. */
+	if (ssh_group_add(cfg->ssh_group, p.user, p.acct.gid, &group_created, &group_added, &err) <
+		0 ||
+	    acct_note_group(&p.acct, cfg->ssh_group, &err) < 0)
+		goto undo;
+
 	/* 2. passwd and group lines in the jail (shell: jailsh). */
 	if (jail_acct_add(p.jailfd, &p.acct, &err) < 0) {
 		jail_error_wrap(&err, "jail %s", p.jail);
-		goto out;
+		goto undo; /* the group step above */
 	}
 	acct_written = true;
 
@@ -952,6 +1115,7 @@ undo:
 		jail_error_t e2 = {0};
 		if (shell_changed && p.old_shell && set_host_shell(p.user, p.old_shell, &e2) < 0)
 			fprintf(stderr, "jailctl: adduser: undo: %s\n", e2.msg);
+		ssh_group_undo(cfg->ssh_group, p.user, group_created, group_added);
 		if (home_created) {
 			if (homefd >= 0) {
 				close(homefd);
@@ -1065,6 +1229,11 @@ int cmd_deluser(const jailctl_ctx_t *ctx, int argc, char **argv)
 				"%s is released (users.d/%s.ini removed) but the host shell "
 				"could not be reset",
 				user, user);
+		goto out;
+	}
+	if (pw != NULL && ssh_group_remove(cfg->ssh_group, user, pw->pw_gid, &err) < 0) {
+		jail_error_wrap(&err, "%s is released, but is still in the group %s", user,
+				cfg->ssh_group);
 		goto out;
 	}
 	if (jailfd >= 0 && jail_acct_remove(jailfd, user, &err) < 0) {

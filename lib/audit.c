@@ -443,6 +443,66 @@ static int audit_chain(audit_t *a, const char *norm, const char *why, const char
 	return 0;
 }
 
+/* Host accounts must not reach into a jail through its host path: they
+ * could run its programs there outside any confinement, and files jailed
+ * users leave in their homes (a program setuid to that user, which the
+ * session's nosuid mounts make harmless inside the jail, is not harmless on
+ * the host).  Only root needs to traverse a jail's parents (pam_jail, sshd's
+ * AuthorizedKeysCommand, jailctl); the jail root itself must stay
+ * searchable (it is every session's "/").  So some directory strictly
+ * above the jail must deny search to others, and to its group unless that
+ * is root's: README recommends the parent be root:root 0700.  A warning,
+ * once per parent directory. */
+static int audit_parent_traverse(audit_t *a, const char *norm)
+{
+	cleanup_free char *copy = strdup(norm);
+	cleanup_free char *parent = NULL;
+	cleanup_free char *fix = NULL;
+	struct stat st;
+	char *slash;
+	mode_t pmode = 0;
+
+	if (copy == NULL)
+		return jail_error_set(a->err, ENOMEM, "audit");
+	/* Parents of the jail, innermost first: strip the last component. */
+	while ((slash = strrchr(copy, '/')) != NULL) {
+		if (slash == copy)
+			slash[1] = '\0'; /* "/" */
+		else
+			*slash = '\0';
+		if (stat(copy, &st) < 0)
+			return 0; /* reported by the chain */
+		if (parent == NULL) {
+			parent = strdup(copy);
+			if (parent == NULL)
+				return jail_error_set(a->err, ENOMEM, "audit");
+			pmode = st.st_mode;
+		}
+		if (!(st.st_mode & S_IXOTH) && (!(st.st_mode & S_IXGRP) || st.st_gid == 0))
+			return 0;
+		if (strcmp(copy, "/") == 0)
+			break;
+	}
+	if (parent == NULL)
+		return 0;
+	for (size_t i = 0; i < a->out->n; i++)
+		if (strcmp(a->out->v[i].path, parent) == 0 &&
+		    strncmp(a->out->v[i].problem, "host users can reach", 20) == 0)
+			return 0; /* another jail below the same parent said it */
+	if (strcmp(parent, "/") == 0)
+		fix = strdup("move the jail below a directory only root can search, e.g. "
+			     "/srv/jails (root:root 0700)");
+	else
+		fix = jail_strdup_printf("chmod 0700 %s (only root needs to search it: pam_jail, "
+					 "sshd and jailctl run as root)",
+					 parent);
+	return report(a, JAIL_SEV_WARNING, parent, fix,
+		      "host users can reach the jail %s through this directory (mode %04o) and "
+		      "every one above it: they can run the jail's programs and files jailed "
+		      "users leave in their homes outside any confinement",
+		      a->jail, (unsigned)(pmode & 07777));
+}
+
 /* ------------------------------------------------------------------------
  * The walk */
 
@@ -1475,6 +1535,8 @@ int jail_audit_jail(const char *jail, const jail_strv_t *users, const char *jail
 		return -1;
 	if (rootfd < 0)
 		return 0; /* unreachable: reported, nothing more to audit */
+	if (audit_parent_traverse(&a, norm) < 0)
+		return -1;
 	if (fstat(rootfd, &st) < 0)
 		return report(&a, JAIL_SEV_CRITICAL, norm, "", "cannot stat: %s", strerror(errno));
 	a.rootfd = rootfd;
@@ -1794,6 +1856,9 @@ typedef struct pam_parse {
 	jail_findings_t *out;
 	jail_error_t *err;
 	jail_strv_t active; /* include chain, for cycles */
+	/* Part of the stack could not be followed (a cycle, too deep, an
+	 * include outside the directory): pam_jail may hide there. */
+	bool incomplete;
 } pam_parse_t;
 
 static int pam_push(pam_parse_t *pp, const char *module, const char *control, const char *file,
@@ -1860,12 +1925,14 @@ static int pam_include(pam_parse_t *pp, const char *name, const char *file, unsi
 
 	if (from == NULL)
 		return jail_error_set(pp->err, ENOMEM, "pam");
-	if (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+	if (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		pp->incomplete = true;
 		return jail_findings_add(pp->out, JAIL_SEV_CRITICAL, NULL, file,
 					 "include a file of the PAM directory by its name", pp->err,
 					 "line %u includes '%s', outside %s: not followed, the "
 					 "session stack cannot be verified",
 					 lineno, name, pp->dir);
+	}
 	return pam_parse_file(pp, name, from, depth + 1);
 }
 
@@ -1915,6 +1982,8 @@ static int pam_parse_file(pam_parse_t *pp, const char *name, const char *from, i
 
 	if (path == NULL)
 		return jail_error_set(pp->err, ENOMEM, "pam");
+	if (depth > PAM_MAX_DEPTH || jail_strv_contains(&pp->active, name))
+		pp->incomplete = true;
 	if (depth > PAM_MAX_DEPTH)
 		return jail_findings_add(
 		    pp->out, JAIL_SEV_CRITICAL, NULL, path, "simplify the includes", pp->err,
@@ -1972,21 +2041,35 @@ static int pam_parse_file(pam_parse_t *pp, const char *name, const char *from, i
 	return ret;
 }
 
-int jail_pam_session_stack(const char *pam_dir, const char *service, jail_pam_stack_t *stack,
-			   jail_findings_t *problems, jail_error_t *err)
+/* The session stack of SERVICE; *incomplete tells whether part of it
+ * could not be followed (see pam_parse_t). */
+static int pam_stack_build(const char *pam_dir, const char *service, jail_pam_stack_t *stack,
+			   jail_findings_t *problems, bool *incomplete, jail_error_t *err)
 {
 	pam_parse_t pp = {.dir = pam_dir, .stack = stack, .out = problems, .err = err};
 	int ret;
 
+	*incomplete = false;
 	pp.dirfd = open(pam_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (pp.dirfd < 0)
+	if (pp.dirfd < 0) {
+		*incomplete = true;
 		return jail_findings_add(problems, JAIL_SEV_CRITICAL, NULL, pam_dir,
 					 "pass the PAM configuration directory (--pam-dir)", err,
 					 "cannot open the PAM directory: %s", strerror(errno));
+	}
 	ret = pam_parse_file(&pp, service, NULL, 0);
 	close(pp.dirfd);
 	jail_strv_clear(&pp.active);
+	*incomplete = pp.incomplete;
 	return ret;
+}
+
+int jail_pam_session_stack(const char *pam_dir, const char *service, jail_pam_stack_t *stack,
+			   jail_findings_t *problems, jail_error_t *err)
+{
+	bool incomplete;
+
+	return pam_stack_build(pam_dir, service, stack, problems, &incomplete, err);
 }
 
 static const char *pam_basename(const char *module)
@@ -2019,35 +2102,134 @@ static void pam_control_effect(const char *control, bool *ends_ok, unsigned long
 	}
 }
 
-int jail_audit_pam(const char *pam_dir, const char *service, jail_findings_t *out,
-		   jail_error_t *err)
+static bool is_pam_jail(const jail_pam_entry_t *e)
+{
+	return strcmp(pam_basename(e->module), PAM_JAIL_MODULE) == 0;
+}
+
+/* Move every finding of FROM to the end of TO (FROM is left empty). */
+static int findings_move(jail_findings_t *to, jail_findings_t *from, jail_error_t *err)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		if (to->n == to->cap) {
+			size_t ncap = to->cap ? to->cap * 2 : 16;
+			jail_finding_t *nv = realloc(to->v, ncap * sizeof(*nv));
+			if (nv == NULL) {
+				/* The first I are TO's now; free only the rest. */
+				for (size_t k = i; k < from->n; k++)
+					finding_free(&from->v[k]);
+				free(from->v);
+				from->v = NULL;
+				from->n = from->cap = 0;
+				return jail_error_set(err, ENOMEM, "audit findings");
+			}
+			to->v = nv;
+			to->cap = ncap;
+		}
+		to->v[to->n++] = from->v[i];
+	}
+	free(from->v);
+	from->v = NULL;
+	from->n = from->cap = 0;
+	return 0;
+}
+
+/* pam_jail.so reached more than once in the stack of SERVICE (SVC its
+ * path): one finding naming every line, with the fix of keeping one.  The
+ * line to remove is the one in the service's own file when an included
+ * file (shared with other services) has one too, else every one but the
+ * last. */
+static int pam_report_duplicates(const jail_pam_stack_t *st, const char *service, const char *svc,
+				 jail_findings_t *out, jail_error_t *err)
+{
+	cleanup_free char *lines = NULL;
+	cleanup_free char *drop = NULL;
+	size_t count = 0, last = SIZE_MAX;
+	bool own = false, other = false;
+
+	for (size_t i = 0; i < st->n; i++) {
+		if (!is_pam_jail(&st->v[i]))
+			continue;
+		count++;
+		last = i;
+		if (strcmp(st->v[i].file, svc) == 0)
+			own = true;
+		else
+			other = true;
+	}
+	if (count < 2)
+		return 0;
+	for (size_t i = 0; i < st->n; i++) {
+		const jail_pam_entry_t *e = &st->v[i];
+		bool remove;
+		char *n;
+
+		if (!is_pam_jail(e))
+			continue;
+		n = jail_strdup_printf("%s%s%s line %u", lines ? lines : "", lines ? ", " : "",
+				       e->file, e->line);
+		if (n == NULL)
+			return jail_error_set(err, ENOMEM, "audit");
+		free(lines);
+		lines = n;
+		remove = (own && other) ? strcmp(e->file, svc) == 0 : i != last;
+		if (!remove)
+			continue;
+		n = jail_strdup_printf("%s%s%s line %u", drop ? drop : "", drop ? ", " : "",
+				       e->file, e->line);
+		if (n == NULL)
+			return jail_error_set(err, ENOMEM, "audit");
+		free(drop);
+		drop = n;
+	}
+	{
+		cleanup_free char *fix = jail_strdup_printf(
+		    "keep one pam_jail.so line in the stack of %s: remove %s", service, drop);
+		if (fix == NULL)
+			return jail_error_set(err, ENOMEM, "audit");
+		return jail_findings_add(out, JAIL_SEV_CRITICAL, NULL, svc, fix, err,
+					 "pam_jail.so is in the session stack of service %s %zu "
+					 "times (%s): the second one runs inside the session the "
+					 "first one built and refuses every jailed login",
+					 service, count, lines);
+	}
+}
+
+/* The audit of one service.  REQUIRED: the service must exist and reach
+ * pam_jail (sshd).  Otherwise a service that never reaches pam_jail is not
+ * audited (most of pam.d), unless part of its stack could not be followed,
+ * where pam_jail could hide: then the reasons are reported. */
+static int audit_pam_service(const char *pam_dir, const char *service, bool required,
+			     jail_findings_t *out, jail_error_t *err)
 {
 	jail_pam_stack_t st = {0};
+	jail_findings_t probs = {0};
 	cleanup_free char *svc = NULL;
 	size_t j = SIZE_MAX;
+	bool incomplete = false;
 	int ret = -1;
 
-	if (pam_dir == NULL)
-		pam_dir = DEFAULT_PAM_DIR;
-	if (service == NULL)
-		service = DEFAULT_PAM_SERVICE;
 	svc = jail_strdup_printf("%s/%s", pam_dir, service);
 	if (svc == NULL)
 		return jail_error_set(err, ENOMEM, "audit");
-	if (jail_pam_session_stack(pam_dir, service, &st, out, err) < 0)
+	if (pam_stack_build(pam_dir, service, &st, &probs, &incomplete, err) < 0)
+		goto out;
+	for (size_t i = 0; i < st.n && j == SIZE_MAX; i++)
+		if (is_pam_jail(&st.v[i]))
+			j = i;
+	if (!required && j == SIZE_MAX && !incomplete) {
+		ret = 0; /* pam_jail is not in this service: none of our business */
+		goto out;
+	}
+	if (findings_move(out, &probs, err) < 0)
 		goto out;
 	if (access(svc, F_OK) < 0) {
 		ret = 0; /* the missing service file is the finding */
 		goto out;
 	}
-	for (size_t i = 0; i < st.n; i++) {
-		if (strcmp(pam_basename(st.v[i].module), PAM_JAIL_MODULE) == 0) {
-			j = i;
-			break;
-		}
-	}
 	if (j == SIZE_MAX) {
-		if (jail_findings_add(out, JAIL_SEV_CRITICAL, NULL, svc,
+		if (required &&
+		    jail_findings_add(out, JAIL_SEV_CRITICAL, NULL, svc,
 				      "add '" FIX_PAM_JAIL_LINE "' as the last session line", err,
 				      "pam_jail.so is not in the session stack: jailed users' "
 				      "sessions are not confined") < 0)
@@ -2055,8 +2237,13 @@ int jail_audit_pam(const char *pam_dir, const char *service, jail_findings_t *ou
 		ret = 0;
 		goto out;
 	}
-	{
-		const jail_pam_entry_t *e = &st.v[j];
+	if (pam_report_duplicates(&st, service, svc, out, err) < 0)
+		goto out;
+	for (size_t i = j; i < st.n; i++) {
+		const jail_pam_entry_t *e = &st.v[i];
+
+		if (!is_pam_jail(e))
+			continue;
 		if (e->dash &&
 		    jail_findings_add(out, JAIL_SEV_CRITICAL, NULL, e->file,
 				      "write 'session' instead of '-session'", err,
@@ -2085,31 +2272,105 @@ int jail_audit_pam(const char *pam_dir, const char *service, jail_findings_t *ou
 					      "pam_jail.so (use required or optional)",
 					      err,
 					      "line %u: %s with control '%s' can end the session "
-					      "stack before pam_jail.so runs",
-					      e->line, e->module, e->control) < 0)
+					      "stack before pam_jail.so runs (service %s)",
+					      e->line, e->module, e->control, service) < 0)
 				goto out;
 		} else if (jump && i + jump >= j) {
 			if (jail_findings_add(out, JAIL_SEV_CRITICAL, NULL, e->file,
 					      "do not jump over pam_jail.so", err,
 					      "line %u: %s with control '%s' can jump over "
-					      "pam_jail.so",
-					      e->line, e->module, e->control) < 0)
+					      "pam_jail.so (service %s)",
+					      e->line, e->module, e->control, service) < 0)
 				goto out;
 		}
 	}
+	/* Everything after the first pam_jail runs inside the jail; a second
+	 * pam_jail is reported above. */
 	for (size_t i = j + 1; i < st.n; i++) {
 		const jail_pam_entry_t *e = &st.v[i];
 		const char *fix = "move '" FIX_PAM_JAIL_LINE "' below it: pam_jail.so must be "
 				  "the last session module";
-		if (jail_findings_add(out, JAIL_SEV_CRITICAL, NULL, e->file, fix, err,
-				      "line %u: session module %s comes after pam_jail.so (%s line "
-				      "%u): it would run inside the jail and fail the session",
-				      e->line, e->module, st.v[j].file, st.v[j].line) < 0)
+		if (is_pam_jail(e))
+			continue;
+		if (jail_findings_add(
+			out, JAIL_SEV_CRITICAL, NULL, e->file, fix, err,
+			"line %u: session module %s comes after pam_jail.so (%s line "
+			"%u) in the session stack of %s: it would run inside the jail "
+			"and fail the session",
+			e->line, e->module, st.v[j].file, st.v[j].line, service) < 0)
 			goto out;
 	}
 	ret = 0;
 out:
+	jail_findings_clear(&probs);
 	jail_pam_stack_clear(&st);
+	return ret;
+}
+
+int jail_audit_pam(const char *pam_dir, const char *service, jail_findings_t *out,
+		   jail_error_t *err)
+{
+	return audit_pam_service(pam_dir ? pam_dir : DEFAULT_PAM_DIR,
+				 service ? service : DEFAULT_PAM_SERVICE, true, out, err);
+}
+
+/* Names in pam.d that no program opens as a service: hidden files and the
+ * copies package managers and editors leave beside a changed file. */
+static bool pam_ignored_name(const char *name)
+{
+	static const char *const marks[] = {".dpkg-", ".ucf-", ".rpmnew", ".rpmsave",
+					    ".orig",  ".bak",  ".swp"};
+	size_t len = strlen(name);
+
+	if (name[0] == '.' || name[len - 1] == '~')
+		return true;
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+		if (strstr(name, marks[i]))
+			return true;
+	return false;
+}
+
+int jail_audit_pam_dir(const char *pam_dir, const char *required, jail_findings_t *out,
+		       jail_error_t *err)
+{
+	jail_strv_t names = {0};
+	jail_error_t lerr = {0};
+	cleanup_close int dfd = -1;
+	bool required_seen = false;
+	int ret = -1;
+
+	if (pam_dir == NULL)
+		pam_dir = DEFAULT_PAM_DIR;
+	if (required == NULL)
+		required = DEFAULT_PAM_SERVICE;
+	dfd = open(pam_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return jail_findings_add(out, JAIL_SEV_CRITICAL, NULL, pam_dir,
+					 "pass the PAM configuration directory (--pam-dir)", err,
+					 "cannot open the PAM directory: %s", strerror(errno));
+	if (list_dir(dfd, &names, &lerr) < 0) {
+		jail_strv_clear(&names);
+		if (lerr.code == ENOMEM)
+			return jail_error_set(err, ENOMEM, "audit");
+		return jail_findings_add(out, JAIL_SEV_CRITICAL, NULL, pam_dir, "", err,
+					 "cannot read the PAM directory: %s", lerr.msg);
+	}
+	for (size_t i = 0; i < names.n; i++) {
+		struct stat st;
+		bool req = strcmp(names.v[i], required) == 0;
+
+		if (!req && (pam_ignored_name(names.v[i]) || fstatat(dfd, names.v[i], &st, 0) < 0 ||
+			     !S_ISREG(st.st_mode)))
+			continue;
+		required_seen |= req;
+		if (audit_pam_service(pam_dir, names.v[i], req, out, err) < 0)
+			goto out;
+	}
+	if (!required_seen && audit_pam_service(pam_dir, required, true, out, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	jail_strv_clear(&names);
 	return ret;
 }
 
@@ -2175,7 +2436,22 @@ int jail_audit_run(const jail_audit_opts_t *opts, jail_findings_t *out, jail_err
 	}
 
 	if (opts->pam_always || (cfg && cfg->n_users + cfg->n_groups > 0)) {
-		if (jail_audit_pam(opts->pam_dir, opts->pam_service, out, err) < 0)
+		if (jail_audit_pam_dir(opts->pam_dir, opts->pam_service, out, err) < 0)
+			goto out;
+	}
+	/* Every jailed user (users.d, [user:], [group:] members): does sshd's
+	 * forwarding lockdown apply to them? */
+	if (cfg && ubj) {
+		jail_strv_t all = {0};
+		int r = 0;
+
+		for (size_t k = 0; k < cfg_jails.n && r == 0; k++)
+			for (size_t u = 0; u < ubj[k].n && r == 0; u++)
+				r = jail_strv_add_unique(&all, ubj[k].v[u], err) < 0 ? -1 : 0;
+		if (r == 0)
+			r = jail_audit_sshd(opts->sshd_config, cfg->ssh_group, &all, out, err);
+		jail_strv_clear(&all);
+		if (r < 0)
 			goto out;
 	}
 	ret = 0;

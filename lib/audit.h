@@ -58,6 +58,7 @@ typedef struct jail_audit_opts {
 	const char *config_dir;	 /* NULL: JAIL_DEFAULT_CONFIG_DIR */
 	const char *pam_dir;	 /* NULL: /etc/pam.d */
 	const char *pam_service; /* NULL: "sshd" */
+	const char *sshd_config; /* NULL: sshd's own default (-f not passed) */
 	/* Check the PAM stack even when no user is jailed (set when the caller
 	 * named --pam-dir explicitly). */
 	bool pam_always;
@@ -122,11 +123,37 @@ int jail_pam_session_stack(const char *pam_dir, const char *service, jail_pam_st
 			   jail_findings_t *problems, jail_error_t *err);
 void jail_pam_stack_clear(jail_pam_stack_t *stack);
 
-/* The PAM audit: pam_jail.so present in SERVICE's session stack, LAST,
- * with control required/requisite, not "-session", and no module before it
- * able to end the stack early (sufficient, done, a jump over it). */
+/* The PAM audit: pam_jail.so present in SERVICE's session stack, once,
+ * LAST, with control required/requisite, not "-session", and no module
+ * before it able to end the stack early (sufficient, done, a jump over
+ * it). */
 int jail_audit_pam(const char *pam_dir, const char *service, jail_findings_t *out,
 		   jail_error_t *err);
+
+/* The same for every service of PAM_DIR that reaches pam_jail.so (directly
+ * or through @include, include, substack), and more: pam_jail.so in it
+ * once.  REQUIRED (NULL: "sshd") must reach it; a service that never
+ * reaches pam_jail.so is not a finding, unless part of its stack could not
+ * be followed (include cycle, nesting deeper than the limit, an include
+ * outside PAM_DIR).  Hidden files and package-manager or editor copies
+ * (NAME.dpkg-old, NAME~, ...) are not services. */
+int jail_audit_pam_dir(const char *pam_dir, const char *required, jail_findings_t *out,
+		       jail_error_t *err);
+
+/* ---- sshd ---- */
+
+/* Ask sshd itself (sshd -T -C user=U,host=localhost,addr=127.0.0.1, with
+ * -f SSHD_CONFIG when not NULL) whether ssh forwarding is off for each of
+ * USERS: TCP, stream-local, agent and X11 forwarding (or DisableForwarding
+ * yes) and tunnels.  A user left open and outside GROUP (the [jail]
+ * ssh_group the shipped sshd_config block matches) is a finding of its own;
+ * users in GROUP left open mean the block is missing or overridden: one
+ * finding naming them.  sshd missing, or sshd -T failing, is a warning.
+ * Runs sshd -T once per class of users that sshd's Match Group lines
+ * cannot tell apart (once per user where a Match line names users), in a
+ * pool of parallel processes. */
+int jail_audit_sshd(const char *sshd_config, const char *group, const jail_strv_t *users,
+		    jail_findings_t *out, jail_error_t *err);
 
 /* ---- /etc/passwd, /etc/group, /etc/shadow of a jail ---- */
 

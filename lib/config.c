@@ -1152,7 +1152,7 @@ void jail_profile_free(jail_profile_t *p)
 /* jail.ini and users.d                                                      */
 
 static const char *const jail_keys[] = {
-    "jail", "profile", "sections", "cgroup_parent", "registry", "jailsh",
+    "jail", "profile", "sections", "cgroup_parent", "registry", "jailsh", "ssh_group",
 };
 static const char *const assign_keys[] = {"jail", "profile", "shell"};
 #define N_ASSIGN_KEYS (sizeof(assign_keys) / sizeof(assign_keys[0]))
@@ -1178,6 +1178,7 @@ void jail_config_free(jail_config_t *cfg)
 	free(cfg->cgroup_parent);
 	free(cfg->registry_dir);
 	free(cfg->jailsh_path);
+	free(cfg->ssh_group);
 	for (size_t i = 0; i < cfg->n_users; i++)
 		assign_clear(&cfg->users[i]);
 	free(cfg->users);
@@ -1307,6 +1308,17 @@ static int parse_jail_section(jail_config_t *cfg, dictionary *d, const char *pat
 				    "(expected a relative path like jail or system.slice/jail)",
 				    path, v);
 			dst = &cfg->cgroup_parent;
+			val = strdup(v);
+		} else if (strcmp(key, "ssh_group") == 0) {
+			/* The group name adduser passes to groupadd and gpasswd and
+			 * sshd_config's Match Group names: the rule of user names. */
+			if (!jail_valid_name(v))
+				return jail_error_fmt(
+				    err, EINVAL,
+				    "%s: [jail] ssh_group: '%s' is not a valid group name "
+				    "(expected lower case letters, digits, '_', '-' or '.')",
+				    path, v);
+			dst = &cfg->ssh_group;
 			val = strdup(v);
 		} else {
 			if (strcmp(key, "jail") == 0)
@@ -1611,8 +1623,9 @@ static int config_load(const char *dir, const char *only_user, unsigned flags, j
 	cfg->cgroup_parent = strdup("jail");
 	cfg->registry_dir = strdup("/run/jail/sessions");
 	cfg->jailsh_path = strdup(JAIL_SBINDIR "/jailsh");
+	cfg->ssh_group = strdup(JAIL_DEFAULT_SSH_GROUP);
 	if (!cfg->default_profile || !cfg->sections_file || !cfg->cgroup_parent ||
-	    !cfg->registry_dir || !cfg->jailsh_path) {
+	    !cfg->registry_dir || !cfg->jailsh_path || !cfg->ssh_group) {
 		jail_error_set(err, ENOMEM, "config");
 		goto fail;
 	}

@@ -14,6 +14,8 @@
  *   cgroup_parent = jail             parent cgroup name for sessions
  *   registry = /run/jail/sessions    host session registry
  *   jailsh = /usr/local/sbin/jailsh  jailsh path (host and in-jail)
+ *   ssh_group = jailed               the group sshd_config's Match block locks
+ *                                    down; adduser puts jailed users in it
  *   [user:NAME]   jail = PATH, profile = NAME, shell = PATH
  *   [group:NAME]  jail = PATH, profile = NAME, shell = PATH
  * (shell: the real shell jailsh runs, default the profile's `shell`; the
@@ -37,6 +39,7 @@
 
 #define JAIL_DEFAULT_CONFIG_DIR "/etc/jail"
 #define JAIL_DEFAULT_SHELL	"/bin/bash" /* a profile's `shell` when it sets none */
+#define JAIL_DEFAULT_SSH_GROUP	"jailed"
 
 typedef enum {
 	JAIL_MODE_OFF = 0,
@@ -104,6 +107,9 @@ typedef struct jail_config {
 	char *registry_dir;    /* [jail] registry, default "/run/jail/sessions" */
 	char *jailsh_path;     /* [jail] jailsh, default JAIL_SBINDIR "/jailsh": the host login
 				  shell of jailed users, and the same path inside every jail */
+	char *ssh_group;       /* [jail] ssh_group, default "jailed": the group the shipped
+				  sshd_config block matches (Match Group), which adduser puts
+				  every jailed user in and deluser takes them out of */
 	jail_assign_t *users;
 	size_t n_users;
 	jail_assign_t *groups;

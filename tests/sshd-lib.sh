@@ -276,13 +276,13 @@ user_add_unjailed() {
 	_user_key "/home/$1" "$1"
 }
 
-# user_add_jailed NAME JAIL [PROFILE]: a host user in group `jailed` (the
-# snippet's Match Group), jailed by jailctl adduser, with the test key in the
-# IN-JAIL home (what `jailctl keys` serves to sshd).
+# user_add_jailed NAME JAIL [PROFILE]: a host user jailed by jailctl adduser
+# (which puts it in group `jailed`, the snippet's Match Group: the forwarding
+# tests rely on adduser alone for that), with the test key in the IN-JAIL
+# home (what `jailctl keys` serves to sshd).
 user_add_jailed() {
 	local name=$1 jail=$2 profile=${3:-}
-	getent group jailed >/dev/null || groupadd jailed || bail "groupadd jailed"
-	useradd -M -d "/home/$name" -s /bin/bash -G jailed "$name" || bail "useradd $name"
+	useradd -M -d "/home/$name" -s /bin/bash "$name" || bail "useradd $name"
 	"$JAILCTL" --config "$CONF" adduser -j "$jail" ${profile:+-p "$profile"} "$name" \
 		>"$T/adduser-$name.log" 2>&1 || bail "jailctl adduser $name: $(cat "$T/adduser-$name.log")"
 	_user_key "$jail/home/$name" "$name"

@@ -168,6 +168,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fclose(fp);
 		if (jail_pam_session_stack(dir, "svc", &st, &f, &err) < 0)
 			abort();
+		/* The whole directory's audit: svc as a service that may reach
+		 * pam_jail (duplicates, order) and as the required one. */
+		if (jail_audit_pam_dir(dir, "svc", &f, &err) < 0 ||
+		    jail_audit_pam_dir(dir, "sshd", &f, &err) < 0)
+			abort();
 		if (unlink(path) < 0 || rmdir(dir) < 0)
 			abort();
 		for (size_t i = 0; i < st.n; i++)

@@ -44,10 +44,12 @@ state() {
 	cat "$J/etc/passwd" "$J/etc/group" 2>/dev/null
 	ls -A "$CONF/users.d"
 	getent passwd alice bob carol dave gina
+	getent group jailed jailfresh
 	find "$J" "$CONF" /home -printf '%p %m %u %s\n' 2>/dev/null | sort
 }
 
 # --- adduser ------------------------------------------------------------------
+nok "no group jailed before the first adduser" getent group jailed
 out=$(jc adduser alice 2>&1)
 is "$?" 0 "adduser alice succeeds"
 like "$out" "jailed alice in $J" "  says what it did"
@@ -68,6 +70,12 @@ is "$(stat -c '%U %a' "$J/home")" "root 755" "  its parent root-owned 0755"
 ok "home populated from /etc/skel" cmp /etc/skel/.bashrc "$J/home/alice/.bashrc"
 is "$(stat -c %U "$J/home/alice/.profile")" alice "  skel files owned by alice"
 is "$(shell_of alice)" "$JAILSH" "host login shell is jailsh"
+# The group the sshd_config block matches ([jail] ssh_group, default jailed):
+# created when missing (a system group), the user added to it.
+ok "group jailed created" getent group jailed
+ok "  as a system group" test "$(getent group jailed | cut -d: -f3)" -lt 1000
+like ",$(getent group jailed | cut -d: -f4)," ",alice," "  alice is a member (sshd's Match Group jailed applies)"
+like " $(id -nG alice) " " jailed " "  id -nG alice lists jailed"
 ok "host home left alone without --move-home" test -f /home/alice/.bashrc
 
 # Idempotent re-run.
@@ -185,8 +193,24 @@ like "$out" "usermod -s $JAILSH carol failed" "usermod failing: says which step"
 rm -f /etc/passwd.lock
 kill "$lockpid" 2>/dev/null
 wait "$lockpid" 2>/dev/null
-is "$(state)" "$before" "usermod failing: passwd lines and home undone"
+is "$(state)" "$before" "usermod failing: passwd lines, home and group membership undone"
 ok "usermod failing: no home left in the jail" test ! -e "$T/j2/home/carol"
+unlike ",$(getent group jailed | cut -d: -f4)," ",carol," "usermod failing: carol not left in group jailed"
+# The same with a group that adduser had to create: it is removed again.
+cp "$CONF/jail.ini" "$T/jail.ini.saved"
+echo "ssh_group = jailfresh" >>"$CONF/jail.ini"
+before=$(state)
+sleep 60 &
+lockpid=$!
+echo "$lockpid" >/etc/passwd.lock
+out=$(jc adduser -j "$T/j2" -s /bin/sh carol 2>&1)
+is "$?" 1 "usermod failing, ssh_group to create: exit 1"
+rm -f /etc/passwd.lock
+kill "$lockpid" 2>/dev/null
+wait "$lockpid" 2>/dev/null
+is "$(state)" "$before" "usermod failing, ssh_group to create: everything undone"
+nok "  the group adduser created is gone" getent group jailfresh
+cp "$T/jail.ini.saved" "$CONF/jail.ini"
 
 # An untrusted /etc/skel fails after passwd was written: undone too.
 chmod 0777 /etc/skel
@@ -276,7 +300,7 @@ out=$(jc adduser -j "$R" hank 2>&1)
 is "$?" 0 "adduser into the real jail"
 unlike "$out" "warning" "  no warning: bash (through the jail's /bin symlink) and jailsh are there"
 is "$(chroot "$R" /usr/bin/id hank)" \
-	"uid=$(id -u hank)(hank) gid=$(id -g hank)(hank) groups=$(id -g hank)(hank),$(getent group hankgrp | cut -d: -f3)(hankgrp)" \
+	"uid=$(id -u hank)(hank) gid=$(id -g hank)(hank) groups=$(id -g hank)(hank),$(getent group hankgrp | cut -d: -f3)(hankgrp),$(getent group jailed | cut -d: -f3)(jailed)" \
 	"inside the jail, id resolves hank, his group and supplementary group"
 is "$(env -i HOME=/home/hank /usr/sbin/chroot --userspec=hank:hank "$R" /bin/bash -c 'cd && pwd && ls -A && id -un')" \
 	"/home/hank
@@ -357,6 +381,9 @@ unlike "$(cat "$J/etc/group")" "alice:" "alice's personal group removed from the
 is "$(shell_of alice)" /bin/bash "host shell back to /bin/bash"
 ok "home kept" test -f "$J/home/alice/.bashrc"
 ok "other users untouched" grep -q '^bob:' "$J/etc/passwd"
+unlike ",$(getent group jailed | cut -d: -f4)," ",alice," "alice taken out of group jailed"
+like ",$(getent group jailed | cut -d: -f4)," ",bob," "  bob still in it"
+ok "  the group itself stays" getent group jailed
 ok "deluser -s /bin/sh carol" jc deluser -s /bin/sh carol
 is "$(shell_of carol)" /bin/sh "  host shell set to -s"
 before=$(state)

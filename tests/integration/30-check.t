@@ -9,6 +9,9 @@ jail_test_private_etc
 
 J=$T/jail
 PAM=$T/pam.d
+# A jail's parents: some directory above it closed to host users (README:
+# the parent root:root 0700).  /run/jail-tests is this namespace's own.
+chmod 0700 /run/jail-tests
 JSH=/usr/local/sbin/jailsh
 U=jtu
 UID_=4170
@@ -44,9 +47,20 @@ good_pam() {
 }
 good_pam
 
+# sshd: a private sshd_config with the shipped block, for `sshd -T` (which
+# wants its privilege separation directory: on the test's private /run).
+mkdir -p -m 0755 /run/sshd
+ssh-keygen -q -t ed25519 -N '' -C check-test -f "$T/ssh_host_key" || bail "ssh-keygen"
+SSHD_CONF=$T/sshd_config
+sshd_conf() { # write $SSHD_CONF: base settings, then the shipped snippet unless "bare"
+	printf 'HostKey %s\nUsePAM yes\nPasswordAuthentication yes\n' "$T/ssh_host_key" >"$SSHD_CONF"
+	[ "${1:-}" = bare ] || cat "$TOP/templates/sshd_config.snippet" >>"$SSHD_CONF"
+}
+sshd_conf
+
 # check [ARGS]: runs the audit (bounded in time), sets $out, $err, $rc.
 check() {
-	out=$(timeout 60 "$JAILCTL" --config "$CONF" check --pam-dir "$PAM" "$@" 2>"$T/check.err")
+	out=$(timeout 60 "$JAILCTL" --config "$CONF" check --pam-dir "$PAM" --sshd-config "$SSHD_CONF" "$@" 2>"$T/check.err")
 	rc=$?
 	err=$(cat "$T/check.err")
 }
@@ -76,6 +90,23 @@ clean "a jail built by jailctl init, a user jailed by jailctl adduser"
 chmod g+w "$T"
 finding "jail parent group-writable" "$T: writable by its group (mode 0775)" "(fix: chmod go-w $T)"
 chmod g-w "$T"
+# Host users must not reach into the jail through its host path.
+chmod 0755 /run/jail-tests
+finding "every parent searchable by others" \
+	"$T: host users can reach the jail $J through this directory (mode 0755) and every one above it: they can run the jail's programs" \
+	"(fix: chmod 0700 $T (only root needs to search it"
+check --json
+is "$(printf '%s' "$out" | python3 -c 'import json,sys; print([x["severity"] for x in json.load(sys.stdin)])')" \
+	"['warning']" "a jail reachable by host users is a warning"
+chmod 0711 /run/jail-tests
+finding "0711 above the jail: still searchable by others" "$T: host users can reach the jail $J"
+chmod 0750 /run/jail-tests
+clean "0750 root:root above the jail: closed to host users"
+chgrp "$UID_" /run/jail-tests
+finding "0750 with a user's group above the jail" "$T: host users can reach the jail $J"
+chgrp 0 /run/jail-tests
+chmod 0700 /run/jail-tests
+clean "0700 above the jail"
 chown "$UID_" "$J"
 finding "jail root not root-owned" "$J: owned by uid $UID_ ($U), not root" "(fix: chown root:root $J)"
 chown 0 "$J"
@@ -137,6 +168,22 @@ clean "home: FIFO, world-writable file and dir are the user's business"
 cp /usr/bin/true "$J/home/$U/suid" && chmod 4755 "$J/home/$U/suid"
 finding "setuid file in a home" "$J/home/$U/suid: setuid file"
 rm -rf "$J/home/$U/"{fifo,ww,shared,suid}
+# Deep in the tree: a setuid file below /usr/lib and a setgid file the user
+# left deep in the home are both found, critical.
+mkdir -p "$J/usr/lib/jail-deep/a/b/c" "$J/home/$U/.local/share/x/y"
+cp /usr/bin/true "$J/usr/lib/jail-deep/a/b/c/helper" && chmod 4755 "$J/usr/lib/jail-deep/a/b/c/helper"
+cp /usr/bin/true "$J/home/$U/.local/share/x/y/tool"
+chown -R "$UID_:$UID_" "$J/home/$U/.local" # before chmod: chown clears setgid
+chmod 2755 "$J/home/$U/.local/share/x/y/tool"
+finding "setuid deep below /usr/lib, setgid deep in a home" \
+	"$J/usr/lib/jail-deep/a/b/c/helper: setuid file (mode 4755)" \
+	"$J/home/$U/.local/share/x/y/tool: setgid file (mode 2755)" \
+	"(fix: chmod ug-s $J/home/$U/.local/share/x/y/tool"
+check --json
+is "$(printf '%s' "$out" | python3 -c 'import json,sys; print(sorted(x["severity"] for x in json.load(sys.stdin)))')" \
+	"['critical', 'critical']" "both are critical"
+rm -rf "$J/usr/lib/jail-deep" "$J/home/$U/.local"
+clean "deep setuid and setgid files removed"
 
 # A setuid file init kept on request is still reported, as a warning.
 printf '[suid]\ncomment = test\npaths_w_setuid = /usr/bin/chfn\n' >"$T/suid.ini"
@@ -274,6 +321,109 @@ finding "pam_jail not last" "$PAM/common-session: line 1: session module pam_uni
 	"(fix: move 'session required pam_jail.so' below it"
 good_pam
 clean "pam restored"
+
+# Every service that reaches pam_jail is audited, not only sshd.
+printf 'session required pam_env.so\nsession required pam_jail.so\n' >"$PAM/su"
+clean "su with pam_jail last: no finding"
+printf '@include su\nsession required pam_jail.so\n' >"$PAM/su-l"
+finding "su-l includes su and adds its own pam_jail" \
+	"$PAM/su-l: pam_jail.so is in the session stack of service su-l 2 times ($PAM/su line 2, $PAM/su-l line 2)" \
+	"(fix: keep one pam_jail.so line in the stack of su-l: remove $PAM/su-l line 2)"
+printf '@include su\n' >"$PAM/su-l"
+clean "su-l through su only: no finding"
+printf 'session required pam_jail.so\nsession optional pam_motd.so motd=/run/motd.dynamic\n' >"$PAM/login"
+finding "login with a module after pam_jail" \
+	"$PAM/login: line 2: session module pam_motd.so comes after pam_jail.so ($PAM/login line 1) in the session stack of login" \
+	"(fix: move 'session required pam_jail.so' below it"
+rm "$PAM/login"
+printf '@include common-session\nsession optional pam_mail.so\n' >"$PAM/cron"
+clean "a service without pam_jail is none of the audit's business"
+printf 'session required pam_unix.so\nsession required pam_jail.so\n' >"$PAM/common-session"
+printf '@include common-session\n' >"$PAM/sshd"
+finding "pam_jail in common-session: a service including it with a module after it" \
+	"$PAM/cron: line 2: session module pam_mail.so comes after pam_jail.so ($PAM/common-session line 2) in the session stack of cron"
+check
+unlike "$out" "$PAM/sshd" "sshd through common-session: pam_jail last there, no finding for sshd"
+rm "$PAM/cron" "$PAM/su" "$PAM/su-l"
+printf 'session required pam_unix.so\nsession optional pam_systemd.so\n' >"$PAM/common-session"
+good_pam
+clean "pam restored"
+
+# ---- sshd: the forwarding lockdown applies to every jailed user ----
+like ",$(getent group jailed | cut -d: -f4)," ",$U," "adduser put $U in group jailed (the snippet's Match Group)"
+gpasswd -d "$U" jailed >/dev/null
+finding "a jailed user outside group jailed" \
+	"$SSHD_CONF: jailed user $U is not in group jailed, whose Match block locks ssh forwarding down: sshd gives $U allowtcpforwarding yes, allowstreamlocalforwarding yes, allowagentforwarding yes" \
+	"(fix: usermod -aG jailed $U"
+gpasswd -a "$U" jailed >/dev/null
+clean "the jailed user back in group jailed"
+sshd_conf bare
+finding "an sshd_config without the Match block" \
+	"$SSHD_CONF: ssh forwarding is not locked down for group jailed: sshd gives jailed user $U (member of jailed) allowtcpforwarding yes" \
+	"(fix: append the jail sshd_config block (templates/sshd_config.snippet, Match Group jailed"
+# A Match before the jail block that already decided wins (sshd keeps the
+# first value it obtains): the lockdown is overridden for that user.
+# (AllowTcpForwarding yes alone would not do it: the block's DisableForwarding
+# yes overrides every forwarding option, and the check knows that.)
+{
+	printf 'HostKey %s\nMatch User %s\n\tAllowTcpForwarding yes\n' "$T/ssh_host_key" "$U"
+	cat "$TOP/templates/sshd_config.snippet"
+} >"$SSHD_CONF"
+clean "an earlier Match User with AllowTcpForwarding yes: DisableForwarding yes still wins"
+{
+	printf 'HostKey %s\nMatch User %s\n\tDisableForwarding no\n\tAllowTcpForwarding yes\n' "$T/ssh_host_key" "$U"
+	cat "$TOP/templates/sshd_config.snippet"
+} >"$SSHD_CONF"
+finding "an earlier Match User with DisableForwarding no, AllowTcpForwarding yes" \
+	"$SSHD_CONF: ssh forwarding is not locked down for group jailed: sshd gives jailed user $U (member of jailed) allowtcpforwarding yes"
+sshd_conf
+# [user:] sections and [group:] members are jailed users too; adduser did
+# not put them in the group.
+echo "ghu:x:4171:4171::/home/ghu:$JSH" >>/etc/passwd
+echo "ghu:x:4171:" >>/etc/group
+echo "gmember:x:4172:4172::/home/gmember:$JSH" >>/etc/passwd
+echo "gmember:x:4172:" >>/etc/group
+echo "sftpers:x:4173:gmember" >>/etc/group
+cp "$CONF/jail.ini" "$T/jail.ini.good"
+printf '[user:ghu]\njail = %s\n[group:sftpers]\njail = %s\n' "$J" "$J" >>"$CONF/jail.ini"
+check
+is "$rc" 1 "[user:] and [group:] users outside group jailed: exit 1"
+like "$out" "$SSHD_CONF: jailed user ghu is not in group jailed" "a [user:] section's user is named"
+like "$out" "$SSHD_CONF: jailed user gmember is not in group jailed" "a [group:] section's member is named"
+unlike "$out" "jailed user $U is not" "a user in the group is not named"
+# Users are asked in classes (the answers to sshd's Match Group lines): a
+# block re-opening forwarding for sftpers, above the jail block, must catch
+# gmember and not $U, although both are in group jailed.
+gpasswd -a ghu jailed >/dev/null && gpasswd -a gmember jailed >/dev/null
+{
+	printf 'HostKey %s\nMatch Group sftpers,!nosuchgroup\n\tDisableForwarding no\n\tAllowTcpForwarding yes\n' "$T/ssh_host_key"
+	cat "$TOP/templates/sshd_config.snippet"
+} >"$SSHD_CONF"
+check
+like "$out" "ssh forwarding is not locked down for group jailed: sshd gives jailed user gmember (member of jailed) allowtcpforwarding yes" \
+	"an earlier Match Group block re-opening forwarding: its member is named"
+unlike "$out" "user $U (member" "... the jailed user outside that group is not"
+unlike "$out" "user ghu (member" "... nor the other one"
+{
+	printf 'HostKey %s\nMatch Group sftpers,!jailed\n\tDisableForwarding no\n\tAllowTcpForwarding yes\n' "$T/ssh_host_key"
+	cat "$TOP/templates/sshd_config.snippet"
+} >"$SSHD_CONF"
+check
+unlike "$out" "not locked down" "a negated pattern (sftpers,!jailed) matches no jailed user: nothing open"
+sshd_conf
+gpasswd -d ghu jailed >/dev/null && gpasswd -d gmember jailed >/dev/null
+cp "$T/jail.ini.good" "$CONF/jail.ini"
+clean "jail.ini restored"
+# sshd itself missing: a finding, not a silent pass.
+mkdir -m 0755 "$T/empty-sbin"
+mount --bind "$T/empty-sbin" /usr/sbin
+finding "sshd not installed" "/usr/sbin/sshd: sshd is not installed: whether ssh forwarding is locked down for jailed users (sshd_config Match Group jailed) cannot be checked"
+umount /usr/sbin
+# sshd cannot answer (no privilege separation directory): said, with sshd's reason.
+rmdir /run/sshd
+finding "sshd -T failing" "$SSHD_CONF: sshd -T fails for jailed user $U: Missing privilege separation directory: /run/sshd: whether ssh forwarding"
+mkdir -m 0755 /run/sshd
+clean "sshd restored"
 
 # ---- the walker never follows a symlink, never leaves the jail ----
 ln -s / "$J/var/lib/hostroot"

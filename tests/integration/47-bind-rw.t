@@ -54,6 +54,7 @@ binds() {
 	binds
 } >"$CONF/profiles/bindrw-nll.ini"
 chmod 0644 "$CONF"/profiles/*.ini
+chmod 0700 "$T/jails" # the jail's parent closed to host users, as README says
 ok 'jailctl check accepts a profile with bind_rw and landlock = optional' \
 	"$JAILCTL" --config "$CONF" check
 user_add_jailed dora "$J" bindrw

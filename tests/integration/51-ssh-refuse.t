@@ -5,7 +5,8 @@
 # the refusal is logged (authpriv, through /dev/log), no shell ran
 # (neither in a jail nor on the host), and nothing of the session is left.
 #
-# The users here are NOT in group `jailed`: their key is in the host home
+# The users here are NOT in group `jailed` (jailed_user takes them out of it
+# again after jailctl adduser put them in): their key is in the host home
 # (AuthorizedKeysFile) so that authentication succeeds and the refusal is
 # pam_jail's, at session time.  (With the shipped Match block, `jailctl keys`
 # would already refuse some of these at authentication; that is tested last.)
@@ -30,6 +31,7 @@ jailed_user() {
 	useradd -m -s /bin/bash "$1" || bail "useradd $1"
 	"$JAILCTL" --config "$CONF" adduser -j "$2" ${3:+-p "$3"} "$1" >"$T/adduser.log" 2>&1 ||
 		bail "jailctl adduser $1: $(cat "$T/adduser.log")"
+	gpasswd -d "$1" jailed >/dev/null || bail "gpasswd -d $1 jailed"
 	_user_key "/home/$1" "$1"
 }
 

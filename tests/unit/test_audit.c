@@ -202,6 +202,113 @@ static void test_pam_stack(void)
 		drop(*p);
 }
 
+/* Run the audit of every service in the fixture dir. */
+static char *pam_dir_audit(size_t *n)
+{
+	jail_findings_t f = {0};
+	jail_error_t err = {0};
+	char *s;
+
+	if (jail_audit_pam_dir(dir, "sshd", &f, &err) < 0)
+		diag("audit failed: %s", err.msg);
+	*n = f.n;
+	s = joined(&f);
+	jail_findings_clear(&f);
+	return s;
+}
+
+/* Every service that reaches pam_jail is audited, not only sshd. */
+static void test_pam_dir(void)
+{
+	static const char *const files[] = {"sshd",  "common-session", "su",	 "su-l",
+					    "login", "cron",	       "other",	 "sshd.dpkg-old",
+					    "sudo~", "loop-a",	       "loop-b", NULL};
+	char path[600];
+	size_t n;
+	char *s;
+
+	put("common-session", "session required pam_unix.so\n");
+	put("sshd", "@include common-session\nsession required pam_jail.so\n");
+	put("cron", "@include common-session\nsession required pam_limits.so\n");
+	put("other", "session required pam_deny.so\n");
+	s = pam_dir_audit(&n);
+	is_int(n, 0, "sshd last, other services without pam_jail: no finding");
+	free(s);
+
+	put("su", "session required pam_env.so\nsession required pam_jail.so\n");
+	s = pam_dir_audit(&n);
+	is_int(n, 0, "su with pam_jail last: no finding");
+	free(s);
+
+	put("su-l", "@include su\nsession required pam_jail.so\n");
+	s = pam_dir_audit(&n);
+	is_int(n, 1, "su-l includes su and adds its own pam_jail: one finding");
+	snprintf(path, sizeof(path),
+		 "%s/su-l: pam_jail.so is in the session stack of service su-l 2 times (%s/su line "
+		 "2, %s/su-l line 2)",
+		 dir, dir, dir);
+	like(s, path, "the duplicate names the service file and both lines");
+	snprintf(path, sizeof(path),
+		 "keep one pam_jail.so line in the stack of su-l: remove %s/su-l line 2)", dir);
+	like(s, path, "the fix removes the service's own line, not the shared one");
+	free(s);
+	put("su-l", "@include su\n");
+
+	put("login", "session required pam_jail.so\nsession optional pam_motd.so\n");
+	s = pam_dir_audit(&n);
+	is_int(n, 1, "login with a module after pam_jail: one finding");
+	snprintf(path, sizeof(path),
+		 "%s/login: line 2: session module pam_motd.so comes after pam_jail.so (%s/login "
+		 "line 1) in the session stack of login",
+		 dir, dir);
+	like(s, path, "names the login file, the line and the service");
+	like(s, "fix: move 'session required pam_jail.so' below it", "and the fix");
+	free(s);
+	drop("login");
+
+	/* pam_jail in a shared include: every service including it is audited. */
+	put("common-session", "session required pam_unix.so\nsession required pam_jail.so\n");
+	put("sshd", "@include common-session\n");
+	s = pam_dir_audit(&n);
+	is_int(n, 1, "pam_jail in common-session: cron's pam_limits after it is the finding");
+	snprintf(path, sizeof(path),
+		 "%s/cron: line 2: session module pam_limits.so comes after pam_jail.so "
+		 "(%s/common-session line 2) in the session stack of cron",
+		 dir, dir);
+	like(s, path, "names cron's line and common-session's pam_jail line");
+	free(s);
+	put("sshd", "@include common-session\nsession required pam_jail.so\n");
+	s = pam_dir_audit(&n);
+	like(s, "pam_jail.so is in the session stack of service sshd 2 times",
+	     "sshd with its own line and one in common-session: a duplicate");
+	free(s);
+	put("common-session", "session required pam_unix.so\n");
+
+	/* Copies left by dpkg or editors are not services. */
+	put("sshd.dpkg-old", "session required pam_jail.so\nsession required pam_jail.so\n");
+	put("sudo~", "session required pam_jail.so\nsession required pam_limits.so\n");
+	s = pam_dir_audit(&n);
+	is_int(n, 0, "NAME.dpkg-old and NAME~ are not audited");
+	free(s);
+
+	/* A cycle in a service that may hide pam_jail: refused as for sshd. */
+	put("loop-a", "@include loop-b\n");
+	put("loop-b", "@include loop-a\n");
+	s = pam_dir_audit(&n);
+	like(s, "include cycle", "an include cycle in any service is a finding");
+	free(s);
+	drop("loop-a");
+	drop("loop-b");
+
+	drop("sshd");
+	s = pam_dir_audit(&n);
+	like(s, "PAM service file missing", "sshd itself missing: still a finding");
+	free(s);
+
+	for (const char *const *p = files; *p; p++)
+		drop(*p);
+}
+
 static void test_json(void)
 {
 	struct {
@@ -329,6 +436,7 @@ int main(void)
 		return 255;
 	}
 	test_pam_stack();
+	test_pam_dir();
 	test_json();
 	test_text();
 	test_passwd();

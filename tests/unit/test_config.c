@@ -174,6 +174,7 @@ static void test_defaults(void)
 	is_str(cfg->cgroup_parent, "jail", "cgroup_parent default");
 	is_str(cfg->registry_dir, "/run/jail/sessions", "registry default");
 	is_str(cfg->jailsh_path, JAIL_SBINDIR "/jailsh", "jailsh default");
+	is_str(cfg->ssh_group, "jailed", "ssh_group default: jailed (the sshd snippet's group)");
 	is_str(cfg->dir, conf, "dir recorded");
 	is_int(cfg->n_users + cfg->n_groups, 0, "nobody jailed");
 	jail_config_free(cfg);
@@ -299,6 +300,11 @@ static void test_jail_ini_validation(void)
 	like(load_err(), "[jail] cgroup_parent: '/abs' is not a cgroup name", "bad cgroup_parent");
 	write_file("jail.ini", "[jail]\ncgroup_parent = a/../b\n");
 	like(load_err(), "is not a cgroup name", "cgroup_parent with ..");
+	write_file("jail.ini", "[jail]\nssh_group = Bad,Group\n");
+	like(load_err(), "[jail] ssh_group: 'Bad,Group' is not a valid group name",
+	     "bad ssh_group refused");
+	write_file("jail.ini", "[jail]\nssh_group = sshjail\n");
+	is_str(load_err(), "", "ssh_group = sshjail loads");
 	write_file("jail.ini", "[user:bob]\njail = /a:b\n");
 	like(load_err(), "[user:bob] jail: '/a:b' contains ':'", "colon in jail path refused");
 	write_file("jail.ini", "[user:bob]\nprofile = default\n");
