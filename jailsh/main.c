@@ -19,8 +19,11 @@
  *   8. execve.
  * Any failure of a required step refuses (exit 1) before user code runs.
  * Messages go to stderr (the user sees them); refusals and skipped
- * optional steps are also logged to syslog(LOG_AUTHPRIV). */
+ * optional steps are also logged (authpriv) to the host's syslog through
+ * the session's log relay, /run/jail/log (lib/logrelay.h), or with
+ * syslog(3) where there is none. */
 #define _GNU_SOURCE
+#include "logrelay.h"
 #include "lsm.h"
 #include "restrict.h"
 #include "safefs.h"
@@ -37,9 +40,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -48,6 +54,38 @@
 
 static const char *session_id = "-";
 
+/* Send MSG to the session's log relay (lib/logrelay.h), which forwards it
+ * to the host's syslog with the session id, the user and our pid and uid
+ * as the kernel reports them; true when sent.  The relay is there in every
+ * session pam_jail opens, whether or not the jail has a /dev/log. */
+static bool relay_send(int prio, const char *msg)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = 0, .tv_usec = 500000};
+	char line[1400];
+	int fd, n;
+	bool sent;
+
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	/* A full queue (a flood from the session) costs at most this. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", JAIL_LOGRELAY_PATH);
+	n = snprintf(line, sizeof(line), "<%d>jailsh[%d]: %s", LOG_AUTHPRIV | prio, (int)getpid(),
+		     msg);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	sent = sendto(fd, line, (size_t)n, MSG_NOSIGNAL, (struct sockaddr *)&sa, sizeof(sa)) == n;
+	close(fd);
+	return sent;
+}
+
+/* Log to the host: through the session's relay, else (a session file
+ * written by hand, no relay) with syslog(3) to the jail's /dev/log, if it
+ * has one. */
 JAIL_PRINTF(2, 3) static void logmsg(int prio, const char *fmt, ...)
 {
 	char buf[1200];
@@ -56,6 +94,8 @@ JAIL_PRINTF(2, 3) static void logmsg(int prio, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	if (relay_send(prio, buf))
+		return;
 	syslog(prio, "session %s uid %u: %s", session_id, (unsigned)getuid(), buf);
 }
 

@@ -4,6 +4,7 @@
 #include "syscalls.h"
 #include "caps.h"
 #include "cgroup.h"
+#include "logrelay.h"
 #include "lsm.h"
 #include "mounts.h"
 #include "nsinit.h"
@@ -595,6 +596,17 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	if (root_fd < 0 || jail_mounts_rest(root_fd, &plan, err) < 0) {
 		jail_error_wrap(err, "mounts in jail %s", s->jail);
 		goto fail;
+	}
+	/* jailsh's messages reach the host's syslog through the init
+	 * (logrelay.h).  Not a refusal: logging is not confinement. */
+	{
+		jail_error_t e2;
+		if (jail_logrelay_give(s->init.sock, root_fd, s->id, s->user, s->init.pid, &e2) <
+		    0) {
+			cleanup_free char *w = jail_strdup_printf(
+			    "no log relay in the session (%s): %s", JAIL_LOGRELAY_PATH, e2.msg);
+			jail_strv_push(&s->warnings, w ? w : "no log relay in the session", NULL);
+		}
 	}
 	if (jail_nsinit_ready(&s->init, &proc_mfd, err) < 0)
 		goto fail;
