@@ -197,8 +197,84 @@ static char *env_pair(const char *k, const char *v)
 	return s;
 }
 
+/* Forwarding variables that sshd sets when the admin allows agent or X11
+ * forwarding for the user (the shipped sshd_config block disables both).
+ * Each is kept when it has exactly the form sshd gives it inside a
+ * session, and dropped with a line on stderr saying why otherwise: a
+ * silent drop made forwarding fail with no clue.
+ *
+ *   SSH_AUTH_SOCK  sshd's agent socket, /tmp/ssh-XXXXXXXXXX/agent.PID on
+ *                  the session's /tmp: an absolute path under /tmp/, no
+ *                  "..", a socket (lstat: not a symlink) owned by us in a
+ *                  directory owned by us and not group/world-writable.
+ *   DISPLAY        sshd's X11 forms: localhost:N[.S] (X11UseLocalhost yes,
+ *                  the default) or unix:N[.S]; N at most 4 digits, S 3.
+ *   XAUTHORITY     a regular file (lstat) owned by us under the home or
+ *                  /tmp, no "..".
+ * Returns NULL when VALUE is acceptable, else the reason. */
+static const char *forwarding_refusal(const char *name, const char *v, const struct passwd *pw)
+{
+	struct stat st;
+
+	if (!sane_value(v, 107))
+		return "unexpected characters or length";
+	if (strstr(v, "..") != NULL)
+		return "a path with \"..\"";
+	if (strcmp(name, "DISPLAY") == 0) {
+		const char *p = strncmp(v, "localhost:", 10) == 0 ? v + 10
+				: strncmp(v, "unix:", 5) == 0	  ? v + 5
+								  : NULL;
+		size_t d;
+
+		if (p == NULL)
+			return "not sshd's X11 form localhost:N[.S] or unix:N[.S]";
+		d = strspn(p, "0123456789");
+		if (d == 0 || d > 4)
+			return "not sshd's X11 form localhost:N[.S] or unix:N[.S]";
+		p += d;
+		if (*p == '.') {
+			d = strspn(p + 1, "0123456789");
+			if (d == 0 || d > 3)
+				return "not sshd's X11 form localhost:N[.S] or unix:N[.S]";
+			p += 1 + d;
+		}
+		return *p == '\0' ? NULL : "not sshd's X11 form localhost:N[.S] or unix:N[.S]";
+	}
+	if (strcmp(name, "SSH_AUTH_SOCK") == 0) {
+		char dir[128];
+		char *slash;
+
+		if (strncmp(v, "/tmp/", 5) != 0)
+			return "not a socket of this session's /tmp";
+		if (lstat(v, &st) < 0 || !S_ISSOCK(st.st_mode))
+			return "not a socket (lstat)";
+		if (st.st_uid != getuid())
+			return "a socket not owned by this user";
+		snprintf(dir, sizeof(dir), "%s", v);
+		slash = strrchr(dir, '/');
+		*slash = '\0';
+		if (strcmp(dir, "/tmp") != 0 &&
+		    (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
+		     (st.st_mode & (S_IWGRP | S_IWOTH))))
+			return "its directory is not this user's alone";
+		return NULL;
+	}
+	/* XAUTHORITY */
+	{
+		size_t hl = strlen(pw->pw_dir);
+		bool in_home = hl > 1 && strncmp(v, pw->pw_dir, hl) == 0 && v[hl] == '/';
+
+		if (!in_home && strncmp(v, "/tmp/", 5) != 0)
+			return "not a file under the home or /tmp";
+		if (lstat(v, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != getuid())
+			return "not a regular file owned by this user (lstat)";
+		return NULL;
+	}
+}
+
 static char **clean_env(const struct passwd *pw, const char *shell)
 {
+	static const char *const forwarding[] = {"SSH_AUTH_SOCK", "DISPLAY", "XAUTHORITY", NULL};
 	static char *env[ENV_MAX];
 	size_t n = 0;
 
@@ -212,6 +288,18 @@ static char **clean_env(const struct passwd *pw, const char *shell)
 		/* TZ may name a file: only plain zone names. */
 		if (v && sane_value(v, 256) && !(strcmp(keep_env[i], "TZ") == 0 && v[0] == '/'))
 			env[n++] = env_pair(keep_env[i], v);
+	}
+	for (size_t i = 0; forwarding[i] && n + 1 < ENV_MAX; i++) {
+		const char *v = getenv(forwarding[i]);
+		const char *why;
+
+		if (v == NULL)
+			continue;
+		why = forwarding_refusal(forwarding[i], v, pw);
+		if (why == NULL)
+			env[n++] = env_pair(forwarding[i], v);
+		else
+			fprintf(stderr, "jailsh: %s dropped: %s\n", forwarding[i], why);
 	}
 	env[n] = NULL;
 	return env;
