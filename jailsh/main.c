@@ -39,6 +39,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -47,6 +49,7 @@
 #include <sys/time.h>
 #include <sys/un.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SANE_PATH "/usr/local/bin:/usr/bin:/bin"
@@ -79,6 +82,17 @@ static bool relay_send(int prio, const char *msg)
 	if ((size_t)n >= sizeof(line))
 		n = sizeof(line) - 1;
 	sent = sendto(fd, line, (size_t)n, MSG_NOSIGNAL, (struct sockaddr *)&sa, sizeof(sa)) == n;
+	/* A refusal is often the session's last act: the session is closed,
+	 * and its init (the relay) killed, as soon as we exit.  So wait (at
+	 * most 0.2 s) until the relay has taken the datagram: the bytes stay
+	 * charged to our socket (SIOCOUTQ) until the receiver consumes them. */
+	for (int i = 0; sent && i < 100; i++) {
+		int queued = 0;
+
+		if (ioctl(fd, SIOCOUTQ, &queued) < 0 || queued == 0)
+			break;
+		nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 2000000}, NULL);
+	}
 	close(fd);
 	return sent;
 }

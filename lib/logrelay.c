@@ -318,6 +318,16 @@ static bool host_send(jail_logrelay_t *r, const char *line, size_t len)
 			attempt--;
 			continue;
 		}
+		if (errno == ECONNREFUSED || errno == ENOTCONN || errno == ECONNRESET ||
+		    errno == EPIPE) {
+			/* The daemon's socket is gone (a restart makes a new one,
+			 * which we cannot reach from here): stop relaying, so that
+			 * senders fail at once (jailsh then uses syslog(3)). */
+			close(r->host);
+			close(r->sock);
+			r->host = r->sock = -1;
+			return false;
+		}
 		if ((errno != EAGAIN && errno != EWOULDBLOCK) || r->host_stalled || attempt > 0)
 			break;
 		if (poll(&p, 1, HOST_WAIT_MS) <= 0)

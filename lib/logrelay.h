@@ -34,7 +34,10 @@
  * kernel-verified pid and uid and the session id, and the rate is capped.
  * Text that imitates the prefix comes after the real one.  The relay holds
  * a connection to the socket the host's syslog daemon had when the session
- * opened: after a restart of the daemon (a new socket) lines are dropped. */
+ * opened: once that socket is gone (the daemon restarted and made a new
+ * one, which a pivoted session cannot reach) the relay stops and closes
+ * its socket, so that senders fail at once (jailsh then falls back to
+ * syslog(3), which reaches the host only where the jail has a /dev/log). */
 #ifndef JAIL_LOGRELAY_H
 #define JAIL_LOGRELAY_H
 

@@ -105,4 +105,36 @@ like "$out" "jailsh: " "with /dev/log in the jail too: jailsh refuses"
 is "$(grep -c 'refused: ' "$SYSLOG")" 1 "... and its refusal is logged once"
 like "$(grep 'refused: ' "$SYSLOG")" "jail session $(session_id lr2) user lr2 pid" "... through the relay"
 
+# --- the host's syslog daemon restarts (a new socket) during a session ---------------
+# The relay's connection is to the old socket: it stops, the session goes on,
+# and senders then fail at once instead of filling a queue nobody reads.
+: >"$SYSLOG"
+"$PAMDRIVE" -c "$PAMD" lr1 'logger -u /run/jail/log --rfc3164 -t r1 before-restart
+while [ ! -e /tmp/go ]; do sleep 0.1; done
+logger -u /run/jail/log --rfc3164 -t r2 after-restart; echo "first after: $?"
+sleep 0.3
+logger -u /run/jail/log --rfc3164 --socket-errors=on -t r3 again; echo "second after: $?"
+echo session-alive' >"$T/restart.out" 2>&1 &
+drv=$!
+wait_log "$SYSLOG" "before-restart" 5
+like "$(cat "$SYSLOG")" "r1: before-restart" "before the restart: relayed"
+kill "$SSHD_SINK_PID"
+SYSLOG2=$T/syslog2.txt
+"$TOP/tests/bin/logsink" "$T/log2.sock" "$SYSLOG2" >"$T/logsink2.out" 2>&1 &
+SINK2=$!
+for _ in $(seq 50); do grep -q ready "$T/logsink2.out" 2>/dev/null && break; sleep 0.1; done
+umount /dev/log && mount --bind "$T/log2.sock" /dev/log || bail "rebind /dev/log"
+sid=$(session_id lr1)
+ipid=$(grep -o "opened session $sid .*init pid [0-9]*" "$SYSLOG" | awk '{print $NF}')
+ok "the session's init is running" kill -0 "$ipid"
+# Tell the session to go on: its /tmp is the init's root's /tmp.
+touch "/proc/$ipid/root/tmp/go"
+wait "$drv"
+out=$(cat "$T/restart.out")
+like "$out" "session-alive" "after the restart the session goes on"
+like "$out" "second after: 1" "... and once the relay has seen the old socket gone, a sender fails at once"
+unlike "$(cat "$SYSLOG2" 2>/dev/null)" "after-restart" "nothing reaches the new socket (the session cannot reach it)"
+like "$out" "close_session: Success (0)" "the session closes normally"
+kill "$SINK2" 2>/dev/null
+
 done_testing
