@@ -20,8 +20,11 @@
  *   8. execve.
  * Any failure of a required step refuses (exit 1) before user code runs.
  * Messages go to stderr (the user sees them); refusals and skipped
- * optional steps are also logged to syslog(LOG_AUTHPRIV). */
+ * optional steps are also logged (authpriv) to the host's syslog through
+ * the session's log relay, /run/jail/log (lib/logrelay.h), or with
+ * syslog(3) where there is none. */
 #define _GNU_SOURCE
+#include "logrelay.h"
 #include "lsm.h"
 #include "restrict.h"
 #include "safefs.h"
@@ -37,11 +40,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #define SANE_PATH "/usr/local/bin:/usr/bin:/bin"
@@ -49,6 +58,49 @@
 
 static const char *session_id = "-";
 
+/* Send MSG to the session's log relay (lib/logrelay.h), which forwards it
+ * to the host's syslog with the session id, the user and our pid and uid
+ * as the kernel reports them; true when sent.  The relay is there in every
+ * session pam_jail opens, whether or not the jail has a /dev/log. */
+static bool relay_send(int prio, const char *msg)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct timeval tv = {.tv_sec = 0, .tv_usec = 500000};
+	char line[1400];
+	int fd, n;
+	bool sent;
+
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	/* A full queue (a flood from the session) costs at most this. */
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", JAIL_LOGRELAY_PATH);
+	n = snprintf(line, sizeof(line), "<%d>jailsh[%d]: %s", LOG_AUTHPRIV | prio, (int)getpid(),
+		     msg);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	sent = sendto(fd, line, (size_t)n, MSG_NOSIGNAL, (struct sockaddr *)&sa, sizeof(sa)) == n;
+	/* A refusal is often the session's last act: the session is closed,
+	 * and its init (the relay) killed, as soon as we exit.  So wait (at
+	 * most 0.2 s) until the relay has taken the datagram: the bytes stay
+	 * charged to our socket (SIOCOUTQ) until the receiver consumes them. */
+	for (int i = 0; sent && i < 100; i++) {
+		int queued = 0;
+
+		if (ioctl(fd, SIOCOUTQ, &queued) < 0 || queued == 0)
+			break;
+		nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 2000000}, NULL);
+	}
+	close(fd);
+	return sent;
+}
+
+/* Log to the host: through the session's relay, else (a session file
+ * written by hand, no relay) with syslog(3) to the jail's /dev/log, if it
+ * has one. */
 JAIL_PRINTF(2, 3) static void logmsg(int prio, const char *fmt, ...)
 {
 	char buf[1200];
@@ -57,6 +109,8 @@ JAIL_PRINTF(2, 3) static void logmsg(int prio, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	if (relay_send(prio, buf))
+		return;
 	syslog(prio, "session %s uid %u: %s", session_id, (unsigned)getuid(), buf);
 }
 
@@ -158,8 +212,84 @@ static char *env_pair(const char *k, const char *v)
 	return s;
 }
 
+/* Forwarding variables that sshd sets when the admin allows agent or X11
+ * forwarding for the user (the shipped sshd_config block disables both).
+ * Each is kept when it has exactly the form sshd gives it inside a
+ * session, and dropped with a line on stderr saying why otherwise: a
+ * silent drop made forwarding fail with no clue.
+ *
+ *   SSH_AUTH_SOCK  sshd's agent socket, /tmp/ssh-XXXXXXXXXX/agent.PID on
+ *                  the session's /tmp: an absolute path under /tmp/, no
+ *                  "..", a socket (lstat: not a symlink) owned by us in a
+ *                  directory owned by us and not group/world-writable.
+ *   DISPLAY        sshd's X11 forms: localhost:N[.S] (X11UseLocalhost yes,
+ *                  the default) or unix:N[.S]; N at most 4 digits, S 3.
+ *   XAUTHORITY     a regular file (lstat) owned by us under the home or
+ *                  /tmp, no "..".
+ * Returns NULL when VALUE is acceptable, else the reason. */
+static const char *forwarding_refusal(const char *name, const char *v, const struct passwd *pw)
+{
+	struct stat st;
+
+	if (!sane_value(v, 107))
+		return "unexpected characters or length";
+	if (strstr(v, "..") != NULL)
+		return "a path with \"..\"";
+	if (strcmp(name, "DISPLAY") == 0) {
+		const char *p = strncmp(v, "localhost:", 10) == 0 ? v + 10
+				: strncmp(v, "unix:", 5) == 0	  ? v + 5
+								  : NULL;
+		size_t d;
+
+		if (p == NULL)
+			return "not sshd's X11 form localhost:N[.S] or unix:N[.S]";
+		d = strspn(p, "0123456789");
+		if (d == 0 || d > 4)
+			return "not sshd's X11 form localhost:N[.S] or unix:N[.S]";
+		p += d;
+		if (*p == '.') {
+			d = strspn(p + 1, "0123456789");
+			if (d == 0 || d > 3)
+				return "not sshd's X11 form localhost:N[.S] or unix:N[.S]";
+			p += 1 + d;
+		}
+		return *p == '\0' ? NULL : "not sshd's X11 form localhost:N[.S] or unix:N[.S]";
+	}
+	if (strcmp(name, "SSH_AUTH_SOCK") == 0) {
+		char dir[128];
+		char *slash;
+
+		if (strncmp(v, "/tmp/", 5) != 0)
+			return "not a socket of this session's /tmp";
+		if (lstat(v, &st) < 0 || !S_ISSOCK(st.st_mode))
+			return "not a socket (lstat)";
+		if (st.st_uid != getuid())
+			return "a socket not owned by this user";
+		snprintf(dir, sizeof(dir), "%s", v);
+		slash = strrchr(dir, '/');
+		*slash = '\0';
+		if (strcmp(dir, "/tmp") != 0 &&
+		    (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != getuid() ||
+		     (st.st_mode & (S_IWGRP | S_IWOTH))))
+			return "its directory is not this user's alone";
+		return NULL;
+	}
+	/* XAUTHORITY */
+	{
+		size_t hl = strlen(pw->pw_dir);
+		bool in_home = hl > 1 && strncmp(v, pw->pw_dir, hl) == 0 && v[hl] == '/';
+
+		if (!in_home && strncmp(v, "/tmp/", 5) != 0)
+			return "not a file under the home or /tmp";
+		if (lstat(v, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != getuid())
+			return "not a regular file owned by this user (lstat)";
+		return NULL;
+	}
+}
+
 static char **clean_env(const struct passwd *pw, const char *shell)
 {
+	static const char *const forwarding[] = {"SSH_AUTH_SOCK", "DISPLAY", "XAUTHORITY", NULL};
 	static char *env[ENV_MAX];
 	size_t n = 0;
 
@@ -173,6 +303,18 @@ static char **clean_env(const struct passwd *pw, const char *shell)
 		/* TZ may name a file: only plain zone names. */
 		if (v && sane_value(v, 256) && !(strcmp(keep_env[i], "TZ") == 0 && v[0] == '/'))
 			env[n++] = env_pair(keep_env[i], v);
+	}
+	for (size_t i = 0; forwarding[i] && n + 1 < ENV_MAX; i++) {
+		const char *v = getenv(forwarding[i]);
+		const char *why;
+
+		if (v == NULL)
+			continue;
+		why = forwarding_refusal(forwarding[i], v, pw);
+		if (why == NULL)
+			env[n++] = env_pair(forwarding[i], v);
+		else
+			fprintf(stderr, "jailsh: %s dropped: %s\n", forwarding[i], why);
 	}
 	env[n] = NULL;
 	return env;

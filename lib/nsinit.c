@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "nsinit.h"
 #include "fault.h"
+#include "logrelay.h"
 #include "util.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -230,9 +232,56 @@ static void set_cmdline(void)
 	memcpy((void *)start, JAIL_NSINIT_NAME, sizeof(JAIL_NSINIT_NAME));
 }
 
+static void reap_all(void)
+{
+	/* Every zombie: SIGCHLD coalesces. */
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/* The init's loop with a log relay: poll a signalfd (SIGCHLD, SIGTERM, all
+ * blocked) and the relay socket.  Reaping comes first on every wake-up,
+ * whatever the relay does, and the relay reads a bounded number of
+ * datagrams per wake-up.  Returns (relay closed) only when the signalfd
+ * cannot be made: the caller then reaps with sigwaitinfo() as without a
+ * relay. */
+static void init_relay_loop(const sigset_t *waitset, jail_logrelay_t *relay)
+{
+	int sfd = signalfd(-1, waitset, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	if (sfd < 0) {
+		close(relay->host);
+		close(relay->sock);
+		return;
+	}
+	for (;;) {
+		struct pollfd p[2] = {{.fd = sfd, .events = POLLIN},
+				      {.fd = relay->sock, .events = POLLIN}};
+		struct signalfd_siginfo si;
+
+		if (poll(p, 2, jail_logrelay_timeout_ms(relay)) < 0 && errno != EINTR)
+			nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 10000000}, NULL);
+		while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			if (si.ssi_signo == SIGTERM)
+				_exit(0);
+		}
+		reap_all();
+		if (p[1].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+			/* Never spin on a broken socket: no relay from now on. */
+			close(relay->sock);
+			relay->sock = -1;
+		} else if (p[1].revents & POLLIN) {
+			jail_logrelay_pump(relay);
+		}
+		jail_logrelay_tick(relay);
+	}
+}
+
 static __attribute__((noreturn)) void init_main(int sock)
 {
 	sigset_t all, waitset;
+	jail_logrelay_t relay = JAIL_LOGRELAY_INIT;
+	bool relay_on;
 	int fsfd, mfd;
 
 	/* Nothing of the caller (sshd's sockets, PAM's files) stays open here. */
@@ -243,6 +292,8 @@ static __attribute__((noreturn)) void init_main(int sock)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	prctl(PR_SET_NAME, JAIL_NSINIT_NAME, 0, 0, 0);
 	set_cmdline();
+	/* The relay's timestamps: the host's zone, read before pivot_root. */
+	tzset();
 	/* Own session: signals for the caller's process group or terminal are
 	 * not ours.  cwd "/" so that pivot_root moves it into the jail. */
 	setsid();
@@ -274,11 +325,16 @@ static __attribute__((noreturn)) void init_main(int sock)
 	}
 	init_send(sock, 0, "", mfd);
 	close(mfd);
+	/* The caller then hands over the session's log relay, or closes the
+	 * channel without (jail_logrelay_give, logrelay.h). */
+	relay_on = jail_logrelay_receive(sock, &relay) == 1;
 	close(sock);
 
 	sigemptyset(&waitset);
 	sigaddset(&waitset, SIGCHLD);
 	sigaddset(&waitset, SIGTERM);
+	if (relay_on)
+		init_relay_loop(&waitset, &relay); /* returns when it cannot poll */
 	for (;;) {
 		siginfo_t si;
 		int sig = sigwaitinfo(&waitset, &si);

@@ -11,9 +11,14 @@
  *     hands its fd back to the caller, which attaches it inside the jail;
  *   - it closes every other fd, drops all its capabilities (bounding set
  *     included) and sets no_new_privs: it never needs a privilege again;
- *   - it reaps orphans with sigwaitinfo(SIGCHLD) + waitpid(WNOHANG), and never
- *     exits on its own (a dead pid 1 makes every later fork in the namespace
- *     fail with ENOMEM), except on SIGTERM, which ends the whole session.
+ *   - after its report it takes the session's log relay if the caller hands
+ *     one over (lib/logrelay.h: jail_logrelay_give on init->sock before
+ *     jail_nsinit_ready) and forwards its lines;
+ *   - it reaps orphans with waitpid(WNOHANG) on every SIGCHLD (a signalfd
+ *     polled with the relay's socket, or sigwaitinfo without a relay), and
+ *     never exits on its own (a dead pid 1 makes every later fork in the
+ *     namespace fail with ENOMEM), except on SIGTERM, which ends the whole
+ *     session.
  *
  * The session ends when the init is killed (jail_nsinit_kill): the kernel
  * then kills every process left in the pid namespace. */

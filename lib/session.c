@@ -4,6 +4,8 @@
 #include "syscalls.h"
 #include "caps.h"
 #include "cgroup.h"
+#include "loginrec.h"
+#include "logrelay.h"
 #include "lsm.h"
 #include "mounts.h"
 #include "nsinit.h"
@@ -49,6 +51,8 @@ struct jail_session {
 	jail_cgroup_t *cg;
 	int registry_fd;
 	bool record_written;
+	char *tty;		  /* PAM_TTY, for the login record */
+	jail_loginrec_t loginrec; /* the host's wtmp and lastlog (loginrec.h) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -69,6 +73,7 @@ int jail_session_prepare(const char *config_dir, const char *user, jail_session_
 	if (s == NULL)
 		return jail_error_set(err, ENOMEM, "session");
 	s->registry_fd = -1;
+	s->loginrec = (jail_loginrec_t)JAIL_LOGINREC_INIT;
 	s->init = (jail_nsinit_t)JAIL_NSINIT_INIT;
 	s->saved_ns = (jail_ns_saved_t)JAIL_NS_SAVED_INIT;
 	s->user = strdup(user);
@@ -617,11 +622,19 @@ static int teardown(jail_session_t *s, jail_error_t *err)
 	return ret;
 }
 
+static void loginrec_warn(jail_session_t *s, const char *what, const jail_error_t *e)
+{
+	cleanup_free char *w = jail_strdup_printf("%s: %s", what, e->msg);
+
+	jail_strv_push(&s->warnings, w ? w : what, NULL);
+}
+
 /* Undo whatever the failed open created. */
 static void undo(jail_session_t *s)
 {
 	jail_error_t e2;
 
+	jail_loginrec_close(&s->loginrec); /* nothing was written yet */
 	teardown(s, NULL);
 	/* Last: the caller back in its own namespaces (its next fork works
 	 * again, e.g. sshd's child that tells the user why). */
@@ -748,12 +761,33 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 		jail_error_wrap(err, "mounts in jail %s", s->jail);
 		goto fail;
 	}
+	/* jailsh's messages reach the host's syslog through the init
+	 * (logrelay.h).  Not a refusal: logging is not confinement. */
+	{
+		jail_error_t e2;
+		if (jail_logrelay_give(s->init.sock, root_fd, s->id, s->user, s->init.pid, &e2) <
+		    0) {
+			cleanup_free char *w = jail_strdup_printf(
+			    "no log relay in the session (%s): %s", JAIL_LOGRELAY_PATH, e2.msg);
+			jail_strv_push(&s->warnings, w ? w : "no log relay in the session", NULL);
+		}
+	}
 	if (jail_nsinit_ready(&s->init, &proc_mfd, err) < 0)
 		goto fail;
 	if (jail_mounts_proc(root_fd, proc_mfd, err) < 0 ||
 	    jail_mounts_binds(root_fd, &plan, err) < 0) {
 		jail_error_wrap(err, "mounts in jail %s", s->jail);
 		goto fail;
+	}
+	/* Login records (loginrec.h): the host's files opened while they are
+	 * reachable, written once the session is complete; sshd's own go to
+	 * files of the session.  Never a refusal. */
+	{
+		jail_error_t e2;
+		if (jail_loginrec_open(&s->loginrec, s->tty, s->id, &e2) < 0)
+			loginrec_warn(s, "not recorded in the host's wtmp/lastlog", &e2);
+		if (jail_loginrec_session_files(root_fd, &e2) < 0)
+			loginrec_warn(s, "no session files for sshd's login records", &e2);
 	}
 
 	/* The record is written while the host's /proc is still visible (the
@@ -801,6 +835,11 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	}
 	jail_ns_saved_close(&s->saved_ns);
 	s->open = true;
+	{
+		jail_error_t e2;
+		if (jail_loginrec_login(&s->loginrec, s->user, s->uid, remote, &e2) < 0)
+			loginrec_warn(s, "not recorded in the host's wtmp/lastlog", &e2);
+	}
 	return 0;
 fail:
 	undo(s);
@@ -809,10 +848,23 @@ fail:
 
 int jail_session_close(jail_session_t *s, jail_error_t *err)
 {
+	jail_error_t e2;
+	int r;
+
 	if (s == NULL || !s->open)
 		return 0;
 	s->open = false;
-	return teardown(s, err);
+	/* The logout (through the fd kept from open: the host's paths are
+	 * gone here); its failure is reported after the teardown's own. */
+	r = jail_loginrec_logout(&s->loginrec, &e2);
+	if (teardown(s, err) < 0)
+		return -1;
+	if (r < 0) {
+		if (err)
+			*err = e2;
+		return jail_error_wrap(err, "logout not recorded");
+	}
+	return 0;
 }
 
 void jail_session_free(jail_session_t *s)
@@ -836,7 +888,20 @@ void jail_session_free(jail_session_t *s)
 	if (s->registry_fd >= 0)
 		close(s->registry_fd);
 	jail_ns_saved_close(&s->saved_ns);
+	jail_loginrec_close(&s->loginrec);
+	free(s->tty);
 	free(s);
+}
+
+int jail_session_set_tty(jail_session_t *s, const char *tty, jail_error_t *err)
+{
+	char *t = NULL;
+
+	if (tty && (t = strdup(tty)) == NULL)
+		return jail_error_set(err, ENOMEM, "session");
+	free(s->tty);
+	s->tty = t;
+	return 0;
 }
 
 const char *jail_session_id(const jail_session_t *s)

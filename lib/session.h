@@ -43,6 +43,10 @@ typedef struct jail_session jail_session_t;
 int jail_session_prepare(const char *config_dir, const char *user, jail_session_t **out,
 			 jail_error_t *err);
 
+/* The caller's terminal (PAM_TTY; NULL: none), for the login record in
+ * the host's wtmp (lib/loginrec.h).  Call before jail_session_open(). */
+int jail_session_set_tty(jail_session_t *s, const char *tty, jail_error_t *err);
+
 /* Check the jail and build the session (see the file comment).  REMOTE is
  * the remote host (PAM_RHOST) for the record, or NULL.  Returns 0 or -1. */
 int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err);

@@ -118,6 +118,7 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 {
 	const char *user = NULL;
 	const void *rhost = NULL;
+	const void *tty = NULL;
 	jail_session_t *s = NULL;
 	jail_error_t err;
 	args_t a;
@@ -148,6 +149,12 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 		return r;
 	}
 	pam_get_item(pamh, PAM_RHOST, &rhost);
+	if (pam_get_item(pamh, PAM_TTY, &tty) == PAM_SUCCESS &&
+	    jail_session_set_tty(s, (const char *)tty, &err) < 0) {
+		r = refuse(pamh, user, s, err.msg);
+		jail_session_free(s);
+		return r;
+	}
 	if (jail_session_open(s, (const char *)rhost, &err) < 0) {
 		r = refuse(pamh, user, s, err.msg);
 		jail_session_free(s);

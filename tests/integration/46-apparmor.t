@@ -27,6 +27,24 @@ for f in "$TOP"/templates/apparmor.*; do
 done
 [ "$n" -ge 1 ]
 is "$?" 0 "at least one AppArmor profile is shipped"
+# Every shipped jail profile names a shipped AppArmor profile (the key's
+# default, jail-default, when it has none), and every shipped AppArmor
+# profile is named by some jail profile: strict uses jail-strict.
+used=" "
+for f in "$TOP"/profiles/*.ini; do
+	p=$(basename "$f" .ini)
+	aa=$(sed -n 's/^apparmor_profile *= *//p' "$f")
+	aa=${aa:-jail-default}
+	used="$used$aa "
+	ok "profiles/$p.ini: apparmor_profile $aa is shipped as templates/apparmor.$aa" \
+		[ -f "$TOP/templates/apparmor.$aa" ]
+done
+is "$(sed -n 's/^apparmor_profile *= *//p' "$TOP/profiles/strict.ini")" "jail-strict" \
+	"profiles/strict.ini uses the AppArmor profile jail-strict"
+for f in "$TOP"/templates/apparmor.*; do
+	aa=${f##*/apparmor.}
+	like "$used" " $aa " "templates/apparmor.$aa is used by a shipped jail profile"
+done
 printf 'profile broken {\n  /foo rwz,\n}\n' >"$T/broken"
 nok "apparmor_parser -Q -K rejects a broken profile (the check can fail)" \
 	apparmor_parser -Q -K "$T/broken"
