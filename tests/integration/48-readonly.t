@@ -81,8 +81,11 @@ done
 for m in /dev /dev/pts /dev/ptmx; do
 	is "$(opts "$m" | cut -d, -f1-3)" rw,nosuid,noexec "mountinfo: $m is rw,nosuid,noexec (device nodes)"
 done
+# /var/log: the root-owned tmpfs with empty wtmp/lastlog/btmp for sshd's
+# own records (pam_jail writes the host's, see 52-ssh-records.t).
+is "$(opts /var/log | cut -d, -f1-4)" rw,nosuid,nodev,noexec 'mountinfo: /var/log (session records) is rw,nosuid,nodev,noexec'
 is "$(printf '%s\n' "$mi" | awk '$6 ~ /^rw/ { print $5 }' | sort | tr '\n' ' ')" \
-	"/dev /dev/ptmx /dev/pts /dev/shm /home/r1 /proc /run /srv/new/rw /srv/new/rwfile /tmp " \
+	"/dev /dev/ptmx /dev/pts /dev/shm /home/r1 /proc /run /srv/new/rw /srv/new/rwfile /tmp /var/log " \
 	'the writable mounts are exactly the session'"'"'s own (and /proc)'
 is "$(printf '%s\n' "$mi" | awk '$6 !~ /nosuid/ { print $5 }')" "" 'every mount is nosuid'
 # /proc's masks are read-only binds of /dev/null (nodev would make them

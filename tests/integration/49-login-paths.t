@@ -29,9 +29,10 @@ J=$T/jails/j1
 	bail "jailctl init: $(tail -5 "$T/init.out")"
 echo in-jail >"$J/etc/jail-marker"
 chmod 0644 "$J/etc/jail-marker"
-# A directory anyone may write by its mode: only Landlock keeps jailsh's
-# users out of it.
-mkdir -p -m 0777 "$J/srv/open"
+# Landlock is shown by the shell's own /proc/self/comm: writable by its mode
+# for the process itself, on a read-write mount (the session's /proc), and
+# outside the places jailsh's ruleset allows.  (A directory of the jail
+# cannot show it: the tree is read-only in sessions, EROFS comes first.)
 useradd -M -d /home/ud -s /bin/bash ud || bail "useradd ud"
 useradd -M -d /home/us -s /bin/bash us || bail "useradd us"
 "$JAILCTL" --config "$CONF" adduser -j "$J" ud >>"$T/init.out" 2>&1 || bail "adduser ud: $(tail -3 "$T/init.out")"
@@ -46,7 +47,7 @@ done
 
 # What a shell reports about itself, one line each.  No expected line
 # appears literally in the command: on a pty the typed command is echoed.
-PROBE='echo "status: $(grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status | tr "\t\n" "  ")"; echo "marker: $(cat /etc/jail-marker 2>&1)"; echo "init: $(cat /proc/1/comm)"; echo "user: $(id -un)"; echo "capbnd: $(grep CapBnd /proc/self/status | cut -f2)"; w=denied; mktemp /srv/open/w.XXXXXX >/dev/null 2>&1 && w=allowed; echo "landlock: write $w"; echo "probe-$(echo done)"'
+PROBE='echo "status: $(grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status | tr "\t\n" "  ")"; echo "marker: $(cat /etc/jail-marker 2>&1)"; echo "init: $(cat /proc/1/comm)"; echo "user: $(id -un)"; echo "capbnd: $(grep CapBnd /proc/self/status | cut -f2)"; w=denied; (echo probe >/proc/self/comm) 2>/dev/null && w=allowed; echo "landlock: write $w"; echo "probe-$(echo done)"'
 
 # Processes of this test (our network namespace, not zombies) named NAME.
 netns_procs() {
@@ -67,7 +68,7 @@ leftovers() {
 # confined NAME OUTPUT: the default user's shell ran in the jail, confined.
 confined() {
 	like "$2" "status: NoNewPrivs: 1 Seccomp: 2" "$1: NoNewPrivs 1, Seccomp 2 (jailsh ran)"
-	like "$2" "landlock: write denied" "$1: Landlock: a 0777 directory outside the allowed places is not writable"
+	like "$2" "landlock: write denied" "$1: Landlock: its own /proc/self/comm (writable by mode, outside the allowed places) is not writable"
 	like "$2" "marker: in-jail" "$1: the shell runs in the jail"
 	like "$2" "init: jail-init" "$1: in the session's pid namespace"
 	like "$2" "user: ud" "$1: as the user"

@@ -1,5 +1,5 @@
 /* The log relay's line format and rate limit (lib/logrelay.h).  The
- * relay itself, with a real session, is tests/integration/48-logrelay.t. */
+ * relay itself, with a real session, is tests/integration/54-logrelay.t. */
 #define _GNU_SOURCE
 #include "tap.h"
 #include "logrelay.h"
