@@ -9,9 +9,11 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <utmp.h>
 
@@ -53,14 +55,20 @@ static int open_record(const char *path, int flags, jail_error_t *err)
 	return fd;
 }
 
-int jail_loginrec_open(jail_loginrec_t *r, const char *tty, const char *session_id,
-		       jail_error_t *err)
+int jail_loginrec_open(jail_loginrec_t *r, const char *tty, const char *session_id, int host_mnt,
+		       int host_pidns, jail_error_t *err)
 {
 	int fd, ret = 0;
 
 	*r = (jail_loginrec_t)JAIL_LOGINREC_INIT;
 	r->pid = getpid();
 	jail_loginrec_line(tty, session_id, r->line);
+	if (host_mnt < 0 || host_pidns < 0)
+		return jail_error_fmt(err, EBADF, "the host's namespaces are not known");
+	r->host_mnt = fcntl(host_mnt, F_DUPFD_CLOEXEC, 3);
+	r->host_pidns = fcntl(host_pidns, F_DUPFD_CLOEXEC, 3);
+	if (r->host_mnt < 0 || r->host_pidns < 0)
+		return jail_error_set(err, errno, "keep the host's namespaces");
 	fd = open_record(JAIL_WTMP_PATH, O_WRONLY | O_APPEND, err);
 	if (fd >= 0)
 		r->wtmp_fd = fd;
@@ -157,18 +165,81 @@ int jail_loginrec_login(jail_loginrec_t *r, const char *user, uid_t uid, const c
 				    : jail_error_fmt(err, EIO, "write %s: short write",
 						     JAIL_LASTLOG_PATH);
 	}
+	/* No host file stays open into sshd's post-auth child (loginrec.h). */
+	if (r->wtmp_fd >= 0)
+		close(r->wtmp_fd);
+	if (r->lastlog_fd >= 0)
+		close(r->lastlog_fd);
+	r->wtmp_fd = r->lastlog_fd = -1;
 	return ret;
+}
+
+/* The logout's child: enter the host's mount namespace, append U to its
+ * wtmp, report 0 or an errno on REPORT.  Never returns. */
+__attribute__((noreturn)) static void logout_child(const jail_loginrec_t *r, const struct utmp *u,
+						   int report)
+{
+	jail_error_t e2;
+	int e = 0, fd;
+
+	if (setns(r->host_mnt, CLONE_NEWNS) < 0) {
+		e = errno;
+	} else {
+		fd = open_record(JAIL_WTMP_PATH, O_WRONLY | O_APPEND, &e2);
+		if (fd == -2)
+			e = 0; /* the host has no wtmp (any more) */
+		else if (fd < 0)
+			e = e2.code ? e2.code : EIO;
+		else if (append(fd, u, &e2) < 0)
+			e = e2.code ? e2.code : EIO;
+	}
+	if (write(report, &e, sizeof(e)) != (ssize_t)sizeof(e))
+		_exit(1);
+	_exit(0);
 }
 
 int jail_loginrec_logout(jail_loginrec_t *r, jail_error_t *err)
 {
 	struct utmp u;
+	int pfd[2], e = EIO;
+	ssize_t n;
+	pid_t pid;
 
-	if (!r->logged_in || r->wtmp_fd < 0)
+	if (!r->logged_in)
 		return 0;
 	r->logged_in = false;
 	fill(&u, r, DEAD_PROCESS);
-	return append(r->wtmp_fd, &u, err);
+	/* Children of the caller go to the host's pid namespace again. */
+	if (setns(r->host_pidns, CLONE_NEWPID) < 0)
+		return jail_error_set(err, errno, "%s: back to the host's pid namespace",
+				      JAIL_WTMP_PATH);
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return jail_error_set(err, errno, "%s: pipe", JAIL_WTMP_PATH);
+	pid = fork();
+	if (pid < 0) {
+		e = errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return jail_error_set(err, e, "%s: fork", JAIL_WTMP_PATH);
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		logout_child(r, &u, pfd[1]);
+	}
+	close(pfd[1]);
+	/* The result comes through the pipe, not the exit status: the caller
+	 * (sshd's monitor) may reap children from a SIGCHLD handler. */
+	do
+		n = read(pfd[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(pfd[0]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(e))
+		return jail_error_fmt(err, EIO, "%s: the logout's child died", JAIL_WTMP_PATH);
+	if (e != 0)
+		return jail_error_set(err, e, "append the logout to %s", JAIL_WTMP_PATH);
+	return 0;
 }
 
 void jail_loginrec_close(jail_loginrec_t *r)
@@ -177,7 +248,11 @@ void jail_loginrec_close(jail_loginrec_t *r)
 		close(r->wtmp_fd);
 	if (r->lastlog_fd >= 0)
 		close(r->lastlog_fd);
-	r->wtmp_fd = r->lastlog_fd = -1;
+	if (r->host_mnt >= 0)
+		close(r->host_mnt);
+	if (r->host_pidns >= 0)
+		close(r->host_pidns);
+	r->wtmp_fd = r->lastlog_fd = r->host_mnt = r->host_pidns = -1;
 	r->logged_in = false;
 }
 

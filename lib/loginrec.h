@@ -13,9 +13,17 @@
  *     reachable (before pivot_root); jail_loginrec_login() appends a
  *     USER_PROCESS record (user, remote host and address, time, the
  *     opener's pid, the line) and writes the user's lastlog entry at
- *     uid * sizeof(struct lastlog), once the session is complete;
- *     jail_loginrec_logout() appends the DEAD_PROCESS record at close,
- *     inside the jail's mount namespace, through the fd kept from open.
+ *     uid * sizeof(struct lastlog), once the session is complete, then
+ *     CLOSES both files: the caller's next fork is sshd's post-auth child,
+ *     which drops to the user, and an open write fd of a host file must not
+ *     be in a process the user runs (internal-sftp serves the user from
+ *     that very process).  What close needs is kept as namespace fds
+ *     (the host's mount and pid namespaces), which give an unprivileged
+ *     holder nothing: setns(2) needs CAP_SYS_ADMIN.
+ *     jail_loginrec_logout() then appends the DEAD_PROCESS record from a
+ *     child forked into the host's pid namespace that enters the host's
+ *     mount namespace and opens wtmp there: the caller itself stays in the
+ *     jail (a multi-threaded caller could not setns(CLONE_NEWNS) anyway).
  *     A file the host does not have is skipped (sshd and login do not
  *     create them either).
  *   - The line (ut_line, 32 bytes) pairs the login with its logout in
@@ -48,8 +56,10 @@
 #define JAIL_LOGINREC_LINE_MAX 32 /* ut_line */
 
 typedef struct jail_loginrec {
-	int wtmp_fd;	/* the host's wtmp, -1 when none */
-	int lastlog_fd; /* the host's lastlog, -1 when none */
+	int wtmp_fd;	/* the host's wtmp, -1 when none (open..login only) */
+	int lastlog_fd; /* the host's lastlog, -1 when none (open..login only) */
+	int host_mnt;	/* the host's mount namespace, for the logout */
+	int host_pidns; /* the host's pid namespace, for the logout's child */
 	char line[JAIL_LOGINREC_LINE_MAX + 1];
 	pid_t pid; /* the opener, which also closes */
 	bool logged_in;
@@ -57,7 +67,8 @@ typedef struct jail_loginrec {
 
 #define JAIL_LOGINREC_INIT                                                                         \
 	{                                                                                          \
-		.wtmp_fd = -1, .lastlog_fd = -1, .line = "", .pid = 0, .logged_in = false          \
+		.wtmp_fd = -1, .lastlog_fd = -1, .host_mnt = -1, .host_pidns = -1, .line = "",     \
+		.pid = 0, .logged_in = false                                                       \
 	}
 
 /* The line for a session: TTY (PAM_TTY, "/dev/" optional) when /dev/TTY is
@@ -67,10 +78,12 @@ void jail_loginrec_line(const char *tty, const char *session_id,
 			char out[JAIL_LOGINREC_LINE_MAX + 1]);
 
 /* Host side, before pivot_root: decide the line and open the host's files.
- * Returns 0 (a missing file is skipped) or -1 with err; R is usable (and
- * must be closed) either way. */
-int jail_loginrec_open(jail_loginrec_t *r, const char *tty, const char *session_id,
-		       jail_error_t *err);
+ * HOST_MNT and HOST_PIDNS are fds of the caller's own (the host's) mount
+ * and pid namespaces (/proc/self/ns/mnt and pid, opened before unshare);
+ * they are duplicated for the logout.  Returns 0 (a missing file is
+ * skipped) or -1 with err; R is usable (and must be closed) either way. */
+int jail_loginrec_open(jail_loginrec_t *r, const char *tty, const char *session_id, int host_mnt,
+		       int host_pidns, jail_error_t *err);
 
 /* Append the login to wtmp and write the lastlog entry of UID.  REMOTE (the
  * remote host, may be NULL) goes in ut_host, and in ut_addr_v6 when it is
@@ -79,7 +92,10 @@ int jail_loginrec_login(jail_loginrec_t *r, const char *user, uid_t uid, const c
 			jail_error_t *err);
 
 /* Append the logout (DEAD_PROCESS, same line and pid) when a login was
- * recorded; a no-op otherwise. */
+ * recorded; a no-op otherwise.  Call it after the session's teardown: it
+ * moves the caller's pid_for_children back to the host's pid namespace
+ * (the session's is dead by then, and every fork there would fail) and
+ * forks one short-lived child that writes the record on the host. */
 int jail_loginrec_logout(jail_loginrec_t *r, jail_error_t *err);
 
 void jail_loginrec_close(jail_loginrec_t *r);

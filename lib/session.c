@@ -784,7 +784,9 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	 * files of the session.  Never a refusal. */
 	{
 		jail_error_t e2;
-		if (jail_loginrec_open(&s->loginrec, s->tty, s->id, &e2) < 0)
+		/* saved_ns: mnt and pid are fd[0] and fd[1] (nsinit.c). */
+		if (jail_loginrec_open(&s->loginrec, s->tty, s->id, s->saved_ns.fd[0],
+				       s->saved_ns.fd[1], &e2) < 0)
 			loginrec_warn(s, "not recorded in the host's wtmp/lastlog", &e2);
 		if (jail_loginrec_session_files(root_fd, &e2) < 0)
 			loginrec_warn(s, "no session files for sshd's login records", &e2);
@@ -854,11 +856,14 @@ int jail_session_close(jail_session_t *s, jail_error_t *err)
 	if (s == NULL || !s->open)
 		return 0;
 	s->open = false;
-	/* The logout (through the fd kept from open: the host's paths are
-	 * gone here); its failure is reported after the teardown's own. */
-	r = jail_loginrec_logout(&s->loginrec, &e2);
-	if (teardown(s, err) < 0)
+	/* The logout after the teardown (loginrec.h: from a child on the host,
+	 * once the session's pid namespace is gone); its failure is reported
+	 * only when the teardown's own is not. */
+	if (teardown(s, err) < 0) {
+		jail_loginrec_logout(&s->loginrec, &e2);
 		return -1;
+	}
+	r = jail_loginrec_logout(&s->loginrec, &e2);
 	if (r < 0) {
 		if (err)
 			*err = e2;

@@ -97,6 +97,40 @@ d=$(utmpdump "$WTMP" 2>/dev/null)
 is "$(printf '%s\n' "$d" | grep -c '^\[8\]')" "$(printf '%s\n' "$d" | grep -c '^\[7\]')" \
 	"wtmp: as many logouts (DEAD_PROCESS) as logins (USER_PROCESS)"
 
+# --- no host record file stays open into the user's processes -----------------------------
+# sshd's post-auth child is forked from the process pam_jail ran in and then
+# drops to the user: it must hold no fd of the host's wtmp or lastlog (the
+# logout is written from a child that enters the host's mount namespace).
+n0=$(grep -c "opened session [0-9a-f]* for jr1 " "$SYSLOG")
+tssh_bg jr1 'sleep 3'
+bg=$SSH_BG
+for _ in $(seq 100); do
+	[ "$(grep -c "opened session [0-9a-f]* for jr1 " "$SYSLOG")" -gt "$n0" ] && break
+	sleep 0.1
+done
+sleep 0.3
+pids=$(ps -u jr1 -o pid=,comm= | awk '$2 == "sshd" { print $1 }')
+fds=""
+for p in $pids; do
+	for f in /proc/"$p"/fd/*; do
+		fds="$fds $(readlink "$f" 2>/dev/null)"
+	done
+done
+[ -n "$pids" ] || diag "no sshd process of jr1 found"
+like "$fds" "socket:" "the user's sshd process was found and its fds read"
+# (An fd opened in another mount namespace reads as a path from its mount:
+# "/wtmp", not "/var/log/wtmp".)
+unlike "$fds" "wtmp" "sshd's post-auth child (the user's) holds no fd of the host's wtmp"
+unlike "$fds" "lastlog" "... nor of its lastlog"
+# Ended from outside (jailctl kill): the session's pid namespace is gone
+# before pam_jail's close, which still writes the logout.
+id=$(session_id jr1 $((n0 + 1)))
+"$JAILCTL" --config "$CONF" kill "$id" >/dev/null 2>&1
+wait "$bg" 2>/dev/null
+closed "$id"
+l=$(last_of jr1)
+like "$(printf '%s\n' "$l" | grep "jail/${id:0:7} ")" " - " "a session ended by jailctl kill: its logout is in wtmp too"
+
 # --- failing to record is a warning, not a refusal ---------------------------------------
 : >"$SYSLOG.before"
 mount --bind /dev/null "$WTMP" || bail "bind /dev/null over the scratch wtmp"
