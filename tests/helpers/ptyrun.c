@@ -48,12 +48,12 @@ int main(int argc, char **argv)
 	const char *expect[MAX_PAIRS], *send[MAX_PAIRS];
 	size_t npairs = 0, next = 0, len = 0, scanned = 0;
 	double timeout = 30, deadline;
-	char *out = malloc(BUF_MAX + 1);
+	/* Static: the transcript lives as long as the program (no leak to
+	 * report at any of its exits under LeakSanitizer). */
+	static char out[BUF_MAX + 1];
 	int i, master, status;
 	pid_t pid;
 
-	if (out == NULL)
-		return 70;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0) {
 			i++;

@@ -18,6 +18,20 @@ JAIL_TEST_NET=1
 jail_test_setup
 sshd_test_setup
 
+# make sanitize: login, su and runuser are not ASan programs but load the
+# ASan build of pam_jail.so: preload the runtime for them, as sshd-lib.sh
+# does for sshd (SSHD_ENV, an env prefix; empty in a normal build).
+# login authenticates with a password: pam_unix then calls crypt_r, which
+# the ASan runtime intercepts and resolves once, at start, where login has
+# no libcrypt yet (a call through NULL): for login, libcrypt is preloaded
+# too (not for su and runuser, whose environment reaches the jail).
+_sshd_asan_env
+CALLER=("${SSHD_ENV[@]}")
+LOGIN_CALLER=("${SSHD_ENV[@]}")
+if [ "${#CALLER[@]}" -gt 0 ]; then
+	crypt=$(ldconfig -p | awk '$1 == "libcrypt.so.1" && /x86-64/ { print $NF; exit }')
+	LOGIN_CALLER=("${CALLER[@]/#LD_PRELOAD=*/& $crypt}")
+fi
 PTYRUN=$TOP/tests/bin/ptyrun
 PAMDRIVE=$TOP/tests/bin/pamdrive
 REG=/run/jail/sessions
@@ -79,34 +93,34 @@ confined() {
 echo "MOTD-49: the message of the day of this test" >/etc/motd
 # The password is typed at login's prompt; then the probe at the shell's.
 : >"$SYSLOG"
-out=$("$PTYRUN" -t 30 -x "Password:" "Pw-ud-49" -x '$ ' "$PROBE; exit" -- login ud 2>&1)
+out=$("$PTYRUN" -t 30 -x "Password:" "Pw-ud-49" -x '$ ' "$PROBE; exit" -- "${LOGIN_CALLER[@]}" login ud 2>&1)
 confined "login ud (default profile)" "$out"
 like "$(cat "$SYSLOG")" "pam_jail(login:session): opened session" 'login ud: pam_jail opened the session from the login service'
 is "$(leftovers)" "" 'login ud: nothing left after logout'
 rm -f "$J/home/ud/ran.login"
-"$PTYRUN" -t 30 -x "Password:" "Pw-ud-49" -x "MOTD-49" "touch /home/ud/ran.login; exit" -- login ud >"$T/login-ud.out" 2>&1
+"$PTYRUN" -t 30 -x "Password:" "Pw-ud-49" -x "MOTD-49" "touch /home/ud/ran.login; exit" -- "${LOGIN_CALLER[@]}" login ud >"$T/login-ud.out" 2>&1
 ok 'login ud: a command typed once the motd showed reaches the shell (the check below can tell)' test -e "$J/home/ud/ran.login"
 
 rm -f "$J/home/us/ran.login"
 # A command typed once login showed the message of the day (pam_motd runs
 # before pam_jail): a shell, had one started, would read and run it (the
 # same typed to ud's shell runs, below).
-out=$("$PTYRUN" -t 30 -x "Password:" "Pw-us-49" -x "MOTD-49" "touch /home/us/ran.login" -- login us 2>&1)
+out=$("$PTYRUN" -t 30 -x "Password:" "Pw-us-49" -x "MOTD-49" "touch /home/us/ran.login" -- "${LOGIN_CALLER[@]}" login us 2>&1)
 like "$out" "jailsh: this account is restricted to: sftp-server; interactive login refused" 'login us (sftp-only): jailsh refuses the interactive login'
 unlike "$out" 'us@' 'login us: no shell prompt'
 nok 'login us: nothing typed after the login ran' test -e "$J/home/us/ran.login"
 is "$(leftovers)" "" 'login us: nothing left'
 
 # --- su and runuser: the shell of the host passwd (jailsh) -------------------------
-out=$(su - ud -c "$PROBE" 2>&1)
+out=$("${CALLER[@]}" su - ud -c "$PROBE" 2>&1)
 confined "su - ud -c" "$out"
-out=$(su ud -c "$PROBE" 2>&1)
+out=$("${CALLER[@]}" su ud -c "$PROBE" 2>&1)
 confined "su ud -c" "$out"
-out=$(runuser -l ud -c "$PROBE" 2>&1)
+out=$("${CALLER[@]}" runuser -l ud -c "$PROBE" 2>&1)
 confined "runuser -l ud -c" "$out"
 for cmd in "su - us -c" "su us -c" "runuser -l us -c"; do
 	rm -f "$J/home/us/ran.su"
-	out=$($cmd "touch /home/us/ran.su" 2>&1)
+	out=$("${CALLER[@]}" $cmd "touch /home/us/ran.su" 2>&1)
 	like "$out" "this account is restricted to: sftp-server" "$cmd (sftp-only): an arbitrary command refused by jailsh"
 	nok "$cmd: the command did not run" test -e "$J/home/us/ran.su"
 done
@@ -123,7 +137,7 @@ for cmd in "su -s /bin/sh ud -c" "runuser -u ud -- /bin/sh -c" "su -s /bin/sh us
 	u=${cmd#* -s /bin/sh }
 	u=${u#runuser -u }
 	u=${u%% *}
-	out=$($cmd "$PROBE" 2>&1)
+	out=$("${CALLER[@]}" $cmd "$PROBE" 2>&1)
 	like "$out" "marker: in-jail" "$cmd: runs in the jail"
 	like "$out" "init: jail-init" "$cmd: in the session's pid namespace"
 	like "$out" "user: $u" "$cmd: as the user"
@@ -140,7 +154,7 @@ cp /etc/pam.d/su-l "$T/su-l.saved"
 echo "session required $PAM_MODULE config=$CONF" >>/etc/pam.d/su-l
 : >"$SYSLOG"
 rm -f "$J/home/ud/ran.twice"
-out=$(su - ud -c "touch /home/ud/ran.twice" 2>&1)
+out=$("${CALLER[@]}" su - ud -c "touch /home/ud/ran.twice" 2>&1)
 rc=$?
 ok "su-l with pam_jail in su and su-l: su fails (exit status $rc)" test "$rc" != 0
 like "$out" "pam_jail appears twice in the session stack of service su-l; remove the duplicate" 'su-l twice: the user is told why'
