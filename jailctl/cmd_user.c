@@ -799,6 +799,13 @@ static int adduser_validate(const jailctl_ctx_t *ctx, const jail_config_t *cfg, 
 	 * written by the earlier adduser stays. */
 	if (p->shell == NULL && prev && prev->shell && (p->shell = strdup(prev->shell)) == NULL)
 		return jail_error_set(err, ENOMEM, "adduser");
+	/* ... and so do the jail and the profile: "run jailctl adduser USER
+	 * again" must repair the user where they are, never move them to the
+	 * defaults. */
+	if (prev && opt_jail == NULL)
+		opt_jail = prev->jail;
+	if (prev && opt_profile == NULL)
+		opt_profile = prev->profile;
 	if (opt_jail == NULL && cfg->default_jail == NULL)
 		return jail_error_fmt(err, EINVAL,
 				      "no jail given (-j JAIL) and no default ([jail] jail in "

@@ -112,7 +112,15 @@ ok "adduser -j J3 bob (moving jails)" jc adduser -j "$T/j3" -p strict -s /bin/sh
 like "$(cat "$CONF/users.d/bob.ini")" "jail = $T/j3" "  users.d points to the new jail"
 ok "  bob in the new jail's passwd" grep -q '^bob:' "$T/j3/etc/passwd"
 nok "  bob gone from the old jail's passwd" grep -q '^bob:' "$J/etc/passwd"
-ok "adduser -j J bob (back)" jc adduser -p strict -s /bin/sh bob
+# Run again with neither -j nor -p (what pam_jail's refusals advise): the
+# user is repaired where they are, not moved to the default jail/profile.
+sed -i "s|^\(bob:.*\):[^:]*\$|\1:/bin/sh|" "$T/j3/etc/passwd"
+ok "adduser bob again, without -j or -p" jc adduser bob
+like "$(cat "$CONF/users.d/bob.ini")" "jail = $T/j3" "  bob stays in the jail he was in (not the default)"
+like "$(cat "$CONF/users.d/bob.ini")" "profile = strict" "  ... with his profile (not the default)"
+like "$(grep '^bob:' "$T/j3/etc/passwd")" ":/home/bob:$JAILSH" "  ... and his jail passwd line is repaired"
+nok "  ... and nothing was added to the default jail" grep -q '^bob:' "$J/etc/passwd"
+ok "adduser -j J bob (back)" jc adduser -j "$J" -p strict -s /bin/sh bob
 
 # --- refused inputs change nothing ---------------------------------------------
 refused() { # NAME EXPECTED-MESSAGE jailctl-args...
