@@ -85,6 +85,9 @@ user_add_jailed benchj "$J"
 # keys` twice: separates the key lookup from the session's own cost.
 useradd -m -s /bin/bash benchk || die "useradd benchk"
 "$JAILCTL" --config "$CONF" adduser -j "$J" benchk >/dev/null 2>&1 || die "adduser benchk"
+# adduser puts every jailed user in the sshd lockdown group (ssh_group):
+# benchk leaves it, on purpose.
+gpasswd -d benchk jailed >/dev/null || die "gpasswd -d benchk jailed"
 _user_key /home/benchk benchk
 tssh benchu true || die "unjailed login failed"
 for u in benchj benchk; do
