@@ -174,35 +174,38 @@ int jail_loginrec_login(jail_loginrec_t *r, const char *user, uid_t uid, const c
 	return ret;
 }
 
-/* The logout's child: enter the host's mount namespace, append U to its
- * wtmp, report 0 or an errno on REPORT.  Never returns. */
-__attribute__((noreturn)) static void logout_child(const jail_loginrec_t *r, const struct utmp *u,
-						   int report)
+/* The logout's child (vfork: it shares our memory until it exits, so it
+ * makes system calls only, no allocation, no stdio): enter the host's
+ * mount namespace, append U to its wtmp.  Returns 0 or an errno. */
+static int logout_child(int host_mnt, const struct utmp *u)
 {
-	jail_error_t e2;
-	int e = 0, fd;
+	struct stat st;
+	ssize_t n;
+	int fd;
 
-	if (setns(r->host_mnt, CLONE_NEWNS) < 0) {
-		e = errno;
-	} else {
-		fd = open_record(JAIL_WTMP_PATH, O_WRONLY | O_APPEND, &e2);
-		if (fd == -2)
-			e = 0; /* the host has no wtmp (any more) */
-		else if (fd < 0)
-			e = e2.code ? e2.code : EIO;
-		else if (append(fd, u, &e2) < 0)
-			e = e2.code ? e2.code : EIO;
+	if (setns(host_mnt, CLONE_NEWNS) < 0)
+		return errno;
+	fd = open(JAIL_WTMP_PATH,
+		  O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : errno; /* no wtmp (any more): nothing to pair */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return EINVAL;
 	}
-	if (write(report, &e, sizeof(e)) != (ssize_t)sizeof(e))
-		_exit(1);
-	_exit(0);
+	do
+		n = write(fd, u, sizeof(*u));
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n < 0)
+		return errno;
+	return (size_t)n == sizeof(*u) ? 0 : EIO;
 }
 
 int jail_loginrec_logout(jail_loginrec_t *r, jail_error_t *err)
 {
 	struct utmp u;
-	int pfd[2], e = EIO;
-	ssize_t n;
+	volatile int result = EIO;
 	pid_t pid;
 
 	if (!r->logged_in)
@@ -213,32 +216,21 @@ int jail_loginrec_logout(jail_loginrec_t *r, jail_error_t *err)
 	if (setns(r->host_pidns, CLONE_NEWPID) < 0)
 		return jail_error_set(err, errno, "%s: back to the host's pid namespace",
 				      JAIL_WTMP_PATH);
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return jail_error_set(err, errno, "%s: pipe", JAIL_WTMP_PATH);
-	pid = fork();
-	if (pid < 0) {
-		e = errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		return jail_error_set(err, e, "%s: fork", JAIL_WTMP_PATH);
-	}
+	/* vfork, not fork: no copy of the caller's page tables (sshd's monitor
+	 * is not small), and the result comes back in RESULT (shared memory)
+	 * whoever reaps the child (sshd's monitor may, from its SIGCHLD
+	 * handler).  We resume once the child has exited. */
+	pid = vfork();
+	if (pid < 0)
+		return jail_error_set(err, errno, "%s: fork", JAIL_WTMP_PATH);
 	if (pid == 0) {
-		close(pfd[0]);
-		logout_child(r, &u, pfd[1]);
+		result = logout_child(r->host_mnt, &u);
+		_exit(0);
 	}
-	close(pfd[1]);
-	/* The result comes through the pipe, not the exit status: the caller
-	 * (sshd's monitor) may reap children from a SIGCHLD handler. */
-	do
-		n = read(pfd[0], &e, sizeof(e));
-	while (n < 0 && errno == EINTR);
-	close(pfd[0]);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	if (n != (ssize_t)sizeof(e))
-		return jail_error_fmt(err, EIO, "%s: the logout's child died", JAIL_WTMP_PATH);
-	if (e != 0)
-		return jail_error_set(err, e, "append the logout to %s", JAIL_WTMP_PATH);
+	if (result != 0)
+		return jail_error_set(err, result, "append the logout to %s", JAIL_WTMP_PATH);
 	return 0;
 }
 
