@@ -310,6 +310,26 @@ tssh_bg() {
 	SSH_BG=$!
 }
 
+# ssh_live_session USER SECONDS OUT: a jailed ssh session of USER that lives
+# SECONDS in the background (its output in OUT).  Returns once it runs and
+# the registry ($REG) holds it: sets SSH_BG (ssh's pid) and LIVE_SID (the
+# session id, for jailctl enter/kill).  Bails out otherwise.
+ssh_live_session() {
+	local before i
+	before=$(ls -A "$REG" 2>/dev/null)
+	timeout $(($2 + 10)) ssh -F "$SSH_CONFIG" -p "$SSHD_PORT" "$1@127.0.0.1" \
+		"echo started; sleep $2" </dev/null >"$3" 2>&1 &
+	SSH_BG=$!
+	wait_log "$3" started 20 || bail "the background session of $1 did not start: $(cat "$3")"
+	LIVE_SID=
+	for i in $(seq 100); do
+		LIVE_SID=$(ls -A "$REG" 2>/dev/null | grep -vxF "${before:-none}" | head -n1)
+		[ -n "$LIVE_SID" ] && break
+		sleep 0.05
+	done
+	[ -n "$LIVE_SID" ] || bail "the background session of $1 was not recorded"
+}
+
 # wait_log FILE TEXT [SECONDS]: true once FILE contains TEXT (fixed string).
 wait_log() {
 	local i n=$((${3:-5} * 20))

@@ -122,21 +122,11 @@ is "$(tssh erin 'try-syscall write /srv/ro/erin' 2>&1)" EROFS \
 # from a mount namespace where it is a plain directory, such as the host or
 # a session with another profile, it can be renamed.)  Any new jailsh in the
 # live session reads bind_rw=.../srv/nest/inner from the session file: it
-# must refuse, not follow the link and grant writes to /srv/open.
-before=$(ls -A "$REG" 2>/dev/null)
-timeout 60 ssh -F "$SSH_CONFIG" -p "$SSHD_PORT" dora@127.0.0.1 'echo started; sleep 50' \
-	</dev/null >"$T/bg.out" 2>&1 &
-SSH_BG=$!
-# Its jailsh must be past its own Landlock step before the link is planted.
-wait_log "$T/bg.out" started 20 || bail "the background session did not start: $(cat "$T/bg.out")"
-
-sid=
-for i in $(seq 100); do
-	sid=$(ls -A "$REG" 2>/dev/null | grep -vxF "${before:-none}" | head -n1)
-	[ -n "$sid" ] && break
-	sleep 0.05
-done
-[ -n "$sid" ] || bail "the background session of dora was not recorded"
+# must refuse, not follow the link and grant writes to /srv/open.  (The
+# session's own jailsh is past its Landlock step once it printed "started",
+# before the link is planted.)
+ssh_live_session dora 50 "$T/bg.out"
+sid=$LIVE_SID
 enter() { "$JAILCTL" --config "$CONF" enter "$@"; }
 is "$(enter "$sid" --user -- try-syscall write /srv/nest/inner/live 2>&1)" "OK 3" \
 	'enter --user in the live session: the nested target is writable'
@@ -172,18 +162,8 @@ is "$(tssh dora 'try-syscall write /srv/nest/inner/again' 2>&1)" "OK 3" \
 
 # Baseline for the /run/open refusal above: in a live session of erin
 # (landlock = off) the same write works, so that EACCES is Landlock's.
-before=$(ls -A "$REG" 2>/dev/null)
-timeout 60 ssh -F "$SSH_CONFIG" -p "$SSHD_PORT" erin@127.0.0.1 'echo started; sleep 50' \
-	</dev/null >"$T/bg2.out" 2>&1 &
-SSH_BG=$!
-wait_log "$T/bg2.out" started 20 || bail "the background session of erin did not start: $(cat "$T/bg2.out")"
-sid=
-for i in $(seq 100); do
-	sid=$(ls -A "$REG" 2>/dev/null | grep -vxF "${before:-none}" | head -n1)
-	[ -n "$sid" ] && break
-	sleep 0.05
-done
-[ -n "$sid" ] || bail "the background session of erin was not recorded"
+ssh_live_session erin 50 "$T/bg2.out"
+sid=$LIVE_SID
 ok 'root in a live session of erin: a world-writable /run/open' enter "$sid" -- mkdir -m 1777 /run/open
 is "$(enter "$sid" --user -- try-syscall write /run/open/erin 2>&1)" "OK 3" \
 	'baseline landlock = off: the world-writable directory on /run is writable'

@@ -125,18 +125,8 @@ is "$(try_user read /etc/null-node)" EACCES 'user: a device node in the tree can
 is "$(try_user read /dev/null)" "OK 3" "user: the session's own /dev/null opens"
 
 # --- root inside a live session: jailctl enter (no --user) ---------------------------
-before=$(ls -A "$REG" 2>/dev/null)
-timeout 90 ssh -F "$SSH_CONFIG" -p "$SSHD_PORT" r1@127.0.0.1 'echo started; sleep 80' \
-	</dev/null >"$T/bg.out" 2>&1 &
-SSH_BG=$!
-wait_log "$T/bg.out" started 20 || bail "the background session did not start: $(cat "$T/bg.out")"
-sid=
-for i in $(seq 100); do
-	sid=$(ls -A "$REG" 2>/dev/null | grep -vxF "${before:-none}" | head -n1)
-	[ -n "$sid" ] && break
-	sleep 0.05
-done
-[ -n "$sid" ] || bail "the background session of r1 was not recorded"
+ssh_live_session r1 80 "$T/bg.out"
+sid=$LIVE_SID
 enter() { "$JAILCTL" --config "$CONF" enter "$sid" -- "$@" 2>&1; }
 is "$(enter try-syscall euid)" "OK 0" 'root via enter: euid 0'
 is "$(enter grep CapEff /proc/self/status)" "CapEff:	0000000000000000" 'root via enter: no capability'
