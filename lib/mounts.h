@@ -9,7 +9,7 @@
  * Host-side source paths (bind_ro/bind_rw, /dev/log) come from root-owned
  * configuration and are trusted.  Needs Linux 5.12 (mount_setattr).
  *
- * Order (jail_mounts_setup):
+ * Order (jail_mounts_begin, _rest, _proc, _binds, called by session.c):
  *   1. "/" recursively private (nothing propagates to or from the host);
  *   2. the jail root bound on itself (recursive): the new root mount, and
  *      the whole clone (every mount beneath the jail that came with it)
