@@ -260,6 +260,11 @@ size_t jail_logrelay_format(const jail_logrelay_t *r, const char *msg, size_t le
 	}
 	if (LOG_FAC(pri) == 0) /* kern: only the kernel logs as the kernel */
 		pri = LOG_USER | LOG_PRI(pri);
+	/* emerg, alert and crit become err: a session must not reach every
+	 * terminal of the host (Debian's rsyslog writes *.emerg to all logged
+	 * in users) nor page an admin; jailsh's refusals are LOG_ERR. */
+	if (LOG_PRI(pri) < LOG_ERR)
+		pri = (pri & LOG_FACMASK) | LOG_ERR;
 	if (is_3164_stamp(msg, len)) {
 		msg += 16;
 		len -= 16;

@@ -55,8 +55,17 @@ static void test_format(void)
 	l = fmt(S("hello"), 7, 1001);
 	like(l, "<13>", "no <PRI>: user.notice");
 	like(l, "(uid 1001): hello", "no <PRI>: the whole datagram is the text");
+	l = fmt(S("<3>kernel error"), 7, 1001);
+	like(l, "<11>", "facility kern becomes user (severity kept)");
 	l = fmt(S("<0>kernel panic"), 7, 1001);
-	like(l, "<8>", "facility kern becomes user (severity kept)");
+	like(l, "<11>", "kern.emerg becomes user.err: no emergency from a session");
+	l = fmt(S("<80>wall"), 7, 1001);
+	like(l, "<83>",
+	     "authpriv.emerg becomes authpriv.err (rsyslog writes *.emerg to every terminal)");
+	l = fmt(S("<82>crit"), 7, 1001);
+	like(l, "<83>", "authpriv.crit becomes authpriv.err");
+	l = fmt(S("<84>warn"), 7, 1001);
+	like(l, "<84>", "authpriv.warning stays");
 	l = fmt(S("<999>x"), 7, 1001);
 	like(l, "<13>", "a <PRI> out of range is text");
 	like(l, "): <999>x", "... kept as it came");
