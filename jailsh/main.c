@@ -34,7 +34,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,7 +44,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -147,22 +145,8 @@ JAIL_PRINTF(1, 2) __attribute__((noreturn)) static void refuse(const char *fmt, 
  * jailsh is its login shell on the host too. */
 static int in_session(jail_session_info_t **info, jail_error_t *err)
 {
-	cleanup_close int fd = open("/proc/1/comm", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct statfs sfs;
-	char comm[32] = "";
-	ssize_t n;
-
-	if (fd < 0)
-		return jail_error_set(err, errno, "/proc/1/comm");
-	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
-		return jail_error_fmt(err, EPERM, "/proc is not procfs");
-	n = read(fd, comm, sizeof(comm) - 1);
-	if (n < 0)
-		return jail_error_set(err, errno, "/proc/1/comm");
-	comm[n] = '\0';
-	if (strcmp(comm, "jail-init\n") != 0)
-		return jail_error_fmt(err, EPERM, "pid 1 is '%.*s', not the session init jail-init",
-				      (int)strcspn(comm, "\n"), comm);
+	if (jail_pid1_is_session_init(err) != 1)
+		return -1;
 	return jail_sessionfile_read(JAIL_SESSIONFILE_PATH, info, err);
 }
 

@@ -24,9 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -941,21 +939,12 @@ const jail_strv_t *jail_session_warnings(const jail_session_t *s)
 
 int jail_session_caller_inside(jail_error_t *err)
 {
-	cleanup_close int fd = open("/proc/1/comm", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct statfs sfs;
+	jail_error_t e2;
 	struct stat st;
-	char comm[32] = "";
-	ssize_t n = -1;
 
-	if (fd >= 0 && fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC)
-		n = read(fd, comm, sizeof(comm) - 1);
-	if (n > 0) {
-		comm[n] = '\0';
-		if (strcmp(comm, JAIL_NSINIT_NAME "\n") == 0) {
-			jail_error_fmt(err, EEXIST, "pid 1 is the session init %s",
-				       JAIL_NSINIT_NAME);
-			return 1;
-		}
+	if (jail_pid1_is_session_init(&e2) == 1) {
+		jail_error_fmt(err, EEXIST, "pid 1 is the session init %s", JAIL_NSINIT_NAME);
+		return 1;
 	}
 	if (lstat(JAIL_SESSIONFILE_PATH, &st) == 0) {
 		jail_error_fmt(err, EEXIST, "the session file %s exists", JAIL_SESSIONFILE_PATH);

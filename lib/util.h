@@ -96,6 +96,14 @@ bool jail_valid_name(const char *name);
  * (here, not in config.c: jailsh checks it and links no ini parser). */
 bool jail_valid_shell(const char *s);
 
+/* Is pid 1 of our pid namespace a session's init (JAIL_NSINIT_NAME, which
+ * names itself with PR_SET_NAME)?  /proc/1/comm is read through an fd whose
+ * file system must be procfs (a directory planted at /proc cannot fake
+ * it).  1: yes; 0: no, with err saying what pid 1 is; -1: cannot tell
+ * (no procfs, unreadable), with err.  The one test of it, for jailsh
+ * (am I inside a session?) and pam_jail (is my caller?). */
+int jail_pid1_is_session_init(jail_error_t *err);
+
 /* read()/write() the whole buffer, retrying on EINTR and short counts. */
 int jail_write_all(int fd, const void *buf, size_t len, jail_error_t *err);
 /* Read a whole fd (at most max bytes) into a NUL-terminated malloc'd buffer. */
