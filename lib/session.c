@@ -530,6 +530,14 @@ static gid_t tty_gid(void)
 	return gr ? gr->gr_gid : 5;
 }
 
+/* A non-fatal note for the caller to log: "WHAT: E's message". */
+static void warn_error(jail_session_t *s, const char *what, const jail_error_t *e)
+{
+	cleanup_free char *w = jail_strdup_printf("%s: %s", what, e->msg);
+
+	jail_strv_push(&s->warnings, w ? w : what, NULL);
+}
+
 static int do_cgroup(jail_session_t *s, jail_error_t *err)
 {
 	jail_cgroup_manager_t *mgr;
@@ -560,11 +568,7 @@ static int do_cgroup(jail_session_t *s, jail_error_t *err)
 			*err = e2;
 		return jail_error_wrap(err, "cgroup required by profile %s", s->profile_name);
 	}
-	{
-		cleanup_free char *w =
-		    jail_strdup_printf("no cgroup for the session (cgroup = optional): %s", e2.msg);
-		jail_strv_push(&s->warnings, w ? w : "no cgroup for the session", NULL);
-	}
+	warn_error(s, "no cgroup for the session (cgroup = optional)", &e2);
 	return 0;
 }
 
@@ -620,13 +624,6 @@ static int teardown(jail_session_t *s, jail_error_t *err)
 	return ret;
 }
 
-static void loginrec_warn(jail_session_t *s, const char *what, const jail_error_t *e)
-{
-	cleanup_free char *w = jail_strdup_printf("%s: %s", what, e->msg);
-
-	jail_strv_push(&s->warnings, w ? w : what, NULL);
-}
-
 /* Undo whatever the failed open created. */
 static void undo(jail_session_t *s)
 {
@@ -654,21 +651,14 @@ static void seccomp_blob(jail_session_t *s, char **out, size_t *len)
 	if (s->profile->seccomp == JAIL_SECCOMP_OFF)
 		return;
 	cfd = jail_registry_open(JAIL_SECCOMP_CACHE_DIR, true, &e2);
-	if (cfd < 0) {
-		cleanup_free char *w =
-		    jail_strdup_printf("no seccomp cache (%s): %s", JAIL_SECCOMP_CACHE_DIR, e2.msg);
-		jail_strv_push(&s->warnings, w ? w : "no seccomp cache", NULL);
-	}
+	if (cfd < 0)
+		warn_error(s, "no seccomp cache (" JAIL_SECCOMP_CACHE_DIR ")", &e2);
 	r = jail_seccomp_blob_cached(cfd, s->profile->seccomp, &s->profile->seccomp_allow,
 				     &s->profile->seccomp_deny, out, len, &e2);
 	if (cfd >= 0)
 		close(cfd);
-	if (r < 0) {
-		/* Seen under valgrind, which lacks seccomp(2). */
-		cleanup_free char *w = jail_strdup_printf(
-		    "seccomp filter not precompiled (jailsh compiles it): %s", e2.msg);
-		jail_strv_push(&s->warnings, w ? w : "seccomp filter not precompiled", NULL);
-	}
+	if (r < 0) /* seen under valgrind, which lacks seccomp(2) */
+		warn_error(s, "seccomp filter not precompiled (jailsh compiles it)", &e2);
 }
 
 int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
@@ -763,12 +753,8 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	 * (logrelay.h).  Not a refusal: logging is not confinement. */
 	{
 		jail_error_t e2;
-		if (jail_logrelay_give(s->init.sock, root_fd, s->id, s->user, s->init.pid, &e2) <
-		    0) {
-			cleanup_free char *w = jail_strdup_printf(
-			    "no log relay in the session (%s): %s", JAIL_LOGRELAY_PATH, e2.msg);
-			jail_strv_push(&s->warnings, w ? w : "no log relay in the session", NULL);
-		}
+		if (jail_logrelay_give(s->init.sock, root_fd, s->id, s->user, s->init.pid, &e2) < 0)
+			warn_error(s, "no log relay in the session (" JAIL_LOGRELAY_PATH ")", &e2);
 	}
 	if (jail_nsinit_ready(&s->init, &proc_mfd, err) < 0)
 		goto fail;
@@ -785,9 +771,9 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 		/* saved_ns: mnt and pid are fd[0] and fd[1] (nsinit.c). */
 		if (jail_loginrec_open(&s->loginrec, s->tty, s->id, s->saved_ns.fd[0],
 				       s->saved_ns.fd[1], &e2) < 0)
-			loginrec_warn(s, "not recorded in the host's wtmp/lastlog", &e2);
+			warn_error(s, "not recorded in the host's wtmp/lastlog", &e2);
 		if (jail_loginrec_session_files(root_fd, &e2) < 0)
-			loginrec_warn(s, "no session files for sshd's login records", &e2);
+			warn_error(s, "no session files for sshd's login records", &e2);
 	}
 
 	/* The record is written while the host's /proc is still visible (the
@@ -838,7 +824,7 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	{
 		jail_error_t e2;
 		if (jail_loginrec_login(&s->loginrec, s->user, s->uid, remote, &e2) < 0)
-			loginrec_warn(s, "not recorded in the host's wtmp/lastlog", &e2);
+			warn_error(s, "not recorded in the host's wtmp/lastlog", &e2);
 	}
 	return 0;
 fail:
