@@ -2134,6 +2134,19 @@ static int findings_move(jail_findings_t *to, jail_findings_t *from, jail_error_
 	return 0;
 }
 
+/* Append "FILE line N" to the ", "-separated *LIST. */
+static int append_line(char **list, const jail_pam_entry_t *e, jail_error_t *err)
+{
+	char *n = jail_strdup_printf("%s%s%s line %u", *list ? *list : "", *list ? ", " : "",
+				     e->file, e->line);
+
+	if (n == NULL)
+		return jail_error_set(err, ENOMEM, "audit");
+	free(*list);
+	*list = n;
+	return 0;
+}
+
 /* pam_jail.so reached more than once in the stack of SERVICE (SVC its
  * path): one finding naming every line, with the fix of keeping one.  The
  * line to remove is the one in the service's own file when an included
@@ -2162,25 +2175,14 @@ static int pam_report_duplicates(const jail_pam_stack_t *st, const char *service
 	for (size_t i = 0; i < st->n; i++) {
 		const jail_pam_entry_t *e = &st->v[i];
 		bool remove;
-		char *n;
 
 		if (!is_pam_jail(e))
 			continue;
-		n = jail_strdup_printf("%s%s%s line %u", lines ? lines : "", lines ? ", " : "",
-				       e->file, e->line);
-		if (n == NULL)
-			return jail_error_set(err, ENOMEM, "audit");
-		free(lines);
-		lines = n;
+		if (append_line(&lines, e, err) < 0)
+			return -1;
 		remove = (own && other) ? strcmp(e->file, svc) == 0 : i != last;
-		if (!remove)
-			continue;
-		n = jail_strdup_printf("%s%s%s line %u", drop ? drop : "", drop ? ", " : "",
-				       e->file, e->line);
-		if (n == NULL)
-			return jail_error_set(err, ENOMEM, "audit");
-		free(drop);
-		drop = n;
+		if (remove && append_line(&drop, e, err) < 0)
+			return -1;
 	}
 	{
 		cleanup_free char *fix = jail_strdup_printf(
