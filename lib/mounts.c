@@ -4,6 +4,7 @@
 #include "safefs.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +107,20 @@ static int new_fs(const char *fstype, const char *const *opts, uint64_t attrs, c
 	if (mfd < 0)
 		return jail_error_set(err, errno, "%s: fsmount %s", what, fstype);
 	return mfd;
+}
+
+/* A non-fatal note for the caller to log (plan->warnings, when given). */
+JAIL_PRINTF(2, 3) static void warn(const jail_mount_plan_t *plan, const char *fmt, ...)
+{
+	char msg[PATH_MAX + 256];
+	va_list ap;
+
+	if (plan->warnings == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	jail_strv_push(plan->warnings, msg, NULL);
 }
 
 /* Make the jail's root mount (ROOT_FD, the root of the tree bound in step 2)
@@ -459,12 +474,9 @@ static int mount_dev(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 	if (plan->logsocket) {
 		if (stat("/dev/log", &st) == 0 && S_ISSOCK(st.st_mode)) {
 			want_log = true;
-		} else if (plan->warnings) {
-			cleanup_free char *w = jail_strdup_printf(
-			    "the jail asks for a log socket but the host has no /dev/log socket: "
-			    "no /dev/log in the session");
-			if (w)
-				jail_strv_push(plan->warnings, w, NULL);
+		} else {
+			warn(plan, "the jail asks for a log socket but the host has no /dev/log "
+				   "socket: no /dev/log in the session");
 		}
 	}
 
@@ -627,12 +639,6 @@ static int mount_tmpfs(int root_fd, const char *rel, const char *mode, uint64_t 
 
 /* --- step 6: the home ------------------------------------------------- */
 
-static void warn(const jail_mount_plan_t *plan, const char *msg)
-{
-	if (plan->warnings)
-		jail_strv_push(plan->warnings, msg, NULL);
-}
-
 /* The user's home, the one place of the jail tree the session writes to:
  * bound on itself read-write, nosuid, nodev.  The path comes from the host
  * passwd (root's) and is resolved beneath the jail root with no symlink in
@@ -674,19 +680,17 @@ static int mount_home(int root_fd, const jail_mount_plan_t *plan, jail_error_t *
 		return jail_error_wrap(err, "home %s", plan->home);
 	if (strcmp(home, "/") == 0 || path_at_or_under(home, "/proc") ||
 	    path_at_or_under(home, "/dev")) {
-		cleanup_free char *w = jail_strdup_printf(
-		    "home %s: not made writable (it is /, or at or beneath /proc or /dev)", home);
-		warn(plan, w ? w : "home: not made writable");
+		warn(plan, "home %s: not made writable (it is /, or at or beneath /proc or /dev)",
+		     home);
 		return 0;
 	}
 	target = jail_openat_beneath(root_fd, home, O_PATH | O_DIRECTORY, 0, &e2);
 	if (target < 0) {
 		if (e2.code == ENOENT) {
-			cleanup_free char *w = jail_strdup_printf(
-			    "home %s does not exist in the jail: no writable home in the session "
-			    "(jailctl adduser creates it)",
-			    home);
-			warn(plan, w ? w : "no home in the jail");
+			warn(plan,
+			     "home %s does not exist in the jail: no writable home in the session "
+			     "(jailctl adduser creates it)",
+			     home);
 			return 0;
 		}
 		/* A symlink as the last component shows as ENOTDIR (O_PATH with
@@ -704,11 +708,10 @@ static int mount_home(int root_fd, const jail_mount_plan_t *plan, jail_error_t *
 	if (fstat(target, &st) < 0)
 		return jail_error_set(err, errno, "stat home %s", home);
 	if (st.st_uid != plan->uid) {
-		cleanup_free char *w = jail_strdup_printf(
-		    "home %s in the jail is owned by uid %u, not by the user (uid %u): not made "
-		    "writable",
-		    home, (unsigned)st.st_uid, (unsigned)plan->uid);
-		warn(plan, w ? w : "home not owned by the user: not made writable");
+		warn(plan,
+		     "home %s in the jail is owned by uid %u, not by the user (uid %u): not made "
+		     "writable",
+		     home, (unsigned)st.st_uid, (unsigned)plan->uid);
 		return 0;
 	}
 	/* The clone carries the read-only, nosuid, nodev of step 2: clear the
