@@ -36,6 +36,7 @@ struct cg_dir {
 	int originfd;	/* where the caller came from when it joined itself, or -1 */
 	unsigned ctrl;
 	unsigned flags; /* JAIL_CGROUP_* of the manager */
+	char *unit;	/* systemd backend: the scope's unit name, else NULL */
 };
 
 struct jail_cgroup_ops {
@@ -78,6 +79,8 @@ struct jail_cgroup {
 
 extern const struct jail_cgroup_ops jail_cgroup_v1_ops;
 extern const struct jail_cgroup_ops jail_cgroup_v2_ops;
+/* v2 under systemd: the session stays in logind's scope (cgroup-systemd.c). */
+extern const struct jail_cgroup_ops jail_cgroup_systemd_ops;
 
 /* Write VALUE to D's file NAME (relative to DIRFD).  On a real cgroupfs the
  * file must exist; under JAIL_CGROUP_SCRATCH it is created.  OPTIONAL: a

@@ -313,6 +313,8 @@ static void cg_dir_close(struct cg_dir *d)
 	d->hname = NULL;
 	free(d->fullpath);
 	d->fullpath = NULL;
+	free(d->unit);
+	d->unit = NULL;
 }
 
 void jail_cgroup_free(jail_cgroup_t *cg)
@@ -707,6 +709,16 @@ int jail_cgroup_open_existing(jail_cgroup_manager_t *mgr, const char *parent, co
 			return -1;
 		}
 		cg->nd++;
+		if (mgr->ops->version == 2 && strlen(id) > 6 &&
+		    strcmp(id + strlen(id) - 6, ".scope") == 0) {
+			/* logind's scope: the systemd backend's. */
+			cg->ops = &jail_cgroup_systemd_ops;
+			d->unit = strdup(id);
+			if (d->unit == NULL) {
+				jail_cgroup_free(cg);
+				return jail_error_set(err, ENOMEM, "cgroup");
+			}
+		}
 	}
 	if (cg->nd == 0) {
 		jail_error_fmt(err, ENOENT, "no cgroup %s/%s/%s under %s", parent, user, id,
@@ -741,6 +753,32 @@ int jail_cgroup_open_path(jail_cgroup_manager_t *mgr, const char *relpath, jail_
 	return jail_cgroup_open_existing(mgr, copy, user, id, out, err);
 bad:
 	return jail_error_fmt(err, EINVAL, "cgroup path '%s' is not PARENT/USER/ID", relpath);
+}
+
+int jail_cgroup_adopt_scope(jail_cgroup_manager_t *mgr, const char *relpath,
+			    const jail_cgroup_limits_t *lim, jail_cgroup_t **out, jail_error_t *err)
+{
+	jail_cgroup_t *cg = NULL;
+
+	if (check_limits(lim, err) < 0)
+		return -1;
+	if (jail_cgroup_open_path(mgr, relpath, &cg, err) < 0)
+		return jail_error_wrap(err, "logind session scope");
+	if (!jail_cgroup_is_systemd(cg)) {
+		jail_cgroup_free(cg);
+		return jail_error_fmt(err, EINVAL, "%s is not a systemd scope", relpath);
+	}
+	if (cg->ops->set_limits(&cg->d[0], lim, err) < 0) {
+		jail_cgroup_free(cg);
+		return -1;
+	}
+	*out = cg;
+	return 0;
+}
+
+bool jail_cgroup_is_systemd(const jail_cgroup_t *cg)
+{
+	return cg && cg->ops == &jail_cgroup_systemd_ops;
 }
 
 /* ---- processes ---- */
@@ -919,6 +957,9 @@ int jail_cgroup_join(jail_cgroup_t *cg, pid_t pid, jail_error_t *err)
 	char v[32];
 
 	snprintf(v, sizeof(v), "%ld", (long)(self ? getpid() : pid));
+	/* The caller is in logind's scope already and stays there. */
+	if (self && jail_cgroup_is_systemd(cg))
+		return 0;
 	for (size_t i = 0; i < cg->nd; i++) {
 		struct cg_dir *d = &cg->d[i];
 
@@ -969,6 +1010,14 @@ int jail_cgroup_leave(jail_cgroup_t *cg, jail_error_t *err)
 				goto left;
 		}
 		if (jail_cg_write(d, d->originfd, "cgroup.procs", v, false, err) < 0) {
+			/* The cgroup the caller came from is gone: systemd
+			 * removes a logind scope once sshd's process has left
+			 * it empty.  The hierarchy's root takes the caller
+			 * instead, so that the session's cgroup can still be
+			 * emptied and removed. */
+			if (err && err->code == ENOENT && !(cg->flags & JAIL_CGROUP_SCRATCH) &&
+			    jail_cg_write(d, d->rootfd, "cgroup.procs", v, false, NULL) == 0)
+				goto left;
 			jail_error_wrap(err, "leave %s", d->fullpath);
 			rc = -1;
 			continue;
@@ -984,6 +1033,7 @@ int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
 {
 	pid_t self = getpid();
 	int rc = 0;
+	bool systemd = jail_cgroup_is_systemd(cg);
 
 	if (cg == NULL)
 		return 0;
@@ -1022,7 +1072,7 @@ int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
 
 		/* Usually empty by now (close_session reaps the init first):
 		 * then rmdir alone does it. */
-		if (!(cg->flags & JAIL_CGROUP_SCRATCH) &&
+		if (!(cg->flags & JAIL_CGROUP_SCRATCH) && !systemd &&
 		    (unlinkat(d->userfd, cg->id, AT_REMOVEDIR) == 0 || errno == ENOENT))
 			gone = true;
 		for (; waited < 2000000 && !gone;
@@ -1054,6 +1104,12 @@ int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
 				others = true;
 				kill(pids[k], SIGKILL);
 			}
+			if (!others && systemd) {
+				/* Only the caller (or nothing) left: the
+				 * scope is systemd's to remove. */
+				gone = true;
+				break;
+			}
 			if (!others) {
 				if (cg->flags & JAIL_CGROUP_SCRATCH)
 					scratch_empty(d->userfd, cg->id);
@@ -1079,7 +1135,7 @@ int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
 				       d->fullpath);
 			rc = -1;
 		}
-		if (gone)
+		if (gone && !systemd)
 			rmdir_user(cg, d->parentfd);
 	}
 	jail_cgroup_free(cg);

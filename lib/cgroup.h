@@ -86,6 +86,26 @@ int jail_cgroup_create(jail_cgroup_manager_t *mgr, const char *parent, const cha
 		       const char *id, const jail_cgroup_limits_t *lim, jail_cgroup_t **out,
 		       jail_error_t *err);
 
+/* The systemd backend (cgroup-systemd.c).  On a cgroup v2 host with
+ * systemd as pid 1, when PROC_CGROUP (the text of /proc/self/cgroup) puts
+ * the caller in logind's session scope of user UID
+ * (user.slice/user-UID.slice/session-ID.scope, where pam_systemd put it),
+ * returns 1 and *relpath (malloc'd) names that scope relative to the v2
+ * root.  0 on any other host or cgroup (no systemd, cgroup v1, a system
+ * service, another user's session as with su from a root login). */
+int jail_cgroup_logind_scope(const jail_cgroup_manager_t *mgr, const char *proc_cgroup, uid_t uid,
+			     char **relpath, jail_error_t *err);
+/* Take the logind scope RELPATH (from jail_cgroup_logind_scope) as the
+ * session's cgroup: the caller is in it already and stays there (joining
+ * itself is a no-op), LIM is set on the scope through systemd
+ * (SetUnitProperties, runtime), and destroy kills what is left but never
+ * removes the scope (systemd does once it is empty). */
+int jail_cgroup_adopt_scope(jail_cgroup_manager_t *mgr, const char *relpath,
+			    const jail_cgroup_limits_t *lim, jail_cgroup_t **out,
+			    jail_error_t *err);
+/* True when CG is a systemd scope (the systemd backend). */
+bool jail_cgroup_is_systemd(const jail_cgroup_t *cg);
+
 /* Open an existing session cgroup (for jailctl ps/kill/gc/enter).  ENOENT
  * when it does not exist in any hierarchy. */
 int jail_cgroup_open_existing(jail_cgroup_manager_t *mgr, const char *parent, const char *user,

@@ -11,6 +11,7 @@
 #include "nsinit.h"
 #include "passwd.h"
 #include "registry.h"
+#include "sdbus.h"
 #include "safefs.h"
 #include "sessionfile.h"
 
@@ -26,6 +27,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,8 +53,12 @@ struct jail_session {
 	int registry_fd;
 	bool record_written;
 	char *tty;		  /* PAM_TTY, for the login record */
+	char *logind_id;	  /* logind's session, released at close (set_logind_id) */
+	int host_mnt, host_pidns; /* the host's namespaces, for that release */
 	jail_loginrec_t loginrec; /* the host's wtmp and lastlog (loginrec.h) */
 };
+
+static int release_logind(jail_session_t *s, jail_error_t *err);
 
 /* ------------------------------------------------------------------ */
 /* lookup                                                              */
@@ -71,6 +78,7 @@ int jail_session_prepare(const char *config_dir, const char *user, jail_session_
 	if (s == NULL)
 		return jail_error_set(err, ENOMEM, "session");
 	s->registry_fd = -1;
+	s->host_mnt = s->host_pidns = -1;
 	s->loginrec = (jail_loginrec_t)JAIL_LOGINREC_INIT;
 	s->init = (jail_nsinit_t)JAIL_NSINIT_INIT;
 	s->saved_ns = (jail_ns_saved_t)JAIL_NS_SAVED_INIT;
@@ -550,9 +558,23 @@ static int do_cgroup(jail_session_t *s, jail_error_t *err)
 	jail_error_clear(&e2);
 	mgr = jail_cgroup_detect(JAIL_CGROUP_ROOT, &e2);
 	if (mgr != NULL) {
+		cleanup_free char *scope = NULL, *self = NULL;
+		cleanup_close int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+		size_t n = 0;
+
+		if (fd < 0 || jail_read_all(fd, 65536, &self, &n, NULL) < 0)
+			n = 0;
+
 		jail_cgroup_limits_from_profile(s->profile, &lim);
-		r = jail_cgroup_create(mgr, s->cfg->cgroup_parent, s->user, s->id, &lim, &s->cg,
-				       &e2);
+		/* On a systemd host the session stays in logind's scope,
+		 * where logind and systemd can see and end it; elsewhere
+		 * it gets a cgroup of its own. */
+		r = n > 0 ? jail_cgroup_logind_scope(mgr, self, s->uid, &scope, &e2) : 0;
+		if (r == 1)
+			r = jail_cgroup_adopt_scope(mgr, scope, &lim, &s->cg, &e2);
+		else if (r == 0)
+			r = jail_cgroup_create(mgr, s->cfg->cgroup_parent, s->user, s->id, &lim,
+					       &s->cg, &e2);
 		jail_cgroup_manager_free(mgr);
 		if (r == 0 && jail_cgroup_join(s->cg, 0, &e2) < 0) {
 			jail_error_t e3;
@@ -775,6 +797,15 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 		if (jail_loginrec_session_files(root_fd, &e2) < 0)
 			warn_error(s, "no session files for sshd's login records", &e2);
 	}
+	/* logind's session is released from the host at close. */
+	if (s->logind_id) {
+		s->host_mnt = fcntl(s->saved_ns.fd[0], F_DUPFD_CLOEXEC, 3);
+		s->host_pidns = fcntl(s->saved_ns.fd[1], F_DUPFD_CLOEXEC, 3);
+		if (s->host_mnt < 0 || s->host_pidns < 0) {
+			jail_error_set(err, errno, "keep the host's namespaces for logind");
+			goto fail;
+		}
+	}
 
 	/* The record is written while the host's /proc is still visible (the
 	 * namespace inode is read from it). */
@@ -845,15 +876,17 @@ int jail_session_close(jail_session_t *s, jail_error_t *err)
 	 * only when the teardown's own is not. */
 	if (teardown(s, err) < 0) {
 		jail_loginrec_logout(&s->loginrec, &e2);
+		release_logind(s, &e2);
 		return -1;
 	}
 	r = jail_loginrec_logout(&s->loginrec, &e2);
 	if (r < 0) {
 		if (err)
 			*err = e2;
+		release_logind(s, &e2);
 		return jail_error_wrap(err, "logout not recorded");
 	}
-	return 0;
+	return release_logind(s, err);
 }
 
 void jail_session_free(jail_session_t *s)
@@ -879,7 +912,82 @@ void jail_session_free(jail_session_t *s)
 	jail_ns_saved_close(&s->saved_ns);
 	jail_loginrec_close(&s->loginrec);
 	free(s->tty);
+	free(s->logind_id);
+	if (s->host_mnt >= 0)
+		close(s->host_mnt);
+	if (s->host_pidns >= 0)
+		close(s->host_pidns);
 	free(s);
+}
+
+int jail_session_set_logind_id(jail_session_t *s, const char *id, jail_error_t *err)
+{
+	size_t n = id ? strlen(id) : 0;
+
+	if (n == 0 || n > 64 ||
+	    strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != n)
+		return jail_error_fmt(err, EINVAL, "odd logind session id '%.64s'", id ? id : "");
+	free(s->logind_id);
+	s->logind_id = strdup(id);
+	if (s->logind_id == NULL)
+		return jail_error_set(err, ENOMEM, "session");
+	return 0;
+}
+
+/* ReleaseSession for logind's session, which pam_systemd would do at its
+ * close but cannot: it runs inside the session's mount namespace, where
+ * the system bus is not (and must not be: jailed users never get it).
+ * From a child in the host's mount and pid namespaces, once the session is
+ * gone; the result comes back through a pipe (sshd's monitor may reap the
+ * child from its SIGCHLD handler before we do). */
+static int release_logind(jail_session_t *s, jail_error_t *err)
+{
+	char msg[JAIL_ERROR_MSG_MAX] = "";
+	int p[2];
+	ssize_t n;
+	size_t got = 0;
+	pid_t pid;
+
+	if (s->logind_id == NULL || s->host_mnt < 0 || s->host_pidns < 0)
+		return 0;
+	if (setns(s->host_pidns, CLONE_NEWPID) < 0)
+		return jail_error_set(err, errno,
+				      "release logind session %s: back to the host's pid namespace",
+				      s->logind_id);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return jail_error_set(err, errno, "release logind session %s: pipe", s->logind_id);
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return jail_error_set(err, errno, "release logind session %s: fork", s->logind_id);
+	}
+	if (pid == 0) {
+		jail_error_t e = {0};
+
+		close(p[0]);
+		if (setns(s->host_mnt, CLONE_NEWNS) < 0)
+			jail_error_set(&e, errno,
+				       "release logind session %s: the host's mount namespace",
+				       s->logind_id);
+		else
+			jail_logind_release_session(JAIL_SYSTEM_BUS, s->logind_id, &e);
+		if (e.msg[0])
+			(void)!write(p[1], e.msg, strlen(e.msg));
+		_exit(0);
+	}
+	close(p[1]);
+	while (got < sizeof(msg) - 1 && ((n = read(p[0], msg + got, sizeof(msg) - 1 - got)) > 0 ||
+					 (n < 0 && errno == EINTR)))
+		if (n > 0)
+			got += (size_t)n;
+	msg[got] = '\0';
+	close(p[0]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (got > 0)
+		return jail_error_fmt(err, EIO, "%s", msg);
+	return 0;
 }
 
 int jail_session_set_tty(jail_session_t *s, const char *tty, jail_error_t *err)

@@ -46,6 +46,13 @@ int jail_session_prepare(const char *config_dir, const char *user, jail_session_
 /* The caller's terminal (PAM_TTY; NULL: none), for the login record in
  * the host's wtmp (lib/loginrec.h).  Call before jail_session_open(). */
 int jail_session_set_tty(jail_session_t *s, const char *tty, jail_error_t *err);
+/* Before open: the id of the logind session pam_systemd opened (its
+ * XDG_SESSION_ID).  jail_session_close() then releases that session
+ * (logind's ReleaseSession) from the host's namespaces, as pam_systemd's
+ * own close would if the system bus were reachable from the jail; the
+ * caller takes XDG_SESSION_ID out of the PAM environment once the session
+ * is open, so that pam_systemd's close does not try. */
+int jail_session_set_logind_id(jail_session_t *s, const char *id, jail_error_t *err);
 
 /* Check the jail and build the session (see the file comment).  REMOTE is
  * the remote host (PAM_RHOST) for the record, or NULL.  Returns 0 or -1. */

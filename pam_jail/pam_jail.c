@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #define EXPORT	  __attribute__((visibility("default")))
 #define DATA_NAME "pam_jail_session"
@@ -155,6 +156,18 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 		jail_session_free(s);
 		return r;
 	}
+	/* pam_systemd (before us in the stack) opened a logind session: we
+	 * release it at close, from the host (see jail_session_set_logind_id). */
+	{
+		const char *xdg = pam_getenv(pamh, "XDG_SESSION_ID");
+
+		if (xdg && access("/run/systemd/system", F_OK) == 0 &&
+		    jail_session_set_logind_id(s, xdg, &err) < 0) {
+			r = refuse(pamh, user, s, err.msg);
+			jail_session_free(s);
+			return r;
+		}
+	}
 	if (jail_session_open(s, (const char *)rhost, &err) < 0) {
 		r = refuse(pamh, user, s, err.msg);
 		jail_session_free(s);
@@ -169,6 +182,10 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 		jail_session_free(s);
 		return r;
 	}
+	/* pam_systemd's close would try the system bus from inside the jail;
+	 * without the id it leaves the release to us. */
+	if (pam_getenv(pamh, "XDG_SESSION_ID") && access("/run/systemd/system", F_OK) == 0)
+		pam_putenv(pamh, "XDG_SESSION_ID");
 	pam_syslog(pamh, LOG_INFO,
 		   "opened session %s for %s (jail %s, profile %s, remote %s, init pid %d)",
 		   jail_session_id(s), user, jail_session_jail(s), jail_session_profile(s),

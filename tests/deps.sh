@@ -6,6 +6,11 @@ libiniparser-dev openssh-server openssh-client rsync git jailkit bubblewrap fire
 apparmor iproute2 procps util-linux clang libclang-rt-14-dev valgrind cppcheck clang-format
 hyperfine file strace nano vim-tiny iputils-ping wget less bzip2 xz-utils netbase
 ncurses-bin libcap2-bin python3 mandoc"
+# --list: print the package list (the guest image installs the same).
+if [ "${1:-}" = --list ]; then
+	echo $PKGS
+	exit 0
+fi
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -148,6 +148,11 @@ jail_test_setup() {
 	# /run of its own.  Everything the test creates disappears with the
 	# namespace.
 	export LIBMOUNT_UTAB=/proc/jail-tests-no-utab/utab
+	# JAIL_TEST_HOST_SYSTEMD=1: keep the host's /run reachable (fd 8) for
+	# jail_test_host_systemd.
+	if [ "${JAIL_TEST_HOST_SYSTEMD:-0}" = 1 ]; then
+		exec 8</run || bail "open the host's /run"
+	fi
 	mount -t tmpfs -o mode=0755,nosuid,nodev jail-tests-run /run || bail "private /run"
 	mkdir -p -m 0755 /run/jail-tests /run/lock
 	mount -t tmpfs -o mode=0755 jail-tests /run/jail-tests || bail "scratch tmpfs"
@@ -175,6 +180,19 @@ jail_test_cleanup() {
 	cd /
 	umount -l /run/jail-tests 2>/dev/null || true
 	[ "$_san_rc" = 0 ] || exit 1
+}
+
+# jail_test_host_systemd: the host's systemd and system bus in the test's
+# private /run (/run/systemd and /run/dbus bound from the host's, kept open
+# on fd 8 since jail_test_setup, which needs JAIL_TEST_HOST_SYSTEMD=1): for
+# tests of pam_systemd, logind and the systemd cgroup backend, on a host
+# where systemd is pid 1.  Call it after the last mount over /run.
+jail_test_host_systemd() {
+	local d
+	for d in systemd dbus; do
+		mkdir -p "/run/$d" && mount --rbind "/proc/self/fd/8/$d" "/run/$d" ||
+			bail "bind the host's /run/$d"
+	done
 }
 
 # Bind a private copy of the whole /etc over /etc (inside this mount

@@ -1,0 +1,20 @@
+#!/bin/bash
+# Run in the guest by tests/guest/lane.sh, from the tree's top: every
+# integration test (or those named), each under a timeout, its TAP, stderr
+# and exit status kept in tests/guest/in-guest-results/ for the lane to
+# copy back.  Unit tests and fuzzers run on the development host only.
+cd "$(dirname "$0")/../.." || exit 2
+R=tests/guest/in-guest-results
+rm -rf "$R"
+mkdir -p "$R"
+[ $# -gt 0 ] || set -- tests/integration/*.t
+for t in "$@"; do
+	b=${t##*/}
+	b=${b%.t}
+	t0=$(date +%s)
+	timeout -k 10 "${JAIL_GUEST_TEST_TIMEOUT:-900}" "$t" >"$R/$b.tap" 2>"$R/$b.err" </dev/null
+	rc=$?
+	echo "$rc" >"$R/$b.rc"
+	[ "$rc" = 124 ] && echo "not ok - $b: timed out after ${JAIL_GUEST_TEST_TIMEOUT:-900} s in the guest" >>"$R/$b.tap"
+	echo "$b: exit $rc in $(($(date +%s) - t0)) s" | tee -a "$R/times"
+done

@@ -1,0 +1,140 @@
+#!/bin/bash
+# The guest lane: the integration suite on a production-like host, a Debian
+# 12 guest with systemd as pid 1, cgroup v2 and AppArmor, booted under qemu.
+#
+# Builds or finds the image (tests/guest/image.sh), boots a throwaway
+# overlay of it (tests/guest/vm.sh), copies this tree to /srv/jail in the
+# guest (not under /root: jails and homes must be reachable by users),
+# builds and installs it there with the default PREFIX, loads the shipped
+# AppArmor profiles as README tells admins to, runs every integration test
+# (tests/guest/in-guest.sh), copies the TAP back and powers the guest off.
+#
+# Results go to OUT (default tests/guest/results): one executable file per
+# guest test that replays the guest's TAP and exit status, so that prove
+# (make check-guest, and .ci/run's closing `make check`) counts them, plus
+# guest-lane.t for the lane's own steps.  Where qemu cannot run, guest-lane.t
+# is a TAP skip that says why, never a pass.  Every process and file the lane
+# makes outside OUT is removed at exit, also when interrupted.
+set -u
+cd "$(dirname "$0")/../.."
+TOP=$PWD
+OUT=${1:-tests/guest/results}
+rm -rf "$OUT"
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+RUN=$(mktemp -d /tmp/jail-guest.XXXXXX)
+lane_start=$(date +%s)
+n=0
+lane_tap=""
+lane_rc=0
+phase_t0=$lane_start
+
+# replay FILE RC TAPFILE [ERRFILE]: an executable test that prints TAPFILE
+# (and ERRFILE on stderr) and exits RC.
+replay() {
+	{
+		printf '#!/bin/sh\n# Replays TAP from the guest lane (tests/guest/lane.sh).\n'
+		[ -n "${4:-}" ] && printf 'sed -n "1,200p" "${0%%.t}.err" >&2\n'
+		printf 'sed "1,/^__TAP__\\$/d" "$0"\nexit %s\n__TAP__\n' "$2"
+		cat "$3"
+	} >"$1"
+	chmod 0755 "$1"
+}
+finish_lane() {
+	printf '%s' "$lane_tap" >"$RUN/lane.tap"
+	echo "1..$n" >>"$RUN/lane.tap"
+	replay "$OUT/guest-lane.t" "$lane_rc" "$RUN/lane.tap"
+}
+cleanup() {
+	tests/guest/vm.sh stop "$RUN/vm" >/dev/null 2>&1
+	rm -rf "$RUN"
+}
+trap cleanup EXIT
+trap 'lane_tap="${lane_tap}not ok $((n + 1)) - the lane was interrupted
+"; n=$((n + 1)); lane_rc=1; finish_lane; exit 130' INT TERM HUP
+
+# step NAME CMD...: one step of the lane as a TAP line, timed.
+step() {
+	local name=$1 t0 rc
+	shift
+	t0=$(date +%s)
+	echo "guest: $name ..." >&2
+	"$@" >"$RUN/step.log" 2>&1
+	rc=$?
+	n=$((n + 1))
+	if [ "$rc" = 0 ]; then
+		lane_tap="${lane_tap}ok $n - $name ($(($(date +%s) - t0)) s)
+"
+	else
+		lane_tap="${lane_tap}not ok $n - $name (exit $rc after $(($(date +%s) - t0)) s)
+$(tail -30 "$RUN/step.log" | sed 's/^/#   /')
+"
+		lane_rc=1
+	fi
+	echo "guest: $name: exit $rc in $(($(date +%s) - t0)) s (lane $(($(date +%s) - lane_start)) s)" >&2
+	return "$rc"
+}
+
+# Where the lane cannot run, say so as a skip.
+why=""
+if ! command -v qemu-system-x86_64 >/dev/null || ! command -v mmdebstrap >/dev/null; then
+	why="qemu-system-x86_64 or mmdebstrap is not installed (apt-get install qemu-system-x86 qemu-utils mmdebstrap)"
+elif [ "$(id -u)" != 0 ]; then
+	why="the guest image is built as root"
+elif [ "$(uname -m)" != x86_64 ]; then
+	why="the guest is x86_64 and this machine is $(uname -m)"
+fi
+if [ -n "$why" ]; then
+	echo "1..0 # SKIP $why" >"$RUN/lane.tap"
+	replay "$OUT/guest-lane.t" 0 "$RUN/lane.tap"
+	echo "guest: skipped: $why" >&2
+	exit 0
+fi
+
+vm() { tests/guest/vm.sh "$1" "$RUN/vm" "${@:2}"; }
+copy_tree() {
+	git ls-files -co --exclude-standard -z | tar --null -T - -c -f - |
+		vm ssh 'rm -rf /srv/jail && mkdir -m 0755 -p /srv/jail && tar -x -C /srv/jail -f -'
+}
+build_tree() {
+	vm ssh 'cd /srv/jail && make -j"$(nproc)" all unit-tests && make install'
+}
+# README's Install section: the profiles go to /etc/apparmor.d and are
+# loaded with apparmor_parser; they must then be enforced.
+load_apparmor() {
+	vm ssh 'set -e
+		for p in /usr/local/share/jail/apparmor/apparmor.*; do
+			n=${p##*/apparmor.}
+			cp "$p" "/etc/apparmor.d/$n"
+			apparmor_parser -r "/etc/apparmor.d/$n"
+			grep -qx "$n (enforce)" /sys/kernel/security/apparmor/profiles
+		done'
+}
+run_suite() {
+	vm ssh "cd /srv/jail && tests/guest/in-guest.sh ${JAIL_GUEST_TESTS:-}"
+}
+fetch_results() {
+	vm ssh 'tar -c -C /srv/jail/tests/guest/in-guest-results .' | tar -x -C "$RUN/results"
+}
+
+mkdir -p "$RUN/results"
+if step "guest image (tests/guest/image.sh)" tests/guest/image.sh &&
+	step "guest boots to ssh" vm start &&
+	step "tree copied to /srv/jail in the guest" copy_tree &&
+	step "tree builds and installs in the guest" build_tree &&
+	step "shipped AppArmor profiles load in enforce mode" load_apparmor; then
+	step "integration suite runs in the guest" run_suite
+	fetch_results
+	for tap in "$RUN"/results/*.tap; do
+		[ -e "$tap" ] || continue
+		b=${tap##*/}
+		b=${b%.tap}
+		cp "$RUN/results/$b.err" "$OUT/guest-$b.err" 2>/dev/null || : >"$OUT/guest-$b.err"
+		replay "$OUT/guest-$b.t" "$(cat "$RUN/results/$b.rc" 2>/dev/null || echo 1)" "$tap" err
+	done
+	[ -e "$RUN/results/times" ] && sed 's/^/guest: /' "$RUN/results/times" >&2
+fi
+step "guest powers off" vm stop
+finish_lane
+echo "guest: lane done in $(($(date +%s) - lane_start)) s" >&2
+exit 0
