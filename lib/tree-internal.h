@@ -55,10 +55,12 @@ int jail_tree_compare_fds(int jfd, const struct stat *jst, int hfd, const struct
 enum { ST_UNKNOWN = 0, ST_ABSENT, ST_SAME, ST_REPLACE };
 
 /* Internal entry flags, above the JAIL_MF_* bits. */
-#define TE_RECURSED 0x100u /* directory contents were added */
-#define TE_NOHOST   0x200u /* directory with no host counterpart (emptydirs) */
-#define TE_EMPTY    0x400u /* emptydirs: 0755, or 1777 when sticky on the host */
-#define TE_DONE	    0x800u /* written, or found identical */
+#define TE_RECURSED 0x100u  /* directory contents were added */
+#define TE_NOHOST   0x200u  /* directory with no host counterpart (emptydirs) */
+#define TE_EMPTY    0x400u  /* emptydirs: 0755, or 1777 when sticky on the host */
+#define TE_DONE	    0x800u  /* written, or found identical */
+#define TE_CREATED  0x1000u /* this run created it (was absent): rollback removes it */
+#define TE_STAGED   0x2000u /* replacement written to ->tmp, renamed at the commit */
 #define MF_MASK	    (JAIL_MF_KEEP_OWNER | JAIL_MF_KEEP_SETUID)
 
 typedef struct jail_tree_entry {
@@ -71,7 +73,20 @@ typedef struct jail_tree_entry {
 	uid_t uid;
 	gid_t gid;
 	int state;
+	char *tmp;	/* TE_STAGED: the temporary's name in the parent */
+	dev_t made_dev; /* TE_CREATED: what was created, so that a rollback */
+	ino_t made_ino; /* removes that object and nothing put there since */
 } jail_tree_entry_t;
+
+/* /etc/passwd or /etc/group as merged by the tree writer. */
+typedef struct jail_tree_db {
+	char *data; /* merged contents, NULL when unchanged */
+	size_t len;
+	bool existed;	   /* the jail had one: replaced through tmp at the commit */
+	bool made;	   /* this run created it: rollback removes it */
+	char tmp[64];	   /* existed: the staged temporary in /etc, "" when none */
+	jail_strv_t added; /* the names merged in */
+} jail_tree_db_t;
 
 /* String -> size_t map with open addressing (FNV-1a); keys are copied. */
 typedef struct jail_tree_map {
@@ -112,10 +127,13 @@ typedef struct jail_tree_ctx {
 	unsigned long tmpseq;
 	bool wrote; /* anything written: syncfs at the end */
 
-	char *passwd_new, *group_new; /* merged contents, NULL when unchanged */
-	size_t passwd_len, group_len;
-	bool passwd_existed, group_existed;
-	jail_strv_t passwd_added, group_added;
+	jail_tree_db_t passwd, group;
+
+	/* What this run created, for a rollback: the number of components of
+	 * the jail path (the jail root included) made by create_root, and
+	 * whether it made JAIL/.jail. */
+	unsigned root_made;
+	bool mdir_made;
 } jail_tree_ctx_t;
 
 /* tree-plan.c: phase 1, reads the host only. */

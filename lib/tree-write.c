@@ -88,6 +88,8 @@ static int create_root(jail_tree_ctx_t *c, jail_error_t *err)
 		bool created = mkdirat(cur, name, 0700) == 0;
 		if (!created && errno != EEXIST)
 			return jail_error_set(err, errno, "mkdir %s", c->jail);
+		if (created)
+			c->root_made++;
 		nfd = openat(cur, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (nfd < 0)
 			return jail_error_set(err, errno, "open %s", c->jail);
@@ -472,9 +474,12 @@ static char *find_line(const char *buf, const char *name)
  * root-owned regular file if it exists.  *out is NULL when nothing
  * changes. */
 static int prepare_db(jail_tree_ctx_t *c, const char *rel, const jail_strv_t *names,
-		      const char *what, char **out, size_t *outlen, bool *existed,
-		      jail_strv_t *added, jail_error_t *err)
+		      const char *what, jail_tree_db_t *db, jail_error_t *err)
 {
+	char **out = &db->data;
+	size_t *outlen = &db->len;
+	bool *existed = &db->existed;
+	jail_strv_t *added = &db->added;
 	cleanup_free char *host = NULL;
 	cleanup_free char *jail = NULL;
 	cleanup_close int hfd = -1;
@@ -626,7 +631,9 @@ static int copy_data(int in, int out, jail_error_t *err)
 
 static void tmp_name(jail_tree_ctx_t *c, char *buf, size_t len)
 {
-	snprintf(buf, len, ".jail-tmp.%ld.%lu", (long)getpid(), c->tmpseq++);
+	/* "n": never one of jail_tmpfile_create()'s names, which may be staged
+	 * in the same directory. */
+	snprintf(buf, len, ".jail-tmp.%ld.n%lu", (long)getpid(), c->tmpseq++);
 }
 
 /* paths_w_setuid keeps the host's file capabilities too (Debian's ping has
@@ -643,6 +650,28 @@ static int copy_caps(const jail_tree_entry_t *e, int src, int dst)
 	if (n <= 0)
 		return (int)n;
 	return fsetxattr(dst, JAIL_CAPS_XATTR, caps, (size_t)n, 0);
+}
+
+/* Keep the whole temporary T as E's replacement, to be renamed over the
+ * target at the commit (or removed by a rollback). */
+static int stage(jail_tree_entry_t *e, jail_tmpfile_t *t, jail_error_t *err)
+{
+	e->tmp = strdup(t->name);
+	if (e->tmp == NULL)
+		return jail_error_set(err, ENOMEM, "%s", t->what);
+	close(t->fd);
+	t->fd = -1; /* no longer the tmpfile's to remove */
+	e->flags |= TE_STAGED;
+	return 0;
+}
+
+static int stage_name(jail_tree_entry_t *e, const char *tmp, jail_error_t *err)
+{
+	e->tmp = strdup(tmp);
+	if (e->tmp == NULL)
+		return jail_error_set(err, ENOMEM, "%s", e->path);
+	e->flags |= TE_STAGED;
+	return 0;
 }
 
 static int write_file(jail_tree_ctx_t *c, jail_tree_entry_t *e, int pfd, const char *base,
@@ -677,6 +706,8 @@ static int write_file(jail_tree_ctx_t *c, jail_tree_entry_t *e, int pfd, const c
 	if (fchown(t.fd, e->uid, e->gid) < 0 || fchmod(t.fd, e->mode) < 0 ||
 	    copy_caps(e, src, t.fd) < 0 || futimens(t.fd, ts) < 0)
 		return jail_error_set(err, errno, "set owner, mode and time of %s", what);
+	if (e->state == ST_REPLACE)
+		return stage(e, &t, err);
 	return jail_tmpfile_commit(&t, base, err);
 }
 
@@ -690,13 +721,13 @@ static int make_link(jail_tree_ctx_t *c, jail_tree_entry_t *e, int pfd, const ch
 			return jail_error_set(err, errno, "symlink %s%s", c->jail, e->path);
 		return 0;
 	}
+	(void)base;
 	tmp_name(c, tmp, sizeof(tmp));
 	if (symlinkat(e->target, pfd, tmp) < 0)
 		return jail_error_set(err, errno, "symlink %s%s", c->jail, e->path);
-	if (renameat(pfd, tmp, pfd, base) < 0) {
-		int code = errno;
+	if (stage_name(e, tmp, err) < 0) {
 		unlinkat(pfd, tmp, 0);
-		return jail_error_set(err, code, "rename into %s%s", c->jail, e->path);
+		return -1;
 	}
 	return 0;
 }
@@ -713,10 +744,15 @@ static int make_device(jail_tree_ctx_t *c, jail_tree_entry_t *e, int pfd, const 
 	if (mknodat(pfd, tmp, type | 0600, e->hst.st_rdev) < 0)
 		return jail_error_set(err, errno, "mknod %s%s", c->jail, e->path);
 	if (fchownat(pfd, tmp, 0, 0, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    fchmodat(pfd, tmp, e->mode, 0) < 0 || renameat(pfd, tmp, pfd, base) < 0) {
+	    fchmodat(pfd, tmp, e->mode, 0) < 0 ||
+	    (e->state != ST_REPLACE && renameat(pfd, tmp, pfd, base) < 0)) {
 		int code = errno;
 		unlinkat(pfd, tmp, 0);
 		return jail_error_set(err, code, "create device %s%s", c->jail, e->path);
+	}
+	if (e->state == ST_REPLACE && stage_name(e, tmp, err) < 0) {
+		unlinkat(pfd, tmp, 0);
+		return -1;
 	}
 	return 0;
 }
@@ -809,6 +845,16 @@ static int execute(jail_tree_ctx_t *c, jail_error_t *err)
 			return -1;
 		e->flags |= TE_DONE;
 		c->wrote = true;
+		if (e->state == ST_ABSENT) {
+			struct stat st;
+			/* Just made, in a directory only root writes into (or a
+			 * paths_w_owner one: then the inode tells ours apart). */
+			if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+				return jail_error_set(err, errno, "stat %s%s", c->jail, e->path);
+			e->flags |= TE_CREATED;
+			e->made_dev = st.st_dev;
+			e->made_ino = st.st_ino;
+		}
 	}
 	return 0;
 }
@@ -861,14 +907,209 @@ static int prune(jail_tree_ctx_t *c, jail_strv_t *pruned, jail_error_t *err)
 	return 0;
 }
 
+/* Write the merged REL ("/etc/passwd"): a new file is created in place
+ * (a rollback removes it), a replacement is staged for the commit. */
+static int write_db(jail_tree_ctx_t *c, const char *rel, jail_tree_db_t *db, jail_error_t *err)
+{
+	cleanup_tmpfile jail_tmpfile_t t = JAIL_TMPFILE_INIT;
+	cleanup_free char *what = NULL;
+	char detail[256] = "";
+	size_t dl = 0;
+	int pfd;
+
+	if (db->data == NULL)
+		return 0;
+	for (size_t i = 0; i < db->added.n && dl + 2 < sizeof(detail); i++)
+		dl += (size_t)snprintf(detail + dl, sizeof(detail) - dl, "%s%s", i ? ", " : "+",
+				       db->added.v[i]);
+	jail_tree_report(c, db->existed ? "update" : "add", rel, detail);
+	if (c->opts->dry_run)
+		return 0;
+	what = jail_strdup_printf("%s%s", c->jail, rel);
+	if (what == NULL)
+		return jail_error_set(err, ENOMEM, "%s", rel);
+	pfd = dir_fd(c, "/etc", err);
+	if (pfd < 0)
+		return -1;
+	if (jail_tmpfile_create(&t, pfd, what, err) < 0)
+		return -1;
+	if (jail_write_all(t.fd, db->data, db->len, err) < 0)
+		return jail_error_wrap(err, "write %s", what);
+	if (fchown(t.fd, 0, 0) < 0 || fchmod(t.fd, 0644) < 0)
+		return jail_error_set(err, errno, "write %s", what);
+	c->wrote = true;
+	if (db->existed) {
+		snprintf(db->tmp, sizeof(db->tmp), "%s", t.name);
+		close(t.fd);
+		t.fd = -1;
+		return 0;
+	}
+	if (jail_tmpfile_commit(&t, rel + 5, err) < 0)
+		return -1;
+	db->made = true;
+	return 0;
+}
+
+/* Rename every staged replacement over its target, in path order.  A
+ * rename within a directory needs no space; should one fail all the same,
+ * the replacements not yet renamed are removed and the error returned: the
+ * jail then holds old and new files side by side, each whole. */
+static int commit(jail_tree_ctx_t *c, jail_error_t *err)
+{
+	jail_tree_db_t *dbs[] = {&c->passwd, &c->group};
+
+	for (size_t k = 0; k < c->n; k++) {
+		jail_tree_entry_t *e = &c->ents[c->order[k]];
+		cleanup_free char *parent = NULL;
+		const char *base;
+		int pfd;
+
+		if (!(e->flags & TE_STAGED))
+			continue;
+		parent = jail_tree_parent_of(e->path, &base);
+		if (parent == NULL)
+			return jail_error_set(err, ENOMEM, "commit");
+		pfd = dir_fd(c, parent, err);
+		if (pfd < 0)
+			return -1;
+		if (renameat(pfd, e->tmp, pfd, base) < 0)
+			return jail_error_set(err, errno, "rename into %s%s", c->jail, e->path);
+		e->flags &= ~TE_STAGED;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		int pfd;
+
+		if (dbs[i]->tmp[0] == '\0')
+			continue;
+		pfd = dir_fd(c, "/etc", err);
+		if (pfd < 0)
+			return -1;
+		if (renameat(pfd, dbs[i]->tmp, pfd, i == 0 ? "passwd" : "group") < 0)
+			return jail_error_set(err, errno, "rename into %s/etc/%s", c->jail,
+					      i == 0 ? "passwd" : "group");
+		dbs[i]->tmp[0] = '\0';
+	}
+	return 0;
+}
+
+/* Note a rollback failure in ERR (after the error that caused the
+ * rollback), once: JAIL PATH could not be removed. */
+static void rollback_note(jail_error_t *err, bool *noted, const char *jail, const char *path,
+			  int code)
+{
+	size_t len = strlen(err->msg);
+
+	if (*noted)
+		return;
+	*noted = true;
+	snprintf(err->msg + len, sizeof(err->msg) - len,
+		 "; rollback: cannot remove %s%s (%s), the jail keeps it", jail, path,
+		 strerror(code));
+}
+
+/* Undo what this run did to the jail, after an error: remove every staged
+ * replacement (the targets keep their old contents), the passwd/group files
+ * this run created, every object it created (children first; each only if the inode at its path is
+ * still the one created, never following a symlink: dir_fd() resolves beneath the jail root),
+ * JAIL/.jail if it made it, and the jail's own directories if it created them.  What cannot be
+ * removed (a directory that is not empty) is kept and named in ERR; the
+ * cause stays first. */
+static void rollback(jail_tree_ctx_t *c, jail_error_t *err)
+{
+	jail_tree_db_t *dbs[] = {&c->passwd, &c->group};
+	bool noted = false;
+
+	for (size_t i = 0; i < 2 && c->root_fd >= 0; i++) {
+		const char *name = i == 0 ? "passwd" : "group";
+		jail_error_t e2 = {0};
+		int pfd;
+
+		if (dbs[i]->tmp[0] == '\0' && !dbs[i]->made)
+			continue;
+		pfd = dir_fd(c, "/etc", &e2);
+		if (pfd >= 0 && dbs[i]->tmp[0])
+			unlinkat(pfd, dbs[i]->tmp, 0);
+		else if (pfd >= 0 && unlinkat(pfd, name, 0) < 0)
+			rollback_note(err, &noted, c->jail, i == 0 ? "/etc/passwd" : "/etc/group",
+				      errno);
+		dbs[i]->tmp[0] = '\0';
+		dbs[i]->made = false;
+	}
+	for (size_t k = c->n; k-- > 0 && c->root_fd >= 0;) {
+		jail_tree_entry_t *e = &c->ents[c->order[k]];
+		cleanup_free char *parent = NULL;
+		jail_error_t e2 = {0};
+		const char *base;
+		struct stat st;
+		int pfd;
+
+		if (!(e->flags & (TE_STAGED | TE_CREATED)))
+			continue;
+		parent = jail_tree_parent_of(e->path, &base);
+		if (parent == NULL || (pfd = dir_fd(c, parent, &e2)) < 0) {
+			rollback_note(err, &noted, c->jail, e->path, parent ? e2.code : ENOMEM);
+			continue;
+		}
+		if (e->flags & TE_STAGED) {
+			unlinkat(pfd, e->tmp, 0);
+			e->flags &= ~TE_STAGED;
+			continue;
+		}
+		if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != e->made_dev ||
+		    st.st_ino != e->made_ino) {
+			rollback_note(err, &noted, c->jail, e->path, ESTALE);
+			continue;
+		}
+		if (unlinkat(pfd, base, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0)
+			rollback_note(err, &noted, c->jail, e->path, errno);
+		else
+			e->flags &= ~TE_CREATED;
+	}
+	dir_fd_drop(c);
+	if (c->mdir_made && unlinkat(c->root_fd, JAIL_MANIFEST_DIR, AT_REMOVEDIR) < 0 &&
+	    errno != ENOENT)
+		rollback_note(err, &noted, c->jail, "/" JAIL_MANIFEST_DIR, errno);
+	c->mdir_made = false;
+	/* The jail path's own directories, deepest first, each through a
+	 * trusted walk of its parent (root-owned, not writable by others). */
+	for (; c->root_made > 0; c->root_made--) {
+		cleanup_free char *dir = strdup(c->jail);
+		cleanup_close int pfd = -1;
+		jail_error_t e2 = {0};
+		char *slash;
+
+		for (unsigned i = 1; dir && i < c->root_made; i++)
+			*strrchr(dir, '/') = '\0';
+		if (dir == NULL)
+			break;
+		slash = strrchr(dir, '/');
+		*slash = '\0';
+		pfd = jail_open_trusted_dir(slash == dir ? "/" : dir, &e2);
+		if (pfd < 0 || unlinkat(pfd, slash + 1, AT_REMOVEDIR) < 0) {
+			*slash = '/';
+			rollback_note(err, &noted, dir, "", pfd < 0 ? e2.code : errno);
+			break;
+		}
+	}
+}
+
 static int write_manifest(jail_tree_ctx_t *c, const jail_strv_t *pruned, jail_error_t *err)
 {
 	jail_manifest_t *m = calloc(1, sizeof(*m));
 	bool changed = false;
+	struct stat st;
 	int ret = -1;
 
 	if (m == NULL)
 		return jail_error_set(err, ENOMEM, "manifest");
+	if (fstatat(c->root_fd, JAIL_MANIFEST_DIR, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT) {
+			jail_error_set(err, errno, "stat %s/%s", c->jail, JAIL_MANIFEST_DIR);
+			goto out;
+		}
+		/* jail_manifest_write() makes it; a rollback removes it. */
+		c->mdir_made = true;
+	}
 	m->logsocket = (c->old && c->old->logsocket) || c->logsocket;
 	for (size_t i = 0; c->old && i < c->old->n; i++) {
 		const jail_manifest_entry_t *o = &c->old->v[i];
@@ -890,6 +1131,8 @@ static int write_manifest(jail_tree_ctx_t *c, const jail_strv_t *pruned, jail_er
 	if (jail_manifest_finish(m, err) < 0)
 		goto out;
 	ret = jail_manifest_write(c->root_fd, m, &changed, err);
+	if (ret < 0)
+		jail_error_wrap(err, "%s", c->jail);
 	if (changed)
 		c->wrote = true;
 out:
@@ -897,29 +1140,20 @@ out:
 	return ret;
 }
 
-static int write_db(jail_tree_ctx_t *c, const char *rel, const char *buf, size_t len, bool existed,
-		    const jail_strv_t *added, jail_error_t *err)
-{
-	char detail[256] = "";
-	size_t dl = 0;
-
-	if (buf == NULL)
-		return 0;
-	for (size_t i = 0; i < added->n && dl + 2 < sizeof(detail); i++)
-		dl += (size_t)snprintf(detail + dl, sizeof(detail) - dl, "%s%s", i ? ", " : "+",
-				       added->v[i]);
-	jail_tree_report(c, existed ? "update" : "add", rel, detail);
-	if (c->opts->dry_run)
-		return 0;
-	if (jail_write_file_beneath(c->root_fd, rel, buf, len, 0644, 0, 0, err) < 0)
-		return jail_error_wrap(err, "%s", c->jail);
-	c->wrote = true;
-	return 0;
-}
-
-/* Phases 2 and 3, and the manifest.  On an execution error, what was
- * completed is still recorded in the manifest (every file there is whole:
- * temporaries are removed), then the error is returned. */
+/* Phases 2 and 3, and the manifest: all or nothing.
+ *
+ * Objects that were absent are created at their paths; replacements
+ * (files, links and devices that differ, a passwd or group that gains
+ * lines) are written whole to temporaries beside their targets and only
+ * renamed over them once everything else, the manifest included, is
+ * written.  Any error before that (ENOSPC, EDQUOT, a host file that
+ * changed, ...) rolls the run back: the staged temporaries and everything
+ * this run created are removed and the manifest is left as it was, so the
+ * jail is as before the run (a new jail is gone).  The price: a
+ * replacement needs room for the old and the new file at once.  Not
+ * undone: what --prune removed (its host path is gone; the old manifest
+ * still lists it and the next update --prune finishes), and the commit
+ * itself, should a rename fail (see commit()). */
 int jail_tree_apply(jail_tree_ctx_t *c, bool do_prune, jail_error_t *err)
 {
 	jail_strv_t pruned = {0};
@@ -929,46 +1163,43 @@ int jail_tree_apply(jail_tree_ctx_t *c, bool do_prune, jail_error_t *err)
 		return -1;
 	if (preflight(c, err) < 0)
 		return -1;
-	if (prepare_db(c, "/etc/passwd", &c->users, "user", &c->passwd_new, &c->passwd_len,
-		       &c->passwd_existed, &c->passwd_added, err) < 0 ||
-	    prepare_db(c, "/etc/group", &c->groups, "group", &c->group_new, &c->group_len,
-		       &c->group_existed, &c->group_added, err) < 0)
+	if (prepare_db(c, "/etc/passwd", &c->users, "user", &c->passwd, err) < 0 ||
+	    prepare_db(c, "/etc/group", &c->groups, "group", &c->group, err) < 0)
 		return -1;
 	if (!c->root_exists && !c->opts->dry_run && create_root(c, err) < 0)
-		return -1;
-	if (execute(c, err) < 0) {
-		jail_error_t e2 = {0};
-		if (!c->opts->dry_run && c->root_exists)
-			write_manifest(c, NULL, &e2);
-		return -1;
-	}
-	dir_fd_drop(c);
-	if (write_db(c, "/etc/passwd", c->passwd_new, c->passwd_len, c->passwd_existed,
-		     &c->passwd_added, err) < 0 ||
-	    write_db(c, "/etc/group", c->group_new, c->group_len, c->group_existed, &c->group_added,
-		     err) < 0)
 		goto fail;
+	if (execute(c, err) < 0)
+		goto fail;
+	dir_fd_drop(c);
+	if (write_db(c, "/etc/passwd", &c->passwd, err) < 0 ||
+	    write_db(c, "/etc/group", &c->group, err) < 0)
+		goto fail;
+	dir_fd_drop(c);
+	if (c->opts->dry_run) {
+		ret = do_prune ? prune(c, &pruned, err) : 0;
+		goto out;
+	}
 	if (do_prune && prune(c, &pruned, err) < 0)
 		goto fail;
 	dir_fd_drop(c);
-	if (!c->opts->dry_run) {
-		if (write_manifest(c, &pruned, err) < 0)
-			goto out;
-		/* One flush for the whole tree instead of an fsync per file,
-		 * and none when nothing was written (an up-to-date update must
-		 * not wait for other writers on the same file system). */
-		if (c->wrote && syncfs(c->root_fd) < 0) {
-			jail_error_set(err, errno, "sync %s", c->jail);
-			goto out;
-		}
+	if (write_manifest(c, &pruned, err) < 0)
+		goto fail;
+	c->mdir_made = false;
+	if (commit(c, err) < 0)
+		goto fail;
+	dir_fd_drop(c);
+	/* One flush for the whole tree instead of an fsync per file, and
+	 * none when nothing was written (an up-to-date update must not wait
+	 * for other writers on the same file system). */
+	if (c->wrote && syncfs(c->root_fd) < 0) {
+		jail_error_set(err, errno, "sync %s", c->jail);
+		goto out;
 	}
 	ret = 0;
 	goto out;
 fail:
-	if (!c->opts->dry_run) {
-		jail_error_t e2 = {0};
-		write_manifest(c, &pruned, &e2);
-	}
+	if (!c->opts->dry_run)
+		rollback(c, err);
 out:
 	jail_strv_clear(&pruned);
 	return ret;

@@ -61,6 +61,7 @@ static void ctx_free(jail_tree_ctx_t *c)
 	for (size_t i = 0; i < c->n; i++) {
 		free(c->ents[i].path);
 		free(c->ents[i].target);
+		free(c->ents[i].tmp);
 	}
 	free(c->ents);
 	free(c->order);
@@ -70,10 +71,10 @@ static void ctx_free(jail_tree_ctx_t *c)
 	jail_strv_clear(&c->users);
 	jail_strv_clear(&c->groups);
 	jail_strv_clear(&c->missing);
-	jail_strv_clear(&c->passwd_added);
-	jail_strv_clear(&c->group_added);
-	free(c->passwd_new);
-	free(c->group_new);
+	jail_strv_clear(&c->passwd.added);
+	jail_strv_clear(&c->group.added);
+	free(c->passwd.data);
+	free(c->group.data);
 	free(c->cmpbuf);
 	free(c->create_from);
 	free(c->pc_path);

@@ -5,7 +5,11 @@
  * never modified in place: each one is written to a temporary name in its
  * directory and renamed over the target, so a hard link or a symlink planted
  * in the jail is replaced, never written through, and a failure leaves no
- * half-written file (the temporary is removed).  Something that is in the way
+ * half-written file (the temporary is removed).  A run is all or nothing:
+ * replacements stay under their temporary names until everything else, the
+ * manifest included, is written, and a run that fails removes them and
+ * every object it created (jail_tree_apply() in tree-write.c), so the jail
+ * and its manifest are as before (a new jail is removed).  Something that is in the way
  * and that the tree writer did not create (a symlink where a directory or a
  * file is wanted, a directory where a file is wanted, ...) is refused with an
  * error naming the path: it is never followed and never deleted.
@@ -133,6 +137,9 @@ typedef struct jail_tree_opts {
  * missing library that an ELF file needs is an error.  Re-running is
  * idempotent: identical files are not rewritten and the manifest keeps the
  * same bytes. */
+/* On failure (any error after the jail was first written: ENOSPC too) the
+ * run is rolled back as the header says; err says why first and, should an
+ * object not be removable, names it after. */
 int jail_tree_init(const char *jail, const jail_section_t *const *secs, size_t n,
 		   const jail_tree_opts_t *opts, jail_error_t *err);
 

@@ -189,26 +189,125 @@ ok 'the present path is installed' [ -x "$T/missjail/usr/bin/true" ]
 out=$($JAILCTL cp "$JK" /usr/bin/nosuchprogram 2>&1)
 is "$?" 1 'cp of a path missing on the host: exit 1 (it was named explicitly)'
 like "$out" "/usr/bin/nosuchprogram: not found on the host" 'cp: the error names the path'
-# A file system that fills up half way: init fails, says why, and leaves
-# no partial file: every file in the jail is whole (the host's bytes).
-mkdir -p "$T/small"
-mount -t tmpfs -o size=3M,mode=0755 small "$T/small"
-out=$($JAILCTL init -f "$JK_INI" "$T/small/jail" basicshell 2>&1)
-is "$?" 1 'init on a full file system: exit 1'
-like "$out" "No space left on device" 'init on a full file system: says why'
-is "$(find "$T/small/jail" -name '.jail-tmp.*' | wc -l)" 0 'init on a full file system: no temporary file left'
-partial=""
-for f in $(cd "$T/small/jail" && find . -type f ! -path ./.jail/manifest ! -path ./etc/passwd ! -path ./etc/group | cut -c2-); do
-	cmp -s "$f" "$T/small/jail$f" || partial="$partial $f"
+# --- a file system that fills up: complete with its manifest, or rolled back ------
+# A tmpfs too small (in blocks or in inodes) for what a run adds, so that
+# the failure lands at different points: while copying, creating links and
+# directories, writing passwd/group, the manifest's directory and the
+# manifest itself.  What each case needs is measured here first, on a
+# roomy tmpfs, so the cases hold on any host.
+SMALL=$T/small
+mkdir -p "$SMALL"
+fs_used() { df --output="$1" "$SMALL" | tail -1 | tr -d ' '; }
+# Every object with type, mode, owner, size, mtime and link target, then a
+# hash of every regular file.  Directory sizes and mtimes are left out: a
+# rolled-back run added entries and removed them again.
+small_listing() {
+	(cd "$1" && find . \( -type d -printf '%p d %m %U:%G\n' \) -o \
+		-printf '%p %y %m %U:%G %s %T@ %l\n' | LC_ALL=C sort &&
+		find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum)
+}
+mount -t tmpfs -o size=256M,mode=0755 small "$SMALL"
+$JAILCTL init -f "$JK_INI" "$SMALL/jail" basicshell >/dev/null 2>&1
+new_kb=$(fs_used used) new_ino=$(fs_used iused)
+umount "$SMALL"
+mount -t tmpfs -o size=256M,mode=0755 small "$SMALL"
+$JAILCTL init -f "$JK_INI" "$SMALL/jail" ssh >/dev/null 2>&1
+base_kb=$(fs_used used) base_ino=$(fs_used iused)
+touch -d '2001-01-01 00:00:00' "$SMALL/jail/usr/lib/x86_64-linux-gnu/libc.so.6"
+$JAILCTL init -f "$JK_INI" "$SMALL/jail" basicshell >/dev/null 2>&1
+full_kb=$(fs_used used) full_ino=$(fs_used iused)
+umount "$SMALL"
+diag "basicshell: new ${new_kb}k/$new_ino inodes; ssh ${base_kb}k/$base_ino, +basicshell ${full_kb}k/$full_ino"
+
+# A new jail: every failing init leaves nothing at all.  Inodes, counting
+# the tmpfs root and the etc/ld.so.cache written after the manifest:
+# new_ino-2 fails on the manifest, -3 on .jail, -4 and -5 on group and
+# passwd, -6 in the tree.
+for opt in size=1M size=2M size=3M size=5M size=$((new_kb * 3 / 4))k \
+	nr_inodes=$((new_ino / 2)) nr_inodes=$((new_ino - 6)) nr_inodes=$((new_ino - 5)) \
+	nr_inodes=$((new_ino - 3)) nr_inodes=$((new_ino - 2)); do
+	mount -t tmpfs -o "$opt,mode=0755" small "$SMALL"
+	out=$($JAILCTL init -f "$JK_INI" "$SMALL/jail" basicshell 2>&1)
+	is "$?" 1 "new jail, full file system ($opt): init exits 1"
+	like "$out" "No space left on device" "new jail, full file system ($opt): says why"
+	is "$(cd "$SMALL" && find . -mindepth 1 | head -5)" "" \
+		"new jail, full file system ($opt): nothing is left, not even the jail directory"
+	case $opt in
+	nr_inodes=$((new_ino - 2))) like "$out" ".jail/manifest" \
+		"new jail ($opt): the failure was writing the manifest" ;;
+	nr_inodes=$((new_ino - 3))) like "$out" "create .jail" \
+		"new jail ($opt): the failure was creating the manifest's directory" ;;
+	esac
+	umount "$SMALL"
 done
-is "$partial" "" 'init on a full file system: every file written is whole'
-ok 'init on a full file system: what was written is recorded in a manifest' [ -s "$T/small/jail/.jail/manifest" ]
-unrecorded=""
-for f in $(manifest_files "$T/small/jail"); do
-	[ -f "$T/small/jail$f" ] || unrecorded="$unrecorded $f"
+# One inode more: the tree and its manifest are complete, only the loader
+# cache (written after, and not needed to run) is missing: a warning.
+mount -t tmpfs -o "nr_inodes=$((new_ino - 1)),mode=0755" small "$SMALL"
+out=$($JAILCTL init -f "$JK_INI" "$SMALL/jail" basicshell 2>&1)
+is "$?" 0 'new jail, room for the tree but not the loader cache: init exits 0'
+like "$out" "warning: no etc/ld.so.cache written" '... and warns about the cache'
+ok '... the manifest is written' grep -qx 'f /usr/bin/bash' "$SMALL/jail/.jail/manifest"
+umount "$SMALL"
+
+# An existing jail (ssh) extended by basicshell, which adds files and
+# replaces one (libc.so.6, whose mtime was changed in the jail): every
+# failing init leaves the tree and the manifest as they were.  Replacements
+# are staged beside their targets until the end, so the inode limit is
+# raised one by one from just below the final count until init succeeds:
+# the last failures land on the manifest.
+existing_case() {
+	mount -t tmpfs -o size=256M,mode=0755 small "$SMALL"
+	$JAILCTL init -f "$JK_INI" "$SMALL/jail" ssh >/dev/null 2>&1
+	touch -d '2001-01-01 00:00:00' "$SMALL/jail/usr/lib/x86_64-linux-gnu/libc.so.6"
+	before=$(small_listing "$SMALL/jail")
+	mount -o "remount,$1" "$SMALL"
+	out=$($JAILCTL init -f "$JK_INI" "$SMALL/jail" basicshell 2>&1)
+	rc=$?
+	after=$(small_listing "$SMALL/jail")
+	umount "$SMALL"
+}
+existing_fails() {
+	is "$rc" 1 "existing jail, full file system ($1): init exits 1"
+	like "$out" "No space left on device" "existing jail, full file system ($1): says why"
+	ok "existing jail, full file system ($1): tree and manifest as before" [ "$before" = "$after" ]
+	[ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after") | head -5 | sed 's/^/# /'
+}
+for opt in size=$((base_kb + (full_kb - base_kb) / 4))k size=$((base_kb + (full_kb - base_kb) / 2))k \
+	size=$((full_kb - 8))k nr_inodes=$((base_ino + (full_ino - base_ino) / 2)); do
+	existing_case "$opt"
+	existing_fails "$opt"
 done
-is "$unrecorded" "" 'init on a full file system: the manifest lists only what was written'
-umount "$T/small"
+n=$((full_ino - 3)) on_manifest=""
+while [ $n -le $((full_ino + 8)) ]; do
+	existing_case "nr_inodes=$n"
+	[ $rc -eq 0 ] && break
+	existing_fails "nr_inodes=$n"
+	case $out in *.jail/manifest*) on_manifest=$n ;; esac
+	n=$((n + 1))
+done
+is "$rc" 0 "existing jail: with enough inodes ($n) init succeeds"
+ok "existing jail: one of the limits failed on the manifest (nr_inodes=$on_manifest)" [ -n "$on_manifest" ]
+
+# cp and update follow the same rule.  update replaces two files that
+# differ (ssh, then libc.so.6): room for one, not both.
+mount -t tmpfs -o size=256M,mode=0755 small "$SMALL"
+$JAILCTL init -f "$JK_INI" "$SMALL/jail" ssh >/dev/null 2>&1
+touch -d '2001-01-01 00:00:00' "$SMALL/jail/usr/bin/ssh" "$SMALL/jail/usr/lib/x86_64-linux-gnu/libc.so.6"
+before=$(small_listing "$SMALL/jail")
+mount -o "remount,size=$(($(fs_used used) + ($(stat -c %s /usr/lib/x86_64-linux-gnu/libc.so.6) + 1023) / 1024 + 64))k" "$SMALL"
+out=$($JAILCTL update "$SMALL/jail" 2>&1)
+is "$?" 1 'update, full file system: exits 1'
+like "$out" "No space left on device" 'update, full file system: says why'
+after=$(small_listing "$SMALL/jail")
+ok 'update, full file system: tree and manifest as before (ssh not replaced alone)' [ "$before" = "$after" ]
+[ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after") | head -5 | sed 's/^/# /'
+mount -o "remount,size=$(($(fs_used used) + 512))k" "$SMALL"
+out=$($JAILCTL cp "$SMALL/jail" /usr/bin/true /usr/bin/bash 2>&1)
+is "$?" 1 'cp, full file system: exits 1'
+like "$out" "No space left on device" 'cp, full file system: says why'
+after=$(small_listing "$SMALL/jail")
+ok 'cp, full file system: tree and manifest as before (true not kept alone)' [ "$before" = "$after" ]
+umount "$SMALL"
 
 $JAILCTL init >/dev/null 2>&1
 is "$?" 2 'init without arguments: usage, exit 2'

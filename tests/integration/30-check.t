@@ -469,6 +469,69 @@ check --json
 is "$rc" 0 "json clean: exit 0"
 is "$out" "[]" "json clean: an empty array"
 
+# ---- --layers: what this kernel enforces, computed here independently ----
+exp_abi=$(python3 -c 'import ctypes; l = ctypes.CDLL(None, use_errno=True); l.syscall.restype = ctypes.c_long
+print(max(l.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1)), 0))')
+[ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] && exp_aa=yes || exp_aa=no
+exp_aa_unix=no
+for f in /sys/kernel/security/apparmor/features/network*/af_unix; do
+	{ [ -d "$f" ] || [ "$(cat "$f" 2>/dev/null)" = yes ]; } && exp_aa_unix=yes
+done
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+	exp_cg="v2, controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
+else
+	exp_cg="v1$([ -f /sys/fs/cgroup/unified/cgroup.controllers ] && echo ' (hybrid)'), controllers: $(awk '!/^#/ && $2 != 0 && $4 == 1 {printf "%s%s", s, $1; s=" "}' /proc/cgroups)"
+fi
+diag "this kernel: Landlock ABI $exp_abi, AppArmor $exp_aa (unix mediation $exp_aa_unix), cgroup $exp_cg"
+check --layers
+kl=$(printf '%s\n' "$out" | grep '^kernel: ')
+is "$(printf '%s\n' "$kl" | grep -c '')" 7 "--layers: seven kernel: lines"
+like "$kl" "kernel: seccomp filter: $([ -e /proc/sys/kernel/seccomp/actions_avail ] && echo yes || echo no)" \
+	"--layers: seccomp filter mode as /proc/sys/kernel/seccomp says"
+like "$kl" "kernel: no_new_privs: $(grep -q '^NoNewPrivs:' /proc/self/status && echo yes || echo no)" \
+	"--layers: no_new_privs as /proc/self/status says"
+like "$kl" "kernel: user namespaces: max_user_namespaces $(cat /proc/sys/user/max_user_namespaces)" \
+	"--layers: max_user_namespaces"
+is "$(printf '%s\n' "$kl" | grep '^kernel: cgroup: ')" "kernel: cgroup: $exp_cg" \
+	"--layers: the cgroup version and controllers of /sys/fs/cgroup and /proc/cgroups"
+if [ "$exp_abi" = 0 ]; then
+	is "$(printf '%s\n' "$kl" | grep '^kernel: landlock: ')" "kernel: landlock: no" "--layers: no Landlock"
+else
+	like "$kl" "kernel: landlock: ABI $exp_abi: file system access (5.13)" "--layers: Landlock ABI $exp_abi"
+	if [ "$exp_abi" -ge 6 ]; then
+		unlike "$kl" "missing:" "--layers: ABI $exp_abi lacks nothing jail knows"
+	else
+		like "$kl" "missing: " "--layers: ABI $exp_abi: what is missing is named"
+		like "$kl" "abstract unix socket and signal scoping (6.12)" "--layers: ... scoping among it"
+	fi
+fi
+if [ "$exp_aa" = yes ]; then
+	like "$kl" "kernel: apparmor: enabled, unix socket mediation: $exp_aa_unix" \
+		"--layers: AppArmor enabled, unix mediation $exp_aa_unix"
+else
+	is "$(printf '%s\n' "$kl" | grep '^kernel: apparmor: ')" "kernel: apparmor: not enabled" \
+		"--layers: AppArmor not enabled"
+fi
+if [ "$exp_abi" -lt 6 ] && [ "$exp_aa_unix" = no ]; then
+	exp_reach=true
+	like "$kl" "kernel: abstract unix sockets: the host's are reachable from net = host sessions" \
+		"--layers: says plainly that host abstract sockets are reachable from net = host"
+else
+	exp_reach=false
+	like "$kl" "kernel: abstract unix sockets: scoped for jailed sessions" \
+		"--layers: abstract sockets scoped"
+fi
+is "$(printf '%s\n' "$out" | grep -vc '^kernel: ')" 0 "--layers on a clean setup: no finding lines"
+is "$rc" 0 "--layers: the layer lines are not findings (exit 0)"
+check --layers --json
+is "$rc" 0 "--layers --json: exit 0"
+is "$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); l=d["layers"]
+print(l["landlock_abi"], l["apparmor"], l["apparmor_unix"], l["cgroup_version"], l["abstract_unix_reachable_from_net_host"], d["findings"])')" \
+	"$exp_abi $([ $exp_aa = yes ] && echo True || echo False) $([ $exp_aa = yes ] && { [ $exp_aa_unix = yes ] && echo True || echo False; } || echo False) $([ -f /sys/fs/cgroup/cgroup.controllers ] && echo 2 || echo 1) $([ $exp_reach = true ] && echo True || echo False) []" \
+	"--layers --json: an object with the same facts and the findings array"
+check --json
+is "$out" "[]" "without --layers, --json stays the findings array"
+
 # ---- explicit jails, usage ----
 mkdir -p "$T/other"
 check "$T/other"
