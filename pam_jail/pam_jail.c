@@ -122,6 +122,8 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 	const void *tty = NULL;
 	jail_session_t *s = NULL;
 	jail_error_t err;
+	const char *xdg;
+	bool logind = false;
 	args_t a;
 	int r;
 
@@ -158,15 +160,14 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 	}
 	/* pam_systemd (before us in the stack) opened a logind session: we
 	 * release it at close, from the host (see jail_session_set_logind_id). */
-	{
-		const char *xdg = pam_getenv(pamh, "XDG_SESSION_ID");
-
-		if (xdg && access("/run/systemd/system", F_OK) == 0 &&
-		    jail_session_set_logind_id(s, xdg, &err) < 0) {
+	xdg = pam_getenv(pamh, "XDG_SESSION_ID");
+	if (xdg && access("/run/systemd/system", F_OK) == 0) {
+		if (jail_session_set_logind_id(s, xdg, &err) < 0) {
 			r = refuse(pamh, user, s, err.msg);
 			jail_session_free(s);
 			return r;
 		}
+		logind = true;
 	}
 	if (jail_session_open(s, (const char *)rhost, &err) < 0) {
 		r = refuse(pamh, user, s, err.msg);
@@ -184,7 +185,7 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 	}
 	/* pam_systemd's close would try the system bus from inside the jail;
 	 * without the id it leaves the release to us. */
-	if (pam_getenv(pamh, "XDG_SESSION_ID") && access("/run/systemd/system", F_OK) == 0)
+	if (logind)
 		pam_putenv(pamh, "XDG_SESSION_ID");
 	pam_syslog(pamh, LOG_INFO,
 		   "opened session %s for %s (jail %s, profile %s, remote %s, init pid %d)",

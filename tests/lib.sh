@@ -190,7 +190,8 @@ jail_test_cleanup() {
 jail_test_host_systemd() {
 	local d
 	for d in systemd dbus; do
-		mkdir -p "/run/$d" && mount --rbind "/proc/self/fd/8/$d" "/run/$d" ||
+		mkdir -p "/run/$d" && mount -c --rbind "/proc/self/fd/8/$d" "/run/$d" &&
+			[ -n "$(ls -A "/run/$d")" ] ||
 			bail "bind the host's /run/$d"
 	done
 }

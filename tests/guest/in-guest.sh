@@ -12,7 +12,11 @@ for t in "$@"; do
 	b=${t##*/}
 	b=${b%.t}
 	t0=$(date +%s)
-	timeout -k 10 "${JAIL_GUEST_TEST_TIMEOUT:-900}" "$t" >"$R/$b.tap" 2>"$R/$b.err" </dev/null
+	# Each test in a transient scope of its own, as a service would be, not
+	# in root's ssh session (logind gives no session to a process inside
+	# another one, and a test must never end the lane's own session).
+	systemd-run --scope --quiet --collect --unit="jail-test-$b-$$" -- \
+		timeout -k 10 "${JAIL_GUEST_TEST_TIMEOUT:-900}" "$t" >"$R/$b.tap" 2>"$R/$b.err" </dev/null
 	rc=$?
 	echo "$rc" >"$R/$b.rc"
 	[ "$rc" = 124 ] && echo "not ok - $b: timed out after ${JAIL_GUEST_TEST_TIMEOUT:-900} s in the guest" >>"$R/$b.tap"

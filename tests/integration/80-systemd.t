@@ -27,6 +27,10 @@ elif [ ! -S /run/dbus/system_bus_socket ] || ! command -v loginctl >/dev/null; t
 elif ! grep -rqs pam_systemd /etc/pam.d/common-session; then
 	why="pam_systemd is not in /etc/pam.d/common-session"
 fi
+if [ -z "$why" ] && grep -q '/session-[^/]*\.scope$' /proc/self/cgroup; then
+	# logind refuses a session to a process inside another session.
+	why="this test runs inside a login session (run it from a service or systemd-run --scope)"
+fi
 if [ -n "$why" ]; then
 	echo "1..0 # SKIP $why"
 	exit 0
@@ -78,6 +82,7 @@ sshd_start default
 user_add_jailed sd1 "$SSHD_JAIL" sdlimits
 # logind resolves the user in the host's passwd.
 uid=$(id -u sd1)
+nsenter -t 1 -m -- userdel sd1 >/dev/null 2>&1 # left by an interrupted run
 nsenter -t 1 -m -- useradd -M -N -g users -u "$uid" -d /nonexistent -s /usr/sbin/nologin sd1 ||
 	bail "useradd sd1 on the host"
 HOSTUSERS="sd1"
@@ -86,7 +91,7 @@ REG=/run/jail/sessions
 
 # The logind session of sd1 ("" if none): its id.
 sd_session() {
-	nsenter -t 1 -m -- loginctl list-sessions --no-legend 2>/dev/null | awk -v u=sd1 '$3 == u {print $1}' | head -n1
+	nsenter -t 1 -m -- loginctl list-sessions --no-legend 2>/dev/null | awk -v u=sd1 '$3 == u {print $1}' | sort -n | tail -n1
 }
 scopes_left() {
 	find "$SCOPES" -maxdepth 1 -name 'session-*.scope' 2>/dev/null
@@ -113,7 +118,9 @@ is "$(cat "$scope/pids.max")" "40" "the kernel's pids.max of the scope"
 is "$(cat "$scope/cpu.max")" "20000 100000" "the kernel's cpu.max of the scope"
 like "$(cat "$scope/io.weight" 2>/dev/null)" "default 50" "the kernel's io.weight of the scope"
 
-# terminate-session ends everything in it.
+# terminate-session ends everything in it.  (Never without an id: loginctl
+# would end the caller's own session.)
+[ -n "$sid" ] || bail "no logind session for sd1: $(grep -i -E 'pam_systemd|logind' "$SYSLOG" | tail -5)"
 nsenter -t 1 -m -- loginctl terminate-session "$sid"
 gone=no
 for _ in $(seq 100); do
@@ -128,30 +135,46 @@ ok "loginctl terminate-session: the ssh client ended" timeout 10 tail --pid="$SS
 ok "the session's init is gone" [ -z "$init" -o ! -d "/proc/$init" ]
 
 # --- the kernel enforces the limits --------------------------------------------
-out=$(tssh sd1 'head -c 200M /dev/zero | tail -c 1 >/dev/null; echo "tail exit $?"' 2>&1)
-like "$out" "tail exit 137" "memory.max: a 200 MB hog is killed (SIGKILL, exit 137)"
-out=$(tssh sd1 'for i in $(seq 60); do sleep 5 & done 2>/dev/null; sleep 0.5; ls /proc | grep -c "^[0-9]"; wait' 2>/dev/null)
-ok "pids.max: a fork loop stops at 40 tasks (saw ${out:-none})" [ -n "$out" ] && [ "$out" -le 40 ] && [ "$out" -ge 20 ]
-out=$(tssh sd1 'cat /proc/self/cgroup' 2>&1)
-# A busy loop for 3 s of wall time under cpu_max = 20: the scope's usage_usec
-# grows by about 0.6 s, far below the 3 s it would use unthrottled.
-ssh_live_session sd1 30 "$T/live2.out"
+# bash doubling a string: 2^30 bytes, far beyond memory_max.
+out=$(tssh sd1 'bash -c "x=.; for i in \$(seq 30); do x=\$x\$x; done; echo survived"; echo "hog exit $?"' 2>&1)
+like "$out" "hog exit 137" "memory.max: a hog far beyond 64M is killed (SIGKILL, exit 137)"
+j=$(nsenter -t 1 -m -- journalctl -q --no-pager -b --since=-120s 2>/dev/null | grep -i oom)
+like "$j" "oom_memcg=/user.slice/user-$uid.slice/session-" "memory.max: the kernel's OOM killer acted in the session's logind scope"
+# A fork loop in a live session: the scope's pids.max stops it.
+timeout 90 ssh -F "$SSH_CONFIG" -p "$SSHD_PORT" sd1@127.0.0.1 \
+	'for i in $(seq 60); do sleep 30 & done 2>/dev/null; echo started; sleep 30' \
+	</dev/null >"$T/fork.out" 2>&1 &
+fork=$!
+wait_log "$T/fork.out" started 60 || bail "the fork loop did not start: $(cat "$T/fork.out")"
+scope3=$SCOPES/session-$(sd_session).scope
+ok "pids.max: the scope holds at most 40 tasks ($(cat "$scope3/pids.current"))" \
+	[ "$(cat "$scope3/pids.current")" -le 40 ]
+ok "pids.max: forks were refused at the limit (pids.events: $(cat "$scope3/pids.events"))" \
+	[ "$(awk '$1 == "max" {print $2}' "$scope3/pids.events")" -gt 0 ]
+kill "$fork" 2>/dev/null
+wait "$fork" 2>/dev/null
+# A busy loop under cpu_max = 20: over 3 s of wall time its scope's
+# usage_usec grows by about 0.6 s, where unthrottled it would be 3 s.
+timeout 60 ssh -F "$SSH_CONFIG" -p "$SSHD_PORT" sd1@127.0.0.1 \
+	'echo started; end=$(($(date +%s) + 6)); while [ $(date +%s) -lt $end ]; do :; done' \
+	</dev/null >"$T/busy.out" 2>&1 &
+busy=$!
+wait_log "$T/busy.out" started 20 || bail "the busy loop did not start: $(cat "$T/busy.out")"
 sid2=$(sd_session)
 scope2=$SCOPES/session-$sid2.scope
 u0=$(awk '$1 == "usage_usec" {print $2}' "$scope2/cpu.stat")
-tssh sd1 'end=$(($(date +%s) + 3)); while [ $(date +%s) -lt $end ]; do :; done' >/dev/null 2>&1
+sleep 3
 u1=$(awk '$1 == "usage_usec" {print $2}' "$scope2/cpu.stat")
 used=$(((u1 - u0) / 1000))
-ok "cpu.max: a 3 s busy loop used ${used} ms of CPU (at most 1200 ms at 20%)" [ "$used" -le 1200 ]
-like "$(cat "$scope2/cpu.stat")" "nr_throttled" "cpu.stat counts throttling"
-ok "cpu.max: the loop was throttled (nr_throttled > 0)" [ "$(awk '$1 == "nr_throttled" {print $2}' "$scope2/cpu.stat")" -gt 0 ]
-kill "$SSH_BG" 2>/dev/null
-wait "$SSH_BG" 2>/dev/null
+ok "cpu.max: 3 s of a busy loop used ${used} ms of CPU (at most 1000 ms at 20%)" [ "$used" -le 1000 ]
+ok "cpu.max: the loop was throttled (nr_throttled > 0)" \
+	[ "$(awk '$1 == "nr_throttled" {print $2}' "$scope2/cpu.stat")" -gt 0 ]
+wait "$busy" 2>/dev/null
 
 # --- the system bus is not reachable from the session ---------------------------
 out=$(tssh sd1 'ls -d /run/dbus /run/systemd 2>&1; ls /run' 2>&1)
-like "$out" "/run/dbus: No such file or directory" "no /run/dbus in the session"
-like "$out" "/run/systemd: No such file or directory" "no /run/systemd in the session"
+like "$out" "cannot access '/run/dbus': No such file or directory" "no /run/dbus in the session"
+like "$out" "cannot access '/run/systemd': No such file or directory" "no /run/systemd in the session"
 
 # --- logout: clean, and nothing left after many logins ----------------------------
 : >"$SYSLOG.mark"
@@ -164,8 +187,18 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 after=$(tail -n +"$((before + 1))" "$SYSLOG")
-is "$(printf '%s\n' "$after" | grep -c 'closed session .* for sd1 ')" 8 "8 logins: pam_jail closed 8 sessions"
-unlike "$after" "pam_systemd" "logout: no pam_systemd message (it used to fail: no system bus in the jail)"
+opened=$(printf '%s\n' "$after" | grep -o 'opened session [0-9a-f]* for sd1 ' | awk '{print $3}')
+is "$(printf '%s\n' "$opened" | grep -c .)" 8 "8 logins: pam_jail opened 8 sessions"
+unclosed=""
+for id in $opened; do
+	printf '%s\n' "$after" | grep -q "closed session $id for sd1 " || unclosed="$unclosed $id"
+done
+is "$unclosed" "" "8 logins: pam_jail closed each of them"
+# pam_systemd's open notes about /run/user are the test's doing (its private
+# /run does not see the runtime directory logind mounts later on the host);
+# anything else from pam_systemd, at logout above all, is a failure.
+sd=$(printf '%s\n' "$after" | grep pam_systemd | grep -v -e "runtime directory" -e "Runtime directory" -e XDG_RUNTIME_DIR)
+is "$sd" "" "logout: no pam_systemd error (it failed to reach the system bus from inside the jail)"
 unlike "$after" "Failed to connect to system bus" "logout: no 'Failed to connect to system bus'"
 unlike "$after" "with an error" "logout: pam_jail closed every session without an error"
 is "$(sd_session)" "" "logind has no session of sd1 left"
