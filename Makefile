@@ -51,7 +51,7 @@ HELPER_BINS  := $(patsubst tests/helpers/%.c,tests/bin/%,$(HELPER_SRCS))
 
 PROGRAMS = jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so
 
-.PHONY: all check unit-tests demo install bench sanitize lint fuzz fuzz-run fuzz-smoke clean format deps
+.PHONY: all check check-guest unit-tests test-bins demo install bench sanitize lint fuzz fuzz-run fuzz-smoke clean format deps
 all: $(PROGRAMS)
 
 lib/libjail.a: $(LIB_OBJS)
@@ -119,7 +119,11 @@ tests/bin/%.so: tests/modules/%.c
 	@mkdir -p tests/bin
 	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-z,defs -o $@ $< $(PKG_LIBS)
 
-unit-tests: $(UNIT_BINS) $(PROBE_BINS) $(HELPER_BINS) tests/bin/pam_jail_faults.so $(TESTMOD_BINS)
+unit-tests: $(UNIT_BINS) test-bins
+
+# What the integration tests run besides the programs (the guest lane builds
+# only these: the unit tests run on the development host).
+test-bins: $(PROBE_BINS) $(HELPER_BINS) tests/bin/pam_jail_faults.so $(TESTMOD_BINS)
 
 deps:
 	@tests/deps.sh
@@ -130,6 +134,14 @@ check: deps
 	$(MAKE) -j$$(nproc) all unit-tests
 	$(MAKE) fuzz-smoke
 	tests/run.sh
+
+# The guest lane (tests/guest/lane.sh): the integration suite in a Debian 12
+# guest with systemd, cgroup v2 and AppArmor under qemu, its TAP replayed
+# through prove.  Installs qemu and mmdebstrap (as root, when missing).
+check-guest:
+	@tests/deps.sh --guest
+	tests/guest/lane.sh tests/guest/results
+	prove --exec '' tests/guest/results/*.t
 
 # The whole suite under ASan+UBSan (tests/sanitize.env: any report fails),
 # then a normal build (left in place) and pam_jail.so under valgrind through

@@ -11,6 +11,10 @@ if [ "${1:-}" = --list ]; then
 	echo $PKGS
 	exit 0
 fi
+# --guest: what the guest lane needs on this machine instead.
+if [ "${1:-}" = --guest ]; then
+	PKGS="qemu-system-x86 qemu-utils mmdebstrap e2fsprogs openssh-client python3"
+fi
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

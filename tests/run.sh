@@ -12,4 +12,10 @@ done
 for t in tests/integration/*.t; do
 	[ -e "$t" ] && set -- "$@" "$t"
 done
+# .ci/run: the guest lane's results (tests/guest/lane.sh), counted here too.
+if [ -n "${JAIL_GUEST_RESULTS:-}" ]; then
+	for t in "$JAIL_GUEST_RESULTS"/*.t; do
+		[ -e "$t" ] && set -- "$@" "$t"
+	done
+fi
 exec prove --exec '' ${PROVE_FLAGS:-} "$@"

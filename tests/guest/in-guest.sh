@@ -4,7 +4,7 @@
 # and exit status kept in tests/guest/in-guest-results/ for the lane to
 # copy back.  Unit tests and fuzzers run on the development host only.
 cd "$(dirname "$0")/../.." || exit 2
-R=tests/guest/in-guest-results
+R=${JAIL_GUEST_OUT:-tests/guest/in-guest-results}
 rm -rf "$R"
 mkdir -p "$R"
 [ $# -gt 0 ] || set -- tests/integration/*.t

@@ -97,7 +97,7 @@ copy_tree() {
 		vm ssh 'rm -rf /srv/jail && mkdir -m 0755 -p /srv/jail && tar -x -C /srv/jail -f -'
 }
 build_tree() {
-	vm ssh 'cd /srv/jail && make -j"$(nproc)" all unit-tests && make install'
+	vm ssh 'cd /srv/jail && make -j"$(nproc)" all test-bins && make install'
 }
 # README's Install section: the profiles go to /etc/apparmor.d and are
 # loaded with apparmor_parser; they must then be enforced.
@@ -113,8 +113,27 @@ load_apparmor() {
 run_suite() {
 	vm ssh "cd /srv/jail && tests/guest/in-guest.sh ${JAIL_GUEST_TESTS:-}"
 }
-fetch_results() {
-	vm ssh 'tar -c -C /srv/jail/tests/guest/in-guest-results .' | tar -x -C "$RUN/results"
+fetch_results() { # GUEST_DIR LOCAL_DIR
+	mkdir -p "$2"
+	vm ssh "tar -c -C /srv/jail/$1 ." | tar -x -C "$2"
+}
+# replay_all DIR PREFIX: one replay file per guest test in DIR.
+replay_all() {
+	local tap b
+	for tap in "$1"/*.tap; do
+		[ -e "$tap" ] || continue
+		b=${tap##*/}
+		b=${b%.tap}
+		cp "$1/$b.err" "$OUT/$2$b.err" 2>/dev/null || : >"$OUT/$2$b.err"
+		replay "$OUT/$2$b.t" "$(cat "$1/$b.rc" 2>/dev/null || echo 1)" "$tap" err
+	done
+	[ -e "$1/times" ] && sed "s/^/guest: $2/" "$1/times" >&2
+}
+# A second boot with AppArmor switched off (apparmor=0): 46-apparmor.t then
+# checks that `apparmor = required` refuses and `optional` goes on.
+run_apparmor_off() {
+	vm ssh 'test "$(cat /sys/module/apparmor/parameters/enabled)" = N' &&
+		vm ssh "cd /srv/jail && JAIL_GUEST_OUT=tests/guest/in-guest-results-aa0 tests/guest/in-guest.sh tests/integration/46-apparmor.t"
 }
 
 mkdir -p "$RUN/results"
@@ -124,15 +143,13 @@ if step "guest image (tests/guest/image.sh)" tests/guest/image.sh &&
 	step "tree builds and installs in the guest" build_tree &&
 	step "shipped AppArmor profiles load in enforce mode" load_apparmor; then
 	step "integration suite runs in the guest" run_suite
-	fetch_results
-	for tap in "$RUN"/results/*.tap; do
-		[ -e "$tap" ] || continue
-		b=${tap##*/}
-		b=${b%.tap}
-		cp "$RUN/results/$b.err" "$OUT/guest-$b.err" 2>/dev/null || : >"$OUT/guest-$b.err"
-		replay "$OUT/guest-$b.t" "$(cat "$RUN/results/$b.rc" 2>/dev/null || echo 1)" "$tap" err
-	done
-	[ -e "$RUN/results/times" ] && sed 's/^/guest: /' "$RUN/results/times" >&2
+	fetch_results tests/guest/in-guest-results "$RUN/results"
+	replay_all "$RUN/results" guest-
+	if step "guest reboots with AppArmor off (apparmor=0)" vm reboot -- apparmor=0; then
+		step "46-apparmor.t runs with AppArmor off" run_apparmor_off
+		fetch_results tests/guest/in-guest-results-aa0 "$RUN/results-aa0"
+		replay_all "$RUN/results-aa0" guest-apparmor0-
+	fi
 fi
 step "guest powers off" vm stop
 finish_lane

@@ -4,6 +4,7 @@
 #
 #   tests/guest/vm.sh start RUNDIR [-- EXTRA KERNEL ARGS]   boot, wait for ssh
 #   tests/guest/vm.sh ssh RUNDIR [CMD...]                   run a command as root
+#   tests/guest/vm.sh reboot RUNDIR [-- EXTRA KERNEL ARGS]  power off, boot the same disk again
 #   tests/guest/vm.sh stop RUNDIR                           power off, remove RUNDIR
 #
 # RUNDIR (made by start) holds the overlay, the qemu pid, the port, the
@@ -27,6 +28,16 @@ qemu_alive() {
 	[ -s "$R/qemu.pid" ] && kill -0 "$(cat "$R/qemu.pid")" 2>/dev/null
 }
 
+poweroff() {
+	if qemu_alive; then
+		# shellcheck disable=SC2046
+		timeout 20 ssh $(ssh_opts) root@127.0.0.1 'systemctl poweroff' >/dev/null 2>&1 || true
+		for _ in $(seq 60); do qemu_alive || break; sleep 1; done
+		qemu_alive && kill -9 "$(cat "$R/qemu.pid")" 2>/dev/null
+	fi
+	rm -f "$R/qemu.pid"
+}
+
 case $cmd in
 start)
 	[ "${1:-}" = -- ] && shift
@@ -36,7 +47,7 @@ start)
 	mkdir -p "$R"
 	cp "$IMG/id_ed25519" "$R/id_ed25519"
 	chmod 0600 "$R/id_ed25519"
-	qemu-img create -q -f qcow2 -F raw -b "$IMG/base.raw" "$R/disk.qcow2"
+	[ -e "$R/disk.qcow2" ] || qemu-img create -q -f qcow2 -F raw -b "$IMG/base.raw" "$R/disk.qcow2"
 	if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -w /dev/kvm ]; then
 		accel="-accel kvm -cpu host"
 	else
@@ -81,17 +92,17 @@ ssh)
 	# shellcheck disable=SC2046
 	exec ssh $(ssh_opts) root@127.0.0.1 "$@"
 	;;
+reboot)
+	poweroff
+	"$0" start "$R" "$@"
+	;;
 stop)
-	if qemu_alive; then
-		# shellcheck disable=SC2046
-		timeout 20 ssh $(ssh_opts) root@127.0.0.1 'systemctl poweroff' >/dev/null 2>&1 || true
-		for _ in $(seq 30); do qemu_alive || break; sleep 1; done
-		qemu_alive && kill -9 "$(cat "$R/qemu.pid")" 2>/dev/null
-	fi
+	poweroff
 	rm -rf "$R"
 	;;
 *)
-	echo "usage: vm.sh start|ssh|stop RUNDIR" >&2
+	echo "usage: vm.sh start|ssh|reboot|stop RUNDIR" >&2
 	exit 2
 	;;
 esac
+exit 0

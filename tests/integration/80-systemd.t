@@ -48,7 +48,7 @@ cleanup80() {
 	local u
 	for u in $HOSTUSERS; do
 		nsenter -t 1 -m -- loginctl terminate-user "$u" >/dev/null 2>&1
-		nsenter -t 1 -m -- userdel "$u" >/dev/null 2>&1
+		nsenter -t 1 -m -- userdel -f "$u" >/dev/null 2>&1
 	done
 	sshd_test_cleanup
 	jail_test_cleanup
@@ -82,7 +82,7 @@ sshd_start default
 user_add_jailed sd1 "$SSHD_JAIL" sdlimits
 # logind resolves the user in the host's passwd.
 uid=$(id -u sd1)
-nsenter -t 1 -m -- userdel sd1 >/dev/null 2>&1 # left by an interrupted run
+nsenter -t 1 -m -- userdel -f sd1 >/dev/null 2>&1 # left by an interrupted run
 nsenter -t 1 -m -- useradd -M -N -g users -u "$uid" -d /nonexistent -s /usr/sbin/nologin sd1 ||
 	bail "useradd sd1 on the host"
 HOSTUSERS="sd1"
@@ -140,9 +140,10 @@ out=$(tssh sd1 'bash -c "x=.; for i in \$(seq 30); do x=\$x\$x; done; echo survi
 like "$out" "hog exit 137" "memory.max: a hog far beyond 64M is killed (SIGKILL, exit 137)"
 j=$(nsenter -t 1 -m -- journalctl -q --no-pager -b --since=-120s 2>/dev/null | grep -i oom)
 like "$j" "oom_memcg=/user.slice/user-$uid.slice/session-" "memory.max: the kernel's OOM killer acted in the session's logind scope"
-# A fork loop in a live session: the scope's pids.max stops it.
+# A fork loop in a live session (dash: it does not retry a failed fork, as
+# bash does for half a minute each time): the scope's pids.max stops it.
 timeout 90 ssh -F "$SSH_CONFIG" -p "$SSHD_PORT" sd1@127.0.0.1 \
-	'for i in $(seq 60); do sleep 30 & done 2>/dev/null; echo started; sleep 30' \
+	'sh -c "for i in \$(seq 60); do sleep 30 & done" 2>/dev/null; echo started; sleep 30' \
 	</dev/null >"$T/fork.out" 2>&1 &
 fork=$!
 wait_log "$T/fork.out" started 60 || bail "the fork loop did not start: $(cat "$T/fork.out")"
@@ -205,5 +206,45 @@ is "$(sd_session)" "" "logind has no session of sd1 left"
 is "$(scopes_left)" "" "no session scope of sd1 left (was: every logout leaked one)"
 is "$(sshd_cgroups_left)" "" "no jail cgroup left"
 is "$(ls -A "$REG" 2>/dev/null)" "" "no session record left"
+
+# --- jailctl ps and kill on a session in logind's scope -----------------------------
+ssh_live_session sd1 60 "$T/live3.out"
+sid3=$(sd_session)
+ps=$("$JAILCTL" --config "$CONF" ps 2>&1)
+like "$ps" "$LIVE_SID" "jailctl ps lists the session"
+like "$ps" "sd1" "jailctl ps: its user"
+out=$("$JAILCTL" --config "$CONF" kill "$LIVE_SID" 2>&1)
+is "$?" 0 "jailctl kill of a session in logind's scope: exit 0 ($out)"
+gone=no
+for _ in $(seq 100); do
+	if ! pgrep -u sd1 -x sleep >/dev/null && [ ! -d "$SCOPES/session-$sid3.scope" ]; then
+		gone=yes
+		break
+	fi
+	sleep 0.1
+done
+is "$gone" yes "jailctl kill: the session's processes are gone, and systemd removed the scope"
+
+# --- jail's own cgroup, when the caller's systemd scope disappears ----------------
+# A PAM application alone in a transient scope (as sshd's process is alone
+# in logind's scope), with no pam_systemd in its stack: the session gets a
+# cgroup of jail's own; joining it empties the scope, which systemd then
+# removes.  At close the step back out falls back to the root cgroup, and
+# the session's cgroup is removed (it used to stay: "leave ...: No such
+# file or directory").
+mkdir -p "$T/pam.d"
+echo "session required $PAM_MODULE config=$CONF" >"$T/pam.d/jail-sd"
+unit=jail-sd-$$.scope
+out=$(systemd-run --scope --quiet --collect --unit="$unit" -- \
+	"$TOP/tests/bin/pamdrive" -c "$T/pam.d" -s jail-sd sd1 'sleep 3; echo slept' 2>&1)
+rc=$?
+like "$out" "slept" "pamdrive from a transient scope: the session ran"
+is "$rc" 0 "pamdrive: open and close succeeded (exit 0)"
+unlike "$(cat "$SYSLOG")" "leave " "no 'leave' error at close"
+ok "the transient scope the session left is gone (systemd removed it)" \
+	sh -c "! nsenter -t 1 -m -- systemctl is-active --quiet $unit"
+ok "jail's own cgroup was used (PARENT made under the v2 root)" [ -n "$(sshd_cgroups_left)" ]
+is "$(for d in $(sshd_cgroups_left); do find "$d" -mindepth 1 -type d; done)" "" \
+	"the session's own cgroup (PARENT/USER/ID) was removed"
 
 done_testing
