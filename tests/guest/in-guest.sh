@@ -8,9 +8,22 @@ R=${JAIL_GUEST_OUT:-tests/guest/in-guest-results}
 rm -rf "$R"
 mkdir -p "$R"
 [ $# -gt 0 ] || set -- tests/integration/*.t
+# Not run here, and reported as skips: pam_jail.so under valgrind checks
+# jail's own memory handling, which does not depend on the host, and takes
+# about 3 minutes under emulation (make sanitize runs it on the host).
+SKIP=${JAIL_GUEST_SKIP-70-valgrind-pam}
 for t in "$@"; do
 	b=${t##*/}
 	b=${b%.t}
+	case " $SKIP " in
+	*" $b "*)
+		echo "1..0 # SKIP valgrind runs on the development host (make sanitize), not under emulation" >"$R/$b.tap"
+		: >"$R/$b.err"
+		echo 0 >"$R/$b.rc"
+		echo "$b: skipped" | tee -a "$R/times"
+		continue
+		;;
+	esac
 	t0=$(date +%s)
 	# Each test in a transient scope of its own, as a service would be, not
 	# in root's ssh session (logind gives no session to a process inside
