@@ -373,9 +373,17 @@ static int recv_report(int sock, int *fd, struct init_report *rep, jail_error_t 
 	if (r == 0)
 		return jail_error_fmt(err, ETIMEDOUT, "the session init did not report in %d ms",
 				      INIT_REPORT_TIMEOUT_MS);
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	/* An init that failed exits right after its report, maybe with the
+	 * log relay we sent it (jail_logrelay_give) still unread: closing a
+	 * socket with unread data sets ECONNRESET on ours, which the next
+	 * read returns (once) before the report still queued.  Read again. */
+	for (int reset = 0;; reset++) {
+		do
+			n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+		while (n < 0 && errno == EINTR);
+		if (n >= 0 || errno != ECONNRESET || reset > 0)
+			break;
+	}
 	if (n < 0)
 		return jail_error_set(err, errno, "read the session init's report");
 	if (n != (ssize_t)sizeof(*rep))
