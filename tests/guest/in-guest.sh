@@ -27,8 +27,9 @@ for t in "$@"; do
 	t0=$(date +%s)
 	# Each test in a transient scope of its own, as a service would be, not
 	# in root's ssh session (logind gives no session to a process inside
-	# another one, and a test must never end the lane's own session).
-	systemd-run --scope --quiet --collect --unit="jail-test-$b-$$" -- \
+	# another one, and a test must never end the lane's own session).  Not
+	# named jail-test-*: tests look for that name in /proc/PID/cgroup.
+	systemd-run --scope --quiet --collect --unit="lane-$b-$$" -- \
 		timeout -k 10 "${JAIL_GUEST_TEST_TIMEOUT:-900}" "$t" >"$R/$b.tap" 2>"$R/$b.err" </dev/null
 	rc=$?
 	echo "$rc" >"$R/$b.rc"
