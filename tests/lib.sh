@@ -147,6 +147,19 @@ jail_apparmor_enabled() {
 	[ -d /sys/kernel/security/apparmor ] &&
 		grep -qx Y /sys/module/apparmor/parameters/enabled 2>/dev/null
 }
+# jail_kmsg_mark, then jail_kmsg_since TEXT: the kernel log lines (dmesg)
+# logged since the mark that hold TEXT, waiting up to 3 s for one: where
+# the audit lines of AppArmor go when no auditd runs.
+jail_kmsg_mark() { _kmsg_mark=$(dmesg 2>/dev/null | wc -l); }
+jail_kmsg_since() {
+	local out= i
+	for i in $(seq 30); do
+		out=$(dmesg 2>/dev/null | tail -n "+$((${_kmsg_mark:-0} + 1))" | grep -F -- "$1")
+		[ -n "$out" ] && break
+		sleep 0.1
+	done
+	printf '%s\n' "$out"
+}
 # jail_apparmor_enforced NAME: the AppArmor profile NAME is loaded in
 # enforce mode (jailsh then confines sessions with it).
 jail_apparmor_enforced() {
