@@ -31,6 +31,9 @@ is "$("$ESC" list | cut -f1 | sort | tr '\n' ' ')" \
 	'tests/escape/expect has one line for every technique of the probe'
 n_tech=$("$ESC" list | wc -l)
 ok "the probe has at least 30 techniques ($n_tech)" test "$n_tech" -ge 30
+is "$(awk '!/^#/ && NF >= 3 { print $1 }' "$ESCAPE_EXPECT_AA" | while read -r t; do
+	awk -v t="$t" '!/^#/ && NF >= 5 && $1 == t { f = 1 } END { if (!f) print t }' "$ESCAPE_EXPECT"
+done)" "" 'tests/escape/expect-apparmor names only techniques of tests/escape/expect'
 
 # --- the jail: built by jailctl init; the admin plants the rest ---------------
 jailctl init "$J" basicshell jailsh >"$T/init.out" 2>&1 || bail "jailctl init: $(tail -5 "$T/init.out")"
@@ -112,6 +115,18 @@ VICTIM=$(cat "$T/victim.pid")
 ABI=$("$TOP/tests/bin/try-syscall" landlock 2>/dev/null | awk '$1 == "OK" { print $2 }')
 ABI=${ABI:-0}
 diag "kernel $(uname -r), Landlock ABI $ABI, fs.protected_hardlinks=$(cat /proc/sys/fs/protected_hardlinks)"
+# AppArmor: where the shipped profiles are loaded in enforce mode (the guest
+# lane loads them as README says), the jailed user's sessions of `default`
+# and `strict` run under jail-default and jail-strict, and AppArmor refuses
+# some attacks before the layer tests/escape/expect names:
+# tests/escape/expect-apparmor says which and how.  Root via enter runs no
+# jailsh, so no AppArmor profile: its column is the same on every host.
+ESCAPE_AA=
+jail_apparmor_enforced jail-default && ESCAPE_AA="$ESCAPE_AA default"
+jail_apparmor_enforced jail-strict && ESCAPE_AA="$ESCAPE_AA strict"
+diag "AppArmor confines the sessions of: ${ESCAPE_AA:-none}"
+# aa_tag PROFILE: ", AppArmor jail-PROFILE" in a TAP context where it applies.
+aa_tag() { case " $ESCAPE_AA " in *" $1 "*) echo ", AppArmor jail-$1" ;; esac; }
 
 # --- base: the same attacks on the host, unconfined, as e1 --------------------------
 base_techs=$(techs_for base)
@@ -165,18 +180,18 @@ for prof in default strict; do
 	fi
 
 	out=$(tssh "$u" "$IN/escape $opts $plain" 2>&1 </dev/null)
-	check_results "ssh $prof" "$prof" "$out" $plain
+	check_results "ssh $prof$(aa_tag "$prof")" "$prof" "$out" $plain
 	check_limits "ssh $prof" "$out" "$pids" "$mem"
 
 	out=$(tssh "$u" -tt "$IN/escape $opts $ctty" 2>&1 </dev/null)
-	check_results "ssh -tt $prof" "$prof" "$out" $ctty
+	check_results "ssh -tt $prof$(aa_tag "$prof")" "$prof" "$out" $ctty
 
 	# libpam, with a controlling terminal from script(1) and two host fds
 	# leaked into the session (a directory and a file): jailsh closes them.
 	out=$(script -qec "$PAMDRIVE -c $PAMD $u '$IN/escape $opts $plain $ctty'" /dev/null \
 		7<"$T" 8>>"$T/leak" </dev/null 2>&1)
 	like "$out" "open_session: Success (0)" "[pam $prof] the libpam session opened"
-	check_results "pam $prof" "$prof" "$out" $plain $ctty
+	check_results "pam $prof$(aa_tag "$prof")" "$prof" "$out" $plain $ctty
 	check_limits "pam $prof" "$out" "$pids" "$mem"
 	unlike "$out" "7->" "[pam $prof] the leaked host fd 7 (a directory) did not reach the session"
 done
@@ -189,7 +204,7 @@ is "$(wc -l <"$T/sock.log")" "$base_accepts" \
 
 # --- another session of the same user ---------------------------------------------
 out=$(tssh e1 "$IN/escape --hostpid $VICTIM_A kill-hostpid proc-hostpid ptrace-hostpid vmread-hostpid" 2>&1 </dev/null)
-check_results "other session of e1" default "$out" kill-hostpid proc-hostpid ptrace-hostpid vmread-hostpid
+check_results "other session of e1$(aa_tag default)" default "$out" kill-hostpid proc-hostpid ptrace-hostpid vmread-hostpid
 ok 'session A is still running after every other session of e1 ran kill(-1)' kill -0 "$VICTIM_A"
 nok 'session A'"'"'s shell got no signal from the other sessions of e1' test -s "$J/home/e1/victimA.log"
 kill -WINCH "$VICTIM_A"
@@ -212,7 +227,7 @@ like "$out" " / ro,nosuid,nodev," '[root via enter, default] mountinfo: / is ro,
 nok '[root via enter, default] nothing was written into the tree' \
 	sh -c "ls -A '$J/usr/bin' | grep -q escape-probe"
 out=$(jailctl enter --user "$SESSA_ID" -- "$IN/escape" --marker "$MARKER" chroot-escape fds 7<"$T" 2>&1)
-check_results "user via enter --user, default" default "$out" chroot-escape fds
+check_results "user via enter --user, default$(aa_tag default)" default "$out" chroot-escape fds
 
 ssh -F "$SSH_CONFIG" e3@127.0.0.1 'exec sleep 300' </dev/null >/dev/null 2>&1 &
 SESSC_CLIENT=$!
