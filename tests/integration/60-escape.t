@@ -15,6 +15,10 @@ JAIL_TEST_NET=1
 . "$(dirname "$0")/../escape/escape-lib.sh"
 jail_test_setup
 sshd_test_setup
+# One ssh run of the probe runs some 80 techniques (each under its own
+# 60 s alarm): 2 s here, 50 s in the emulated guest of the lane, where
+# tssh's default of 60 s would cut it short under load.
+TSSH_TIMEOUT=600
 
 ESC=$TOP/tests/bin/escape
 PAMDRIVE=$TOP/tests/bin/pamdrive
