@@ -233,7 +233,9 @@ nok '[root via enter, default] nothing was written into the tree' \
 out=$(jailctl enter --user "$SESSA_ID" -- "$IN/escape" --marker "$MARKER" chroot-escape fds 7<"$T" 2>&1)
 check_results "user via enter --user, default$(aa_tag default)" default "$out" chroot-escape fds
 
-ssh -F "$SSH_CONFIG" e3@127.0.0.1 'exec sleep 300' </dev/null >/dev/null 2>&1 &
+# (Ended by jailctl kill at the end: it must outlive the test, 500 s in the
+# emulated guest.)
+ssh -F "$SSH_CONFIG" e3@127.0.0.1 'exec sleep 3600' </dev/null >/dev/null 2>&1 &
 SESSC_CLIENT=$!
 wait_session e3 1 || bail "no session for e3"
 SESSC_ID=$(session_of e3)
