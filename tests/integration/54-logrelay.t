@@ -123,6 +123,45 @@ like "$out" "jailsh: " "with /dev/log in the jail too: jailsh refuses"
 is "$(grep -c 'refused: ' "$SYSLOG")" 1 "... and its refusal is logged once"
 like "$(grep 'refused: ' "$SYSLOG")" "jail session $(session_id lr2) user lr2 pid" "... through the relay"
 
+# --- the session's last line: read before the init is killed --------------------------
+# A line a program sends just before the session ends reaches the host:
+# close_session asks the init to end (SIGTERM) and waits (at most 0.2 s)
+# until it has read its relay, instead of killing an init that may not
+# have run since the send (logger waits for nothing; on a loaded host, such
+# as the emulated guest, such lines were lost, and jailsh's refusals past
+# its own 0.2 s wait).  Made certain here: the init is stopped before the
+# last line is sent and continued only once the SIGTERM is pending on it
+# (ShdPnd in its status): an init killed without being asked never runs
+# again, and the line is lost.
+sigterm_pending() { # PID: SIGTERM (15: bit 14) in its shared pending set
+	local k v
+	while read -r k v; do
+		[ "$k" = ShdPnd: ] && (((0x$v >> 14) & 1)) && return 0
+	done <"/proc/$1/status" 2>/dev/null
+	return 1
+}
+caught=0
+for i in 1 2; do
+	: >"$SYSLOG"
+	"$PAMDRIVE" -c "$PAMD" lr1 "while [ ! -e /tmp/go ]; do sleep 0.05; done; logger -u /run/jail/log --rfc3164 -t last last-words-$i" \
+		>"$T/last.out" 2>&1 &
+	drv=$!
+	wait_log "$SYSLOG" "opened session" 5
+	ipid=$(sed -n 's/.*opened session .* init pid \([0-9]*\).*/\1/p' "$SYSLOG" | tail -1)
+	[ -n "$ipid" ] && kill -STOP "$ipid" || bail "stop the session init ($ipid): $(cat "$T/last.out")"
+	touch "/proc/$ipid/root/tmp/go"
+	while kill -0 "$drv" 2>/dev/null; do
+		if sigterm_pending "$ipid"; then
+			kill -CONT "$ipid"
+			break
+		fi
+	done
+	wait "$drv"
+	wait_log "$SYSLOG" "last-words-$i" 2 && caught=$((caught + 1))
+done
+like "$(cat "$T/last.out")" "close_session: Success (0)" "a session whose init has not run since its last line: closed"
+is "$caught" 2 "that last line still reaches the host (the init is asked to end, 2 sessions)"
+
 # --- the host's syslog daemon restarts (a new socket) during a session ---------------
 # The relay's connection is to the old socket: it stops, the session goes on,
 # and senders then fail at once instead of filling a queue nobody reads.
