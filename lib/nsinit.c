@@ -262,8 +262,16 @@ static void init_relay_loop(const sigset_t *waitset, jail_logrelay_t *relay)
 		if (poll(p, 2, jail_logrelay_timeout_ms(relay)) < 0 && errno != EINTR)
 			nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 10000000}, NULL);
 		while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-			if (si.ssi_signo == SIGTERM)
+			if (si.ssi_signo == SIGTERM) {
+				/* The session's last lines first: what it sent
+				 * before its end is still queued (a datagram
+				 * queue holds net.unix.max_dgram_qlen, 512 by
+				 * default: 8 pumps of 64). */
+				for (int k = 0; k < 8 && relay->sock >= 0; k++)
+					jail_logrelay_pump(relay);
+				jail_logrelay_tick(relay);
 				_exit(0);
+			}
 		}
 		reap_all();
 		if (p[1].revents & (POLLERR | POLLHUP | POLLNVAL)) {
@@ -328,7 +336,8 @@ static __attribute__((noreturn)) void init_main(int sock)
 	/* The caller then hands over the session's log relay, or closes the
 	 * channel without (jail_logrelay_give, logrelay.h). */
 	relay_on = jail_logrelay_receive(sock, &relay) == 1;
-	close(sock);
+	/* SOCK stays open (the caller has shut its write side): closed by
+	 * our exit, which the caller sees (jail_nsinit_stop). */
 
 	sigemptyset(&waitset);
 	sigaddset(&waitset, SIGCHLD);
@@ -432,6 +441,7 @@ int jail_nsinit_start(jail_nsinit_t *init, jail_error_t *err)
 	init->pid = -1;
 	init->pidfd = -1;
 	init->sock = -1;
+	init->chan = -1;
 	init->starttime = 0;
 	init->moved = false;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -475,7 +485,10 @@ int jail_nsinit_ready(jail_nsinit_t *init, int *proc_mfd, jail_error_t *err)
 	if (init->sock < 0)
 		return jail_error_fmt(err, EINVAL, "no session init to wait for");
 	r = recv_report(init->sock, &fd, &rep, err);
-	close(init->sock);
+	/* Nothing more for the init (its jail_logrelay_receive sees the end of
+	 * the channel); kept to see its exit (jail_nsinit_stop). */
+	shutdown(init->sock, SHUT_WR);
+	init->chan = init->sock;
 	init->sock = -1;
 	if (init->moved) {
 		cpu_set_t cpus;
@@ -546,9 +559,32 @@ void jail_nsinit_reap(jail_nsinit_t *init, int timeout_ms)
 		close(init->pidfd);
 	if (init->sock >= 0)
 		close(init->sock);
+	if (init->chan >= 0)
+		close(init->chan);
 	init->pidfd = -1;
 	init->sock = -1;
+	init->chan = -1;
 	init->pid = -1;
+}
+
+void jail_nsinit_stop(jail_nsinit_t *init, int timeout_ms)
+{
+	int r;
+
+	if (init->chan < 0)
+		return;
+	if (init->pidfd >= 0)
+		r = (int)syscall(SYS_pidfd_send_signal, init->pidfd, SIGTERM, NULL, 0);
+	else
+		r = init->pid > 0 ? kill(init->pid, SIGTERM) : -1;
+	if (r == 0) {
+		struct pollfd p = {.fd = init->chan, .events = POLLIN};
+
+		while (poll(&p, 1, timeout_ms) < 0 && errno == EINTR)
+			;
+	}
+	close(init->chan);
+	init->chan = -1;
 }
 
 int jail_nsinit_kill(jail_nsinit_t *init, jail_error_t *err)

@@ -20,7 +20,8 @@
  *     namespace fail with ENOMEM), except on SIGTERM, which ends the whole
  *     session.
  *
- * The session ends when the init is killed (jail_nsinit_kill): the kernel
+ * The session ends when the init is killed (jail_nsinit_kill), after it was
+ * asked to end (jail_nsinit_stop) where it can still read its log relay: the kernel
  * then kills every process left in the pid namespace. */
 #ifndef JAIL_NSINIT_H
 #define JAIL_NSINIT_H
@@ -38,12 +39,13 @@ typedef struct jail_nsinit {
 	uint64_t starttime; /* field 22 of /proc/PID/stat: identifies the process with pid */
 	int pidfd;	    /* pidfd of the init (race-free kill), -1 when none */
 	int sock;	    /* its report socket until jail_nsinit_ready(), else -1 */
+	int chan;	    /* the same after ready (write side shut): its exit shows as EOF */
 	bool moved;	    /* started on another CPU; its affinity is given back at ready */
 } jail_nsinit_t;
 
 #define JAIL_NSINIT_INIT                                                                           \
 	{                                                                                          \
-		.pid = -1, .starttime = 0, .pidfd = -1, .sock = -1, .moved = false                 \
+		.pid = -1, .starttime = 0, .pidfd = -1, .sock = -1, .chan = -1, .moved = false     \
 	}
 
 /* unshare(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWIPC|CLONE_NEWUTS [|CLONE_NEWNET])
@@ -101,6 +103,21 @@ int jail_nsinit_ready(jail_nsinit_t *init, int *proc_mfd, jail_error_t *err);
  * after close_session returns) it cannot exit before we return, and any
  * wait is wasted. */
 #define JAIL_NSINIT_REAP_MS 5
+
+/* How long jail_nsinit_stop() waits for the init to read its log relay
+ * and exit: well under a millisecond on an idle host; the bound is for a
+ * loaded one. */
+#define JAIL_NSINIT_STOP_MS 200
+
+/* Ask a ready init to end (SIGTERM) and wait until it has, at most
+ * TIMEOUT_MS: it first reads what the session sent to its log relay (a
+ * refusal of jailsh, then the close at once), which a SIGKILL of an init
+ * that has not run since would lose.  Its exit shows on init->chan at once
+ * (its fds close before it waits for the namespace to empty, also while
+ * the caller's own zombie child is there).  Nothing to do without a
+ * channel.  Follow with jail_nsinit_signal() and jail_nsinit_reap(), as
+ * for an init that did not answer. */
+void jail_nsinit_stop(jail_nsinit_t *init, int timeout_ms);
 
 /* SIGKILL the init (through its pidfd when held).  Returns 0 when the
  * signal was sent or the init is already gone.  Follow with

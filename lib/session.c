@@ -608,6 +608,8 @@ static int teardown(jail_session_t *s, jail_error_t *err)
 	jail_error_t e2;
 	int ret = 0;
 
+	/* Asked first, so that what the session logged last leaves it. */
+	jail_nsinit_stop(&s->init, JAIL_NSINIT_STOP_MS);
 	if (jail_nsinit_signal(&s->init, &e2) < 0) {
 		if (err)
 			*err = e2;
@@ -907,6 +909,8 @@ void jail_session_free(jail_session_t *s)
 		jail_cgroup_free(s->cg);
 	if (s->init.pidfd >= 0)
 		close(s->init.pidfd);
+	if (s->init.chan >= 0)
+		close(s->init.chan);
 	if (s->registry_fd >= 0)
 		close(s->registry_fd);
 	jail_ns_saved_close(&s->saved_ns);

@@ -127,6 +127,46 @@ done_testing() {
 
 bail() { echo "Bail out! $*"; exit 255; }
 
+# skip REASON: a TAP skip (a check that cannot apply on this host).
+skip() {
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n # SKIP $*"
+}
+
+# Host facts, for tests that must hold with exact expectations on every
+# host (the development machine: cgroup v1-hybrid, no AppArmor; the guest
+# lane, tests/guest: pure cgroup v2, AppArmor enforcing).
+#
+# jail_cg_unified: true where /sys/fs/cgroup is a cgroup v2 root with
+# controllers (pure v2: a session is one directory, the line
+# `0::/PARENT/USER/ID` in /proc/PID/cgroup); false on v1 and hybrid hosts
+# (a directory per controller, `N:pids:/PARENT/USER/ID`).
+jail_cg_unified() { [ -e /sys/fs/cgroup/cgroup.controllers ]; }
+# jail_apparmor_enabled: AppArmor is enabled in this kernel.
+jail_apparmor_enabled() {
+	[ -d /sys/kernel/security/apparmor ] &&
+		grep -qx Y /sys/module/apparmor/parameters/enabled 2>/dev/null
+}
+# jail_kmsg_mark, then jail_kmsg_since TEXT: the kernel log lines (dmesg)
+# logged since the mark that hold TEXT, waiting up to 3 s for one: where
+# the audit lines of AppArmor go when no auditd runs.
+jail_kmsg_mark() { _kmsg_mark=$(dmesg 2>/dev/null | wc -l); }
+jail_kmsg_since() {
+	local out= i
+	for i in $(seq 30); do
+		out=$(dmesg 2>/dev/null | tail -n "+$((${_kmsg_mark:-0} + 1))" | grep -F -- "$1")
+		[ -n "$out" ] && break
+		sleep 0.1
+	done
+	printf '%s\n' "$out"
+}
+# jail_apparmor_enforced NAME: the AppArmor profile NAME is loaded in
+# enforce mode (jailsh then confines sessions with it).
+jail_apparmor_enforced() {
+	jail_apparmor_enabled &&
+		grep -qxF "$1 (enforce)" /sys/kernel/security/apparmor/profiles 2>/dev/null
+}
+
 # Re-exec in a private mount namespace (and network namespace with only
 # loopback when JAIL_TEST_NET=1), then create the scratch dir $T under a
 # root-owned 0755 base (jail roots must have a trusted parent chain).

@@ -288,7 +288,8 @@ user_add_jailed() {
 	_user_key "$jail/home/$name" "$name"
 }
 
-# tssh [-p PORT] USER [ARGS...]: ssh USER@127.0.0.1 with the test's config.
+# tssh [-p PORT] USER [ARGS...]: ssh USER@127.0.0.1 with the test's config, cut at
+# TSSH_TIMEOUT seconds (60).
 tssh() {
 	local port=$SSHD_PORT
 	if [ "$1" = -p ]; then
@@ -297,7 +298,7 @@ tssh() {
 	fi
 	local user=$1
 	shift
-	timeout 60 ssh -F "$SSH_CONFIG" -p "$port" "$user@127.0.0.1" "$@"
+	timeout "${TSSH_TIMEOUT:-60}" ssh -F "$SSH_CONFIG" -p "$port" "$user@127.0.0.1" "$@"
 }
 
 # tssh_bg USER [ARGS...]: the same, in the background, stdin/out/err to

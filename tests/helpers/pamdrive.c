@@ -141,8 +141,8 @@ static void *sleeper(void *arg)
 	return NULL;
 }
 
-/* -T: the memory and pids cgroup of each thread, through TASKFD (the host's
- * /proc/self/task). */
+/* -T: the memory and pids cgroup (and the v2 one) of each thread, through
+ * TASKFD (the host's /proc/self/task). */
 static void report_threads(int taskfd, const char *when)
 {
 	int dfd = taskfd < 0 ? -1 : openat(taskfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -168,7 +168,9 @@ static void report_threads(int taskfd, const char *when)
 		fd = openat(taskfd, path, O_RDONLY | O_CLOEXEC);
 		f = fd < 0 ? NULL : fdopen(fd, "r");
 		while (f && fgets(line, sizeof(line), f)) {
-			if (strstr(line, ":memory:") || strstr(line, ":pids:"))
+			/* v1: the memory and pids hierarchies; v2: the one line. */
+			if (strstr(line, ":memory:") || strstr(line, ":pids:") ||
+			    strncmp(line, "0::", 3) == 0)
 				fprintf(stderr, "pamdrive: thread %d after %s: %s", n, when, line);
 		}
 		if (f)

@@ -2,7 +2,10 @@
 # pam_jail through the real libpam (pam_start_confdir), the way sshd uses it:
 # tests/bin/pamdrive opens the session, forks a child that drops to the user
 # and runs the user's login shell with -c CMD, waits, closes the session.
-# Real namespaces, real cgroups (v1 here), real mounts.
+# Real namespaces, real cgroups, real mounts.  pamdrive runs without a
+# logind session, so pam_jail uses its own cgroup under cgroup_parent on
+# every host: per controller on a cgroup v1 or hybrid host (`N:pids:/P/U/ID`
+# in /proc/PID/cgroup), one directory on a pure v2 host (`0::/P/U/ID`).
 JAIL_TEST_NET=1
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../sshd-lib.sh"
@@ -13,6 +16,18 @@ sshd_test_setup
 
 PAMDRIVE=$TOP/tests/bin/pamdrive
 REG=/run/jail/sessions
+# CGLINE: the /proc/PID/cgroup line (ERE) that names the session's cgroup
+# on this host; CGPFX the text before the path; CGDIRS the directories of a
+# session's cgroup below /sys/fs/cgroup, with @ for PARENT/USER/ID.
+if jail_cg_unified; then
+	CGLINE='^0::'
+	CGPFX='0::'
+	CGDIRS='@'
+else
+	CGLINE='^[0-9]+:pids:'
+	CGPFX=':pids:'
+	CGDIRS='pids/@ memory/@'
+fi
 J=$T/jails/j1
 
 echo host-only >"$T/host-only-marker"
@@ -126,7 +141,7 @@ test -e '"$T"'/host-only-marker && echo "host file visible"
 echo "marker: $(cat /etc/jail-marker)"
 echo "root: $(ls / | tr "\n" " ")"
 grep -E "^(CapBnd|CapEff|NoNewPrivs|Seccomp):" /proc/self/status
-echo "cgroup: $(grep -E "^[0-9]+:pids:" /proc/self/cgroup)"
+echo "cgroup: $(grep -E "'"$CGLINE"'" /proc/self/cgroup)"
 echo "tmp: $(grep " /tmp " /proc/self/mountinfo)"
 echo "run: $(grep " /run " /proc/self/mountinfo)"
 echo "sys: $(grep " /proc/sys " /proc/self/mountinfo)"
@@ -165,8 +180,8 @@ like "$out" "CapBnd:	0000000000000400" 'CapBnd is the profile'"'"'s keep-list (c
 like "$out" "CapEff:	0000000000000000" 'the user has no effective capabilities'
 like "$out" "NoNewPrivs:	1" 'jailsh set no_new_privs'
 like "$out" "Seccomp:	2" 'jailsh loaded a seccomp filter'
-like "$out" "cgroup: " 'the process is in a pids cgroup'
-like "$out" ":pids:/$CGROUP_PARENT/u1/$id" 'the process is in the session cgroup (parent/user/id)'
+like "$out" "cgroup: " 'the process is in a cgroup'
+like "$out" "$CGPFX/$CGROUP_PARENT/u1/$id" "the process is in the session cgroup (parent/user/id: $CGPFX)"
 like "$out" " /tmp rw,nosuid,nodev" '/tmp is nosuid,nodev'
 like "$out" "tmpfs tmpfs rw,size=17408k" '/tmp is a tmpfs of tmp_size (17M)'
 like "$(echo "$out" | grep '^run:')" "size=3072k,mode=755" '/run is a tmpfs of run_size (3M), 0755'
@@ -190,8 +205,10 @@ nok 'after close: the background job was killed' netns_pgrep "sleep $BGSLEEP"
 # close_session's bounded WNOHANG poll under load): no running init.
 alive() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 nok 'after close: no init left' alive "$ipid"
-nok 'after close: no pids cgroup left' test -e "/sys/fs/cgroup/pids/$CGROUP_PARENT/u1/$id"
-nok 'after close: no memory cgroup left' test -e "/sys/fs/cgroup/memory/$CGROUP_PARENT/u1/$id"
+for d in $CGDIRS; do
+	d=${d%@}
+	nok "after close: no cgroup ${d}PARENT/u1/ID left" test -e "/sys/fs/cgroup/${d}$CGROUP_PARENT/u1/$id"
+done
 is "$(ls -A "$REG" 2>/dev/null)" "" 'after close: no session record left'
 
 # --- the caller joins the session cgroup whole, and leaves it whole ---------
@@ -199,23 +216,33 @@ is "$(ls -A "$REG" 2>/dev/null)" "" 'after close: no session record left'
 # wait) and a multi-threaded one by cgroup.procs: either way every thread of
 # the caller must be in the session cgroup (its children inherit the cgroup
 # of the thread that forks) and back where it came from after close.
-origin_pids=$(sed -n 's/^[0-9]*:pids://p' /proc/self/cgroup)
-origin_mem=$(sed -n 's/^[0-9]*:memory://p' /proc/self/cgroup)
+# CGCTL: the hierarchies to check, each as LABEL=ERE of its line's start.
+if jail_cg_unified; then
+	CGCTL='v2=0::'
+else
+	CGCTL='pids=[0-9]*:pids: memory=[0-9]*:memory:'
+fi
+for c in $CGCTL; do
+	eval "origin_${c%%=*}=\$(sed -n 's/^${c#*=}//p' /proc/self/cgroup)"
+done
 for threads in 1 2; do
 	opt=; [ "$threads" = 2 ] && opt=-t
 	out=$("$PAMDRIVE" $opt -T -c "$PAMD" u1 2>&1)
 	like "$out" "open_session: Success (0)" "$threads thread(s): the session opens"
 	like "$out" "threads after open: $threads" "$threads thread(s): the caller has $threads"
-	is "$(echo "$out" | grep -c "after open: [0-9]*:pids:/$CGROUP_PARENT/u1/[0-9a-f]*\$")" "$threads" \
-		"$threads thread(s): every thread is in the session's pids cgroup"
-	is "$(echo "$out" | grep -c "after open: [0-9]*:memory:/$CGROUP_PARENT/u1/[0-9a-f]*\$")" "$threads" \
-		"$threads thread(s): every thread is in the session's memory cgroup"
+	for c in $CGCTL; do
+		is "$(echo "$out" | grep -c "after open: ${c#*=}/$CGROUP_PARENT/u1/[0-9a-f]*\$")" "$threads" \
+			"$threads thread(s): every thread is in the session's ${c%%=*} cgroup"
+	done
 	like "$out" "close_session: Success (0)" "$threads thread(s): close_session succeeds"
-	is "$(echo "$out" | grep -c "after close: [0-9]*:pids:$origin_pids\$")" "$threads" \
-		"$threads thread(s): after close every thread is back in its pids cgroup"
-	is "$(echo "$out" | grep -c "after close: [0-9]*:memory:$origin_mem\$")" "$threads" \
-		"$threads thread(s): after close every thread is back in its memory cgroup"
-	is "$(ls "/sys/fs/cgroup/pids/$CGROUP_PARENT/u1" 2>/dev/null | grep -c '^[0-9a-f]\{16\}$')" 0 \
+	for c in $CGCTL; do
+		eval "origin=\$origin_${c%%=*}"
+		is "$(echo "$out" | grep -c "after close: ${c#*=}$origin\$")" "$threads" \
+			"$threads thread(s): after close every thread is back in its ${c%%=*} cgroup ($origin)"
+	done
+	d=pids/
+	jail_cg_unified && d=
+	is "$(ls "/sys/fs/cgroup/$d$CGROUP_PARENT/u1" 2>/dev/null | grep -c '^[0-9a-f]\{16\}$')" 0 \
 		"$threads thread(s): the session cgroup is removed"
 done
 
@@ -259,7 +286,7 @@ out=$(enter "$sid" -- ps -e -o pid=,comm= 2>&1)
 like "$out" "1 jail-init" 'enter: the session'"'"'s pid namespace (its init is pid 1)'
 like "$out" "sleep" 'enter: the session'"'"'s processes are visible'
 is "$(echo "$out" | awk '$1 > 50' | wc -l)" 0 'enter: no host process is visible'
-like "$(enter "$sid" -- cat /proc/self/cgroup 2>&1)" ":pids:/$CGROUP_PARENT/u1/$sid" 'enter: the command runs in the session cgroup'
+like "$(enter "$sid" -- cat /proc/self/cgroup 2>&1)" "$CGPFX/$CGROUP_PARENT/u1/$sid" 'enter: the command runs in the session cgroup'
 is "$(enter "$sid" -- cat /etc/jail-marker 2>&1)" in-jail 'enter: the root is the jail'
 nok 'enter: the host file system is not reachable' enter "$sid" -- test -e "$T/host-only-marker"
 is "$(enter "$sid" -- id -u 2>&1)" 0 'enter without --user: root inside the session'

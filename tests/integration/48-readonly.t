@@ -115,11 +115,27 @@ is "$(try_user write /srv/new/rwfile)" "OK 3" 'user: the bind_rw file is writabl
 is "$(try_user write /run/f)" EACCES 'user: /run is the session'"'"'s but root'"'"'s (0755): EACCES, not EROFS'
 
 # --- the jailed user: nosuid, nodev --------------------------------------------------
-is "$(tssh r1 './suid-root euid' 2>&1)" "OK $R1" \
-	'user: a setuid-root file in the home runs with the user'"'"'s euid'
-is "$(tssh r1 './fcaps euid; grep CapEff /proc/self/status' 2>&1)" "OK $R1
+# Where the shipped AppArmor profile confines the session (the profile
+# says apparmor = optional, jail-default), it runs programs from the home
+# only if the user owns them: these root-owned files are refused by it
+# first (EACCES, an audit line), and the home's nosuid (mountinfo above)
+# cannot be seen through them.
+if jail_apparmor_enforced jail-default; then
+	for f in suid-root fcaps; do
+		jail_kmsg_mark
+		is "$(tssh r1 "./$f euid" 2>&1)" "bash: line 1: ./$f: Permission denied" \
+			"user: a root-owned $f in the home: AppArmor (jail-default) refuses to run it"
+		out=$(jail_kmsg_since "name=\"/home/r1/$f\"")
+		like "$out" 'apparmor="DENIED" operation="exec"' '... an apparmor="DENIED" exec line in the kernel log'
+		like "$out" 'profile="jail-default"' '... of the profile jail-default'
+	done
+else
+	is "$(tssh r1 './suid-root euid' 2>&1)" "OK $R1" \
+		'user: a setuid-root file in the home runs with the user'"'"'s euid'
+	is "$(tssh r1 './fcaps euid; grep CapEff /proc/self/status' 2>&1)" "OK $R1
 CapEff:	0000000000000000" \
-	'user: a file with capabilities in the home runs, without them (nosuid ignores file capabilities; no_new_privs alone refuses the exec)'
+		'user: a file with capabilities in the home runs, without them (nosuid ignores file capabilities; no_new_privs alone refuses the exec)'
+fi
 is "$(try_user read /home/r1/null-node)" EACCES 'user: a device node in the home cannot be opened (nodev): EACCES'
 is "$(try_user read /etc/null-node)" EACCES 'user: a device node in the tree cannot be opened (nodev): EACCES'
 is "$(try_user read /dev/null)" "OK 3" "user: the session's own /dev/null opens"
