@@ -50,38 +50,22 @@ enum {
 #define NATIVE_ENDIAN 'B'
 #endif
 
+/* Messages are built in a jail_buf_t (util.h): bytes, not text; its NUL
+ * terminator is never sent. */
 struct buf {
-	uint8_t *b;
-	size_t len, cap;
-	bool oom;
+	jail_buf_t j;
 };
 
 static void put(struct buf *m, const void *p, size_t n)
 {
-	if (m->oom)
-		return;
-	if (m->len + n > m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 256;
-		uint8_t *nb;
-
-		while (cap < m->len + n)
-			cap *= 2;
-		if (cap > MSG_MAX || (nb = realloc(m->b, cap)) == NULL) {
-			m->oom = true;
-			return;
-		}
-		m->b = nb;
-		m->cap = cap;
-	}
-	memcpy(m->b + m->len, p, n);
-	m->len += n;
+	jail_buf_add(&m->j, p, n);
 }
 
 static void pad(struct buf *m, size_t align)
 {
 	static const uint8_t zero[8];
 
-	put(m, zero, (align - m->len % align) % align);
+	put(m, zero, (align - m->j.len % align) % align);
 }
 
 static void put_u8(struct buf *m, uint8_t v)
@@ -116,8 +100,8 @@ static void put_sig(struct buf *m, const char *s)
 /* Patch the uint32 at OFF (an array or body length). */
 static void patch_u32(struct buf *m, size_t off, uint32_t v)
 {
-	if (!m->oom)
-		memcpy(m->b + off, &v, 4);
+	if (!m->j.oom)
+		memcpy(m->j.s + off, &v, 4);
 }
 
 /* One header field whose variant holds a string-like value of TYPE. */
@@ -159,45 +143,45 @@ int jail_sdbus_marshal(uint32_t serial, const char *member, const char *sig, con
 	put_u8(&m, 1);	/* protocol version */
 	put_u32(&m, 0); /* body length, patched below */
 	put_u32(&m, serial);
-	fields_at = m.len;
+	fields_at = m.j.len;
 	put_u32(&m, 0); /* header fields' length, patched below */
 	pad(&m, 8);
-	fields_start = m.len;
+	fields_start = m.j.len;
 	field(&m, FIELD_PATH, "o", path);
 	field(&m, FIELD_INTERFACE, "s", iface);
 	field(&m, FIELD_MEMBER, "s", member);
 	field(&m, FIELD_DESTINATION, "s", dest);
 	if (sig[0])
 		field(&m, FIELD_SIGNATURE, "g", sig);
-	patch_u32(&m, fields_at, (uint32_t)(m.len - fields_start));
+	patch_u32(&m, fields_at, (uint32_t)(m.j.len - fields_start));
 	pad(&m, 8);
-	body_start = m.len;
+	body_start = m.j.len;
 	if (sig[0])
 		put_str(&m, unit);
 	if (set) {
 		put_u32(&m, runtime ? 1 : 0);
-		arr_at = m.len;
+		arr_at = m.j.len;
 		put_u32(&m, 0);
 		pad(&m, 8);
-		arr_start = m.len;
+		arr_start = m.j.len;
 		for (size_t i = 0; i < n; i++) {
 			pad(&m, 8);
 			put_str(&m, props[i].name);
 			put_sig(&m, "t");
 			put_u64(&m, props[i].value);
 		}
-		patch_u32(&m, arr_at, (uint32_t)(m.len - arr_start));
+		patch_u32(&m, arr_at, (uint32_t)(m.j.len - arr_start));
 	} else if (kill) {
 		put_str(&m, "all");
 		put_u32(&m, (uint32_t)signo);
 	}
-	patch_u32(&m, 4, (uint32_t)(m.len - body_start));
-	if (m.oom) {
-		free(m.b);
+	patch_u32(&m, 4, (uint32_t)(m.j.len - body_start));
+	if (m.j.oom || m.j.len > MSG_MAX) {
+		free(m.j.s);
 		return jail_error_fmt(err, ENOMEM, "D-Bus: %s message too large", member);
 	}
-	*out = m.b;
-	*len = m.len;
+	*len = m.j.len;
+	*out = (uint8_t *)m.j.s;
 	return 0;
 }
 
