@@ -39,7 +39,10 @@ t0=$(date +%s)
 ssh-keygen -q -t ed25519 -N '' -C jail-guest -f "$TMP/id_ed25519"
 ROOTFS=$TMP/rootfs
 # The hooks run on this machine with the new root as $1.
+# The archive may be served from a snapshot whose Release files are past
+# their Valid-Until date (this machine's apt is configured the same way).
 mmdebstrap --variant=minbase --include="$PKGS" \
+	--aptopt='Acquire::Check-Valid-Until "false"' --aptopt='Acquire::Check-Date "false"' \
 	--customize-hook='echo jail-guest >"$1/etc/hostname"' \
 	--customize-hook='printf "127.0.0.1 localhost\n127.0.1.1 jail-guest\n" >"$1/etc/hosts"' \
 	--customize-hook='echo "/dev/vda / ext4 rw,errors=remount-ro 0 1" >"$1/etc/fstab"' \
