@@ -2,7 +2,8 @@
 # Build (or find cached) the guest image: a Debian 12 root file system from
 # Debian's packages with systemd as pid 1, cgroup v2, AppArmor, sshd and
 # every package tests/deps.sh names, as an ext4 disk image plus the kernel
-# and initrd to boot it with.  Prints the cache directory that holds
+# and initrd to boot it with.  Prints (alone on stdout: everything else
+# goes to stderr) the cache directory that holds
 # base.raw, vmlinuz, initrd.img and the root ssh key (id_ed25519).
 #
 # The cache lives outside the checkout (JAIL_GUEST_CACHE, default
@@ -54,11 +55,11 @@ mmdebstrap --variant=minbase --include="$PKGS" \
 	--customize-hook='printf "UseDNS no\n" >"$1/etc/ssh/sshd_config.d/guest.conf"' \
 	--customize-hook='mkdir -p "$1/etc/systemd/journald.conf.d" && printf "[Journal]\nStorage=volatile\n" >"$1/etc/systemd/journald.conf.d/guest.conf"' \
 	"$SUITE" "$ROOTFS" \
-	"deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" "deb $SECURITY $SUITE-security main"
+	"deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" "deb $SECURITY $SUITE-security main" >&2
 t1=$(date +%s)
 cp -L "$ROOTFS/vmlinuz" "$TMP/vmlinuz"
 cp -L "$ROOTFS/initrd.img" "$TMP/initrd.img"
-mkfs.ext4 -q -F -L jail-guest -d "$ROOTFS" "$TMP/base.raw" 8G
+mkfs.ext4 -q -F -L jail-guest -d "$ROOTFS" "$TMP/base.raw" 8G >&2
 rm -rf "$ROOTFS"
 t2=$(date +%s)
 echo "guest image: packages $((t1 - t0)) s, disk $((t2 - t1)) s" >&2
