@@ -80,8 +80,8 @@ int jail_cgroup_logind_scope(const jail_cgroup_manager_t *mgr, const char *proc_
 	*relpath = NULL;
 	if (mgr->ops->version != 2 || (mgr->flags & JAIL_CGROUP_SCRATCH))
 		return 0;
-	if (access("/run/systemd/system", F_OK) < 0)
-		return 0; /* systemd is not pid 1 (sd_booted's test) */
+	if (!jail_systemd_booted())
+		return 0;
 	/* The v2 line of /proc/self/cgroup: "0::/user.slice/user-UID.slice/
 	 * session-ID.scope".  Anything else (a system service, another
 	 * user's session: su from a root login) is not this user's logind

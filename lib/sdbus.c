@@ -116,6 +116,11 @@ static void field(struct buf *m, uint8_t code, const char *type, const char *val
 		put_str(m, value);
 }
 
+bool jail_systemd_booted(void)
+{
+	return access("/run/systemd/system", F_OK) == 0;
+}
+
 int jail_sdbus_marshal(uint32_t serial, const char *member, const char *sig, const char *unit,
 		       bool runtime, const jail_unit_prop_t *props, size_t n, int signo,
 		       uint8_t **out, size_t *len, jail_error_t *err)

@@ -17,6 +17,10 @@
 #define JAIL_SYSTEMD_PRIVATE "/run/systemd/private"
 #define JAIL_SYSTEM_BUS	     "/run/dbus/system_bus_socket"
 
+/* Whether systemd is pid 1 (sd_booted's test: /run/systemd/system exists),
+ * seen from the caller's mount namespace. */
+bool jail_systemd_booted(void);
+
 /* One unit property of D-Bus type 't' (uint64), e.g. MemoryMax. */
 typedef struct jail_unit_prop {
 	const char *name;

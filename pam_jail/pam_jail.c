@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "sdbus.h"
 #include "session.h"
 
 #include <stdbool.h>
@@ -161,7 +162,7 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 	/* pam_systemd (before us in the stack) opened a logind session: we
 	 * release it at close, from the host (see jail_session_set_logind_id). */
 	xdg = pam_getenv(pamh, "XDG_SESSION_ID");
-	if (xdg && access("/run/systemd/system", F_OK) == 0) {
+	if (xdg && jail_systemd_booted()) {
 		if (jail_session_set_logind_id(s, xdg, &err) < 0) {
 			r = refuse(pamh, user, s, err.msg);
 			jail_session_free(s);
