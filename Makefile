@@ -1,5 +1,5 @@
 # jail: plain Makefile.  Sources are picked up by directory, so adding a file
-# to lib/, jailctl/, jailsh/, pam_jail/ or tests/unit/ needs no edit here.
+# to lib/LAYER/, jailctl/, jailsh/, pam_jail/ or tests/unit/ needs no edit here.
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 SBINDIR    ?= $(PREFIX)/sbin
@@ -15,8 +15,8 @@ comma   := ,
 PKGS     = libcap libseccomp libapparmor pam
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liniparser
-# pam_jail.so opens libseccomp when it compiles a filter (lib/syscalls.c) and
-# needs no libapparmor (lib/lsm.c): neither is loaded with the module into
+# pam_jail.so opens libseccomp when it compiles a filter (lib/confine/seccomp.c)
+# and needs no libapparmor (lib/confine/lsm.c): neither is loaded with the module into
 # every PAM session.  jailsh and jailctl keep libseccomp as DT_NEEDED, linked
 # even though they call it through dlopen: jailctl copies jailsh's into each
 # jail, and neither ever looks the library up once inside a jail.
@@ -37,8 +37,17 @@ CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -fPIC -fvisibility=hidden -Ilib $
 SAN_LDFLAGS := $(if $(filter 1,$(SANITIZE)),-fsanitize=address$(comma)undefined)
 LDFLAGS += $(SAN_LDFLAGS) -Wl,-z,relro,-z,now
 
-LIB_SRCS     := $(wildcard lib/*.c)
+# libjail in layers (lib/README.md).  Dependencies point one way:
+#   base <- confine <- config <- session;  base <- tree;  audit uses any.
+# tests/layers.sh checks every #include against this; the link enforces the
+# rest: pam_jail.so (loaded into sshd) gets only the core archive, so no tree
+# or audit code can be linked into it (-z defs fails on a missing symbol).
+CORE_LAYERS  := base confine config session
+LIB_LAYERS   := $(CORE_LAYERS) tree audit
+LIB_SRCS     := $(foreach l,$(LIB_LAYERS),$(wildcard lib/$(l)/*.c))
 LIB_OBJS     := $(LIB_SRCS:.c=.o)
+CORE_SRCS    := $(foreach l,$(CORE_LAYERS),$(wildcard lib/$(l)/*.c))
+CORE_OBJS    := $(CORE_SRCS:.c=.o)
 JAILCTL_OBJS := $(patsubst %.c,%.o,$(wildcard jailctl/*.c))
 JAILSH_OBJS  := $(patsubst %.c,%.o,$(wildcard jailsh/*.c))
 PAM_OBJS     := $(patsubst %.c,%.o,$(wildcard pam_jail/*.c))
@@ -57,6 +66,9 @@ all: $(PROGRAMS)
 lib/libjail.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
+lib/libjail-core.a: $(CORE_OBJS)
+	$(AR) rcs $@ $^
+
 %.o: %.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -72,9 +84,9 @@ jailsh/jailsh: $(JAILSH_OBJS) lib/libjail.a
 	$(CC) $(LDFLAGS) -o $@ $(JAILSH_OBJS) lib/libjail.a $(SCMP_NEEDED) $(PKG_LIBS)
 	chmod 0711 $@
 
-pam_jail/pam_jail.so: $(PAM_OBJS) lib/libjail.a pam_jail/pam_jail.map
+pam_jail/pam_jail.so: $(PAM_OBJS) lib/libjail-core.a pam_jail/pam_jail.map
 	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_jail/pam_jail.map -Wl,-z,defs \
-		-o $@ $(PAM_OBJS) lib/libjail.a $(PAM_LIBS)
+		-o $@ $(PAM_OBJS) lib/libjail-core.a $(PAM_LIBS)
 
 tests/unit/test_%: tests/unit/test_%.c tests/tap.h lib/libjail.a
 	$(CC) $(CFLAGS) -Itests -o $@ $< lib/libjail.a $(PKG_LIBS) $(LDFLAGS)
@@ -100,7 +112,7 @@ tests/bin/pamdrive: tests/helpers/pamdrive.c
 # sources compiled with -DJAIL_FAULT_INJECTION into objects of their own, so
 # that they never mix with the production ones.  Only tests load it.
 FAULT_DIR        := tests/bin/faults
-FAULT_LIB_OBJS   := $(patsubst %.c,$(FAULT_DIR)/%.o,$(LIB_SRCS))
+FAULT_LIB_OBJS   := $(patsubst %.c,$(FAULT_DIR)/%.o,$(CORE_SRCS))
 FAULT_PAM_OBJS   := $(patsubst %.c,$(FAULT_DIR)/%.o,$(wildcard pam_jail/*.c))
 $(FAULT_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -163,13 +175,14 @@ bench: deps
 lint:
 	# cleanup attributes free on scope exit: cppcheck cannot see it, so its leak
 	# checks are off here and LeakSanitizer (make sanitize) covers leaks instead.
-	clang-format --dry-run --Werror $(wildcard lib/*.[ch] jailctl/*.[ch] jailsh/*.[ch] pam_jail/*.[ch] tests/unit/*.[ch] tests/probe/*.[ch] tests/*.h tests/fuzz/*.c)
+	tests/layers.sh
+	clang-format --dry-run --Werror $(wildcard lib/*/*.[ch] jailctl/*.[ch] jailsh/*.[ch] pam_jail/*.[ch] tests/unit/*.[ch] tests/probe/*.[ch] tests/*.h tests/fuzz/*.c)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
 		--suppress=missingIncludeSystem --suppress=memleak --suppress=resourceLeak --suppress=leakReturnValNotUsed -Ilib lib jailctl jailsh pam_jail
 	mandoc -Tlint -Wwarning $(wildcard man/*.[1-8])
 
 format:
-	clang-format -i $(wildcard lib/*.[ch] jailctl/*.[ch] jailsh/*.[ch] pam_jail/*.[ch] tests/unit/*.[ch] tests/probe/*.[ch] tests/*.h tests/fuzz/*.c)
+	clang-format -i $(wildcard lib/*/*.[ch] jailctl/*.[ch] jailsh/*.[ch] pam_jail/*.[ch] tests/unit/*.[ch] tests/probe/*.[ch] tests/*.h tests/fuzz/*.c)
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PAMDIR) $(DESTDIR)$(DATADIR) \
@@ -208,7 +221,7 @@ FUZZ_CFLAGS = -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recov
 	-DJAIL_SBINDIR='"$(SBINDIR)"'
 .SECONDARY: $(FUZZ_LIB_OBJS)
 tests/fuzz/lib/%.o: lib/%.c
-	@mkdir -p tests/fuzz/lib
+	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJS) $(PKG_LIBS)
@@ -234,8 +247,9 @@ fuzz-smoke:
 	$(MAKE) fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
 
 clean:
-	rm -f lib/*.o lib/*.d lib/libjail.a jailctl/*.o jailctl/*.d jailsh/*.o jailsh/*.d \
+	rm -f lib/*/*.o lib/*/*.d lib/libjail.a lib/libjail-core.a jailctl/*.o jailctl/*.d jailsh/*.o jailsh/*.d \
 		pam_jail/*.o pam_jail/*.d $(PROGRAMS) $(UNIT_BINS) tests/unit/*.d $(FUZZ_BINS)
 	rm -rf tests/bin tests/fuzz/lib
 
--include $(wildcard lib/*.d jailctl/*.d jailsh/*.d pam_jail/*.d $(FAULT_DIR)/*/*.d tests/fuzz/lib/*.d)
+-include $(wildcard lib/*/*.d jailctl/*.d jailsh/*.d pam_jail/*.d $(FAULT_DIR)/*/*.d \
+	$(FAULT_DIR)/lib/*/*.d tests/fuzz/lib/*/*.d)

@@ -3,8 +3,8 @@
  * any finding. */
 #define _GNU_SOURCE
 #include "jailctl.h"
-#include "audit.h"
-#include "layers.h"
+#include "audit/audit.h"
+#include "audit/layers.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -17,14 +17,14 @@
  *           session, for the admin, still under the reduced bounding set.
  *           Without CMD: /bin/sh. */
 #define _GNU_SOURCE
-#include "caps.h"
-#include "cgroup.h"
-#include "config.h"
+#include "confine/caps.h"
+#include "confine/cgroup.h"
+#include "config/config.h"
 #include "jailctl.h"
-#include "nsinit.h"
-#include "registry.h"
-#include "session.h"
-#include "util.h"
+#include "confine/nsinit.h"
+#include "session/registry.h"
+#include "session/session.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <getopt.h>

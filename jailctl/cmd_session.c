@@ -7,11 +7,11 @@
  * close_session will never run for it, its processes (a background job)
  * would outlive the login forever; gc ends it like `jailctl kill`. */
 #define _GNU_SOURCE
-#include "cgroup.h"
-#include "config.h"
+#include "confine/cgroup.h"
+#include "config/config.h"
 #include "jailctl.h"
-#include "registry.h"
-#include "util.h"
+#include "session/registry.h"
+#include "base/util.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,10 +1,10 @@
 /* jailctl init, update, cp, list: the jail tree commands (lib/tree.h). */
 #define _GNU_SOURCE
 #include "jailctl.h"
-#include "ldcache.h"
-#include "config.h"
-#include "sections.h"
-#include "tree.h"
+#include "tree/ldcache.h"
+#include "config/config.h"
+#include "tree/sections.h"
+#include "tree/tree.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -13,10 +13,10 @@
  * jk_jailuser -m follows them as root). */
 #define _GNU_SOURCE
 #include "jailctl.h"
-#include "config.h"
-#include "passwd.h"
-#include "safefs.h"
-#include "util.h"
+#include "config/config.h"
+#include "tree/passwd.h"
+#include "base/safefs.h"
+#include "base/util.h"
 
 #include <dirent.h>
 #include <errno.h>

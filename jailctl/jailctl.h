@@ -3,7 +3,7 @@
 #ifndef JAILCTL_H
 #define JAILCTL_H
 
-#include "error.h"
+#include "base/error.h"
 
 /* Exit codes */
 #define JAILCTL_OK    0

@@ -3,7 +3,7 @@
  * codes. */
 #define _GNU_SOURCE
 #include "jailctl.h"
-#include "config.h"
+#include "config/config.h"
 
 #include <getopt.h>
 #include <stdio.h>

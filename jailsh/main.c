@@ -24,13 +24,14 @@
  * the session's log relay, /run/jail/log (lib/logrelay.h), or with
  * syslog(3) where there is none. */
 #define _GNU_SOURCE
-#include "logrelay.h"
-#include "lsm.h"
-#include "restrict.h"
-#include "safefs.h"
-#include "sessionfile.h"
-#include "syscalls.h"
-#include "util.h"
+#include "confine/logrelay.h"
+#include "confine/nsinit.h"
+#include "confine/lsm.h"
+#include "confine/restrict.h"
+#include "base/safefs.h"
+#include "session/sessionfile.h"
+#include "confine/seccomp.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -14,10 +14,10 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
-#include "config.h"
-#include "error.h"
-#include "sdbus.h"
-#include "session.h"
+#include "config/config.h"
+#include "base/error.h"
+#include "base/sdbus.h"
+#include "session/session.h"
 
 #include <stdbool.h>
 #include <stdio.h>

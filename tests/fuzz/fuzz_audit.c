@@ -9,7 +9,7 @@
  *      leak, every finding has a path, problem and fix).
  *   3: the PAM session stack parser on an arbitrary service file. */
 #define _GNU_SOURCE
-#include "audit.h"
+#include "audit/audit.h"
 
 #include <stdint.h>
 #include <stdio.h>

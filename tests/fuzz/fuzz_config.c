@@ -4,7 +4,7 @@
  * fstat checks, pre-scan, iniparser via /proc/self/fd, validation).
  * Accepted input must give values inside their documented ranges. */
 #define _GNU_SOURCE
-#include "config.h"
+#include "config/config.h"
 
 #include <fcntl.h>
 #include <stdint.h>

@@ -11,7 +11,7 @@
  * the call must return 0 or -1 with a message, never crash or read out of
  * bounds; the libraries it resolves are the host's real ones. */
 #define _GNU_SOURCE
-#include "elfdeps.h"
+#include "tree/elfdeps.h"
 
 #include <stdint.h>
 #include <stdio.h>

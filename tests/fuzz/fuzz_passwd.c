@@ -6,7 +6,7 @@
  * the text lookup, on the input and after the add (a line over its 64 KiB
  * block before the user's is its one allowed difference: an error). */
 #define _GNU_SOURCE
-#include "passwd.h"
+#include "tree/passwd.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* libFuzzer harness for the session registry record parser: anything the
  * parser accepts must format back to exactly the same text (the format is
  * canonical: fixed key order, no leading zeros) and re-parse. */
-#include "registry.h"
+#include "session/registry.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * as a whole message.  It must never read outside the buffer (ASan), and
  * say exactly one of: our reply (0), an error (-1, with a message), not
  * ours (1). */
-#include "sdbus.h"
+#include "base/sdbus.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
  * (Linking every lib .c file works too, adding $(pkg-config --libs libcap libseccomp
  * libapparmor pam) -liniparser.)  Every parsed file is also expanded from
  * each of its sections, so the include walk sees hostile graphs. */
-#include "sections.h"
+#include "tree/sections.h"
 
 #include <stdint.h>
 #include <stdlib.h>

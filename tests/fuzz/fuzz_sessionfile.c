@@ -1,6 +1,6 @@
 /* libFuzzer harness for the session file parser: anything the parser
  * accepts must format back and re-parse to the same text (round trip). */
-#include "sessionfile.h"
+#include "session/sessionfile.h"
 
 #include <stdint.h>
 #include <stdlib.h>

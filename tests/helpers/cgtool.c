@@ -9,8 +9,8 @@
  *
  * CGTOOL_ROOT overrides the hierarchy root (default /sys/fs/cgroup). */
 #define _GNU_SOURCE
-#include "cgroup.h"
-#include "util.h"
+#include "confine/cgroup.h"
+#include "base/util.h"
 
 #include <inttypes.h>
 #include <stdio.h>

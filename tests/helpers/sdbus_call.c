@@ -2,7 +2,7 @@
  *   sdbus_call set UNIT NAME=VALUE...   SetUnitProperties (runtime)
  *   sdbus_call kill UNIT SIGNO          KillUnit(UNIT, "all", SIGNO)
  * Prints the error and exits 1 when systemd refuses. */
-#include "sdbus.h"
+#include "base/sdbus.h"
 
 #include <stdio.h>
 #include <stdlib.h>

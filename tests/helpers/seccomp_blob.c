@@ -4,8 +4,8 @@
  *   seccomp_blob default|strict [allow=NAME,...] [deny=NAME,...]
  *
  * Exit 0, or 1 with the reason on stderr. */
-#include "syscalls.h"
-#include "util.h"
+#include "confine/seccomp.h"
+#include "base/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>

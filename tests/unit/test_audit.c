@@ -2,7 +2,7 @@
  * text escapers, the passwd/group/shadow checks. */
 #define _GNU_SOURCE
 #include "tap.h"
-#include "audit.h"
+#include "audit/audit.h"
 
 #include <errno.h>
 #include <fcntl.h>

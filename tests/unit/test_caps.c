@@ -2,9 +2,9 @@
  * after jail_caps_drop_bounding() an exec'd root program holds exactly the
  * kept capabilities and cannot chroot or mknod. */
 #define _GNU_SOURCE
-#include "caps.h"
+#include "confine/caps.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

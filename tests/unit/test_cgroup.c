@@ -2,9 +2,9 @@
  * (JAIL_CGROUP_SCRATCH), detection, name checks; and, as root on a host
  * with a real hierarchy, create/join-self/destroy for real. */
 #define _GNU_SOURCE
-#include "cgroup.h"
+#include "confine/cgroup.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,8 +4,8 @@
  * world-writable and must be refused as a config dir). */
 #define _GNU_SOURCE
 #include "tap.h"
-#include "config.h"
-#include "util.h"
+#include "config/config.h"
+#include "base/util.h"
 
 #include <dirent.h>
 #include <errno.h>

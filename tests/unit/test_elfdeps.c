@@ -5,7 +5,7 @@
  * that must give an error, never a crash. */
 #define _GNU_SOURCE
 #include "tap.h"
-#include "elfdeps.h"
+#include "tree/elfdeps.h"
 
 #include <byteswap.h>
 #include <elf.h>

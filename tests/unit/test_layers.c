@@ -1,7 +1,7 @@
 /* lib/layers.c: /proc/cgroups parsing and the probe on fixture trees (the
  * syscall probes ask the running kernel and are checked by 30-check.t). */
 #define _GNU_SOURCE
-#include "layers.h"
+#include "audit/layers.h"
 #include "tap.h"
 
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * through sshd, are tests/integration/52-ssh-records.t. */
 #define _GNU_SOURCE
 #include "tap.h"
-#include "loginrec.h"
+#include "session/loginrec.h"
 
 #include <string.h>
 #include <utmp.h>

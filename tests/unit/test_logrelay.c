@@ -2,7 +2,7 @@
  * relay itself, with a real session, is tests/integration/54-logrelay.t. */
 #define _GNU_SOURCE
 #include "tap.h"
-#include "logrelay.h"
+#include "confine/logrelay.h"
 
 #include <stdlib.h>
 #include <string.h>

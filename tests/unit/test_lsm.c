@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
-#include "lsm.h"
-#include "safefs.h"
+#include "confine/lsm.h"
+#include "base/safefs.h"
 #include "tap.h"
 
 #include <errno.h>

@@ -2,7 +2,7 @@
  * manifest's logsocket flag.  (The mounts themselves are exercised for real
  * by tests/integration/41-pam.t and 43-pam-refuse.t.) */
 #define _GNU_SOURCE
-#include "mounts.h"
+#include "confine/mounts.h"
 #include "tap.h"
 
 #include <fcntl.h>

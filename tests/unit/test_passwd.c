@@ -3,9 +3,9 @@
  * JAIL/etc and JAIL/etc/passwd. */
 #define _GNU_SOURCE
 #include "tap.h"
-#include "passwd.h"
-#include "safefs.h"
-#include "util.h"
+#include "tree/passwd.h"
+#include "base/safefs.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -2,9 +2,9 @@
  * list / remove on a scratch directory, liveness by starttime, and (as
  * root) jail_registry_open's creation and trust checks. */
 #define _GNU_SOURCE
-#include "registry.h"
+#include "session/registry.h"
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "restrict.h"
+#include "confine/restrict.h"
 #include "tap.h"
 
 #include <errno.h>

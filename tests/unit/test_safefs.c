@@ -2,8 +2,8 @@
  * resolution branches (openat2 and the openat walk). Runs as root. */
 #define _GNU_SOURCE
 #include "tap.h"
-#include "safefs.h"
-#include "util.h"
+#include "base/safefs.h"
+#include "base/util.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -5,7 +5,7 @@
  * logind are tests/integration/80-systemd.t (the guest lane). */
 #define _GNU_SOURCE
 #include "tap.h"
-#include "sdbus.h"
+#include "base/sdbus.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * error carries FILE:LINE.  Run from the repository top (tests/run.sh). */
 #define _GNU_SOURCE
 #include "tap.h"
-#include "sections.h"
+#include "tree/sections.h"
 
 #include <errno.h>
 #include <stdio.h>

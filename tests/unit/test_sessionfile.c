@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "sessionfile.h"
+#include "session/sessionfile.h"
 #include "tap.h"
 
 #include <errno.h>

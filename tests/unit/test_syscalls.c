@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "syscalls.h"
+#include "confine/seccomp.h"
 #include "tap.h"
 
 #include <errno.h>

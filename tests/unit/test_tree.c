@@ -5,10 +5,10 @@
  * must be root-owned). */
 #define _GNU_SOURCE
 #include "tap.h"
-#include "safefs.h"
-#include "tree-internal.h"
-#include "tree.h"
-#include "util.h"
+#include "base/safefs.h"
+#include "tree/tree-internal.h"
+#include "tree/tree.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>

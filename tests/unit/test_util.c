@@ -1,6 +1,6 @@
 #define _GNU_SOURCE
 #include "tap.h"
-#include "util.h"
+#include "base/util.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -1,0 +1,165 @@
+/* Configuration: /etc/jail/jail.ini, users.d/NAME.ini and profiles/NAME.ini.
+ *
+ * Every file must be a regular file owned by root and not writable by group
+ * or others, opened without following symlinks; anything else is refused.
+ * Validation is strict: an unknown section or key, a bad value, a missing
+ * profile or an include cycle is an error naming file, section, key and what
+ * was expected.
+ *
+ * jail.ini
+ *   [jail]
+ *   jail     = /opt/chroots          default jail root for adduser
+ *   profile  = default               default profile name
+ *   sections = /usr/share/jail/sections.ini   command sets for init
+ *   cgroup_parent = jail             parent cgroup name for sessions
+ *   registry = /run/jail/sessions    host session registry
+ *   jailsh = /usr/local/sbin/jailsh  jailsh path (host and in-jail)
+ *   ssh_group = jailed               the group sshd_config's Match block locks
+ *                                    down; adduser puts jailed users in it
+ *   [user:NAME]   jail = PATH, profile = NAME, shell = PATH
+ *   [group:NAME]  jail = PATH, profile = NAME, shell = PATH
+ * (shell: the real shell jailsh runs, default the profile's `shell`; the
+ * jail's own /etc/passwd names jailsh for every jailed user).
+ * users.d/NAME.ini holds exactly one [user:NAME] section (written by
+ * jailctl adduser).  A [user:] match wins over a [group:] match; among
+ * groups the first matching section in jail.ini order wins.
+ *
+ * profiles/NAME.ini: one [profile] section; see man/jail.ini.5 and
+ * jail_profile_t below for keys.  `include = OTHER` starts from OTHER's
+ * values (cycles are an error). */
+#ifndef JAIL_CONFIG_H
+#define JAIL_CONFIG_H
+
+#include "base/error.h"
+#include "base/util.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define JAIL_DEFAULT_CONFIG_DIR "/etc/jail"
+#define JAIL_DEFAULT_SHELL	"/bin/bash" /* a profile's `shell` when it sets none */
+#define JAIL_DEFAULT_SSH_GROUP	"jailed"
+
+typedef enum {
+	JAIL_MODE_OFF = 0,
+	JAIL_MODE_OPTIONAL,
+	JAIL_MODE_REQUIRED,
+} jail_mode_t;
+
+typedef enum {
+	JAIL_SECCOMP_OFF = 0,
+	JAIL_SECCOMP_DEFAULT, /* denylist */
+	JAIL_SECCOMP_STRICT,  /* allowlist */
+} jail_seccomp_policy_t;
+
+typedef struct jail_profile {
+	char *name;
+	char *description;
+	/* namespaces: mount, pid, ipc, uts always; net = host|none */
+	bool net_none;
+	char *hostname; /* default "jail" */
+	/* cgroup */
+	jail_mode_t cgroup;	  /* cgroup = required|optional|off */
+	uint64_t memory_max;	  /* bytes, UINT64_MAX = unlimited (memory_max = max) */
+	uint64_t pids_max;	  /* UINT64_MAX = unlimited */
+	uint64_t cpu_max_percent; /* cpu_max = 50 (% of one CPU), 0 = unlimited */
+	uint64_t io_weight;	  /* 1..10000, 0 = unset (v2 only) */
+	/* capabilities kept in the bounding set (names like "cap_net_bind_service") */
+	jail_strv_t caps_keep; /* caps = ... (empty: none) */
+	/* seccomp */
+	jail_seccomp_policy_t seccomp; /* seccomp = default|strict|off */
+	jail_strv_t seccomp_allow;     /* seccomp_allow = names removed from the denylist / added to
+					  allowlist */
+	jail_strv_t
+	    seccomp_deny; /* seccomp_deny = names added to the denylist / removed from allowlist */
+	/* LSMs */
+	jail_mode_t apparmor;	/* apparmor = required|optional|off */
+	char *apparmor_profile; /* apparmor_profile = jail-default */
+	jail_mode_t landlock;	/* landlock = required|optional|off */
+	/* mounts */
+	uint64_t tmp_size;   /* tmp_size = 64M */
+	uint64_t run_size;   /* run_size = 8M */
+	jail_strv_t bind_ro; /* bind_ro = /host/path[:/jail/path], ... */
+	jail_strv_t bind_rw;
+	/* restricted mode: non-empty = only these commands (basename), no interactive login */
+	jail_strv_t commands;
+	/* shell = /bin/bash: the real shell jailsh runs for users whose
+	 * assignment names none (unused with commands) */
+	char *shell;
+} jail_profile_t;
+
+typedef struct jail_assign {
+	char *name;    /* user or group name */
+	char *jail;    /* jail root, absolute */
+	char *profile; /* profile name */
+	char *shell;   /* shell = PATH, the real shell; NULL: the profile's */
+	char *file;    /* file and section it came from, for messages */
+} jail_assign_t;
+
+typedef struct jail_config {
+	char *dir;	       /* config directory */
+	char *default_jail;    /* [jail] jail */
+	char *default_profile; /* [jail] profile, default "default" */
+	char *sections_file;   /* [jail] sections, default JAIL_DATADIR "/sections.ini" */
+	char *cgroup_parent;   /* [jail] cgroup_parent, default "jail": sessions go under
+				  <hierarchy>/<cgroup_parent>/<user>/<session id> */
+	char *registry_dir;    /* [jail] registry, default "/run/jail/sessions" */
+	char *jailsh_path;     /* [jail] jailsh, default JAIL_SBINDIR "/jailsh": the host login
+				  shell of jailed users, and the same path inside every jail */
+	char *ssh_group;       /* [jail] ssh_group, default "jailed": the group the shipped
+				  sshd_config block matches (Match Group), which adduser puts
+				  every jailed user in and deluser takes them out of */
+	jail_assign_t *users;
+	size_t n_users;
+	jail_assign_t *groups;
+	size_t n_groups;
+} jail_config_t;
+
+/* Load and validate DIR/jail.ini and DIR/users.d/NAME.ini (both optional
+ * except that DIR itself must exist and be trusted).  Profiles named by any
+ * assignment are loaded too, so that a missing or invalid one is reported
+ * here.  Returns 0 or -1. */
+int jail_config_load(const char *dir, jail_config_t **out, jail_error_t *err);
+
+/* jail_config_load() without loading the profiles of every assignment: for
+ * callers that need one assignment and load (and validate) its profile
+ * themselves (pam_jail, `jailctl keys`).  A broken profile then refuses
+ * only the users it applies to, and a login does not pay for parsing every
+ * profile.  `jailctl check` and the admin commands keep the full check. */
+#define JAIL_CONFIG_SKIP_PROFILES 1u
+int jail_config_load_flags(const char *dir, unsigned flags, jail_config_t **out, jail_error_t *err);
+
+/* For one user's login: jail.ini and users.d/USER.ini only (a users.d file
+ * holds exactly its own user's section, so no other file can assign USER),
+ * profiles skipped as above.  The work per login no longer grows with the
+ * number of jailed users, and another user's broken users.d file does not
+ * refuse this one.  The result answers jail_config_lookup() for USER only. */
+int jail_config_load_for_user(const char *dir, const char *user, jail_config_t **out,
+			      jail_error_t *err);
+void jail_config_free(jail_config_t *cfg);
+
+/* Find the assignment for USER whose groups are GROUPS (names).  Returns 1
+ * and points *out into cfg when jailed, 0 when not. */
+int jail_config_lookup(const jail_config_t *cfg, const char *user, const jail_strv_t *groups,
+		       const jail_assign_t **out);
+
+/* The same for USER with primary group GID, looking the user's groups up
+ * in the host database (getgrouplist, then each group's name) only when no
+ * [user:] or users.d entry matched and a [group:] section exists.  Returns
+ * 1 (jailed, *out set), 0 (not jailed) or -1 (the groups could not be
+ * read). */
+int jail_config_resolve(const jail_config_t *cfg, const char *user, gid_t gid,
+			const jail_assign_t **out, jail_error_t *err);
+
+/* Load DIR/profiles/NAME.ini with includes resolved and every value
+ * validated (capability and syscall names included). */
+int jail_profile_load(const char *dir, const char *name, jail_profile_t **out, jail_error_t *err);
+void jail_profile_free(jail_profile_t *p);
+
+/* Load one ini file FILE (path) after checking it is a root-owned regular
+ * file not writable by group/others, opened with O_NOFOLLOW.  Returns an
+ * iniparser dictionary (as void * to keep iniparser out of this header). */
+void *jail_ini_load_trusted(const char *path, jail_error_t *err);
+
+#endif

@@ -1,0 +1,164 @@
+/* Session cgroups, v1 and v2 behind one small table of function pointers
+ * (crun's libcrun_cgroup_manager pattern), chosen once at run time.
+ *
+ * Layout: every session gets <root>/[<controller>/]<parent>/<user>/<id>,
+ * where <parent> is cfg->cgroup_parent ("jail" by default, may have several
+ * components), <user> the login name and <id> the session id.
+ *   v2 (pure, /sys/fs/cgroup/cgroup.controllers exists): one directory;
+ *      +memory +pids (+cpu +io when limited) are enabled in the
+ *      cgroup.subtree_control of the root and of every ancestor down to
+ *      <user>; limits go to memory.max, memory.swap.max (0 when memory is
+ *      limited), pids.max, cpu.max, io.weight.
+ *   v1 (hybrid or legacy): one directory in each of the memory, pids and cpu
+ *      hierarchies that are mounted under <root>/<controller> (a symlink
+ *      such as cpu -> cpu,cpuacct is fine; the target must be a cgroup
+ *      file system).  The empty v2 tree of a hybrid host (<root>/unified)
+ *      is ignored.  Limits go to memory.limit_in_bytes,
+ *      memory.memsw.limit_in_bytes (when present), pids.max,
+ *      cpu.cfs_period_us + cpu.cfs_quota_us.  io_weight is ignored on v1.
+ *
+ * Every file is opened relative to O_PATH directory fds, never by a path
+ * built from user input: names (parent components, user, id) are checked
+ * (no '/', no "." or "..", no control characters).  The hierarchy roots are
+ * checked with fstatfs (CGROUP2_SUPER_MAGIC / CGROUP_SUPER_MAGIC).  A
+ * jail_cgroup_t keeps its own O_PATH fds, so join/destroy/stats keep working
+ * after the caller pivot_root()ed away from the host tree, and it does not
+ * depend on the manager that made it (which may be freed first).
+ *
+ * Fail closed: a limit that is set but cannot be written (missing
+ * controller, missing file, kernel refusal) is an error and the half-made
+ * cgroup is removed again.  Whether the session may go on without a cgroup
+ * is the caller's decision (profile `cgroup = required|optional`). */
+#ifndef JAIL_CGROUP_H
+#define JAIL_CGROUP_H
+
+#include "config/config.h"
+#include "base/error.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define JAIL_CGROUP_ROOT "/sys/fs/cgroup"
+
+typedef struct jail_cgroup_limits {
+	uint64_t memory_max;	  /* bytes, UINT64_MAX = unlimited */
+	uint64_t pids_max;	  /* UINT64_MAX = unlimited */
+	uint64_t cpu_max_percent; /* % of one CPU (200 = two CPUs), 0 = unlimited */
+	uint64_t io_weight;	  /* 1..10000, 0 = unset (v2 only) */
+} jail_cgroup_limits_t;
+
+/* Fill LIM from the profile's cgroup keys. */
+void jail_cgroup_limits_from_profile(const jail_profile_t *p, jail_cgroup_limits_t *lim);
+/* No limit at all (everything unlimited/unset). */
+void jail_cgroup_limits_none(jail_cgroup_limits_t *lim);
+
+typedef struct jail_cgroup_manager jail_cgroup_manager_t;
+typedef struct jail_cgroup jail_cgroup_t;
+
+/* Flags for jail_cgroup_detect_flags(). */
+enum {
+	/* Tests only: ROOT is a scratch directory made of regular files: no
+	 * fstatfs magic checks, control files are created when missing (a real
+	 * cgroupfs creates them on mkdir), and join does not track the
+	 * caller's original cgroup. */
+	JAIL_CGROUP_SCRATCH = 1u << 0,
+};
+
+/* Detect the hierarchy under ROOT (JAIL_CGROUP_ROOT on a real host):
+ * v2 when ROOT/cgroup.controllers exists (and ROOT is a cgroup2 fs),
+ * otherwise v1 when at least one of ROOT/memory, ROOT/pids, ROOT/cpu is a
+ * cgroup v1 fs.  Neither: NULL with err ENOENT naming ROOT. */
+jail_cgroup_manager_t *jail_cgroup_detect(const char *root, jail_error_t *err);
+jail_cgroup_manager_t *jail_cgroup_detect_flags(const char *root, unsigned flags,
+						jail_error_t *err);
+void jail_cgroup_manager_free(jail_cgroup_manager_t *mgr);
+/* 1 or 2. */
+int jail_cgroup_manager_version(const jail_cgroup_manager_t *mgr);
+/* Human readable list of the controllers found ("memory pids cpu io"). */
+const char *jail_cgroup_manager_controllers(const jail_cgroup_manager_t *mgr);
+
+/* Create the session cgroup PARENT/USER/ID (creating PARENT and USER as
+ * needed, mode 0755 root) and write LIM.  ID must not exist yet (EEXIST).
+ * On any failure nothing of the session directory is left behind.  *out
+ * receives the handle (free it with jail_cgroup_free, or destroy it). */
+int jail_cgroup_create(jail_cgroup_manager_t *mgr, const char *parent, const char *user,
+		       const char *id, const jail_cgroup_limits_t *lim, jail_cgroup_t **out,
+		       jail_error_t *err);
+
+/* The systemd backend (cgroup-systemd.c).  On a cgroup v2 host with
+ * systemd as pid 1, when PROC_CGROUP (the text of /proc/self/cgroup) puts
+ * the caller in logind's session scope of user UID
+ * (user.slice/user-UID.slice/session-ID.scope, where pam_systemd put it),
+ * returns 1 and *relpath (malloc'd) names that scope relative to the v2
+ * root.  0 on any other host or cgroup (no systemd, cgroup v1, a system
+ * service, another user's session as with su from a root login). */
+int jail_cgroup_logind_scope(const jail_cgroup_manager_t *mgr, const char *proc_cgroup, uid_t uid,
+			     char **relpath, jail_error_t *err);
+/* Take the logind scope RELPATH (from jail_cgroup_logind_scope) as the
+ * session's cgroup: the caller is in it already and stays there (joining
+ * itself is a no-op), LIM is set on the scope through systemd
+ * (SetUnitProperties, runtime), and destroy kills what is left but never
+ * removes the scope (systemd does once it is empty). */
+int jail_cgroup_adopt_scope(jail_cgroup_manager_t *mgr, const char *relpath,
+			    const jail_cgroup_limits_t *lim, jail_cgroup_t **out,
+			    jail_error_t *err);
+/* True when CG is a systemd scope (the systemd backend). */
+bool jail_cgroup_is_systemd(const jail_cgroup_t *cg);
+
+/* Open an existing session cgroup (for jailctl ps/kill/gc/enter).  ENOENT
+ * when it does not exist in any hierarchy. */
+int jail_cgroup_open_existing(jail_cgroup_manager_t *mgr, const char *parent, const char *user,
+			      const char *id, jail_cgroup_t **out, jail_error_t *err);
+/* Same, from the relative path "PARENT/USER/ID" that jail_cgroup_path()
+ * returns (what the session registry stores). */
+int jail_cgroup_open_path(jail_cgroup_manager_t *mgr, const char *relpath, jail_cgroup_t **out,
+			  jail_error_t *err);
+
+/* Move PID into the session cgroup in every hierarchy (cgroup.procs).
+ * PID 0 means the caller.  When the caller joins itself, its current
+ * cgroup in each hierarchy is remembered (an O_PATH fd) so that
+ * jail_cgroup_destroy() can move it back out before killing what is left:
+ * a PAM module joining sshd's privileged process is never killed by its
+ * own close_session. */
+int jail_cgroup_join(jail_cgroup_t *cg, pid_t pid, jail_error_t *err);
+
+/* Move the caller back out of the session cgroup, to the cgroup it joined
+ * from (when it joined itself: see jail_cgroup_join), and nothing else.
+ * jail_cgroup_destroy() does this first; calling it earlier lets the caller
+ * step out while the session's last processes are still exiting.  Again
+ * after success: nothing to do. */
+int jail_cgroup_leave(jail_cgroup_t *cg, jail_error_t *err);
+
+/* Kill everything in the session cgroup (v2: cgroup.kill when present;
+ * otherwise SIGKILL over cgroup.procs, repeated, waiting at most about two
+ * seconds), then rmdir ID, then try to rmdir USER (ignoring EBUSY/ENOTEMPTY:
+ * other sessions of that user).  The caller is moved back to its original
+ * cgroup first when it had joined itself, and is never signalled.  A
+ * cgroup someone else removed already (jailctl kill vs close_session) is
+ * not an error.  Frees CG in every case (success or failure). */
+int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err);
+
+typedef struct jail_cgroup_stats {
+	uint64_t memory_current; /* bytes; UINT64_MAX when unknown (no memory controller) */
+	uint64_t nprocs;	 /* processes listed in cgroup.procs */
+} jail_cgroup_stats_t;
+int jail_cgroup_stats(const jail_cgroup_t *cg, jail_cgroup_stats_t *st, jail_error_t *err);
+
+/* Pids currently in the cgroup (first hierarchy).  *pids is malloc'd. */
+int jail_cgroup_pids(const jail_cgroup_t *cg, pid_t **pids, size_t *n, jail_error_t *err);
+
+/* "PARENT/USER/ID", relative to each hierarchy root. */
+const char *jail_cgroup_path(const jail_cgroup_t *cg);
+/* Absolute paths of the session dir in each hierarchy, space separated
+ * (for messages and the registry), e.g. "/sys/fs/cgroup/memory/jail/u/ID
+ * /sys/fs/cgroup/pids/jail/u/ID". */
+const char *jail_cgroup_fullpaths(const jail_cgroup_t *cg);
+/* Close the fds and free CG without touching the cgroup. */
+void jail_cgroup_free(jail_cgroup_t *cg);
+
+/* Is NAME acceptable as one cgroup path component? (non-empty, at most
+ * 255 bytes, no '/', not "." or "..", no control characters or spaces) */
+bool jail_cgroup_valid_name(const char *name);
+
+#endif

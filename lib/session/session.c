@@ -1,0 +1,1073 @@
+/* Opening and closing a jailed session (see session.h). */
+#define _GNU_SOURCE
+#include "session/session.h"
+#include "confine/seccomp.h"
+#include "confine/caps.h"
+#include "confine/cgroup.h"
+#include "session/loginrec.h"
+#include "confine/logrelay.h"
+#include "confine/lsm.h"
+#include "confine/mounts.h"
+#include "confine/nsinit.h"
+#include "base/pwfile.h"
+#include "session/registry.h"
+#include "base/sdbus.h"
+#include "base/safefs.h"
+#include "session/sessionfile.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/landlock.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <sched.h>
+#include <time.h>
+#include <unistd.h>
+
+struct jail_session {
+	/* who and where */
+	char *user;
+	uid_t uid;
+	gid_t gid;
+	char *home; /* pw_dir of the host passwd: the same path in the jail */
+	jail_config_t *cfg;
+	char *jail;	    /* jail root, host path */
+	char *profile_name; /* profile name */
+	char *shell;	    /* the assignment's shell = (NULL: the profile's) */
+	jail_profile_t *profile;
+	char id[JAIL_SESSION_ID_LEN + 1];
+	jail_strv_t warnings;
+	/* what close needs (fds: the host paths are gone after pivot_root) */
+	bool open;
+	jail_nsinit_t init;
+	jail_ns_saved_t saved_ns; /* the caller's namespaces, until the open succeeds */
+	jail_cgroup_t *cg;
+	int registry_fd;
+	bool record_written;
+	char *tty;		  /* PAM_TTY, for the login record */
+	char *logind_id;	  /* logind's session, released at close (set_logind_id) */
+	int host_mnt, host_pidns; /* the host's namespaces, for that release */
+	jail_loginrec_t loginrec; /* the host's wtmp and lastlog (loginrec.h) */
+};
+
+static int release_logind(jail_session_t *s, jail_error_t *err);
+
+/* ------------------------------------------------------------------ */
+/* lookup                                                              */
+
+int jail_session_prepare(const char *config_dir, const char *user, jail_session_t **out,
+			 jail_error_t *err)
+{
+	jail_session_t *s;
+	const jail_assign_t *a = NULL;
+	struct passwd *pw;
+	int r;
+
+	*out = NULL;
+	if (user == NULL || user[0] == '\0')
+		return jail_error_fmt(err, EINVAL, "no user name");
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return jail_error_set(err, ENOMEM, "session");
+	s->registry_fd = -1;
+	s->host_mnt = s->host_pidns = -1;
+	s->loginrec = (jail_loginrec_t)JAIL_LOGINREC_INIT;
+	s->init = (jail_nsinit_t)JAIL_NSINIT_INIT;
+	s->saved_ns = (jail_ns_saved_t)JAIL_NS_SAVED_INIT;
+	s->user = strdup(user);
+	if (s->user == NULL) {
+		jail_session_free(s);
+		return jail_error_set(err, ENOMEM, "session");
+	}
+	errno = 0;
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		int e = errno;
+		jail_session_free(s);
+		return e ? jail_error_set(err, e, "look up user %s", user)
+			 : jail_error_fmt(err, ENOENT, "unknown user %s", user);
+	}
+	s->uid = pw->pw_uid;
+	s->gid = pw->pw_gid;
+	if (pw->pw_dir && (s->home = strdup(pw->pw_dir)) == NULL) {
+		jail_session_free(s);
+		return jail_error_set(err, ENOMEM, "session");
+	}
+	if (jail_config_load_for_user(config_dir ? config_dir : JAIL_DEFAULT_CONFIG_DIR, user,
+				      &s->cfg, err) < 0) {
+		jail_session_free(s);
+		return -1;
+	}
+	r = jail_config_resolve(s->cfg, user, s->gid, &a, err);
+	if (r < 0) {
+		jail_session_free(s);
+		return -1;
+	}
+	if (r <= 0) {
+		jail_session_free(s);
+		return 0;
+	}
+	s->jail = strdup(a->jail);
+	s->profile_name = strdup(a->profile);
+	s->shell = a->shell ? strdup(a->shell) : NULL;
+	if (s->jail == NULL || s->profile_name == NULL || (a->shell && s->shell == NULL)) {
+		jail_session_free(s);
+		return jail_error_set(err, ENOMEM, "session");
+	}
+	*out = s;
+	if (jail_profile_load(s->cfg->dir, s->profile_name, &s->profile, err) < 0)
+		return jail_error_wrap(err, "profile %s", s->profile_name);
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* checks                                                              */
+
+static int check_dir_fd(int fd, const char *jail, const char *what, jail_error_t *err)
+{
+	char name[PATH_MAX + 64];
+
+	snprintf(name, sizeof(name), "%s in jail %s", what, jail);
+	return jail_check_trusted_fd(fd, name, err);
+}
+
+/* One top-level system directory NAME of the jail: a directory, or a
+ * root-owned symlink whose target (resolved beneath the jail, no further
+ * symlink) is one. */
+static int check_system_entry(int jail_fd, const char *jail, const char *name, jail_error_t *err)
+{
+	struct stat st;
+	cleanup_close int fd = -1;
+	char what[PATH_MAX + 8];
+
+	if (fstatat(jail_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return jail_error_set(err, errno, "stat /%s in jail %s", name, jail);
+	}
+	if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n;
+
+		if (st.st_uid != 0)
+			return jail_error_fmt(
+			    err, EPERM,
+			    "/%s in jail %s is a symlink owned by uid %u, expected "
+			    "root",
+			    name, jail, (unsigned)st.st_uid);
+		n = readlinkat(jail_fd, name, target, sizeof(target) - 1);
+		if (n < 0)
+			return jail_error_set(err, errno, "readlink /%s in jail %s", name, jail);
+		target[n] = '\0';
+		fd = jail_openat_beneath(jail_fd, target, O_PATH | O_DIRECTORY, 0, err);
+		if (fd < 0)
+			return jail_error_wrap(err, "/%s -> %s in jail %s", name, target, jail);
+		snprintf(what, sizeof(what), "/%s -> %s", name, target);
+		return check_dir_fd(fd, jail, what, err);
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (strncmp(name, "lib", 3) == 0 && strcmp(name, "lib") != 0)
+			return 0; /* a file that merely starts with "lib" */
+		return jail_error_fmt(err, ENOTDIR, "/%s in jail %s is not a directory", name,
+				      jail);
+	}
+	fd = openat(jail_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return jail_error_set(err, errno, "open /%s in jail %s", name, jail);
+	snprintf(what, sizeof(what), "/%s", name);
+	return check_dir_fd(fd, jail, what, err);
+}
+
+const char *const jail_session_critical_files[] = {
+    "passwd", "group", "nsswitch.conf", "ld.so.preload", "ld.so.cache", "ld.so.conf", "shadow",
+    "pam.d",  NULL,
+};
+
+static int check_critical_files(int jail_fd, const char *jail, jail_error_t *err)
+{
+	cleanup_close int etc = -1;
+	jail_error_t e2;
+
+	/* /etc itself was checked (check_system_entry); opened once here,
+	 * beneath the jail and through no symlink. */
+	etc = jail_openat_beneath(jail_fd, "etc", O_PATH | O_DIRECTORY, 0, &e2);
+	if (etc < 0) {
+		if (e2.code == ENOENT)
+			return 0;
+		/* check_system_entry let a root-owned symlink through. */
+		if (e2.code == ENOTDIR || e2.code == ELOOP)
+			return jail_error_fmt(err, ELOOP,
+					      "/etc in jail %s is a symlink: the files root reads "
+					      "there are not opened through one",
+					      jail);
+		if (err)
+			*err = e2;
+		return jail_error_wrap(err, "jail %s", jail);
+	}
+	for (size_t i = 0; jail_session_critical_files[i]; i++) {
+		const char *name = jail_session_critical_files[i];
+		cleanup_close int fd = -1;
+		struct stat st;
+		char what[64];
+
+		fd = openat(etc, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				continue;
+			return jail_error_set(err, errno, "open /etc/%s in jail %s", name, jail);
+		}
+		if (fstat(fd, &st) < 0)
+			return jail_error_set(err, errno, "stat /etc/%s in jail %s", name, jail);
+		if (S_ISLNK(st.st_mode))
+			return jail_error_fmt(err, ELOOP,
+					      "/etc/%s in jail %s is a symlink, expected a file "
+					      "owned by root",
+					      name, jail);
+		snprintf(what, sizeof(what), "/etc/%s", name);
+		if (check_dir_fd(fd, jail, what, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Is the jail's jailsh (JFD, a regular file at PATH in JAIL) the host's
+ * installed one at the same PATH?  jailctl init, update and cp copy exactly
+ * that file, so anything else was put there by someone else (root inside a
+ * session, a botched copy): size first, then the bytes.  The host's copy is
+ * opened through a trusted parent chain without following a symlink.  Cost:
+ * two reads of a file that sits in the page cache: 24 us for the 324 KiB
+ * jailsh here (best of 200; mean 36 us), against a login of several
+ * milliseconds. */
+static int same_as_host_jailsh(int jfd, const char *jail, const char *path, jail_error_t *err)
+{
+	const char *base = strrchr(path, '/') + 1;
+	cleanup_free char *parent =
+	    base - path > 1 ? strndup(path, (size_t)(base - path - 1)) : strdup("/");
+	cleanup_close int pfd = -1;
+	cleanup_close int hfd = -1;
+	cleanup_free char *a = NULL;
+	struct stat hs, js;
+
+	if (parent == NULL)
+		return jail_error_set(err, ENOMEM, "jailsh");
+	pfd = jail_open_trusted_dir(parent, err);
+	if (pfd < 0)
+		return jail_error_wrap(err, "the installed jailsh %s", path);
+	hfd = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (hfd < 0)
+		return jail_error_set(err, errno,
+				      "open the installed jailsh %s (the jail's copy is compared "
+				      "with it)",
+				      path);
+	if (fstat(hfd, &hs) < 0 || fstat(jfd, &js) < 0)
+		return jail_error_set(err, errno, "stat jailsh %s", path);
+	if (!S_ISREG(hs.st_mode) || hs.st_uid != 0 || (hs.st_mode & (S_IWGRP | S_IWOTH)))
+		return jail_error_fmt(err, EPERM,
+				      "the installed jailsh %s is not a regular file owned by root "
+				      "and not group/world-writable",
+				      path);
+	if (hs.st_size != js.st_size)
+		return jail_error_fmt(err, EPERM,
+				      "jailsh %s%s is not the installed jailsh %s (%lld bytes, "
+				      "expected %lld): it was replaced; run jailctl update %s",
+				      jail, path, path, (long long)js.st_size,
+				      (long long)hs.st_size, jail);
+	a = malloc(2 * 65536);
+	if (a == NULL)
+		return jail_error_set(err, ENOMEM, "jailsh");
+	for (off_t off = 0; off < hs.st_size;) {
+		size_t want = hs.st_size - off > 65536 ? 65536 : (size_t)(hs.st_size - off);
+		ssize_t n1 = pread(hfd, a, want, off);
+		ssize_t n2 = pread(jfd, a + 65536, want, off);
+
+		if (n1 < 0 || n2 < 0)
+			return jail_error_set(err, errno, "read jailsh %s", path);
+		if (n1 != (ssize_t)want || n2 != (ssize_t)want)
+			return jail_error_fmt(err, EAGAIN, "jailsh %s changed while being compared",
+					      path);
+		if (memcmp(a, a + 65536, want) != 0)
+			return jail_error_fmt(err, EPERM,
+					      "jailsh %s%s is not the installed jailsh %s (its "
+					      "content differs): it was replaced; run jailctl "
+					      "update %s",
+					      jail, path, path, jail);
+		off += (off_t)want;
+	}
+	return 0;
+}
+
+/* PATH inside the jail: a root-owned, not group/world-writable executable
+ * through trusted directories; with IDENTITY also byte for byte the host's
+ * installed jailsh (same_as_host_jailsh). */
+static int check_jailsh(int jail_fd, const char *jail, const char *path, bool identity,
+			jail_error_t *err)
+{
+	cleanup_free char *norm = jail_path_normalize(path, err);
+	cleanup_close int cur = -1;
+	char *p, *slash;
+	struct stat st;
+
+	if (norm == NULL)
+		return jail_error_wrap(err, "jailsh path");
+	if (strcmp(norm, "/") == 0)
+		return jail_error_fmt(err, EINVAL, "jailsh path '%s' names no file", path);
+	cur = fcntl(jail_fd, F_DUPFD_CLOEXEC, 3);
+	if (cur < 0)
+		return jail_error_set(err, errno, "dup");
+	p = norm + 1;
+	for (;;) {
+		int nfd;
+
+		slash = strchr(p, '/');
+		if (slash == NULL)
+			break;
+		*slash = '\0';
+		nfd = openat(cur, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0) {
+			int e = errno;
+			if (e == ENOENT)
+				return jail_error_fmt(err, ENOENT,
+						      "jailsh %s is missing from jail %s (no "
+						      "directory %s)",
+						      path, jail, norm);
+			return jail_error_set(err, e == ENOTDIR ? ELOOP : e,
+					      "jailsh %s in jail %s: %s is a symlink or not a "
+					      "directory",
+					      path, jail, norm);
+		}
+		close(cur);
+		cur = nfd;
+		if (check_dir_fd(cur, jail, norm, err) < 0)
+			return jail_error_wrap(err, "jailsh %s", path);
+		*slash = '/';
+		p = slash + 1;
+	}
+	if (fstatat(cur, p, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return jail_error_fmt(err, ENOENT, "jailsh %s is missing from jail %s",
+					      path, jail);
+		return jail_error_set(err, errno, "stat jailsh %s in jail %s", path, jail);
+	}
+	if (!S_ISREG(st.st_mode))
+		return jail_error_fmt(err, EINVAL, "jailsh %s in jail %s is not a regular file%s",
+				      path, jail, S_ISLNK(st.st_mode) ? " (a symlink)" : "");
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return jail_error_fmt(err, EPERM,
+				      "jailsh %s in jail %s must be owned by root and not "
+				      "group/world-writable (uid %u, mode %04o)",
+				      path, jail, (unsigned)st.st_uid,
+				      (unsigned)(st.st_mode & 07777));
+	if ((st.st_mode & 0111) != 0111)
+		return jail_error_fmt(err, EACCES,
+				      "jailsh %s in jail %s is not executable by everyone (mode "
+				      "%04o)",
+				      path, jail, (unsigned)(st.st_mode & 07777));
+	if (identity) {
+		cleanup_close int jfd =
+		    openat(cur, p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		struct stat st2;
+
+		if (jfd < 0)
+			return jail_error_set(err, errno, "open jailsh %s in jail %s", path, jail);
+		if (fstat(jfd, &st2) < 0 || st2.st_dev != st.st_dev || st2.st_ino != st.st_ino)
+			return jail_error_fmt(err, EAGAIN, "jailsh %s in jail %s changed meanwhile",
+					      path, jail);
+		return same_as_host_jailsh(jfd, jail, norm, err);
+	}
+	return 0;
+}
+
+static int check_jail(int jail_fd, const char *jail, const char *jailsh_path, bool identity,
+		      jail_error_t *err)
+{
+	static const char *const fixed[] = {"etc", "bin", "sbin", "usr", NULL};
+	int dfd;
+	DIR *d;
+	struct dirent *de;
+
+	for (size_t i = 0; fixed[i]; i++)
+		if (check_system_entry(jail_fd, jail, fixed[i], err) < 0)
+			return -1;
+	dfd = openat(jail_fd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (dfd < 0)
+		return jail_error_set(err, errno, "open jail %s", jail);
+	d = fdopendir(dfd);
+	if (d == NULL) {
+		close(dfd);
+		return jail_error_set(err, errno, "read jail %s", jail);
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "lib", 3) != 0)
+			continue;
+		if (check_system_entry(jail_fd, jail, de->d_name, err) < 0) {
+			closedir(d);
+			return -1;
+		}
+	}
+	closedir(d);
+	if (check_critical_files(jail_fd, jail, err) < 0)
+		return -1;
+	return check_jailsh(jail_fd, jail, jailsh_path, identity, err);
+}
+
+int jail_session_check_jail(int jail_fd, const char *jail, const char *jailsh_path,
+			    jail_error_t *err)
+{
+	return check_jail(jail_fd, jail, jailsh_path, false, err);
+}
+
+/* The user's line in the jail's /etc/passwd (checked as a critical file
+ * before: root's, no symlink), read beneath the jail fd without following
+ * a symlink.  login(1) looks the user up again after pam_open_session, in
+ * the jail, and runs the shell it finds there: it must be jailsh, with the
+ * host's uid, or the session is refused (fail closed). */
+static int check_passwd_entry(int jail_fd, const jail_session_t *s, jail_error_t *err)
+{
+	const char *jailsh = s->cfg->jailsh_path;
+	cleanup_close int fd = -1;
+	cleanup_free char *shell = NULL;
+	struct stat st;
+	uid_t uid = 0;
+	jail_error_t e2;
+	int r;
+
+	jail_error_clear(&e2);
+	fd = jail_openat_beneath(jail_fd, "etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, &e2);
+	if (fd < 0) {
+		if (err)
+			*err = e2;
+		return jail_error_wrap(err, "/etc/passwd of jail %s (run jailctl adduser %s)",
+				       s->jail, s->user);
+	}
+	if (fstat(fd, &st) < 0)
+		return jail_error_set(err, errno, "stat /etc/passwd in jail %s", s->jail);
+	if (!S_ISREG(st.st_mode))
+		return jail_error_fmt(err, EINVAL, "/etc/passwd in jail %s is not a regular file",
+				      s->jail);
+	r = jail_passwd_fd_lookup(fd, s->user, &uid, &shell, err);
+	if (r < 0)
+		return jail_error_wrap(err, "/etc/passwd of jail %s", s->jail);
+	if (r == 0)
+		return jail_error_fmt(err, ENOENT,
+				      "%s has no line in /etc/passwd of jail %s; run jailctl "
+				      "adduser %s again (or write the line with the shell %s)",
+				      s->user, s->jail, s->user, jailsh);
+	if (uid != s->uid)
+		return jail_error_fmt(err, EPERM,
+				      "%s has uid %u in /etc/passwd of jail %s but uid %u on the "
+				      "host; run jailctl adduser %s again",
+				      s->user, (unsigned)uid, s->jail, (unsigned)s->uid, s->user);
+	if (strcmp(shell, jailsh) != 0)
+		return jail_error_fmt(err, EPERM,
+				      "the shell of %s in /etc/passwd of jail %s is %s, not jailsh "
+				      "(%s): login(1) would run it unconfined; run jailctl adduser "
+				      "%s again",
+				      s->user, s->jail, shell, jailsh, s->user);
+	return 0;
+}
+
+/* LSMs that jailsh applies later: a profile that requires one refuses the
+ * session here, before anything runs, when the kernel does not have it. */
+static int check_lsms(jail_session_t *s, jail_error_t *err)
+{
+	const jail_profile_t *p = s->profile;
+
+	if (p->apparmor != JAIL_MODE_OFF && !jail_apparmor_active()) {
+		if (p->apparmor == JAIL_MODE_REQUIRED)
+			return jail_error_fmt(err, ENOSYS,
+					      "profile %s requires AppArmor (apparmor = required) "
+					      "but AppArmor is not enabled in this kernel",
+					      s->profile_name);
+		jail_strv_push(&s->warnings,
+			       "AppArmor is not enabled in this kernel: no AppArmor profile "
+			       "(apparmor = optional)",
+			       NULL);
+	}
+	if (p->landlock != JAIL_MODE_OFF) {
+		long abi =
+		    syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+		if (abi < 1) {
+			if (p->landlock == JAIL_MODE_REQUIRED)
+				return jail_error_fmt(err, ENOSYS,
+						      "profile %s requires Landlock (landlock = "
+						      "required) but this kernel does not offer it",
+						      s->profile_name);
+			jail_strv_push(&s->warnings,
+				       "Landlock is not available in this kernel (landlock = "
+				       "optional)",
+				       NULL);
+		}
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* the session file                                                    */
+
+static int format_session_file(const jail_session_t *s, char **out, size_t *outlen,
+			       jail_error_t *err)
+{
+	jail_session_info_t *info = NULL;
+	int r;
+
+	if (jail_session_info_from_profile(s->profile, s->id, s->user, s->jail, s->shell, &info,
+					   err) < 0)
+		return jail_error_wrap(err, "session file");
+	r = jail_sessionfile_format(info, out, outlen, err);
+	jail_session_info_free(info);
+	if (r < 0)
+		return jail_error_wrap(err, "session file");
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* open / close                                                        */
+
+static gid_t tty_gid(void)
+{
+	struct group *gr = getgrnam("tty");
+
+	return gr ? gr->gr_gid : 5;
+}
+
+/* A non-fatal note for the caller to log: "WHAT: E's message". */
+static void warn_error(jail_session_t *s, const char *what, const jail_error_t *e)
+{
+	cleanup_free char *w = jail_strdup_printf("%s: %s", what, e->msg);
+
+	jail_strv_push(&s->warnings, w ? w : what, NULL);
+}
+
+static int do_cgroup(jail_session_t *s, jail_error_t *err)
+{
+	jail_cgroup_manager_t *mgr;
+	jail_cgroup_limits_t lim;
+	jail_error_t e2;
+	int r = -1;
+
+	if (s->profile->cgroup == JAIL_MODE_OFF)
+		return 0;
+	jail_error_clear(&e2);
+	mgr = jail_cgroup_detect(JAIL_CGROUP_ROOT, &e2);
+	if (mgr != NULL) {
+		cleanup_free char *scope = NULL, *self = NULL;
+		cleanup_close int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+		size_t n = 0;
+
+		if (fd < 0 || jail_read_all(fd, 65536, &self, &n, NULL) < 0)
+			n = 0;
+
+		jail_cgroup_limits_from_profile(s->profile, &lim);
+		/* On a systemd host the session stays in logind's scope,
+		 * where logind and systemd can see and end it; elsewhere
+		 * it gets a cgroup of its own. */
+		r = n > 0 ? jail_cgroup_logind_scope(mgr, self, s->uid, &scope, &e2) : 0;
+		if (r == 1)
+			r = jail_cgroup_adopt_scope(mgr, scope, &lim, &s->cg, &e2);
+		else if (r == 0)
+			r = jail_cgroup_create(mgr, s->cfg->cgroup_parent, s->user, s->id, &lim,
+					       &s->cg, &e2);
+		jail_cgroup_manager_free(mgr);
+		if (r == 0 && jail_cgroup_join(s->cg, 0, &e2) < 0) {
+			jail_error_t e3;
+			jail_cgroup_destroy(s->cg, &e3);
+			s->cg = NULL;
+			r = -1;
+		}
+	}
+	if (r == 0)
+		return 0;
+	if (s->profile->cgroup == JAIL_MODE_REQUIRED) {
+		if (err)
+			*err = e2;
+		return jail_error_wrap(err, "cgroup required by profile %s", s->profile_name);
+	}
+	warn_error(s, "no cgroup for the session (cgroup = optional)", &e2);
+	return 0;
+}
+
+/* End what open built, in the order that wastes no time: kill the init,
+ * remove the record while it dies, reap it (a pidfd poll: it wakes as soon
+ * as the init is gone, within JAIL_NSINIT_REAP_MS at worst), then remove
+ * the cgroup, which the dead session has left by then (the kernel's
+ * cgroup_exit runs before the exit that the poll waits for, also when the
+ * init must wait for the caller's own zombie child, as under sshd): no
+ * blind sleep in the cgroup's emptying loop.  Every step runs; the first
+ * error is returned.  A record already removed (ENOENT: `jailctl kill` or
+ * `gc` got there first) is the state we want, not an error. */
+static int teardown(jail_session_t *s, jail_error_t *err)
+{
+	jail_error_t e2;
+	int ret = 0;
+
+	/* Asked first, so that what the session logged last leaves it. */
+	jail_nsinit_stop(&s->init, JAIL_NSINIT_STOP_MS);
+	if (jail_nsinit_signal(&s->init, &e2) < 0) {
+		if (err)
+			*err = e2;
+		ret = -1;
+	}
+	if (s->record_written) {
+		if (jail_registry_remove(s->registry_fd, s->id, &e2) < 0 && e2.code != ENOENT &&
+		    ret == 0) {
+			if (err)
+				*err = e2;
+			ret = -1;
+		}
+		s->record_written = false;
+	}
+	if (s->registry_fd >= 0) {
+		close(s->registry_fd);
+		s->registry_fd = -1;
+	}
+	/* Out of the session cgroup while the init exits (the caller's part of
+	 * jail_cgroup_destroy, done there otherwise): then it is empty as soon
+	 * as the init is reaped. */
+	if (s->cg && jail_cgroup_leave(s->cg, &e2) < 0 && ret == 0) {
+		if (err)
+			*err = e2;
+		ret = -1;
+	}
+	jail_nsinit_reap(&s->init, JAIL_NSINIT_REAP_MS);
+	if (s->cg) {
+		if (jail_cgroup_destroy(s->cg, &e2) < 0 && ret == 0) {
+			if (err)
+				*err = e2;
+			ret = -1;
+		}
+		s->cg = NULL;
+	}
+	return ret;
+}
+
+/* Undo whatever the failed open created. */
+static void undo(jail_session_t *s)
+{
+	jail_error_t e2;
+
+	jail_loginrec_close(&s->loginrec); /* nothing was written yet */
+	teardown(s, NULL);
+	/* Last: the caller back in its own namespaces (its next fork works
+	 * again, e.g. sshd's child that tells the user why). */
+	jail_ns_restore(&s->saved_ns, &e2);
+}
+
+/* The session's compiled seccomp filter (lib/syscalls.h, blobs), from the
+ * cache when it holds it: jailsh then installs it without compiling (1 to
+ * 1.5 ms of libseccomp per login otherwise).  Never a refusal: without
+ * the file jailsh compiles the filter from the session file itself, and
+ * refuses if it cannot. */
+static void seccomp_blob(jail_session_t *s, char **out, size_t *len)
+{
+	jail_error_t e2 = {0};
+	int cfd = -1, r;
+
+	*out = NULL;
+	*len = 0;
+	if (s->profile->seccomp == JAIL_SECCOMP_OFF)
+		return;
+	cfd = jail_registry_open(JAIL_SECCOMP_CACHE_DIR, true, &e2);
+	if (cfd < 0)
+		warn_error(s, "no seccomp cache (" JAIL_SECCOMP_CACHE_DIR ")", &e2);
+	r = jail_seccomp_blob_cached(cfd, s->profile->seccomp, &s->profile->seccomp_allow,
+				     &s->profile->seccomp_deny, out, len, &e2);
+	if (cfd >= 0)
+		close(cfd);
+	if (r < 0) /* seen under valgrind, which lacks seccomp(2) */
+		warn_error(s, "seccomp filter not precompiled (jailsh compiles it)", &e2);
+}
+
+int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
+{
+	cleanup_close int jail_fd = -1;
+	cleanup_close int root_fd = -1;
+	cleanup_close int proc_mfd = -1;
+	cleanup_free char *sfile = NULL;
+	cleanup_free char *blob = NULL;
+	size_t sfile_len = 0, blob_len = 0;
+	jail_mount_plan_t plan;
+	jail_session_record_t rec;
+	bool logsocket = false;
+
+	if (s == NULL || s->profile == NULL)
+		return jail_error_fmt(err, EINVAL, "session not prepared");
+	if (s->open)
+		return jail_error_fmt(err, EALREADY, "session already open");
+	jail_strv_clear(&s->warnings);
+
+	/* Checks first: nothing is created for a jail that fails them. */
+	jail_fd = jail_open_trusted_dir(s->jail, err);
+	if (jail_fd < 0)
+		return jail_error_wrap(err, "jail %s", s->jail);
+	if (check_jail(jail_fd, s->jail, s->cfg->jailsh_path, true, err) < 0 ||
+	    check_passwd_entry(jail_fd, s, err) < 0)
+		return -1;
+	if (check_lsms(s, err) < 0)
+		return -1;
+	if (jail_manifest_logsocket(jail_fd, &logsocket, err) < 0)
+		return jail_error_wrap(err, "jail %s", s->jail);
+	if (jail_session_id_new(s->id, err) < 0)
+		return -1;
+	if (format_session_file(s, &sfile, &sfile_len, err) < 0)
+		return -1;
+	seccomp_blob(s, &blob, &blob_len);
+	s->registry_fd = jail_registry_open(s->cfg->registry_dir, true, err);
+	if (s->registry_fd < 0) {
+		jail_error_wrap(err, "session registry");
+		goto fail;
+	}
+
+	/* The cgroup is joined before anything else: the init and every child
+	 * of the caller start inside it. */
+	if (do_cgroup(s, err) < 0)
+		goto fail;
+	if (jail_ns_save(&s->saved_ns, err) < 0 ||
+	    jail_ns_unshare(s->profile->net_none, s->profile->hostname, err) < 0)
+		goto fail;
+	/* The init sets itself up (its /proc instance, its privileges) while
+	 * we do the mounts that do not need it; jail_nsinit_ready() below. */
+	if (jail_nsinit_start(&s->init, err) < 0)
+		goto fail;
+
+	memset(&plan, 0, sizeof(plan));
+	plan.profile = s->profile;
+	plan.logsocket = logsocket;
+	plan.tty_gid = tty_gid();
+	plan.session_data = sfile;
+	plan.session_len = sfile_len;
+	plan.seccomp_data = blob;
+	plan.seccomp_len = blob_len;
+	plan.warnings = &s->warnings;
+	plan.home = s->home;
+	plan.uid = s->uid;
+	/* Mount operations need the jail as seen in the NEW mount namespace:
+	 * reopen it (the trusted chain again) and check it is what we checked. */
+	{
+		struct stat a, b;
+		int nfd = jail_open_trusted_dir(s->jail, err);
+
+		if (nfd < 0) {
+			jail_error_wrap(err, "jail %s", s->jail);
+			goto fail;
+		}
+		if (fstat(jail_fd, &a) < 0 || fstat(nfd, &b) < 0 || a.st_dev != b.st_dev ||
+		    a.st_ino != b.st_ino) {
+			close(nfd);
+			jail_error_fmt(err, ESTALE, "jail %s changed during the session setup",
+				       s->jail);
+			goto fail;
+		}
+		close(jail_fd);
+		jail_fd = nfd;
+	}
+	root_fd = jail_mounts_begin(jail_fd, err);
+	if (root_fd < 0 || jail_mounts_rest(root_fd, &plan, err) < 0) {
+		jail_error_wrap(err, "mounts in jail %s", s->jail);
+		goto fail;
+	}
+	/* jailsh's messages reach the host's syslog through the init
+	 * (logrelay.h).  Not a refusal: logging is not confinement. */
+	{
+		jail_error_t e2;
+		if (jail_logrelay_give(s->init.sock, root_fd, s->id, s->user, s->init.pid, &e2) < 0)
+			warn_error(s, "no log relay in the session (" JAIL_LOGRELAY_PATH ")", &e2);
+	}
+	if (jail_nsinit_ready(&s->init, &proc_mfd, err) < 0)
+		goto fail;
+	if (jail_mounts_proc(root_fd, proc_mfd, err) < 0 ||
+	    jail_mounts_binds(root_fd, &plan, err) < 0) {
+		jail_error_wrap(err, "mounts in jail %s", s->jail);
+		goto fail;
+	}
+	/* Login records (loginrec.h): the host's files opened while they are
+	 * reachable, written once the session is complete; sshd's own go to
+	 * files of the session.  Never a refusal. */
+	{
+		jail_error_t e2;
+		/* saved_ns: mnt and pid are fd[0] and fd[1] (nsinit.c). */
+		if (jail_loginrec_open(&s->loginrec, s->tty, s->id, s->saved_ns.fd[0],
+				       s->saved_ns.fd[1], &e2) < 0)
+			warn_error(s, "not recorded in the host's wtmp/lastlog", &e2);
+		if (jail_loginrec_session_files(root_fd, &e2) < 0)
+			warn_error(s, "no session files for sshd's login records", &e2);
+	}
+	/* logind's session is released from the host at close. */
+	if (s->logind_id) {
+		s->host_mnt = fcntl(s->saved_ns.fd[0], F_DUPFD_CLOEXEC, 3);
+		s->host_pidns = fcntl(s->saved_ns.fd[1], F_DUPFD_CLOEXEC, 3);
+		if (s->host_mnt < 0 || s->host_pidns < 0) {
+			jail_error_set(err, errno, "keep the host's namespaces for logind");
+			goto fail;
+		}
+	}
+
+	/* The record is written while the host's /proc is still visible (the
+	 * namespace inode is read from it). */
+	memset(&rec, 0, sizeof(rec));
+	memcpy(rec.id, s->id, sizeof(rec.id));
+	rec.user = s->user;
+	rec.uid = s->uid;
+	rec.jail = s->jail;
+	rec.profile = s->profile_name;
+	rec.init_pid = s->init.pid;
+	rec.init_starttime = s->init.starttime;
+	rec.cgroup = s->cg ? (char *)jail_cgroup_path(s->cg) : NULL;
+	rec.start = (int64_t)time(NULL);
+	rec.remote = remote && remote[0] ? (char *)remote : NULL;
+	{
+		jail_error_t e2;
+		if (jail_proc_ns_inode(s->init.pid, "mnt", &rec.ns, &e2) < 0)
+			rec.ns = 0;
+		/* The opener (this process: sshd's monitor, su, ...) alone
+		 * will call close; `jailctl gc` ends the session if it dies
+		 * first (its pid is still ours: unshare(CLONE_NEWPID) only
+		 * moves our children). */
+		rec.owner_pid = getpid();
+		if (jail_proc_starttime(rec.owner_pid, &rec.owner_starttime, &e2) < 0) {
+			rec.owner_pid = 0;
+			rec.owner_starttime = 0;
+		}
+	}
+	if (jail_registry_write(s->registry_fd, &rec, err) < 0) {
+		jail_error_wrap(err, "session record");
+		goto fail;
+	}
+	s->record_written = true;
+
+	if (jail_mounts_pivot(root_fd, err) < 0) {
+		jail_error_wrap(err, "jail %s", s->jail);
+		goto fail;
+	}
+	/* After the mounts (which need CAP_SYS_ADMIN, held in the caller's
+	 * effective set regardless): every later exec is bounded. */
+	if (jail_caps_drop_bounding(&s->profile->caps_keep, err) < 0) {
+		jail_error_wrap(err, "capability bounding set");
+		goto fail;
+	}
+	jail_ns_saved_close(&s->saved_ns);
+	s->open = true;
+	{
+		jail_error_t e2;
+		if (jail_loginrec_login(&s->loginrec, s->user, s->uid, remote, &e2) < 0)
+			warn_error(s, "not recorded in the host's wtmp/lastlog", &e2);
+	}
+	return 0;
+fail:
+	undo(s);
+	return -1;
+}
+
+int jail_session_close(jail_session_t *s, jail_error_t *err)
+{
+	jail_error_t e2;
+	int r;
+
+	if (s == NULL || !s->open)
+		return 0;
+	s->open = false;
+	/* The logout after the teardown (loginrec.h: from a child on the host,
+	 * once the session's pid namespace is gone); its failure is reported
+	 * only when the teardown's own is not. */
+	if (teardown(s, err) < 0) {
+		jail_loginrec_logout(&s->loginrec, &e2);
+		release_logind(s, &e2);
+		return -1;
+	}
+	r = jail_loginrec_logout(&s->loginrec, &e2);
+	if (r < 0) {
+		if (err)
+			*err = e2;
+		release_logind(s, &e2);
+		return jail_error_wrap(err, "logout not recorded");
+	}
+	return release_logind(s, err);
+}
+
+void jail_session_free(jail_session_t *s)
+{
+	if (s == NULL)
+		return;
+	free(s->user);
+	free(s->home);
+	free(s->jail);
+	free(s->profile_name);
+	free(s->shell);
+	jail_strv_clear(&s->warnings);
+	if (s->profile)
+		jail_profile_free(s->profile);
+	if (s->cfg)
+		jail_config_free(s->cfg);
+	if (s->cg)
+		jail_cgroup_free(s->cg);
+	if (s->init.pidfd >= 0)
+		close(s->init.pidfd);
+	if (s->init.chan >= 0)
+		close(s->init.chan);
+	if (s->registry_fd >= 0)
+		close(s->registry_fd);
+	jail_ns_saved_close(&s->saved_ns);
+	jail_loginrec_close(&s->loginrec);
+	free(s->tty);
+	free(s->logind_id);
+	if (s->host_mnt >= 0)
+		close(s->host_mnt);
+	if (s->host_pidns >= 0)
+		close(s->host_pidns);
+	free(s);
+}
+
+int jail_session_set_logind_id(jail_session_t *s, const char *id, jail_error_t *err)
+{
+	size_t n = id ? strlen(id) : 0;
+
+	if (n == 0 || n > 64 ||
+	    strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != n)
+		return jail_error_fmt(err, EINVAL, "odd logind session id '%.64s'", id ? id : "");
+	free(s->logind_id);
+	s->logind_id = strdup(id);
+	if (s->logind_id == NULL)
+		return jail_error_set(err, ENOMEM, "session");
+	return 0;
+}
+
+/* ReleaseSession for logind's session, which pam_systemd would do at its
+ * close but cannot: it runs inside the session's mount namespace, where
+ * the system bus is not (and must not be: jailed users never get it).
+ * From a child in the host's mount and pid namespaces, once the session is
+ * gone; the result comes back through a pipe (sshd's monitor may reap the
+ * child from its SIGCHLD handler before we do). */
+static int release_logind(jail_session_t *s, jail_error_t *err)
+{
+	char msg[JAIL_ERROR_MSG_MAX] = "";
+	int p[2];
+	ssize_t n;
+	size_t got = 0;
+	pid_t pid;
+
+	if (s->logind_id == NULL || s->host_mnt < 0 || s->host_pidns < 0)
+		return 0;
+	if (setns(s->host_pidns, CLONE_NEWPID) < 0)
+		return jail_error_set(err, errno,
+				      "release logind session %s: back to the host's pid namespace",
+				      s->logind_id);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return jail_error_set(err, errno, "release logind session %s: pipe", s->logind_id);
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return jail_error_set(err, errno, "release logind session %s: fork", s->logind_id);
+	}
+	if (pid == 0) {
+		jail_error_t e = {0};
+
+		close(p[0]);
+		if (setns(s->host_mnt, CLONE_NEWNS) < 0)
+			jail_error_set(&e, errno,
+				       "release logind session %s: the host's mount namespace",
+				       s->logind_id);
+		else
+			jail_logind_release_session(JAIL_SYSTEM_BUS, s->logind_id, &e);
+		if (e.msg[0])
+			(void)!write(p[1], e.msg, strlen(e.msg));
+		_exit(0);
+	}
+	close(p[1]);
+	while (got < sizeof(msg) - 1 && ((n = read(p[0], msg + got, sizeof(msg) - 1 - got)) > 0 ||
+					 (n < 0 && errno == EINTR)))
+		if (n > 0)
+			got += (size_t)n;
+	msg[got] = '\0';
+	close(p[0]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (got > 0)
+		return jail_error_fmt(err, EIO, "%s", msg);
+	return 0;
+}
+
+int jail_session_set_tty(jail_session_t *s, const char *tty, jail_error_t *err)
+{
+	char *t = NULL;
+
+	if (tty && (t = strdup(tty)) == NULL)
+		return jail_error_set(err, ENOMEM, "session");
+	free(s->tty);
+	s->tty = t;
+	return 0;
+}
+
+const char *jail_session_id(const jail_session_t *s)
+{
+	return s->id;
+}
+
+const char *jail_session_user(const jail_session_t *s)
+{
+	return s->user;
+}
+
+const char *jail_session_jail(const jail_session_t *s)
+{
+	return s->jail ? s->jail : "";
+}
+
+const char *jail_session_profile(const jail_session_t *s)
+{
+	return s->profile_name ? s->profile_name : "";
+}
+
+pid_t jail_session_init_pid(const jail_session_t *s)
+{
+	return s->init.pid;
+}
+
+const jail_strv_t *jail_session_warnings(const jail_session_t *s)
+{
+	return &s->warnings;
+}
+
+int jail_session_caller_inside(jail_error_t *err)
+{
+	jail_error_t e2;
+	struct stat st;
+
+	if (jail_pid1_is_session_init(&e2) == 1) {
+		jail_error_fmt(err, EEXIST, "pid 1 is the session init %s", JAIL_NSINIT_NAME);
+		return 1;
+	}
+	if (lstat(JAIL_SESSIONFILE_PATH, &st) == 0) {
+		jail_error_fmt(err, EEXIST, "the session file %s exists", JAIL_SESSIONFILE_PATH);
+		return 1;
+	}
+	return 0;
+}
+
+int jail_become_user(uid_t uid, gid_t gid, const gid_t *groups, size_t ngroups, jail_error_t *err)
+{
+	if (uid == 0)
+		return jail_error_fmt(err, EINVAL, "refusing to 'drop' to uid 0");
+	if (setresgid(gid, gid, gid) < 0)
+		return jail_error_set(err, errno, "setresgid %u", (unsigned)gid);
+	if (setgroups(ngroups, groups) < 0)
+		return jail_error_set(err, errno, "setgroups");
+	if (setresuid(uid, uid, uid) < 0)
+		return jail_error_set(err, errno, "setresuid %u", (unsigned)uid);
+	if (setuid(0) == 0 || seteuid(0) == 0)
+		return jail_error_fmt(err, EPERM, "could regain root after dropping to uid %u",
+				      (unsigned)uid);
+	if (gid != 0 && (setgid(0) == 0 || setegid(0) == 0))
+		return jail_error_fmt(err, EPERM, "could regain gid 0 after dropping to gid %u",
+				      (unsigned)gid);
+	if (getuid() != uid || geteuid() != uid || getgid() != gid || getegid() != gid)
+		return jail_error_fmt(err, EPERM, "the ids did not change as asked");
+	return 0;
+}
