@@ -184,7 +184,7 @@ static int enter_and_run(const jail_config_t *cfg, const jail_session_record_t *
 
 	jail_error_clear(&err);
 	if (jail_ns_target_enter(target, &err) < 0 ||
-	    jail_caps_drop_bounding(&profile->caps_keep, &err) < 0) {
+	    jail_caps_drop_bounding(&profile->spec.caps_keep, &err) < 0) {
 		fprintf(stderr, "jailctl: enter: session %s: %s\n", rec->id, err.msg);
 		return JAILCTL_FAIL;
 	}

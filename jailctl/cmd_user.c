@@ -829,7 +829,7 @@ static int adduser_validate(const jailctl_ctx_t *ctx, const jail_config_t *cfg, 
 		return jail_error_set(err, ENOMEM, "profile");
 	if (jail_profile_load(ctx->config_dir, p->profile, &prof, err) < 0)
 		return -1; /* the message names the profile and its file */
-	if (prof->commands.n == 0 &&
+	if (prof->spec.commands.n == 0 &&
 	    (p->real_shell = strdup(p->shell ? p->shell : prof->shell)) == NULL) {
 		jail_profile_free(prof);
 		return jail_error_set(err, ENOMEM, "adduser");

@@ -727,21 +727,21 @@ static const char *const profile_keys[] = {
 
 static int profile_defaults(jail_profile_t *p, const char *name, jail_error_t *err)
 {
-	if (set_str(&p->name, name, err) < 0 || set_str(&p->hostname, "jail", err) < 0 ||
-	    set_str(&p->apparmor_profile, "jail-default", err) < 0 ||
+	if (set_str(&p->name, name, err) < 0 || set_str(&p->spec.hostname, "jail", err) < 0 ||
+	    set_str(&p->spec.apparmor_profile, "jail-default", err) < 0 ||
 	    set_str(&p->shell, JAIL_DEFAULT_SHELL, err) < 0)
 		return -1;
-	p->net_none = false;
-	p->cgroup = JAIL_MODE_OPTIONAL;
-	p->memory_max = 1ULL << 30;
-	p->pids_max = 512;
-	p->cpu_max_percent = 0;
-	p->io_weight = 0;
-	p->seccomp = JAIL_SECCOMP_DEFAULT;
-	p->apparmor = JAIL_MODE_OPTIONAL;
-	p->landlock = JAIL_MODE_OPTIONAL;
-	p->tmp_size = 64ULL << 20;
-	p->run_size = 8ULL << 20;
+	p->spec.net_none = false;
+	p->spec.cgroup = JAIL_MODE_OPTIONAL;
+	p->spec.limits.memory_max = 1ULL << 30;
+	p->spec.limits.pids_max = 512;
+	p->spec.limits.cpu_max_percent = 0;
+	p->spec.limits.io_weight = 0;
+	p->spec.seccomp = JAIL_SECCOMP_DEFAULT;
+	p->spec.apparmor = JAIL_MODE_OPTIONAL;
+	p->spec.landlock = JAIL_MODE_OPTIONAL;
+	p->spec.tmp_size = 64ULL << 20;
+	p->spec.run_size = 8ULL << 20;
 	return 0;
 }
 
@@ -755,9 +755,9 @@ static int profile_set(jail_profile_t *p, const char *key, const char *v, jail_e
 		return set_str(&p->description, v, err);
 	if (strcmp(key, "net") == 0) {
 		if (strcasecmp(v, "host") == 0)
-			p->net_none = false;
+			p->spec.net_none = false;
 		else if (strcasecmp(v, "none") == 0)
-			p->net_none = true;
+			p->spec.net_none = true;
 		else
 			return jail_error_fmt(err, EINVAL,
 					      "'%s' is not valid (expected host or none)", v);
@@ -770,26 +770,26 @@ static int profile_set(jail_profile_t *p, const char *key, const char *v, jail_e
 			    "'%s' is not a valid host name (expected letters, "
 			    "digits, '-' and '.', at most 64 characters, RFC 1123)",
 			    v);
-		return set_str(&p->hostname, v, err);
+		return set_str(&p->spec.hostname, v, err);
 	}
 	if (strcmp(key, "cgroup") == 0)
-		return parse_mode(v, &p->cgroup, err);
+		return parse_mode(v, &p->spec.cgroup, err);
 	if (strcmp(key, "apparmor") == 0)
-		return parse_mode(v, &p->apparmor, err);
+		return parse_mode(v, &p->spec.apparmor, err);
 	if (strcmp(key, "landlock") == 0)
-		return parse_mode(v, &p->landlock, err);
+		return parse_mode(v, &p->spec.landlock, err);
 	if (strcmp(key, "memory_max") == 0) {
 		if (jail_parse_size(v, &n, err) < 0)
 			return -1;
 		if (n < (1ULL << 20))
 			return jail_error_fmt(
 			    err, EINVAL, "'%s' is too small (expected at least 1M, or max)", v);
-		p->memory_max = n;
+		p->spec.limits.memory_max = n;
 		return 0;
 	}
 	if (strcmp(key, "pids_max") == 0) {
 		if (strcasecmp(v, "max") == 0) {
-			p->pids_max = UINT64_MAX;
+			p->spec.limits.pids_max = UINT64_MAX;
 			return 0;
 		}
 		if (jail_parse_u64(v, &n, err) < 0 || n < 1 || n > 4194304)
@@ -797,12 +797,12 @@ static int profile_set(jail_profile_t *p, const char *key, const char *v, jail_e
 					      "'%s' is not a process count (expected 1 to 4194304, "
 					      "or max)",
 					      v);
-		p->pids_max = n;
+		p->spec.limits.pids_max = n;
 		return 0;
 	}
 	if (strcmp(key, "cpu_max") == 0) {
 		if (strcasecmp(v, "max") == 0) {
-			p->cpu_max_percent = 0;
+			p->spec.limits.cpu_max_percent = 0;
 			return 0;
 		}
 		if (jail_parse_u64(v, &n, err) < 0 || n > 100000)
@@ -810,7 +810,7 @@ static int profile_set(jail_profile_t *p, const char *key, const char *v, jail_e
 					      "'%s' is not a CPU percentage (expected 0 to 100000, "
 					      "in %% of one CPU; 0 or max = unlimited)",
 					      v);
-		p->cpu_max_percent = n;
+		p->spec.limits.cpu_max_percent = n;
 		return 0;
 	}
 	if (strcmp(key, "io_weight") == 0) {
@@ -820,7 +820,7 @@ static int profile_set(jail_profile_t *p, const char *key, const char *v, jail_e
 			    "'%s' is not an I/O weight (expected 1 to 10000, or 0 "
 			    "for unset)",
 			    v);
-		p->io_weight = n;
+		p->spec.limits.io_weight = n;
 		return 0;
 	}
 	if (strcmp(key, "tmp_size") == 0 || strcmp(key, "run_size") == 0) {
@@ -835,43 +835,43 @@ static int profile_set(jail_profile_t *p, const char *key, const char *v, jail_e
 			return jail_error_fmt(
 			    err, EINVAL, "'%s' is too small (expected a size of at least 64K)", v);
 		if (key[0] == 't')
-			p->tmp_size = n;
+			p->spec.tmp_size = n;
 		else
-			p->run_size = n;
+			p->spec.run_size = n;
 		return 0;
 	}
 	if (strcmp(key, "caps") == 0)
-		return parse_caps(v, &p->caps_keep, err);
+		return parse_caps(v, &p->spec.caps_keep, err);
 	if (strcmp(key, "seccomp") == 0) {
 		if (strcasecmp(v, "default") == 0)
-			p->seccomp = JAIL_SECCOMP_DEFAULT;
+			p->spec.seccomp = JAIL_SECCOMP_DEFAULT;
 		else if (strcasecmp(v, "strict") == 0)
-			p->seccomp = JAIL_SECCOMP_STRICT;
+			p->spec.seccomp = JAIL_SECCOMP_STRICT;
 		else if (strcasecmp(v, "off") == 0)
-			p->seccomp = JAIL_SECCOMP_OFF;
+			p->spec.seccomp = JAIL_SECCOMP_OFF;
 		else
 			return jail_error_fmt(
 			    err, EINVAL, "'%s' is not valid (expected default, strict or off)", v);
 		return 0;
 	}
 	if (strcmp(key, "seccomp_allow") == 0)
-		return parse_syscalls(v, &p->seccomp_allow, err);
+		return parse_syscalls(v, &p->spec.seccomp_allow, err);
 	if (strcmp(key, "seccomp_deny") == 0)
-		return parse_syscalls(v, &p->seccomp_deny, err);
+		return parse_syscalls(v, &p->spec.seccomp_deny, err);
 	if (strcmp(key, "apparmor_profile") == 0) {
 		if (!valid_apparmor_name(v))
 			return jail_error_fmt(err, EINVAL,
 					      "'%s' is not a valid AppArmor profile name (expected "
 					      "letters, digits and - _ . / +)",
 					      v);
-		return set_str(&p->apparmor_profile, v, err);
+		return set_str(&p->spec.apparmor_profile, v, err);
 	}
 	if (strcmp(key, "bind_ro") == 0)
-		return parse_binds(v, &p->bind_ro, err);
+		return parse_binds(v, &p->spec.bind_ro, err);
 	if (strcmp(key, "bind_rw") == 0)
-		return parse_binds(v, &p->bind_rw, err);
+		return parse_binds(v, &p->spec.bind_rw, err);
 	if (strcmp(key, "commands") == 0)
-		return parse_commands(v, &p->commands, err);
+		return parse_commands(v, &p->spec.commands, err);
 	if (strcmp(key, "shell") == 0) {
 		char *sh = parse_shell(v, err);
 		if (sh == NULL)
@@ -1137,14 +1137,7 @@ void jail_profile_free(jail_profile_t *p)
 	free(p->name);
 	free(p->shell);
 	free(p->description);
-	free(p->hostname);
-	free(p->apparmor_profile);
-	jail_strv_clear(&p->caps_keep);
-	jail_strv_clear(&p->seccomp_allow);
-	jail_strv_clear(&p->seccomp_deny);
-	jail_strv_clear(&p->bind_ro);
-	jail_strv_clear(&p->bind_rw);
-	jail_strv_clear(&p->commands);
+	jail_sandbox_spec_clear(&p->spec);
 	free(p);
 }
 

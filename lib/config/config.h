@@ -31,6 +31,7 @@
 #define JAIL_CONFIG_H
 
 #include "base/error.h"
+#include "confine/spec.h"
 #include "base/util.h"
 
 #include <stdbool.h>
@@ -41,49 +42,12 @@
 #define JAIL_DEFAULT_SHELL	"/bin/bash" /* a profile's `shell` when it sets none */
 #define JAIL_DEFAULT_SSH_GROUP	"jailed"
 
-typedef enum {
-	JAIL_MODE_OFF = 0,
-	JAIL_MODE_OPTIONAL,
-	JAIL_MODE_REQUIRED,
-} jail_mode_t;
-
-typedef enum {
-	JAIL_SECCOMP_OFF = 0,
-	JAIL_SECCOMP_DEFAULT, /* denylist */
-	JAIL_SECCOMP_STRICT,  /* allowlist */
-} jail_seccomp_policy_t;
-
 typedef struct jail_profile {
 	char *name;
 	char *description;
-	/* namespaces: mount, pid, ipc, uts always; net = host|none */
-	bool net_none;
-	char *hostname; /* default "jail" */
-	/* cgroup */
-	jail_mode_t cgroup;	  /* cgroup = required|optional|off */
-	uint64_t memory_max;	  /* bytes, UINT64_MAX = unlimited (memory_max = max) */
-	uint64_t pids_max;	  /* UINT64_MAX = unlimited */
-	uint64_t cpu_max_percent; /* cpu_max = 50 (% of one CPU), 0 = unlimited */
-	uint64_t io_weight;	  /* 1..10000, 0 = unset (v2 only) */
-	/* capabilities kept in the bounding set (names like "cap_net_bind_service") */
-	jail_strv_t caps_keep; /* caps = ... (empty: none) */
-	/* seccomp */
-	jail_seccomp_policy_t seccomp; /* seccomp = default|strict|off */
-	jail_strv_t seccomp_allow;     /* seccomp_allow = names removed from the denylist / added to
-					  allowlist */
-	jail_strv_t
-	    seccomp_deny; /* seccomp_deny = names added to the denylist / removed from allowlist */
-	/* LSMs */
-	jail_mode_t apparmor;	/* apparmor = required|optional|off */
-	char *apparmor_profile; /* apparmor_profile = jail-default */
-	jail_mode_t landlock;	/* landlock = required|optional|off */
-	/* mounts */
-	uint64_t tmp_size;   /* tmp_size = 64M */
-	uint64_t run_size;   /* run_size = 8M */
-	jail_strv_t bind_ro; /* bind_ro = /host/path[:/jail/path], ... */
-	jail_strv_t bind_rw;
-	/* restricted mode: non-empty = only these commands (basename), no interactive login */
-	jail_strv_t commands;
+	/* what the profile confines with: every key but description and
+	 * shell fills it (config/config.c's key table) */
+	jail_sandbox_spec_t spec;
 	/* shell = /bin/bash: the real shell jailsh runs for users whose
 	 * assignment names none (unused with commands) */
 	char *shell;

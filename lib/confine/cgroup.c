@@ -46,14 +46,6 @@ void jail_cgroup_limits_none(jail_cgroup_limits_t *lim)
 	lim->io_weight = 0;
 }
 
-void jail_cgroup_limits_from_profile(const jail_profile_t *p, jail_cgroup_limits_t *lim)
-{
-	lim->memory_max = p->memory_max;
-	lim->pids_max = p->pids_max;
-	lim->cpu_max_percent = p->cpu_max_percent;
-	lim->io_weight = p->io_weight;
-}
-
 bool jail_cgroup_valid_name(const char *name)
 {
 	size_t len;

@@ -32,7 +32,7 @@
 #ifndef JAIL_CGROUP_H
 #define JAIL_CGROUP_H
 
-#include "config/config.h"
+#include "confine/spec.h"
 #include "base/error.h"
 
 #include <stdbool.h>
@@ -41,15 +41,6 @@
 
 #define JAIL_CGROUP_ROOT "/sys/fs/cgroup"
 
-typedef struct jail_cgroup_limits {
-	uint64_t memory_max;	  /* bytes, UINT64_MAX = unlimited */
-	uint64_t pids_max;	  /* UINT64_MAX = unlimited */
-	uint64_t cpu_max_percent; /* % of one CPU (200 = two CPUs), 0 = unlimited */
-	uint64_t io_weight;	  /* 1..10000, 0 = unset (v2 only) */
-} jail_cgroup_limits_t;
-
-/* Fill LIM from the profile's cgroup keys. */
-void jail_cgroup_limits_from_profile(const jail_profile_t *p, jail_cgroup_limits_t *lim);
 /* No limit at all (everything unlimited/unset). */
 void jail_cgroup_limits_none(jail_cgroup_limits_t *lim);
 

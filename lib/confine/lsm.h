@@ -13,7 +13,7 @@
 #ifndef JAIL_LSM_H
 #define JAIL_LSM_H
 
-#include "config/config.h"
+#include "confine/spec.h"
 #include "base/error.h"
 #include "base/util.h"
 

@@ -529,9 +529,9 @@ static int mount_dev(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 	close(t);
 
 	memcpy(shm_o, shm_opts, sizeof(shm_o));
-	if (plan->profile && plan->profile->tmp_size && plan->profile->tmp_size != UINT64_MAX) {
+	if (plan->spec && plan->spec->tmp_size && plan->spec->tmp_size != UINT64_MAX) {
 		snprintf(shm_size, sizeof(shm_size), "%llu",
-			 (unsigned long long)plan->profile->tmp_size);
+			 (unsigned long long)plan->spec->tmp_size);
 		shm_o[2] = "size";
 		shm_o[3] = shm_size;
 	}
@@ -761,7 +761,7 @@ static int mount_bind(int root_fd, const jail_bind_t *b, jail_error_t *err)
 
 int jail_mounts_rest(int root_fd, const jail_mount_plan_t *plan, jail_error_t *err)
 {
-	const jail_profile_t *p = plan->profile;
+	const jail_sandbox_spec_t *p = plan->spec;
 
 	if (mount_dev(root_fd, plan, err) < 0)
 		return jail_error_wrap(err, "/dev");
@@ -774,7 +774,7 @@ int jail_mounts_rest(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 
 int jail_mounts_binds(int root_fd, const jail_mount_plan_t *plan, jail_error_t *err)
 {
-	const jail_profile_t *p = plan->profile;
+	const jail_sandbox_spec_t *p = plan->spec;
 
 	for (int pass = 0; p && pass < 2; pass++) {
 		const jail_strv_t *list = pass == 0 ? &p->bind_ro : &p->bind_rw;

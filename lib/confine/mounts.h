@@ -42,9 +42,8 @@
 #ifndef JAIL_MOUNTS_H
 #define JAIL_MOUNTS_H
 
-#include "config/config.h"
+#include "confine/spec.h"
 #include "base/error.h"
-#include "session/sessionfile.h"
 #include "base/util.h"
 
 #include <stdbool.h>
@@ -54,6 +53,8 @@
 /* Where the session file goes inside the jail: JAIL_SESSIONFILE_PATH
  * ("/run/jail/session", lib/sessionfile.h) = /run + DIR + NAME below, on the
  * per-session /run tmpfs. */
+#define JAIL_SESSIONFILE_DIR   "/run/jail"
+#define JAIL_SESSIONFILE_PATH  "/run/jail/session"
 #define JAIL_SESSION_FILE_DIR  "jail"
 #define JAIL_SESSION_FILE_NAME "session"
 #define JAIL_SESSION_FILE_PATH JAIL_SESSIONFILE_PATH
@@ -77,10 +78,10 @@ int jail_bind_parse(const char *spec, bool ro, jail_bind_t *out, jail_error_t *e
 void jail_bind_clear(jail_bind_t *b);
 
 typedef struct jail_mount_plan {
-	const jail_profile_t *profile; /* tmp_size, run_size, bind_ro, bind_rw */
-	bool logsocket;		       /* bind the host's /dev/log at /dev/log */
-	gid_t tty_gid;		       /* gid for devpts (host group "tty") */
-	const void *session_data;      /* content of /run/jail/session (may be NULL: none) */
+	const jail_sandbox_spec_t *spec; /* tmp_size, run_size, bind_ro, bind_rw */
+	bool logsocket;			 /* bind the host's /dev/log at /dev/log */
+	gid_t tty_gid;			 /* gid for devpts (host group "tty") */
+	const void *session_data;	 /* content of /run/jail/session (may be NULL: none) */
 	size_t session_len;
 	const void *seccomp_data; /* content of /run/jail/seccomp (NULL: none) */
 	size_t seccomp_len;

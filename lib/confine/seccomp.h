@@ -47,7 +47,7 @@
 #ifndef JAIL_SYSCALLS_H
 #define JAIL_SYSCALLS_H
 
-#include "config/config.h"
+#include "confine/spec.h"
 #include "base/error.h"
 #include "base/util.h"
 

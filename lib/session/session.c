@@ -480,8 +480,8 @@ static int check_lsms(jail_session_t *s, jail_error_t *err)
 {
 	const jail_profile_t *p = s->profile;
 
-	if (p->apparmor != JAIL_MODE_OFF && !jail_apparmor_active()) {
-		if (p->apparmor == JAIL_MODE_REQUIRED)
+	if (p->spec.apparmor != JAIL_MODE_OFF && !jail_apparmor_active()) {
+		if (p->spec.apparmor == JAIL_MODE_REQUIRED)
 			return jail_error_fmt(err, ENOSYS,
 					      "profile %s requires AppArmor (apparmor = required) "
 					      "but AppArmor is not enabled in this kernel",
@@ -491,11 +491,11 @@ static int check_lsms(jail_session_t *s, jail_error_t *err)
 			       "(apparmor = optional)",
 			       NULL);
 	}
-	if (p->landlock != JAIL_MODE_OFF) {
+	if (p->spec.landlock != JAIL_MODE_OFF) {
 		long abi =
 		    syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
 		if (abi < 1) {
-			if (p->landlock == JAIL_MODE_REQUIRED)
+			if (p->spec.landlock == JAIL_MODE_REQUIRED)
 				return jail_error_fmt(err, ENOSYS,
 						      "profile %s requires Landlock (landlock = "
 						      "required) but this kernel does not offer it",
@@ -553,7 +553,7 @@ static int do_cgroup(jail_session_t *s, jail_error_t *err)
 	jail_error_t e2;
 	int r = -1;
 
-	if (s->profile->cgroup == JAIL_MODE_OFF)
+	if (s->profile->spec.cgroup == JAIL_MODE_OFF)
 		return 0;
 	jail_error_clear(&e2);
 	mgr = jail_cgroup_detect(JAIL_CGROUP_ROOT, &e2);
@@ -565,7 +565,7 @@ static int do_cgroup(jail_session_t *s, jail_error_t *err)
 		if (fd < 0 || jail_read_all(fd, 65536, &self, &n, NULL) < 0)
 			n = 0;
 
-		jail_cgroup_limits_from_profile(s->profile, &lim);
+		lim = s->profile->spec.limits;
 		/* On a systemd host the session stays in logind's scope,
 		 * where logind and systemd can see and end it; elsewhere
 		 * it gets a cgroup of its own. */
@@ -585,7 +585,7 @@ static int do_cgroup(jail_session_t *s, jail_error_t *err)
 	}
 	if (r == 0)
 		return 0;
-	if (s->profile->cgroup == JAIL_MODE_REQUIRED) {
+	if (s->profile->spec.cgroup == JAIL_MODE_REQUIRED) {
 		if (err)
 			*err = e2;
 		return jail_error_wrap(err, "cgroup required by profile %s", s->profile_name);
@@ -672,13 +672,13 @@ static void seccomp_blob(jail_session_t *s, char **out, size_t *len)
 
 	*out = NULL;
 	*len = 0;
-	if (s->profile->seccomp == JAIL_SECCOMP_OFF)
+	if (s->profile->spec.seccomp == JAIL_SECCOMP_OFF)
 		return;
 	cfd = jail_registry_open(JAIL_SECCOMP_CACHE_DIR, true, &e2);
 	if (cfd < 0)
 		warn_error(s, "no seccomp cache (" JAIL_SECCOMP_CACHE_DIR ")", &e2);
-	r = jail_seccomp_blob_cached(cfd, s->profile->seccomp, &s->profile->seccomp_allow,
-				     &s->profile->seccomp_deny, out, len, &e2);
+	r = jail_seccomp_blob_cached(cfd, s->profile->spec.seccomp, &s->profile->spec.seccomp_allow,
+				     &s->profile->spec.seccomp_deny, out, len, &e2);
 	if (cfd >= 0)
 		close(cfd);
 	if (r < 0) /* seen under valgrind, which lacks seccomp(2) */
@@ -730,7 +730,7 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	if (do_cgroup(s, err) < 0)
 		goto fail;
 	if (jail_ns_save(&s->saved_ns, err) < 0 ||
-	    jail_ns_unshare(s->profile->net_none, s->profile->hostname, err) < 0)
+	    jail_ns_unshare(s->profile->spec.net_none, s->profile->spec.hostname, err) < 0)
 		goto fail;
 	/* The init sets itself up (its /proc instance, its privileges) while
 	 * we do the mounts that do not need it; jail_nsinit_ready() below. */
@@ -738,7 +738,7 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 		goto fail;
 
 	memset(&plan, 0, sizeof(plan));
-	plan.profile = s->profile;
+	plan.spec = &s->profile->spec;
 	plan.logsocket = logsocket;
 	plan.tty_gid = tty_gid();
 	plan.session_data = sfile;
@@ -848,7 +848,7 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	}
 	/* After the mounts (which need CAP_SYS_ADMIN, held in the caller's
 	 * effective set regardless): every later exec is bounded. */
-	if (jail_caps_drop_bounding(&s->profile->caps_keep, err) < 0) {
+	if (jail_caps_drop_bounding(&s->profile->spec.caps_keep, err) < 0) {
 		jail_error_wrap(err, "capability bounding set");
 		goto fail;
 	}

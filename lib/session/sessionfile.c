@@ -592,28 +592,29 @@ int jail_session_info_from_profile(const jail_profile_t *profile, const char *id
 	if (info == NULL)
 		return jail_error_set(err, ENOMEM, "session info");
 	info->version = JAIL_SESSIONFILE_VERSION;
-	info->seccomp = profile->seccomp;
-	info->apparmor = profile->apparmor;
-	info->landlock = profile->landlock;
+	info->seccomp = profile->spec.seccomp;
+	info->apparmor = profile->spec.apparmor;
+	info->landlock = profile->spec.landlock;
 	info->id = strdup(id ? id : "");
 	info->user = strdup(user ? user : "");
 	info->jail = strdup(jail ? jail : "");
 	info->profile = strdup(profile->name ? profile->name : "");
-	info->apparmor_profile = strdup(profile->apparmor_profile && profile->apparmor_profile[0]
-					    ? profile->apparmor_profile
-					    : "jail-default");
-	info->hostname =
-	    strdup(profile->hostname && profile->hostname[0] ? profile->hostname : "jail");
+	info->apparmor_profile =
+	    strdup(profile->spec.apparmor_profile && profile->spec.apparmor_profile[0]
+		       ? profile->spec.apparmor_profile
+		       : "jail-default");
+	info->hostname = strdup(
+	    profile->spec.hostname && profile->spec.hostname[0] ? profile->spec.hostname : "jail");
 	info->shell = strdup(shell ? shell : profile->shell ? profile->shell : JAIL_DEFAULT_SHELL);
 	if (!info->id || !info->user || !info->jail || !info->profile || !info->apparmor_profile ||
 	    !info->hostname || !info->shell) {
 		jail_error_set(err, ENOMEM, "session info");
 		goto fail;
 	}
-	if (copy_strv(&info->seccomp_allow, &profile->seccomp_allow, err) < 0 ||
-	    copy_strv(&info->seccomp_deny, &profile->seccomp_deny, err) < 0 ||
-	    copy_strv(&info->commands, &profile->commands, err) < 0 ||
-	    bind_targets(&info->bind_rw, &profile->bind_rw, err) < 0)
+	if (copy_strv(&info->seccomp_allow, &profile->spec.seccomp_allow, err) < 0 ||
+	    copy_strv(&info->seccomp_deny, &profile->spec.seccomp_deny, err) < 0 ||
+	    copy_strv(&info->commands, &profile->spec.commands, err) < 0 ||
+	    bind_targets(&info->bind_rw, &profile->spec.bind_rw, err) < 0)
 		goto fail;
 	if (validate(info, err) < 0) {
 		jail_error_wrap(err, "session info for profile '%s'",

@@ -48,13 +48,12 @@
 #define JAIL_SESSIONFILE_H
 
 #include "config/config.h"
+#include "confine/mounts.h"
 #include "base/error.h"
 #include "base/util.h"
 
 #include <stddef.h>
 
-#define JAIL_SESSIONFILE_PATH	 "/run/jail/session"
-#define JAIL_SESSIONFILE_DIR	 "/run/jail"
 #define JAIL_SESSIONFILE_VERSION 3
 #define JAIL_SESSIONFILE_MAX	 (64 * 1024)
 

@@ -72,15 +72,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	put("profiles/f.ini", data, size);
 	if (jail_profile_load(dir, "f", &p, &err) == 0) {
-		if (p->hostname == NULL || strlen(p->hostname) > 64 || p->pids_max == 0 ||
-		    p->memory_max < (1ULL << 20) || p->tmp_size < (64ULL << 10) ||
-		    p->io_weight > 10000)
+		if (p->spec.hostname == NULL || strlen(p->spec.hostname) > 64 ||
+		    p->spec.limits.pids_max == 0 || p->spec.limits.memory_max < (1ULL << 20) ||
+		    p->spec.tmp_size < (64ULL << 10) || p->spec.limits.io_weight > 10000)
 			abort();
-		for (size_t i = 0; i < p->commands.n; i++)
-			if (strchr(p->commands.v[i], '/'))
+		for (size_t i = 0; i < p->spec.commands.n; i++)
+			if (strchr(p->spec.commands.v[i], '/'))
 				abort();
-		for (size_t i = 0; i < p->bind_ro.n; i++)
-			if (p->bind_ro.v[i][0] != '/' || strstr(p->bind_ro.v[i], ".."))
+		for (size_t i = 0; i < p->spec.bind_ro.n; i++)
+			if (p->spec.bind_ro.v[i][0] != '/' || strstr(p->spec.bind_ro.v[i], ".."))
 				abort();
 		if (!jail_valid_shell(p->shell))
 			abort(); /* what the session file will carry */

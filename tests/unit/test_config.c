@@ -502,20 +502,20 @@ static void test_profile_values(void)
 	ok(jail_profile_load(conf, "x", &p, &err) == 0, "empty profile loads (%s)", err.msg);
 	if (p) {
 		is_str(p->name, "x", "name");
-		ok(!p->net_none, "default net host");
-		is_str(p->hostname, "jail", "default hostname jail");
-		is_int(p->cgroup, JAIL_MODE_OPTIONAL, "default cgroup optional");
-		ok(p->memory_max == 1ULL << 30, "default memory_max 1G");
-		is_int(p->pids_max, 512, "default pids_max 512");
-		is_int(p->cpu_max_percent, 0, "default cpu_max 0");
-		is_int(p->io_weight, 0, "default io_weight 0");
-		is_int(p->caps_keep.n, 0, "default caps none");
-		is_int(p->seccomp, JAIL_SECCOMP_DEFAULT, "default seccomp default");
-		is_int(p->apparmor, JAIL_MODE_OPTIONAL, "default apparmor optional");
-		is_str(p->apparmor_profile, "jail-default", "default apparmor_profile");
-		is_int(p->landlock, JAIL_MODE_OPTIONAL, "default landlock optional");
-		ok(p->tmp_size == 64ULL << 20, "default tmp_size 64M");
-		ok(p->run_size == 8ULL << 20, "default run_size 8M");
+		ok(!p->spec.net_none, "default net host");
+		is_str(p->spec.hostname, "jail", "default hostname jail");
+		is_int(p->spec.cgroup, JAIL_MODE_OPTIONAL, "default cgroup optional");
+		ok(p->spec.limits.memory_max == 1ULL << 30, "default memory_max 1G");
+		is_int(p->spec.limits.pids_max, 512, "default pids_max 512");
+		is_int(p->spec.limits.cpu_max_percent, 0, "default cpu_max 0");
+		is_int(p->spec.limits.io_weight, 0, "default io_weight 0");
+		is_int(p->spec.caps_keep.n, 0, "default caps none");
+		is_int(p->spec.seccomp, JAIL_SECCOMP_DEFAULT, "default seccomp default");
+		is_int(p->spec.apparmor, JAIL_MODE_OPTIONAL, "default apparmor optional");
+		is_str(p->spec.apparmor_profile, "jail-default", "default apparmor_profile");
+		is_int(p->spec.landlock, JAIL_MODE_OPTIONAL, "default landlock optional");
+		ok(p->spec.tmp_size == 64ULL << 20, "default tmp_size 64M");
+		ok(p->spec.run_size == 8ULL << 20, "default run_size 8M");
 		is_str(p->shell, "/bin/bash", "default shell /bin/bash");
 		jail_profile_free(p);
 		p = NULL;
@@ -532,36 +532,39 @@ static void test_profile_values(void)
 	ok(jail_profile_load(conf, "x", &p, &err) == 0, "every key parses (%s)", err.msg);
 	if (p) {
 		is_str(p->description, "all keys", "description");
-		ok(p->net_none, "net none");
-		is_str(p->hostname, "box-1.example", "hostname with dots");
-		is_int(p->cgroup, JAIL_MODE_REQUIRED, "cgroup required");
-		ok(p->memory_max == UINT64_MAX && p->pids_max == UINT64_MAX, "max = unlimited");
-		is_int(p->cpu_max_percent, 150, "cpu_max above one CPU");
-		is_int(p->io_weight, 100, "io_weight");
-		is_int(p->caps_keep.n, 2, "caps deduplicated");
-		is_str(p->caps_keep.v[0], "cap_net_bind_service", "caps lower-cased");
-		is_int(p->seccomp, JAIL_SECCOMP_STRICT, "seccomp strict");
-		ok(p->seccomp_allow.n == 1 && p->seccomp_deny.n == 2, "syscall lists");
-		is_int(p->apparmor, JAIL_MODE_OFF, "apparmor off");
-		is_str(p->apparmor_profile, "jail/web", "apparmor_profile");
-		is_int(p->landlock, JAIL_MODE_OFF, "landlock off");
-		ok(p->tmp_size == 1ULL << 30 && p->run_size == 64ULL << 10, "tmpfs sizes");
-		ok(p->bind_ro.n == 2, "two ro binds");
-		if (p->bind_ro.n == 2) {
-			is_str(p->bind_ro.v[0], "/usr/share/doc:/usr/share/doc",
+		ok(p->spec.net_none, "net none");
+		is_str(p->spec.hostname, "box-1.example", "hostname with dots");
+		is_int(p->spec.cgroup, JAIL_MODE_REQUIRED, "cgroup required");
+		ok(p->spec.limits.memory_max == UINT64_MAX && p->spec.limits.pids_max == UINT64_MAX,
+		   "max = unlimited");
+		is_int(p->spec.limits.cpu_max_percent, 150, "cpu_max above one CPU");
+		is_int(p->spec.limits.io_weight, 100, "io_weight");
+		is_int(p->spec.caps_keep.n, 2, "caps deduplicated");
+		is_str(p->spec.caps_keep.v[0], "cap_net_bind_service", "caps lower-cased");
+		is_int(p->spec.seccomp, JAIL_SECCOMP_STRICT, "seccomp strict");
+		ok(p->spec.seccomp_allow.n == 1 && p->spec.seccomp_deny.n == 2, "syscall lists");
+		is_int(p->spec.apparmor, JAIL_MODE_OFF, "apparmor off");
+		is_str(p->spec.apparmor_profile, "jail/web", "apparmor_profile");
+		is_int(p->spec.landlock, JAIL_MODE_OFF, "landlock off");
+		ok(p->spec.tmp_size == 1ULL << 30 && p->spec.run_size == 64ULL << 10,
+		   "tmpfs sizes");
+		ok(p->spec.bind_ro.n == 2, "two ro binds");
+		if (p->spec.bind_ro.n == 2) {
+			is_str(p->spec.bind_ro.v[0], "/usr/share/doc:/usr/share/doc",
 			       "bind without target maps to the same path");
-			is_str(p->bind_ro.v[1], "/srv/data:/data", "bind with target");
+			is_str(p->spec.bind_ro.v[1], "/srv/data:/data", "bind with target");
 		}
-		if (p->bind_rw.n == 1)
-			is_str(p->bind_rw.v[0], "/var/spool/x:/var/spool/x", "bind normalised");
-		is_int(p->commands.n, 3, "commands");
+		if (p->spec.bind_rw.n == 1)
+			is_str(p->spec.bind_rw.v[0], "/var/spool/x:/var/spool/x",
+			       "bind normalised");
+		is_int(p->spec.commands.n, 3, "commands");
 		is_str(p->shell, "/bin/dash", "shell");
 		jail_profile_free(p);
 		p = NULL;
 	}
 	write_file("profiles/x.ini", "[profile]\ncaps = none\ncpu_max = max\n");
-	ok(jail_profile_load(conf, "x", &p, &err) == 0 && p->caps_keep.n == 0 &&
-	       p->cpu_max_percent == 0,
+	ok(jail_profile_load(conf, "x", &p, &err) == 0 && p->spec.caps_keep.n == 0 &&
+	       p->spec.limits.cpu_max_percent == 0,
 	   "caps = none and cpu_max = max");
 	jail_profile_free(p);
 }
@@ -613,7 +616,7 @@ static void test_profile_errors(void)
 	{
 		jail_profile_t *p = NULL;
 		jail_error_t e2 = {0};
-		ok(jail_profile_load(conf, "x", &p, &e2) == 0 && p->caps_keep.n == 0,
+		ok(jail_profile_load(conf, "x", &p, &e2) == 0 && p->spec.caps_keep.n == 0,
 		   "caps = none keeps no capability");
 		jail_profile_free(p);
 	}
@@ -682,12 +685,12 @@ static void test_includes(void)
 	ok(jail_profile_load(conf, "top", &p, &err) == 0, "two-level include loads (%s)", err.msg);
 	if (p) {
 		is_str(p->name, "top", "name is the loaded profile's");
-		ok(p->net_none, "net inherited from base");
-		ok(p->memory_max == 128ULL << 20, "memory_max inherited through mid");
-		is_int(p->pids_max, 99, "mid overrides base");
-		is_str(p->hostname, "top", "top overrides base");
-		is_int(p->caps_keep.n, 0, "list keys are replaced, not merged");
-		ok(p->seccomp == JAIL_SECCOMP_DEFAULT, "unset everywhere: built-in default");
+		ok(p->spec.net_none, "net inherited from base");
+		ok(p->spec.limits.memory_max == 128ULL << 20, "memory_max inherited through mid");
+		is_int(p->spec.limits.pids_max, 99, "mid overrides base");
+		is_str(p->spec.hostname, "top", "top overrides base");
+		is_int(p->spec.caps_keep.n, 0, "list keys are replaced, not merged");
+		ok(p->spec.seccomp == JAIL_SECCOMP_DEFAULT, "unset everywhere: built-in default");
 		jail_profile_free(p);
 	}
 	write_file("profiles/base.ini", "[profile]\ninclude = top\n");
@@ -739,24 +742,29 @@ static void test_shipped_profiles(void)
 		if (p == NULL)
 			continue;
 		if (strcmp(names[i], "default") == 0) {
-			ok(!p->net_none && p->caps_keep.n == 0 &&
-			       p->seccomp == JAIL_SECCOMP_DEFAULT && p->memory_max == 1ULL << 30 &&
-			       p->pids_max == 512 && p->cgroup == JAIL_MODE_OPTIONAL,
+			ok(!p->spec.net_none && p->spec.caps_keep.n == 0 &&
+			       p->spec.seccomp == JAIL_SECCOMP_DEFAULT &&
+			       p->spec.limits.memory_max == 1ULL << 30 &&
+			       p->spec.limits.pids_max == 512 &&
+			       p->spec.cgroup == JAIL_MODE_OPTIONAL,
 			   "  default: host net, no caps, seccomp default, 1G, 512 pids");
 		} else if (strcmp(names[i], "strict") == 0) {
-			ok(p->net_none && p->seccomp == JAIL_SECCOMP_STRICT &&
-			       p->memory_max == 256ULL << 20 && p->pids_max == 128 &&
-			       p->cpu_max_percent == 50 && p->cgroup == JAIL_MODE_REQUIRED,
+			ok(p->spec.net_none && p->spec.seccomp == JAIL_SECCOMP_STRICT &&
+			       p->spec.limits.memory_max == 256ULL << 20 &&
+			       p->spec.limits.pids_max == 128 &&
+			       p->spec.limits.cpu_max_percent == 50 &&
+			       p->spec.cgroup == JAIL_MODE_REQUIRED,
 			   "  strict: no net, seccomp strict, 256M, 128 pids, 50%% cpu, cgroup "
 			   "required");
 		} else if (strcmp(names[i], "sftp-only") == 0) {
-			ok(p->commands.n == 1 && strcmp(p->commands.v[0], "sftp-server") == 0 &&
-			       p->seccomp == JAIL_SECCOMP_STRICT && p->net_none,
+			ok(p->spec.commands.n == 1 &&
+			       strcmp(p->spec.commands.v[0], "sftp-server") == 0 &&
+			       p->spec.seccomp == JAIL_SECCOMP_STRICT && p->spec.net_none,
 			   "  sftp-only: commands = sftp-server, seccomp strict");
 		} else {
-			ok(!p->net_none && p->caps_keep.n == 1 &&
-			       strcmp(p->caps_keep.v[0], "cap_net_bind_service") == 0 &&
-			       p->cgroup == JAIL_MODE_REQUIRED,
+			ok(!p->spec.net_none && p->spec.caps_keep.n == 1 &&
+			       strcmp(p->spec.caps_keep.v[0], "cap_net_bind_service") == 0 &&
+			       p->spec.cgroup == JAIL_MODE_REQUIRED,
 			   "  service: host net, cap_net_bind_service, cgroup required");
 		}
 		jail_profile_free(p);

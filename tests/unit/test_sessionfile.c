@@ -286,11 +286,11 @@ static void test_from_profile(void)
 	size_t len = 0;
 
 	p.name = "sftp-only";
-	p.seccomp = JAIL_SECCOMP_DEFAULT;
-	p.apparmor = JAIL_MODE_REQUIRED;
-	p.landlock = JAIL_MODE_OPTIONAL;
-	jail_strv_push(&p.commands, "sftp-server", &err);
-	jail_strv_push(&p.seccomp_deny, "chmod", &err);
+	p.spec.seccomp = JAIL_SECCOMP_DEFAULT;
+	p.spec.apparmor = JAIL_MODE_REQUIRED;
+	p.spec.landlock = JAIL_MODE_OPTIONAL;
+	jail_strv_push(&p.spec.commands, "sftp-server", &err);
+	jail_strv_push(&p.spec.seccomp_deny, "chmod", &err);
 	ok(jail_session_info_from_profile(&p, "abc123", "bob", "/opt/j", NULL, &info, &err) == 0,
 	   "session info from a profile");
 	if (info) {
@@ -310,10 +310,10 @@ static void test_from_profile(void)
 	info = NULL;
 
 	/* bind_rw: the jail side of each spec, as the mounts parse it. */
-	jail_strv_push(&p.bind_rw, "/srv/data:/data", &err);
-	jail_strv_push(&p.bind_rw, "/var/spool/x:/var/spool/x", &err);
-	jail_strv_push(&p.bind_rw, "/srv/other:/data", &err);
-	jail_strv_push(&p.bind_ro, "/usr/share/doc:/doc", &err);
+	jail_strv_push(&p.spec.bind_rw, "/srv/data:/data", &err);
+	jail_strv_push(&p.spec.bind_rw, "/var/spool/x:/var/spool/x", &err);
+	jail_strv_push(&p.spec.bind_rw, "/srv/other:/data", &err);
+	jail_strv_push(&p.spec.bind_ro, "/usr/share/doc:/doc", &err);
 	ok(jail_session_info_from_profile(&p, "abc123", "bob", "/opt/j", NULL, &info, &err) == 0,
 	   "session info from a profile with binds");
 	if (info) {
@@ -330,14 +330,14 @@ static void test_from_profile(void)
 	}
 	jail_session_info_free(info);
 	info = NULL;
-	jail_strv_clear(&p.bind_rw);
-	jail_strv_push(&p.bind_rw, "/srv/data:/proc/x", &err);
+	jail_strv_clear(&p.spec.bind_rw);
+	jail_strv_push(&p.spec.bind_rw, "/srv/data:/proc/x", &err);
 	ok(jail_session_info_from_profile(&p, "abc123", "bob", "/opt/j", NULL, &info, &err) < 0 &&
 	       info == NULL,
 	   "a bind_rw target under /proc refused when building");
 	like(err.msg, "bind_rw '/srv/data:/proc/x'", "error names the bind");
-	jail_strv_clear(&p.bind_rw);
-	jail_strv_clear(&p.bind_ro);
+	jail_strv_clear(&p.spec.bind_rw);
+	jail_strv_clear(&p.spec.bind_ro);
 	ok(jail_session_info_from_profile(&p, "abc", "Bad User", "/opt/j", NULL, &info, &err) < 0 &&
 	       info == NULL,
 	   "bad user name refused when building");
@@ -361,8 +361,8 @@ static void test_from_profile(void)
 	   "a shell with ':' refused when building");
 	like(err.msg, "shell: '/bin/a:b'", "error names the shell");
 	p.shell = NULL;
-	jail_strv_clear(&p.commands);
-	jail_strv_clear(&p.seccomp_deny);
+	jail_strv_clear(&p.spec.commands);
+	jail_strv_clear(&p.spec.seccomp_deny);
 }
 
 static void test_read(void)
