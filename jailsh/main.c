@@ -28,6 +28,7 @@
 #include "confine/nsinit.h"
 #include "confine/lsm.h"
 #include "confine/restrict.h"
+#include "confine/self.h"
 #include "base/safefs.h"
 #include "session/sessionfile.h"
 #include "confine/seccomp.h"
@@ -318,42 +319,70 @@ static bool is_self(const char *path)
 	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-static void apply_lsm(const jail_session_info_t *info, const char *home)
+static void warn_log(void *arg, const char *msg)
 {
-	jail_error_t err = {0};
-	int abi = 0;
-	int r;
+	(void)arg;
+	logmsg(LOG_WARNING, "%s", msg);
+}
 
-	r = jail_apparmor_apply(info->apparmor, info->apparmor_profile, &err);
-	if (r < 0)
+/* The user side of the session (confine/self.h), from the session file;
+ * refuses, naming the step, unless every required step was applied.
+ * Restricted mode: *PROGRAM and *ARGV receive the checked program and its
+ * words; otherwise they are left as the caller set them (the shell). */
+static void confine_self(const jail_session_info_t *info, const char *home, const char *cmd,
+			 char **program, char ***argv)
+{
+	jail_self_t in = {
+	    .apparmor = info->apparmor,
+	    .apparmor_profile = info->apparmor_profile,
+	    .landlock = info->landlock,
+	    .home = home,
+	    .bind_rw = &info->bind_rw,
+	    .commands = &info->commands,
+	    .command = cmd,
+	    .seccomp = info->seccomp,
+	    .seccomp_allow = &info->seccomp_allow,
+	    .seccomp_deny = &info->seccomp_deny,
+	    .seccomp_blob = JAIL_SECCOMP_BLOB_PATH,
+	    .warn = warn_log,
+	};
+	static jail_self_result_t res;
+	jail_error_t err = {0};
+	cleanup_free char *list = NULL;
+
+	if (jail_self_confine(&in, &res, &err) == 0) {
+		if (res.program) {
+			*program = res.program;
+			*argv = res.words.v;
+		}
+		return;
+	}
+	if (info->commands.n > 0)
+		list = jail_restrict_describe(&info->commands);
+	switch (res.failed) {
+	case JAIL_SELF_APPARMOR:
 		refuse("apparmor = required by profile '%s': %s; refusing", info->profile, err.msg);
-	if (r > 0)
-		logmsg(LOG_WARNING, "apparmor = optional, not applied: %s", err.msg);
-	jail_error_clear(&err);
-	/* The profile's bind_rw mount points are writable too; a missing one, a
-	 * symlink or a non-directory/non-file there refuses unless landlock = off. */
-	r = jail_landlock_apply_session(info->landlock, home, &info->bind_rw, &abi, &err);
-	if (r < 0)
+	case JAIL_SELF_LANDLOCK:
 		refuse("landlock = %s by profile '%s': %s; refusing",
 		       jail_sessionfile_mode_str(info->landlock), info->profile, err.msg);
-	if (r > 0)
-		logmsg(LOG_WARNING, "landlock = optional, not applied: %s", err.msg);
+	case JAIL_SELF_INTERACTIVE:
+		refuse("this account is restricted to: %s; interactive login refused",
+		       list ? list : "?");
+	case JAIL_SELF_COMMAND:
+		refuse("%s; refusing (this account is restricted to: %s)", err.msg,
+		       list ? list : "?");
+	case JAIL_SELF_OK:
+	case JAIL_SELF_NO_NEW_PRIVS:
+	case JAIL_SELF_PROGRAM:
+	case JAIL_SELF_SECCOMP:
+		break;
+	}
+	refuse("%s; refusing", err.msg);
 }
 
 static void usage_refuse(void)
 {
 	refuse("usage: jailsh [-c COMMAND]; refusing");
-}
-
-/* The compiled filter pam_jail left at JAIL_SECCOMP_BLOB_PATH, read as
- * the session file is (jail_read_trusted_file): 1 and the bytes when
- * present, 0 when absent, -1 when present but not trustworthy. */
-static int read_blob(char **out, size_t *len, jail_error_t *err)
-{
-	if (jail_read_trusted_file(JAIL_SECCOMP_BLOB_PATH, JAIL_SECCOMP_BLOB_MAX, out, len, err) ==
-	    0)
-		return 1;
-	return err->code == ENOENT ? 0 : -1;
 }
 
 int main(int argc, char **argv)
@@ -366,8 +395,7 @@ int main(int argc, char **argv)
 	struct passwd *pw;
 	char *shell, *shell_base, *exec_path = NULL;
 	char **envp;
-	char **exec_argv;
-	jail_strv_t words = {0};
+	char **exec_argv = NULL;
 
 	fix_fds();
 	openlog("jailsh", LOG_PID, LOG_AUTHPRIV);
@@ -418,24 +446,12 @@ int main(int argc, char **argv)
 	if (login && chdir(pw->pw_dir) < 0 && chdir("/") < 0)
 		refuse("cannot change directory to %s: %s", pw->pw_dir, strerror(errno));
 
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		refuse("cannot set no_new_privs: %s; refusing", strerror(errno));
-	apply_lsm(info, pw->pw_dir);
-
-	if (info->commands.n > 0) {
-		cleanup_free char *list = jail_restrict_describe(&info->commands);
-		if (cmd == NULL)
-			refuse("this account is restricted to: %s; interactive login refused",
-			       list ? list : "?");
-		if (jail_restrict_split(cmd, &words, &err) < 0 ||
-		    jail_restrict_check(&info->commands, &words, &err) < 0)
-			refuse("%s; refusing (this account is restricted to: %s)", err.msg,
-			       list ? list : "?");
-		exec_path = jail_restrict_find("/", words.v[0], &err);
-		if (exec_path == NULL)
-			refuse("%s; refusing", err.msg);
-		exec_argv = words.v;
-	} else {
+	/* The user side, in the proven order (confine/self.h): no_new_privs,
+	 * AppArmor, Landlock, the restricted-mode check, seccomp last (it
+	 * denies what the steps before needed).  pam_jail writes the compiled
+	 * filter beside the session file; without one (a session written by
+	 * hand, in tests) it is compiled here. */
+	if (info->commands.n == 0) {
 		static char *av[4];
 		if (login) {
 			av[0] = jail_strdup_printf("-%s", shell_base);
@@ -450,22 +466,7 @@ int main(int argc, char **argv)
 		exec_path = shell;
 		exec_argv = av;
 	}
-
-	/* Last: the filter denies what the steps above needed.  pam_jail
-	 * writes the compiled filter beside the session file; without one
-	 * (a session written by hand, in tests) it is compiled here. */
-	if (info->seccomp != JAIL_SECCOMP_OFF) {
-		cleanup_free char *blob = NULL;
-		size_t blen = 0;
-		int r = read_blob(&blob, &blen, &err);
-
-		if (r < 0)
-			refuse("%s; refusing", err.msg);
-		if (r > 0 ? jail_seccomp_install_blob(blob, blen, &err) < 0
-			  : jail_seccomp_load(info->seccomp, &info->seccomp_allow,
-					      &info->seccomp_deny, &err) < 0)
-			refuse("%s; refusing", err.msg);
-	}
+	confine_self(info, pw->pw_dir, cmd, &exec_path, &exec_argv);
 
 	closelog();
 	execve(exec_path, exec_argv, envp);

@@ -1,6 +1,7 @@
 /* Opening and closing a jailed session (see session.h). */
 #define _GNU_SOURCE
 #include "session/session.h"
+#include "confine/sandbox.h"
 #include "confine/seccomp.h"
 #include "confine/caps.h"
 #include "confine/cgroup.h"
@@ -47,11 +48,10 @@ struct jail_session {
 	jail_strv_t warnings;
 	/* what close needs (fds: the host paths are gone after pivot_root) */
 	bool open;
-	jail_nsinit_t init;
-	jail_ns_saved_t saved_ns; /* the caller's namespaces, until the open succeeds */
-	jail_cgroup_t *cg;
+	jail_sandbox_t sb; /* the host side: init, namespaces, cgroup */
 	int registry_fd;
 	bool record_written;
+	char *remote;		  /* PAM_RHOST, for the record (NULL: none) */
 	char *tty;		  /* PAM_TTY, for the login record */
 	char *logind_id;	  /* logind's session, released at close (set_logind_id) */
 	int host_mnt, host_pidns; /* the host's namespaces, for that release */
@@ -80,8 +80,7 @@ int jail_session_prepare(const char *config_dir, const char *user, jail_session_
 	s->registry_fd = -1;
 	s->host_mnt = s->host_pidns = -1;
 	s->loginrec = (jail_loginrec_t)JAIL_LOGINREC_INIT;
-	s->init = (jail_nsinit_t)JAIL_NSINIT_INIT;
-	s->saved_ns = (jail_ns_saved_t)JAIL_NS_SAVED_INIT;
+	jail_sandbox_init(&s->sb);
 	s->user = strdup(user);
 	if (s->user == NULL) {
 		jail_session_free(s);
@@ -474,41 +473,6 @@ static int check_passwd_entry(int jail_fd, const jail_session_t *s, jail_error_t
 	return 0;
 }
 
-/* LSMs that jailsh applies later: a profile that requires one refuses the
- * session here, before anything runs, when the kernel does not have it. */
-static int check_lsms(jail_session_t *s, jail_error_t *err)
-{
-	const jail_profile_t *p = s->profile;
-
-	if (p->spec.apparmor != JAIL_MODE_OFF && !jail_apparmor_active()) {
-		if (p->spec.apparmor == JAIL_MODE_REQUIRED)
-			return jail_error_fmt(err, ENOSYS,
-					      "profile %s requires AppArmor (apparmor = required) "
-					      "but AppArmor is not enabled in this kernel",
-					      s->profile_name);
-		jail_strv_push(&s->warnings,
-			       "AppArmor is not enabled in this kernel: no AppArmor profile "
-			       "(apparmor = optional)",
-			       NULL);
-	}
-	if (p->spec.landlock != JAIL_MODE_OFF) {
-		long abi =
-		    syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-		if (abi < 1) {
-			if (p->spec.landlock == JAIL_MODE_REQUIRED)
-				return jail_error_fmt(err, ENOSYS,
-						      "profile %s requires Landlock (landlock = "
-						      "required) but this kernel does not offer it",
-						      s->profile_name);
-			jail_strv_push(&s->warnings,
-				       "Landlock is not available in this kernel (landlock = "
-				       "optional)",
-				       NULL);
-		}
-	}
-	return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* the session file                                                    */
 
@@ -531,13 +495,6 @@ static int format_session_file(const jail_session_t *s, char **out, size_t *outl
 /* ------------------------------------------------------------------ */
 /* open / close                                                        */
 
-static gid_t tty_gid(void)
-{
-	struct group *gr = getgrnam("tty");
-
-	return gr ? gr->gr_gid : 5;
-}
-
 /* A non-fatal note for the caller to log: "WHAT: E's message". */
 static void warn_error(jail_session_t *s, const char *what, const jail_error_t *e)
 {
@@ -546,71 +503,17 @@ static void warn_error(jail_session_t *s, const char *what, const jail_error_t *
 	jail_strv_push(&s->warnings, w ? w : what, NULL);
 }
 
-static int do_cgroup(jail_session_t *s, jail_error_t *err)
-{
-	jail_cgroup_manager_t *mgr;
-	jail_cgroup_limits_t lim;
-	jail_error_t e2;
-	int r = -1;
-
-	if (s->profile->spec.cgroup == JAIL_MODE_OFF)
-		return 0;
-	jail_error_clear(&e2);
-	mgr = jail_cgroup_detect(JAIL_CGROUP_ROOT, &e2);
-	if (mgr != NULL) {
-		cleanup_free char *scope = NULL, *self = NULL;
-		cleanup_close int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
-		size_t n = 0;
-
-		if (fd < 0 || jail_read_all(fd, 65536, &self, &n, NULL) < 0)
-			n = 0;
-
-		lim = s->profile->spec.limits;
-		/* On a systemd host the session stays in logind's scope,
-		 * where logind and systemd can see and end it; elsewhere
-		 * it gets a cgroup of its own. */
-		r = n > 0 ? jail_cgroup_logind_scope(mgr, self, s->uid, &scope, &e2) : 0;
-		if (r == 1)
-			r = jail_cgroup_adopt_scope(mgr, scope, &lim, &s->cg, &e2);
-		else if (r == 0)
-			r = jail_cgroup_create(mgr, s->cfg->cgroup_parent, s->user, s->id, &lim,
-					       &s->cg, &e2);
-		jail_cgroup_manager_free(mgr);
-		if (r == 0 && jail_cgroup_join(s->cg, 0, &e2) < 0) {
-			jail_error_t e3;
-			jail_cgroup_destroy(s->cg, &e3);
-			s->cg = NULL;
-			r = -1;
-		}
-	}
-	if (r == 0)
-		return 0;
-	if (s->profile->spec.cgroup == JAIL_MODE_REQUIRED) {
-		if (err)
-			*err = e2;
-		return jail_error_wrap(err, "cgroup required by profile %s", s->profile_name);
-	}
-	warn_error(s, "no cgroup for the session (cgroup = optional)", &e2);
-	return 0;
-}
-
 /* End what open built, in the order that wastes no time: kill the init,
- * remove the record while it dies, reap it (a pidfd poll: it wakes as soon
- * as the init is gone, within JAIL_NSINIT_REAP_MS at worst), then remove
- * the cgroup, which the dead session has left by then (the kernel's
- * cgroup_exit runs before the exit that the poll waits for, also when the
- * init must wait for the caller's own zombie child, as under sshd): no
- * blind sleep in the cgroup's emptying loop.  Every step runs; the first
- * error is returned.  A record already removed (ENOENT: `jailctl kill` or
- * `gc` got there first) is the state we want, not an error. */
+ * remove the record while it dies, then reap it and remove the cgroup
+ * (jail_sandbox_end).  Every step runs; the first error is returned.  A
+ * record already removed (ENOENT: `jailctl kill` or `gc` got there first)
+ * is the state we want, not an error. */
 static int teardown(jail_session_t *s, jail_error_t *err)
 {
 	jail_error_t e2;
 	int ret = 0;
 
-	/* Asked first, so that what the session logged last leaves it. */
-	jail_nsinit_stop(&s->init, JAIL_NSINIT_STOP_MS);
-	if (jail_nsinit_signal(&s->init, &e2) < 0) {
+	if (jail_sandbox_kill(&s->sb, &e2) < 0) {
 		if (err)
 			*err = e2;
 		ret = -1;
@@ -628,36 +531,12 @@ static int teardown(jail_session_t *s, jail_error_t *err)
 		close(s->registry_fd);
 		s->registry_fd = -1;
 	}
-	/* Out of the session cgroup while the init exits (the caller's part of
-	 * jail_cgroup_destroy, done there otherwise): then it is empty as soon
-	 * as the init is reaped. */
-	if (s->cg && jail_cgroup_leave(s->cg, &e2) < 0 && ret == 0) {
+	if (jail_sandbox_end(&s->sb, &e2) < 0 && ret == 0) {
 		if (err)
 			*err = e2;
 		ret = -1;
 	}
-	jail_nsinit_reap(&s->init, JAIL_NSINIT_REAP_MS);
-	if (s->cg) {
-		if (jail_cgroup_destroy(s->cg, &e2) < 0 && ret == 0) {
-			if (err)
-				*err = e2;
-			ret = -1;
-		}
-		s->cg = NULL;
-	}
 	return ret;
-}
-
-/* Undo whatever the failed open created. */
-static void undo(jail_session_t *s)
-{
-	jail_error_t e2;
-
-	jail_loginrec_close(&s->loginrec); /* nothing was written yet */
-	teardown(s, NULL);
-	/* Last: the caller back in its own namespaces (its next fork works
-	 * again, e.g. sshd's child that tells the user why). */
-	jail_ns_restore(&s->saved_ns, &e2);
 }
 
 /* The session's compiled seccomp filter (lib/syscalls.h, blobs), from the
@@ -685,16 +564,66 @@ static void seccomp_blob(jail_session_t *s, char **out, size_t *len)
 		warn_error(s, "seccomp filter not precompiled (jailsh compiles it)", &e2);
 }
 
+/* The sandbox's step 6, while the host's /proc and files are reachable:
+ * the login records and logind's namespaces kept for close, and the
+ * session's record in the registry (its namespace inode is read from the
+ * host's /proc). */
+static int before_pivot(void *arg, int root_fd, const jail_ns_saved_t *host, jail_error_t *err)
+{
+	jail_session_t *s = arg;
+	jail_session_record_t rec;
+	jail_error_t e2;
+
+	/* Login records (loginrec.h): the host's files opened while they are
+	 * reachable, written once the session is complete; sshd's own go to
+	 * files of the session.  Never a refusal.  host: mnt and pid are
+	 * fd[0] and fd[1] (nsinit.c). */
+	if (jail_loginrec_open(&s->loginrec, s->tty, s->id, host->fd[0], host->fd[1], &e2) < 0)
+		warn_error(s, "not recorded in the host's wtmp/lastlog", &e2);
+	if (jail_loginrec_session_files(root_fd, &e2) < 0)
+		warn_error(s, "no session files for sshd's login records", &e2);
+	/* logind's session is released from the host at close. */
+	if (s->logind_id) {
+		s->host_mnt = fcntl(host->fd[0], F_DUPFD_CLOEXEC, 3);
+		s->host_pidns = fcntl(host->fd[1], F_DUPFD_CLOEXEC, 3);
+		if (s->host_mnt < 0 || s->host_pidns < 0)
+			return jail_error_set(err, errno, "keep the host's namespaces for logind");
+	}
+
+	memset(&rec, 0, sizeof(rec));
+	memcpy(rec.id, s->id, sizeof(rec.id));
+	rec.user = s->user;
+	rec.uid = s->uid;
+	rec.jail = s->jail;
+	rec.profile = s->profile_name;
+	rec.init_pid = s->sb.init.pid;
+	rec.init_starttime = s->sb.init.starttime;
+	rec.cgroup = s->sb.cg ? (char *)jail_cgroup_path(s->sb.cg) : NULL;
+	rec.start = (int64_t)time(NULL);
+	rec.remote = s->remote;
+	if (jail_proc_ns_inode(s->sb.init.pid, "mnt", &rec.ns, &e2) < 0)
+		rec.ns = 0;
+	/* The opener (this process: sshd's monitor, su, ...) alone will call
+	 * close; `jailctl gc` ends the session if it dies first (its pid is
+	 * still ours: unshare(CLONE_NEWPID) only moves our children). */
+	rec.owner_pid = getpid();
+	if (jail_proc_starttime(rec.owner_pid, &rec.owner_starttime, &e2) < 0) {
+		rec.owner_pid = 0;
+		rec.owner_starttime = 0;
+	}
+	if (jail_registry_write(s->registry_fd, &rec, err) < 0)
+		return jail_error_wrap(err, "session record");
+	s->record_written = true;
+	return 0;
+}
+
 int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 {
 	cleanup_close int jail_fd = -1;
-	cleanup_close int root_fd = -1;
-	cleanup_close int proc_mfd = -1;
 	cleanup_free char *sfile = NULL;
 	cleanup_free char *blob = NULL;
 	size_t sfile_len = 0, blob_len = 0;
-	jail_mount_plan_t plan;
-	jail_session_record_t rec;
+	jail_sandbox_params_t p;
 	bool logsocket = false;
 
 	if (s == NULL || s->profile == NULL)
@@ -703,6 +632,18 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 		return jail_error_fmt(err, EALREADY, "session already open");
 	jail_strv_clear(&s->warnings);
 
+	memset(&p, 0, sizeof(p));
+	p.spec = &s->profile->spec;
+	p.name = s->profile_name;
+	p.root = s->jail;
+	p.owner = s->user;
+	p.uid = s->uid;
+	p.home = s->home;
+	p.cgroup_parent = s->cfg->cgroup_parent;
+	p.before_pivot = before_pivot;
+	p.arg = s;
+	p.warnings = &s->warnings;
+
 	/* Checks first: nothing is created for a jail that fails them. */
 	jail_fd = jail_open_trusted_dir(s->jail, err);
 	if (jail_fd < 0)
@@ -710,7 +651,7 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	if (check_jail(jail_fd, s->jail, s->cfg->jailsh_path, true, err) < 0 ||
 	    check_passwd_entry(jail_fd, s, err) < 0)
 		return -1;
-	if (check_lsms(s, err) < 0)
+	if (jail_sandbox_check_lsms(&p, err) < 0)
 		return -1;
 	if (jail_manifest_logsocket(jail_fd, &logsocket, err) < 0)
 		return jail_error_wrap(err, "jail %s", s->jail);
@@ -719,140 +660,24 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	if (format_session_file(s, &sfile, &sfile_len, err) < 0)
 		return -1;
 	seccomp_blob(s, &blob, &blob_len);
+	free(s->remote);
+	s->remote = NULL;
+	if (remote && remote[0] && (s->remote = strdup(remote)) == NULL)
+		return jail_error_set(err, ENOMEM, "session");
 	s->registry_fd = jail_registry_open(s->cfg->registry_dir, true, err);
 	if (s->registry_fd < 0) {
 		jail_error_wrap(err, "session registry");
 		goto fail;
 	}
 
-	/* The cgroup is joined before anything else: the init and every child
-	 * of the caller start inside it. */
-	if (do_cgroup(s, err) < 0)
+	p.id = s->id;
+	p.logsocket = logsocket;
+	p.session_data = sfile;
+	p.session_len = sfile_len;
+	p.seccomp_data = blob;
+	p.seccomp_len = blob_len;
+	if (jail_sandbox_open(&s->sb, &p, err) < 0)
 		goto fail;
-	if (jail_ns_save(&s->saved_ns, err) < 0 ||
-	    jail_ns_unshare(s->profile->spec.net_none, s->profile->spec.hostname, err) < 0)
-		goto fail;
-	/* The init sets itself up (its /proc instance, its privileges) while
-	 * we do the mounts that do not need it; jail_nsinit_ready() below. */
-	if (jail_nsinit_start(&s->init, err) < 0)
-		goto fail;
-
-	memset(&plan, 0, sizeof(plan));
-	plan.spec = &s->profile->spec;
-	plan.logsocket = logsocket;
-	plan.tty_gid = tty_gid();
-	plan.session_data = sfile;
-	plan.session_len = sfile_len;
-	plan.seccomp_data = blob;
-	plan.seccomp_len = blob_len;
-	plan.warnings = &s->warnings;
-	plan.home = s->home;
-	plan.uid = s->uid;
-	/* Mount operations need the jail as seen in the NEW mount namespace:
-	 * reopen it (the trusted chain again) and check it is what we checked. */
-	{
-		struct stat a, b;
-		int nfd = jail_open_trusted_dir(s->jail, err);
-
-		if (nfd < 0) {
-			jail_error_wrap(err, "jail %s", s->jail);
-			goto fail;
-		}
-		if (fstat(jail_fd, &a) < 0 || fstat(nfd, &b) < 0 || a.st_dev != b.st_dev ||
-		    a.st_ino != b.st_ino) {
-			close(nfd);
-			jail_error_fmt(err, ESTALE, "jail %s changed during the session setup",
-				       s->jail);
-			goto fail;
-		}
-		close(jail_fd);
-		jail_fd = nfd;
-	}
-	root_fd = jail_mounts_begin(jail_fd, err);
-	if (root_fd < 0 || jail_mounts_rest(root_fd, &plan, err) < 0) {
-		jail_error_wrap(err, "mounts in jail %s", s->jail);
-		goto fail;
-	}
-	/* jailsh's messages reach the host's syslog through the init
-	 * (logrelay.h).  Not a refusal: logging is not confinement. */
-	{
-		jail_error_t e2;
-		if (jail_logrelay_give(s->init.sock, root_fd, s->id, s->user, s->init.pid, &e2) < 0)
-			warn_error(s, "no log relay in the session (" JAIL_LOGRELAY_PATH ")", &e2);
-	}
-	if (jail_nsinit_ready(&s->init, &proc_mfd, err) < 0)
-		goto fail;
-	if (jail_mounts_proc(root_fd, proc_mfd, err) < 0 ||
-	    jail_mounts_binds(root_fd, &plan, err) < 0) {
-		jail_error_wrap(err, "mounts in jail %s", s->jail);
-		goto fail;
-	}
-	/* Login records (loginrec.h): the host's files opened while they are
-	 * reachable, written once the session is complete; sshd's own go to
-	 * files of the session.  Never a refusal. */
-	{
-		jail_error_t e2;
-		/* saved_ns: mnt and pid are fd[0] and fd[1] (nsinit.c). */
-		if (jail_loginrec_open(&s->loginrec, s->tty, s->id, s->saved_ns.fd[0],
-				       s->saved_ns.fd[1], &e2) < 0)
-			warn_error(s, "not recorded in the host's wtmp/lastlog", &e2);
-		if (jail_loginrec_session_files(root_fd, &e2) < 0)
-			warn_error(s, "no session files for sshd's login records", &e2);
-	}
-	/* logind's session is released from the host at close. */
-	if (s->logind_id) {
-		s->host_mnt = fcntl(s->saved_ns.fd[0], F_DUPFD_CLOEXEC, 3);
-		s->host_pidns = fcntl(s->saved_ns.fd[1], F_DUPFD_CLOEXEC, 3);
-		if (s->host_mnt < 0 || s->host_pidns < 0) {
-			jail_error_set(err, errno, "keep the host's namespaces for logind");
-			goto fail;
-		}
-	}
-
-	/* The record is written while the host's /proc is still visible (the
-	 * namespace inode is read from it). */
-	memset(&rec, 0, sizeof(rec));
-	memcpy(rec.id, s->id, sizeof(rec.id));
-	rec.user = s->user;
-	rec.uid = s->uid;
-	rec.jail = s->jail;
-	rec.profile = s->profile_name;
-	rec.init_pid = s->init.pid;
-	rec.init_starttime = s->init.starttime;
-	rec.cgroup = s->cg ? (char *)jail_cgroup_path(s->cg) : NULL;
-	rec.start = (int64_t)time(NULL);
-	rec.remote = remote && remote[0] ? (char *)remote : NULL;
-	{
-		jail_error_t e2;
-		if (jail_proc_ns_inode(s->init.pid, "mnt", &rec.ns, &e2) < 0)
-			rec.ns = 0;
-		/* The opener (this process: sshd's monitor, su, ...) alone
-		 * will call close; `jailctl gc` ends the session if it dies
-		 * first (its pid is still ours: unshare(CLONE_NEWPID) only
-		 * moves our children). */
-		rec.owner_pid = getpid();
-		if (jail_proc_starttime(rec.owner_pid, &rec.owner_starttime, &e2) < 0) {
-			rec.owner_pid = 0;
-			rec.owner_starttime = 0;
-		}
-	}
-	if (jail_registry_write(s->registry_fd, &rec, err) < 0) {
-		jail_error_wrap(err, "session record");
-		goto fail;
-	}
-	s->record_written = true;
-
-	if (jail_mounts_pivot(root_fd, err) < 0) {
-		jail_error_wrap(err, "jail %s", s->jail);
-		goto fail;
-	}
-	/* After the mounts (which need CAP_SYS_ADMIN, held in the caller's
-	 * effective set regardless): every later exec is bounded. */
-	if (jail_caps_drop_bounding(&s->profile->spec.caps_keep, err) < 0) {
-		jail_error_wrap(err, "capability bounding set");
-		goto fail;
-	}
-	jail_ns_saved_close(&s->saved_ns);
 	s->open = true;
 	{
 		jail_error_t e2;
@@ -861,7 +686,8 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	}
 	return 0;
 fail:
-	undo(s);
+	jail_loginrec_close(&s->loginrec); /* nothing was written yet */
+	teardown(s, NULL);
 	return -1;
 }
 
@@ -905,16 +731,11 @@ void jail_session_free(jail_session_t *s)
 		jail_profile_free(s->profile);
 	if (s->cfg)
 		jail_config_free(s->cfg);
-	if (s->cg)
-		jail_cgroup_free(s->cg);
-	if (s->init.pidfd >= 0)
-		close(s->init.pidfd);
-	if (s->init.chan >= 0)
-		close(s->init.chan);
+	jail_sandbox_free(&s->sb);
 	if (s->registry_fd >= 0)
 		close(s->registry_fd);
-	jail_ns_saved_close(&s->saved_ns);
 	jail_loginrec_close(&s->loginrec);
+	free(s->remote);
 	free(s->tty);
 	free(s->logind_id);
 	if (s->host_mnt >= 0)
@@ -1027,7 +848,7 @@ const char *jail_session_profile(const jail_session_t *s)
 
 pid_t jail_session_init_pid(const jail_session_t *s)
 {
-	return s->init.pid;
+	return s->sb.init.pid;
 }
 
 const jail_strv_t *jail_session_warnings(const jail_session_t *s)

@@ -4,7 +4,7 @@
 # tests/bin/pam_jail_faults.so is pam_jail built with -DJAIL_FAULT_INJECTION
 # (lib/fault.h): JAIL_FAULT=POINT (or POINT:N, the N-th time a point in a
 # loop is reached) makes that step fail with EIO, through the step's own
-# error path.  For every point found in lib/*.c, and every time it is
+# error path.  For every point found in lib/*/*.c, and every time it is
 # reached, a login through the real libpam (pamdrive) must be refused:
 #   - pam_open_session fails, the user is told why, a syslog (authpriv) line
 #     "refused session" carries a reason that names the step (one reason
@@ -44,8 +44,8 @@ J=$T/jails/j1
 TAG="JAIL_FAULTS_TEST_RUN=$T"
 
 # --- the production module has no hook ---------------------------------------------
-POINTS=$(grep -oh 'jail_fault("[^"]*")' "$TOP"/lib/*.c | sed 's/^jail_fault("\(.*\)")$/\1/' | sort -u)
-[ -n "$POINTS" ] || bail "no jail_fault() point in lib/*.c"
+POINTS=$(grep -oh 'jail_fault("[^"]*")' "$TOP"/lib/*/*.c | sed 's/^jail_fault("\(.*\)")$/\1/' | sort -u)
+[ -n "$POINTS" ] || bail "no jail_fault() point in lib/*/*.c"
 prod_strings=$(strings -a "$PAM_JAIL")
 faults_strings=$(strings -a "$FAULTS_SO")
 unlike "$prod_strings" "JAIL_FAULT" 'pam_jail.so: no JAIL_FAULT string (no environment hook)'
@@ -253,7 +253,7 @@ if [ "$MASKDIRS" = 0 ]; then
 fi
 
 is "$(printf '%s\n' "${!COUNT[@]}" | sort)" "$POINTS" \
-	'every jail_fault() point in lib/*.c has a test here, and no test names a point that does not exist'
+	'every jail_fault() point in lib/*/*.c has a test here, and no test names a point that does not exist'
 
 # --- every point, every hit: refused, and nothing left --------------------------------
 declare -A SEEN

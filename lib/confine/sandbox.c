@@ -1,0 +1,265 @@
+/* The host side of a sandbox (see sandbox.h). */
+#define _GNU_SOURCE
+#include "confine/sandbox.h"
+#include "base/safefs.h"
+#include "confine/caps.h"
+#include "confine/logrelay.h"
+#include "confine/lsm.h"
+#include "confine/mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void jail_sandbox_init(jail_sandbox_t *sb)
+{
+	memset(sb, 0, sizeof(*sb));
+	sb->init = (jail_nsinit_t)JAIL_NSINIT_INIT;
+	sb->saved_ns = (jail_ns_saved_t)JAIL_NS_SAVED_INIT;
+}
+
+/* A non-fatal note for the caller to log: "WHAT: E's message". */
+static void warn_error(const jail_sandbox_params_t *p, const char *what, const jail_error_t *e)
+{
+	cleanup_free char *w = jail_strdup_printf("%s: %s", what, e->msg);
+
+	jail_strv_push(p->warnings, w ? w : what, NULL);
+}
+
+int jail_sandbox_check_lsms(const jail_sandbox_params_t *p, jail_error_t *err)
+{
+	const jail_sandbox_spec_t *spec = p->spec;
+
+	if (spec->apparmor != JAIL_MODE_OFF && !jail_apparmor_active()) {
+		if (spec->apparmor == JAIL_MODE_REQUIRED)
+			return jail_error_fmt(err, ENOSYS,
+					      "profile %s requires AppArmor (apparmor = required) "
+					      "but AppArmor is not enabled in this kernel",
+					      p->name);
+		jail_strv_push(p->warnings,
+			       "AppArmor is not enabled in this kernel: no AppArmor profile "
+			       "(apparmor = optional)",
+			       NULL);
+	}
+	if (spec->landlock != JAIL_MODE_OFF && jail_landlock_abi() < 1) {
+		if (spec->landlock == JAIL_MODE_REQUIRED)
+			return jail_error_fmt(err, ENOSYS,
+					      "profile %s requires Landlock (landlock = "
+					      "required) but this kernel does not offer it",
+					      p->name);
+		jail_strv_push(p->warnings,
+			       "Landlock is not available in this kernel (landlock = "
+			       "optional)",
+			       NULL);
+	}
+	return 0;
+}
+
+/* Step 2. */
+static int join_cgroup(jail_sandbox_t *sb, const jail_sandbox_params_t *p, jail_error_t *err)
+{
+	jail_cgroup_manager_t *mgr;
+	jail_error_t e2;
+	int r = -1;
+
+	if (p->spec->cgroup == JAIL_MODE_OFF)
+		return 0;
+	jail_error_clear(&e2);
+	mgr = jail_cgroup_detect(JAIL_CGROUP_ROOT, &e2);
+	if (mgr != NULL) {
+		cleanup_free char *scope = NULL, *self = NULL;
+		cleanup_close int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+		size_t n = 0;
+
+		if (fd < 0 || jail_read_all(fd, 65536, &self, &n, NULL) < 0)
+			n = 0;
+		/* On a systemd host the sandbox stays in logind's scope,
+		 * where logind and systemd can see and end it; elsewhere
+		 * it gets a cgroup of its own. */
+		r = n > 0 ? jail_cgroup_logind_scope(mgr, self, p->uid, &scope, &e2) : 0;
+		if (r == 1)
+			r = jail_cgroup_adopt_scope(mgr, scope, &p->spec->limits, &sb->cg, &e2);
+		else if (r == 0)
+			r = jail_cgroup_create(mgr, p->cgroup_parent, p->owner, p->id,
+					       &p->spec->limits, &sb->cg, &e2);
+		jail_cgroup_manager_free(mgr);
+		if (r == 0 && jail_cgroup_join(sb->cg, 0, &e2) < 0) {
+			jail_error_t e3;
+			jail_cgroup_destroy(sb->cg, &e3);
+			sb->cg = NULL;
+			r = -1;
+		}
+	}
+	if (r == 0)
+		return 0;
+	if (p->spec->cgroup == JAIL_MODE_REQUIRED) {
+		if (err)
+			*err = e2;
+		return jail_error_wrap(err, "cgroup required by profile %s", p->name);
+	}
+	warn_error(p, "no cgroup for the session (cgroup = optional)", &e2);
+	return 0;
+}
+
+static gid_t tty_gid(void)
+{
+	struct group *gr = getgrnam("tty");
+
+	return gr ? gr->gr_gid : 5;
+}
+
+/* Mount operations need the root as seen in the NEW mount namespace:
+ * reopen it (the trusted chain again) and check it is what was checked.
+ * Replaces *FD. */
+static int reopen_root(int *fd, const char *root, jail_error_t *err)
+{
+	struct stat a, b;
+	int nfd = jail_open_trusted_dir(root, err);
+
+	if (nfd < 0)
+		return jail_error_wrap(err, "jail %s", root);
+	if (fstat(*fd, &a) < 0 || fstat(nfd, &b) < 0 || a.st_dev != b.st_dev ||
+	    a.st_ino != b.st_ino) {
+		close(nfd);
+		return jail_error_fmt(err, ESTALE, "jail %s changed during the session setup",
+				      root);
+	}
+	close(*fd);
+	*fd = nfd;
+	return 0;
+}
+
+/* Steps 5 to 7, after the init started. */
+static int build(jail_sandbox_t *sb, const jail_sandbox_params_t *p, int *jail_fd,
+		 jail_error_t *err)
+{
+	cleanup_close int root_fd = -1;
+	cleanup_close int proc_mfd = -1;
+	jail_mount_plan_t plan;
+	jail_error_t e2;
+
+	memset(&plan, 0, sizeof(plan));
+	plan.spec = p->spec;
+	plan.logsocket = p->logsocket;
+	plan.tty_gid = tty_gid();
+	plan.session_data = p->session_data;
+	plan.session_len = p->session_len;
+	plan.seccomp_data = p->seccomp_data;
+	plan.seccomp_len = p->seccomp_len;
+	plan.warnings = p->warnings;
+	plan.home = p->home;
+	plan.uid = p->uid;
+	if (reopen_root(jail_fd, p->root, err) < 0)
+		return -1;
+	root_fd = jail_mounts_begin(*jail_fd, err);
+	if (root_fd < 0 || jail_mounts_rest(root_fd, &plan, err) < 0)
+		return jail_error_wrap(err, "mounts in jail %s", p->root);
+	/* Messages from inside reach the host's syslog through the init
+	 * (logrelay.h).  Not a refusal: logging is not confinement. */
+	if (jail_logrelay_give(sb->init.sock, root_fd, p->id, p->owner, sb->init.pid, &e2) < 0)
+		warn_error(p, "no log relay in the session (" JAIL_LOGRELAY_PATH ")", &e2);
+	if (jail_nsinit_ready(&sb->init, &proc_mfd, err) < 0)
+		return -1;
+	if (jail_mounts_proc(root_fd, proc_mfd, err) < 0 ||
+	    jail_mounts_binds(root_fd, &plan, err) < 0)
+		return jail_error_wrap(err, "mounts in jail %s", p->root);
+	if (p->before_pivot && p->before_pivot(p->arg, root_fd, &sb->saved_ns, err) < 0)
+		return -1;
+	if (jail_mounts_pivot(root_fd, err) < 0)
+		return jail_error_wrap(err, "jail %s", p->root);
+	/* After the mounts (which need CAP_SYS_ADMIN, held in the caller's
+	 * effective set regardless): every later exec is bounded. */
+	if (jail_caps_drop_bounding(&p->spec->caps_keep, err) < 0)
+		return jail_error_wrap(err, "capability bounding set");
+	return 0;
+}
+
+int jail_sandbox_open(jail_sandbox_t *sb, const jail_sandbox_params_t *p, jail_error_t *err)
+{
+	cleanup_close int jail_fd = -1;
+	jail_error_t e2;
+
+	if (sb->open)
+		return jail_error_fmt(err, EALREADY, "sandbox already open");
+	/* Checks first: nothing is made for a root or spec that fails them. */
+	jail_fd = jail_open_trusted_dir(p->root, err);
+	if (jail_fd < 0)
+		return jail_error_wrap(err, "jail %s", p->root);
+	/* The cgroup is joined before anything else: the init and every child
+	 * of the caller start inside it. */
+	if (join_cgroup(sb, p, err) < 0)
+		goto fail;
+	if (jail_ns_save(&sb->saved_ns, err) < 0 ||
+	    jail_ns_unshare(p->spec->net_none, p->spec->hostname, err) < 0)
+		goto fail;
+	/* The init sets itself up (its /proc instance, its privileges) while
+	 * the mounts that do not need it are made. */
+	if (jail_nsinit_start(&sb->init, err) < 0)
+		goto fail;
+	if (build(sb, p, &jail_fd, err) < 0)
+		goto fail;
+	jail_ns_saved_close(&sb->saved_ns);
+	sb->open = true;
+	return 0;
+fail:
+	jail_sandbox_kill(sb, NULL);
+	jail_sandbox_end(sb, NULL);
+	/* Last: the caller back in its own namespaces (its next fork works
+	 * again, e.g. sshd's child that tells the user why). */
+	jail_ns_restore(&sb->saved_ns, &e2);
+	return -1;
+}
+
+int jail_sandbox_kill(jail_sandbox_t *sb, jail_error_t *err)
+{
+	/* Asked first, so that what the sandbox logged last leaves it. */
+	jail_nsinit_stop(&sb->init, JAIL_NSINIT_STOP_MS);
+	return jail_nsinit_signal(&sb->init, err);
+}
+
+/* Out of the cgroup while the init exits (the caller's part of
+ * jail_cgroup_destroy, done there otherwise): then it is empty as soon as
+ * the init is reaped (a pidfd poll: it wakes as soon as the init is gone,
+ * within JAIL_NSINIT_REAP_MS at worst; the kernel's cgroup_exit runs
+ * before the exit that the poll waits for), no blind sleep in the
+ * cgroup's emptying loop. */
+int jail_sandbox_end(jail_sandbox_t *sb, jail_error_t *err)
+{
+	jail_error_t e2;
+	int ret = 0;
+
+	if (sb->cg && jail_cgroup_leave(sb->cg, &e2) < 0) {
+		if (err)
+			*err = e2;
+		ret = -1;
+	}
+	jail_nsinit_reap(&sb->init, JAIL_NSINIT_REAP_MS);
+	if (sb->cg) {
+		if (jail_cgroup_destroy(sb->cg, &e2) < 0 && ret == 0) {
+			if (err)
+				*err = e2;
+			ret = -1;
+		}
+		sb->cg = NULL;
+	}
+	return ret;
+}
+
+void jail_sandbox_free(jail_sandbox_t *sb)
+{
+	if (sb->cg)
+		jail_cgroup_free(sb->cg);
+	sb->cg = NULL;
+	if (sb->init.pidfd >= 0)
+		close(sb->init.pidfd);
+	if (sb->init.chan >= 0)
+		close(sb->init.chan);
+	if (sb->init.sock >= 0)
+		close(sb->init.sock);
+	sb->init = (jail_nsinit_t)JAIL_NSINIT_INIT;
+	jail_ns_saved_close(&sb->saved_ns);
+}
