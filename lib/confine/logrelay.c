@@ -1,6 +1,7 @@
 /* The session's log relay (see logrelay.h). */
 #define _GNU_SOURCE
 #include "confine/logrelay.h"
+#include "base/fdpass.h"
 #include "base/safefs.h"
 #include "base/util.h"
 
@@ -54,16 +55,6 @@ int jail_logrelay_give(int init_sock, int root_fd, const char *id, const char *u
 	cleanup_close int cwd = -1;
 	struct handover h;
 	int fds[2], one = 1, r, e;
-	struct iovec iov = {.iov_base = &h, .iov_len = sizeof(h)};
-	union {
-		char buf[CMSG_SPACE(sizeof(fds))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *c;
 
 	if (init_sock < 0)
 		return jail_error_fmt(err, EINVAL, "no session init to hand the log relay to");
@@ -116,16 +107,7 @@ int jail_logrelay_give(int init_sock, int root_fd, const char *id, const char *u
 	snprintf(h.user, sizeof(h.user), "%s", user);
 	fds[0] = host;
 	fds[1] = sock;
-	memset(&u, 0, sizeof(u));
-	c = CMSG_FIRSTHDR(&msg);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(c), fds, sizeof(fds));
-	do
-		r = (int)sendmsg(init_sock, &msg, MSG_NOSIGNAL);
-	while (r < 0 && errno == EINTR);
-	if (r < 0)
+	if (jail_fdpass_send(init_sock, &h, sizeof(h), fds, 2) < 0)
 		return jail_error_set(err, errno, "hand the log relay to the session init");
 	return 0;
 }
@@ -136,32 +118,15 @@ int jail_logrelay_give(int init_sock, int root_fd, const char *id, const char *u
 int jail_logrelay_receive(int init_sock, jail_logrelay_t *r)
 {
 	struct handover h;
-	struct iovec iov = {.iov_base = &h, .iov_len = sizeof(h)};
-	union {
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf)};
 	int fds[2] = {-1, -1};
 	ssize_t n;
 
 	*r = (jail_logrelay_t)JAIL_LOGRELAY_INIT;
 	memset(&h, 0, sizeof(h));
-	do
-		n = recvmsg(init_sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
+	n = jail_fdpass_recv(init_sock, &h, sizeof(h), fds, 2, 0);
 	if (n <= 0)
 		return 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(fds)))
-			memcpy(fds, CMSG_DATA(c), sizeof(fds));
-	}
-	if (n != (ssize_t)sizeof(h) || h.magic != HANDOVER_MAGIC || fds[0] < 0 || fds[1] < 0 ||
-	    (msg.msg_flags & MSG_CTRUNC)) {
+	if (n != (ssize_t)sizeof(h) || h.magic != HANDOVER_MAGIC || fds[0] < 0 || fds[1] < 0) {
 		if (fds[0] >= 0)
 			close(fds[0]);
 		if (fds[1] >= 0)

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "confine/nsinit.h"
+#include "base/fdpass.h"
 #include "base/fault.h"
 #include "confine/logrelay.h"
 #include "base/util.h"
@@ -149,29 +150,11 @@ struct init_report {
 static void init_send(int sock, int code, const char *step, int fd)
 {
 	struct init_report rep;
-	struct iovec iov = {.iov_base = &rep, .iov_len = sizeof(rep)};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
 
 	memset(&rep, 0, sizeof(rep));
 	rep.code = code;
 	snprintf(rep.step, sizeof(rep.step), "%s", step);
-	if (fd >= 0) {
-		struct cmsghdr *c;
-		memset(&u, 0, sizeof(u));
-		msg.msg_control = u.buf;
-		msg.msg_controllen = sizeof(u.buf);
-		c = CMSG_FIRSTHDR(&msg);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	while (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 && errno == EINTR)
-		;
+	(void)jail_fdpass_send(sock, &rep, sizeof(rep), &fd, fd >= 0 ? 1 : 0);
 }
 
 /* Drop every capability for good: bounding set, then effective, permitted
@@ -362,15 +345,6 @@ static __attribute__((noreturn)) void init_main(int sock)
 
 static int recv_report(int sock, int *fd, struct init_report *rep, jail_error_t *err)
 {
-	struct iovec iov = {.iov_base = rep, .iov_len = sizeof(*rep)};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf)};
 	struct pollfd pfd = {.fd = sock, .events = POLLIN};
 	ssize_t n;
 	int r;
@@ -389,28 +363,21 @@ static int recv_report(int sock, int *fd, struct init_report *rep, jail_error_t 
 	 * socket with unread data sets ECONNRESET on ours, which the next
 	 * read returns (once) before the report still queued.  Read again. */
 	for (int reset = 0;; reset++) {
-		do
-			n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-		while (n < 0 && errno == EINTR);
+		n = jail_fdpass_recv(sock, rep, sizeof(*rep), fd, 1, 0);
 		if (n >= 0 || errno != ECONNRESET || reset > 0)
 			break;
 	}
+	if (n < 0 && errno == EPROTO)
+		return jail_error_fmt(err, EPROTO, "truncated report from the session init");
 	if (n < 0)
 		return jail_error_set(err, errno, "read the session init's report");
-	if (n != (ssize_t)sizeof(*rep))
-		return jail_error_fmt(err, EPROTO, "the session init exited before reporting");
-	rep->step[sizeof(rep->step) - 1] = '\0';
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(fd, CMSG_DATA(c), sizeof(int));
-	}
-	if (msg.msg_flags & MSG_CTRUNC) {
+	if (n != (ssize_t)sizeof(*rep)) {
 		if (*fd >= 0)
 			close(*fd);
 		*fd = -1;
-		return jail_error_fmt(err, EPROTO, "truncated report from the session init");
+		return jail_error_fmt(err, EPROTO, "the session init exited before reporting");
 	}
+	rep->step[sizeof(rep->step) - 1] = '\0';
 	return 0;
 }
 
