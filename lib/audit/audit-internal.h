@@ -4,6 +4,7 @@
 #define JAIL_AUDIT_INTERNAL_H
 
 #include "audit/audit.h"
+#include "base/safefs.h"
 #include "tree/tree.h"
 
 #include <stdarg.h>
@@ -64,8 +65,11 @@ int audit_read_jail_file(int rootfd, const char *rel, char **out, jail_error_t *
 /* Split LINE at ':' into at most MAX fields; returns the field count
  * (MAX + 1 when there are more). */
 int audit_split_colon(char *line, char **f, int max);
-/* Report ST at PATH when it is not root-owned or is group/world-writable. */
+/* Report ST at PATH when it is not root-owned or is group/world-writable
+ * (jail_trust_stat(), the walker's rule), WHY says what that allows. */
 int audit_check_trust(audit_t *a, const char *path, const struct stat *st, const char *why);
+/* The finding for a NOT_ROOT or WRITABLE problem of the trusted walk. */
+int audit_trust_finding(audit_t *a, const jail_walk_finding_t *f, const char *why);
 /* The ownership chain of NORM from "/"; *fdp gets NORM's directory fd or
  * -1 when it could not be reached (reported). */
 int audit_chain(audit_t *a, const char *norm, const char *why, const char *missing_fix, int *fdp);

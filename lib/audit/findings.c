@@ -201,85 +201,92 @@ int audit_split_colon(char *line, char **f, int max)
 /* ------------------------------------------------------------------------
  * Ownership chain */
 
-int audit_check_trust(audit_t *a, const char *path, const struct stat *st, const char *why)
+int audit_trust_finding(audit_t *a, const jail_walk_finding_t *f, const char *why)
 {
 	char who[96];
+	cleanup_free char *fix = NULL;
 
-	if (st->st_uid != 0) {
-		cleanup_free char *fix = jail_strdup_printf("chown root:root %s", path);
-		if (audit_report(a, JAIL_SEV_CRITICAL, path, fix, "owned by %s, not root: %s",
-				 audit_user_name(st->st_uid, who, sizeof(who)), why) < 0)
-			return -1;
+	if (f->problem == JAIL_WALK_NOT_ROOT) {
+		fix = jail_strdup_printf("chown root:root %s", f->path);
+		return audit_report(a, JAIL_SEV_CRITICAL, f->path, fix, "owned by %s, not root: %s",
+				    audit_user_name(f->st->st_uid, who, sizeof(who)), why);
 	}
-	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
-		cleanup_free char *fix = jail_strdup_printf("chmod go-w %s", path);
-		if (audit_report(a, JAIL_SEV_CRITICAL, path, fix, "writable by %s (mode %04o): %s",
-				 (st->st_mode & S_IWOTH) ? "others" : "its group",
-				 (unsigned)(st->st_mode & 07777), why) < 0)
-			return -1;
-	}
-	return 0;
+	fix = jail_strdup_printf("chmod go-w %s", f->path);
+	return audit_report(a, JAIL_SEV_CRITICAL, f->path, fix, "writable by %s (mode %04o): %s",
+			    (f->st->st_mode & S_IWOTH) ? "others" : "its group",
+			    (unsigned)(f->st->st_mode & 07777), why);
 }
 
-/* Walk NORM (normalized absolute) from "/" with O_NOFOLLOW, reporting every
- * component that is not root-owned or is group/world-writable, WHY says what
- * that allows.  *fdp receives an O_DIRECTORY fd of NORM, or -1 when it
- * cannot be reached (missing, symlink, not a directory: reported with
- * MISSING_FIX).  Returns -1 only on ENOMEM. */
+typedef struct trust_ctx {
+	audit_t *a;
+	const char *why;
+} trust_ctx_t;
+
+static int trust_report(void *vctx, const jail_walk_finding_t *f)
+{
+	const trust_ctx_t *c = vctx;
+
+	return audit_trust_finding(c->a, f, c->why);
+}
+
+int audit_check_trust(audit_t *a, const char *path, const struct stat *st, const char *why)
+{
+	trust_ctx_t c = {.a = a, .why = why};
+	const jail_walk_opts_t opts = {
+	    .flags = JAIL_WALK_REPORT, .report = trust_report, .ctx = &c};
+
+	return jail_trust_stat(st, path, &opts, a->err);
+}
+
+typedef struct chain_ctx {
+	audit_t *a;
+	const char *norm, *why, *missing_fix;
+} chain_ctx_t;
+
+static int chain_report(void *vctx, const jail_walk_finding_t *f)
+{
+	const chain_ctx_t *c = vctx;
+	audit_t *a = c->a;
+
+	switch (f->problem) {
+	case JAIL_WALK_NOT_ROOT:
+	case JAIL_WALK_WRITABLE:
+		return audit_trust_finding(a, f, c->why);
+	case JAIL_WALK_SYMLINK:
+		return audit_report(a, JAIL_SEV_CRITICAL, f->path,
+				    "replace the symlink with a real root-owned directory",
+				    "is a symlink: never followed, %s not audited", c->norm);
+	case JAIL_WALK_UNREACHABLE:
+	case JAIL_WALK_NO_STAT:
+	case JAIL_WALK_NOT_CREATED:
+		break;
+	}
+	if (strcmp(f->path, "/") == 0)
+		return audit_report(a, JAIL_SEV_CRITICAL, "/", "", "cannot open /: %s",
+				    strerror(f->errnum));
+	if (f->problem == JAIL_WALK_NO_STAT)
+		return audit_report(a, JAIL_SEV_CRITICAL, f->path, "", "cannot stat: %s",
+				    strerror(f->errnum));
+	if (f->errnum == ENOENT)
+		return audit_report(a, JAIL_SEV_CRITICAL, f->path, c->missing_fix,
+				    "does not exist");
+	return audit_report(a, JAIL_SEV_CRITICAL, f->path, c->missing_fix, "cannot open: %s",
+			    strerror(f->errnum));
+}
+
+/* The trusted-path walk of NORM (normalized absolute) in report mode
+ * (jail_walk_trusted): every component that is not root-owned or is
+ * group/world-writable is a finding, WHY says what that allows.  *fdp
+ * receives an O_DIRECTORY fd of NORM, or -1 when it cannot be reached
+ * (missing, symlink, not a directory: reported with MISSING_FIX).  Returns
+ * -1 only on ENOMEM. */
 int audit_chain(audit_t *a, const char *norm, const char *why, const char *missing_fix, int *fdp)
 {
-	cleanup_free char *copy = strdup(norm);
-	cleanup_close int fd = -1;
-	struct stat st;
-	char *p;
+	chain_ctx_t c = {.a = a, .norm = norm, .why = why, .missing_fix = missing_fix};
+	const jail_walk_opts_t opts = {
+	    .flags = JAIL_WALK_REPORT, .report = chain_report, .ctx = &c};
 
-	*fdp = -1;
-	if (copy == NULL)
-		return jail_error_set(a->err, ENOMEM, "audit");
-	fd = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return audit_report(a, JAIL_SEV_CRITICAL, "/", "", "cannot open /: %s",
-				    strerror(errno));
-	if (audit_check_trust(a, "/", &st, why) < 0)
-		return -1;
-	p = copy + 1;
-	while (*p) {
-		char *slash = strchr(p, '/');
-		int nfd;
-
-		if (slash)
-			*slash = '\0';
-		nfd = openat(fd, p, O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd < 0) {
-			int e = errno;
-			struct stat lst;
-			bool islink =
-			    fstatat(fd, p, &lst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(lst.st_mode);
-			if (islink)
-				return audit_report(
-				    a, JAIL_SEV_CRITICAL, copy,
-				    "replace the symlink with a real root-owned directory",
-				    "is a symlink: never followed, %s not audited", norm);
-			if (e == ENOENT)
-				return audit_report(a, JAIL_SEV_CRITICAL, copy, missing_fix,
-						    "does not exist");
-			return audit_report(a, JAIL_SEV_CRITICAL, copy, missing_fix,
-					    "cannot open: %s", strerror(e));
-		}
-		close(fd);
-		fd = nfd;
-		if (fstat(fd, &st) < 0)
-			return audit_report(a, JAIL_SEV_CRITICAL, copy, "", "cannot stat: %s",
-					    strerror(errno));
-		if (audit_check_trust(a, copy, &st, why) < 0)
-			return -1;
-		if (slash == NULL)
-			break;
-		*slash = '/';
-		p = slash + 1;
-	}
-	*fdp = steal_fd(&fd);
-	return 0;
+	return jail_walk_trusted(norm, &opts, fdp, a->err);
 }
 
 /* Host accounts must not reach into a jail through its host path: they
