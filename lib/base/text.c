@@ -86,7 +86,7 @@ char *jail_json_string(const char *s)
 			out[o++] = 't';
 			break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
+			if (*p < 0x20)
 				o += (size_t)snprintf(out + o, cap - o, "\\u%04x", *p);
 			else
 				out[o++] = (char)*p;

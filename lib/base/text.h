@@ -15,8 +15,9 @@
 size_t jail_utf8_seq(const unsigned char *s, uint32_t *cp);
 
 /* S as a JSON string literal with its quotes.  '"', '\\', \n, \r and \t
- * get their short escapes, other control characters and DEL become
- * \u00XX, and bytes that are not valid UTF-8 become \udcXX (the
+ * get their short escapes, other control characters become \u00XX (DEL
+ * is kept: JSON allows it, and the registry refuses it in a record), and
+ * bytes that are not valid UTF-8 become \udcXX (the
  * "surrogateescape" convention, so a non-UTF-8 file name still yields
  * valid JSON that Python decodes back to the same bytes).  Valid UTF-8 is
  * kept as it is.  NULL on ENOMEM. */

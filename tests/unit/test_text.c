@@ -21,7 +21,7 @@ static void test_json(void)
 	    {"\n\r\t", "\"\\n\\r\\t\"", "newline, CR, tab get short escapes"},
 	    {"\x01\x08\x0c\x1b\x1f", "\"\\u0001\\u0008\\u000c\\u001b\\u001f\"",
 	     "other C0 controls as \\u00XX"},
-	    {"\x7f", "\"\\u007f\"", "DEL as \\u007f"},
+	    {"a\x7f", "\"a\x7f\"", "DEL kept (valid in JSON)"},
 	    {"caf\xc3\xa9", "\"caf\xc3\xa9\"", "two-byte UTF-8 kept"},
 	    {"\xe2\x82\xac", "\"\xe2\x82\xac\"", "three-byte UTF-8 kept"},
 	    {"\xf0\x9f\x94\x92", "\"\xf0\x9f\x94\x92\"", "four-byte UTF-8 kept"},
