@@ -84,9 +84,8 @@ int jail_trust_stat(const struct stat *st, const char *path, const jail_walk_opt
  * the offending path. */
 int jail_open_trusted_dir(const char *abspath, jail_error_t *err);
 
-/* Check an already-open fd against the trusted rules (root-owned, not
- * group/world-writable); NAME is used in the message.  allow_sticky lets a
- * sticky world-writable dir pass (never for jail roots). */
+/* Check an already-open fd against the trusted rules (jail_trust_stat());
+ * NAME is used in the message. */
 int jail_check_trusted_fd(int fd, const char *name, jail_error_t *err);
 
 /* Open REL beneath DIRFD without following any symlink in any component
