@@ -5,6 +5,7 @@
 #include "jailctl.h"
 #include "audit/audit.h"
 #include "audit/layers.h"
+#include "base/text.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -11,6 +11,7 @@
 #include "config/config.h"
 #include "jailctl.h"
 #include "session/registry.h"
+#include "base/text.h"
 #include "base/util.h"
 
 #include <dirent.h>
@@ -131,24 +132,6 @@ static void human_size(uint64_t v, char *buf, size_t len)
 		snprintf(buf, len, "%.1f%c", d, units[u]);
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	if (s == NULL) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
 static void report_bad(const char *cmd, const jail_strv_t *bad)
 {
 	for (size_t i = 0; i < bad->n; i++)
@@ -245,13 +228,13 @@ int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 			snprintf(start, sizeof(start), "%" PRId64, r->start);
 		if (json) {
 			printf("%s\n  {\"id\": ", shown ? "," : "");
-			json_str(stdout, r->id);
+			jail_json_fputs(stdout, r->id);
 			printf(", \"user\": ");
-			json_str(stdout, r->user);
+			jail_json_fputs(stdout, r->user);
 			printf(", \"uid\": %u, \"jail\": ", (unsigned)r->uid);
-			json_str(stdout, r->jail);
+			jail_json_fputs(stdout, r->jail);
 			printf(", \"profile\": ");
-			json_str(stdout, r->profile);
+			jail_json_fputs(stdout, r->profile);
 			printf(", \"init_pid\": %ld, \"pids\": ", (long)r->init_pid);
 			if (pids >= 0)
 				printf("%ld", pids);
@@ -263,9 +246,9 @@ int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 			else
 				printf("null");
 			printf(", \"start\": %" PRId64 ", \"remote\": ", r->start);
-			json_str(stdout, r->remote);
+			jail_json_fputs(stdout, r->remote);
 			printf(", \"cgroup\": ");
-			json_str(stdout, r->cgroup);
+			jail_json_fputs(stdout, r->cgroup);
 			printf(", \"owner_pid\": ");
 			if (r->owner_pid > 0)
 				printf("%ld", (long)r->owner_pid);

@@ -20,6 +20,7 @@
 
 #include "config/config.h"
 #include "base/error.h"
+#include "base/text.h"
 #include "base/util.h"
 
 #include <stdbool.h>
@@ -186,16 +187,7 @@ int jail_audit_shadow_text(const char *jail, const char *path, const char *text,
  * "*", or only '!' and '*' characters ("!", "!!", "!*"). */
 bool jail_passwd_field_is_locked(const char *field);
 
-/* ---- output helpers ---- */
-
-/* S as a JSON string literal with its quotes.  Control characters and
- * quotes are escaped; bytes that are not valid UTF-8 become \udcXX (the
- * "surrogateescape" convention, so a non-UTF-8 file name still yields valid
- * JSON that Python decodes back to the same bytes).  NULL on ENOMEM. */
-char *jail_json_string(const char *s);
-/* S made safe for one line of text output: control characters, backslash
- * and bytes >= 0x7f that are not valid UTF-8 become \xNN (a hostile file
- * name cannot forge or split an output line).  NULL on ENOMEM. */
-char *jail_text_escape(const char *s);
+/* ---- output helpers: jail_json_string() and jail_text_escape() live in
+ * base/text.h, included above. ---- */
 
 #endif

@@ -22,69 +22,145 @@ bool jail_safefs_force_fallback(bool force)
 	return old;
 }
 
-int jail_check_trusted_fd(int fd, const char *name, jail_error_t *err)
+int jail_walk_error(const jail_walk_finding_t *f, jail_error_t *err)
+{
+	switch (f->problem) {
+	case JAIL_WALK_NOT_ROOT:
+		return jail_error_fmt(err, EPERM, "%s is owned by uid %u, expected root (uid 0)",
+				      f->path, (unsigned)f->st->st_uid);
+	case JAIL_WALK_WRITABLE:
+		return jail_error_fmt(err, EPERM,
+				      "%s is writable by %s (mode %04o), expected not "
+				      "group/world-writable",
+				      f->path, (f->st->st_mode & S_IWOTH) ? "others" : "its group",
+				      (unsigned)(f->st->st_mode & 07777));
+	case JAIL_WALK_SYMLINK:
+		return jail_error_fmt(err, ELOOP, "%s is a symlink, expected a real directory",
+				      f->path);
+	case JAIL_WALK_UNREACHABLE:
+		return jail_error_set(err, f->errnum, "open %s", f->path);
+	case JAIL_WALK_NO_STAT:
+		return jail_error_set(err, f->errnum, "stat %s", f->path);
+	case JAIL_WALK_NOT_CREATED:
+		return jail_error_set(err, f->errnum, "create %s", f->path);
+	}
+	return jail_error_fmt(err, EINVAL, "%s: untrusted", f->path);
+}
+
+/* One problem the walk met: reported (REPORT mode; returns 0, or -1 when
+ * the callback failed) or turned into the error (returns -1). */
+static int walk_problem(const jail_walk_opts_t *o, jail_walk_problem_t problem, const char *path,
+			const struct stat *st, int errnum, jail_error_t *err)
+{
+	jail_walk_finding_t f = {.problem = problem, .path = path, .st = st, .errnum = errnum};
+
+	if (o && (o->flags & JAIL_WALK_REPORT) && o->report)
+		return o->report(o->ctx, &f) < 0 ? -1 : 0;
+	return jail_walk_error(&f, err);
+}
+
+int jail_trust_stat(const struct stat *st, const char *path, const jail_walk_opts_t *o,
+		    jail_error_t *err)
+{
+	if (st->st_uid != 0 && walk_problem(o, JAIL_WALK_NOT_ROOT, path, st, 0, err) < 0)
+		return -1;
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) &&
+	    walk_problem(o, JAIL_WALK_WRITABLE, path, st, 0, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* The trusted-directory rules for FD (named PATH): root-owned, not
+ * group/world-writable.  Returns 0 when it passes or every problem was
+ * reported, -1 otherwise. */
+static int walk_check(const jail_walk_opts_t *o, int fd, const char *path, jail_error_t *err)
 {
 	struct stat st;
 
 	if (fstat(fd, &st) < 0)
-		return jail_error_set(err, errno, "stat %s", name);
-	if (st.st_uid != 0)
-		return jail_error_fmt(err, EPERM, "%s is owned by uid %u, expected root (uid 0)",
-				      name, (unsigned)st.st_uid);
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return jail_error_fmt(err, EPERM,
-				      "%s is writable by %s (mode %04o), expected not "
-				      "group/world-writable",
-				      name, (st.st_mode & S_IWOTH) ? "others" : "its group",
-				      (unsigned)(st.st_mode & 07777));
+		return walk_problem(o, JAIL_WALK_NO_STAT, path, NULL, errno, err) < 0 ? -1 : 1;
+	return jail_trust_stat(&st, path, o, err);
+}
+
+int jail_check_trusted_fd(int fd, const char *name, jail_error_t *err)
+{
+	return walk_check(NULL, fd, name, err) == 0 ? 0 : -1;
+}
+
+/* Open component P of the walk beneath FD (PATH names it), making it first
+ * in CREATE mode.  Returns 0 with *NFD the new fd, or with *NFD -1 when a
+ * problem that ends the walk was reported; -1 on an error. */
+static int walk_open(const jail_walk_opts_t *o, int fd, const char *p, const char *path, bool last,
+		     int *nfd, jail_error_t *err)
+{
+	struct stat lst;
+	int e;
+
+	*nfd = openat(fd, p, O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (*nfd < 0 && errno == ENOENT && o && (o->flags & JAIL_WALK_CREATE)) {
+		mode_t mode = last && o->create_mode ? o->create_mode : 0755;
+
+		if (mkdirat(fd, p, mode) < 0 && errno != EEXIST)
+			return walk_problem(o, JAIL_WALK_NOT_CREATED, path, NULL, errno, err);
+		*nfd = openat(fd, p, O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (*nfd >= 0)
+		return 0;
+	e = errno;
+	if (fstatat(fd, p, &lst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(lst.st_mode))
+		return walk_problem(o, JAIL_WALK_SYMLINK, path, NULL, ELOOP, err);
+	return walk_problem(o, JAIL_WALK_UNREACHABLE, path, NULL, e, err);
+}
+
+int jail_walk_trusted(const char *abspath, const jail_walk_opts_t *o, int *fdp, jail_error_t *err)
+{
+	cleanup_free char *norm = jail_path_normalize(abspath, err);
+	cleanup_close int fd = -1;
+	char *p;
+	int r;
+
+	*fdp = -1;
+	if (norm == NULL)
+		return -1;
+	fd = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return walk_problem(o, JAIL_WALK_UNREACHABLE, "/", NULL, errno, err);
+	r = walk_check(o, fd, "/", err);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	p = norm + 1;
+	while (*p) {
+		char *slash = strchr(p, '/');
+		int nfd;
+
+		/* NORM cut after this component names it in messages. */
+		if (slash)
+			*slash = '\0';
+		if (walk_open(o, fd, p, norm, slash == NULL, &nfd, err) < 0)
+			return -1;
+		if (nfd < 0)
+			return 0; /* reported: nothing below it can be reached */
+		close(fd);
+		fd = nfd;
+		r = walk_check(o, fd, norm, err);
+		if (r != 0)
+			return r < 0 ? -1 : 0;
+		if (slash == NULL)
+			break;
+		*slash = '/';
+		p = slash + 1;
+	}
+	*fdp = steal_fd(&fd);
 	return 0;
 }
 
 int jail_open_trusted_dir(const char *abspath, jail_error_t *err)
 {
-	cleanup_free char *norm = jail_path_normalize(abspath, err);
-	cleanup_close int fd = -1;
-	char *p, *slash;
+	int fd;
 
-	if (norm == NULL)
+	if (jail_walk_trusted(abspath, NULL, &fd, err) < 0)
 		return -1;
-	fd = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return jail_error_set(err, errno, "open /");
-	if (jail_check_trusted_fd(fd, "/", err) < 0)
-		return -1;
-	p = norm + 1;
-	while (*p) {
-		int nfd;
-		char saved;
-
-		slash = strchr(p, '/');
-		if (slash == NULL)
-			slash = p + strlen(p);
-		saved = *slash;
-		*slash = '\0';
-		nfd = openat(fd, p, O_DIRECTORY | O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd < 0) {
-			int e = errno;
-			if (e == ELOOP || e == ENOTDIR) {
-				struct stat st;
-				if (fstatat(fd, p, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-				    S_ISLNK(st.st_mode))
-					return jail_error_fmt(err, ELOOP,
-							      "%s is a symlink, expected a real "
-							      "directory",
-							      norm);
-			}
-			return jail_error_set(err, e, "open %s", norm);
-		}
-		close(fd);
-		fd = nfd;
-		if (jail_check_trusted_fd(fd, norm, err) < 0)
-			return -1;
-		*slash = saved;
-		p = saved ? slash + 1 : slash;
-	}
-	return steal_fd(&fd);
+	return fd;
 }
 
 /* Skip leading slashes so absolute in-jail paths are taken relative. */

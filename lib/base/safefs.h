@@ -16,16 +16,76 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-/* Open an absolute directory path that root must be able to trust: each
- * component from "/" down is opened with O_NOFOLLOW (a symlink is refused),
- * and each must be owned by root and not writable by group or others
- * (OpenSSH safely_chroot rules).  Returns an O_DIRECTORY|O_CLOEXEC fd (not
- * O_PATH: callers may read it) or -1 with err naming the offending path. */
+/* The one trusted-path walker.  An absolute directory path is walked from
+ * "/" one component at a time, each opened with O_NOFOLLOW (a symlink is
+ * never followed), and each must be owned by root and not writable by group
+ * or others (OpenSSH safely_chroot rules).  Modes, as flags (Linux-PAM's
+ * pam_namespace secure_opendir is the model):
+ *   JAIL_WALK_CREATE  a missing component is made (mkdir 0755, the last one
+ *                     create_mode when set; umask applies), then checked
+ *                     like any other: the registry under /run.
+ *   JAIL_WALK_REPORT  a problem is passed to report() and the walk goes on
+ *                     where it can (an untrusted owner or mode); a symlink,
+ *                     a missing or unopenable component ends it: the audit.
+ * Without REPORT the first problem fails the walk, with the message
+ * jail_walk_error() writes. */
+#define JAIL_WALK_CREATE (1u << 0)
+#define JAIL_WALK_REPORT (1u << 1)
+
+typedef enum jail_walk_problem {
+	JAIL_WALK_NOT_ROOT = 1, /* owned by st->st_uid, not root */
+	JAIL_WALK_WRITABLE,	/* group- or world-writable (st->st_mode) */
+	JAIL_WALK_SYMLINK,	/* a symlink: never followed; ends the walk */
+	JAIL_WALK_UNREACHABLE,	/* cannot be opened (errnum; ENOENT: missing); ends it */
+	JAIL_WALK_NO_STAT,	/* fstat failed (errnum); ends it */
+	JAIL_WALK_NOT_CREATED,	/* CREATE: mkdir failed (errnum); ends it */
+} jail_walk_problem_t;
+
+typedef struct jail_walk_finding {
+	jail_walk_problem_t problem;
+	const char *path;      /* the component: the normalized path up to it ("/" first) */
+	const struct stat *st; /* NOT_ROOT and WRITABLE, else NULL */
+	int errnum;	       /* UNREACHABLE, NO_STAT, NOT_CREATED */
+} jail_walk_finding_t;
+
+/* REPORT mode: called for each problem; a negative return (with the
+ * caller's own error set) stops the walk, which then returns -1. */
+typedef int (*jail_walk_report_fn)(void *ctx, const jail_walk_finding_t *f);
+
+typedef struct jail_walk_opts {
+	unsigned flags;	    /* JAIL_WALK_* */
+	mode_t create_mode; /* CREATE: mode of the last component; 0 means 0755 */
+	jail_walk_report_fn report;
+	void *ctx;
+} jail_walk_opts_t;
+
+/* Walk ABSPATH (normalized first) with OPTS (NULL: no flags).  Returns 0
+ * with *FDP an O_DIRECTORY|O_CLOEXEC fd of ABSPATH (not O_PATH: callers may
+ * read it); in REPORT mode *FDP may be -1 when a reported problem ended the
+ * walk.  Returns -1 with err set on the first problem (no REPORT), on an
+ * invalid path, or when report() failed. */
+int jail_walk_trusted(const char *abspath, const jail_walk_opts_t *opts, int *fdp,
+		      jail_error_t *err);
+
+/* The error a walk without REPORT fails with for F ("PATH is owned by uid
+ * N, expected root (uid 0)", "PATH is writable by its group (mode 0775),
+ * ...", "PATH is a symlink, expected a real directory", "open PATH: ...",
+ * "stat PATH: ...", "create PATH: ...").  Always returns -1. */
+int jail_walk_error(const jail_walk_finding_t *f, jail_error_t *err);
+
+/* The rule every component of the walk is held to, for one stat: ST (of
+ * PATH) must be owned by root and not group/world-writable.  Each broken
+ * part is a problem handled as by the walk with OPTS (NULL: the first one
+ * fails).  Returns 0 when it passes or all was reported, else -1. */
+int jail_trust_stat(const struct stat *st, const char *path, const jail_walk_opts_t *opts,
+		    jail_error_t *err);
+
+/* jail_walk_trusted() without flags: returns the fd or -1 with err naming
+ * the offending path. */
 int jail_open_trusted_dir(const char *abspath, jail_error_t *err);
 
-/* Check an already-open fd against the trusted rules (root-owned, not
- * group/world-writable); NAME is used in the message.  allow_sticky lets a
- * sticky world-writable dir pass (never for jail roots). */
+/* Check an already-open fd against the trusted rules (jail_trust_stat());
+ * NAME is used in the message. */
 int jail_check_trusted_fd(int fd, const char *name, jail_error_t *err);
 
 /* Open REL beneath DIRFD without following any symlink in any component

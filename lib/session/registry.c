@@ -353,54 +353,16 @@ fail:
 int jail_registry_open(const char *dir, bool create, jail_error_t *err)
 {
 	cleanup_free char *norm = jail_path_normalize(dir ? dir : JAIL_REGISTRY_DIR, err);
-	cleanup_close int fd = -1;
-	char *p;
+	/* Creating: what is missing is made 0755 above, 0700 for the registry
+	 * itself; every component must be trusted either way. */
+	const jail_walk_opts_t opts = {.flags = JAIL_WALK_CREATE, .create_mode = 0700};
+	int fd;
 
 	if (norm == NULL)
 		return jail_error_wrap(err, "registry");
-	if (!create) {
-		fd = jail_open_trusted_dir(norm, err);
-		return fd < 0 ? -1 : steal_fd(&fd);
-	}
-	/* Walk from "/", making what is missing: 0755 above, 0700 for the
-	 * registry itself; every component must be trusted. */
-	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return jail_error_set(err, errno, "open /");
-	if (jail_check_trusted_fd(fd, "/", err) < 0)
+	if (jail_walk_trusted(norm, create ? &opts : NULL, &fd, err) < 0)
 		return -1;
-	p = norm + 1;
-	while (*p) {
-		char *slash = strchr(p, '/');
-		bool last = slash == NULL;
-		int nfd;
-
-		if (slash)
-			*slash = '\0';
-		if (mkdirat(fd, p, last ? 0700 : 0755) < 0 && errno != EEXIST)
-			return jail_error_set(err, errno, "create %s", norm);
-		nfd = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd < 0) {
-			int e = errno;
-			struct stat st;
-
-			if (fstatat(fd, p, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-				return jail_error_fmt(err, ELOOP,
-						      "%s: '%s' is a symlink, expected a real "
-						      "directory",
-						      norm, p);
-			return jail_error_set(err, e, "open %s", norm);
-		}
-		close(fd);
-		fd = nfd;
-		if (jail_check_trusted_fd(fd, norm, err) < 0)
-			return -1;
-		if (last)
-			break;
-		*slash = '/';
-		p = slash + 1;
-	}
-	return steal_fd(&fd);
+	return fd;
 }
 
 int jail_registry_write(int dirfd, const jail_session_record_t *rec, jail_error_t *err)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -292,6 +293,117 @@ static void trusted(void)
 		close(fd);
 }
 
+/* Report mode: what the walker passes to its callback. */
+typedef struct seen {
+	int n;
+	jail_walk_problem_t problem[8];
+	char path[8][512];
+} seen_t;
+
+static int collect(void *ctx, const jail_walk_finding_t *f)
+{
+	seen_t *s = ctx;
+
+	if (s->n < 8) {
+		s->problem[s->n] = f->problem;
+		snprintf(s->path[s->n], sizeof(s->path[0]), "%s", f->path);
+	}
+	s->n++;
+	return 0;
+}
+
+static void walker_modes(void)
+{
+	jail_error_t err = {0};
+	char path[512], top[700], mid[400];
+	struct stat st;
+	seen_t seen = {0};
+	jail_walk_opts_t rep = {.flags = JAIL_WALK_REPORT, .report = collect, .ctx = &seen};
+	jail_walk_opts_t mk = {.flags = JAIL_WALK_CREATE, .create_mode = 0700};
+	int fd = -2;
+
+	/* A planted symlink component, in the middle of the path. */
+	snprintf(path, sizeof(path), "%s/jail/linkdir/secret", base);
+	ok(jail_walk_trusted(path, NULL, &fd, &err) < 0 && fd == -1 && err.code == ELOOP,
+	   "walk: a symlink component is refused, not followed");
+	snprintf(top, sizeof(top), "%s/jail/linkdir is a symlink, expected a real directory", base);
+	is_str(err.msg, top, "walk: the message names the symlink component");
+	ok(jail_walk_trusted(path, &mk, &fd, &err) < 0 && err.code == ELOOP,
+	   "walk: create mode does not replace a symlink either");
+
+	/* A group-writable component above the target. */
+	snprintf(mid, sizeof(mid), "%s/walk", base);
+	mkdir(mid, 0755);
+	snprintf(path, sizeof(path), "%s/walk/a", base);
+	mkdir(path, 0755);
+	chmod(mid, 0775);
+	ok(jail_walk_trusted(path, NULL, &fd, &err) < 0 && err.code == EPERM,
+	   "walk: a group-writable component is refused");
+	snprintf(top, sizeof(top),
+		 "%s is writable by its group (mode 0775), expected not group/world-writable", mid);
+	is_str(err.msg, top, "walk: the message names the component, not the target");
+
+	/* Report mode: both problems of one component, and the next one's. */
+	if (chown(mid, 65534, 0) == 0 && chmod(path, 0757) == 0) {
+		fd = -2;
+		ok(jail_walk_trusted(path, &rep, &fd, &err) == 0 && fd >= 0,
+		   "report: the walk goes on past untrusted components and opens the target");
+		if (fd >= 0)
+			close(fd);
+		is_int(seen.n, 3, "report: three problems listed");
+		ok(seen.problem[0] == JAIL_WALK_NOT_ROOT && strcmp(seen.path[0], mid) == 0,
+		   "report: the owner of %s", mid);
+		ok(seen.problem[1] == JAIL_WALK_WRITABLE && strcmp(seen.path[1], mid) == 0,
+		   "report: the group write bit of %s", mid);
+		ok(seen.problem[2] == JAIL_WALK_WRITABLE && strcmp(seen.path[2], path) == 0,
+		   "report: the others write bit of %s", path);
+		if (chown(mid, 0, 0) < 0)
+			diag("chown back failed");
+	}
+	chmod(mid, 0755);
+	chmod(path, 0755);
+
+	/* Report mode stops at a symlink, reported, without an error. */
+	seen.n = 0;
+	snprintf(path, sizeof(path), "%s/jail/linkdir/x", base);
+	fd = -2;
+	ok(jail_walk_trusted(path, &rep, &fd, &err) == 0 && fd == -1,
+	   "report: a symlink ends the walk without an error");
+	snprintf(top, sizeof(top), "%s/jail/linkdir", base);
+	ok(seen.n == 1 && seen.problem[0] == JAIL_WALK_SYMLINK && strcmp(seen.path[0], top) == 0,
+	   "report: the symlink is the one problem listed");
+	seen.n = 0;
+	snprintf(path, sizeof(path), "%s/walk/missing", base);
+	ok(jail_walk_trusted(path, &rep, &fd, &err) == 0 && fd == -1 && seen.n == 1 &&
+	       seen.problem[0] == JAIL_WALK_UNREACHABLE,
+	   "report: a missing component is listed as unreachable");
+
+	/* Create mode: missing components made 0755, the last one create_mode. */
+	snprintf(path, sizeof(path), "%s/walk/new/sub/last", base);
+	ok(jail_walk_trusted(path, NULL, &fd, &err) < 0 && err.code == ENOENT,
+	   "walk without create: a missing directory is ENOENT");
+	fd = -2;
+	ok(jail_walk_trusted(path, &mk, &fd, &err) == 0 && fd >= 0, "create: missing dirs made");
+	if (fd >= 0)
+		close(fd);
+	snprintf(top, sizeof(top), "%s/walk/new/sub", base);
+	ok(stat(top, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
+	       (st.st_mode & 07777) == (0755 & ~(mode_t)022),
+	   "create: an intermediate directory is root-owned 0755");
+	ok(stat(path, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0 &&
+	       (st.st_mode & 07777) == 0700,
+	   "create: the last one gets create_mode 0700");
+	fd = -2;
+	ok(jail_walk_trusted(path, &mk, &fd, &err) == 0 && fd >= 0,
+	   "create: an existing chain is opened as it is");
+	if (fd >= 0)
+		close(fd);
+	chmod(top, 0777);
+	ok(jail_walk_trusted(path, &mk, &fd, &err) < 0 && err.code == EPERM,
+	   "create: an existing untrusted component is still refused");
+	chmod(top, 0755);
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -325,6 +437,8 @@ int main(void)
 	opendir_fd();
 	tmpfile_api();
 	trusted();
+	umask(022);
+	walker_modes();
 	{
 		jail_error_t err = {0};
 		int root = open("/run", O_DIRECTORY | O_RDONLY);

@@ -1,0 +1,299 @@
+/* The audit of the configuration: jail.ini, users.d and profiles, and
+ * the list of jailed users per jail. */
+#define _GNU_SOURCE
+#include "audit/audit-internal.h"
+#include "audit/audit.h"
+#include "base/safefs.h"
+#include "base/text.h"
+#include "session/session.h"
+#include "tree/tree.h"
+#include "base/util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------------
+ * Configuration */
+
+static int audit_config_entry(audit_t *a, int dfd, const char *name, const char *path, bool *is_dir)
+{
+	struct stat st;
+
+	*is_dir = false;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return audit_report(a, JAIL_SEV_CRITICAL, path, "", "cannot stat: %s",
+				    strerror(errno));
+	}
+	if (S_ISLNK(st.st_mode)) {
+		cleanup_free char *fix =
+		    jail_strdup_printf("replace %s with a root-owned regular file", path);
+		return audit_report(a, JAIL_SEV_CRITICAL, path, fix,
+				    "is a symlink: configuration files are never followed through "
+				    "symlinks (pam_jail refuses it)");
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		cleanup_free char *fix = jail_strdup_printf("rm %s", path);
+		return audit_report(a, JAIL_SEV_CRITICAL, path, fix,
+				    "is neither a regular file nor a directory");
+	}
+	*is_dir = S_ISDIR(st.st_mode);
+	return audit_check_trust(a, path, &st,
+				 "whoever can write it can jail or unjail users and change their "
+				 "confinement");
+}
+
+static int audit_config_dir(audit_t *a, int dfd, const char *dirpath, int depth)
+{
+	jail_strv_t names = {0};
+	jail_error_t lerr = {0};
+	int ret = 0;
+
+	if (audit_list_dir(dfd, &names, &lerr) < 0) {
+		jail_strv_clear(&names);
+		if (lerr.code == ENOMEM)
+			return jail_error_set(a->err, ENOMEM, "audit");
+		return audit_report(a, JAIL_SEV_CRITICAL, dirpath, "", "cannot read: %s", lerr.msg);
+	}
+	for (size_t i = 0; i < names.n && ret == 0; i++) {
+		cleanup_free char *p = jail_strdup_printf("%s/%s", dirpath, names.v[i]);
+		cleanup_close int cfd = -1;
+		bool is_dir;
+
+		if (p == NULL) {
+			ret = jail_error_set(a->err, ENOMEM, "audit");
+			break;
+		}
+		ret = audit_config_entry(a, dfd, names.v[i], p, &is_dir);
+		if (ret < 0 || !is_dir || depth > 0)
+			continue;
+		/* users.d/, profiles/ and whatever else sits there: one level. */
+		cfd = openat(dfd, names.v[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (cfd < 0)
+			ret = audit_report(a, JAIL_SEV_CRITICAL, p, "", "cannot open: %s",
+					   strerror(errno));
+		else
+			ret = audit_config_dir(a, cfd, p, depth + 1);
+	}
+	jail_strv_clear(&names);
+	return ret;
+}
+
+int jail_audit_config(const char *dir, jail_findings_t *out, jail_config_t **cfg, jail_error_t *err)
+{
+	jail_error_t lerr = {0};
+	cleanup_free char *norm = jail_path_normalize(dir, &lerr);
+	cleanup_close int fd = -1;
+	audit_t a = {.out = out, .err = err, .rootfd = -1};
+
+	*cfg = NULL;
+	if (norm == NULL)
+		return jail_findings_add(out, JAIL_SEV_CRITICAL, NULL, dir, "use an absolute path",
+					 err, "not a valid configuration directory: %s", lerr.msg);
+	if (audit_chain(&a, norm,
+			"whoever can write it can jail or unjail users and change their "
+			"confinement",
+			"create it with make install, or pass --config DIR", &fd) < 0)
+		return -1;
+	if (fd >= 0 && audit_config_dir(&a, fd, norm, 0) < 0)
+		return -1;
+	if (fd < 0)
+		return 0;
+	if (jail_config_load(norm, cfg, &lerr) < 0) {
+		*cfg = NULL;
+		return audit_report(
+		    &a, JAIL_SEV_CRITICAL, norm, "correct the configuration (see jail.ini(5))",
+		    "the configuration does not load (pam_jail refuses every jailed "
+		    "login): %s",
+		    lerr.msg);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Jailed users */
+
+static int add_candidate(jail_strv_t *cands, const char *name, jail_error_t *err)
+{
+	return jail_strv_add_unique(cands, name, err) < 0 ? -1 : 0;
+}
+
+/* Group names of USER (primary included), from the host's databases. */
+static int user_groups(const struct passwd *pw, jail_strv_t *out, jail_error_t *err)
+{
+	int n = 64;
+	cleanup_free gid_t *gids = NULL;
+
+	for (;;) {
+		int got = n;
+		free(gids);
+		gids = calloc((size_t)n, sizeof(gid_t));
+		if (gids == NULL)
+			return jail_error_set(err, ENOMEM, "audit");
+		if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &got) >= 0) {
+			n = got;
+			break;
+		}
+		if (got <= n)
+			n *= 2;
+		else
+			n = got;
+		if (n > 65536)
+			return jail_error_fmt(err, E2BIG, "user %s: too many groups", pw->pw_name);
+	}
+	for (int i = 0; i < n; i++) {
+		struct group *gr = getgrgid(gids[i]);
+		if (gr && jail_strv_add_unique(out, gr->gr_name, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int jail_index(jail_strv_t *jails, const char *jail, jail_error_t *err, size_t *idx)
+{
+	jail_error_t lerr = {0};
+	cleanup_free char *norm = jail_path_normalize(jail, &lerr);
+	const char *key = norm ? norm : jail;
+
+	for (size_t i = 0; i < jails->n; i++) {
+		if (strcmp(jails->v[i], key) == 0) {
+			*idx = i;
+			return 0;
+		}
+	}
+	if (jail_strv_push(jails, key, err) < 0)
+		return -1;
+	*idx = jails->n - 1;
+	return 0;
+}
+
+void jail_audit_users_free(jail_strv_t *users_by_jail, size_t n)
+{
+	if (users_by_jail == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		jail_strv_clear(&users_by_jail[i]);
+	free(users_by_jail);
+}
+
+int jail_audit_jailed_users(const jail_config_t *cfg, jail_strv_t *jails,
+			    jail_strv_t **users_by_jail, jail_findings_t *out, jail_error_t *err)
+{
+	jail_strv_t cands = {0};
+	jail_strv_t *ubj = NULL;
+	size_t idx, n_ubj = 0;
+	int ret = -1;
+
+	*users_by_jail = NULL;
+	if (cfg->default_jail && jail_index(jails, cfg->default_jail, err, &idx) < 0)
+		goto out;
+	for (size_t i = 0; i < cfg->n_users; i++) {
+		const jail_assign_t *u = &cfg->users[i];
+		if (u->jail && jail_index(jails, u->jail, err, &idx) < 0)
+			goto out;
+		if (getpwnam(u->name) == NULL) {
+			if (jail_findings_add(
+				out, JAIL_SEV_WARNING, NULL, u->file ? u->file : cfg->dir,
+				"remove the section, or create the user", err,
+				"user %s is jailed but does not exist on the host", u->name) < 0)
+				goto out;
+			continue;
+		}
+		if (add_candidate(&cands, u->name, err) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < cfg->n_groups; i++) {
+		const jail_assign_t *g = &cfg->groups[i];
+		struct group *gr;
+		struct passwd *pw;
+		gid_t gid;
+
+		if (g->jail && jail_index(jails, g->jail, err, &idx) < 0)
+			goto out;
+		gr = getgrnam(g->name);
+		if (gr == NULL) {
+			if (jail_findings_add(
+				out, JAIL_SEV_WARNING, NULL, g->file ? g->file : cfg->dir,
+				"remove the section, or create the group", err,
+				"group %s is jailed but does not exist on the host", g->name) < 0)
+				goto out;
+			continue;
+		}
+		gid = gr->gr_gid;
+		for (char **m = gr->gr_mem; m && *m; m++)
+			if (add_candidate(&cands, *m, err) < 0)
+				goto out;
+		/* Members by primary group are not listed in gr_mem. */
+		setpwent();
+		while ((pw = getpwent()) != NULL) {
+			if (pw->pw_gid == gid && add_candidate(&cands, pw->pw_name, err) < 0) {
+				endpwent();
+				goto out;
+			}
+		}
+		endpwent();
+	}
+	/* Every assignment's jail is in JAILS already; the slack is for safety. */
+	n_ubj = jails->n + cands.n + 1;
+	ubj = calloc(n_ubj, sizeof(*ubj));
+	if (ubj == NULL) {
+		jail_error_set(err, ENOMEM, "audit");
+		goto out;
+	}
+	for (size_t i = 0; i < cands.n; i++) {
+		struct passwd *pw = getpwnam(cands.v[i]);
+		jail_strv_t groups = {0};
+		const jail_assign_t *as = NULL;
+		const char *j;
+		int r;
+
+		if (pw == NULL)
+			continue;
+		if (user_groups(pw, &groups, err) < 0) {
+			jail_strv_clear(&groups);
+			goto out;
+		}
+		r = jail_config_lookup(cfg, cands.v[i], &groups, &as);
+		jail_strv_clear(&groups);
+		if (r <= 0 || as == NULL)
+			continue;
+		j = as->jail ? as->jail : cfg->default_jail;
+		if (j == NULL) {
+			if (jail_findings_add(
+				out, JAIL_SEV_CRITICAL, NULL, as->file ? as->file : cfg->dir,
+				"set jail = PATH in the section or in [jail]", err,
+				"user %s is jailed but no jail is configured for them",
+				cands.v[i]) < 0)
+				goto out;
+			continue;
+		}
+		if (jail_index(jails, j, err, &idx) < 0)
+			goto out;
+		if (jail_strv_add_unique(&ubj[idx], cands.v[i], err) < 0)
+			goto out;
+	}
+	*users_by_jail = steal_pointer(&ubj);
+	ret = 0;
+out:
+	if (ubj)
+		jail_audit_users_free(ubj, n_ubj);
+	jail_strv_clear(&cands);
+	return ret;
+}
