@@ -4,9 +4,9 @@
 #define _GNU_SOURCE
 #include "config/config.h"
 #include "config/config-internal.h"
+#include "confine/cgroup.h"
 #include "base/util.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,31 +23,6 @@
 #ifndef JAIL_SBINDIR
 #define JAIL_SBINDIR "/usr/local/sbin"
 #endif
-
-static bool valid_cgroup_path(const char *s)
-{
-	const char *p = s;
-
-	if (*s == '\0' || *s == '/' || strlen(s) > 255)
-		return false;
-	while (*p) {
-		size_t len = strcspn(p, "/");
-		if (len == 0 || (len == 1 && p[0] == '.') ||
-		    (len == 2 && p[0] == '.' && p[1] == '.'))
-			return false;
-		for (size_t i = 0; i < len; i++) {
-			unsigned char ch = (unsigned char)p[i];
-			if (!(isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '@'))
-				return false;
-		}
-		p += len;
-		if (*p == '/')
-			p++;
-		if (*p == '\0' && p[-1] == '/')
-			return false;
-	}
-	return true;
-}
 
 /* ------------------------------------------------------------------------ */
 /* jail.ini and users.d                                                      */
@@ -193,7 +168,7 @@ static int parse_jail_section(jail_config_t *cfg, dictionary *d, const char *pat
 			dst = &cfg->default_profile;
 			val = strdup(v);
 		} else if (strcmp(key, "cgroup_parent") == 0) {
-			if (!valid_cgroup_path(v))
+			if (strlen(v) > 255 || !jail_cgroup_valid_path(v))
 				return jail_error_fmt(
 				    err, EINVAL,
 				    "%s: [jail] cgroup_parent: '%s' is not a cgroup name "

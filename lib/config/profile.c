@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "config/profile.h"
 #include "config/config-internal.h"
+#include "confine/restrict.h"
 #include "confine/seccomp.h"
 #include "base/util.h"
 
@@ -79,36 +80,9 @@ static int parse_seccomp(void *field, const char *v, jail_error_t *err)
 	return 0;
 }
 
-/* RFC 1123 host name: dot-separated labels of letters, digits and '-', not
- * starting or ending with '-', each at most 63, the whole at most 64
- * (HOST_NAME_MAX). */
-static bool valid_hostname(const char *h)
-{
-	size_t len = strlen(h), label = 0;
-
-	if (len == 0 || len > 64)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)h[i];
-		if (c == '.') {
-			if (label == 0 || h[i - 1] == '-')
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!(isalnum(c) || c == '-'))
-			return false;
-		if (c == '-' && label == 0)
-			return false;
-		if (++label > 63)
-			return false;
-	}
-	return label > 0 && h[len - 1] != '-';
-}
-
 static int parse_hostname(void *field, const char *v, jail_error_t *err)
 {
-	if (!valid_hostname(v))
+	if (!jail_valid_hostname(v))
 		return jail_error_fmt(err, EINVAL,
 				      "'%s' is not a valid host name (expected letters, "
 				      "digits, '-' and '.', at most 64 characters, RFC 1123)",
@@ -116,21 +90,9 @@ static int parse_hostname(void *field, const char *v, jail_error_t *err)
 	return jail_config_set_str(field, v, err);
 }
 
-static bool valid_apparmor_name(const char *n)
-{
-	if (n[0] == '\0' || strlen(n) > 128)
-		return false;
-	for (const char *p = n; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
-		if (!(isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '/' || ch == '+'))
-			return false;
-	}
-	return true;
-}
-
 static int parse_apparmor_profile(void *field, const char *v, jail_error_t *err)
 {
-	if (!valid_apparmor_name(v))
+	if (!jail_valid_apparmor_name(v))
 		return jail_error_fmt(err, EINVAL,
 				      "'%s' is not a valid AppArmor profile name (expected "
 				      "letters, digits and - _ . / +)",
@@ -222,19 +184,6 @@ static int parse_tmpfs_size(void *field, const char *v, jail_error_t *err)
 				      "'%s' is too small (expected a size of at least 64K)", v);
 	*(uint64_t *)field = n;
 	return 0;
-}
-
-/* A command of a restricted profile: a bare program name. */
-static bool valid_command(const char *c)
-{
-	if (c[0] == '\0' || c[0] == '-' || c[0] == '.' || strlen(c) > 255)
-		return false;
-	for (const char *p = c; *p; p++) {
-		unsigned char ch = (unsigned char)*p;
-		if (!(isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '+'))
-			return false;
-	}
-	return true;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -376,7 +325,7 @@ static char *check_syscall(char *name, jail_error_t *err)
 
 static char *check_command(char *name, jail_error_t *err)
 {
-	if (!valid_command(name)) {
+	if (!jail_restrict_valid_command(name)) {
 		jail_error_fmt(err, EINVAL,
 			       "'%s' is not a bare command name (expected a program "
 			       "name without '/', like sftp-server)",
