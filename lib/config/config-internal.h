@@ -17,6 +17,17 @@
 int jail_ini_load_at(int dirfd, const char *name, const char *path, dictionary **out, bool *missing,
 		     jail_error_t *err);
 
+/* Frees a dictionary on scope exit. */
+static inline void jail_ini_freep(dictionary **d)
+{
+	if (*d)
+		iniparser_freedict(*d);
+}
+#define cleanup_dict __attribute__((cleanup(jail_ini_freep)))
+
+/* The value of KEY in section SEC, or NULL when it is not set. */
+const char *jail_ini_get(const dictionary *d, const char *sec, const char *key);
+
 /* In iniparser a section is an entry with a NULL value and a key is stored
  * as "section:key". */
 bool jail_ini_is_section(const dictionary *d, ssize_t i);

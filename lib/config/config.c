@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,49 @@
 /* ------------------------------------------------------------------------ */
 /* jail.ini and users.d                                                      */
 
-static const char *const jail_keys[] = {
-    "jail", "profile", "sections", "cgroup_parent", "registry", "jailsh", "ssh_group",
+/* cgroup_parent: a relative cgroup path, at most 255 bytes. */
+static bool valid_cgroup_parent(const char *v)
+{
+	return strlen(v) <= 255 && jail_cgroup_valid_path(v) > 0;
+}
+
+/* The [jail] keys, one row each: where the value goes, how it is checked
+ * (NULL: an absolute path below /), what the message says it is not, and
+ * the default (NULL: none).  The unknown-key message lists them in this
+ * order; defaults and freeing walk the table too. */
+typedef struct jail_key {
+	const char *name; /* first: jail_ini_keys_t reads it */
+	size_t offset;	  /* of a char * in jail_config_t */
+	bool (*valid)(const char *v);
+	const char *invalid;
+	const char *dflt;
+} jail_key_t;
+
+#define CFG(member) offsetof(jail_config_t, member)
+
+static const jail_key_t jail_keys[] = {
+    {"jail", CFG(default_jail), NULL, NULL, NULL},
+    {"profile", CFG(default_profile), jail_valid_name,
+     "is not a valid profile name (expected lower case letters, digits, '-', '_' or '.')",
+     "default"},
+    {"sections", CFG(sections_file), NULL, NULL, JAIL_DATADIR "/sections.ini"},
+    {"cgroup_parent", CFG(cgroup_parent), valid_cgroup_parent,
+     "is not a cgroup name (expected a relative path like jail or system.slice/jail)", "jail"},
+    {"registry", CFG(registry_dir), NULL, NULL, "/run/jail/sessions"},
+    {"jailsh", CFG(jailsh_path), NULL, NULL, JAIL_SBINDIR "/jailsh"},
+    /* The group name adduser passes to groupadd and gpasswd and
+     * sshd_config's Match Group names: the rule of user names. */
+    {"ssh_group", CFG(ssh_group), jail_valid_name,
+     "is not a valid group name (expected lower case letters, digits, '_', '-' or '.')",
+     JAIL_DEFAULT_SSH_GROUP},
 };
+#define N_JAIL_KEYS (sizeof(jail_keys) / sizeof(jail_keys[0]))
+
+static char **jail_key_field(jail_config_t *cfg, const jail_key_t *k)
+{
+	return (char **)(void *)((char *)cfg + k->offset);
+}
+
 static const char *const assign_keys[] = {"jail", "profile", "shell"};
 
 static void assign_clear(jail_assign_t *a)
@@ -47,13 +88,8 @@ void jail_config_free(jail_config_t *cfg)
 	if (cfg == NULL)
 		return;
 	free(cfg->dir);
-	free(cfg->default_jail);
-	free(cfg->default_profile);
-	free(cfg->sections_file);
-	free(cfg->cgroup_parent);
-	free(cfg->registry_dir);
-	free(cfg->jailsh_path);
-	free(cfg->ssh_group);
+	for (size_t i = 0; i < N_JAIL_KEYS; i++)
+		free(*jail_key_field(cfg, &jail_keys[i]));
 	for (size_t i = 0; i < cfg->n_users; i++)
 		assign_clear(&cfg->users[i]);
 	free(cfg->users);
@@ -95,11 +131,7 @@ static int parse_assign(const jail_config_t *cfg, dictionary *d, const char *pat
 	a->file = jail_strdup_printf("%s [%s]", path, sec);
 	if (a->name == NULL || a->file == NULL)
 		return jail_error_set(err, ENOMEM, "config");
-	{
-		char k[300];
-		snprintf(k, sizeof(k), "%s:jail", sec);
-		v = iniparser_getstring(d, k, NULL);
-	}
+	v = jail_ini_get(d, sec, "jail");
 	if (v == NULL || v[0] == '\0') {
 		if (cfg->default_jail == NULL)
 			return jail_error_fmt(
@@ -113,11 +145,7 @@ static int parse_assign(const jail_config_t *cfg, dictionary *d, const char *pat
 		if (a->jail == NULL)
 			return jail_error_wrap(err, "%s: [%s] jail", path, sec);
 	}
-	{
-		char k[300];
-		snprintf(k, sizeof(k), "%s:profile", sec);
-		v = iniparser_getstring(d, k, NULL);
-	}
+	v = jail_ini_get(d, sec, "profile");
 	if (v == NULL || v[0] == '\0')
 		v = cfg->default_profile;
 	else if (!jail_valid_name(v))
@@ -129,11 +157,7 @@ static int parse_assign(const jail_config_t *cfg, dictionary *d, const char *pat
 	a->profile = strdup(v);
 	if (a->jail == NULL || a->profile == NULL)
 		return jail_error_set(err, ENOMEM, "config");
-	{
-		char k[300];
-		snprintf(k, sizeof(k), "%s:shell", sec);
-		v = iniparser_getstring(d, k, NULL);
-	}
+	v = jail_ini_get(d, sec, "shell");
 	if (v != NULL && v[0] != '\0') {
 		a->shell = jail_config_shell(v, err);
 		if (a->shell == NULL)
@@ -147,68 +171,40 @@ static int parse_jail_section(jail_config_t *cfg, dictionary *d, const char *pat
 {
 	for (ssize_t i = 0; i < d->size; i++) {
 		const char *sec, *key, *v = d->val[i];
-		char **dst = NULL;
-		char *val = NULL;
+		const jail_key_t *k = NULL;
+		char **dst;
+		char *val;
 
 		if (d->key[i] == NULL || v == NULL)
 			continue;
 		key = jail_ini_entry_key(d, i, &sec);
 		if (strcmp(sec, "jail") != 0)
 			continue;
-		if (!jail_ini_key_known(JAIL_INI_KEYS(jail_keys), key))
+		for (size_t j = 0; j < N_JAIL_KEYS && k == NULL; j++)
+			if (strcmp(jail_keys[j].name, key) == 0)
+				k = &jail_keys[j];
+		if (k == NULL)
 			return jail_ini_unknown_key(path, "jail", key, JAIL_INI_KEYS(jail_keys),
 						    err);
-		if (strcmp(key, "profile") == 0) {
-			if (!jail_valid_name(v))
-				return jail_error_fmt(
-				    err, EINVAL,
-				    "%s: [jail] profile: '%s' is not a valid profile name "
-				    "(expected lower case letters, digits, '-', '_' or '.')",
-				    path, v);
-			dst = &cfg->default_profile;
-			val = strdup(v);
-		} else if (strcmp(key, "cgroup_parent") == 0) {
-			if (strlen(v) > 255 || !jail_cgroup_valid_path(v))
-				return jail_error_fmt(
-				    err, EINVAL,
-				    "%s: [jail] cgroup_parent: '%s' is not a cgroup name "
-				    "(expected a relative path like jail or system.slice/jail)",
-				    path, v);
-			dst = &cfg->cgroup_parent;
-			val = strdup(v);
-		} else if (strcmp(key, "ssh_group") == 0) {
-			/* The group name adduser passes to groupadd and gpasswd and
-			 * sshd_config's Match Group names: the rule of user names. */
-			if (!jail_valid_name(v))
-				return jail_error_fmt(
-				    err, EINVAL,
-				    "%s: [jail] ssh_group: '%s' is not a valid group name "
-				    "(expected lower case letters, digits, '_', '-' or '.')",
-				    path, v);
-			dst = &cfg->ssh_group;
-			val = strdup(v);
-		} else {
-			if (strcmp(key, "jail") == 0)
-				dst = &cfg->default_jail;
-			else if (strcmp(key, "sections") == 0)
-				dst = &cfg->sections_file;
-			else if (strcmp(key, "registry") == 0)
-				dst = &cfg->registry_dir;
-			else
-				dst = &cfg->jailsh_path;
-			val = jail_config_abs_path(v, err);
-			if (val == NULL)
-				return jail_error_wrap(err, "%s: [jail] %s", path, key);
-			if (strcmp(val, "/") == 0) {
-				free(val);
-				return jail_error_fmt(err, EINVAL,
-						      "%s: [jail] %s: '/' is not allowed (expected "
-						      "an absolute path below /)",
-						      path, key);
-			}
+		dst = jail_key_field(cfg, k);
+		if (k->valid) {
+			if (!k->valid(v))
+				return jail_error_fmt(err, EINVAL, "%s: [jail] %s: '%s' %s", path,
+						      key, v, k->invalid);
+			if (jail_config_set_str(dst, v, err) < 0)
+				return -1;
+			continue;
 		}
+		val = jail_config_abs_path(v, err);
 		if (val == NULL)
-			return jail_error_set(err, ENOMEM, "config");
+			return jail_error_wrap(err, "%s: [jail] %s", path, key);
+		if (strcmp(val, "/") == 0) {
+			free(val);
+			return jail_error_fmt(err, EINVAL,
+					      "%s: [jail] %s: '/' is not allowed (expected "
+					      "an absolute path below /)",
+					      path, key);
+		}
 		free(*dst);
 		*dst = val;
 	}
@@ -218,9 +214,8 @@ static int parse_jail_section(jail_config_t *cfg, dictionary *d, const char *pat
 static int load_jail_ini(jail_config_t *cfg, int confd, jail_error_t *err)
 {
 	cleanup_free char *path = jail_strdup_printf("%s/jail.ini", cfg->dir);
-	dictionary *d = NULL;
+	cleanup_dict dictionary *d = NULL;
 	bool missing = false;
-	int ret = -1;
 
 	if (path == NULL)
 		return jail_error_set(err, ENOMEM, "config");
@@ -228,11 +223,10 @@ static int load_jail_ini(jail_config_t *cfg, int confd, jail_error_t *err)
 		return -1;
 	if (missing)
 		return 0;
-	if (jail_ini_check_no_orphans(d, path, err) < 0)
-		goto out;
 	/* [jail] first: its defaults apply to [user:] sections above it too. */
-	if (parse_jail_section(cfg, d, path, err) < 0)
-		goto out;
+	if (jail_ini_check_no_orphans(d, path, err) < 0 ||
+	    parse_jail_section(cfg, d, path, err) < 0)
+		return -1;
 	for (ssize_t i = 0; i < d->size; i++) {
 		const char *sec = d->key[i];
 		jail_assign_t a = {0};
@@ -242,30 +236,27 @@ static int load_jail_ini(jail_config_t *cfg, int confd, jail_error_t *err)
 			continue;
 		is_user = strncmp(sec, "user:", 5) == 0;
 		if (!is_user && strncmp(sec, "group:", 6) != 0) {
-			jail_error_fmt(err, EINVAL,
-				       "%s: [%s]: unknown section (expected [jail], [user:NAME] or "
-				       "[group:NAME])",
-				       path, sec);
-			goto out;
+			return jail_error_fmt(
+			    err, EINVAL,
+			    "%s: [%s]: unknown section (expected [jail], [user:NAME] "
+			    "or [group:NAME])",
+			    path, sec);
 		}
 		if (!jail_valid_name(strchr(sec, ':') + 1)) {
-			jail_error_fmt(err, EINVAL,
-				       "%s: [%s]: '%s' is not a valid %s name (expected lower case "
-				       "letters, digits, '_', '-' or '.', at most 32 characters)",
-				       path, sec, strchr(sec, ':') + 1, is_user ? "user" : "group");
-			goto out;
+			return jail_error_fmt(
+			    err, EINVAL,
+			    "%s: [%s]: '%s' is not a valid %s name (expected lower case "
+			    "letters, digits, '_', '-' or '.', at most 32 characters)",
+			    path, sec, strchr(sec, ':') + 1, is_user ? "user" : "group");
 		}
 		if (parse_assign(cfg, d, path, sec, strchr(sec, ':') + 1, &a, err) < 0 ||
 		    (is_user ? push_assign(&cfg->users, &cfg->n_users, &a, err)
 			     : push_assign(&cfg->groups, &cfg->n_groups, &a, err)) < 0) {
 			assign_clear(&a);
-			goto out;
+			return -1;
 		}
 	}
-	ret = 0;
-out:
-	iniparser_freedict(d);
-	return ret;
+	return 0;
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -280,8 +271,8 @@ static int load_user_file(jail_config_t *cfg, int udir, const char *fname, jail_
 	cleanup_free char *want = NULL;
 	const jail_assign_t *prev;
 	jail_assign_t a = {0};
-	dictionary *d = NULL;
-	int nsec = 0, ret = -1;
+	cleanup_dict dictionary *d = NULL;
+	int nsec = 0;
 
 	if (path == NULL || name == NULL)
 		return jail_error_set(err, ENOMEM, "config");
@@ -297,41 +288,32 @@ static int load_user_file(jail_config_t *cfg, int udir, const char *fname, jail_
 	if (jail_ini_load_at(udir, fname, path, &d, NULL, err) < 0)
 		return -1;
 	if (jail_ini_check_no_orphans(d, path, err) < 0)
-		goto out;
+		return -1;
 	for (ssize_t i = 0; i < d->size; i++) {
 		if (!jail_ini_is_section(d, i))
 			continue;
 		nsec++;
-		if (strcmp(d->key[i], want) != 0) {
-			jail_error_fmt(err, EINVAL,
-				       "%s: [%s]: unexpected section (expected only [%s], matching "
-				       "the file name)",
-				       path, d->key[i], want);
-			goto out;
-		}
+		if (strcmp(d->key[i], want) != 0)
+			return jail_error_fmt(err, EINVAL,
+					      "%s: [%s]: unexpected section (expected only [%s], "
+					      "matching the file name)",
+					      path, d->key[i], want);
 	}
-	if (nsec != 1) {
-		jail_error_fmt(err, EINVAL, "%s: no [%s] section (expected exactly one)", path,
-			       want);
-		goto out;
-	}
+	if (nsec != 1)
+		return jail_error_fmt(err, EINVAL, "%s: no [%s] section (expected exactly one)",
+				      path, want);
 	prev = find_assign(cfg->users, cfg->n_users, name);
-	if (prev) {
-		jail_error_fmt(err, EEXIST,
-			       "%s: user '%s' is defined twice: here and in %s (expected one "
-			       "definition)",
-			       path, name, prev->file);
-		goto out;
-	}
+	if (prev)
+		return jail_error_fmt(err, EEXIST,
+				      "%s: user '%s' is defined twice: here and in %s (expected "
+				      "one definition)",
+				      path, name, prev->file);
 	if (parse_assign(cfg, d, path, want, name, &a, err) < 0 ||
 	    push_assign(&cfg->users, &cfg->n_users, &a, err) < 0) {
 		assign_clear(&a);
-		goto out;
+		return -1;
 	}
-	ret = 0;
-out:
-	iniparser_freedict(d);
-	return ret;
+	return 0;
 }
 
 /* A users.d entry NAME must not be a symlink (configuration files are
@@ -378,7 +360,8 @@ static int load_users_d(jail_config_t *cfg, int confd, jail_error_t *err)
 	while ((de = readdir(dh)) != NULL) {
 		size_t len = strlen(de->d_name);
 
-		/* Editor backups (x.ini~, .x.ini.swp) and our own temporaries are skipped. */
+		/* Editor backups (x.ini~, .x.ini.swp) and our own temporaries are skipped.
+		 */
 		if (len < 4 || strcmp(de->d_name + len - 4, ".ini") != 0)
 			continue;
 		if (users_d_entry(cfg, udir, de->d_name, false, err) < 0) {
@@ -485,17 +468,10 @@ static int config_load(const char *dir, const char *only_user, unsigned flags, j
 	confd = jail_config_open_dir(dir, &cfg->dir, err);
 	if (confd < 0)
 		goto fail;
-	cfg->default_profile = strdup("default");
-	cfg->sections_file = strdup(JAIL_DATADIR "/sections.ini");
-	cfg->cgroup_parent = strdup("jail");
-	cfg->registry_dir = strdup("/run/jail/sessions");
-	cfg->jailsh_path = strdup(JAIL_SBINDIR "/jailsh");
-	cfg->ssh_group = strdup(JAIL_DEFAULT_SSH_GROUP);
-	if (!cfg->default_profile || !cfg->sections_file || !cfg->cgroup_parent ||
-	    !cfg->registry_dir || !cfg->jailsh_path || !cfg->ssh_group) {
-		jail_error_set(err, ENOMEM, "config");
-		goto fail;
-	}
+	for (size_t i = 0; i < N_JAIL_KEYS; i++)
+		if (jail_keys[i].dflt && jail_config_set_str(jail_key_field(cfg, &jail_keys[i]),
+							     jail_keys[i].dflt, err) < 0)
+			goto fail;
 	if (load_jail_ini(cfg, confd, err) < 0 ||
 	    (only_user ? load_one_user(cfg, confd, only_user, err)
 		       : load_users_d(cfg, confd, err)) < 0 ||

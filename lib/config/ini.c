@@ -376,6 +376,16 @@ const char *jail_ini_entry_key(const dictionary *d, ssize_t i, const char **sec)
 	return k + best + 1;
 }
 
+const char *jail_ini_get(const dictionary *d, const char *sec, const char *key)
+{
+	char k[1100];
+	int n = snprintf(k, sizeof(k), "%s:%s", sec, key);
+
+	if (n < 0 || (size_t)n >= sizeof(k))
+		return NULL;
+	return iniparser_getstring(d, k, NULL);
+}
+
 /* Refuse keys that appear before the first section. */
 int jail_ini_check_no_orphans(const dictionary *d, const char *path, jail_error_t *err)
 {

@@ -422,6 +422,59 @@ typedef struct profile_stack {
 	size_t n;
 } profile_stack_t;
 
+static int profile_apply(int profdir, const char *dirpath, const char *name, jail_profile_t *p,
+			 profile_stack_t *stack, const char *from, jail_error_t *err);
+
+/* Apply the loaded file D (PATH) onto P: its include first, then its keys. */
+static int profile_apply_file(int profdir, const char *dirpath, const dictionary *d,
+			      const char *path, jail_profile_t *p, profile_stack_t *stack,
+			      jail_error_t *err)
+{
+	bool have_section = false;
+	const char *inc;
+
+	if (jail_ini_check_no_orphans(d, path, err) < 0)
+		return -1;
+	for (ssize_t i = 0; i < d->size; i++) {
+		if (!jail_ini_is_section(d, i))
+			continue;
+		if (strcmp(d->key[i], "profile") != 0) {
+			return jail_error_fmt(err, EINVAL,
+					      "%s: [%s]: unknown section (expected only [profile])",
+					      path, d->key[i]);
+		}
+		have_section = true;
+	}
+	if (!have_section)
+		return jail_error_fmt(err, EINVAL, "%s: no [profile] section (expected one)", path);
+	/* Unknown keys first, so that a typo is reported even next to a bad include. */
+	if (jail_ini_check_keys(d, path, "profile", JAIL_INI_KEYS(profile_keys), err) < 0)
+		return -1;
+	inc = jail_ini_get(d, "profile", KEY_INCLUDE);
+	if (inc != NULL) {
+		cleanup_free char *where = jail_strdup_printf("%s: [profile] include", path);
+		cleanup_free char *incname = strdup(inc);
+		if (where == NULL || incname == NULL)
+			return jail_error_set(err, ENOMEM, "profile");
+		if (profile_apply(profdir, dirpath, jail_strstrip(incname), p, stack, where, err) <
+		    0)
+			return -1;
+	}
+	for (ssize_t i = 0; i < d->size; i++) {
+		const char *sec, *key;
+		const profile_key_t *k;
+		if (d->key[i] == NULL || d->val[i] == NULL)
+			continue;
+		key = jail_ini_entry_key(d, i, &sec);
+		k = profile_key(key);
+		if (k == NULL || k->parse == NULL) /* include: applied above */
+			continue;
+		if (profile_set(p, k, d->val[i], err) < 0)
+			return jail_error_wrap(err, "%s: [profile] %s", path, key);
+	}
+	return 0;
+}
+
 /* Apply DIR/profiles/NAME.ini (PROFDIR is an fd of DIR/profiles) onto P,
  * includes first.  FROM names the file/key that asked for NAME (NULL for the
  * top level) so that a missing include says where it was named. */
@@ -430,10 +483,9 @@ static int profile_apply(int profdir, const char *dirpath, const char *name, jai
 {
 	cleanup_free char *path = jail_strdup_printf("%s/profiles/%s.ini", dirpath, name);
 	cleanup_free char *fname = jail_strdup_printf("%s.ini", name);
-	dictionary *d = NULL;
-	bool missing = false, have_section = false;
-	const char *inc;
-	int ret = -1;
+	cleanup_dict dictionary *d = NULL;
+	bool missing = false;
+	int ret;
 
 	if (path == NULL || fname == NULL)
 		return jail_error_set(err, ENOMEM, "profile");
@@ -478,57 +530,8 @@ static int profile_apply(int profdir, const char *dirpath, const char *name, jai
 				      path);
 	}
 	stack->names[stack->n++] = name;
-
-	if (jail_ini_check_no_orphans(d, path, err) < 0)
-		goto out;
-	for (ssize_t i = 0; i < d->size; i++) {
-		if (!jail_ini_is_section(d, i))
-			continue;
-		if (strcmp(d->key[i], "profile") != 0) {
-			jail_error_fmt(err, EINVAL,
-				       "%s: [%s]: unknown section (expected only [profile])", path,
-				       d->key[i]);
-			goto out;
-		}
-		have_section = true;
-	}
-	if (!have_section) {
-		jail_error_fmt(err, EINVAL, "%s: no [profile] section (expected one)", path);
-		goto out;
-	}
-	/* Unknown keys first, so that a typo is reported even next to a bad include. */
-	if (jail_ini_check_keys(d, path, "profile", JAIL_INI_KEYS(profile_keys), err) < 0)
-		goto out;
-	inc = iniparser_getstring(d, "profile:" KEY_INCLUDE, NULL);
-	if (inc != NULL) {
-		cleanup_free char *where = jail_strdup_printf("%s: [profile] include", path);
-		cleanup_free char *incname = strdup(inc);
-		if (where == NULL || incname == NULL) {
-			jail_error_set(err, ENOMEM, "profile");
-			goto out;
-		}
-		if (profile_apply(profdir, dirpath, jail_strstrip(incname), p, stack, where, err) <
-		    0)
-			goto out;
-	}
-	for (ssize_t i = 0; i < d->size; i++) {
-		const char *sec, *key;
-		const profile_key_t *k;
-		if (d->key[i] == NULL || d->val[i] == NULL)
-			continue;
-		key = jail_ini_entry_key(d, i, &sec);
-		k = profile_key(key);
-		if (k == NULL || k->parse == NULL) /* include: applied above */
-			continue;
-		if (profile_set(p, k, d->val[i], err) < 0) {
-			jail_error_wrap(err, "%s: [profile] %s", path, key);
-			goto out;
-		}
-	}
-	ret = 0;
-out:
+	ret = profile_apply_file(profdir, dirpath, d, path, p, stack, err);
 	stack->n--;
-	iniparser_freedict(d);
 	return ret;
 }
 int jail_profile_load_at(int confd, const char *dirpath, const char *name, jail_profile_t **out,
