@@ -24,14 +24,16 @@
  * jailctl adduser).  A [user:] match wins over a [group:] match; among
  * groups the first matching section in jail.ini order wins.
  *
- * profiles/NAME.ini: one [profile] section; see man/jail.ini.5 and
- * jail_profile_t below for keys.  `include = OTHER` starts from OTHER's
- * values (cycles are an error). */
+ * profiles/NAME.ini: see config/profile.h (included here, so that callers
+ * of the configuration get the profile API too).
+ *
+ * Files: config.c (jail.ini, users.d, assignments), profile.c (profiles,
+ * one key table), ini.c (trusted ini loading both use). */
 #ifndef JAIL_CONFIG_H
 #define JAIL_CONFIG_H
 
 #include "base/error.h"
-#include "confine/spec.h"
+#include "config/profile.h"
 #include "base/util.h"
 
 #include <stdbool.h>
@@ -39,19 +41,7 @@
 #include <sys/types.h>
 
 #define JAIL_DEFAULT_CONFIG_DIR "/etc/jail"
-#define JAIL_DEFAULT_SHELL	"/bin/bash" /* a profile's `shell` when it sets none */
 #define JAIL_DEFAULT_SSH_GROUP	"jailed"
-
-typedef struct jail_profile {
-	char *name;
-	char *description;
-	/* what the profile confines with: every key but description and
-	 * shell fills it (config/config.c's key table) */
-	jail_sandbox_spec_t spec;
-	/* shell = /bin/bash: the real shell jailsh runs for users whose
-	 * assignment names none (unused with commands) */
-	char *shell;
-} jail_profile_t;
 
 typedef struct jail_assign {
 	char *name;    /* user or group name */
@@ -115,11 +105,6 @@ int jail_config_lookup(const jail_config_t *cfg, const char *user, const jail_st
  * read). */
 int jail_config_resolve(const jail_config_t *cfg, const char *user, gid_t gid,
 			const jail_assign_t **out, jail_error_t *err);
-
-/* Load DIR/profiles/NAME.ini with includes resolved and every value
- * validated (capability and syscall names included). */
-int jail_profile_load(const char *dir, const char *name, jail_profile_t **out, jail_error_t *err);
-void jail_profile_free(jail_profile_t *p);
 
 /* Load one ini file FILE (path) after checking it is a root-owned regular
  * file not writable by group/others, opened with O_NOFOLLOW.  Returns an

@@ -61,6 +61,25 @@ bool jail_cgroup_valid_name(const char *name)
 	return true;
 }
 
+size_t jail_cgroup_valid_path(const char *path)
+{
+	size_t n = 0;
+
+	if (path == NULL || path[0] == '\0' || strlen(path) > 4096 /* PATH_MAX */)
+		return 0;
+	for (const char *p = path;; p++) {
+		size_t len = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				       "0123456789-_.@$");
+		if (len == 0 || len > 255 || (p[len] != '/' && p[len] != '\0') ||
+		    (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		n++;
+		p += len;
+		if (*p == '\0')
+			return n;
+	}
+}
+
 /* PARENT: one or more valid components separated by single '/', no
  * leading or trailing '/'. */
 static int check_parent(const char *parent, jail_error_t *err)

@@ -152,4 +152,12 @@ void jail_cgroup_free(jail_cgroup_t *cg);
  * 255 bytes, no '/', not "." or "..", no control characters or spaces) */
 bool jail_cgroup_valid_name(const char *name);
 
+/* A relative cgroup path: jail.ini's cgroup_parent ("jail",
+ * "system.slice/jail") and a session's PARENT/USER/ID.  Components are
+ * separated by single '/', none empty, "." or "..", each made of ASCII
+ * letters, digits and - _ . @ $ (user names may end in '$') and at most 255
+ * long, no leading or trailing '/', at most PATH_MAX in all.  Returns the number of
+ * components, 0 when PATH is not such a path. */
+size_t jail_cgroup_valid_path(const char *path);
+
 #endif

@@ -369,3 +369,16 @@ char *jail_restrict_describe(const jail_strv_t *allowed)
 	}
 	return out;
 }
+
+bool jail_restrict_valid_command(const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+
+	if (len == 0 || len > 255 || name[0] == '-' || name[0] == '.')
+		return false;
+	for (; *name; name++)
+		if (!((*name >= 'a' && *name <= 'z') || (*name >= 'A' && *name <= 'Z') ||
+		      (*name >= '0' && *name <= '9') || strchr("-_.+", *name)))
+			return false;
+	return true;
+}

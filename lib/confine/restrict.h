@@ -43,6 +43,8 @@
 #include "base/error.h"
 #include "base/util.h"
 
+#include <stdbool.h>
+
 #define JAIL_RESTRICT_PATH                                                                         \
 	"/usr/local/bin:/usr/bin:/bin:/usr/lib/openssh:/usr/libexec/openssh:/usr/lib/git-core"
 #define JAIL_RESTRICT_CMD_MAX	(128 * 1024)
@@ -62,6 +64,11 @@ int jail_restrict_check(const jail_strv_t *allowed, jail_strv_t *words, jail_err
  * (without ROOT) of the first regular executable file found, or NULL with
  * ENOENT. */
 char *jail_restrict_find(const char *root, const char *program, jail_error_t *err);
+
+/* A name a profile's `commands` may list (and the session file carries):
+ * a bare program name of 1 to 255 ASCII letters, digits and - _ . +, not
+ * starting with '-' or '.'.  Matched literally against basenames. */
+bool jail_restrict_valid_command(const char *name);
 
 /* "sftp-server, rsync" for messages; malloc'd. */
 char *jail_restrict_describe(const jail_strv_t *allowed);

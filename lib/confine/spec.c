@@ -1,6 +1,7 @@
 /* The sandbox spec (see spec.h). */
 #include "confine/spec.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,4 +16,41 @@ void jail_sandbox_spec_clear(jail_sandbox_spec_t *spec)
 	jail_strv_clear(&spec->bind_rw);
 	jail_strv_clear(&spec->commands);
 	memset(spec, 0, sizeof(*spec));
+}
+
+static bool ascii_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool jail_valid_hostname(const char *name)
+{
+	size_t len = name ? strlen(name) : 0, label = 0;
+
+	if (len == 0 || len > 64)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = name[i];
+		if (c == '.') {
+			if (label == 0 || name[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!(ascii_alnum(c) || c == '-') || (c == '-' && label == 0) || ++label > 63)
+			return false;
+	}
+	return label > 0 && name[len - 1] != '-';
+}
+
+bool jail_valid_apparmor_name(const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+
+	if (len == 0 || len > 128)
+		return false;
+	for (; *name; name++)
+		if (!(ascii_alnum(*name) || strchr("-_./+", *name)))
+			return false;
+	return true;
 }

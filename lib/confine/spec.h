@@ -69,4 +69,15 @@ typedef struct jail_sandbox_spec {
 /* Free what SPEC owns (strings and lists) and zero it. */
 void jail_sandbox_spec_clear(jail_sandbox_spec_t *spec);
 
+/* The rules for the spec's own values, used by every reader (a profile,
+ * the session file): */
+
+/* `hostname`: an RFC 1123 host name, dot-separated labels of ASCII letters,
+ * digits and '-', no label empty or starting or ending with '-', each at
+ * most 63 characters, the whole at most 64 (HOST_NAME_MAX). */
+bool jail_valid_hostname(const char *name);
+
+/* `apparmor_profile`: 1 to 128 ASCII letters, digits and - _ . / +. */
+bool jail_valid_apparmor_name(const char *name);
+
 #endif

@@ -76,20 +76,6 @@ static bool printable(const char *s)
 	return true;
 }
 
-static bool valid_cgroup_path(const char *path)
-{
-	cleanup_free char *copy = strdup(path);
-	char *save = NULL;
-	int n = 0;
-
-	if (copy == NULL || path[0] == '/' || strstr(path, "//") || path[strlen(path) - 1] == '/')
-		return false;
-	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save), n++)
-		if (!jail_cgroup_valid_name(c))
-			return false;
-	return n >= 3; /* PARENT.../USER/ID */
-}
-
 int jail_session_record_validate(const jail_session_record_t *rec, jail_error_t *err)
 {
 	cleanup_free char *norm = NULL;
@@ -112,7 +98,7 @@ int jail_session_record_validate(const jail_session_record_t *rec, jail_error_t 
 	if (rec->init_pid <= 0)
 		return jail_error_fmt(err, EINVAL, "init_pid %ld is not a pid",
 				      (long)rec->init_pid);
-	if (rec->cgroup && (strlen(rec->cgroup) > PATH_MAX || !valid_cgroup_path(rec->cgroup)))
+	if (rec->cgroup && jail_cgroup_valid_path(rec->cgroup) < 3) /* PARENT.../USER/ID */
 		return jail_error_fmt(err, EINVAL, "cgroup '%s' is not a PARENT/USER/ID path",
 				      rec->cgroup);
 	if (rec->start < 0)

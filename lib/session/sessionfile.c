@@ -3,6 +3,8 @@
 #include "session/sessionfile.h"
 
 #include "confine/mounts.h"
+#include "confine/restrict.h"
+#include "confine/spec.h"
 #include "base/safefs.h"
 
 #include <errno.h>
@@ -15,10 +17,8 @@
 #include <unistd.h>
 
 #define LINE_MAX_LEN	 8192 /* one key=value line, newline excluded */
-#define NAME_MAX_LEN	 64   /* id, profile, hostname, syscall names */
+#define NAME_MAX_LEN	 64   /* id, syscall names */
 #define PATH_MAX_LEN	 4095
-#define AAPROF_MAX_LEN	 255
-#define CMD_MAX_LEN	 255
 #define SYSCALL_LIST_MAX 512
 #define COMMAND_LIST_MAX 64
 #define BIND_LIST_MAX	 128
@@ -142,25 +142,10 @@ static bool valid_token(const char *s)
 	       s[0] != '-';
 }
 
-static bool valid_hostname(const char *s)
-{
-	size_t n = strlen(s);
-	return n >= 1 && n <= NAME_MAX_LEN && chars_in(s, ".-", true) && s[0] != '.' && s[0] != '-';
-}
-
 static bool valid_syscall_name(const char *s)
 {
 	size_t n = strlen(s);
 	return n >= 1 && n <= NAME_MAX_LEN && chars_in(s, "_", false);
-}
-
-/* A program basename: no slash, not "." or "..", no shell-significant
- * character (the restricted-mode matcher compares basenames literally). */
-static bool valid_command(const char *s)
-{
-	size_t n = strlen(s);
-	return n >= 1 && n <= CMD_MAX_LEN && chars_in(s, "._+-", true) && strcmp(s, ".") != 0 &&
-	       strcmp(s, "..") != 0 && s[0] != '-';
 }
 
 /* Printable ASCII without spaces: absolute paths and AppArmor names. */
@@ -214,11 +199,6 @@ static bool valid_bind_target(const char *s)
 	return true;
 }
 
-static bool valid_aa_profile(const char *s)
-{
-	return strlen(s) <= AAPROF_MAX_LEN && printable_nospace(s) && strchr(s, ',') == NULL;
-}
-
 static int check_list(const jail_strv_t *sv, const char *key, size_t max,
 		      bool (*valid)(const char *), jail_error_t *err)
 {
@@ -251,7 +231,7 @@ static int validate(const jail_session_info_t *in, jail_error_t *err)
 	if (in->jail == NULL || !valid_jail_path(in->jail))
 		return jail_error_fmt(err, EINVAL, "jail: '%.80s' is not an absolute path",
 				      in->jail ? in->jail : "(null)");
-	if (in->profile == NULL || !valid_token(in->profile))
+	if (!jail_valid_name(in->profile))
 		return jail_error_fmt(err, EINVAL, "profile: '%.80s' is not a profile name",
 				      in->profile ? in->profile : "(null)");
 	if (jail_sessionfile_seccomp_str(in->seccomp) == NULL)
@@ -260,13 +240,14 @@ static int validate(const jail_session_info_t *in, jail_error_t *err)
 		return jail_error_fmt(err, EINVAL, "apparmor: invalid mode %d", (int)in->apparmor);
 	if (jail_sessionfile_mode_str(in->landlock) == NULL)
 		return jail_error_fmt(err, EINVAL, "landlock: invalid mode %d", (int)in->landlock);
-	if (in->apparmor_profile == NULL || !valid_aa_profile(in->apparmor_profile))
+	if (in->apparmor_profile == NULL ||
+	    (in->apparmor_profile[0] != '\0' && !jail_valid_apparmor_name(in->apparmor_profile)))
 		return jail_error_fmt(err, EINVAL, "apparmor_profile: '%.80s' is not valid",
 				      in->apparmor_profile ? in->apparmor_profile : "(null)");
 	if (in->apparmor != JAIL_MODE_OFF && in->apparmor_profile[0] == '\0')
 		return jail_error_fmt(err, EINVAL, "apparmor_profile: empty while apparmor = %s",
 				      jail_sessionfile_mode_str(in->apparmor));
-	if (in->hostname == NULL || !valid_hostname(in->hostname))
+	if (!jail_valid_hostname(in->hostname))
 		return jail_error_fmt(err, EINVAL, "hostname: '%.80s' is not a host name",
 				      in->hostname ? in->hostname : "(null)");
 	if (in->shell == NULL || !jail_valid_shell(in->shell))
@@ -278,7 +259,8 @@ static int validate(const jail_session_info_t *in, jail_error_t *err)
 		       err) < 0 ||
 	    check_list(&in->seccomp_deny, "seccomp_deny", SYSCALL_LIST_MAX, valid_syscall_name,
 		       err) < 0 ||
-	    check_list(&in->commands, "commands", COMMAND_LIST_MAX, valid_command, err) < 0 ||
+	    check_list(&in->commands, "commands", COMMAND_LIST_MAX, jail_restrict_valid_command,
+		       err) < 0 ||
 	    check_list(&in->bind_rw, "bind_rw", BIND_LIST_MAX, valid_bind_target, err) < 0)
 		return -1;
 	return 0;

@@ -15,17 +15,18 @@
  *   id=<session id: [A-Za-z0-9._-], 1..64>
  *   user=<user name, jail_valid_name()>
  *   jail=<jail root on the host, absolute path>
- *   profile=<profile name: [A-Za-z0-9._-], 1..64>
+ *   profile=<profile name, jail_valid_name() as in jail.ini>
  *   seccomp=default|strict|off
  *   seccomp_allow=<comma-separated syscall names, may be empty>
  *   seccomp_deny=<comma-separated syscall names, may be empty>
  *   apparmor=required|optional|off
- *   apparmor_profile=<AppArmor profile name; empty only when apparmor=off>
+ *   apparmor_profile=<jail_valid_apparmor_name(); empty only when apparmor=off>
  *   landlock=required|optional|off
  *   bind_rw=<comma-separated jail-side mount points of the profile's bind_rw
  *            entries, may be empty>
- *   commands=<comma-separated program basenames; non-empty = restricted mode>
- *   hostname=<host name: [A-Za-z0-9-.], 1..64>
+ *   commands=<comma-separated program basenames, jail_restrict_valid_command();
+ *             non-empty = restricted mode>
+ *   hostname=<host name, jail_valid_hostname() (RFC 1123) as in a profile>
  *   shell=<the user's real shell, jail_valid_shell(): what jailsh runs; the
  *          jail's /etc/passwd names jailsh itself for every jailed user>
  *

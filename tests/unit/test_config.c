@@ -300,6 +300,17 @@ static void test_jail_ini_validation(void)
 	like(load_err(), "[jail] cgroup_parent: '/abs' is not a cgroup name", "bad cgroup_parent");
 	write_file("jail.ini", "[jail]\ncgroup_parent = a/../b\n");
 	like(load_err(), "is not a cgroup name", "cgroup_parent with ..");
+	/* One rule with the registry (jail_cgroup_valid_path). */
+	{
+		static const char *const bad[] = {"a//b", "a/", "a/./b", "a b", "a:b", "..", ""};
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char text[128];
+			snprintf(text, sizeof(text), "[jail]\ncgroup_parent = %s\n", bad[i]);
+			write_file("jail.ini", text);
+			like(load_err(), "is not a cgroup name", "cgroup_parent '%s' refused",
+			     bad[i]);
+		}
+	}
 	write_file("jail.ini", "[jail]\nssh_group = Bad,Group\n");
 	like(load_err(), "[jail] ssh_group: 'Bad,Group' is not a valid group name",
 	     "bad ssh_group refused");

@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
 #include "session/sessionfile.h"
+#include "confine/restrict.h"
+#include "confine/spec.h"
 #include "tap.h"
 
 #include <errno.h>
@@ -418,6 +420,60 @@ static void test_read(void)
 	rmdir(dir);
 }
 
+/* The session file is read by jailsh, inside the jail: it must refuse at
+ * least what the configuration refuses.  Every host name, command and
+ * AppArmor name a profile refuses (test_config.c's cases and the edges of
+ * the same rules) is refused by the session-file parser too. */
+static void test_as_strict_as_config(void)
+{
+	static const char *const hostnames[] = {
+	    "-bad",
+	    "a_b",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	    "a..b",
+	    "a.",
+	    ".a",
+	    "a-",
+	    "a-.b",
+	    "a.-b",
+	    "a b",
+	    "a/b",
+	    "h\xc3\xa9",
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.b",
+	};
+	static const char *const commands[] = {
+	    "/usr/bin/rsync", "../x", ".hidden", "-x", "a:b", "a*b"};
+	static const char *const aa_names[] = {"a\"c", "a:b", "a=b", "p@q",
+					       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+					       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+					       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+	char line[512], name[600];
+
+	for (size_t i = 0; i < sizeof(hostnames) / sizeof(hostnames[0]); i++) {
+		ok(!jail_valid_hostname(hostnames[i]), "profile refuses hostname '%s'",
+		   hostnames[i]);
+		snprintf(line, sizeof(line), "hostname=%s\n", hostnames[i]);
+		snprintf(name, sizeof(name), "session file hostname '%s'", hostnames[i]);
+		bad_variant("hostname", line, "not a host name", name);
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		ok(!jail_restrict_valid_command(commands[i]), "profile refuses command '%s'",
+		   commands[i]);
+		snprintf(line, sizeof(line), "commands=%s\n", commands[i]);
+		snprintf(name, sizeof(name), "session file command '%s'", commands[i]);
+		bad_variant("commands", line, "invalid item", name);
+	}
+	for (size_t i = 0; i < sizeof(aa_names) / sizeof(aa_names[0]); i++) {
+		ok(!jail_valid_apparmor_name(aa_names[i]), "profile refuses AppArmor name '%s'",
+		   aa_names[i]);
+		snprintf(line, sizeof(line), "apparmor_profile=%s\n", aa_names[i]);
+		snprintf(name, sizeof(name), "session file AppArmor name '%s'", aa_names[i]);
+		bad_variant("apparmor_profile", line, "is not valid", name);
+	}
+	ok(jail_valid_hostname("box-1.example") && jail_valid_hostname("jail"),
+	   "what profiles accept stays accepted");
+}
+
 int main(void)
 {
 	test_good();
@@ -425,5 +481,6 @@ int main(void)
 	test_format_validates();
 	test_from_profile();
 	test_read();
+	test_as_strict_as_config();
 	return done_testing();
 }
