@@ -7,6 +7,7 @@
  * list of profile keys. */
 #define _GNU_SOURCE
 #include "config/profile.h"
+#include "confine/mounts.h"
 #include "config/config-internal.h"
 #include "confine/restrict.h"
 #include "confine/seccomp.h"
@@ -194,6 +195,7 @@ static char *check_bind(char *item, jail_error_t *err)
 	cleanup_free char *copy = strdup(item);
 	cleanup_free char *host = NULL;
 	cleanup_free char *target = NULL;
+	const char *refusal;
 	char *colon;
 
 	if (copy == NULL) {
@@ -217,19 +219,15 @@ static char *check_bind(char *item, jail_error_t *err)
 			return NULL;
 		}
 	}
-	if (strcmp(target, "/") == 0) {
+	/* The session mounts its own /proc and /dev (confine/mounts.h). */
+	refusal = jail_bind_target_refusal(target);
+	if (refusal && strcmp(refusal, "/") == 0) {
 		jail_error_fmt(err, EINVAL, "'%s': cannot bind over the jail root", item);
 		goto bad;
 	}
-	/* The session mounts its own /proc and /dev (mounts.c refuses these too). */
-	for (size_t i = 0; i < 2; i++) {
-		const char *top = i ? "/dev" : "/proc";
-		size_t n = strlen(top);
-		if (strncmp(target, top, n) == 0 && (target[n] == '\0' || target[n] == '/')) {
-			jail_error_fmt(err, EINVAL, "'%s': cannot bind at or beneath %s", item,
-				       top);
-			goto bad;
-		}
+	if (refusal) {
+		jail_error_fmt(err, EINVAL, "'%s': cannot bind at or beneath %s", item, refusal);
+		goto bad;
 	}
 	return jail_strdup_printf("%s:%s", host, target);
 bad:

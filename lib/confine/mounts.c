@@ -24,6 +24,17 @@ static bool path_at_or_under(const char *path, const char *top)
 	return strncmp(path, top, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+const char *jail_bind_target_refusal(const char *path)
+{
+	if (strcmp(path, "/") == 0)
+		return "/";
+	if (path_at_or_under(path, "/proc"))
+		return "/proc";
+	if (path_at_or_under(path, "/dev"))
+		return "/dev";
+	return NULL;
+}
+
 int jail_bind_parse(const char *spec, bool ro, jail_bind_t *out, jail_error_t *err)
 {
 	const char *colon = strchr(spec, ':');
@@ -41,8 +52,7 @@ int jail_bind_parse(const char *spec, bool ro, jail_bind_t *out, jail_error_t *e
 	jail = jail_path_normalize(colon ? colon + 1 : hraw, err);
 	if (jail == NULL)
 		return jail_error_wrap(err, "%s '%s': jail path", ro ? "bind_ro" : "bind_rw", spec);
-	if (strcmp(jail, "/") == 0 || path_at_or_under(jail, "/proc") ||
-	    path_at_or_under(jail, "/dev"))
+	if (jail_bind_target_refusal(jail) != NULL)
 		return jail_error_fmt(err, EINVAL,
 				      "%s '%s': the jail path must not be /, nor at or beneath "
 				      "/proc or /dev",

@@ -190,13 +190,7 @@ static bool valid_bind_target(const char *s)
 			return false;
 		c = end;
 	}
-	for (size_t i = 0; i < 2; i++) {
-		const char *top = i ? "/dev" : "/proc";
-		size_t tn = strlen(top);
-		if (strncmp(s, top, tn) == 0 && (s[tn] == '\0' || s[tn] == '/'))
-			return false;
-	}
-	return true;
+	return jail_bind_target_refusal(s) == NULL;
 }
 
 static int check_list(const jail_strv_t *sv, const char *key, size_t max,
