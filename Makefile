@@ -16,7 +16,7 @@ PKGS     = libcap libseccomp libapparmor pam
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liniparser
 # pam_jail.so opens libseccomp when it compiles a filter (lib/confine/seccomp.c)
-# and needs no libapparmor (lib/confine/lsm.c): neither is loaded with the module into
+# and needs no libapparmor (lib/confine/apparmor.h): neither is loaded with the module into
 # every PAM session.  jailsh and jailctl keep libseccomp as DT_NEEDED, linked
 # even though they call it through dlopen: jailctl copies jailsh's into each
 # jail, and neither ever looks the library up once inside a jail.

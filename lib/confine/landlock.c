@@ -1,6 +1,6 @@
-/* AppArmor (libapparmor) and Landlock (raw syscalls): see lsm.h. */
+/* Landlock (raw syscalls): see landlock.h. */
 #define _GNU_SOURCE
-#include "confine/lsm.h"
+#include "confine/landlock.h"
 #include "base/safefs.h"
 
 #include <errno.h>
@@ -13,29 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* ---- AppArmor ----
- * Whether it is active is read here from /proc without libapparmor, so that
- * pam_jail.so, which asks at every session, does not load the library;
- * changing the profile (apparmor.c) is jailsh's, which links it. */
-
-bool jail_apparmor_active(void)
-{
-	char buf[256];
-	cleanup_close int fd = open("/proc/self/attr/apparmor/current", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	/* What aa_getcon() reads first.  ENOENT: the kernel has no AppArmor
-	 * (or predates 5.1, which had no per-LSM directory: taken as none).
-	 * EACCES: a policy denies reading our own label, so AppArmor is there.
-	 * A read error (EINVAL) means AppArmor is built in but not enabled. */
-	if (fd < 0)
-		return errno == EACCES;
-	n = read(fd, buf, sizeof(buf));
-	return n > 0 || (n < 0 && errno == EACCES);
-}
-
-/* ---- Landlock ----
- * Constants are defined here rather than taken from <linux/landlock.h>:
+/* Constants are defined here rather than taken from <linux/landlock.h>:
  * Debian 12's headers stop at ABI 2, the kernels we run on go further. */
 
 #define LL_CREATE_RULESET_VERSION (1U << 0)
@@ -145,7 +123,7 @@ static int add_path(int ruleset, const char *path, uint64_t access, uint64_t han
 	return add_fd(ruleset, fd, path, access, handled, err);
 }
 
-/* Open PATH for a strict rule (see rw_beneath in lsm.h): beneath the root
+/* Open PATH for a strict rule (see rw_beneath in landlock.h): beneath the root
  * directory, no symlink anywhere, must exist, a directory or regular file.
  * Returns an O_PATH fd or -1 with err naming WHAT and PATH. */
 static int open_strict(const char *path, const char *what, jail_error_t *err)
