@@ -20,7 +20,7 @@
 static int read_pids(int dirfd, const char *path, pid_t **out, size_t *n, jail_error_t *err)
 {
 	cleanup_free char *buf = NULL;
-	pid_t *pids = NULL;
+	cleanup_free pid_t *pids = NULL;
 	size_t cnt = 0, cap = 0;
 
 	if (jail_cg_read(dirfd, "cgroup.procs", &buf, err) < 0)
@@ -34,25 +34,21 @@ static int read_pids(int dirfd, const char *path, pid_t **out, size_t *n, jail_e
 			break;
 		errno = 0;
 		v = strtol(p, &end, 10);
-		if (errno || end == p || v <= 0 || v > INT32_MAX || (*end && *end != '\n')) {
-			free(pids);
+		if (errno || end == p || v <= 0 || v > INT32_MAX || (*end && *end != '\n'))
 			return jail_error_fmt(err, EINVAL, "%s/cgroup.procs: unexpected content",
 					      path);
-		}
 		if (cnt == cap) {
 			pid_t *np;
 			cap = cap ? cap * 2 : 16;
 			np = realloc(pids, cap * sizeof(*np));
-			if (np == NULL) {
-				free(pids);
+			if (np == NULL)
 				return jail_error_set(err, ENOMEM, "cgroup.procs");
-			}
 			pids = np;
 		}
 		pids[cnt++] = (pid_t)v;
 		p = end;
 	}
-	*out = pids;
+	*out = steal_pointer(&pids);
 	*n = cnt;
 	return 0;
 }
@@ -248,7 +244,7 @@ int jail_cgroup_leave(jail_cgroup_t *cg, jail_error_t *err)
 			 * it empty.  The hierarchy's root takes the caller
 			 * instead, so that the session's cgroup can still be
 			 * emptied and removed. */
-			if (err && err->code == ENOENT && !(cg->flags & JAIL_CGROUP_SCRATCH) &&
+			if (jail_error_is(err, ENOENT) && !(cg->flags & JAIL_CGROUP_SCRATCH) &&
 			    jail_cg_write(d, d->rootfd, "cgroup.procs", v, false, NULL) == 0)
 				goto left;
 			jail_error_wrap(err, "leave %s", d->fullpath);
@@ -316,16 +312,15 @@ int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
 			bool others = false;
 
 			if (read_pids(d->fd, d->fullpath, &pids, &n, &e2) < 0) {
-				if (e2.code == ENOENT && !(cg->flags & JAIL_CGROUP_SCRATCH)) {
+				if (jail_error_is(&e2, ENOENT) &&
+				    !(cg->flags & JAIL_CGROUP_SCRATCH)) {
 					/* Removed already (jailctl kill/gc raced
 					 * close_session): nothing left to do. */
 					gone = true;
 					break;
 				}
 				if (!(cg->flags & JAIL_CGROUP_SCRATCH)) {
-					if (err)
-						*err = e2;
-					rc = -1;
+					rc = jail_error_move(err, &e2);
 					break;
 				}
 				n = 0;

@@ -253,7 +253,7 @@ static int detect_v1(jail_cgroup_manager_t *mgr, int rootfd, jail_error_t *err)
 
 jail_cgroup_manager_t *jail_cgroup_detect_flags(const char *root, unsigned flags, jail_error_t *err)
 {
-	jail_cgroup_manager_t *mgr = calloc(1, sizeof(*mgr));
+	cleanup_cgroup_manager jail_cgroup_manager_t *mgr = calloc(1, sizeof(*mgr));
 	cleanup_close int rootfd = -1;
 	int r;
 
@@ -264,25 +264,22 @@ jail_cgroup_manager_t *jail_cgroup_detect_flags(const char *root, unsigned flags
 	mgr->flags = flags;
 	mgr->root = jail_path_normalize(root ? root : JAIL_CGROUP_ROOT, err);
 	if (mgr->root == NULL)
-		goto fail;
+		return NULL;
 	/* The path of ROOT is the admin's (or the test's), not a user's. */
 	rootfd = open(mgr->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) {
 		jail_error_set(err, errno, "open %s", mgr->root);
-		goto fail;
+		return NULL;
 	}
 	if (!(flags & JAIL_CGROUP_SCRATCH) && jail_check_trusted_fd(rootfd, mgr->root, err) < 0)
-		goto fail;
+		return NULL;
 	if (faccessat(rootfd, "cgroup.controllers", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		r = detect_v2(mgr, rootfd, err);
 	else
 		r = detect_v1(mgr, rootfd, err);
 	if (r < 0)
-		goto fail;
-	return mgr;
-fail:
-	jail_cgroup_manager_free(mgr);
-	return NULL;
+		return NULL;
+	return steal_pointer(&mgr);
 }
 
 jail_cgroup_manager_t *jail_cgroup_detect(const char *root, jail_error_t *err)
@@ -335,7 +332,7 @@ const char *jail_cgroup_fullpaths(const jail_cgroup_t *cg)
 static jail_cgroup_t *cg_new(const jail_cgroup_manager_t *mgr, const char *parent, const char *user,
 			     const char *id, jail_error_t *err)
 {
-	jail_cgroup_t *cg = calloc(1, sizeof(*cg));
+	cleanup_cgroup jail_cgroup_t *cg = calloc(1, sizeof(*cg));
 
 	if (cg == NULL) {
 		jail_error_set(err, ENOMEM, "cgroup");
@@ -347,11 +344,10 @@ static jail_cgroup_t *cg_new(const jail_cgroup_manager_t *mgr, const char *paren
 	cg->user = strdup(user);
 	cg->id = strdup(id);
 	if (cg->relpath == NULL || cg->user == NULL || cg->id == NULL) {
-		jail_cgroup_free(cg);
 		jail_error_set(err, ENOMEM, "cgroup");
 		return NULL;
 	}
-	return cg;
+	return steal_pointer(&cg);
 }
 
 static int cg_finish(jail_cgroup_t *cg, jail_error_t *err)
@@ -548,21 +544,19 @@ static int check_limits(const jail_cgroup_limits_t *lim, jail_error_t *err)
  * the tests' fake tree), so that rmdir can work as on a cgroupfs. */
 void jail_cg_scratch_empty(int userfd, const char *id)
 {
-	int fd = openat(userfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *dir;
+	cleanup_close int fd = openat(userfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_dir DIR *dir = NULL;
 	struct dirent *de;
 
 	if (fd < 0)
 		return;
 	dir = fdopendir(fd);
-	if (dir == NULL) {
-		close(fd);
+	if (dir == NULL)
 		return;
-	}
+	fd = -1; /* the DIR owns it */
 	while ((de = readdir(dir)) != NULL)
 		if (de->d_type == DT_REG)
 			unlinkat(dirfd(dir), de->d_name, 0);
-	closedir(dir);
 }
 
 /* rmdir PARENTFD/USER when no session is left in it; in a scratch tree
@@ -572,17 +566,15 @@ void jail_cg_rmdir_user(const jail_cgroup_t *cg, int parentfd)
 	if (parentfd < 0)
 		return;
 	if (cg->flags & JAIL_CGROUP_SCRATCH) {
-		int fd =
+		cleanup_close int fd =
 		    openat(parentfd, cg->user, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+		cleanup_dir DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
 		struct dirent *de;
 		bool sessions = false;
 
-		if (dir == NULL) {
-			if (fd >= 0)
-				close(fd);
+		if (dir == NULL)
 			return;
-		}
+		fd = -1; /* the DIR owns it */
 		while ((de = readdir(dir)) != NULL)
 			if (de->d_type == DT_DIR && strcmp(de->d_name, ".") != 0 &&
 			    strcmp(de->d_name, "..") != 0)
@@ -593,7 +585,6 @@ void jail_cg_rmdir_user(const jail_cgroup_t *cg, int parentfd)
 				if (de->d_type == DT_REG)
 					unlinkat(dirfd(dir), de->d_name, 0);
 		}
-		closedir(dir);
 	}
 	/* EBUSY/ENOTEMPTY: the user has other sessions. */
 	unlinkat(parentfd, cg->user, AT_REMOVEDIR);
@@ -676,7 +667,7 @@ fail:
 int jail_cgroup_open_existing(jail_cgroup_manager_t *mgr, const char *parent, const char *user,
 			      const char *id, jail_cgroup_t **out, jail_error_t *err)
 {
-	jail_cgroup_t *cg;
+	cleanup_cgroup jail_cgroup_t *cg = NULL;
 
 	if (check_parent(parent, err) < 0)
 		return -1;
@@ -693,12 +684,9 @@ int jail_cgroup_open_existing(jail_cgroup_manager_t *mgr, const char *parent, co
 		d->rootfd = d->parentfd = d->userfd = d->fd = d->originfd = -1;
 		if (walk(cg, &mgr->h[i], d, parent, false, 0, &e2) < 0) {
 			cg_dir_close(d);
-			if (e2.code == ENOENT)
+			if (jail_error_is(&e2, ENOENT))
 				continue;
-			if (err)
-				*err = e2;
-			jail_cgroup_free(cg);
-			return -1;
+			return jail_error_move(err, &e2);
 		}
 		cg->nd++;
 		if (mgr->ops->version == 2 && strlen(id) > 6 &&
@@ -706,23 +694,16 @@ int jail_cgroup_open_existing(jail_cgroup_manager_t *mgr, const char *parent, co
 			/* logind's scope: the systemd backend's. */
 			cg->ops = &jail_cgroup_systemd_ops;
 			d->unit = strdup(id);
-			if (d->unit == NULL) {
-				jail_cgroup_free(cg);
+			if (d->unit == NULL)
 				return jail_error_set(err, ENOMEM, "cgroup");
-			}
 		}
 	}
-	if (cg->nd == 0) {
-		jail_error_fmt(err, ENOENT, "no cgroup %s/%s/%s under %s", parent, user, id,
-			       mgr->root);
-		jail_cgroup_free(cg);
+	if (cg->nd == 0)
+		return jail_error_fmt(err, ENOENT, "no cgroup %s/%s/%s under %s", parent, user, id,
+				      mgr->root);
+	if (cg_finish(cg, err) < 0)
 		return -1;
-	}
-	if (cg_finish(cg, err) < 0) {
-		jail_cgroup_free(cg);
-		return -1;
-	}
-	*out = cg;
+	*out = steal_pointer(&cg);
 	return 0;
 }
 
@@ -750,21 +731,17 @@ bad:
 int jail_cgroup_adopt_scope(jail_cgroup_manager_t *mgr, const char *relpath,
 			    const jail_cgroup_limits_t *lim, jail_cgroup_t **out, jail_error_t *err)
 {
-	jail_cgroup_t *cg = NULL;
+	cleanup_cgroup jail_cgroup_t *cg = NULL;
 
 	if (check_limits(lim, err) < 0)
 		return -1;
 	if (jail_cgroup_open_path(mgr, relpath, &cg, err) < 0)
 		return jail_error_wrap(err, "logind session scope");
-	if (!jail_cgroup_is_systemd(cg)) {
-		jail_cgroup_free(cg);
+	if (!jail_cgroup_is_systemd(cg))
 		return jail_error_fmt(err, EINVAL, "%s is not a systemd scope", relpath);
-	}
-	if (cg->ops->set_limits(&cg->d[0], lim, err) < 0) {
-		jail_cgroup_free(cg);
+	if (cg->ops->set_limits(&cg->d[0], lim, err) < 0)
 		return -1;
-	}
-	*out = cg;
+	*out = steal_pointer(&cg);
 	return 0;
 }
 

@@ -129,9 +129,9 @@ static int add_path(int ruleset, const char *path, uint64_t access, uint64_t han
 static int open_strict(const char *path, const char *what, jail_error_t *err)
 {
 	cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int fd = -1;
 	jail_error_t e2 = {0};
 	struct stat st;
-	int fd;
 
 	if (root < 0)
 		return jail_error_set(err, errno, "landlock: open /");
@@ -140,32 +140,26 @@ static int open_strict(const char *path, const char *what, jail_error_t *err)
 				      path ? path : "(null)");
 	fd = jail_openat_beneath(root, path, O_PATH, 0, &e2);
 	if (fd < 0) {
-		if (e2.code == ENOENT)
+		if (jail_error_is(&e2, ENOENT))
 			return jail_error_fmt(err, ENOENT, "landlock: %s %s: does not exist", what,
 					      path);
-		if (e2.code == ELOOP)
+		if (jail_error_is(&e2, ELOOP))
 			return jail_error_fmt(err, ELOOP,
 					      "landlock: %s %s: is or passes through a symlink "
 					      "(not followed)",
 					      what, path);
 		return jail_error_fmt(err, e2.code, "landlock: %s %s: %s", what, path, e2.msg);
 	}
-	if (fstat(fd, &st) < 0) {
-		jail_error_set(err, errno, "landlock: %s %s: stat", what, path);
-		close(fd);
-		return -1;
-	}
+	if (fstat(fd, &st) < 0)
+		return jail_error_set(err, errno, "landlock: %s %s: stat", what, path);
 	if (S_ISLNK(st.st_mode)) /* the walk fallback opens a final symlink itself */
-		jail_error_fmt(err, ELOOP,
-			       "landlock: %s %s: is or passes through a symlink (not followed)",
-			       what, path);
-	else if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
-		jail_error_fmt(err, EINVAL, "landlock: %s %s: not a directory or a regular file",
-			       what, path);
-	else
-		return fd;
-	close(fd);
-	return -1;
+		return jail_error_fmt(
+		    err, ELOOP, "landlock: %s %s: is or passes through a symlink (not followed)",
+		    what, path);
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return jail_error_fmt(
+		    err, EINVAL, "landlock: %s %s: not a directory or a regular file", what, path);
+	return steal_fd(&fd);
 }
 
 /* Build the ruleset and restrict the caller: the part of

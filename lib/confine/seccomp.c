@@ -205,18 +205,17 @@ static int build_base(jail_seccomp_t *f, const jail_strv_t *allow, const jail_st
 		      jail_error_t *err)
 {
 	const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
-	jail_strv_t names = {0};
-	int ret = -1;
+	cleanup_strv jail_strv_t names = {0};
 
 	f->base = new_ctx(SCMP_ACT_ALLOW, err);
 	if (f->base == NULL)
 		return -1;
 	if (merge_names(&names, jail_scmp_default_deny, jail_scmp_n_default_deny, allow, deny,
 			err) < 0)
-		goto out;
+		return -1;
 	for (size_t i = 0; i < names.n; i++)
 		if (add_rule(f->base, eperm, names.v[i], 0, NULL, err) < 0)
-			goto out;
+			return -1;
 
 	/* Conditional rules, unless the profile allowed or denied the whole call. */
 	if (!in_list(allow, "clone") && !in_list(deny, "clone")) {
@@ -225,12 +224,12 @@ static int build_base(jail_seccomp_t *f, const jail_strv_t *allow, const jail_st
 			    SCMP_A0(SCMP_CMP_MASKED_EQ, jail_scmp_clone_new_flags[i],
 				    jail_scmp_clone_new_flags[i]);
 			if (add_rule(f->base, eperm, "clone", 1, &c, err) < 0)
-				goto out;
+				return -1;
 		}
 	}
 	if (!in_list(allow, "clone3") && !in_list(deny, "clone3") &&
 	    add_rule(f->base, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL, err) < 0)
-		goto out;
+		return -1;
 	if (!in_list(allow, "ioctl") && !in_list(deny, "ioctl")) {
 		/* The kernel takes the request as unsigned int: compare the low
 		 * 32 bits only, so TIOCSTI | (1UL << 32) is caught too. */
@@ -238,34 +237,30 @@ static int build_base(jail_seccomp_t *f, const jail_strv_t *allow, const jail_st
 		struct scmp_arg_cmp lnx = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFUL, TIOCLINUX);
 		if (add_rule(f->base, eperm, "ioctl", 1, &sti, err) < 0 ||
 		    add_rule(f->base, eperm, "ioctl", 1, &lnx, err) < 0)
-			goto out;
+			return -1;
 	}
 	if (!in_list(allow, "socket") && !in_list(deny, "socket")) {
 		for (size_t i = 0; i < jail_scmp_n_socket_deny_families; i++) {
 			struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFUL,
 							jail_scmp_socket_deny_families[i]);
 			if (add_rule(f->base, eperm, "socket", 1, &c, err) < 0)
-				goto out;
+				return -1;
 		}
 	}
-	ret = 0;
-out:
-	jail_strv_clear(&names);
-	return ret;
+	return 0;
 }
 
 static int build_strict(jail_seccomp_t *f, const jail_strv_t *allow, const jail_strv_t *deny,
 			jail_error_t *err)
 {
-	jail_strv_t names = {0};
-	int ret = -1;
+	cleanup_strv jail_strv_t names = {0};
 
 	f->strict = new_ctx(SCMP_ACT_ERRNO(EPERM), err);
 	if (f->strict == NULL)
 		return -1;
 	if (merge_names(&names, jail_scmp_strict_allow, jail_scmp_n_strict_allow, deny, allow,
 			err) < 0)
-		goto out;
+		return -1;
 	for (size_t i = 0; i < names.n; i++) {
 		/* clone3 must say ENOSYS here too (this layer's EPERM would
 		 * otherwise tie with base's ENOSYS and libc would not fall back). */
@@ -273,12 +268,9 @@ static int build_strict(jail_seccomp_t *f, const jail_strv_t *allow, const jail_
 		if (strcmp(names.v[i], "clone3") == 0 && !in_list(allow, "clone3"))
 			act = SCMP_ACT_ERRNO(ENOSYS);
 		if (add_rule(f->strict, act, names.v[i], 0, NULL, err) < 0)
-			goto out;
+			return -1;
 	}
-	ret = 0;
-out:
-	jail_strv_clear(&names);
-	return ret;
+	return 0;
 }
 
 /* Highest syscall number libseccomp can name on ARCH. */
@@ -394,7 +386,7 @@ void jail_seccomp_free(jail_seccomp_t *f)
 int jail_seccomp_build(jail_seccomp_policy_t policy, const jail_strv_t *allow,
 		       const jail_strv_t *deny, jail_seccomp_t **out, jail_error_t *err)
 {
-	jail_seccomp_t *f;
+	cleanup_seccomp jail_seccomp_t *f = NULL;
 
 	if ((policy != JAIL_SECCOMP_OFF && scmp_ready(err) < 0) ||
 	    jail_seccomp_check_names(allow, "seccomp_allow", err) < 0 ||
@@ -416,23 +408,19 @@ int jail_seccomp_build(jail_seccomp_policy_t policy, const jail_strv_t *allow,
 		break;
 	case JAIL_SECCOMP_STRICT:
 		if (build_strict(f, allow, deny, err) < 0)
-			goto fail;
+			return -1;
 		/* fall through: strict stacks on top of the base layers */
 		__attribute__((fallthrough));
 	case JAIL_SECCOMP_DEFAULT:
 		if (build_base(f, allow, deny, err) < 0 ||
 		    build_raw(f, !in_list(allow, "personality"), err) < 0)
-			goto fail;
+			return -1;
 		break;
 	default:
-		jail_error_fmt(err, EINVAL, "seccomp: unknown policy %d", (int)policy);
-		goto fail;
+		return jail_error_fmt(err, EINVAL, "seccomp: unknown policy %d", (int)policy);
 	}
-	*out = f;
+	*out = steal_pointer(&f);
 	return 0;
-fail:
-	jail_seccomp_free(f);
-	return -1;
 }
 
 static int export_one(scmp_filter_ctx ctx, int fd, jail_error_t *err)
@@ -490,14 +478,11 @@ int jail_seccomp_install(const jail_seccomp_t *f, jail_error_t *err)
 int jail_seccomp_load(jail_seccomp_policy_t policy, const jail_strv_t *allow,
 		      const jail_strv_t *deny, jail_error_t *err)
 {
-	jail_seccomp_t *f = NULL;
-	int r;
+	cleanup_seccomp jail_seccomp_t *f = NULL;
 
 	if (jail_seccomp_build(policy, allow, deny, &f, err) < 0)
 		return -1;
-	r = jail_seccomp_install(f, err);
-	jail_seccomp_free(f);
-	return r;
+	return jail_seccomp_install(f, err);
 }
 
 /* ---- blobs ---- */
@@ -555,7 +540,7 @@ static int export_ctx(scmp_filter_ctx ctx, jail_buf_t *b, jail_error_t *err)
 
 int jail_seccomp_export_blob(const jail_seccomp_t *f, char **out, size_t *len, jail_error_t *err)
 {
-	jail_buf_t b = {0};
+	cleanup_buf jail_buf_t b = {0};
 	uint32_t progs = (f->strict != NULL) + (f->base != NULL) + (f->raw != NULL);
 
 	*out = NULL;
@@ -564,26 +549,23 @@ int jail_seccomp_export_blob(const jail_seccomp_t *f, char **out, size_t *len, j
 		return 0;
 	if (blob_append(&b, BLOB_MAGIC, BLOB_MAGIC_LEN, err) < 0 ||
 	    blob_append(&b, &progs, sizeof(progs), err) < 0)
-		goto fail;
+		return -1;
 	/* The order of jail_seccomp_install(). */
 	if (f->strict && export_ctx(f->strict, &b, err) < 0)
-		goto fail;
+		return -1;
 	if (f->base && export_ctx(f->base, &b, err) < 0)
-		goto fail;
+		return -1;
 	if (f->raw) {
 		uint32_t n = f->raw_len;
 		if (blob_append(&b, &n, sizeof(n), err) < 0 ||
 		    blob_append(&b, f->raw, n * sizeof(*f->raw), err) < 0)
-			goto fail;
+			return -1;
 	}
 	if (jail_seccomp_check_blob(b.s, b.len, err) < 0)
-		goto fail;
-	*out = b.s;
+		return -1;
 	*len = b.len;
+	*out = steal_pointer(&b.s);
 	return 0;
-fail:
-	free(b.s);
-	return -1;
 }
 
 /* Walk BLOB; with PROGS, fill up to BLOB_MAX_PROGS programs.  Returns the
@@ -792,7 +774,7 @@ static char *cache_read(int dirfd, const char *name, const jail_buf_t *key, size
 {
 	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	cleanup_free char *buf = NULL;
-	jail_buf_t stamp = {0};
+	cleanup_buf jail_buf_t stamp = {0};
 	struct stat st;
 	size_t n = 0, off;
 	char *blob = NULL, *path, *eol;
@@ -815,19 +797,17 @@ static char *cache_read(int dirfd, const char *name, const jail_buf_t *key, size
 		return NULL;
 	*eol = '\0';
 	if (lib_stamp(&stamp, path, NULL) < 0)
-		goto out;
+		return NULL;
 	*eol = '\n';
 	off = key->len + stamp.len;
 	if (n <= off || memcmp(buf + key->len, stamp.s, stamp.len) != 0 ||
 	    jail_seccomp_check_blob(buf + off, n - off, NULL) < 0)
-		goto out;
+		return NULL;
 	blob = malloc(n - off);
 	if (blob == NULL)
-		goto out;
+		return NULL;
 	memcpy(blob, buf + off, n - off);
 	*len = n - off;
-out:
-	free(stamp.s);
 	return blob;
 }
 
@@ -835,30 +815,27 @@ int jail_seccomp_blob_cached(int cache_dirfd, jail_seccomp_policy_t policy,
 			     const jail_strv_t *allow, const jail_strv_t *deny, char **out,
 			     size_t *len, jail_error_t *err)
 {
-	jail_buf_t key = {0};
-	jail_seccomp_t *f = NULL;
+	cleanup_buf jail_buf_t key = {0};
+	cleanup_seccomp jail_seccomp_t *f = NULL;
 	char name[32];
-	int ret = -1;
 
 	*out = NULL;
 	*len = 0;
 	if (policy == JAIL_SECCOMP_OFF)
 		return 0;
 	if (cache_key(policy, allow, deny, &key, err) < 0)
-		goto out;
+		return -1;
 	snprintf(name, sizeof(name), "%016llx", (unsigned long long)fnv1a64(key.s, key.len));
 	if (cache_dirfd >= 0) {
 		*out = cache_read(cache_dirfd, name, &key, len);
-		if (*out) {
-			ret = 0;
-			goto out;
-		}
+		if (*out)
+			return 0;
 	}
 	if (jail_seccomp_build(policy, allow, deny, &f, err) < 0 ||
 	    jail_seccomp_export_blob(f, out, len, err) < 0)
-		goto out;
+		return -1;
 	if (cache_dirfd >= 0 && *out) {
-		jail_buf_t file = {0};
+		cleanup_buf jail_buf_t file = {0};
 		jail_buf_add(&file, key.s, key.len);
 		/* Not stamped, not stored (still a blob for this session). */
 		if (loaded_lib_stamp(&file, NULL) == 0) {
@@ -867,11 +844,6 @@ int jail_seccomp_blob_cached(int cache_dirfd, jail_seccomp_policy_t policy,
 				(void)jail_write_file_beneath(cache_dirfd, name, file.s, file.len,
 							      0600, 0, 0, NULL);
 		}
-		free(file.s);
 	}
-	ret = 0;
-out:
-	jail_seccomp_free(f);
-	free(key.s);
-	return ret;
+	return 0;
 }

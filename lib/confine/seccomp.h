@@ -85,6 +85,12 @@ int jail_seccomp_check_names(const jail_strv_t *list, const char *key, jail_erro
 int jail_seccomp_build(jail_seccomp_policy_t policy, const jail_strv_t *allow,
 		       const jail_strv_t *deny, jail_seccomp_t **out, jail_error_t *err);
 void jail_seccomp_free(jail_seccomp_t *f);
+static inline void jail_seccomp_freep(jail_seccomp_t **f)
+{
+	jail_seccomp_free(*f);
+	*f = NULL;
+}
+#define cleanup_seccomp __attribute__((cleanup(jail_seccomp_freep)))
 
 /* Export the libseccomp layers as pseudo filter code (text, for tests and
  * `jailctl check`): base then strict.  *text is malloc'd. */
