@@ -493,8 +493,7 @@ static int check_lsms(jail_session_t *s, jail_error_t *err)
 			       NULL);
 	}
 	if (p->spec.landlock != JAIL_MODE_OFF) {
-		long abi =
-		    syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+		int abi = jail_landlock_abi();
 		if (abi < 1) {
 			if (p->spec.landlock == JAIL_MODE_REQUIRED)
 				return jail_error_fmt(err, ENOSYS,
