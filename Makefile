@@ -64,10 +64,10 @@ PROGRAMS = jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so
 all: $(PROGRAMS)
 
 lib/libjail.a: $(LIB_OBJS)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 lib/libjail-core.a: $(CORE_OBJS)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 %.o: %.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
@@ -118,7 +118,7 @@ $(FAULT_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DJAIL_FAULT_INJECTION -MMD -MP -c -o $@ $<
 $(FAULT_DIR)/libjail.a: $(FAULT_LIB_OBJS)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 tests/bin/pam_jail_faults.so: $(FAULT_PAM_OBJS) $(FAULT_DIR)/libjail.a pam_jail/pam_jail.map
 	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_jail/pam_jail.map -Wl,-z,defs \
 		-o $@ $(FAULT_PAM_OBJS) $(FAULT_DIR)/libjail.a $(PAM_LIBS)
