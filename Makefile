@@ -16,7 +16,7 @@ PKGS     = libcap libseccomp libapparmor pam
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -liniparser
 # pam_jail.so opens libseccomp when it compiles a filter (lib/confine/seccomp.c)
-# and needs no libapparmor (lib/confine/lsm.c): neither is loaded with the module into
+# and needs no libapparmor (lib/confine/apparmor.h): neither is loaded with the module into
 # every PAM session.  jailsh and jailctl keep libseccomp as DT_NEEDED, linked
 # even though they call it through dlopen: jailctl copies jailsh's into each
 # jail, and neither ever looks the library up once inside a jail.
@@ -64,10 +64,10 @@ PROGRAMS = jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so
 all: $(PROGRAMS)
 
 lib/libjail.a: $(LIB_OBJS)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 lib/libjail-core.a: $(CORE_OBJS)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 %.o: %.c
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
@@ -118,7 +118,7 @@ $(FAULT_DIR)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DJAIL_FAULT_INJECTION -MMD -MP -c -o $@ $<
 $(FAULT_DIR)/libjail.a: $(FAULT_LIB_OBJS)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 tests/bin/pam_jail_faults.so: $(FAULT_PAM_OBJS) $(FAULT_DIR)/libjail.a pam_jail/pam_jail.map
 	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_jail/pam_jail.map -Wl,-z,defs \
 		-o $@ $(FAULT_PAM_OBJS) $(FAULT_DIR)/libjail.a $(PAM_LIBS)

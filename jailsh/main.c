@@ -26,7 +26,8 @@
 #define _GNU_SOURCE
 #include "confine/logrelay.h"
 #include "confine/nsinit.h"
-#include "confine/lsm.h"
+#include "confine/apparmor.h"
+#include "confine/landlock.h"
 #include "confine/restrict.h"
 #include "confine/self.h"
 #include "base/safefs.h"

@@ -1,7 +1,7 @@
 /* The kernel's protection layers, probed (see layers.h). */
 #define _GNU_SOURCE
 #include "audit/layers.h"
-#include "confine/lsm.h"
+#include "confine/landlock.h"
 #include "base/safefs.h"
 #include "base/util.h"
 

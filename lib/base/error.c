@@ -70,3 +70,10 @@ void jail_error_clear(jail_error_t *err)
 	err->code = 0;
 	err->msg[0] = '\0';
 }
+
+int jail_error_move(jail_error_t *dst, const jail_error_t *src)
+{
+	if (dst != NULL && dst != src)
+		*dst = *src;
+	return -1;
+}

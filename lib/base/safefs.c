@@ -422,7 +422,7 @@ DIR *jail_opendir_fd(int dirfd, const char *what, jail_error_t *err)
 
 static int remove_dir_contents(int dfd, const char *name, dev_t dev, jail_error_t *err)
 {
-	DIR *d = jail_opendir_fd(dfd, name, err);
+	cleanup_dir DIR *d = jail_opendir_fd(dfd, name, err);
 	struct dirent *de;
 	int ret = 0;
 
@@ -437,7 +437,7 @@ static int remove_dir_contents(int dfd, const char *name, dev_t dev, jail_error_
 			break;
 		}
 		if (S_ISDIR(st.st_mode)) {
-			int cfd;
+			cleanup_close int cfd = -1;
 			if (st.st_dev != dev) {
 				ret = jail_error_fmt(err, EXDEV,
 						     "%s/%s is a mount point, not removed", name,
@@ -451,7 +451,6 @@ static int remove_dir_contents(int dfd, const char *name, dev_t dev, jail_error_
 				break;
 			}
 			ret = remove_dir_contents(cfd, de->d_name, dev, err);
-			close(cfd);
 			if (ret < 0)
 				break;
 			if (unlinkat(dfd, de->d_name, AT_REMOVEDIR) < 0) {
@@ -463,7 +462,6 @@ static int remove_dir_contents(int dfd, const char *name, dev_t dev, jail_error_
 			break;
 		}
 	}
-	closedir(d);
 	return ret;
 }
 

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <strings.h>
 #include <linux/magic.h>
+#include <signal.h>
 #include <sys/statfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 void jail_freep(void *p)
@@ -33,6 +35,28 @@ void jail_fclosep(FILE **f)
 	if (*f != NULL)
 		fclose(*f);
 	*f = NULL;
+}
+
+void jail_closedirp(DIR **d)
+{
+	if (*d != NULL) {
+		int saved = errno;
+		closedir(*d);
+		errno = saved;
+	}
+	*d = NULL;
+}
+
+void jail_killp(pid_t *pid)
+{
+	if (*pid > 0) {
+		int saved = errno;
+		kill(*pid, SIGKILL);
+		while (waitpid(*pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		errno = saved;
+	}
+	*pid = 0;
 }
 
 int jail_strv_push(jail_strv_t *sv, const char *s, jail_error_t *err)
@@ -137,6 +161,12 @@ char *jail_buf_finish(jail_buf_t *b, const char *what, jail_error_t *err)
 	b->len = b->cap = 0;
 	b->oom = false;
 	return s;
+}
+
+void jail_buf_clear(jail_buf_t *b)
+{
+	free(b->s);
+	*b = (jail_buf_t){0};
 }
 
 char *jail_strdup_printf(const char *fmt, ...)

@@ -5,6 +5,7 @@
 
 #include "base/error.h"
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,13 +15,27 @@
 #define JAIL_EXPORT __attribute__((visibility("default")))
 #define JAIL_UNUSED __attribute__((unused))
 
+/* Cleanup attributes: a variable declared with one is released when it goes
+ * out of scope, on every path, so error paths need no ladder of free(),
+ * close() and closedir().  Hand a value on with steal_pointer()/steal_fd()
+ * (or by setting a pid to 0).  The library's own types have theirs next to
+ * their free function: cleanup_strv here, cleanup_cgroup in
+ * confine/cgroup.h, and so on. */
 void jail_freep(void *p);
 void jail_closep(int *fd);
 void jail_fclosep(FILE **f);
+void jail_closedirp(DIR **d);
+/* SIGKILL *PID and reap it (waitpid, retried on EINTR) when it is > 0;
+ * errno is kept.  For a child that must not outlive the function that
+ * forked it: set the variable to 0 once the child was waited for or handed
+ * on. */
+void jail_killp(pid_t *pid);
 
 #define cleanup_free   __attribute__((cleanup(jail_freep)))
 #define cleanup_close  __attribute__((cleanup(jail_closep)))
 #define cleanup_fclose __attribute__((cleanup(jail_fclosep)))
+#define cleanup_dir    __attribute__((cleanup(jail_closedirp)))
+#define cleanup_pid    __attribute__((cleanup(jail_killp)))
 
 /* Take ownership of *pp, leaving NULL behind (type-checked). */
 #define steal_pointer(pp)                                                                          \
@@ -50,6 +65,7 @@ int jail_strv_add_unique(jail_strv_t *sv, const char *s, jail_error_t *err);
 bool jail_strv_contains(const jail_strv_t *sv, const char *s);
 void jail_strv_clear(jail_strv_t *sv);
 void jail_strv_sort(jail_strv_t *sv);
+#define cleanup_strv __attribute__((cleanup(jail_strv_clear)))
 
 /* A growable byte string for building file contents.  Appends never fail
  * loudly: the first allocation failure sets oom and later appends do
@@ -66,6 +82,9 @@ void jail_buf_str(jail_buf_t *b, const char *s);
 /* Return the built string ("" when nothing was added) and hand ownership to
  * the caller, or NULL with err = ENOMEM naming WHAT (the buffer is freed). */
 char *jail_buf_finish(jail_buf_t *b, const char *what, jail_error_t *err);
+/* Free the buffer (unless finished) and zero it. */
+void jail_buf_clear(jail_buf_t *b);
+#define cleanup_buf __attribute__((cleanup(jail_buf_clear)))
 
 /* asprintf that returns NULL on failure. */
 char *jail_strdup_printf(const char *fmt, ...) JAIL_PRINTF(1, 2);

@@ -1,26 +1,27 @@
-/* AppArmor's profile change on exec (libapparmor): see lsm.h. */
+/* Whether AppArmor is active, read from /proc without libapparmor: see
+ * apparmor.h.  pam_jail.so asks this at every session and must not load the
+ * library; changing the profile (apparmor-exec.c) is jailsh's, which links
+ * it. */
 #define _GNU_SOURCE
-#include "confine/lsm.h"
+#include "confine/apparmor.h"
+#include "base/util.h"
 
 #include <errno.h>
-#include <sys/apparmor.h>
+#include <fcntl.h>
+#include <unistd.h>
 
-int jail_apparmor_apply(jail_mode_t mode, const char *profile, jail_error_t *err)
+bool jail_apparmor_active(void)
 {
-	if (mode == JAIL_MODE_OFF)
-		return 0;
-	if (profile == NULL || *profile == '\0')
-		return jail_error_fmt(err, EINVAL, "apparmor: no profile name");
-	if (!jail_apparmor_active()) {
-		jail_error_fmt(err, ENOSYS,
-			       "AppArmor is not enabled in this kernel; cannot confine with "
-			       "profile '%s'",
-			       profile);
-		return mode == JAIL_MODE_REQUIRED ? -1 : 1;
-	}
-	if (aa_change_onexec(profile) < 0) {
-		jail_error_set(err, errno, "apparmor: change_onexec to profile '%s'", profile);
-		return mode == JAIL_MODE_REQUIRED ? -1 : 1;
-	}
-	return 0;
+	char buf[256];
+	cleanup_close int fd = open("/proc/self/attr/apparmor/current", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	/* What aa_getcon() reads first.  ENOENT: the kernel has no AppArmor
+	 * (or predates 5.1, which had no per-LSM directory: taken as none).
+	 * EACCES: a policy denies reading our own label, so AppArmor is there.
+	 * A read error (EINVAL) means AppArmor is built in but not enabled. */
+	if (fd < 0)
+		return errno == EACCES;
+	n = read(fd, buf, sizeof(buf));
+	return n > 0 || (n < 0 && errno == EACCES);
 }

@@ -1,5 +1,6 @@
-/* Private to cgroup.c, cgroup-v1.c and cgroup-v2.c: the manager, the
- * session handle and the backend table. */
+/* Private to cgroup.c, cgroup-proc.c and the backends (cgroup-v1.c,
+ * cgroup-v2.c, cgroup-systemd.c): the manager, the session handle and the
+ * backend table. */
 #ifndef JAIL_CGROUP_INTERNAL_H
 #define JAIL_CGROUP_INTERNAL_H
 
@@ -91,5 +92,12 @@ int jail_cg_write(const struct cg_dir *d, int dirfd, const char *name, const cha
 		  bool optional, jail_error_t *err);
 /* Read NAME beneath DIRFD into a malloc'd NUL-terminated buffer. */
 int jail_cg_read(int dirfd, const char *name, char **out, jail_error_t *err);
+
+/* Remove the regular files of USERFD/ID, a scratch session dir (the tests'
+ * fake tree), so that rmdir works there as on a cgroupfs. */
+void jail_cg_scratch_empty(int userfd, const char *id);
+/* rmdir PARENTFD/<user> when no session is left in it (in a scratch tree
+ * after dropping the files that stand for its control files). */
+void jail_cg_rmdir_user(const jail_cgroup_t *cg, int parentfd);
 
 #endif

@@ -97,11 +97,9 @@ static int v2_kill_all(const struct cg_dir *d, jail_error_t *err)
 	/* cgroup.kill (Linux 5.14) kills the whole subtree atomically, fork
 	 * bombs included.  Older kernels: fall back to the signal loop. */
 	if (jail_cg_write(d, d->fd, "cgroup.kill", "1", false, &e2) < 0) {
-		if (e2.code == ENOENT)
+		if (jail_error_is(&e2, ENOENT))
 			return 0;
-		if (err)
-			*err = e2;
-		return -1;
+		return jail_error_move(err, &e2);
 	}
 	return 1;
 }

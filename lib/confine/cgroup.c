@@ -1,5 +1,7 @@
-/* Session cgroups: detection, the directory walk, join, kill and destroy,
- * shared by both backends (cgroup-v1.c, cgroup-v2.c). */
+/* Session cgroups: detection and the directory walk (create, open),
+ * shared by the backends (cgroup-v1.c, cgroup-v2.c, cgroup-systemd.c); the
+ * processes inside (pids, stats, join, leave, kill and destroy) are
+ * cgroup-proc.c's. */
 #define _GNU_SOURCE
 #include "confine/cgroup-internal.h"
 #include "base/fault.h"
@@ -11,13 +13,11 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/magic.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <time.h>
 #include <unistd.h>
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -272,7 +272,7 @@ static int detect_v1(jail_cgroup_manager_t *mgr, int rootfd, jail_error_t *err)
 
 jail_cgroup_manager_t *jail_cgroup_detect_flags(const char *root, unsigned flags, jail_error_t *err)
 {
-	jail_cgroup_manager_t *mgr = calloc(1, sizeof(*mgr));
+	cleanup_cgroup_manager jail_cgroup_manager_t *mgr = calloc(1, sizeof(*mgr));
 	cleanup_close int rootfd = -1;
 	int r;
 
@@ -283,25 +283,22 @@ jail_cgroup_manager_t *jail_cgroup_detect_flags(const char *root, unsigned flags
 	mgr->flags = flags;
 	mgr->root = jail_path_normalize(root ? root : JAIL_CGROUP_ROOT, err);
 	if (mgr->root == NULL)
-		goto fail;
+		return NULL;
 	/* The path of ROOT is the admin's (or the test's), not a user's. */
 	rootfd = open(mgr->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) {
 		jail_error_set(err, errno, "open %s", mgr->root);
-		goto fail;
+		return NULL;
 	}
 	if (!(flags & JAIL_CGROUP_SCRATCH) && jail_check_trusted_fd(rootfd, mgr->root, err) < 0)
-		goto fail;
+		return NULL;
 	if (faccessat(rootfd, "cgroup.controllers", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		r = detect_v2(mgr, rootfd, err);
 	else
 		r = detect_v1(mgr, rootfd, err);
 	if (r < 0)
-		goto fail;
-	return mgr;
-fail:
-	jail_cgroup_manager_free(mgr);
-	return NULL;
+		return NULL;
+	return steal_pointer(&mgr);
 }
 
 jail_cgroup_manager_t *jail_cgroup_detect(const char *root, jail_error_t *err)
@@ -354,7 +351,7 @@ const char *jail_cgroup_fullpaths(const jail_cgroup_t *cg)
 static jail_cgroup_t *cg_new(const jail_cgroup_manager_t *mgr, const char *parent, const char *user,
 			     const char *id, jail_error_t *err)
 {
-	jail_cgroup_t *cg = calloc(1, sizeof(*cg));
+	cleanup_cgroup jail_cgroup_t *cg = calloc(1, sizeof(*cg));
 
 	if (cg == NULL) {
 		jail_error_set(err, ENOMEM, "cgroup");
@@ -366,11 +363,10 @@ static jail_cgroup_t *cg_new(const jail_cgroup_manager_t *mgr, const char *paren
 	cg->user = strdup(user);
 	cg->id = strdup(id);
 	if (cg->relpath == NULL || cg->user == NULL || cg->id == NULL) {
-		jail_cgroup_free(cg);
 		jail_error_set(err, ENOMEM, "cgroup");
 		return NULL;
 	}
-	return cg;
+	return steal_pointer(&cg);
 }
 
 static int cg_finish(jail_cgroup_t *cg, jail_error_t *err)
@@ -565,43 +561,39 @@ static int check_limits(const jail_cgroup_limits_t *lim, jail_error_t *err)
 
 /* Remove everything a scratch session dir holds (regular files written by
  * the tests' fake tree), so that rmdir can work as on a cgroupfs. */
-static void scratch_empty(int userfd, const char *id)
+void jail_cg_scratch_empty(int userfd, const char *id)
 {
-	int fd = openat(userfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *dir;
+	cleanup_close int fd = openat(userfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_dir DIR *dir = NULL;
 	struct dirent *de;
 
 	if (fd < 0)
 		return;
 	dir = fdopendir(fd);
-	if (dir == NULL) {
-		close(fd);
+	if (dir == NULL)
 		return;
-	}
+	fd = -1; /* the DIR owns it */
 	while ((de = readdir(dir)) != NULL)
 		if (de->d_type == DT_REG)
 			unlinkat(dirfd(dir), de->d_name, 0);
-	closedir(dir);
 }
 
 /* rmdir PARENTFD/USER when no session is left in it; in a scratch tree
  * first drop the regular files that stand for its control files. */
-static void rmdir_user(const jail_cgroup_t *cg, int parentfd)
+void jail_cg_rmdir_user(const jail_cgroup_t *cg, int parentfd)
 {
 	if (parentfd < 0)
 		return;
 	if (cg->flags & JAIL_CGROUP_SCRATCH) {
-		int fd =
+		cleanup_close int fd =
 		    openat(parentfd, cg->user, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+		cleanup_dir DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
 		struct dirent *de;
 		bool sessions = false;
 
-		if (dir == NULL) {
-			if (fd >= 0)
-				close(fd);
+		if (dir == NULL)
 			return;
-		}
+		fd = -1; /* the DIR owns it */
 		while ((de = readdir(dir)) != NULL)
 			if (de->d_type == DT_DIR && strcmp(de->d_name, ".") != 0 &&
 			    strcmp(de->d_name, "..") != 0)
@@ -612,7 +604,6 @@ static void rmdir_user(const jail_cgroup_t *cg, int parentfd)
 				if (de->d_type == DT_REG)
 					unlinkat(dirfd(dir), de->d_name, 0);
 		}
-		closedir(dir);
 	}
 	/* EBUSY/ENOTEMPTY: the user has other sessions. */
 	unlinkat(parentfd, cg->user, AT_REMOVEDIR);
@@ -623,9 +614,9 @@ static void rmdir_session(jail_cgroup_t *cg, struct cg_dir *d)
 	if (d->userfd < 0)
 		return;
 	if (cg->flags & JAIL_CGROUP_SCRATCH)
-		scratch_empty(d->userfd, cg->id);
+		jail_cg_scratch_empty(d->userfd, cg->id);
 	unlinkat(d->userfd, cg->id, AT_REMOVEDIR);
-	rmdir_user(cg, d->parentfd);
+	jail_cg_rmdir_user(cg, d->parentfd);
 }
 
 int jail_cgroup_create(jail_cgroup_manager_t *mgr, const char *parent, const char *user,
@@ -686,7 +677,7 @@ fail:
 		if (cg->d[i].fd >= 0)
 			rmdir_session(cg, &cg->d[i]);
 		else /* the walk stopped short of the leaf: USER may be new */
-			rmdir_user(cg, cg->d[i].parentfd);
+			jail_cg_rmdir_user(cg, cg->d[i].parentfd);
 	}
 	jail_cgroup_free(cg);
 	return -1;
@@ -695,7 +686,7 @@ fail:
 int jail_cgroup_open_existing(jail_cgroup_manager_t *mgr, const char *parent, const char *user,
 			      const char *id, jail_cgroup_t **out, jail_error_t *err)
 {
-	jail_cgroup_t *cg;
+	cleanup_cgroup jail_cgroup_t *cg = NULL;
 
 	if (check_parent(parent, err) < 0)
 		return -1;
@@ -712,12 +703,9 @@ int jail_cgroup_open_existing(jail_cgroup_manager_t *mgr, const char *parent, co
 		d->rootfd = d->parentfd = d->userfd = d->fd = d->originfd = -1;
 		if (walk(cg, &mgr->h[i], d, parent, false, 0, &e2) < 0) {
 			cg_dir_close(d);
-			if (e2.code == ENOENT)
+			if (jail_error_is(&e2, ENOENT))
 				continue;
-			if (err)
-				*err = e2;
-			jail_cgroup_free(cg);
-			return -1;
+			return jail_error_move(err, &e2);
 		}
 		cg->nd++;
 		if (mgr->ops->version == 2 && strlen(id) > 6 &&
@@ -725,23 +713,16 @@ int jail_cgroup_open_existing(jail_cgroup_manager_t *mgr, const char *parent, co
 			/* logind's scope: the systemd backend's. */
 			cg->ops = &jail_cgroup_systemd_ops;
 			d->unit = strdup(id);
-			if (d->unit == NULL) {
-				jail_cgroup_free(cg);
+			if (d->unit == NULL)
 				return jail_error_set(err, ENOMEM, "cgroup");
-			}
 		}
 	}
-	if (cg->nd == 0) {
-		jail_error_fmt(err, ENOENT, "no cgroup %s/%s/%s under %s", parent, user, id,
-			       mgr->root);
-		jail_cgroup_free(cg);
+	if (cg->nd == 0)
+		return jail_error_fmt(err, ENOENT, "no cgroup %s/%s/%s under %s", parent, user, id,
+				      mgr->root);
+	if (cg_finish(cg, err) < 0)
 		return -1;
-	}
-	if (cg_finish(cg, err) < 0) {
-		jail_cgroup_free(cg);
-		return -1;
-	}
-	*out = cg;
+	*out = steal_pointer(&cg);
 	return 0;
 }
 
@@ -769,386 +750,21 @@ bad:
 int jail_cgroup_adopt_scope(jail_cgroup_manager_t *mgr, const char *relpath,
 			    const jail_cgroup_limits_t *lim, jail_cgroup_t **out, jail_error_t *err)
 {
-	jail_cgroup_t *cg = NULL;
+	cleanup_cgroup jail_cgroup_t *cg = NULL;
 
 	if (check_limits(lim, err) < 0)
 		return -1;
 	if (jail_cgroup_open_path(mgr, relpath, &cg, err) < 0)
 		return jail_error_wrap(err, "logind session scope");
-	if (!jail_cgroup_is_systemd(cg)) {
-		jail_cgroup_free(cg);
+	if (!jail_cgroup_is_systemd(cg))
 		return jail_error_fmt(err, EINVAL, "%s is not a systemd scope", relpath);
-	}
-	if (cg->ops->set_limits(&cg->d[0], lim, err) < 0) {
-		jail_cgroup_free(cg);
+	if (cg->ops->set_limits(&cg->d[0], lim, err) < 0)
 		return -1;
-	}
-	*out = cg;
+	*out = steal_pointer(&cg);
 	return 0;
 }
 
 bool jail_cgroup_is_systemd(const jail_cgroup_t *cg)
 {
 	return cg && cg->ops == &jail_cgroup_systemd_ops;
-}
-
-/* ---- processes ---- */
-
-/* Parse cgroup.procs of DIRFD. */
-static int read_pids(int dirfd, const char *path, pid_t **out, size_t *n, jail_error_t *err)
-{
-	cleanup_free char *buf = NULL;
-	pid_t *pids = NULL;
-	size_t cnt = 0, cap = 0;
-
-	if (jail_cg_read(dirfd, "cgroup.procs", &buf, err) < 0)
-		return jail_error_wrap(err, "%s", path);
-	for (char *p = buf; *p;) {
-		char *end;
-		long v;
-
-		p += strspn(p, " \n");
-		if (*p == '\0')
-			break;
-		errno = 0;
-		v = strtol(p, &end, 10);
-		if (errno || end == p || v <= 0 || v > INT32_MAX || (*end && *end != '\n')) {
-			free(pids);
-			return jail_error_fmt(err, EINVAL, "%s/cgroup.procs: unexpected content",
-					      path);
-		}
-		if (cnt == cap) {
-			pid_t *np;
-			cap = cap ? cap * 2 : 16;
-			np = realloc(pids, cap * sizeof(*np));
-			if (np == NULL) {
-				free(pids);
-				return jail_error_set(err, ENOMEM, "cgroup.procs");
-			}
-			pids = np;
-		}
-		pids[cnt++] = (pid_t)v;
-		p = end;
-	}
-	*out = pids;
-	*n = cnt;
-	return 0;
-}
-
-int jail_cgroup_pids(const jail_cgroup_t *cg, pid_t **pids, size_t *n, jail_error_t *err)
-{
-	return read_pids(cg->d[0].fd, cg->d[0].fullpath, pids, n, err);
-}
-
-int jail_cgroup_stats(const jail_cgroup_t *cg, jail_cgroup_stats_t *st, jail_error_t *err)
-{
-	cleanup_free pid_t *pids = NULL;
-	size_t n = 0;
-
-	st->memory_current = UINT64_MAX;
-	st->nprocs = 0;
-	if (jail_cgroup_pids(cg, &pids, &n, err) < 0)
-		return -1;
-	st->nprocs = n;
-	for (size_t i = 0; i < cg->nd; i++) {
-		cleanup_free char *buf = NULL;
-		uint64_t v;
-
-		if (!(cg->d[i].ctrl & CG_MEMORY))
-			continue;
-		if (jail_cg_read(cg->d[i].fd, cg->ops->memory_current_file, &buf, err) < 0)
-			return jail_error_wrap(err, "%s", cg->d[i].fullpath);
-		jail_strstrip(buf);
-		if (jail_parse_u64(buf, &v, err) < 0)
-			return jail_error_wrap(err, "%s/%s", cg->d[i].fullpath,
-					       cg->ops->memory_current_file);
-		st->memory_current = v;
-	}
-	return 0;
-}
-
-/* The caller's cgroup in hierarchy D, from /proc/self/cgroup, as an O_PATH
- * fd beneath D's root. */
-static int open_origin(struct cg_dir *d, unsigned version, jail_error_t *err)
-{
-	cleanup_fclose FILE *f = fopen("/proc/self/cgroup", "re");
-	char line[4096];
-
-	if (f == NULL)
-		return jail_error_set(err, errno, "open /proc/self/cgroup");
-	while (fgets(line, sizeof(line), f)) {
-		char *ctrls = strchr(line, ':'), *path;
-		bool match = false;
-
-		if (ctrls == NULL || (path = strchr(ctrls + 1, ':')) == NULL)
-			continue;
-		*ctrls++ = '\0';
-		*path++ = '\0';
-		path[strcspn(path, "\n")] = '\0';
-		if (version == 2) {
-			match = strcmp(line, "0") == 0 && ctrls[0] == '\0';
-		} else {
-			char *save = NULL;
-			for (char *c = strtok_r(ctrls, ",", &save); c;
-			     c = strtok_r(NULL, ",", &save))
-				if (strcmp(c, d->hname) == 0)
-					match = true;
-		}
-		if (!match)
-			continue;
-		if (path[0] != '/' || strstr(path, "/../") ||
-		    (strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0))
-			return jail_error_fmt(err, EINVAL, "/proc/self/cgroup: odd path '%s'",
-					      path);
-		d->originfd = path[1] == '\0'
-				  ? fcntl(d->rootfd, F_DUPFD_CLOEXEC, 3)
-				  : openat(d->rootfd, path + 1, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (d->originfd < 0)
-			return jail_error_set(err, errno,
-					      "open the caller's cgroup %s (under %s's root)", path,
-					      d->fullpath);
-		return 0;
-	}
-	return jail_error_fmt(err, ENOENT, "/proc/self/cgroup has no %s line",
-			      version == 2 ? "cgroup v2" : d->hname);
-}
-
-/* Whether the calling process has exactly one thread, from the host's
- * /proc (false when it cannot tell: after pivot_root /proc/self is not
- * ours). */
-static bool single_threaded(void)
-{
-	cleanup_fclose FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
-
-	if (f == NULL)
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "Threads:", 8) == 0)
-			return strtol(line + 8, NULL, 10) == 1;
-	}
-	return false;
-}
-
-/* Move the calling process into DIRFD (a directory of hierarchy D).
- *
- * Writing a pid to cgroup.procs takes the kernel's cgroup_threadgroup_rwsem
- * for writing; when that lock has been idle, taking it waits for an RCU
- * grace period (7 to 25 ms per login measured on the 2-CPU test VM, most of
- * a jailed login's overhead).  On a v1 hierarchy, writing "0" to `tasks`
- * moves only the calling thread, which the kernel does without that lock
- * (cgroup_procs_write_start: no global lock for pid 0 on a thread file).
- * With SINGLE (the caller has one thread, checked by the caller of this
- * function) that thread is the whole process, and everything it forks
- * later starts in DIRFD: the same outcome as cgroup.procs.  v2 has no
- * such file for domain cgroups (cgroup.threads moves threads only inside a
- * threaded subtree), and a multi-threaded caller must move whole: both
- * write the pid to cgroup.procs. */
-static bool thread_file(const jail_cgroup_t *cg)
-{
-	return cg->ops->version == 1 && !(cg->flags & JAIL_CGROUP_SCRATCH);
-}
-
-static int move_self(const jail_cgroup_t *cg, const struct cg_dir *d, int dirfd, bool single,
-		     jail_error_t *err)
-{
-	char v[32];
-
-	if (single && thread_file(cg))
-		return jail_cg_write(d, dirfd, "tasks", "0", false, err);
-	snprintf(v, sizeof(v), "%ld", (long)getpid());
-	return jail_cg_write(d, dirfd, "cgroup.procs", v, false, err);
-}
-
-int jail_cgroup_join(jail_cgroup_t *cg, pid_t pid, jail_error_t *err)
-{
-	bool self = pid == 0 || pid == getpid();
-	/* /proc/self/status only where the answer matters (v1). */
-	bool single = self && thread_file(cg) && single_threaded();
-	char v[32];
-
-	snprintf(v, sizeof(v), "%ld", (long)(self ? getpid() : pid));
-	/* The caller is in logind's scope already and stays there. */
-	if (self && jail_cgroup_is_systemd(cg))
-		return 0;
-	for (size_t i = 0; i < cg->nd; i++) {
-		struct cg_dir *d = &cg->d[i];
-
-		if (self && !(cg->flags & JAIL_CGROUP_SCRATCH) && d->originfd < 0 &&
-		    open_origin(d, (unsigned)cg->ops->version, err) < 0)
-			return jail_error_wrap(err, "join %s", d->fullpath);
-		if (jail_fault("cgroup-join") < 0)
-			return jail_error_set(err, errno, "join pid %s: %s", v, d->fullpath);
-		if (self ? move_self(cg, d, d->fd, single, err) < 0
-			 : jail_cg_write(d, d->fd, "cgroup.procs", v, false, err) < 0)
-			return jail_error_wrap(err, "join pid %s", v);
-	}
-	return 0;
-}
-
-static void sleep_us(long us)
-{
-	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-int jail_cgroup_leave(jail_cgroup_t *cg, jail_error_t *err)
-{
-	pid_t self = getpid();
-	int rc = 0;
-	char v[32];
-
-	if (cg == NULL)
-		return 0;
-	snprintf(v, sizeof(v), "%ld", (long)self);
-	/* The calling thread by the fast path (see move_self; after pivot_root
-	 * the thread count cannot be read, so try it), then, if the process
-	 * is still listed (other threads), the whole process. */
-	for (size_t i = 0; i < cg->nd; i++) {
-		struct cg_dir *d = &cg->d[i];
-		cleanup_free pid_t *pids = NULL;
-		size_t n = 0;
-		bool inside = false;
-
-		if (d->originfd < 0)
-			continue;
-		if (move_self(cg, d, d->originfd, true, NULL) == 0 &&
-		    read_pids(d->fd, d->fullpath, &pids, &n, NULL) == 0) {
-			for (size_t k = 0; k < n; k++)
-				inside |= pids[k] == self;
-			if (!inside)
-				goto left;
-		}
-		if (jail_cg_write(d, d->originfd, "cgroup.procs", v, false, err) < 0) {
-			/* The cgroup the caller came from is gone: systemd
-			 * removes a logind scope once sshd's process has left
-			 * it empty.  The hierarchy's root takes the caller
-			 * instead, so that the session's cgroup can still be
-			 * emptied and removed. */
-			if (err && err->code == ENOENT && !(cg->flags & JAIL_CGROUP_SCRATCH) &&
-			    jail_cg_write(d, d->rootfd, "cgroup.procs", v, false, NULL) == 0)
-				goto left;
-			jail_error_wrap(err, "leave %s", d->fullpath);
-			rc = -1;
-			continue;
-		}
-	left:
-		close(d->originfd);
-		d->originfd = -1;
-	}
-	return rc;
-}
-
-int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
-{
-	pid_t self = getpid();
-	int rc = 0;
-	bool systemd = jail_cgroup_is_systemd(cg);
-
-	if (cg == NULL)
-		return 0;
-	/* Step out first: the caller may have joined itself (PAM in sshd). */
-	if (jail_cgroup_leave(cg, err) < 0)
-		rc = -1;
-	/* cgroup.kill kills everything inside, the caller included: only
-	 * when the caller is not (or no longer) a member. */
-	if (cg->ops->kill_all && !(cg->flags & JAIL_CGROUP_SCRATCH)) {
-		for (size_t i = 0; i < cg->nd; i++) {
-			cleanup_free pid_t *pids = NULL;
-			size_t n = 0;
-			bool inside = false;
-
-			if (read_pids(cg->d[i].fd, cg->d[i].fullpath, &pids, &n, NULL) < 0)
-				continue; /* the loop below reports it */
-			for (size_t k = 0; k < n; k++)
-				inside |= pids[k] == self;
-			if (!inside && n > 0)
-				cg->ops->kill_all(&cg->d[i], NULL);
-		}
-	}
-	/* Signal loop, at most about 2 s: SIGKILL what is listed, wait for the
-	 * kernel to empty the cgroup, rmdir.  (With cgroup.kill this only
-	 * waits.)  A pid read from cgroup.procs can in theory exit and be
-	 * reused before kill(); the window is microseconds and the cgroup's
-	 * own processes are the ones being killed. */
-	for (size_t i = 0; i < cg->nd; i++) {
-		struct cg_dir *d = &cg->d[i];
-		bool gone = false;
-
-		/* Killed processes leave the cgroup within microseconds to
-		 * milliseconds: poll from 250 us, doubling to 10 ms, about 2 s
-		 * in all. */
-		long delay = 250, waited = 0;
-
-		/* Usually empty by now (close_session reaps the init first):
-		 * then rmdir alone does it. */
-		if (!(cg->flags & JAIL_CGROUP_SCRATCH) && !systemd &&
-		    (unlinkat(d->userfd, cg->id, AT_REMOVEDIR) == 0 || errno == ENOENT))
-			gone = true;
-		for (; waited < 2000000 && !gone;
-		     waited += delay, delay = delay * 2 > 10000 ? 10000 : delay * 2) {
-			cleanup_free pid_t *pids = NULL;
-			size_t n = 0;
-			jail_error_t e2 = {0};
-			bool others = false;
-
-			if (read_pids(d->fd, d->fullpath, &pids, &n, &e2) < 0) {
-				if (e2.code == ENOENT && !(cg->flags & JAIL_CGROUP_SCRATCH)) {
-					/* Removed already (jailctl kill/gc raced
-					 * close_session): nothing left to do. */
-					gone = true;
-					break;
-				}
-				if (!(cg->flags & JAIL_CGROUP_SCRATCH)) {
-					if (err)
-						*err = e2;
-					rc = -1;
-					break;
-				}
-				n = 0;
-			}
-			for (size_t k = 0; k < n; k++) {
-				/* A scratch tree's pids are made up: never signal them. */
-				if (pids[k] == self || (cg->flags & JAIL_CGROUP_SCRATCH))
-					continue;
-				others = true;
-				kill(pids[k], SIGKILL);
-			}
-			if (!others && systemd) {
-				/* Only the caller (or nothing) left: the
-				 * scope is systemd's to remove. */
-				gone = true;
-				break;
-			}
-			if (!others) {
-				if (cg->flags & JAIL_CGROUP_SCRATCH)
-					scratch_empty(d->userfd, cg->id);
-				if (unlinkat(d->userfd, cg->id, AT_REMOVEDIR) == 0 ||
-				    errno == ENOENT) {
-					gone = true;
-					break;
-				}
-				if (errno != EBUSY || n > 0) {
-					/* Still holds the caller (never
-					 * joined with pid 0), or another
-					 * error. */
-					jail_error_set(err, errno, "remove cgroup %s", d->fullpath);
-					rc = -1;
-					break;
-				}
-			}
-			sleep_us(delay);
-		}
-		if (!gone && rc == 0) {
-			jail_error_fmt(err, EBUSY,
-				       "cgroup %s still has processes after SIGKILL (2 s)",
-				       d->fullpath);
-			rc = -1;
-		}
-		if (gone && !systemd)
-			rmdir_user(cg, d->parentfd);
-	}
-	jail_cgroup_free(cg);
-	return rc;
 }

@@ -64,6 +64,12 @@ jail_cgroup_manager_t *jail_cgroup_detect(const char *root, jail_error_t *err);
 jail_cgroup_manager_t *jail_cgroup_detect_flags(const char *root, unsigned flags,
 						jail_error_t *err);
 void jail_cgroup_manager_free(jail_cgroup_manager_t *mgr);
+static inline void jail_cgroup_manager_freep(jail_cgroup_manager_t **mgr)
+{
+	jail_cgroup_manager_free(*mgr);
+	*mgr = NULL;
+}
+#define cleanup_cgroup_manager __attribute__((cleanup(jail_cgroup_manager_freep)))
 /* 1 or 2. */
 int jail_cgroup_manager_version(const jail_cgroup_manager_t *mgr);
 /* Human readable list of the controllers found ("memory pids cpu io"). */
@@ -147,6 +153,12 @@ const char *jail_cgroup_path(const jail_cgroup_t *cg);
 const char *jail_cgroup_fullpaths(const jail_cgroup_t *cg);
 /* Close the fds and free CG without touching the cgroup. */
 void jail_cgroup_free(jail_cgroup_t *cg);
+static inline void jail_cgroup_freep(jail_cgroup_t **cg)
+{
+	jail_cgroup_free(*cg);
+	*cg = NULL;
+}
+#define cleanup_cgroup __attribute__((cleanup(jail_cgroup_freep)))
 
 /* Is NAME acceptable as one cgroup path component? (non-empty, at most
  * 255 bytes, no '/', not "." or "..", no control characters or spaces) */

@@ -164,14 +164,13 @@ static int create_target(int root_fd, const char *rel,
 			 int (*create)(int root_fd, const char *rel, jail_error_t *err),
 			 jail_error_t *err)
 {
-	jail_error_t e2;
+	jail_error_t e2 = {0};
 	int fd = create(root_fd, rel, &e2);
 
-	if (fd >= 0 || e2.code != EROFS) {
-		if (fd < 0 && err)
-			*err = e2;
+	if (fd >= 0)
 		return fd;
-	}
+	if (!jail_error_is(&e2, EROFS))
+		return jail_error_move(err, &e2);
 	if (root_mount_rw(root_fd, true, err) < 0)
 		return -1;
 	fd = create(root_fd, rel, err);
@@ -192,23 +191,21 @@ static int mkdirs_root(int root_fd, const char *rel, jail_error_t *err)
  * ROOT_FD as a mount point.  Symlinks anywhere are refused. */
 static int open_dir_target(int root_fd, const char *rel, jail_error_t *err)
 {
-	jail_error_t e2;
+	jail_error_t e2 = {0};
 	int fd = jail_openat_beneath(root_fd, rel, O_PATH | O_DIRECTORY, 0, &e2);
 
 	if (fd >= 0)
 		return fd;
-	if (e2.code != ENOENT) {
+	if (!jail_error_is(&e2, ENOENT)) {
 		struct stat st;
-		jail_error_t e3;
 
-		if (jail_stat_beneath(root_fd, rel, &st, &e3) == 0 && S_ISLNK(st.st_mode))
+		if (jail_stat_beneath(root_fd, rel, &st, NULL) == 0 && S_ISLNK(st.st_mode))
 			return jail_error_fmt(
 			    err, ELOOP,
 			    "mount point %s in the jail is a symlink (symlinks are "
 			    "never followed)",
 			    rel);
-		if (err)
-			*err = e2;
+		jail_error_move(err, &e2);
 		return jail_error_wrap(err, "mount point %s in the jail", rel);
 	}
 	fd = create_target(root_fd, rel, mkdirs_root, err);
@@ -226,13 +223,12 @@ static int create_file(int root_fd, const char *rel, jail_error_t *err)
 	const char *base;
 	int fd;
 
-	jail_error_t e2;
+	jail_error_t e2 = {0};
 
 	pfd = jail_open_parent_beneath(root_fd, rel, &base, &e2);
 	if (pfd < 0) {
-		if (e2.code != ENOENT) {
-			if (err)
-				*err = e2;
+		if (!jail_error_is(&e2, ENOENT)) {
+			jail_error_move(err, &e2);
 			return jail_error_wrap(err, "mount point %s in the jail", rel);
 		}
 		{
@@ -678,7 +674,7 @@ static int mount_home(int root_fd, const jail_mount_plan_t *plan, jail_error_t *
 	    .attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
 	    .attr_clr = MOUNT_ATTR_RDONLY,
 	};
-	jail_error_t e2;
+	jail_error_t e2 = {0};
 	struct stat st;
 
 	if (plan->home == NULL || plan->home[0] == '\0') {
@@ -696,7 +692,7 @@ static int mount_home(int root_fd, const jail_mount_plan_t *plan, jail_error_t *
 	}
 	target = jail_openat_beneath(root_fd, home, O_PATH | O_DIRECTORY, 0, &e2);
 	if (target < 0) {
-		if (e2.code == ENOENT) {
+		if (jail_error_is(&e2, ENOENT)) {
 			warn(plan,
 			     "home %s does not exist in the jail: no writable home in the session "
 			     "(jailctl adduser creates it)",
@@ -705,14 +701,13 @@ static int mount_home(int root_fd, const jail_mount_plan_t *plan, jail_error_t *
 		}
 		/* A symlink as the last component shows as ENOTDIR (O_PATH with
 		 * O_NOFOLLOW opens the link itself), one above it as ELOOP. */
-		if (e2.code == ELOOP || e2.code == EXDEV ||
+		if (jail_error_is(&e2, ELOOP) || jail_error_is(&e2, EXDEV) ||
 		    (jail_stat_beneath(root_fd, home, &st, NULL) == 0 && S_ISLNK(st.st_mode)))
 			return jail_error_fmt(err, ELOOP,
 					      "home %s in the jail is or passes through a symlink "
 					      "(symlinks are never followed)",
 					      home);
-		if (err)
-			*err = e2;
+		jail_error_move(err, &e2);
 		return jail_error_wrap(err, "home %s in the jail", home);
 	}
 	if (fstat(target, &st) < 0)
@@ -825,17 +820,16 @@ int jail_mounts_pivot(int root_fd, jail_error_t *err)
 
 int jail_manifest_logsocket(int jail_fd, bool *out, jail_error_t *err)
 {
-	jail_error_t e2;
+	jail_error_t e2 = {0};
 	cleanup_close int fd = jail_openat_beneath(jail_fd, JAIL_MANIFEST_PATH, O_RDONLY, 0, &e2);
 	cleanup_free char *buf = NULL;
 	char *line, *save = NULL;
 
 	*out = false;
 	if (fd < 0) {
-		if (e2.code == ENOENT)
+		if (jail_error_is(&e2, ENOENT))
 			return 0;
-		if (err)
-			*err = e2;
+		jail_error_move(err, &e2);
 		return jail_error_wrap(err, "jail manifest");
 	}
 	if (jail_check_trusted_fd(fd, "jail manifest " JAIL_MANIFEST_PATH, err) < 0)

@@ -83,6 +83,7 @@ int jail_bind_parse(const char *spec, bool ro, jail_bind_t *out, jail_error_t *e
  * session mounts its own). */
 const char *jail_bind_target_refusal(const char *path);
 void jail_bind_clear(jail_bind_t *b);
+#define cleanup_bind __attribute__((cleanup(jail_bind_clear)))
 
 typedef struct jail_mount_plan {
 	const jail_sandbox_spec_t *spec; /* tmp_size, run_size, bind_ro, bind_rw */

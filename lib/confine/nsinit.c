@@ -607,8 +607,7 @@ static int read_starttime(int proc_dirfd, pid_t pid, uint64_t *out, jail_error_t
 int jail_nsinit_kill_pid(pid_t pid, uint64_t starttime, bool *gone, jail_error_t *err)
 {
 	uint64_t now;
-	jail_error_t e2;
-	int pidfd;
+	cleanup_close int pidfd = -1;
 
 	*gone = false;
 	if (pid <= 0)
@@ -623,17 +622,13 @@ int jail_nsinit_kill_pid(pid_t pid, uint64_t starttime, bool *gone, jail_error_t
 		}
 		return jail_error_set(err, errno, "pidfd_open %d", (int)pid);
 	}
-	if (read_starttime(AT_FDCWD, pid, &now, &e2) < 0 || now != starttime) {
-		close(pidfd);
+	/* Any failure to read the start time: the process is gone. */
+	if (read_starttime(AT_FDCWD, pid, &now, NULL) < 0 || now != starttime) {
 		*gone = true;
 		return 0;
 	}
-	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH) {
-		int e = errno;
-		close(pidfd);
-		return jail_error_set(err, e, "kill session init %d", (int)pid);
-	}
-	close(pidfd);
+	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
+		return jail_error_set(err, errno, "kill session init %d", (int)pid);
 	return 0;
 }
 
@@ -643,7 +638,6 @@ int jail_ns_target_open(pid_t pid, uint64_t starttime, uint64_t mnt_inode, jail_
 	char path[64];
 	uint64_t now;
 	struct stat st;
-	jail_error_t e2;
 
 	*t = (jail_ns_target_t)JAIL_NS_TARGET_INIT;
 	if (pid <= 0)
@@ -656,7 +650,7 @@ int jail_ns_target_open(pid_t pid, uint64_t starttime, uint64_t mnt_inode, jail_
 		return jail_error_set(err, errno, "pidfd_open %d", (int)pid);
 	}
 	t->pid = pid;
-	if (read_starttime(AT_FDCWD, pid, &now, &e2) < 0 || now != starttime) {
+	if (read_starttime(AT_FDCWD, pid, &now, NULL) < 0 || now != starttime) {
 		jail_ns_target_close(t);
 		return jail_error_fmt(
 		    err, ESRCH,

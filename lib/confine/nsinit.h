@@ -82,6 +82,7 @@ int jail_ns_restore(jail_ns_saved_t *saved, jail_error_t *err);
 
 /* Close the saved fds without moving (the session is complete). */
 void jail_ns_saved_close(jail_ns_saved_t *saved);
+#define cleanup_ns_saved __attribute__((cleanup(jail_ns_saved_close)))
 
 /* Fork the session init.  Must be called after jail_ns_unshare() (the init
  * must be the first process of the new pid namespace).  Returns as soon as
@@ -164,6 +165,7 @@ int jail_ns_target_open(pid_t pid, uint64_t starttime, uint64_t mnt_inode, jail_
 int jail_ns_target_enter(const jail_ns_target_t *t, jail_error_t *err);
 
 void jail_ns_target_close(jail_ns_target_t *t);
+#define cleanup_ns_target __attribute__((cleanup(jail_ns_target_close)))
 
 /* Is pid 1 of our pid namespace a session's init (JAIL_NSINIT_NAME, which
  * names itself with PR_SET_NAME)?  /proc/1/comm is read through an fd whose

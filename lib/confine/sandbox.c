@@ -4,7 +4,8 @@
 #include "base/safefs.h"
 #include "confine/caps.h"
 #include "confine/logrelay.h"
-#include "confine/lsm.h"
+#include "confine/apparmor.h"
+#include "confine/landlock.h"
 #include "confine/mounts.h"
 
 #include <errno.h>

@@ -1,6 +1,8 @@
-/* seccomp filters: see syscalls.h for the layering and the contract. */
+/* seccomp filters, built from the tables of seccomp-policy.c, and their
+ * blob cache: see seccomp.h for the layering and the contract. */
 #define _GNU_SOURCE
 #include "confine/seccomp.h"
+#include "confine/seccomp-policy.h"
 #include "base/safefs.h"
 
 #include <dlfcn.h>
@@ -22,134 +24,6 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-
-/* The denylist of the `default` policy, EPERM for each.
- *
- * Docker's default profile is an allowlist; every syscall below is one it
- * does not allow to an unprivileged container (so this list is at least as
- * wide as Docker's for what exists), plus what we add on purpose:
- * io_uring (a large attack surface, Docker blocks it since 25.0), the new
- * mount API, syslog, chroot, vhangup, host/domain name, the Landlock calls
- * (jailsh applies its own ruleset before the filter; stacking more would be
- * harmless but gives the user a kernel attack surface for nothing),
- * memfd_secret (unneeded, removes memory from the kernel's reach),
- * pidfd_getfd (ptrace-equivalent), modify_ldt (a history of CVEs, unused
- * by 64-bit programs) and fanotify_init. */
-static const char *const default_deny[] = {
-    /* Docker's list */
-    "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "create_module", "delete_module",
-    "finit_module", "get_kernel_syms", "get_mempolicy", "init_module", "ioperm", "iopl", "kcmp",
-    "kexec_file_load", "kexec_load", "keyctl", "lookup_dcookie", "mbind", "mount", "move_pages",
-    "name_to_handle_at", "nfsservctl", "open_by_handle_at", "perf_event_open", "pivot_root",
-    "process_vm_readv", "process_vm_writev", "ptrace", "query_module", "quotactl", "reboot",
-    "request_key", "set_mempolicy", "setns", "settimeofday", "stime", "swapon", "swapoff", "sysfs",
-    "_sysctl", "umount", "umount2", "unshare", "uselib", "userfaultfd", "ustat", "vm86", "vm86old",
-    /* Docker also lacks these (capability-gated or obsolete) */
-    "afs_syscall", "bdflush", "clock_adjtime64", "clock_settime64", "fanotify_init", "getpmsg",
-    "putpmsg", "pciconfig_iobase", "pciconfig_read", "pciconfig_write", "quotactl_fd", "security",
-    "set_mempolicy_home_node", "sethostname", "setdomainname", "settimeofday", "tuxcall", "vhangup",
-    "vserver", "syslog", "chroot",
-    /* new mount API */
-    "fsopen", "fsconfig", "fsmount", "fspick", "move_mount", "open_tree", "mount_setattr",
-    /* io_uring */
-    "io_uring_setup", "io_uring_enter", "io_uring_register",
-    /* Landlock (applied by jailsh before the filter) */
-    "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self",
-    /* ours */
-    "memfd_secret", "pidfd_getfd", "modify_ldt", "adjtimex"};
-
-/* The allowlist of the `strict` policy.  Found by running bash, coreutils,
- * sftp-server, scp, rsync and git under strace (tests/integration/45 runs
- * them under the filter) and by review: file I/O, memory, processes without
- * namespaces, signals, time, sockets (the session's network namespace
- * decides what they reach), polling.  32-bit x86 variants are included so
- * i386 programs behave the same.  Left out on purpose: everything in the
- * denylist, SysV IPC and POSIX message queues, AIO, the scheduler
- * setters (but nice), xattr writes, sync_file_range and the like.  A
- * strace of bash, coreutils, find, tar, gzip, sed, awk, ps, rsync, git,
- * sftp-server and scp found nothing outside this list but get/set_mempolicy
- * (ps, which works without them; Docker denies them too). */
-static const char *const strict_allow[] = {
-    /* files and directories */
-    "read", "write", "readv", "writev", "pread64", "pwrite64", "preadv", "pwritev", "preadv2",
-    "pwritev2", "open", "openat", "openat2", "creat", "close", "close_range", "lseek", "_llseek",
-    "stat", "fstat", "lstat", "newfstatat", "statx", "stat64", "fstat64", "lstat64", "fstatat64",
-    "statfs", "fstatfs", "statfs64", "fstatfs64", "access", "faccessat", "faccessat2", "readlink",
-    "readlinkat", "getdents", "getdents64", "mkdir", "mkdirat", "rmdir", "unlink", "unlinkat",
-    "rename", "renameat", "renameat2", "link", "linkat", "symlink", "symlinkat", "chmod", "fchmod",
-    "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat", "chown32", "fchown32",
-    "lchown32", "truncate", "ftruncate", "truncate64", "ftruncate64", "fallocate", "fadvise64",
-    "fadvise64_64", "readahead", "fsync", "fdatasync", "sync", "syncfs", "utime", "utimes",
-    "utimensat", "utimensat_time64", "futimesat", "umask", "chdir", "fchdir", "getcwd", "flock",
-    "fcntl", "fcntl64", "dup", "dup2", "dup3", "pipe", "pipe2", "ioctl", "copy_file_range",
-    "sendfile", "sendfile64", "splice", "tee", "getxattr", "lgetxattr", "fgetxattr", "listxattr",
-    "llistxattr", "flistxattr", "inotify_init", "inotify_init1", "inotify_add_watch",
-    "inotify_rm_watch", "memfd_create",
-    /* FIFOs and sockets; device nodes still need CAP_MKNOD, which no user has */
-    "mknod", "mknodat",
-    /* memory */
-    "brk", "mmap", "mmap2", "munmap", "mremap", "mprotect", "madvise", "msync", "mincore", "mlock",
-    "mlock2", "munlock", "mlockall", "munlockall", "membarrier", "pkey_alloc", "pkey_free",
-    "pkey_mprotect", "map_shadow_stack",
-    /* processes */
-    "execve", "execveat", "fork", "vfork", "clone", "clone3", "exit", "exit_group", "wait4",
-    "waitid", "waitpid", "getpid", "getppid", "gettid", "getpgid", "setpgid", "getpgrp", "getsid",
-    "setsid", "getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid", "getgroups",
-    "getuid32", "geteuid32", "getgid32", "getegid32", "getresuid32", "getresgid32", "getgroups32",
-    "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups", "setfsuid",
-    "setfsgid", "setuid32", "setgid32", "setreuid32", "setregid32", "setresuid32", "setresgid32",
-    "setgroups32", "setfsuid32", "setfsgid32", "capget", "capset", "prctl", "arch_prctl",
-    "set_tid_address", "set_thread_area", "get_thread_area", "set_robust_list", "get_robust_list",
-    "rseq", "futex", "futex_time64", "futex_waitv", "getrlimit", "ugetrlimit", "setrlimit",
-    "prlimit64", "getrusage", "getpriority", "setpriority", "nice", "sched_yield",
-    "sched_getaffinity", "sched_setaffinity", "sched_getparam", "sched_getscheduler",
-    "sched_get_priority_max", "sched_get_priority_min", "sched_getattr", "sched_rr_get_interval",
-    "getcpu", "ioprio_get", "personality", "uname", "sysinfo", "getrandom", "seccomp",
-    "restart_syscall", "pidfd_open", "pidfd_send_signal", "process_mrelease",
-    /* signals */
-    "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "rt_sigsuspend", "rt_sigpending",
-    "rt_sigtimedwait", "rt_sigtimedwait_time64", "rt_sigqueueinfo", "rt_tgsigqueueinfo",
-    "sigaction", "sigprocmask", "sigreturn", "sigsuspend", "sigpending", "signal", "sigaltstack",
-    "kill", "tkill", "tgkill", "pause", "alarm", "signalfd", "signalfd4",
-    /* time */
-    "time", "gettimeofday", "clock_gettime", "clock_gettime64", "clock_getres",
-    "clock_getres_time64", "clock_nanosleep", "clock_nanosleep_time64", "nanosleep", "times",
-    "getitimer", "setitimer", "timer_create", "timer_delete", "timer_settime", "timer_gettime",
-    "timer_getoverrun", "timer_settime64", "timer_gettime64", "timerfd_create", "timerfd_settime",
-    "timerfd_gettime", "timerfd_settime64", "timerfd_gettime64",
-    /* polling and events */
-    "poll", "ppoll", "ppoll_time64", "select", "_newselect", "pselect6", "pselect6_time64",
-    "epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "epoll_pwait2",
-    "eventfd", "eventfd2",
-    /* sockets */
-    "socket", "socketpair", "socketcall", "connect", "bind", "listen", "accept", "accept4",
-    "getsockname", "getpeername", "getsockopt", "setsockopt", "sendto", "recvfrom", "sendmsg",
-    "recvmsg", "sendmmsg", "recvmmsg", "recvmmsg_time64", "shutdown"};
-
-/* Flags that create namespaces: clone() with any of them is refused.
- * CLONE_NEWTIME is not here: in clone() its bit is part of CSIGNAL, and
- * only clone3()/unshare() can use it (both refused). */
-static const unsigned long clone_new_flags[] = {
-    CLONE_NEWNS,   CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC,
-    CLONE_NEWUSER, CLONE_NEWPID,    CLONE_NEWNET,
-};
-
-/* Address families socket() refuses (EPERM), matched on the low 32 bits of
- * the family (the kernel takes an int: high bits must not dodge the rule).
- *  - AF_VSOCK (40): vsock is not network-namespaced; a session, even with
- *    net = none, would reach the hypervisor (CID 2) and its agents.  Docker's
- *    default profile refuses it too.  (Found by tests/escape: af-vsock.)
- *  - AF_ALG (38): the kernel crypto API, a local attack surface with a CVE
- *    history that no shell, sftp, scp, rsync or git needs.
- * On the 32-bit ABI socketcall(2) passes the family in memory the filter
- * cannot read: libseccomp turns these rules into a refusal of every
- * socketcall(SYS_SOCKET) there (the direct i386 socket syscall, which
- * libseccomp can check, still works for the other families). */
-static const unsigned int socket_deny_families[] = {40 /* AF_VSOCK */, 38 /* AF_ALG */};
-
-/* personality() values allowed (as in Docker's profile): PER_LINUX,
- * PER_LINUX32, UNAME26, UNAME26|PER_LINUX32, and the query 0xffffffff. */
-static const unsigned int personality_ok[] = {0x0, 0x8, 0x20000, 0x20008, 0xffffffff};
 
 static const uint32_t filter_arches[] = {SCMP_ARCH_X86_64, SCMP_ARCH_X86};
 
@@ -269,6 +143,21 @@ static bool in_list(const jail_strv_t *l, const char *name)
 	return l != NULL && jail_strv_contains(l, name);
 }
 
+/* The names a layer acts on: TABLE (the policy's list) less those in
+ * DROP, then those in ADD, each once.  The base layer drops what the
+ * profile allows and adds what it denies; the strict layer the reverse. */
+static int merge_names(jail_strv_t *names, const char *const *table, size_t n,
+		       const jail_strv_t *drop, const jail_strv_t *add, jail_error_t *err)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!in_list(drop, table[i]) && jail_strv_add_unique(names, table[i], err) < 0)
+			return -1;
+	for (size_t i = 0; add && i < add->n; i++)
+		if (jail_strv_add_unique(names, add->v[i], err) < 0)
+			return -1;
+	return 0;
+}
+
 /* Add RULE for NAME to CTX, checking libseccomp's -errno contract.  A name
  * that resolves to no number on the native architecture but exists on
  * another (negative pseudo number) is fine: libseccomp maps it per arch. */
@@ -316,36 +205,31 @@ static int build_base(jail_seccomp_t *f, const jail_strv_t *allow, const jail_st
 		      jail_error_t *err)
 {
 	const uint32_t eperm = SCMP_ACT_ERRNO(EPERM);
-	jail_strv_t names = {0};
-	int ret = -1;
+	cleanup_strv jail_strv_t names = {0};
 
 	f->base = new_ctx(SCMP_ACT_ALLOW, err);
 	if (f->base == NULL)
 		return -1;
-	for (size_t i = 0; i < sizeof(default_deny) / sizeof(default_deny[0]); i++)
-		if (!in_list(allow, default_deny[i]) &&
-		    jail_strv_add_unique(&names, default_deny[i], err) < 0)
-			goto out;
-	if (deny)
-		for (size_t i = 0; i < deny->n; i++)
-			if (jail_strv_add_unique(&names, deny->v[i], err) < 0)
-				goto out;
+	if (merge_names(&names, jail_scmp_default_deny, jail_scmp_n_default_deny, allow, deny,
+			err) < 0)
+		return -1;
 	for (size_t i = 0; i < names.n; i++)
 		if (add_rule(f->base, eperm, names.v[i], 0, NULL, err) < 0)
-			goto out;
+			return -1;
 
 	/* Conditional rules, unless the profile allowed or denied the whole call. */
 	if (!in_list(allow, "clone") && !in_list(deny, "clone")) {
-		for (size_t i = 0; i < sizeof(clone_new_flags) / sizeof(clone_new_flags[0]); i++) {
+		for (size_t i = 0; i < jail_scmp_n_clone_new_flags; i++) {
 			struct scmp_arg_cmp c =
-			    SCMP_A0(SCMP_CMP_MASKED_EQ, clone_new_flags[i], clone_new_flags[i]);
+			    SCMP_A0(SCMP_CMP_MASKED_EQ, jail_scmp_clone_new_flags[i],
+				    jail_scmp_clone_new_flags[i]);
 			if (add_rule(f->base, eperm, "clone", 1, &c, err) < 0)
-				goto out;
+				return -1;
 		}
 	}
 	if (!in_list(allow, "clone3") && !in_list(deny, "clone3") &&
 	    add_rule(f->base, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL, err) < 0)
-		goto out;
+		return -1;
 	if (!in_list(allow, "ioctl") && !in_list(deny, "ioctl")) {
 		/* The kernel takes the request as unsigned int: compare the low
 		 * 32 bits only, so TIOCSTI | (1UL << 32) is caught too. */
@@ -353,40 +237,30 @@ static int build_base(jail_seccomp_t *f, const jail_strv_t *allow, const jail_st
 		struct scmp_arg_cmp lnx = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFUL, TIOCLINUX);
 		if (add_rule(f->base, eperm, "ioctl", 1, &sti, err) < 0 ||
 		    add_rule(f->base, eperm, "ioctl", 1, &lnx, err) < 0)
-			goto out;
+			return -1;
 	}
 	if (!in_list(allow, "socket") && !in_list(deny, "socket")) {
-		for (size_t i = 0;
-		     i < sizeof(socket_deny_families) / sizeof(socket_deny_families[0]); i++) {
-			struct scmp_arg_cmp c =
-			    SCMP_A0(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFUL, socket_deny_families[i]);
+		for (size_t i = 0; i < jail_scmp_n_socket_deny_families; i++) {
+			struct scmp_arg_cmp c = SCMP_A0(SCMP_CMP_MASKED_EQ, 0xFFFFFFFFUL,
+							jail_scmp_socket_deny_families[i]);
 			if (add_rule(f->base, eperm, "socket", 1, &c, err) < 0)
-				goto out;
+				return -1;
 		}
 	}
-	ret = 0;
-out:
-	jail_strv_clear(&names);
-	return ret;
+	return 0;
 }
 
 static int build_strict(jail_seccomp_t *f, const jail_strv_t *allow, const jail_strv_t *deny,
 			jail_error_t *err)
 {
-	jail_strv_t names = {0};
-	int ret = -1;
+	cleanup_strv jail_strv_t names = {0};
 
 	f->strict = new_ctx(SCMP_ACT_ERRNO(EPERM), err);
 	if (f->strict == NULL)
 		return -1;
-	for (size_t i = 0; i < sizeof(strict_allow) / sizeof(strict_allow[0]); i++)
-		if (!in_list(deny, strict_allow[i]) &&
-		    jail_strv_add_unique(&names, strict_allow[i], err) < 0)
-			goto out;
-	if (allow)
-		for (size_t i = 0; i < allow->n; i++)
-			if (jail_strv_add_unique(&names, allow->v[i], err) < 0)
-				goto out;
+	if (merge_names(&names, jail_scmp_strict_allow, jail_scmp_n_strict_allow, deny, allow,
+			err) < 0)
+		return -1;
 	for (size_t i = 0; i < names.n; i++) {
 		/* clone3 must say ENOSYS here too (this layer's EPERM would
 		 * otherwise tie with base's ENOSYS and libc would not fall back). */
@@ -394,12 +268,9 @@ static int build_strict(jail_seccomp_t *f, const jail_strv_t *allow, const jail_
 		if (strcmp(names.v[i], "clone3") == 0 && !in_list(allow, "clone3"))
 			act = SCMP_ACT_ERRNO(ENOSYS);
 		if (add_rule(f->strict, act, names.v[i], 0, NULL, err) < 0)
-			goto out;
+			return -1;
 	}
-	ret = 0;
-out:
-	jail_strv_clear(&names);
-	return ret;
+	return 0;
 }
 
 /* Highest syscall number libseccomp can name on ARCH. */
@@ -419,17 +290,17 @@ static int max_known_nr(uint32_t arch)
 
 #define RAW_MAX 64
 
-/* The raw layer (see syscalls.h).  Layout:
+/* The raw layer (see seccomp.h).  Layout:
  *   load arch; x86_64 -> L64; i386 -> L32; else ALLOW (the other layers
  *   kill unknown arches)
  *   L64: load nr; x32 bit -> ALLOW (killed by the other layers);
  *        personality -> P; nr > max64 -> ENOSYS; ALLOW
  *   L32: load nr; personality -> P; nr > max32 -> ENOSYS; ALLOW
- *   P:   load low 32 bits of arg0; one of personality_ok -> ALLOW; EPERM */
+ *   P:   load low 32 bits of arg0; one of jail_scmp_personality_ok -> ALLOW; EPERM */
 static int build_raw(jail_seccomp_t *f, bool check_personality, jail_error_t *err)
 {
 	struct sock_filter *p = calloc(RAW_MAX, sizeof(*p));
-	const unsigned n_ok = sizeof(personality_ok) / sizeof(personality_ok[0]);
+	const unsigned n_ok = (unsigned)jail_scmp_n_personality_ok;
 	int max64 = max_known_nr(SCMP_ARCH_X86_64), max32 = max_known_nr(SCMP_ARCH_X86);
 	unsigned i = 0, l64, l32, lp, allow_idx, enosys_idx, eperm_idx;
 	bool bad = false; /* the label arithmetic below is checked as we emit */
@@ -480,7 +351,7 @@ static int build_raw(jail_seccomp_t *f, bool check_personality, jail_error_t *er
 	bad |= i != lp;
 	p[i++] = S(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]));
 	for (unsigned k = 0; k < n_ok; k++) {
-		p[i] = J(BPF_JMP | BPF_JEQ | BPF_K, personality_ok[k], REL(allow_idx), 0);
+		p[i] = J(BPF_JMP | BPF_JEQ | BPF_K, jail_scmp_personality_ok[k], REL(allow_idx), 0);
 		i++;
 	}
 	bad |= i != eperm_idx;
@@ -515,7 +386,7 @@ void jail_seccomp_free(jail_seccomp_t *f)
 int jail_seccomp_build(jail_seccomp_policy_t policy, const jail_strv_t *allow,
 		       const jail_strv_t *deny, jail_seccomp_t **out, jail_error_t *err)
 {
-	jail_seccomp_t *f;
+	cleanup_seccomp jail_seccomp_t *f = NULL;
 
 	if ((policy != JAIL_SECCOMP_OFF && scmp_ready(err) < 0) ||
 	    jail_seccomp_check_names(allow, "seccomp_allow", err) < 0 ||
@@ -537,23 +408,19 @@ int jail_seccomp_build(jail_seccomp_policy_t policy, const jail_strv_t *allow,
 		break;
 	case JAIL_SECCOMP_STRICT:
 		if (build_strict(f, allow, deny, err) < 0)
-			goto fail;
+			return -1;
 		/* fall through: strict stacks on top of the base layers */
 		__attribute__((fallthrough));
 	case JAIL_SECCOMP_DEFAULT:
 		if (build_base(f, allow, deny, err) < 0 ||
 		    build_raw(f, !in_list(allow, "personality"), err) < 0)
-			goto fail;
+			return -1;
 		break;
 	default:
-		jail_error_fmt(err, EINVAL, "seccomp: unknown policy %d", (int)policy);
-		goto fail;
+		return jail_error_fmt(err, EINVAL, "seccomp: unknown policy %d", (int)policy);
 	}
-	*out = f;
+	*out = steal_pointer(&f);
 	return 0;
-fail:
-	jail_seccomp_free(f);
-	return -1;
 }
 
 static int export_one(scmp_filter_ctx ctx, int fd, jail_error_t *err)
@@ -611,14 +478,11 @@ int jail_seccomp_install(const jail_seccomp_t *f, jail_error_t *err)
 int jail_seccomp_load(jail_seccomp_policy_t policy, const jail_strv_t *allow,
 		      const jail_strv_t *deny, jail_error_t *err)
 {
-	jail_seccomp_t *f = NULL;
-	int r;
+	cleanup_seccomp jail_seccomp_t *f = NULL;
 
 	if (jail_seccomp_build(policy, allow, deny, &f, err) < 0)
 		return -1;
-	r = jail_seccomp_install(f, err);
-	jail_seccomp_free(f);
-	return r;
+	return jail_seccomp_install(f, err);
 }
 
 /* ---- blobs ---- */
@@ -676,7 +540,7 @@ static int export_ctx(scmp_filter_ctx ctx, jail_buf_t *b, jail_error_t *err)
 
 int jail_seccomp_export_blob(const jail_seccomp_t *f, char **out, size_t *len, jail_error_t *err)
 {
-	jail_buf_t b = {0};
+	cleanup_buf jail_buf_t b = {0};
 	uint32_t progs = (f->strict != NULL) + (f->base != NULL) + (f->raw != NULL);
 
 	*out = NULL;
@@ -685,26 +549,23 @@ int jail_seccomp_export_blob(const jail_seccomp_t *f, char **out, size_t *len, j
 		return 0;
 	if (blob_append(&b, BLOB_MAGIC, BLOB_MAGIC_LEN, err) < 0 ||
 	    blob_append(&b, &progs, sizeof(progs), err) < 0)
-		goto fail;
+		return -1;
 	/* The order of jail_seccomp_install(). */
 	if (f->strict && export_ctx(f->strict, &b, err) < 0)
-		goto fail;
+		return -1;
 	if (f->base && export_ctx(f->base, &b, err) < 0)
-		goto fail;
+		return -1;
 	if (f->raw) {
 		uint32_t n = f->raw_len;
 		if (blob_append(&b, &n, sizeof(n), err) < 0 ||
 		    blob_append(&b, f->raw, n * sizeof(*f->raw), err) < 0)
-			goto fail;
+			return -1;
 	}
 	if (jail_seccomp_check_blob(b.s, b.len, err) < 0)
-		goto fail;
-	*out = b.s;
+		return -1;
 	*len = b.len;
+	*out = steal_pointer(&b.s);
 	return 0;
-fail:
-	free(b.s);
-	return -1;
 }
 
 /* Walk BLOB; with PROGS, fill up to BLOB_MAX_PROGS programs.  Returns the
@@ -913,7 +774,7 @@ static char *cache_read(int dirfd, const char *name, const jail_buf_t *key, size
 {
 	cleanup_close int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	cleanup_free char *buf = NULL;
-	jail_buf_t stamp = {0};
+	cleanup_buf jail_buf_t stamp = {0};
 	struct stat st;
 	size_t n = 0, off;
 	char *blob = NULL, *path, *eol;
@@ -936,19 +797,17 @@ static char *cache_read(int dirfd, const char *name, const jail_buf_t *key, size
 		return NULL;
 	*eol = '\0';
 	if (lib_stamp(&stamp, path, NULL) < 0)
-		goto out;
+		return NULL;
 	*eol = '\n';
 	off = key->len + stamp.len;
 	if (n <= off || memcmp(buf + key->len, stamp.s, stamp.len) != 0 ||
 	    jail_seccomp_check_blob(buf + off, n - off, NULL) < 0)
-		goto out;
+		return NULL;
 	blob = malloc(n - off);
 	if (blob == NULL)
-		goto out;
+		return NULL;
 	memcpy(blob, buf + off, n - off);
 	*len = n - off;
-out:
-	free(stamp.s);
 	return blob;
 }
 
@@ -956,30 +815,27 @@ int jail_seccomp_blob_cached(int cache_dirfd, jail_seccomp_policy_t policy,
 			     const jail_strv_t *allow, const jail_strv_t *deny, char **out,
 			     size_t *len, jail_error_t *err)
 {
-	jail_buf_t key = {0};
-	jail_seccomp_t *f = NULL;
+	cleanup_buf jail_buf_t key = {0};
+	cleanup_seccomp jail_seccomp_t *f = NULL;
 	char name[32];
-	int ret = -1;
 
 	*out = NULL;
 	*len = 0;
 	if (policy == JAIL_SECCOMP_OFF)
 		return 0;
 	if (cache_key(policy, allow, deny, &key, err) < 0)
-		goto out;
+		return -1;
 	snprintf(name, sizeof(name), "%016llx", (unsigned long long)fnv1a64(key.s, key.len));
 	if (cache_dirfd >= 0) {
 		*out = cache_read(cache_dirfd, name, &key, len);
-		if (*out) {
-			ret = 0;
-			goto out;
-		}
+		if (*out)
+			return 0;
 	}
 	if (jail_seccomp_build(policy, allow, deny, &f, err) < 0 ||
 	    jail_seccomp_export_blob(f, out, len, err) < 0)
-		goto out;
+		return -1;
 	if (cache_dirfd >= 0 && *out) {
-		jail_buf_t file = {0};
+		cleanup_buf jail_buf_t file = {0};
 		jail_buf_add(&file, key.s, key.len);
 		/* Not stamped, not stored (still a blob for this session). */
 		if (loaded_lib_stamp(&file, NULL) == 0) {
@@ -988,11 +844,6 @@ int jail_seccomp_blob_cached(int cache_dirfd, jail_seccomp_policy_t policy,
 				(void)jail_write_file_beneath(cache_dirfd, name, file.s, file.len,
 							      0600, 0, 0, NULL);
 		}
-		free(file.s);
 	}
-	ret = 0;
-out:
-	jail_seccomp_free(f);
-	free(key.s);
-	return ret;
+	return 0;
 }

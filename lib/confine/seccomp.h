@@ -1,14 +1,12 @@
 /* seccomp filters for jailed sessions (libseccomp).
  *
- * Named syscalls.h, not seccomp.h: -Ilib would shadow <seccomp.h>.
- *
  * A session's filter is made of up to three stacked seccomp programs; the
  * kernel runs all of them and the most severe verdict wins, so each layer
  * can only take away:
  *
  *  1. base (both policies): default ALLOW, and
  *       - EPERM for a denylist at least as wide as Docker's default profile
- *         (see syscalls.c for the list and the reasons), including namespace
+ *         (see seccomp-policy.c for the list and the reasons), including namespace
  *         creation (unshare, setns), the new mount API, io_uring, keyrings,
  *         bpf, perf_event_open, userfaultfd, ptrace and process_vm_*;
  *       - EPERM for clone() with any CLONE_NEW* flag;
@@ -63,7 +61,7 @@ typedef struct jail_seccomp {
 	unsigned short raw_len;
 } jail_seccomp_t;
 
-/* libseccomp is opened on first use (dlopen, see syscalls.c): every function
+/* libseccomp is opened on first use (dlopen, see seccomp.c): every function
  * below that needs it fails with ELIBACC and a message naming the library
  * when it cannot be loaded.  A cached filter (jail_seccomp_blob_cached) and
  * the blob functions need no libseccomp. */
@@ -87,6 +85,12 @@ int jail_seccomp_check_names(const jail_strv_t *list, const char *key, jail_erro
 int jail_seccomp_build(jail_seccomp_policy_t policy, const jail_strv_t *allow,
 		       const jail_strv_t *deny, jail_seccomp_t **out, jail_error_t *err);
 void jail_seccomp_free(jail_seccomp_t *f);
+static inline void jail_seccomp_freep(jail_seccomp_t **f)
+{
+	jail_seccomp_free(*f);
+	*f = NULL;
+}
+#define cleanup_seccomp __attribute__((cleanup(jail_seccomp_freep)))
 
 /* Export the libseccomp layers as pseudo filter code (text, for tests and
  * `jailctl check`): base then strict.  *text is malloc'd. */

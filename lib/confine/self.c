@@ -2,7 +2,8 @@
 #define _GNU_SOURCE
 #include "confine/self.h"
 #include "base/safefs.h"
-#include "confine/lsm.h"
+#include "confine/apparmor.h"
+#include "confine/landlock.h"
 #include "confine/restrict.h"
 #include "confine/seccomp.h"
 

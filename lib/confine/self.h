@@ -5,7 +5,7 @@
  *      unprivileged seccomp filter need it);
  *   2. AppArmor: the profile to change to on exec (mode off|optional|required);
  *   3. Landlock: read/execute on "/", read/write on the home, /tmp,
- *      /dev/pts, /dev/shm and the bind_rw targets (confine/lsm.h);
+ *      /dev/pts, /dev/shm and the bind_rw targets (confine/landlock.h);
  *   4. restricted mode: the command line is split without a shell, checked
  *      against the allowed programs and resolved to a path
  *      (confine/restrict.h);

@@ -7,7 +7,6 @@
 #include "confine/cgroup.h"
 #include "session/loginrec.h"
 #include "confine/logrelay.h"
-#include "confine/lsm.h"
 #include "confine/mounts.h"
 #include "confine/nsinit.h"
 #include "base/pwfile.h"
@@ -21,13 +20,11 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <linux/landlock.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sched.h>
 #include <time.h>
@@ -539,7 +536,7 @@ static int teardown(jail_session_t *s, jail_error_t *err)
 	return ret;
 }
 
-/* The session's compiled seccomp filter (lib/syscalls.h, blobs), from the
+/* The session's compiled seccomp filter (confine/seccomp.h, blobs), from the
  * cache when it holds it: jailsh then installs it without compiling (1 to
  * 1.5 ms of libseccomp per login otherwise).  Never a refusal: without
  * the file jailsh compiles the filter from the session file itself, and

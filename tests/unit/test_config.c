@@ -615,7 +615,7 @@ static void test_profile_errors(void)
 	     "[profile] caps: 'cap_fly' is not a capability name", "bad capability name");
 	like(bad_profile("caps = 12"), "caps: '12' is not a capability name",
 	     "numeric capability refused");
-	/* jailsh makes bind_rw targets writable under Landlock (lsm.c): no
+	/* jailsh makes bind_rw targets writable under Landlock (landlock.c): no
 	 * longer a combination to refuse. */
 	is_str(bad_profile("bind_rw = /srv/data"), "",
 	       "bind_rw with Landlock applied (the default) accepted");

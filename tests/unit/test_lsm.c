@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
-#include "confine/lsm.h"
+#include "confine/apparmor.h"
+#include "confine/landlock.h"
 #include "base/safefs.h"
 #include "tap.h"
 

@@ -471,7 +471,7 @@ out:
 	jail_strv_clear(&allow);
 }
 
-static void cleanup_dir(const char *dir)
+static void remove_scratch_dir(const char *dir)
 {
 	char cmd[256];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -496,7 +496,7 @@ int main(void)
 		n = readlink(link, path, sizeof(path) - 1);
 		if (n > 0) {
 			path[n] = '\0';
-			cleanup_dir(path);
+			remove_scratch_dir(path);
 		}
 	}
 	return done_testing();

@@ -3,7 +3,11 @@
 #include "base/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static void test_sizes(void)
 {
@@ -67,6 +71,50 @@ static void test_errors(void)
 	jail_error_wrap(&err, "init %s", "/jail");
 	is_str(err.msg, "init /jail: open /x: No such file or directory", "wrap prefixes context");
 	is_int(err.code, ENOENT, "code kept through wrap");
+	ok(jail_error_is(&err, ENOENT) && !jail_error_is(&err, EPERM), "error_is tests the code");
+	ok(!jail_error_is(NULL, ENOENT), "error_is on no error is false");
+	{
+		jail_error_t top = {0};
+
+		is_int(jail_error_move(&top, &err), -1, "error_move returns -1");
+		ok(jail_error_is(&top, ENOENT) && strcmp(top.msg, err.msg) == 0,
+		   "error_move copies code and message");
+		is_int(jail_error_move(NULL, &err), -1, "error_move to no error is fine");
+	}
+}
+
+/* cleanup_pid: a child still running at scope exit is killed and reaped;
+ * 0 (handed on) is left alone. */
+static void test_cleanups(void)
+{
+	pid_t child;
+	int status;
+
+	{
+		cleanup_pid pid_t pid = fork();
+		if (pid == 0) {
+			pause();
+			_exit(0);
+		}
+		child = pid;
+	}
+	ok(child > 0 && waitpid(child, &status, WNOHANG) < 0 && errno == ECHILD,
+	   "cleanup_pid killed and reaped the child");
+	{
+		cleanup_pid pid_t pid = 0;
+		(void)pid;
+	}
+	ok(1, "cleanup_pid leaves 0 alone");
+	{
+		cleanup_dir DIR *d = opendir("/");
+		cleanup_strv jail_strv_t sv = {0};
+		cleanup_buf jail_buf_t b = {0};
+
+		ok(d != NULL && readdir(d) != NULL, "cleanup_dir holds an open DIR");
+		jail_strv_push(&sv, "a", NULL);
+		jail_buf_str(&b, "x");
+	}
+	ok(1, "cleanup_dir, cleanup_strv, cleanup_buf release at scope exit");
 }
 
 static void test_buf(void)
@@ -100,5 +148,6 @@ int main(void)
 	test_bools_lists();
 	test_names_paths();
 	test_errors();
+	test_cleanups();
 	return done_testing();
 }

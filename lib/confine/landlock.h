@@ -1,40 +1,21 @@
-/* Linux security modules for jailed sessions: AppArmor and Landlock.
+/* Landlock for jailed sessions (raw syscalls, no library).
  *
- * Named lsm.h, not apparmor.h: -Ilib would shadow <sys/apparmor.h>'s
- * neighbours.  Both are applied by jailsh, as the user, after
- * no_new_privs and before the seccomp filter (which then denies the
- * Landlock syscalls to the user).
+ * Applied by jailsh, as the user, after no_new_privs and AppArmor and before
+ * the seccomp filter (which then denies the Landlock syscalls to the user).
  *
- * Modes (profile keys `apparmor` and `landlock`):
+ * Modes (profile key `landlock`):
  *   off       nothing is done;
  *   optional  applied when the kernel supports it, else the caller logs the
  *             reason and goes on (return value 1);
  *   required  not supported or failed: an error, the session is refused. */
-#ifndef JAIL_LSM_H
-#define JAIL_LSM_H
+#ifndef JAIL_LANDLOCK_H
+#define JAIL_LANDLOCK_H
 
 #include "confine/spec.h"
 #include "base/error.h"
 #include "base/util.h"
 
 #include <stdbool.h>
-
-/* Whether AppArmor is active for the calling process: its label can be read
- * from /proc/self/attr/apparmor/current (Linux 5.1 and later; what
- * aa_getcon() reads first), read here directly so that pam_jail.so needs no
- * libapparmor.  This works inside a jail, where aa_is_enabled() does not:
- * that also reads the module's parameters under /sys and looks for
- * securityfs in /proc/mounts, and a jail has neither, so inside one it
- * answers "not enabled" on a host that runs AppArmor (apparmor = required
- * would refuse every session there, optional would never confine).
- * pam_jail asks the same question on the host side, so both sides agree. */
-bool jail_apparmor_active(void);
-
-/* AppArmor: arrange for the next execve() to run under PROFILE
- * (aa_change_onexec, in apparmor.c: the one user of libapparmor).  Returns 0 when arranged (or mode
- * off), 1 when skipped (optional; err says why, for the log), -1 on error (required and AppArmor
- * disabled or the change refused; err says why). */
-int jail_apparmor_apply(jail_mode_t mode, const char *profile, jail_error_t *err);
 
 /* Landlock ABI version of the running kernel, or 0 when unavailable. */
 int jail_landlock_abi(void);

@@ -1,6 +1,6 @@
-/* AppArmor (libapparmor) and Landlock (raw syscalls): see lsm.h. */
+/* Landlock (raw syscalls): see landlock.h. */
 #define _GNU_SOURCE
-#include "confine/lsm.h"
+#include "confine/landlock.h"
 #include "base/safefs.h"
 
 #include <errno.h>
@@ -13,29 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* ---- AppArmor ----
- * Whether it is active is read here from /proc without libapparmor, so that
- * pam_jail.so, which asks at every session, does not load the library;
- * changing the profile (apparmor.c) is jailsh's, which links it. */
-
-bool jail_apparmor_active(void)
-{
-	char buf[256];
-	cleanup_close int fd = open("/proc/self/attr/apparmor/current", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	/* What aa_getcon() reads first.  ENOENT: the kernel has no AppArmor
-	 * (or predates 5.1, which had no per-LSM directory: taken as none).
-	 * EACCES: a policy denies reading our own label, so AppArmor is there.
-	 * A read error (EINVAL) means AppArmor is built in but not enabled. */
-	if (fd < 0)
-		return errno == EACCES;
-	n = read(fd, buf, sizeof(buf));
-	return n > 0 || (n < 0 && errno == EACCES);
-}
-
-/* ---- Landlock ----
- * Constants are defined here rather than taken from <linux/landlock.h>:
+/* Constants are defined here rather than taken from <linux/landlock.h>:
  * Debian 12's headers stop at ABI 2, the kernels we run on go further. */
 
 #define LL_CREATE_RULESET_VERSION (1U << 0)
@@ -145,15 +123,15 @@ static int add_path(int ruleset, const char *path, uint64_t access, uint64_t han
 	return add_fd(ruleset, fd, path, access, handled, err);
 }
 
-/* Open PATH for a strict rule (see rw_beneath in lsm.h): beneath the root
+/* Open PATH for a strict rule (see rw_beneath in landlock.h): beneath the root
  * directory, no symlink anywhere, must exist, a directory or regular file.
  * Returns an O_PATH fd or -1 with err naming WHAT and PATH. */
 static int open_strict(const char *path, const char *what, jail_error_t *err)
 {
 	cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int fd = -1;
 	jail_error_t e2 = {0};
 	struct stat st;
-	int fd;
 
 	if (root < 0)
 		return jail_error_set(err, errno, "landlock: open /");
@@ -162,32 +140,26 @@ static int open_strict(const char *path, const char *what, jail_error_t *err)
 				      path ? path : "(null)");
 	fd = jail_openat_beneath(root, path, O_PATH, 0, &e2);
 	if (fd < 0) {
-		if (e2.code == ENOENT)
+		if (jail_error_is(&e2, ENOENT))
 			return jail_error_fmt(err, ENOENT, "landlock: %s %s: does not exist", what,
 					      path);
-		if (e2.code == ELOOP)
+		if (jail_error_is(&e2, ELOOP))
 			return jail_error_fmt(err, ELOOP,
 					      "landlock: %s %s: is or passes through a symlink "
 					      "(not followed)",
 					      what, path);
 		return jail_error_fmt(err, e2.code, "landlock: %s %s: %s", what, path, e2.msg);
 	}
-	if (fstat(fd, &st) < 0) {
-		jail_error_set(err, errno, "landlock: %s %s: stat", what, path);
-		close(fd);
-		return -1;
-	}
+	if (fstat(fd, &st) < 0)
+		return jail_error_set(err, errno, "landlock: %s %s: stat", what, path);
 	if (S_ISLNK(st.st_mode)) /* the walk fallback opens a final symlink itself */
-		jail_error_fmt(err, ELOOP,
-			       "landlock: %s %s: is or passes through a symlink (not followed)",
-			       what, path);
-	else if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
-		jail_error_fmt(err, EINVAL, "landlock: %s %s: not a directory or a regular file",
-			       what, path);
-	else
-		return fd;
-	close(fd);
-	return -1;
+		return jail_error_fmt(
+		    err, ELOOP, "landlock: %s %s: is or passes through a symlink (not followed)",
+		    what, path);
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		return jail_error_fmt(
+		    err, EINVAL, "landlock: %s %s: not a directory or a regular file", what, path);
+	return steal_fd(&fd);
 }
 
 /* Build the ruleset and restrict the caller: the part of
