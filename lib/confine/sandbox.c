@@ -98,8 +98,7 @@ static int join_cgroup(jail_sandbox_t *sb, const jail_sandbox_params_t *p, jail_
 	if (r == 0)
 		return 0;
 	if (p->spec->cgroup == JAIL_MODE_REQUIRED) {
-		if (err)
-			*err = e2;
+		jail_error_move(err, &e2);
 		return jail_error_wrap(err, "cgroup required by profile %s", p->name);
 	}
 	warn_error(p, "no cgroup for the session (cgroup = optional)", &e2);
@@ -234,15 +233,13 @@ int jail_sandbox_end(jail_sandbox_t *sb, jail_error_t *err)
 	int ret = 0;
 
 	if (sb->cg && jail_cgroup_leave(sb->cg, &e2) < 0) {
-		if (err)
-			*err = e2;
+		jail_error_move(err, &e2);
 		ret = -1;
 	}
 	jail_nsinit_reap(&sb->init, JAIL_NSINIT_REAP_MS);
 	if (sb->cg) {
 		if (jail_cgroup_destroy(sb->cg, &e2) < 0 && ret == 0) {
-			if (err)
-				*err = e2;
+			jail_error_move(err, &e2);
 			ret = -1;
 		}
 		sb->cg = NULL;

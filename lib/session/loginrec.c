@@ -37,17 +37,15 @@ void jail_loginrec_line(const char *tty, const char *session_id,
 }
 
 /* Open a host record file: a regular file reached without a symlink at its
- * end (its directories are root's, /var/log); -2 when it does not exist. */
+ * end (its directories are root's, /var/log); -1 with
+ * ENOENT when it does not exist. */
 static int open_record(const char *path, int flags, jail_error_t *err)
 {
 	int fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	struct stat st;
 
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return -2;
+	if (fd < 0)
 		return jail_error_set(err, errno, "open %s", path);
-	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		return jail_error_fmt(err, EINVAL, "%s is not a regular file", path);
@@ -58,6 +56,7 @@ static int open_record(const char *path, int flags, jail_error_t *err)
 int jail_loginrec_open(jail_loginrec_t *r, const char *tty, const char *session_id, int host_mnt,
 		       int host_pidns, jail_error_t *err)
 {
+	jail_error_t e = {0};
 	int fd, ret = 0;
 
 	*r = (jail_loginrec_t)JAIL_LOGINREC_INIT;
@@ -69,16 +68,18 @@ int jail_loginrec_open(jail_loginrec_t *r, const char *tty, const char *session_
 	r->host_pidns = fcntl(host_pidns, F_DUPFD_CLOEXEC, 3);
 	if (r->host_mnt < 0 || r->host_pidns < 0)
 		return jail_error_set(err, errno, "keep the host's namespaces");
-	fd = open_record(JAIL_WTMP_PATH, O_WRONLY | O_APPEND, err);
+	/* A file that does not exist is not an error: nothing to write. */
+	fd = open_record(JAIL_WTMP_PATH, O_WRONLY | O_APPEND, &e);
 	if (fd >= 0)
 		r->wtmp_fd = fd;
-	else if (fd == -1)
-		ret = -1;
-	fd = open_record(JAIL_LASTLOG_PATH, O_WRONLY, ret < 0 ? NULL : err);
+	else if (!jail_error_is(&e, ENOENT))
+		ret = jail_error_move(err, &e);
+	jail_error_clear(&e);
+	fd = open_record(JAIL_LASTLOG_PATH, O_WRONLY, &e);
 	if (fd >= 0)
 		r->lastlog_fd = fd;
-	else if (fd == -1)
-		ret = -1;
+	else if (!jail_error_is(&e, ENOENT) && ret == 0)
+		ret = jail_error_move(err, &e);
 	return ret;
 }
 
@@ -267,20 +268,18 @@ static int make_file(int dfd, const char *name, mode_t mode, jail_error_t *err)
 	return 0;
 }
 
-/* The jail's directory REL as a mount point: an fd, -2 when the jail has
- * none there (or a symlink: we mount nothing through one). */
-static int mount_point(int root_fd, const char *rel, jail_error_t *err)
+/* The jail's directory REL as a mount point: 0 with *FD, which is -1 when
+ * the jail has none there (or a symlink: we mount nothing through one);
+ * -1 on another error. */
+static int mount_point(int root_fd, const char *rel, int *fd, jail_error_t *err)
 {
-	jail_error_t e2;
-	int fd = jail_openat_beneath(root_fd, rel, O_PATH | O_DIRECTORY, 0, &e2);
+	jail_error_t e2 = {0};
 
-	if (fd >= 0)
-		return fd;
-	if (e2.code == ENOENT || e2.code == ELOOP || e2.code == ENOTDIR)
-		return -2;
-	if (err)
-		*err = e2;
-	return -1;
+	*fd = jail_openat_beneath(root_fd, rel, O_PATH | O_DIRECTORY, 0, &e2);
+	if (*fd >= 0 || jail_error_is(&e2, ENOENT) || jail_error_is(&e2, ELOOP) ||
+	    jail_error_is(&e2, ENOTDIR))
+		return 0;
+	return jail_error_move(err, &e2);
 }
 
 int jail_loginrec_session_files(int root_fd, jail_error_t *err)
@@ -290,8 +289,7 @@ int jail_loginrec_session_files(int root_fd, jail_error_t *err)
 	cleanup_close int rundir = -1;
 	cleanup_close int run = -1;
 
-	logdir = mount_point(root_fd, "var/log", err);
-	if (logdir == -1)
+	if (mount_point(root_fd, "var/log", &logdir, err) < 0)
 		return jail_error_wrap(err, "/var/log");
 	if (logdir >= 0) {
 		cleanup_close int fsfd = fsopen("tmpfs", FSOPEN_CLOEXEC);
@@ -324,8 +322,7 @@ int jail_loginrec_session_files(int root_fd, jail_error_t *err)
 		return jail_error_wrap(err, "/run");
 	if (make_file(run, "utmp", 0644, err) < 0)
 		return jail_error_wrap(err, "/run");
-	rundir = mount_point(root_fd, "var/run", err);
-	if (rundir == -1)
+	if (mount_point(root_fd, "var/run", &rundir, err) < 0)
 		return jail_error_wrap(err, "/var/run");
 	if (rundir >= 0) {
 		cleanup_close int tree =

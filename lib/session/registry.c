@@ -555,8 +555,7 @@ static int proc_alive(pid_t pid, uint64_t starttime, jail_error_t *err)
 	if (proc_stat(pid, &state, &flags, &st, &e2) < 0) {
 		if (e2.code == ESRCH)
 			return 0;
-		if (err)
-			*err = e2;
+		jail_error_move(err, &e2);
 		return -1;
 	}
 	/* A zombie init has ended its session; it only waits for a parent

@@ -204,8 +204,7 @@ static int check_critical_files(int jail_fd, const char *jail, jail_error_t *err
 					      "/etc in jail %s is a symlink: the files root reads "
 					      "there are not opened through one",
 					      jail);
-		if (err)
-			*err = e2;
+		jail_error_move(err, &e2);
 		return jail_error_wrap(err, "jail %s", jail);
 	}
 	for (size_t i = 0; jail_session_critical_files[i]; i++) {
@@ -438,8 +437,7 @@ static int check_passwd_entry(int jail_fd, const jail_session_t *s, jail_error_t
 	jail_error_clear(&e2);
 	fd = jail_openat_beneath(jail_fd, "etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, &e2);
 	if (fd < 0) {
-		if (err)
-			*err = e2;
+		jail_error_move(err, &e2);
 		return jail_error_wrap(err, "/etc/passwd of jail %s (run jailctl adduser %s)",
 				       s->jail, s->user);
 	}
@@ -511,15 +509,13 @@ static int teardown(jail_session_t *s, jail_error_t *err)
 	int ret = 0;
 
 	if (jail_sandbox_kill(&s->sb, &e2) < 0) {
-		if (err)
-			*err = e2;
+		jail_error_move(err, &e2);
 		ret = -1;
 	}
 	if (s->record_written) {
 		if (jail_registry_remove(s->registry_fd, s->id, &e2) < 0 && e2.code != ENOENT &&
 		    ret == 0) {
-			if (err)
-				*err = e2;
+			jail_error_move(err, &e2);
 			ret = -1;
 		}
 		s->record_written = false;
@@ -529,8 +525,7 @@ static int teardown(jail_session_t *s, jail_error_t *err)
 		s->registry_fd = -1;
 	}
 	if (jail_sandbox_end(&s->sb, &e2) < 0 && ret == 0) {
-		if (err)
-			*err = e2;
+		jail_error_move(err, &e2);
 		ret = -1;
 	}
 	return ret;
@@ -706,8 +701,7 @@ int jail_session_close(jail_session_t *s, jail_error_t *err)
 	}
 	r = jail_loginrec_logout(&s->loginrec, &e2);
 	if (r < 0) {
-		if (err)
-			*err = e2;
+		jail_error_move(err, &e2);
 		release_logind(s, &e2);
 		return jail_error_wrap(err, "logout not recorded");
 	}
