@@ -1,5 +1,5 @@
-/* jailctl adduser, deluser, keys: jail a host user, release one, and print
- * a jailed user's authorized_keys for sshd.
+/* jailctl adduser, deluser: jail a host user and release one (jailctl keys
+ * is in cmd_keys.c).
  *
  * adduser never half-applies: every input is checked before anything is
  * changed, then the steps run in an order where each intermediate state is
@@ -38,25 +38,6 @@
 
 #define DEFAULT_SHELL  "/bin/bash"
 #define COPY_MAX_DEPTH 128
-#define KEYS_MAX_BYTES (1024 * 1024)
-
-static int cmd_fail(const char *cmd, const jail_error_t *err)
-{
-	fprintf(stderr, "jailctl: %s: %s\n", cmd, err->msg[0] ? err->msg : "failed");
-	return JAILCTL_FAIL;
-}
-
-static void warn(const char *cmd, const char *fmt, ...) JAIL_PRINTF(2, 3);
-static void warn(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "jailctl: %s: warning: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /* ------------------------------------------------------------------------ */
 /* usermod                                                                   */
@@ -93,10 +74,11 @@ static int set_host_shell(const char *user, const char *shell, jail_error_t *err
 		if (errno != EINTR)
 			return jail_error_set(err, errno, "wait for usermod");
 	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return jail_error_fmt(err, EIO, "usermod -s %s %s failed (%s %d)", shell, user,
-				      WIFEXITED(status) ? "exit status" : "signal",
-				      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		char how[64];
+		return jail_error_fmt(err, EIO, "usermod -s %s %s failed (%s)", shell, user,
+				      jailctl_wait_status(status, how, sizeof(how)));
+	}
 	return 0;
 }
 
@@ -149,13 +131,12 @@ static int run_group_tool(const char *tool, char *const argv[], jail_error_t *er
 			return jail_error_set(err, errno, "wait for %s", tool);
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		char cmd[256] = "";
+		char cmd[256] = "", how[64];
 		for (size_t i = 0; argv[i]; i++)
 			snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%s%s", i ? " " : "",
 				 argv[i]);
-		return jail_error_fmt(err, EIO, "%s failed (%s %d)", cmd,
-				      WIFEXITED(status) ? "exit status" : "signal",
-				      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		return jail_error_fmt(err, EIO, "%s failed (%s)", cmd,
+				      jailctl_wait_status(status, how, sizeof(how)));
 	}
 	return 0;
 }
@@ -231,12 +212,12 @@ static void ssh_group_undo(const char *group, const char *user, bool created, bo
 	if (added && !created) {
 		char *const argv[] = {"gpasswd", "-d", (char *)user, (char *)group, NULL};
 		if (run_group_tool("gpasswd", argv, &e) < 0)
-			fprintf(stderr, "jailctl: adduser: undo: %s\n", e.msg);
+			jailctl_msg("adduser", "undo: %s", e.msg);
 	}
 	if (created) {
 		char *const argv[] = {"groupdel", (char *)group, NULL};
 		if (run_group_tool("groupdel", argv, &e) < 0)
-			fprintf(stderr, "jailctl: adduser: undo: %s\n", e.msg);
+			jailctl_msg("adduser", "undo: %s", e.msg);
 	}
 }
 
@@ -252,7 +233,7 @@ static int ssh_group_remove(const char *group, const char *user, gid_t primary, 
 	for (char **m = gr->gr_mem; m && *m && !listed; m++)
 		listed = strcmp(*m, user) == 0;
 	if (gr->gr_gid == primary)
-		warn("deluser", "%s is the primary group of %s: not changed", group, user);
+		jailctl_warn("deluser", "%s is the primary group of %s: not changed", group, user);
 	if (!listed)
 		return 0;
 	{
@@ -853,10 +834,11 @@ static int adduser_validate(const jailctl_ctx_t *ctx, const jail_config_t *cfg, 
 			p->shell = old;
 			if (p->real_shell == NULL)
 				return jail_error_set(err, ENOMEM, "adduser");
-			warn("adduser",
-			     "%s's shell %s moves from the jail's passwd to users.d/%s.ini (the "
-			     "jail's line now names jailsh)",
-			     p->user, old, p->user);
+			jailctl_warn(
+			    "adduser",
+			    "%s's shell %s moves from the jail's passwd to users.d/%s.ini (the "
+			    "jail's line now names jailsh)",
+			    p->user, old, p->user);
 		} else {
 			free(old);
 		}
@@ -903,12 +885,14 @@ static int adduser_validate(const jailctl_ctx_t *ctx, const jail_config_t *cfg, 
 		close(ufd);
 
 	if (p->real_shell && executable_in_jail(p->jailfd, p->real_shell) == 0)
-		warn("adduser", "shell %s is not in the jail %s yet", p->real_shell, p->jail);
+		jailctl_warn("adduser", "shell %s is not in the jail %s yet", p->real_shell,
+			     p->jail);
 	if (executable_in_jail(p->jailfd, p->jailsh) == 0)
-		warn("adduser",
-		     "%s is not in the jail %s yet (logins are refused until it is: jailctl init "
-		     "%s jailsh)",
-		     p->jailsh, p->jail, p->jail);
+		jailctl_warn(
+		    "adduser",
+		    "%s is not in the jail %s yet (logins are refused until it is: jailctl init "
+		    "%s jailsh)",
+		    p->jailsh, p->jail, p->jail);
 	return 0;
 }
 
@@ -1108,8 +1092,9 @@ int cmd_adduser(const jailctl_ctx_t *ctx, int argc, char **argv)
 		jail_error_t e2 = {0};
 		cleanup_close int ofd = jail_open_trusted_dir(p.prev_jail, &e2);
 		if (ofd < 0 || jail_acct_remove(ofd, p.user, &e2) < 0)
-			warn("adduser", "could not remove %s's lines from the previous jail %s: %s",
-			     p.user, p.prev_jail, e2.msg);
+			jailctl_warn("adduser",
+				     "could not remove %s's lines from the previous jail %s: %s",
+				     p.user, p.prev_jail, e2.msg);
 	}
 	printf("jailed %s in %s (profile %s, home %s%s%s)\n", p.user, p.jail, p.profile, p.jail,
 	       p.home, p.move_home && p.host_home_parent >= 0 ? ", moved from the host" : "");
@@ -1121,7 +1106,7 @@ undo:
 	{
 		jail_error_t e2 = {0};
 		if (shell_changed && p.old_shell && set_host_shell(p.user, p.old_shell, &e2) < 0)
-			fprintf(stderr, "jailctl: adduser: undo: %s\n", e2.msg);
+			jailctl_msg("adduser", "undo: %s", e2.msg);
 		ssh_group_undo(cfg->ssh_group, p.user, group_created, group_added);
 		if (home_created) {
 			if (homefd >= 0) {
@@ -1129,16 +1114,16 @@ undo:
 				homefd = -1;
 			}
 			if (jail_remove_tree_beneath(p.jailfd, p.home, &e2) < 0)
-				fprintf(stderr, "jailctl: adduser: undo: %s\n", e2.msg);
+				jailctl_msg("adduser", "undo: %s", e2.msg);
 		} else if (home_filled && homefd >= 0 && clear_dir(homefd, p.home, &e2) < 0) {
-			fprintf(stderr, "jailctl: adduser: undo: %s\n", e2.msg);
+			jailctl_msg("adduser", "undo: %s", e2.msg);
 		}
 		if (acct_written && jail_acct_restore(p.jailfd, &p.snap, &e2) < 0)
-			fprintf(stderr, "jailctl: adduser: undo: %s\n", e2.msg);
+			jailctl_msg("adduser", "undo: %s", e2.msg);
 	}
 out:
 	if (rc != JAILCTL_OK)
-		cmd_fail("adduser", &err);
+		jailctl_err("adduser", &err);
 	jail_config_free(cfg);
 	plan_clear(&p);
 	return rc;
@@ -1221,7 +1206,8 @@ int cmd_deluser(const jailctl_ctx_t *ctx, int argc, char **argv)
 			jail_error_wrap(&err, "jail %s", jail);
 			goto out;
 		}
-		warn("deluser", "jail %s does not exist any more: no passwd lines to remove", jail);
+		jailctl_warn("deluser",
+			     "jail %s does not exist any more: no passwd lines to remove", jail);
 		jail_error_clear(&err);
 	}
 
@@ -1254,170 +1240,7 @@ int cmd_deluser(const jailctl_ctx_t *ctx, int argc, char **argv)
 	rc = JAILCTL_OK;
 out:
 	if (rc != JAILCTL_OK)
-		cmd_fail("deluser", &err);
-	jail_config_free(cfg);
-	return rc;
-}
-
-/* ------------------------------------------------------------------------ */
-/* keys                                                                      */
-
-/* sshd StrictModes, inside the jail: each directory from the jail root
- * down to ~/.ssh and the file itself owned by root or the user and not
- * writable by group or others; no symlink anywhere. */
-static int keys_check(int fd, const char *what, uid_t uid, jail_error_t *err)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) < 0)
-		return jail_error_set(err, errno, "stat %s", what);
-	if (st.st_uid != 0 && st.st_uid != uid)
-		return jail_error_fmt(err, EPERM,
-				      "%s is owned by uid %u (expected the user or root)", what,
-				      (unsigned)st.st_uid);
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return jail_error_fmt(err, EPERM, "%s is writable by group or others (mode %04o)",
-				      what, (unsigned)(st.st_mode & 07777));
-	return 0;
-}
-
-static int keys_open(int jailfd, const char *jail, const char *home, uid_t uid, jail_error_t *err)
-{
-	cleanup_free char *rel = jail_strdup_printf("%s/.ssh/authorized_keys", home);
-	cleanup_close int cur = -1;
-	char *p, *next;
-	char what[PATH_MAX];
-
-	if (rel == NULL)
-		return jail_error_set(err, ENOMEM, "keys");
-	cur = fcntl(jailfd, F_DUPFD_CLOEXEC, 3);
-	if (cur < 0)
-		return jail_error_set(err, errno, "dup");
-	p = rel;
-	while (*p == '/')
-		p++;
-	for (;;) {
-		int nfd;
-		bool last;
-
-		next = strchr(p, '/');
-		if (next)
-			*next = '\0';
-		last = next == NULL;
-		snprintf(what, sizeof(what), "%s/%s", jail, rel + (rel[0] == '/'));
-		nfd = openat(cur, p,
-			     (last ? O_RDONLY | O_NONBLOCK | O_NOCTTY : O_RDONLY | O_DIRECTORY) |
-				 O_NOFOLLOW | O_CLOEXEC);
-		if (nfd < 0) {
-			int e = errno;
-			struct stat st;
-			if ((e == ELOOP || e == ENOTDIR) &&
-			    fstatat(cur, p, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-				return jail_error_fmt(
-				    err, ELOOP, "%s is a symlink (refused: never followed)", what);
-			return jail_error_set(err, e, "open %s", what);
-		}
-		close(cur);
-		cur = nfd;
-		if (keys_check(cur, what, uid, err) < 0)
-			return -1;
-		if (last)
-			break;
-		*next = '/';
-		p = next + 1;
-	}
-	{
-		struct stat st;
-		if (fstat(cur, &st) < 0)
-			return jail_error_set(err, errno, "stat %s", what);
-		if (!S_ISREG(st.st_mode))
-			return jail_error_fmt(err, EINVAL, "%s is not a regular file", what);
-	}
-	return steal_fd(&cur);
-}
-
-int cmd_keys(const jailctl_ctx_t *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *user;
-	jail_config_t *cfg = NULL;
-	const jail_assign_t *a = NULL;
-	jail_error_t err = {0};
-	cleanup_close int jailfd = -1;
-	cleanup_close int fd = -1;
-	cleanup_free char *buf = NULL;
-	cleanup_free char *home = NULL;
-	size_t len = 0;
-	struct passwd *pw;
-	uid_t uid;
-	gid_t gid;
-	int c, rc = JAILCTL_FAIL;
-
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			printf("usage: jailctl keys USER\n");
-			return JAILCTL_OK;
-		default:
-			return jailctl_usage("keys", "USER");
-		}
-	}
-	if (optind != argc - 1)
-		return jailctl_usage("keys", "USER");
-	user = argv[optind];
-	if (!jail_valid_name(user)) {
-		jail_error_fmt(&err, EINVAL, "'%s': not a valid user name", user);
-		goto out;
-	}
-	errno = 0;
-	pw = getpwnam(user);
-	if (pw == NULL) {
-		jail_error_fmt(&err, ENOENT, "%s: no such user on the host", user);
-		goto out;
-	}
-	uid = pw->pw_uid;
-	gid = pw->pw_gid;
-	home = jail_path_normalize(pw->pw_dir, &err);
-	if (home == NULL) {
-		jail_error_wrap(&err, "%s's home", user);
-		goto out;
-	}
-	/* Only this user's assignment (jail.ini, users.d/USER.ini): sshd runs
-	 * this twice per login, and the keys depend on no profile. */
-	if (jail_config_load_for_user(ctx->config_dir, user, &cfg, &err) < 0) {
-		jail_error_wrap(&err, "configuration");
-		goto out;
-	}
-	switch (jail_config_resolve(cfg, user, gid, &a, &err)) {
-	case 1:
-		break;
-	case 0:
-		jail_error_fmt(&err, ENOENT, "%s is not jailed", user);
-		goto out;
-	default:
-		goto out;
-	}
-	jailfd = jail_open_trusted_dir(a->jail, &err);
-	if (jailfd < 0) {
-		jail_error_wrap(&err, "jail %s", a->jail);
-		goto out;
-	}
-	fd = keys_open(jailfd, a->jail, home, uid, &err);
-	if (fd < 0)
-		goto out;
-	if (jail_read_all(fd, KEYS_MAX_BYTES, &buf, &len, &err) < 0) {
-		jail_error_wrap(&err, "read %s%s/.ssh/authorized_keys", a->jail, home);
-		goto out;
-	}
-	if (jail_write_all(STDOUT_FILENO, buf, len, &err) < 0)
-		goto out;
-	rc = JAILCTL_OK;
-out:
-	if (rc != JAILCTL_OK)
-		cmd_fail("keys", &err);
+		jailctl_err("deluser", &err);
 	jail_config_free(cfg);
 	return rc;
 }
