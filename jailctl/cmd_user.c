@@ -204,23 +204,6 @@ static int acct_note_group(jail_account_t *a, const char *group, jail_error_t *e
 	return jail_strv_push(&a->groups, group, err);
 }
 
-/* Undo ssh_group_add(), best effort; problems go to stderr. */
-static void ssh_group_undo(const char *group, const char *user, bool created, bool added)
-{
-	jail_error_t e = {0};
-
-	if (added && !created) {
-		char *const argv[] = {"gpasswd", "-d", (char *)user, (char *)group, NULL};
-		if (run_group_tool("gpasswd", argv, &e) < 0)
-			jailctl_msg("adduser", "undo: %s", e.msg);
-	}
-	if (created) {
-		char *const argv[] = {"groupdel", (char *)group, NULL};
-		if (run_group_tool("groupdel", argv, &e) < 0)
-			jailctl_msg("adduser", "undo: %s", e.msg);
-	}
-}
-
 /* Take USER out of GROUP (the group itself stays).  A user whose primary
  * group it is cannot be taken out: a warning says so. */
 static int ssh_group_remove(const char *group, const char *user, gid_t primary, jail_error_t *err)
@@ -719,8 +702,24 @@ static const jail_assign_t *find_user(const jail_config_t *cfg, const char *user
 
 static const char adduser_synopsis[] = "[-j JAIL] [-p PROFILE] [-s SHELL] [--move-home] USER";
 
+/* adduser in three phases:
+ *   parse     the arguments into adduser_args_t, nothing else;
+ *   validate  everything that can be checked before any change, into an
+ *             adduser_plan_t (config, host account, jail fd, homes);
+ *   apply     the changes in a safe order; each step that changed something
+ *             pushes its undo on an undo list, and a failing step runs the
+ *             list in reverse. */
+typedef struct adduser_args {
+	const char *user;
+	const char *jail;    /* -j, NULL: earlier adduser's, else [jail] jail */
+	const char *profile; /* -p, NULL: earlier adduser's, else the default */
+	const char *shell;   /* -s, NULL: earlier adduser's or the profile's */
+	bool move_home;
+} adduser_args_t;
+
 typedef struct adduser_plan {
 	const char *user;
+	jail_config_t *cfg;
 	jail_account_t acct;
 	char *jail;
 	char *profile;
@@ -734,11 +733,18 @@ typedef struct adduser_plan {
 	int jailfd;
 	bool home_exists, home_empty;
 	int host_home_fd, host_home_parent;
+	int homefd; /* the home in the jail, once apply has it */
 	jail_acct_snapshot_t snap;
 } adduser_plan_t;
 
+#define ADDUSER_PLAN_INIT                                                                          \
+	{                                                                                          \
+		.jailfd = -1, .host_home_fd = -1, .host_home_parent = -1, .homefd = -1             \
+	}
+
 static void plan_clear(adduser_plan_t *p)
 {
+	jail_config_free(p->cfg);
 	jail_account_clear(&p->acct);
 	free(p->jail);
 	free(p->profile);
@@ -753,13 +759,58 @@ static void plan_clear(adduser_plan_t *p)
 		close(p->host_home_fd);
 	if (p->host_home_parent >= 0)
 		close(p->host_home_parent);
+	if (p->homefd >= 0)
+		close(p->homefd);
 	jail_acct_snapshot_clear(&p->snap);
 }
 
-/* Everything that can be checked without changing anything. */
-static int adduser_validate(const jailctl_ctx_t *ctx, const jail_config_t *cfg, adduser_plan_t *p,
-			    const char *opt_jail, const char *opt_profile, jail_error_t *err)
+/* ---- parse --------------------------------------------------------------- */
+
+/* Returns -1 to go on, or the exit code of a usage error or of --help. */
+static int adduser_parse(int argc, char **argv, adduser_args_t *a)
 {
+	static const struct option opts[] = {
+	    {"jail", required_argument, NULL, 'j'},  {"profile", required_argument, NULL, 'p'},
+	    {"shell", required_argument, NULL, 's'}, {"move-home", no_argument, NULL, 'm'},
+	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+j:p:s:mh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			a->jail = optarg;
+			break;
+		case 'p':
+			a->profile = optarg;
+			break;
+		case 's':
+			a->shell = optarg;
+			break;
+		case 'm':
+			a->move_home = true;
+			break;
+		case 'h':
+			printf("usage: jailctl adduser %s\n", adduser_synopsis);
+			return JAILCTL_OK;
+		default:
+			return jailctl_usage("adduser", adduser_synopsis);
+		}
+	}
+	if (optind != argc - 1)
+		return jailctl_usage("adduser", adduser_synopsis);
+	a->user = argv[optind];
+	return -1;
+}
+
+/* ---- validate ------------------------------------------------------------ */
+
+/* Validate, part two: the jail, the profile, the homes, users.d, once the
+ * configuration and the host account are known. */
+static int adduser_validate_plan(const jailctl_ctx_t *ctx, adduser_plan_t *p, const char *opt_jail,
+				 const char *opt_profile, jail_error_t *err)
+{
+	const jail_config_t *cfg = p->cfg;
 	const jail_assign_t *prev;
 	jail_profile_t *prof = NULL;
 	struct stat st;
@@ -896,6 +947,39 @@ static int adduser_validate(const jailctl_ctx_t *ctx, const jail_config_t *cfg, 
 	return 0;
 }
 
+/* Validate, part one: the arguments themselves, the configuration and the
+ * host account.  Nothing is changed before adduser_validate() passes. */
+static int adduser_validate(const jailctl_ctx_t *ctx, const adduser_args_t *a, adduser_plan_t *p,
+			    jail_error_t *err)
+{
+	p->user = a->user;
+	p->move_home = a->move_home;
+	if (!jail_valid_name(p->user))
+		return jail_error_fmt(err, EINVAL,
+				      "'%s': not a valid user name (expected lower case letters, "
+				      "digits, '_', '-' or '.', at most 32 characters)",
+				      p->user);
+	if (a->shell) {
+		p->shell = jail_path_normalize(a->shell, err);
+		if (p->shell == NULL || !jail_valid_shell(p->shell))
+			return jail_error_fmt(err, EINVAL,
+					      "shell '%s' is not an absolute path of a program "
+					      "without ':', ',' or spaces",
+					      a->shell);
+	}
+	if (jail_config_load(ctx->config_dir, &p->cfg, err) < 0)
+		return jail_error_wrap(err, "configuration");
+	p->jailsh = p->cfg->jailsh_path;
+	/* The jail's passwd names jailsh, as the host's does: login(1) runs
+	 * whatever shell it finds there (see passwd.h). */
+	if (jail_account_from_host(p->user, p->jailsh, &p->acct, err) < 0)
+		return -1;
+	if (adduser_validate_plan(ctx, p, a->jail, a->profile, err) < 0)
+		return -1;
+	p->old_shell = host_shell(p->user);
+	return 0;
+}
+
 static int write_users_d(const char *confdir, const adduser_plan_t *p, jail_error_t *err)
 {
 	cleanup_close int fd = open_users_d(confdir, true, err);
@@ -915,216 +999,232 @@ static int write_users_d(const char *confdir, const adduser_plan_t *p, jail_erro
 	return 0;
 }
 
-int cmd_adduser(const jailctl_ctx_t *ctx, int argc, char **argv)
+/* ---- apply --------------------------------------------------------------- */
+
+/* An undo action reverses one applied step, best effort. */
+typedef int (*undo_fn)(adduser_plan_t *p, jail_error_t *err);
+
+typedef struct undo_list {
+	undo_fn fn[8];
+	size_t n;
+} undo_list_t;
+
+static void undo_push(undo_list_t *u, undo_fn fn)
 {
-	static const struct option opts[] = {
-	    {"jail", required_argument, NULL, 'j'},  {"profile", required_argument, NULL, 'p'},
-	    {"shell", required_argument, NULL, 's'}, {"move-home", no_argument, NULL, 'm'},
-	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0},
-	};
-	const char *opt_jail = NULL, *opt_profile = NULL, *opt_shell = NULL;
-	adduser_plan_t p = {.jailfd = -1, .host_home_fd = -1, .host_home_parent = -1};
-	jail_config_t *cfg = NULL;
-	jail_error_t err = {0};
-	cleanup_close int homefd = -1;
-	bool home_created = false, shell_changed = false, acct_written = false;
-	bool home_filled = false; /* --move-home copied into an existing empty home */
-	bool group_created = false, group_added = false;
-	int c, rc = JAILCTL_FAIL;
+	if (u->n < sizeof(u->fn) / sizeof(u->fn[0]))
+		u->fn[u->n++] = fn;
+}
 
-	while ((c = getopt_long(argc, argv, "+j:p:s:mh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			opt_jail = optarg;
-			break;
-		case 'p':
-			opt_profile = optarg;
-			break;
-		case 's':
-			opt_shell = optarg;
-			break;
-		case 'm':
-			p.move_home = true;
-			break;
-		case 'h':
-			printf("usage: jailctl adduser %s\n", adduser_synopsis);
-			return JAILCTL_OK;
-		default:
-			return jailctl_usage("adduser", adduser_synopsis);
-		}
+/* Run the list in reverse; each failure is reported and the rest still run. */
+static void undo_run(undo_list_t *u, adduser_plan_t *p)
+{
+	while (u->n > 0) {
+		jail_error_t e = {0};
+		if (u->fn[--u->n](p, &e) < 0)
+			jailctl_msg("adduser", "undo: %s", e.msg);
 	}
-	if (optind != argc - 1)
-		return jailctl_usage("adduser", adduser_synopsis);
-	p.user = argv[optind];
+}
 
-	/* 1. Validate everything; nothing is changed before this passes. */
-	if (!jail_valid_name(p.user)) {
-		jail_error_fmt(&err, EINVAL,
-			       "'%s': not a valid user name (expected lower case letters, digits, "
-			       "'_', '-' or '.', at most 32 characters)",
-			       p.user);
-		goto out;
-	}
-	if (opt_shell) {
-		p.shell = jail_path_normalize(opt_shell, &err);
-		if (p.shell == NULL || !jail_valid_shell(p.shell)) {
-			jail_error_fmt(
-			    &err, EINVAL,
-			    "shell '%s' is not an absolute path of a program without ':', "
-			    "',' or spaces",
-			    opt_shell);
-			goto out;
-		}
-	}
-	if (jail_config_load(ctx->config_dir, &cfg, &err) < 0) {
-		jail_error_wrap(&err, "configuration");
-		goto out;
-	}
-	p.jailsh = cfg->jailsh_path;
-	/* The jail's passwd names jailsh, as the host's does: login(1) runs
-	 * whatever shell it finds there (see passwd.h). */
-	if (jail_account_from_host(p.user, p.jailsh, &p.acct, &err) < 0)
-		goto out;
-	if (adduser_validate(ctx, cfg, &p, opt_jail, opt_profile, &err) < 0)
-		goto out;
-	p.old_shell = host_shell(p.user);
+static int undo_group_created(adduser_plan_t *p, jail_error_t *err)
+{
+	char *const argv[] = {"groupdel", (char *)p->cfg->ssh_group, NULL};
+	return run_group_tool("groupdel", argv, err);
+}
 
-	/* 2a. The ssh group first: sshd's forwarding lockdown must apply before
-	 * the user is jailed (users.d), or a login in between could open -L/-R
-	 * tunnels.  The jail's group file then lists it like every other
-	 * supplementary group of the user. */
-	if (ssh_group_add(cfg->ssh_group, p.user, p.acct.gid, &group_created, &group_added, &err) <
-		0 ||
-	    acct_note_group(&p.acct, cfg->ssh_group, &err) < 0)
-		goto undo;
+static int undo_group_added(adduser_plan_t *p, jail_error_t *err)
+{
+	char *const argv[] = {"gpasswd", "-d", (char *)p->user, (char *)p->cfg->ssh_group, NULL};
+	return run_group_tool("gpasswd", argv, err);
+}
 
-	/* 2. passwd and group lines in the jail (shell: jailsh). */
-	if (jail_acct_add(p.jailfd, &p.acct, &err) < 0) {
-		jail_error_wrap(&err, "jail %s", p.jail);
-		goto undo; /* the group step above */
+static int undo_acct(adduser_plan_t *p, jail_error_t *err)
+{
+	return jail_acct_restore(p->jailfd, &p->snap, err);
+}
+
+static int undo_home_created(adduser_plan_t *p, jail_error_t *err)
+{
+	if (p->homefd >= 0) {
+		close(p->homefd);
+		p->homefd = -1;
 	}
-	acct_written = true;
+	return jail_remove_tree_beneath(p->jailfd, p->home, err);
+}
 
-	/* 3. The home inside the jail, at the host passwd's path. */
-	if (!p.home_exists) {
-		homefd = create_jail_home(p.jailfd, p.home, p.acct.uid, p.acct.gid, 0750, &err);
-		if (homefd < 0) {
-			jail_error_wrap(&err, "jail %s: home", p.jail);
-			goto undo;
-		}
-		home_created = true;
+/* --move-home into an existing, empty home: empty it again. */
+static int undo_home_filled(adduser_plan_t *p, jail_error_t *err)
+{
+	return p->homefd >= 0 ? clear_dir(p->homefd, p->home, err) : 0;
+}
+
+static int undo_host_shell(adduser_plan_t *p, jail_error_t *err)
+{
+	return set_host_shell(p->user, p->old_shell, err);
+}
+
+static int undo_users_d(adduser_plan_t *p, jail_error_t *err)
+{
+	return remove_users_d_file(p->cfg->dir, p->user, err);
+}
+
+/* The ssh group first: sshd's forwarding lockdown must apply before the
+ * user is jailed (users.d), or a login in between could open -L/-R tunnels.
+ * The jail's group file then lists it like every other supplementary group
+ * of the user. */
+static int apply_ssh_group(adduser_plan_t *p, undo_list_t *u, jail_error_t *err)
+{
+	bool created = false, added = false;
+	int rc = ssh_group_add(p->cfg->ssh_group, p->user, p->acct.gid, &created, &added, err);
+
+	if (created)
+		undo_push(u, undo_group_created); /* groupdel takes the member too */
+	else if (added)
+		undo_push(u, undo_group_added);
+	if (rc < 0)
+		return -1;
+	return acct_note_group(&p->acct, p->cfg->ssh_group, err);
+}
+
+/* passwd and group lines in the jail (shell: jailsh). */
+static int apply_acct(adduser_plan_t *p, undo_list_t *u, jail_error_t *err)
+{
+	if (jail_acct_add(p->jailfd, &p->acct, err) < 0)
+		return jail_error_wrap(err, "jail %s", p->jail);
+	undo_push(u, undo_acct);
+	return 0;
+}
+
+/* The home inside the jail, at the host passwd's path: created (and filled
+ * from /etc/skel) or reused; with --move-home the host home is copied in. */
+static int apply_home(adduser_plan_t *p, undo_list_t *u, jail_error_t *err)
+{
+	bool created = !p->home_exists;
+
+	if (created) {
+		p->homefd =
+		    create_jail_home(p->jailfd, p->home, p->acct.uid, p->acct.gid, 0750, err);
+		if (p->homefd < 0)
+			return jail_error_wrap(err, "jail %s: home", p->jail);
+		undo_push(u, undo_home_created);
 	} else {
-		homefd = jail_openat_beneath(p.jailfd, p.home, O_RDONLY | O_DIRECTORY, 0, &err);
-		if (homefd < 0) {
-			jail_error_wrap(&err, "jail %s: home", p.jail);
-			goto undo;
-		}
+		p->homefd = jail_openat_beneath(p->jailfd, p->home, O_RDONLY | O_DIRECTORY, 0, err);
+		if (p->homefd < 0)
+			return jail_error_wrap(err, "jail %s: home", p->jail);
 	}
-	if (p.move_home && p.host_home_fd >= 0) {
+	if (p->move_home && p->host_home_fd >= 0) {
 		struct stat hst;
-		copy_ctx_t cc = {.mode = COPY_MOVE, .src_name = p.home};
-		if (fstat(p.host_home_fd, &hst) < 0) {
-			jail_error_set(&err, errno, "stat host home %s", p.home);
-			goto undo;
-		}
+		copy_ctx_t cc = {.mode = COPY_MOVE, .src_name = p->home};
+		if (fstat(p->host_home_fd, &hst) < 0)
+			return jail_error_set(err, errno, "stat host home %s", p->home);
 		cc.dev = hst.st_dev;
-		home_filled = !home_created;
-		if (copy_dir(&cc, p.host_home_fd, homefd, p.home, 0, &err) < 0 ||
-		    fchmod(homefd, hst.st_mode & 0755) < 0) {
-			jail_error_wrap(&err, "move home into %s", p.jail);
-			goto undo;
-		}
-	} else if (home_created) {
+		if (!created)
+			undo_push(u, undo_home_filled);
+		if (copy_dir(&cc, p->host_home_fd, p->homefd, p->home, 0, err) < 0 ||
+		    fchmod(p->homefd, hst.st_mode & 0755) < 0)
+			return jail_error_wrap(err, "move home into %s", p->jail);
+	} else if (created) {
 		cleanup_close int skel = -1;
 		struct stat sst;
 		if (stat("/etc/skel", &sst) == 0) {
-			skel = jail_open_trusted_dir("/etc/skel", &err);
 			copy_ctx_t cc = {.mode = COPY_SKEL,
-					 .uid = p.acct.uid,
-					 .gid = p.acct.gid,
+					 .uid = p->acct.uid,
+					 .gid = p->acct.gid,
 					 .src_name = "/etc/skel"};
-			if (skel < 0 || copy_dir(&cc, skel, homefd, "/etc/skel", 0, &err) < 0) {
-				jail_error_wrap(&err, "populate %s%s from /etc/skel", p.jail,
-						p.home);
-				goto undo;
-			}
+			skel = jail_open_trusted_dir("/etc/skel", err);
+			if (skel < 0 || copy_dir(&cc, skel, p->homefd, "/etc/skel", 0, err) < 0)
+				return jail_error_wrap(err, "populate %s%s from /etc/skel", p->jail,
+						       p->home);
 		}
 	}
+	return 0;
+}
 
-	/* 4. Host login shell: jailsh, before users.d exists (see top). */
-	if (p.old_shell == NULL || strcmp(p.old_shell, p.jailsh) != 0) {
-		if (set_host_shell(p.user, p.jailsh, &err) < 0)
-			goto undo;
-		shell_changed = true;
-	}
+/* Host login shell: jailsh, before users.d exists (see top). */
+static int apply_host_shell(adduser_plan_t *p, undo_list_t *u, jail_error_t *err)
+{
+	if (p->old_shell != NULL && strcmp(p->old_shell, p->jailsh) == 0)
+		return 0;
+	if (set_host_shell(p->user, p->jailsh, err) < 0)
+		return -1;
+	if (p->old_shell)
+		undo_push(u, undo_host_shell);
+	return 0;
+}
 
-	/* 5. users.d/USER.ini: from now on pam_jail jails the user. */
-	if (write_users_d(cfg->dir, &p, &err) < 0)
-		goto undo;
-	{
-		/* The whole configuration must still load with the new file. */
-		jail_config_t *check = NULL;
-		if (jail_config_load(ctx->config_dir, &check, &err) < 0) {
-			jail_error_t e2 = {0};
-			jail_error_wrap(&err, "configuration after writing users.d/%s.ini", p.user);
-			remove_users_d_file(cfg->dir, p.user, &e2);
-			goto undo;
-		}
-		jail_config_free(check);
-	}
+/* users.d/USER.ini: from now on pam_jail jails the user.  The whole
+ * configuration must still load with the new file. */
+static int apply_users_d(const jailctl_ctx_t *ctx, adduser_plan_t *p, undo_list_t *u,
+			 jail_error_t *err)
+{
+	jail_config_t *check = NULL;
 
-	/* 6. --move-home: the host copy goes last, once everything else holds. */
-	if (p.move_home && p.host_home_fd >= 0) {
-		const char *base = strrchr(p.home, '/') + 1;
-		close(p.host_home_fd);
-		p.host_home_fd = -1;
-		if (jail_remove_tree_beneath(p.host_home_parent, base, &err) < 0) {
-			jail_error_wrap(
-			    &err,
+	if (write_users_d(p->cfg->dir, p, err) < 0)
+		return -1;
+	undo_push(u, undo_users_d);
+	if (jail_config_load(ctx->config_dir, &check, err) < 0)
+		return jail_error_wrap(err, "configuration after writing users.d/%s.ini", p->user);
+	jail_config_free(check);
+	return 0;
+}
+
+/* After the point of no return: the user is jailed.  A failure here is
+ * reported but undoes nothing. */
+static int apply_finish(adduser_plan_t *p, jail_error_t *err)
+{
+	/* --move-home: the host copy goes last, once everything else holds. */
+	if (p->move_home && p->host_home_fd >= 0) {
+		const char *base = strrchr(p->home, '/') + 1;
+		close(p->host_home_fd);
+		p->host_home_fd = -1;
+		if (jail_remove_tree_beneath(p->host_home_parent, base, err) < 0)
+			return jail_error_wrap(
+			    err,
 			    "%s is jailed and the home was copied to %s%s, but the host "
 			    "home %s could not be removed",
-			    p.user, p.jail, p.home, p.home);
-			goto out;
-		}
+			    p->user, p->jail, p->home, p->home);
 	}
 	/* Moved from another jail: its passwd/group lines go (best effort). */
-	if (p.prev_jail && strcmp(p.prev_jail, p.jail) != 0) {
+	if (p->prev_jail && strcmp(p->prev_jail, p->jail) != 0) {
 		jail_error_t e2 = {0};
-		cleanup_close int ofd = jail_open_trusted_dir(p.prev_jail, &e2);
-		if (ofd < 0 || jail_acct_remove(ofd, p.user, &e2) < 0)
+		cleanup_close int ofd = jail_open_trusted_dir(p->prev_jail, &e2);
+		if (ofd < 0 || jail_acct_remove(ofd, p->user, &e2) < 0)
 			jailctl_warn("adduser",
 				     "could not remove %s's lines from the previous jail %s: %s",
-				     p.user, p.prev_jail, e2.msg);
+				     p->user, p->prev_jail, e2.msg);
 	}
-	printf("jailed %s in %s (profile %s, home %s%s%s)\n", p.user, p.jail, p.profile, p.jail,
-	       p.home, p.move_home && p.host_home_parent >= 0 ? ", moved from the host" : "");
-	rc = JAILCTL_OK;
-	goto out;
+	return 0;
+}
 
-undo:
-	/* Reverse order; each undo is best effort and reported if it fails. */
-	{
-		jail_error_t e2 = {0};
-		if (shell_changed && p.old_shell && set_host_shell(p.user, p.old_shell, &e2) < 0)
-			jailctl_msg("adduser", "undo: %s", e2.msg);
-		ssh_group_undo(cfg->ssh_group, p.user, group_created, group_added);
-		if (home_created) {
-			if (homefd >= 0) {
-				close(homefd);
-				homefd = -1;
-			}
-			if (jail_remove_tree_beneath(p.jailfd, p.home, &e2) < 0)
-				jailctl_msg("adduser", "undo: %s", e2.msg);
-		} else if (home_filled && homefd >= 0 && clear_dir(homefd, p.home, &e2) < 0) {
-			jailctl_msg("adduser", "undo: %s", e2.msg);
-		}
-		if (acct_written && jail_acct_restore(p.jailfd, &p.snap, &e2) < 0)
-			jailctl_msg("adduser", "undo: %s", e2.msg);
+static int adduser_apply(const jailctl_ctx_t *ctx, adduser_plan_t *p, jail_error_t *err)
+{
+	undo_list_t undo = {0};
+
+	if (apply_ssh_group(p, &undo, err) < 0 || apply_acct(p, &undo, err) < 0 ||
+	    apply_home(p, &undo, err) < 0 || apply_host_shell(p, &undo, err) < 0 ||
+	    apply_users_d(ctx, p, &undo, err) < 0) {
+		undo_run(&undo, p);
+		return -1;
 	}
-out:
-	if (rc != JAILCTL_OK)
-		jailctl_err("adduser", &err);
-	jail_config_free(cfg);
+	return apply_finish(p, err);
+}
+
+int cmd_adduser(const jailctl_ctx_t *ctx, int argc, char **argv)
+{
+	adduser_args_t args = {0};
+	adduser_plan_t p = ADDUSER_PLAN_INIT;
+	jail_error_t err = {0};
+	int rc = adduser_parse(argc, argv, &args);
+
+	if (rc >= 0)
+		return rc;
+	if (adduser_validate(ctx, &args, &p, &err) < 0 || adduser_apply(ctx, &p, &err) < 0) {
+		rc = jailctl_err("adduser", &err);
+	} else {
+		printf("jailed %s in %s (profile %s, home %s%s%s)\n", p.user, p.jail, p.profile,
+		       p.jail, p.home,
+		       p.move_home && p.host_home_parent >= 0 ? ", moved from the host" : "");
+		rc = JAILCTL_OK;
+	}
 	plan_clear(&p);
 	return rc;
 }
