@@ -4,6 +4,7 @@
 #ifndef JAIL_TREE_ELFDEPS_INTERNAL_H
 #define JAIL_TREE_ELFDEPS_INTERNAL_H
 
+#include "tree/elf.h"
 #include "tree/elfdeps.h"
 
 #include <stdbool.h>
@@ -31,7 +32,7 @@ enum obj_kind {
 	OBJ_OTHER,   /* neither ELF nor executable script (data, directory, ...) */
 	OBJ_ELF,
 	OBJ_SCRIPT,
-	OBJ_BAD, /* malformed ELF: err_msg says what */
+	OBJ_BAD, /* malformed ELF: elf.bad says what */
 };
 
 enum top_state { TOP_NONE, TOP_BUSY, TOP_DONE, TOP_FAILED };
@@ -44,19 +45,11 @@ struct obj {
 	char *path; /* as looked up beneath the root: the cache key */
 	enum obj_kind kind;
 	int err_code;
-	char *err_msg;
 	mode_t mode;
 	dev_t dev;
 	ino_t ino;
-	unsigned char cls, data; /* EI_CLASS, EI_DATA (0 if unknown) */
-	uint16_t machine;
-	char *interp;	  /* PT_INTERP, or the "#!" interpreter */
-	char *script_arg; /* the "#!" line's optional argument */
-	char *soname;
-	jail_strv_t needed;
-	char *rpath; /* NULL when DT_RUNPATH is present (ld.so ignores it then) */
-	char *runpath;
-	char *realdir; /* physical directory, computed only if $ORIGIN is used */
+	jail_elf_info_t elf; /* what elf.c parsed; elf.bad says what is malformed */
+	char *realdir;	     /* physical directory, computed only if $ORIGIN is used */
 	/* Result of jail_elf_deps() on this object, cached. */
 	enum top_state top;
 	jail_strv_t top_deps;

@@ -67,7 +67,7 @@
 
 static const char *bad_msg(const struct obj *o)
 {
-	return o->err_msg ? o->err_msg : "malformed ELF file";
+	return o->elf.bad ? o->elf.bad : "malformed ELF file";
 }
 
 static char not_found; /* a name cache entry: searched, not found */
@@ -97,7 +97,7 @@ static const struct arch arches[] = {
 static const struct arch *arch_of(const struct obj *o)
 {
 	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
-		if (arches[i].machine == o->machine && arches[i].cls == o->cls)
+		if (arches[i].machine == o->elf.machine && arches[i].cls == o->elf.cls)
 			return &arches[i];
 	return NULL;
 }
@@ -123,7 +123,7 @@ static int default_dirs(const struct obj *o, jail_strv_t *out, jail_error_t *err
 		snprintf(buf, sizeof(buf), "/usr/%s", a->biarch);
 		if (jail_strv_add_unique(out, buf, err) < 0)
 			return -1;
-	} else if (a == NULL && o->cls == ELFCLASS64) {
+	} else if (a == NULL && o->elf.cls == ELFCLASS64) {
 		if (jail_strv_add_unique(out, "/lib64", err) < 0 ||
 		    jail_strv_add_unique(out, "/usr/lib64", err) < 0)
 			return -1;
@@ -172,7 +172,7 @@ static char *expand_dst(const char *elem, const char *origin, const struct obj *
 		snprintf(libbuf, sizeof(libbuf), "lib/%s", a->triplet);
 		lib = libbuf;
 	} else {
-		lib = o->cls == ELFCLASS64 ? "lib64" : "lib";
+		lib = o->elf.cls == ELFCLASS64 ? "lib64" : "lib";
 	}
 	if (f == NULL)
 		return NULL;
@@ -251,7 +251,8 @@ struct bfs {
 
 static bool matches(const struct obj *cand, const struct obj *main)
 {
-	return cand->cls == main->cls && cand->data == main->data && cand->machine == main->machine;
+	return cand->elf.cls == main->elf.cls && cand->elf.data == main->elf.data &&
+	       cand->elf.machine == main->elf.machine;
 }
 
 /* Try NAME in DIR.  1 and *found if usable, 0 to go on, -1 on a hard error
@@ -269,7 +270,7 @@ static int try_dir(jail_elf_resolver_t *r, const struct obj *main, const char *d
 	c = jail_elf_load_obj(r, path, err);
 	if (c == NULL)
 		return -1;
-	if (c->kind == OBJ_BAD && c->cls != 0 && matches(c, main))
+	if (c->kind == OBJ_BAD && c->elf.cls != 0 && matches(c, main))
 		return jail_error_fmt(err, ENOEXEC, "%s: %s", c->path, bad_msg(c));
 	if (c->kind != OBJ_ELF || !matches(c, main))
 		return 0;
@@ -313,8 +314,8 @@ static int try_path_list(jail_elf_resolver_t *r, const struct obj *main, const s
 static int search_default(jail_elf_resolver_t *r, const struct obj *main, const char *name,
 			  struct obj **found, jail_error_t *err)
 {
-	cleanup_free char *key =
-	    jail_strdup_printf("%u:%u:%u:%s", main->cls, main->data, main->machine, name);
+	cleanup_free char *key = jail_strdup_printf("%u:%u:%u:%s", main->elf.cls, main->elf.data,
+						    main->elf.machine, name);
 	jail_strv_t dirs = {0};
 	struct map_ent *e;
 	int rc = 0;
@@ -347,7 +348,7 @@ static char *origin_of(const struct bfs *b, size_t i)
 {
 	const struct obj *o = b->v[i].o;
 
-	if (i == 0 && o->interp != NULL && o->realdir != NULL)
+	if (i == 0 && o->elf.interp != NULL && o->realdir != NULL)
 		return strdup(o->realdir);
 	return jail_elf_dir_of(o->path);
 }
@@ -360,17 +361,17 @@ static int search(jail_elf_resolver_t *r, struct bfs *b, size_t req, const char 
 	int rc;
 
 	*found = NULL;
-	if (ro->runpath == NULL) {
+	if (ro->elf.runpath == NULL) {
 		for (long j = (long)req; j >= 0; j = b->v[j].loader) {
 			cleanup_free char *origin = NULL;
 
-			if (b->v[j].o->rpath == NULL)
+			if (b->v[j].o->elf.rpath == NULL)
 				continue;
 			origin = origin_of(b, (size_t)j);
 			if (origin == NULL)
 				return jail_error_set(err, ENOMEM, "%s", name);
-			rc = try_path_list(r, b->main, b->v[j].o, b->v[j].o->rpath, origin, name,
-					   found, err);
+			rc = try_path_list(r, b->main, b->v[j].o, b->v[j].o->elf.rpath, origin,
+					   name, found, err);
 			if (rc != 0)
 				return rc;
 		}
@@ -379,7 +380,7 @@ static int search(jail_elf_resolver_t *r, struct bfs *b, size_t req, const char 
 
 		if (origin == NULL)
 			return jail_error_set(err, ENOMEM, "%s", name);
-		rc = try_path_list(r, b->main, ro, ro->runpath, origin, name, found, err);
+		rc = try_path_list(r, b->main, ro, ro->elf.runpath, origin, name, found, err);
 		if (rc != 0)
 			return rc;
 	}
@@ -397,7 +398,7 @@ static int bfs_add(struct bfs *b, struct obj *o, long loader, jail_error_t *err)
 		b->cap = ncap;
 	}
 	b->v[b->n++] = (struct loaded){o, loader};
-	if (o->soname && jail_strv_add_unique(&b->names, o->soname, err) < 0)
+	if (o->elf.soname && jail_strv_add_unique(&b->names, o->elf.soname, err) < 0)
 		return -1;
 	return 0;
 }
@@ -421,30 +422,30 @@ static int elf_top_deps(jail_elf_resolver_t *r, struct obj *o, jail_error_t *err
 
 	if (bfs_add(&b, o, -1, err) < 0)
 		goto out;
-	if (o->interp != NULL) {
-		struct obj *in = jail_elf_load_obj(r, o->interp, err);
+	if (o->elf.interp != NULL) {
+		struct obj *in = jail_elf_load_obj(r, o->elf.interp, err);
 
 		if (in == NULL)
 			goto out;
 		if (in->kind == OBJ_MISSING) {
 			jail_error_set(err, in->err_code, "%s: ELF interpreter %s", o->path,
-				       o->interp);
+				       o->elf.interp);
 			goto out;
 		}
 		if (in->kind == OBJ_BAD) {
 			jail_error_fmt(err, ENOEXEC, "%s: ELF interpreter %s: %s", o->path,
-				       o->interp, bad_msg(in));
+				       o->elf.interp, bad_msg(in));
 			goto out;
 		}
 		if (in->kind != OBJ_ELF || !matches(in, o)) {
 			jail_error_fmt(err, ENOEXEC,
 				       "%s: ELF interpreter %s is not an ELF file of the same "
 				       "class and machine",
-				       o->path, o->interp);
+				       o->path, o->elf.interp);
 			goto out;
 		}
-		if (jail_strv_add_unique(&o->top_deps, o->interp, err) < 0 ||
-		    jail_strv_add_unique(&b.names, o->interp, err) < 0)
+		if (jail_strv_add_unique(&o->top_deps, o->elf.interp, err) < 0 ||
+		    jail_strv_add_unique(&b.names, o->elf.interp, err) < 0)
 			goto out;
 		if (in != o && bfs_index(&b, in) < 0 && bfs_add(&b, in, -1, err) < 0)
 			goto out;
@@ -452,8 +453,8 @@ static int elf_top_deps(jail_elf_resolver_t *r, struct obj *o, jail_error_t *err
 	for (size_t i = 0; i < b.n; i++) {
 		struct obj *cur = b.v[i].o;
 
-		for (size_t k = 0; k < cur->needed.n; k++) {
-			const char *name = cur->needed.v[k];
+		for (size_t k = 0; k < cur->elf.needed.n; k++) {
+			const char *name = cur->elf.needed.v[k];
 			struct obj *lib = NULL;
 			long idx;
 
@@ -474,7 +475,7 @@ static int elf_top_deps(jail_elf_resolver_t *r, struct obj *o, jail_error_t *err
 				lib = jail_elf_load_obj(r, name, err);
 				if (lib == NULL)
 					goto out;
-				if (lib->kind == OBJ_BAD && lib->cls != 0 && matches(lib, o)) {
+				if (lib->kind == OBJ_BAD && lib->elf.cls != 0 && matches(lib, o)) {
 					jail_error_fmt(err, ENOEXEC, "%s: %s", lib->path,
 						       bad_msg(lib));
 					goto out;
@@ -596,19 +597,19 @@ static int add_program(jail_elf_resolver_t *r, struct obj *o, struct obj *prog, 
 
 static int script_top_deps(jail_elf_resolver_t *r, struct obj *o, int nesting, jail_error_t *err)
 {
-	const char *base = strrchr(o->interp, '/') + 1; /* interp is absolute */
+	const char *base = strrchr(o->elf.interp, '/') + 1; /* interp is absolute */
 	struct obj *in;
 
 	if (nesting >= SCRIPT_MAX_NESTING)
 		return jail_error_fmt(err, ELOOP, "%s: too many levels of \"#!\" interpreters",
 				      o->path);
-	in = jail_elf_load_obj(r, o->interp, err);
+	in = jail_elf_load_obj(r, o->elf.interp, err);
 	if (in == NULL)
 		return -1;
 	if (add_program(r, o, in, nesting, err) < 0)
 		return -1;
 	if (strcmp(base, "env") == 0) {
-		cleanup_free char *prog = env_program(o->script_arg);
+		cleanup_free char *prog = env_program(o->elf.script_arg);
 		struct obj *po;
 
 		if (prog == NULL)
@@ -622,7 +623,8 @@ static int script_top_deps(jail_elf_resolver_t *r, struct obj *o, int nesting, j
 			po = path_lookup(r, prog, err);
 		}
 		if (po == NULL)
-			return jail_error_wrap(err, "%s: program run by %s", o->path, o->interp);
+			return jail_error_wrap(err, "%s: program run by %s", o->path,
+					       o->elf.interp);
 		return add_program(r, o, po, nesting, err);
 	}
 	return 0;

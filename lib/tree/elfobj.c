@@ -85,13 +85,7 @@ static void obj_free(struct obj *o)
 	if (o == NULL)
 		return;
 	free(o->path);
-	free(o->err_msg);
-	free(o->interp);
-	free(o->script_arg);
-	free(o->soname);
-	jail_strv_clear(&o->needed);
-	free(o->rpath);
-	free(o->runpath);
+	jail_elf_info_clear(&o->elf);
 	free(o->realdir);
 	jail_strv_clear(&o->top_deps);
 	free(o);
@@ -260,7 +254,6 @@ struct obj *jail_elf_load_obj(jail_elf_resolver_t *r, const char *path, jail_err
 		return o;
 	}
 	{
-		jail_elf_info_t info = {0};
 		static const enum obj_kind kinds[] = {
 		    [JAIL_ELF_OTHER] = OBJ_OTHER,
 		    [JAIL_ELF_OBJECT] = OBJ_ELF,
@@ -269,27 +262,15 @@ struct obj *jail_elf_load_obj(jail_elf_resolver_t *r, const char *path, jail_err
 		};
 
 		jail_elf_parse(fd, head, (size_t)n, (uint64_t)st.st_size, (st.st_mode & 0111) != 0,
-			       &info);
-		o->kind = kinds[info.kind];
-		if (info.kind == JAIL_ELF_BAD)
+			       &o->elf);
+		o->kind = kinds[o->elf.kind];
+		if (o->elf.kind == JAIL_ELF_BAD)
 			o->err_code = ENOEXEC;
-		o->err_msg = info.bad ? strdup(info.bad) : NULL;
-		o->cls = info.cls;
-		o->data = info.data;
-		o->machine = info.machine;
-		o->interp = steal_pointer(&info.interp);
-		o->script_arg = steal_pointer(&info.script_arg);
-		o->soname = steal_pointer(&info.soname);
-		o->rpath = steal_pointer(&info.rpath);
-		o->runpath = steal_pointer(&info.runpath);
-		o->needed = info.needed;
-		info.needed = (jail_strv_t){0};
-		jail_elf_info_clear(&info);
 	}
 	/* $ORIGIN of an executable is its physical directory: find it now,
 	 * while the file is open. */
-	if ((o->rpath && strstr(o->rpath, "ORIGIN")) ||
-	    (o->runpath && strstr(o->runpath, "ORIGIN"))) {
+	if ((o->elf.rpath && strstr(o->elf.rpath, "ORIGIN")) ||
+	    (o->elf.runpath && strstr(o->elf.runpath, "ORIGIN"))) {
 		cleanup_free char *real = jail_elf_fd_real_path(r, fd);
 		if (real)
 			o->realdir = jail_elf_dir_of(real);

@@ -188,6 +188,19 @@ static int copy_entry(const copy_ctx_t *c, int src, int dst, const char *name, c
 	}
 }
 
+/* The next entry of D other than "." and "..", NULL at the end (errno 0)
+ * or on error (errno set). */
+static struct dirent *next_entry(DIR *d)
+{
+	struct dirent *de;
+
+	do {
+		errno = 0;
+		de = readdir(d);
+	} while (de && (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0));
+	return de;
+}
+
 static int copy_dir(const copy_ctx_t *c, int src, int dst, const char *relpath, int depth,
 		    jail_error_t *err)
 {
@@ -198,10 +211,8 @@ static int copy_dir(const copy_ctx_t *c, int src, int dst, const char *relpath, 
 	if (d == NULL)
 		return -1;
 	rewinddir(d); /* the dup shares FD's offset: read from the start */
-	while (ret == 0 && (errno = 0, de = readdir(d)) != NULL) {
+	while (ret == 0 && (de = next_entry(d)) != NULL) {
 		cleanup_free char *path = NULL;
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
 		path = jail_strdup_printf("%s/%s", relpath, de->d_name);
 		if (path == NULL)
 			ret = jail_error_set(err, ENOMEM, "copy");
@@ -218,15 +229,13 @@ static int copy_dir(const copy_ctx_t *c, int src, int dst, const char *relpath, 
 static int dir_is_empty(int fd)
 {
 	DIR *d = jail_opendir_fd(fd, NULL, NULL);
-	struct dirent *de;
 	int empty = 1;
 
 	if (d == NULL)
 		return -1;
 	rewinddir(d); /* the dup shares FD's offset: read from the start */
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			empty = 0;
+	if (next_entry(d) != NULL)
+		empty = 0;
 	closedir(d);
 	return empty;
 }
@@ -243,9 +252,8 @@ int jail_home_clear(int fd, const char *name, jail_error_t *err)
 	if (d == NULL)
 		return -1;
 	rewinddir(d); /* the dup shares FD's offset: read from the start */
-	while (ret == 0 && (de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			ret = jail_strv_push(&names, de->d_name, err);
+	while (ret == 0 && (de = next_entry(d)) != NULL)
+		ret = jail_strv_push(&names, de->d_name, err);
 	closedir(d);
 	for (size_t i = 0; ret == 0 && i < names.n; i++)
 		ret = jail_remove_tree_beneath(fd, names.v[i], err);
