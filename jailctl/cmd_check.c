@@ -190,8 +190,7 @@ int cmd_check(const jailctl_ctx_t *ctx, int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++) {
 		if (argv[i][0] != '/') {
-			fprintf(stderr, "jailctl: check: %s: JAIL must be an absolute path\n",
-				argv[i]);
+			jailctl_msg("check", "%s: JAIL must be an absolute path", argv[i]);
 			jail_strv_clear(&jails);
 			return jailctl_usage("check", CHECK_SYNOPSIS);
 		}
@@ -224,12 +223,12 @@ int cmd_check(const jailctl_ctx_t *ctx, int argc, char **argv)
 	if (fflush(stdout) != 0 || ferror(stdout))
 		rc = -1;
 	if (rc < 0) {
-		fprintf(stderr, "jailctl: check: cannot print the findings: %s\n", strerror(errno));
+		jailctl_msg("check", "cannot print the findings: %s", strerror(errno));
 		rc = JAILCTL_FAIL;
 	} else {
 		if (findings.n && !json)
-			fprintf(stderr, "jailctl: check: %zu finding%s\n", findings.n,
-				findings.n == 1 ? "" : "s");
+			jailctl_msg("check", "%zu finding%s", findings.n,
+				    findings.n == 1 ? "" : "s");
 		rc = findings.n ? JAILCTL_FAIL : JAILCTL_OK;
 	}
 	jail_findings_clear(&findings);

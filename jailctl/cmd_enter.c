@@ -116,8 +116,7 @@ static __attribute__((noreturn)) void run_child(const jail_config_t *cfg,
 	 * hand the command a way out of the jail (fchdir, openat, "..").
 	 * Found by tests/escape (fds through enter). */
 	if (close_range(3, ~0U, 0) < 0) {
-		fprintf(stderr, "jailctl: enter: close inherited descriptors: %s\n",
-			strerror(errno));
+		jailctl_msg("enter", "close inherited descriptors: %s", strerror(errno));
 		_exit(126);
 	}
 	snprintf(e_term, sizeof(e_term), "TERM=%s", term ? term : "dumb");
@@ -129,11 +128,11 @@ static __attribute__((noreturn)) void run_child(const jail_config_t *cfg,
 		base = base ? base + 1 : cfg->jailsh_path;
 		snprintf(login_name, sizeof(login_name), "-%s", base);
 		if (ncmd > 0 && line == NULL) {
-			fprintf(stderr, "jailctl: enter: out of memory\n");
+			jailctl_msg("enter", "out of memory");
 			_exit(126);
 		}
 		if (jail_become_user(u->uid, u->gid, u->groups, (size_t)u->ngroups, &err) < 0) {
-			fprintf(stderr, "jailctl: enter: %s\n", err.msg);
+			jailctl_err("enter", &err);
 			_exit(126);
 		}
 		if (chdir(u->home) < 0 && chdir("/") < 0)
@@ -151,8 +150,7 @@ static __attribute__((noreturn)) void run_child(const jail_config_t *cfg,
 			else
 				execve(cfg->jailsh_path, (char *[]){login_name, NULL}, envp);
 		}
-		fprintf(stderr, "jailctl: enter: exec %s in the jail: %s\n", cfg->jailsh_path,
-			strerror(errno));
+		jailctl_msg("enter", "exec %s in the jail: %s", cfg->jailsh_path, strerror(errno));
 		_exit(127);
 	}
 	{
@@ -161,12 +159,10 @@ static __attribute__((noreturn)) void run_child(const jail_config_t *cfg,
 		if (ncmd > 0) {
 			/* execvpe: PATH from the environment we pass. */
 			execvpe(cmd[0], cmd, envp);
-			fprintf(stderr, "jailctl: enter: exec %s in the jail: %s\n", cmd[0],
-				strerror(errno));
+			jailctl_msg("enter", "exec %s in the jail: %s", cmd[0], strerror(errno));
 		} else {
 			execve("/bin/sh", (char *[]){"-sh", NULL}, envp);
-			fprintf(stderr, "jailctl: enter: exec /bin/sh in the jail: %s\n",
-				strerror(errno));
+			jailctl_msg("enter", "exec /bin/sh in the jail: %s", strerror(errno));
 		}
 	}
 	_exit(127);
@@ -185,29 +181,29 @@ static int enter_and_run(const jail_config_t *cfg, const jail_session_record_t *
 	jail_error_clear(&err);
 	if (jail_ns_target_enter(target, &err) < 0 ||
 	    jail_caps_drop_bounding(&profile->spec.caps_keep, &err) < 0) {
-		fprintf(stderr, "jailctl: enter: session %s: %s\n", rec->id, err.msg);
+		jailctl_msg("enter", "session %s: %s", rec->id, err.msg);
 		return JAILCTL_FAIL;
 	}
 	pid = fork(); /* the command: inside the session's pid namespace */
 	if (pid < 0) {
-		fprintf(stderr, "jailctl: enter: fork: %s\n", strerror(errno));
+		jailctl_msg("enter", "fork: %s", strerror(errno));
 		return JAILCTL_FAIL;
 	}
 	if (pid == 0) {
 		if (cg && jail_cgroup_join(cg, 0, &err) < 0) {
-			fprintf(stderr, "jailctl: enter: cgroup %s of session %s: %s\n",
-				rec->cgroup, rec->id, err.msg);
+			jailctl_msg("enter", "cgroup %s of session %s: %s", rec->cgroup, rec->id,
+				    err.msg);
 			_exit(JAILCTL_FAIL);
 		}
 		run_child(cfg, rec, u, cmd, ncmd);
 	}
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
-			fprintf(stderr, "jailctl: enter: wait: %s\n", strerror(errno));
+			jailctl_msg("enter", "wait: %s", strerror(errno));
 			return JAILCTL_FAIL;
 		}
 	}
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return jailctl_exit_code(status);
 }
 
 int cmd_enter(const jailctl_ctx_t *ctx, int argc, char **argv)
@@ -251,14 +247,14 @@ int cmd_enter(const jailctl_ctx_t *ctx, int argc, char **argv)
 	cmd = argv + optind + 1;
 	ncmd = argc - optind - 1;
 	if (!jail_session_id_valid(id)) {
-		fprintf(stderr,
-			"jailctl: enter: '%s' is not a session id (16 hex digits, see "
-			"jailctl ps)\n",
-			id);
+		jailctl_msg("enter",
+			    "'%s' is not a session id (16 hex digits, see "
+			    "jailctl ps)",
+			    id);
 		return JAILCTL_USAGE;
 	}
 	if (geteuid() != 0) {
-		fprintf(stderr, "jailctl: enter: must be run as root\n");
+		jailctl_msg("enter", "must be run as root");
 		return JAILCTL_FAIL;
 	}
 
@@ -313,11 +309,10 @@ int cmd_enter(const jailctl_ctx_t *ctx, int argc, char **argv)
 			goto fail;
 		}
 	}
-	ret = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	ret = jailctl_exit_code(status);
 	goto out;
 fail:
-	fprintf(stderr, "jailctl: enter: %s\n", err.msg);
-	ret = JAILCTL_FAIL;
+	ret = jailctl_err("enter", &err);
 out:
 	jail_ns_target_close(&target);
 	if (cg)

@@ -7,6 +7,6 @@ int cmd_run(const jailctl_ctx_t *ctx, int argc, char **argv)
 	(void)ctx;
 	(void)argc;
 	(void)argv;
-	fprintf(stderr, "jailctl: run: not implemented yet\n");
+	jailctl_msg("run", "not implemented yet");
 	return JAILCTL_FAIL;
 }

@@ -135,7 +135,7 @@ static void human_size(uint64_t v, char *buf, size_t len)
 static void report_bad(const char *cmd, const jail_strv_t *bad)
 {
 	for (size_t i = 0; i < bad->n; i++)
-		fprintf(stderr, "jailctl: %s: skipping registry entry: %s\n", cmd, bad->v[i]);
+		jailctl_msg(cmd, "skipping registry entry: %s", bad->v[i]);
 }
 
 int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
@@ -193,7 +193,7 @@ int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 		int owner = 1;
 
 		if (alive < 0) {
-			fprintf(stderr, "jailctl: ps: session %s: %s\n", r->id, err.msg);
+			jailctl_msg("ps", "session %s: %s", r->id, err.msg);
 			rc = JAILCTL_FAIL;
 			continue;
 		}
@@ -203,21 +203,21 @@ int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 		}
 		owner = jail_registry_owner_alive(r, &err);
 		if (owner < 0) {
-			fprintf(stderr, "jailctl: ps: session %s: owner: %s\n", r->id, err.msg);
+			jailctl_msg("ps", "session %s: owner: %s", r->id, err.msg);
 			owner = 1; /* not known to be gone */
 		} else if (owner == 0) {
 			orphaned++;
-			fprintf(stderr,
-				"jailctl: ps: session %s is orphaned: the process that opened it "
-				"(pid %ld) is gone, its init %ld still runs\n",
-				r->id, (long)r->owner_pid, (long)r->init_pid);
+			jailctl_msg("ps",
+				    "session %s is orphaned: the process that opened it "
+				    "(pid %ld) is gone, its init %ld still runs",
+				    r->id, (long)r->owner_pid, (long)r->init_pid);
 		}
 		if (open_cgroup(&env, r, &cg, &err) < 0) {
-			fprintf(stderr, "jailctl: ps: session %s: %s\n", r->id, err.msg);
+			jailctl_msg("ps", "session %s: %s", r->id, err.msg);
 		} else if (cg && jail_cgroup_stats(cg, &st, &err) == 0) {
 			pids = (long)st.nprocs;
 		} else if (cg) {
-			fprintf(stderr, "jailctl: ps: session %s: %s\n", r->id, err.msg);
+			jailctl_msg("ps", "session %s: %s", r->id, err.msg);
 		}
 		jail_cgroup_free(cg);
 		if (pids < 0)
@@ -269,14 +269,13 @@ int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 	if (json)
 		printf("%s]\n", shown ? "\n" : "");
 	if (stale)
-		fprintf(stderr,
-			"jailctl: ps: %zu stale record%s (init gone); 'jailctl gc' removes them\n",
-			stale, stale == 1 ? "" : "s");
+		jailctl_msg("ps", "%zu stale record%s (init gone); 'jailctl gc' removes them",
+			    stale, stale == 1 ? "" : "s");
 	if (orphaned)
-		fprintf(stderr,
-			"jailctl: ps: %zu orphaned session%s (opener gone, init alive); 'jailctl "
-			"gc' ends them\n",
-			orphaned, orphaned == 1 ? "" : "s");
+		jailctl_msg("ps",
+			    "%zu orphaned session%s (opener gone, init alive); 'jailctl "
+			    "gc' ends them",
+			    orphaned, orphaned == 1 ? "" : "s");
 	jail_registry_list_free(recs, n);
 	jail_strv_clear(&bad);
 	env_free(&env);
@@ -345,10 +344,10 @@ int cmd_kill(const jailctl_ctx_t *ctx, int argc, char **argv)
 	if (argc != 2)
 		return jailctl_usage("kill", "ID");
 	if (!jail_session_id_valid(argv[1])) {
-		fprintf(stderr,
-			"jailctl: kill: '%s' is not a session id (16 hex digits, see "
-			"'jailctl ps')\n",
-			argv[1]);
+		jailctl_msg("kill",
+			    "'%s' is not a session id (16 hex digits, see "
+			    "'jailctl ps')",
+			    argv[1]);
 		return JAILCTL_USAGE;
 	}
 	if (env_open(ctx, &env, &err) < 0) {
@@ -357,9 +356,9 @@ int cmd_kill(const jailctl_ctx_t *ctx, int argc, char **argv)
 	}
 	if (env.regfd < 0 || jail_registry_read(env.regfd, argv[1], &rec, &err) < 0) {
 		if (env.regfd < 0 || err.code == ENOENT)
-			fprintf(stderr, "jailctl: kill: no session %s\n", argv[1]);
+			jailctl_msg("kill", "no session %s", argv[1]);
 		else
-			fprintf(stderr, "jailctl: kill: %s\n", err.msg);
+			jailctl_err("kill", &err);
 		env_free(&env);
 		return JAILCTL_FAIL;
 	}
@@ -414,7 +413,7 @@ int cmd_gc(const jailctl_ctx_t *ctx, int argc, char **argv)
 		int killed = 0;
 
 		if (alive < 0) {
-			fprintf(stderr, "jailctl: gc: session %s: %s\n", r->id, err.msg);
+			jailctl_msg("gc", "session %s: %s", r->id, err.msg);
 			rc = JAILCTL_FAIL;
 			continue;
 		}
@@ -422,8 +421,7 @@ int cmd_gc(const jailctl_ctx_t *ctx, int argc, char **argv)
 			int owner = jail_registry_owner_alive(r, &err);
 
 			if (owner < 0) {
-				fprintf(stderr, "jailctl: gc: session %s: owner: %s\n", r->id,
-					err.msg);
+				jailctl_msg("gc", "session %s: owner: %s", r->id, err.msg);
 				rc = JAILCTL_FAIL;
 				continue;
 			}
@@ -433,13 +431,13 @@ int cmd_gc(const jailctl_ctx_t *ctx, int argc, char **argv)
 			 * kill_init pins the recorded init (starttime checked). */
 			killed = kill_init(r, &err);
 			if (killed < 0) {
-				fprintf(stderr, "jailctl: gc: session %s: %s\n", r->id, err.msg);
+				jailctl_msg("gc", "session %s: %s", r->id, err.msg);
 				rc = JAILCTL_FAIL;
 				continue;
 			}
 		}
 		if (cleanup_session(&env, r, &had_cg, &err) < 0) {
-			fprintf(stderr, "jailctl: gc: %s\n", err.msg);
+			jailctl_err("gc", &err);
 			rc = JAILCTL_FAIL;
 			continue;
 		}

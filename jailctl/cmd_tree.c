@@ -27,7 +27,7 @@ static void print_action(void *arg, const char *action, const char *path, const 
 	const printer_t *p = arg;
 
 	if (strcmp(action, "warning") == 0) {
-		fprintf(stderr, "jailctl: %s: warning: %s\n", p->cmd, detail ? detail : path);
+		jailctl_warn(p->cmd, "%s", detail ? detail : path);
 		return;
 	}
 	if (!p->verbose)
@@ -46,14 +46,7 @@ static void write_ldcache(const char *cmd, const char *jail)
 	jail_error_t err = {0};
 
 	if (jail_ldcache_write(jail, &err) < 0)
-		fprintf(stderr, "jailctl %s: warning: no etc/ld.so.cache written: %s\n", cmd,
-			err.msg);
-}
-
-static int fail(const char *cmd, const jail_error_t *err)
-{
-	fprintf(stderr, "jailctl: %s: %s\n", cmd, err->msg[0] ? err->msg : "failed");
-	return JAILCTL_FAIL;
+		jailctl_warn(cmd, "no etc/ld.so.cache written: %s", err.msg);
 }
 
 static bool is_file(const char *path)
@@ -183,7 +176,7 @@ int cmd_init(const jailctl_ctx_t *ctx, int argc, char **argv)
 out:
 	fflush(stdout);
 	if (ret != JAILCTL_OK)
-		fail("init", &err);
+		jailctl_err("init", &err);
 	free(exp);
 	jail_sections_free(secs);
 	jail_strv_clear(&names);
@@ -229,7 +222,7 @@ int cmd_update(const jailctl_ctx_t *ctx, int argc, char **argv)
 		return jailctl_usage("update", update_usage);
 	if (jail_tree_update(argv[optind], &topts, &err) < 0) {
 		fflush(stdout);
-		return fail("update", &err);
+		return jailctl_err("update", &err);
 	}
 	if (!topts.dry_run)
 		write_ldcache("update", argv[optind]);
@@ -268,13 +261,13 @@ int cmd_cp(const jailctl_ctx_t *ctx, int argc, char **argv)
 		return jailctl_usage("cp", cp_usage);
 	for (int i = optind + 1; i < argc; i++) {
 		if (jail_strv_push(&paths, argv[i], &err) < 0) {
-			ret = fail("cp", &err);
+			ret = jailctl_err("cp", &err);
 			goto out;
 		}
 	}
 	if (jail_tree_cp(argv[optind], &paths, &topts, &err) < 0) {
 		fflush(stdout);
-		ret = fail("cp", &err);
+		ret = jailctl_err("cp", &err);
 	} else {
 		write_ldcache("cp", argv[optind]);
 	}
@@ -312,7 +305,7 @@ int cmd_list(const jailctl_ctx_t *ctx, int argc, char **argv)
 	if (optind != argc)
 		return jailctl_usage("list", list_usage);
 	if (load_sections(ctx, file, &secs, &err) < 0)
-		return fail("list", &err);
+		return jailctl_err("list", &err);
 	for (size_t i = 0; i < secs->n; i++) {
 		int len = (int)strlen(secs->v[i].name);
 		if (len > width)

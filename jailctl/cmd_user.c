@@ -1,5 +1,5 @@
-/* jailctl adduser, deluser, keys: jail a host user, release one, and print
- * a jailed user's authorized_keys for sshd.
+/* jailctl adduser, deluser: jail a host user and release one (jailctl keys
+ * is in cmd_keys.c).
  *
  * adduser never half-applies: every input is checked before anything is
  * changed, then the steps run in an order where each intermediate state is
@@ -8,17 +8,15 @@
  * without it), and a failing step undoes the earlier ones.
  *
  * Everything inside a jail and in a home is reached through directory fds
- * without following symlinks: a symlink planted in the jail, in /etc/skel or
- * in the home being moved is recreated or refused, never followed (jailkit's
- * jk_jailuser -m follows them as root). */
+ * without following symlinks (lib/tree/home.c, lib/tree/passwd.c). */
 #define _GNU_SOURCE
 #include "jailctl.h"
 #include "config/config.h"
+#include "tree/home.h"
 #include "tree/passwd.h"
 #include "base/safefs.h"
 #include "base/util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -36,27 +34,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define DEFAULT_SHELL  "/bin/bash"
-#define COPY_MAX_DEPTH 128
-#define KEYS_MAX_BYTES (1024 * 1024)
-
-static int cmd_fail(const char *cmd, const jail_error_t *err)
-{
-	fprintf(stderr, "jailctl: %s: %s\n", cmd, err->msg[0] ? err->msg : "failed");
-	return JAILCTL_FAIL;
-}
-
-static void warn(const char *cmd, const char *fmt, ...) JAIL_PRINTF(2, 3);
-static void warn(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "jailctl: %s: warning: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+#define DEFAULT_SHELL "/bin/bash"
 
 /* ------------------------------------------------------------------------ */
 /* usermod                                                                   */
@@ -93,10 +71,11 @@ static int set_host_shell(const char *user, const char *shell, jail_error_t *err
 		if (errno != EINTR)
 			return jail_error_set(err, errno, "wait for usermod");
 	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return jail_error_fmt(err, EIO, "usermod -s %s %s failed (%s %d)", shell, user,
-				      WIFEXITED(status) ? "exit status" : "signal",
-				      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		char how[64];
+		return jail_error_fmt(err, EIO, "usermod -s %s %s failed (%s)", shell, user,
+				      jailctl_wait_status(status, how, sizeof(how)));
+	}
 	return 0;
 }
 
@@ -149,13 +128,12 @@ static int run_group_tool(const char *tool, char *const argv[], jail_error_t *er
 			return jail_error_set(err, errno, "wait for %s", tool);
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		char cmd[256] = "";
+		char cmd[256] = "", how[64];
 		for (size_t i = 0; argv[i]; i++)
 			snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%s%s", i ? " " : "",
 				 argv[i]);
-		return jail_error_fmt(err, EIO, "%s failed (%s %d)", cmd,
-				      WIFEXITED(status) ? "exit status" : "signal",
-				      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		return jail_error_fmt(err, EIO, "%s failed (%s)", cmd,
+				      jailctl_wait_status(status, how, sizeof(how)));
 	}
 	return 0;
 }
@@ -223,23 +201,6 @@ static int acct_note_group(jail_account_t *a, const char *group, jail_error_t *e
 	return jail_strv_push(&a->groups, group, err);
 }
 
-/* Undo ssh_group_add(), best effort; problems go to stderr. */
-static void ssh_group_undo(const char *group, const char *user, bool created, bool added)
-{
-	jail_error_t e = {0};
-
-	if (added && !created) {
-		char *const argv[] = {"gpasswd", "-d", (char *)user, (char *)group, NULL};
-		if (run_group_tool("gpasswd", argv, &e) < 0)
-			fprintf(stderr, "jailctl: adduser: undo: %s\n", e.msg);
-	}
-	if (created) {
-		char *const argv[] = {"groupdel", (char *)group, NULL};
-		if (run_group_tool("groupdel", argv, &e) < 0)
-			fprintf(stderr, "jailctl: adduser: undo: %s\n", e.msg);
-	}
-}
-
 /* Take USER out of GROUP (the group itself stays).  A user whose primary
  * group it is cannot be taken out: a warning says so. */
 static int ssh_group_remove(const char *group, const char *user, gid_t primary, jail_error_t *err)
@@ -252,389 +213,13 @@ static int ssh_group_remove(const char *group, const char *user, gid_t primary, 
 	for (char **m = gr->gr_mem; m && *m && !listed; m++)
 		listed = strcmp(*m, user) == 0;
 	if (gr->gr_gid == primary)
-		warn("deluser", "%s is the primary group of %s: not changed", group, user);
+		jailctl_warn("deluser", "%s is the primary group of %s: not changed", group, user);
 	if (!listed)
 		return 0;
 	{
 		char *const argv[] = {"gpasswd", "-d", (char *)user, (char *)group, NULL};
 		return run_group_tool("gpasswd", argv, err);
 	}
-}
-
-/* ------------------------------------------------------------------------ */
-/* Tree copy without following symlinks                                      */
-
-typedef enum {
-	COPY_SKEL, /* regular files and dirs only, all owned by the user */
-	COPY_MOVE, /* everything but devices, owners and times kept */
-} copy_mode_t;
-
-typedef struct copy_ctx {
-	copy_mode_t mode;
-	uid_t uid;
-	gid_t gid;
-	dev_t dev; /* source file system: a mount point below is refused */
-	const char *src_name;
-} copy_ctx_t;
-
-static int copy_data(int in, int out, const char *name, jail_error_t *err)
-{
-	char buf[65536];
-
-	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return jail_error_set(err, errno, "read %s", name);
-		}
-		if (n == 0)
-			return 0;
-		if (jail_write_all(out, buf, (size_t)n, err) < 0)
-			return jail_error_wrap(err, "copy %s", name);
-	}
-}
-
-static int copy_regular(const copy_ctx_t *c, int src, int dst, const char *name,
-			const struct stat *st, const char *path, jail_error_t *err)
-{
-	cleanup_close int in = -1;
-	cleanup_close int out = -1;
-	struct stat fst;
-	uid_t uid = c->mode == COPY_SKEL ? c->uid : st->st_uid;
-	gid_t gid = c->mode == COPY_SKEL ? c->gid : st->st_gid;
-
-	/* O_NONBLOCK: a file swapped for a FIFO meanwhile cannot hang us. */
-	in = openat(src, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (in < 0)
-		return jail_error_set(err, errno, "open %s", path);
-	if (fstat(in, &fst) < 0)
-		return jail_error_set(err, errno, "stat %s", path);
-	if (!S_ISREG(fst.st_mode) || fst.st_ino != st->st_ino || fst.st_dev != st->st_dev)
-		return jail_error_fmt(err, EAGAIN, "%s changed while being copied", path);
-	out = openat(dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (out < 0)
-		return jail_error_set(err, errno, "create %s in the jail", path);
-	/* setuid/setgid bits are never carried into a jail. */
-	if (copy_data(in, out, path, err) < 0 || fchown(out, uid, gid) < 0 ||
-	    fchmod(out, fst.st_mode & 0777) < 0) {
-		int e = errno;
-		unlinkat(dst, name, 0);
-		if (err && err->msg[0] == '\0')
-			jail_error_set(err, e, "copy %s", path);
-		return -1;
-	}
-	if (c->mode == COPY_MOVE) {
-		struct timespec ts[2] = {fst.st_atim, fst.st_mtim};
-		futimens(out, ts);
-	}
-	return 0;
-}
-
-static int copy_symlink(int src, int dst, const char *name, const struct stat *st, const char *path,
-			jail_error_t *err)
-{
-	char target[PATH_MAX + 1];
-	struct timespec ts[2] = {st->st_atim, st->st_mtim};
-	ssize_t n;
-
-	/* The link is recreated as a link: its target is never opened. */
-	n = readlinkat(src, name, target, sizeof(target));
-	if (n < 0)
-		return jail_error_set(err, errno, "readlink %s", path);
-	if ((size_t)n >= sizeof(target))
-		return jail_error_fmt(err, ENAMETOOLONG, "%s: symlink target too long", path);
-	target[n] = '\0';
-	if (symlinkat(target, dst, name) < 0)
-		return jail_error_set(err, errno, "symlink %s in the jail", path);
-	if (fchownat(dst, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return jail_error_set(err, errno, "chown symlink %s in the jail", path);
-	utimensat(dst, name, ts, AT_SYMLINK_NOFOLLOW);
-	return 0;
-}
-
-static int copy_dir(const copy_ctx_t *c, int src, int dst, const char *relpath, int depth,
-		    jail_error_t *err);
-
-static int copy_subdir(const copy_ctx_t *c, int src, int dst, const char *name,
-		       const struct stat *st, const char *path, int depth, jail_error_t *err)
-{
-	cleanup_close int sfd = -1;
-	cleanup_close int dfd = -1;
-	struct stat sst;
-
-	if (depth >= COPY_MAX_DEPTH)
-		return jail_error_fmt(err, ELOOP, "%s: nested too deeply (more than %d levels)",
-				      path, COPY_MAX_DEPTH);
-	sfd = openat(src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (sfd < 0)
-		return jail_error_set(err, errno, "open %s", path);
-	if (fstat(sfd, &sst) < 0)
-		return jail_error_set(err, errno, "stat %s", path);
-	if (sst.st_ino != st->st_ino || sst.st_dev != st->st_dev)
-		return jail_error_fmt(err, EAGAIN, "%s changed while being copied", path);
-	if (c->mode == COPY_MOVE && sst.st_dev != c->dev)
-		return jail_error_fmt(err, EXDEV,
-				      "%s is a mount point (refused: unmount it before moving the "
-				      "home)",
-				      path);
-	if (mkdirat(dst, name, 0700) < 0)
-		return jail_error_set(err, errno, "mkdir %s in the jail", path);
-	dfd = openat(dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0)
-		return jail_error_set(err, errno, "open %s in the jail", path);
-	if (copy_dir(c, sfd, dfd, path, depth + 1, err) < 0)
-		return -1;
-	if (c->mode == COPY_SKEL) {
-		if (fchown(dfd, c->uid, c->gid) < 0 || fchmod(dfd, sst.st_mode & 0777) < 0)
-			return jail_error_set(err, errno, "chown %s in the jail", path);
-	} else {
-		struct timespec ts[2] = {sst.st_atim, sst.st_mtim};
-		if (fchown(dfd, sst.st_uid, sst.st_gid) < 0 || fchmod(dfd, sst.st_mode & 01777) < 0)
-			return jail_error_set(err, errno, "chown %s in the jail", path);
-		futimens(dfd, ts);
-	}
-	return 0;
-}
-
-static int copy_entry(const copy_ctx_t *c, int src, int dst, const char *name, const char *path,
-		      int depth, jail_error_t *err)
-{
-	struct stat st;
-
-	if (fstatat(src, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return jail_error_set(err, errno, "stat %s", path);
-	switch (st.st_mode & S_IFMT) {
-	case S_IFREG:
-		return copy_regular(c, src, dst, name, &st, path, err);
-	case S_IFDIR:
-		return copy_subdir(c, src, dst, name, &st, path, depth, err);
-	case S_IFLNK:
-		if (c->mode == COPY_SKEL)
-			return 0; /* skel: regular files and directories only */
-		return copy_symlink(src, dst, name, &st, path, err);
-	case S_IFIFO:
-		if (c->mode == COPY_SKEL)
-			return 0;
-		if (mkfifoat(dst, name, 0600) < 0 ||
-		    fchownat(dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    fchmodat(dst, name, st.st_mode & 0777, 0) < 0)
-			return jail_error_set(err, errno, "recreate FIFO %s in the jail", path);
-		return 0;
-	case S_IFSOCK:
-		return 0; /* a socket means nothing once its server is gone */
-	case S_IFCHR:
-	case S_IFBLK:
-	default:
-		if (c->mode == COPY_SKEL)
-			return 0;
-		return jail_error_fmt(
-		    err, EPERM, "%s is a device node (refused: never copied into a jail)", path);
-	}
-}
-
-static int copy_dir(const copy_ctx_t *c, int src, int dst, const char *relpath, int depth,
-		    jail_error_t *err)
-{
-	DIR *d = jail_opendir_fd(src, relpath, err);
-	struct dirent *de;
-	int ret = 0;
-
-	if (d == NULL)
-		return -1;
-	while (ret == 0 && (errno = 0, de = readdir(d)) != NULL) {
-		cleanup_free char *path = NULL;
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		path = jail_strdup_printf("%s/%s", relpath, de->d_name);
-		if (path == NULL)
-			ret = jail_error_set(err, ENOMEM, "copy");
-		else
-			ret = copy_entry(c, src, dst, de->d_name, path, depth, err);
-	}
-	if (ret == 0 && errno != 0)
-		ret = jail_error_set(err, errno, "readdir %s", relpath);
-	closedir(d);
-	return ret;
-}
-
-/* Is directory FD empty? */
-static int dir_is_empty(int fd)
-{
-	DIR *d = jail_opendir_fd(fd, NULL, NULL);
-	struct dirent *de;
-	int empty = 1;
-
-	if (d == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			empty = 0;
-	closedir(d);
-	return empty;
-}
-
-/* Remove everything in directory FD (not FD itself), never following a
- * symlink: the undo of a --move-home into an existing, empty home. */
-static int clear_dir(int fd, const char *name, jail_error_t *err)
-{
-	jail_strv_t names = {0};
-	DIR *d = jail_opendir_fd(fd, name, err);
-	struct dirent *de;
-	int ret = 0;
-
-	if (d == NULL)
-		return -1;
-	while (ret == 0 && (de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			ret = jail_strv_push(&names, de->d_name, err);
-	closedir(d);
-	for (size_t i = 0; ret == 0 && i < names.n; i++)
-		ret = jail_remove_tree_beneath(fd, names.v[i], err);
-	jail_strv_clear(&names);
-	return ret;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Paths                                                                     */
-
-/* Split an absolute normalised PATH into a malloc'd parent and a pointer to
- * the last component. */
-static char *split_parent(const char *path, const char **base)
-{
-	const char *slash = strrchr(path, '/');
-
-	*base = slash + 1;
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
-}
-
-/* Check HOME inside the jail before anything is created: every existing
- * component a real directory (no symlink), the home itself absent or a
- * directory owned by UID.  *exists tells which. */
-static int check_jail_home(int jailfd, const char *jail, const char *home, uid_t uid, bool *exists,
-			   bool *empty, jail_error_t *err)
-{
-	cleanup_close int cur = fcntl(jailfd, F_DUPFD_CLOEXEC, 3);
-	cleanup_free char *copy = strdup(home);
-	char *p, *next;
-
-	*exists = false;
-	*empty = true;
-	if (cur < 0 || copy == NULL)
-		return jail_error_set(err, errno ? errno : ENOMEM, "home");
-	p = copy + 1;
-	while (p && *p) {
-		int nfd;
-		struct stat st;
-
-		next = strchr(p, '/');
-		if (next)
-			*next++ = '\0';
-		if (fstatat(cur, p, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-			if (errno == ENOENT)
-				return 0; /* created later, root-owned parents */
-			return jail_error_set(err, errno, "%s%s", jail, home);
-		}
-		if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode))
-			return jail_error_fmt(
-			    err, ELOOP, "%s%s: component '%s' is %s (refused: never followed)",
-			    jail, home, p, S_ISLNK(st.st_mode) ? "a symlink" : "not a directory");
-		nfd = openat(cur, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd < 0)
-			return jail_error_set(err, errno, "open %s%s", jail, home);
-		close(cur);
-		cur = nfd;
-		if (next == NULL) {
-			int e;
-			*exists = true;
-			if (st.st_uid != uid)
-				return jail_error_fmt(
-				    err, EPERM,
-				    "%s%s exists and is owned by uid %u (expected "
-				    "the user, uid %u)",
-				    jail, home, (unsigned)st.st_uid, (unsigned)uid);
-			e = dir_is_empty(cur);
-			if (e < 0)
-				return jail_error_set(err, errno, "read %s%s", jail, home);
-			*empty = e == 1;
-		}
-		p = next;
-	}
-	return 0;
-}
-
-/* Create the home HOME in the jail: parents root:root 0755, the home itself
- * owned by the user, MODE.  Returns an fd of it. */
-static int create_jail_home(int jailfd, const char *home, uid_t uid, gid_t gid, mode_t mode,
-			    jail_error_t *err)
-{
-	const char *base;
-	cleanup_free char *parent = split_parent(home, &base);
-	cleanup_close int pfd = -1;
-	int fd;
-
-	if (parent == NULL)
-		return jail_error_set(err, ENOMEM, "home");
-	pfd = jail_mkdirs_beneath(jailfd, parent, 0755, 0, 0, err);
-	if (pfd < 0)
-		return -1;
-	if (mkdirat(pfd, base, 0700) < 0)
-		return jail_error_set(err, errno, "mkdir %s", home);
-	fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return jail_error_set(err, errno, "open %s", home);
-	if (fchown(fd, uid, gid) < 0 || fchmod(fd, mode) < 0) {
-		int e = errno;
-		close(fd);
-		return jail_error_set(err, e, "chown %s", home);
-	}
-	return fd;
-}
-
-/* Open the host home HOME for --move-home: its parent chain trusted
- * (root-owned, not writable by others: nobody can swap it under us), the
- * home itself a real directory owned by UID.  Returns -1 with *missing set
- * when there is no host home. */
-static int open_host_home(const char *home, uid_t uid, int *parentfd, bool *missing,
-			  jail_error_t *err)
-{
-	const char *base;
-	cleanup_free char *parent = split_parent(home, &base);
-	cleanup_close int pfd = -1;
-	cleanup_close int fd = -1;
-	struct stat st;
-
-	*missing = false;
-	if (parent == NULL)
-		return jail_error_set(err, ENOMEM, "home");
-	pfd = jail_open_trusted_dir(parent, err);
-	if (pfd < 0)
-		return jail_error_wrap(err, "host home %s: parent", home);
-	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno == ENOENT) {
-			*missing = true;
-			return -1;
-		}
-		return jail_error_set(err, errno, "host home %s", home);
-	}
-	if (S_ISLNK(st.st_mode))
-		return jail_error_fmt(err, ELOOP,
-				      "host home %s is a symlink (refused: never followed; move it "
-				      "by hand)",
-				      home);
-	if (!S_ISDIR(st.st_mode))
-		return jail_error_fmt(err, ENOTDIR, "host home %s is not a directory", home);
-	if (st.st_uid != uid)
-		return jail_error_fmt(err, EPERM,
-				      "host home %s is owned by uid %u, not by the user (uid %u)",
-				      home, (unsigned)st.st_uid, (unsigned)uid);
-	fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return jail_error_set(err, errno, "open host home %s", home);
-	*parentfd = steal_fd(&pfd);
-	return steal_fd(&fd);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -738,8 +323,24 @@ static const jail_assign_t *find_user(const jail_config_t *cfg, const char *user
 
 static const char adduser_synopsis[] = "[-j JAIL] [-p PROFILE] [-s SHELL] [--move-home] USER";
 
+/* adduser in three phases:
+ *   parse     the arguments into adduser_args_t, nothing else;
+ *   validate  everything that can be checked before any change, into an
+ *             adduser_plan_t (config, host account, jail fd, homes);
+ *   apply     the changes in a safe order; each step that changed something
+ *             pushes its undo on an undo list, and a failing step runs the
+ *             list in reverse. */
+typedef struct adduser_args {
+	const char *user;
+	const char *jail;    /* -j, NULL: earlier adduser's, else [jail] jail */
+	const char *profile; /* -p, NULL: earlier adduser's, else the default */
+	const char *shell;   /* -s, NULL: earlier adduser's or the profile's */
+	bool move_home;
+} adduser_args_t;
+
 typedef struct adduser_plan {
 	const char *user;
+	jail_config_t *cfg;
 	jail_account_t acct;
 	char *jail;
 	char *profile;
@@ -753,11 +354,18 @@ typedef struct adduser_plan {
 	int jailfd;
 	bool home_exists, home_empty;
 	int host_home_fd, host_home_parent;
+	int homefd; /* the home in the jail, once apply has it */
 	jail_acct_snapshot_t snap;
 } adduser_plan_t;
 
+#define ADDUSER_PLAN_INIT                                                                          \
+	{                                                                                          \
+		.jailfd = -1, .host_home_fd = -1, .host_home_parent = -1, .homefd = -1             \
+	}
+
 static void plan_clear(adduser_plan_t *p)
 {
+	jail_config_free(p->cfg);
 	jail_account_clear(&p->acct);
 	free(p->jail);
 	free(p->profile);
@@ -772,13 +380,58 @@ static void plan_clear(adduser_plan_t *p)
 		close(p->host_home_fd);
 	if (p->host_home_parent >= 0)
 		close(p->host_home_parent);
+	if (p->homefd >= 0)
+		close(p->homefd);
 	jail_acct_snapshot_clear(&p->snap);
 }
 
-/* Everything that can be checked without changing anything. */
-static int adduser_validate(const jailctl_ctx_t *ctx, const jail_config_t *cfg, adduser_plan_t *p,
-			    const char *opt_jail, const char *opt_profile, jail_error_t *err)
+/* ---- parse --------------------------------------------------------------- */
+
+/* Returns -1 to go on, or the exit code of a usage error or of --help. */
+static int adduser_parse(int argc, char **argv, adduser_args_t *a)
 {
+	static const struct option opts[] = {
+	    {"jail", required_argument, NULL, 'j'},  {"profile", required_argument, NULL, 'p'},
+	    {"shell", required_argument, NULL, 's'}, {"move-home", no_argument, NULL, 'm'},
+	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+j:p:s:mh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			a->jail = optarg;
+			break;
+		case 'p':
+			a->profile = optarg;
+			break;
+		case 's':
+			a->shell = optarg;
+			break;
+		case 'm':
+			a->move_home = true;
+			break;
+		case 'h':
+			printf("usage: jailctl adduser %s\n", adduser_synopsis);
+			return JAILCTL_OK;
+		default:
+			return jailctl_usage("adduser", adduser_synopsis);
+		}
+	}
+	if (optind != argc - 1)
+		return jailctl_usage("adduser", adduser_synopsis);
+	a->user = argv[optind];
+	return -1;
+}
+
+/* ---- validate ------------------------------------------------------------ */
+
+/* Validate, part two: the jail, the profile, the homes, users.d, once the
+ * configuration and the host account are known. */
+static int adduser_validate_plan(const jailctl_ctx_t *ctx, adduser_plan_t *p, const char *opt_jail,
+				 const char *opt_profile, jail_error_t *err)
+{
+	const jail_config_t *cfg = p->cfg;
 	const jail_assign_t *prev;
 	jail_profile_t *prof = NULL;
 	struct stat st;
@@ -853,10 +506,11 @@ static int adduser_validate(const jailctl_ctx_t *ctx, const jail_config_t *cfg, 
 			p->shell = old;
 			if (p->real_shell == NULL)
 				return jail_error_set(err, ENOMEM, "adduser");
-			warn("adduser",
-			     "%s's shell %s moves from the jail's passwd to users.d/%s.ini (the "
-			     "jail's line now names jailsh)",
-			     p->user, old, p->user);
+			jailctl_warn(
+			    "adduser",
+			    "%s's shell %s moves from the jail's passwd to users.d/%s.ini (the "
+			    "jail's line now names jailsh)",
+			    p->user, old, p->user);
 		} else {
 			free(old);
 		}
@@ -869,14 +523,14 @@ static int adduser_validate(const jailctl_ctx_t *ctx, const jail_config_t *cfg, 
 		return jail_error_fmt(
 		    err, EINVAL, "%s's home is '/' (expected a home of its own, e.g. /home/%s)",
 		    p->user, p->user);
-	if (check_jail_home(p->jailfd, p->jail, p->home, p->acct.uid, &p->home_exists,
+	if (jail_home_check(p->jailfd, p->jail, p->home, p->acct.uid, &p->home_exists,
 			    &p->home_empty, err) < 0)
 		return -1;
 
 	if (p->move_home) {
 		bool missing = false;
 		p->host_home_fd =
-		    open_host_home(p->home, p->acct.uid, &p->host_home_parent, &missing, err);
+		    jail_home_open_host(p->home, p->acct.uid, &p->host_home_parent, &missing, err);
 		if (p->host_home_fd < 0 && !missing)
 			return -1;
 		if (p->host_home_fd >= 0) {
@@ -903,12 +557,47 @@ static int adduser_validate(const jailctl_ctx_t *ctx, const jail_config_t *cfg, 
 		close(ufd);
 
 	if (p->real_shell && executable_in_jail(p->jailfd, p->real_shell) == 0)
-		warn("adduser", "shell %s is not in the jail %s yet", p->real_shell, p->jail);
+		jailctl_warn("adduser", "shell %s is not in the jail %s yet", p->real_shell,
+			     p->jail);
 	if (executable_in_jail(p->jailfd, p->jailsh) == 0)
-		warn("adduser",
-		     "%s is not in the jail %s yet (logins are refused until it is: jailctl init "
-		     "%s jailsh)",
-		     p->jailsh, p->jail, p->jail);
+		jailctl_warn(
+		    "adduser",
+		    "%s is not in the jail %s yet (logins are refused until it is: jailctl init "
+		    "%s jailsh)",
+		    p->jailsh, p->jail, p->jail);
+	return 0;
+}
+
+/* Validate, part one: the arguments themselves, the configuration and the
+ * host account.  Nothing is changed before adduser_validate() passes. */
+static int adduser_validate(const jailctl_ctx_t *ctx, const adduser_args_t *a, adduser_plan_t *p,
+			    jail_error_t *err)
+{
+	p->user = a->user;
+	p->move_home = a->move_home;
+	if (!jail_valid_name(p->user))
+		return jail_error_fmt(err, EINVAL,
+				      "'%s': not a valid user name (expected lower case letters, "
+				      "digits, '_', '-' or '.', at most 32 characters)",
+				      p->user);
+	if (a->shell) {
+		p->shell = jail_path_normalize(a->shell, err);
+		if (p->shell == NULL || !jail_valid_shell(p->shell))
+			return jail_error_fmt(err, EINVAL,
+					      "shell '%s' is not an absolute path of a program "
+					      "without ':', ',' or spaces",
+					      a->shell);
+	}
+	if (jail_config_load(ctx->config_dir, &p->cfg, err) < 0)
+		return jail_error_wrap(err, "configuration");
+	p->jailsh = p->cfg->jailsh_path;
+	/* The jail's passwd names jailsh, as the host's does: login(1) runs
+	 * whatever shell it finds there (see passwd.h). */
+	if (jail_account_from_host(p->user, p->jailsh, &p->acct, err) < 0)
+		return -1;
+	if (adduser_validate_plan(ctx, p, a->jail, a->profile, err) < 0)
+		return -1;
+	p->old_shell = host_shell(p->user);
 	return 0;
 }
 
@@ -931,215 +620,217 @@ static int write_users_d(const char *confdir, const adduser_plan_t *p, jail_erro
 	return 0;
 }
 
-int cmd_adduser(const jailctl_ctx_t *ctx, int argc, char **argv)
+/* ---- apply --------------------------------------------------------------- */
+
+/* An undo action reverses one applied step, best effort. */
+typedef int (*undo_fn)(adduser_plan_t *p, jail_error_t *err);
+
+typedef struct undo_list {
+	undo_fn fn[8];
+	size_t n;
+} undo_list_t;
+
+static void undo_push(undo_list_t *u, undo_fn fn)
 {
-	static const struct option opts[] = {
-	    {"jail", required_argument, NULL, 'j'},  {"profile", required_argument, NULL, 'p'},
-	    {"shell", required_argument, NULL, 's'}, {"move-home", no_argument, NULL, 'm'},
-	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0},
-	};
-	const char *opt_jail = NULL, *opt_profile = NULL, *opt_shell = NULL;
-	adduser_plan_t p = {.jailfd = -1, .host_home_fd = -1, .host_home_parent = -1};
-	jail_config_t *cfg = NULL;
-	jail_error_t err = {0};
-	cleanup_close int homefd = -1;
-	bool home_created = false, shell_changed = false, acct_written = false;
-	bool home_filled = false; /* --move-home copied into an existing empty home */
-	bool group_created = false, group_added = false;
-	int c, rc = JAILCTL_FAIL;
+	if (u->n < sizeof(u->fn) / sizeof(u->fn[0]))
+		u->fn[u->n++] = fn;
+}
 
-	while ((c = getopt_long(argc, argv, "+j:p:s:mh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			opt_jail = optarg;
-			break;
-		case 'p':
-			opt_profile = optarg;
-			break;
-		case 's':
-			opt_shell = optarg;
-			break;
-		case 'm':
-			p.move_home = true;
-			break;
-		case 'h':
-			printf("usage: jailctl adduser %s\n", adduser_synopsis);
-			return JAILCTL_OK;
-		default:
-			return jailctl_usage("adduser", adduser_synopsis);
-		}
+/* Run the list in reverse; each failure is reported and the rest still run. */
+static void undo_run(undo_list_t *u, adduser_plan_t *p)
+{
+	while (u->n > 0) {
+		jail_error_t e = {0};
+		if (u->fn[--u->n](p, &e) < 0)
+			jailctl_msg("adduser", "undo: %s", e.msg);
 	}
-	if (optind != argc - 1)
-		return jailctl_usage("adduser", adduser_synopsis);
-	p.user = argv[optind];
+}
 
-	/* 1. Validate everything; nothing is changed before this passes. */
-	if (!jail_valid_name(p.user)) {
-		jail_error_fmt(&err, EINVAL,
-			       "'%s': not a valid user name (expected lower case letters, digits, "
-			       "'_', '-' or '.', at most 32 characters)",
-			       p.user);
-		goto out;
-	}
-	if (opt_shell) {
-		p.shell = jail_path_normalize(opt_shell, &err);
-		if (p.shell == NULL || !jail_valid_shell(p.shell)) {
-			jail_error_fmt(
-			    &err, EINVAL,
-			    "shell '%s' is not an absolute path of a program without ':', "
-			    "',' or spaces",
-			    opt_shell);
-			goto out;
-		}
-	}
-	if (jail_config_load(ctx->config_dir, &cfg, &err) < 0) {
-		jail_error_wrap(&err, "configuration");
-		goto out;
-	}
-	p.jailsh = cfg->jailsh_path;
-	/* The jail's passwd names jailsh, as the host's does: login(1) runs
-	 * whatever shell it finds there (see passwd.h). */
-	if (jail_account_from_host(p.user, p.jailsh, &p.acct, &err) < 0)
-		goto out;
-	if (adduser_validate(ctx, cfg, &p, opt_jail, opt_profile, &err) < 0)
-		goto out;
-	p.old_shell = host_shell(p.user);
+static int undo_group_created(adduser_plan_t *p, jail_error_t *err)
+{
+	char *const argv[] = {"groupdel", (char *)p->cfg->ssh_group, NULL};
+	return run_group_tool("groupdel", argv, err);
+}
 
-	/* 2a. The ssh group first: sshd's forwarding lockdown must apply before
-	 * the user is jailed (users.d), or a login in between could open -L/-R
-	 * tunnels.  The jail's group file then lists it like every other
-	 * supplementary group of the user. */
-	if (ssh_group_add(cfg->ssh_group, p.user, p.acct.gid, &group_created, &group_added, &err) <
-		0 ||
-	    acct_note_group(&p.acct, cfg->ssh_group, &err) < 0)
-		goto undo;
+static int undo_group_added(adduser_plan_t *p, jail_error_t *err)
+{
+	char *const argv[] = {"gpasswd", "-d", (char *)p->user, (char *)p->cfg->ssh_group, NULL};
+	return run_group_tool("gpasswd", argv, err);
+}
 
-	/* 2. passwd and group lines in the jail (shell: jailsh). */
-	if (jail_acct_add(p.jailfd, &p.acct, &err) < 0) {
-		jail_error_wrap(&err, "jail %s", p.jail);
-		goto undo; /* the group step above */
+static int undo_acct(adduser_plan_t *p, jail_error_t *err)
+{
+	return jail_acct_restore(p->jailfd, &p->snap, err);
+}
+
+static int undo_home_created(adduser_plan_t *p, jail_error_t *err)
+{
+	if (p->homefd >= 0) {
+		close(p->homefd);
+		p->homefd = -1;
 	}
-	acct_written = true;
+	return jail_remove_tree_beneath(p->jailfd, p->home, err);
+}
 
-	/* 3. The home inside the jail, at the host passwd's path. */
-	if (!p.home_exists) {
-		homefd = create_jail_home(p.jailfd, p.home, p.acct.uid, p.acct.gid, 0750, &err);
-		if (homefd < 0) {
-			jail_error_wrap(&err, "jail %s: home", p.jail);
-			goto undo;
-		}
-		home_created = true;
+/* --move-home into an existing, empty home: empty it again. */
+static int undo_home_filled(adduser_plan_t *p, jail_error_t *err)
+{
+	return p->homefd >= 0 ? jail_home_clear(p->homefd, p->home, err) : 0;
+}
+
+static int undo_host_shell(adduser_plan_t *p, jail_error_t *err)
+{
+	return set_host_shell(p->user, p->old_shell, err);
+}
+
+static int undo_users_d(adduser_plan_t *p, jail_error_t *err)
+{
+	return remove_users_d_file(p->cfg->dir, p->user, err);
+}
+
+/* The ssh group first: sshd's forwarding lockdown must apply before the
+ * user is jailed (users.d), or a login in between could open -L/-R tunnels.
+ * The jail's group file then lists it like every other supplementary group
+ * of the user. */
+static int apply_ssh_group(adduser_plan_t *p, undo_list_t *u, jail_error_t *err)
+{
+	bool created = false, added = false;
+	int rc = ssh_group_add(p->cfg->ssh_group, p->user, p->acct.gid, &created, &added, err);
+
+	if (created)
+		undo_push(u, undo_group_created); /* groupdel takes the member too */
+	else if (added)
+		undo_push(u, undo_group_added);
+	if (rc < 0)
+		return -1;
+	return acct_note_group(&p->acct, p->cfg->ssh_group, err);
+}
+
+/* passwd and group lines in the jail (shell: jailsh). */
+static int apply_acct(adduser_plan_t *p, undo_list_t *u, jail_error_t *err)
+{
+	if (jail_acct_add(p->jailfd, &p->acct, err) < 0)
+		return jail_error_wrap(err, "jail %s", p->jail);
+	undo_push(u, undo_acct);
+	return 0;
+}
+
+/* The home inside the jail, at the host passwd's path: created (and filled
+ * from /etc/skel) or reused; with --move-home the host home is copied in. */
+static int apply_home(adduser_plan_t *p, undo_list_t *u, jail_error_t *err)
+{
+	bool created = !p->home_exists;
+
+	if (created) {
+		p->homefd =
+		    jail_home_create(p->jailfd, p->home, p->acct.uid, p->acct.gid, 0750, err);
+		if (p->homefd < 0)
+			return jail_error_wrap(err, "jail %s: home", p->jail);
+		undo_push(u, undo_home_created);
 	} else {
-		homefd = jail_openat_beneath(p.jailfd, p.home, O_RDONLY | O_DIRECTORY, 0, &err);
-		if (homefd < 0) {
-			jail_error_wrap(&err, "jail %s: home", p.jail);
-			goto undo;
-		}
+		p->homefd = jail_openat_beneath(p->jailfd, p->home, O_RDONLY | O_DIRECTORY, 0, err);
+		if (p->homefd < 0)
+			return jail_error_wrap(err, "jail %s: home", p->jail);
 	}
-	if (p.move_home && p.host_home_fd >= 0) {
-		struct stat hst;
-		copy_ctx_t cc = {.mode = COPY_MOVE, .src_name = p.home};
-		if (fstat(p.host_home_fd, &hst) < 0) {
-			jail_error_set(&err, errno, "stat host home %s", p.home);
-			goto undo;
-		}
-		cc.dev = hst.st_dev;
-		home_filled = !home_created;
-		if (copy_dir(&cc, p.host_home_fd, homefd, p.home, 0, &err) < 0 ||
-		    fchmod(homefd, hst.st_mode & 0755) < 0) {
-			jail_error_wrap(&err, "move home into %s", p.jail);
-			goto undo;
-		}
-	} else if (home_created) {
-		cleanup_close int skel = -1;
-		struct stat sst;
-		if (stat("/etc/skel", &sst) == 0) {
-			skel = jail_open_trusted_dir("/etc/skel", &err);
-			copy_ctx_t cc = {.mode = COPY_SKEL,
-					 .uid = p.acct.uid,
-					 .gid = p.acct.gid,
-					 .src_name = "/etc/skel"};
-			if (skel < 0 || copy_dir(&cc, skel, homefd, "/etc/skel", 0, &err) < 0) {
-				jail_error_wrap(&err, "populate %s%s from /etc/skel", p.jail,
-						p.home);
-				goto undo;
-			}
-		}
+	if (p->move_home && p->host_home_fd >= 0) {
+		if (!created)
+			undo_push(u, undo_home_filled);
+		if (jail_home_move_in(p->host_home_fd, p->homefd, p->home, err) < 0)
+			return jail_error_wrap(err, "move home into %s", p->jail);
+	} else if (created) {
+		if (jail_home_fill_skel(p->homefd, "/etc/skel", p->acct.uid, p->acct.gid, err) < 0)
+			return jail_error_wrap(err, "populate %s%s from /etc/skel", p->jail,
+					       p->home);
 	}
+	return 0;
+}
 
-	/* 4. Host login shell: jailsh, before users.d exists (see top). */
-	if (p.old_shell == NULL || strcmp(p.old_shell, p.jailsh) != 0) {
-		if (set_host_shell(p.user, p.jailsh, &err) < 0)
-			goto undo;
-		shell_changed = true;
-	}
+/* Host login shell: jailsh, before users.d exists (see top). */
+static int apply_host_shell(adduser_plan_t *p, undo_list_t *u, jail_error_t *err)
+{
+	if (p->old_shell != NULL && strcmp(p->old_shell, p->jailsh) == 0)
+		return 0;
+	if (set_host_shell(p->user, p->jailsh, err) < 0)
+		return -1;
+	if (p->old_shell)
+		undo_push(u, undo_host_shell);
+	return 0;
+}
 
-	/* 5. users.d/USER.ini: from now on pam_jail jails the user. */
-	if (write_users_d(cfg->dir, &p, &err) < 0)
-		goto undo;
-	{
-		/* The whole configuration must still load with the new file. */
-		jail_config_t *check = NULL;
-		if (jail_config_load(ctx->config_dir, &check, &err) < 0) {
-			jail_error_t e2 = {0};
-			jail_error_wrap(&err, "configuration after writing users.d/%s.ini", p.user);
-			remove_users_d_file(cfg->dir, p.user, &e2);
-			goto undo;
-		}
-		jail_config_free(check);
-	}
+/* users.d/USER.ini: from now on pam_jail jails the user.  The whole
+ * configuration must still load with the new file. */
+static int apply_users_d(const jailctl_ctx_t *ctx, adduser_plan_t *p, undo_list_t *u,
+			 jail_error_t *err)
+{
+	jail_config_t *check = NULL;
 
-	/* 6. --move-home: the host copy goes last, once everything else holds. */
-	if (p.move_home && p.host_home_fd >= 0) {
-		const char *base = strrchr(p.home, '/') + 1;
-		close(p.host_home_fd);
-		p.host_home_fd = -1;
-		if (jail_remove_tree_beneath(p.host_home_parent, base, &err) < 0) {
-			jail_error_wrap(
-			    &err,
+	if (write_users_d(p->cfg->dir, p, err) < 0)
+		return -1;
+	undo_push(u, undo_users_d);
+	if (jail_config_load(ctx->config_dir, &check, err) < 0)
+		return jail_error_wrap(err, "configuration after writing users.d/%s.ini", p->user);
+	jail_config_free(check);
+	return 0;
+}
+
+/* After the point of no return: the user is jailed.  A failure here is
+ * reported but undoes nothing. */
+static int apply_finish(adduser_plan_t *p, jail_error_t *err)
+{
+	/* --move-home: the host copy goes last, once everything else holds. */
+	if (p->move_home && p->host_home_fd >= 0) {
+		const char *base = strrchr(p->home, '/') + 1;
+		close(p->host_home_fd);
+		p->host_home_fd = -1;
+		if (jail_remove_tree_beneath(p->host_home_parent, base, err) < 0)
+			return jail_error_wrap(
+			    err,
 			    "%s is jailed and the home was copied to %s%s, but the host "
 			    "home %s could not be removed",
-			    p.user, p.jail, p.home, p.home);
-			goto out;
-		}
+			    p->user, p->jail, p->home, p->home);
 	}
 	/* Moved from another jail: its passwd/group lines go (best effort). */
-	if (p.prev_jail && strcmp(p.prev_jail, p.jail) != 0) {
+	if (p->prev_jail && strcmp(p->prev_jail, p->jail) != 0) {
 		jail_error_t e2 = {0};
-		cleanup_close int ofd = jail_open_trusted_dir(p.prev_jail, &e2);
-		if (ofd < 0 || jail_acct_remove(ofd, p.user, &e2) < 0)
-			warn("adduser", "could not remove %s's lines from the previous jail %s: %s",
-			     p.user, p.prev_jail, e2.msg);
+		cleanup_close int ofd = jail_open_trusted_dir(p->prev_jail, &e2);
+		if (ofd < 0 || jail_acct_remove(ofd, p->user, &e2) < 0)
+			jailctl_warn("adduser",
+				     "could not remove %s's lines from the previous jail %s: %s",
+				     p->user, p->prev_jail, e2.msg);
 	}
-	printf("jailed %s in %s (profile %s, home %s%s%s)\n", p.user, p.jail, p.profile, p.jail,
-	       p.home, p.move_home && p.host_home_parent >= 0 ? ", moved from the host" : "");
-	rc = JAILCTL_OK;
-	goto out;
+	return 0;
+}
 
-undo:
-	/* Reverse order; each undo is best effort and reported if it fails. */
-	{
-		jail_error_t e2 = {0};
-		if (shell_changed && p.old_shell && set_host_shell(p.user, p.old_shell, &e2) < 0)
-			fprintf(stderr, "jailctl: adduser: undo: %s\n", e2.msg);
-		ssh_group_undo(cfg->ssh_group, p.user, group_created, group_added);
-		if (home_created) {
-			if (homefd >= 0) {
-				close(homefd);
-				homefd = -1;
-			}
-			if (jail_remove_tree_beneath(p.jailfd, p.home, &e2) < 0)
-				fprintf(stderr, "jailctl: adduser: undo: %s\n", e2.msg);
-		} else if (home_filled && homefd >= 0 && clear_dir(homefd, p.home, &e2) < 0) {
-			fprintf(stderr, "jailctl: adduser: undo: %s\n", e2.msg);
-		}
-		if (acct_written && jail_acct_restore(p.jailfd, &p.snap, &e2) < 0)
-			fprintf(stderr, "jailctl: adduser: undo: %s\n", e2.msg);
+static int adduser_apply(const jailctl_ctx_t *ctx, adduser_plan_t *p, jail_error_t *err)
+{
+	undo_list_t undo = {0};
+
+	if (apply_ssh_group(p, &undo, err) < 0 || apply_acct(p, &undo, err) < 0 ||
+	    apply_home(p, &undo, err) < 0 || apply_host_shell(p, &undo, err) < 0 ||
+	    apply_users_d(ctx, p, &undo, err) < 0) {
+		undo_run(&undo, p);
+		return -1;
 	}
-out:
-	if (rc != JAILCTL_OK)
-		cmd_fail("adduser", &err);
-	jail_config_free(cfg);
+	return apply_finish(p, err);
+}
+
+int cmd_adduser(const jailctl_ctx_t *ctx, int argc, char **argv)
+{
+	adduser_args_t args = {0};
+	adduser_plan_t p = ADDUSER_PLAN_INIT;
+	jail_error_t err = {0};
+	int rc = adduser_parse(argc, argv, &args);
+
+	if (rc >= 0)
+		return rc;
+	if (adduser_validate(ctx, &args, &p, &err) < 0 || adduser_apply(ctx, &p, &err) < 0) {
+		rc = jailctl_err("adduser", &err);
+	} else {
+		printf("jailed %s in %s (profile %s, home %s%s%s)\n", p.user, p.jail, p.profile,
+		       p.jail, p.home,
+		       p.move_home && p.host_home_parent >= 0 ? ", moved from the host" : "");
+		rc = JAILCTL_OK;
+	}
 	plan_clear(&p);
 	return rc;
 }
@@ -1221,7 +912,8 @@ int cmd_deluser(const jailctl_ctx_t *ctx, int argc, char **argv)
 			jail_error_wrap(&err, "jail %s", jail);
 			goto out;
 		}
-		warn("deluser", "jail %s does not exist any more: no passwd lines to remove", jail);
+		jailctl_warn("deluser",
+			     "jail %s does not exist any more: no passwd lines to remove", jail);
 		jail_error_clear(&err);
 	}
 
@@ -1254,170 +946,7 @@ int cmd_deluser(const jailctl_ctx_t *ctx, int argc, char **argv)
 	rc = JAILCTL_OK;
 out:
 	if (rc != JAILCTL_OK)
-		cmd_fail("deluser", &err);
-	jail_config_free(cfg);
-	return rc;
-}
-
-/* ------------------------------------------------------------------------ */
-/* keys                                                                      */
-
-/* sshd StrictModes, inside the jail: each directory from the jail root
- * down to ~/.ssh and the file itself owned by root or the user and not
- * writable by group or others; no symlink anywhere. */
-static int keys_check(int fd, const char *what, uid_t uid, jail_error_t *err)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) < 0)
-		return jail_error_set(err, errno, "stat %s", what);
-	if (st.st_uid != 0 && st.st_uid != uid)
-		return jail_error_fmt(err, EPERM,
-				      "%s is owned by uid %u (expected the user or root)", what,
-				      (unsigned)st.st_uid);
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return jail_error_fmt(err, EPERM, "%s is writable by group or others (mode %04o)",
-				      what, (unsigned)(st.st_mode & 07777));
-	return 0;
-}
-
-static int keys_open(int jailfd, const char *jail, const char *home, uid_t uid, jail_error_t *err)
-{
-	cleanup_free char *rel = jail_strdup_printf("%s/.ssh/authorized_keys", home);
-	cleanup_close int cur = -1;
-	char *p, *next;
-	char what[PATH_MAX];
-
-	if (rel == NULL)
-		return jail_error_set(err, ENOMEM, "keys");
-	cur = fcntl(jailfd, F_DUPFD_CLOEXEC, 3);
-	if (cur < 0)
-		return jail_error_set(err, errno, "dup");
-	p = rel;
-	while (*p == '/')
-		p++;
-	for (;;) {
-		int nfd;
-		bool last;
-
-		next = strchr(p, '/');
-		if (next)
-			*next = '\0';
-		last = next == NULL;
-		snprintf(what, sizeof(what), "%s/%s", jail, rel + (rel[0] == '/'));
-		nfd = openat(cur, p,
-			     (last ? O_RDONLY | O_NONBLOCK | O_NOCTTY : O_RDONLY | O_DIRECTORY) |
-				 O_NOFOLLOW | O_CLOEXEC);
-		if (nfd < 0) {
-			int e = errno;
-			struct stat st;
-			if ((e == ELOOP || e == ENOTDIR) &&
-			    fstatat(cur, p, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
-				return jail_error_fmt(
-				    err, ELOOP, "%s is a symlink (refused: never followed)", what);
-			return jail_error_set(err, e, "open %s", what);
-		}
-		close(cur);
-		cur = nfd;
-		if (keys_check(cur, what, uid, err) < 0)
-			return -1;
-		if (last)
-			break;
-		*next = '/';
-		p = next + 1;
-	}
-	{
-		struct stat st;
-		if (fstat(cur, &st) < 0)
-			return jail_error_set(err, errno, "stat %s", what);
-		if (!S_ISREG(st.st_mode))
-			return jail_error_fmt(err, EINVAL, "%s is not a regular file", what);
-	}
-	return steal_fd(&cur);
-}
-
-int cmd_keys(const jailctl_ctx_t *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *user;
-	jail_config_t *cfg = NULL;
-	const jail_assign_t *a = NULL;
-	jail_error_t err = {0};
-	cleanup_close int jailfd = -1;
-	cleanup_close int fd = -1;
-	cleanup_free char *buf = NULL;
-	cleanup_free char *home = NULL;
-	size_t len = 0;
-	struct passwd *pw;
-	uid_t uid;
-	gid_t gid;
-	int c, rc = JAILCTL_FAIL;
-
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			printf("usage: jailctl keys USER\n");
-			return JAILCTL_OK;
-		default:
-			return jailctl_usage("keys", "USER");
-		}
-	}
-	if (optind != argc - 1)
-		return jailctl_usage("keys", "USER");
-	user = argv[optind];
-	if (!jail_valid_name(user)) {
-		jail_error_fmt(&err, EINVAL, "'%s': not a valid user name", user);
-		goto out;
-	}
-	errno = 0;
-	pw = getpwnam(user);
-	if (pw == NULL) {
-		jail_error_fmt(&err, ENOENT, "%s: no such user on the host", user);
-		goto out;
-	}
-	uid = pw->pw_uid;
-	gid = pw->pw_gid;
-	home = jail_path_normalize(pw->pw_dir, &err);
-	if (home == NULL) {
-		jail_error_wrap(&err, "%s's home", user);
-		goto out;
-	}
-	/* Only this user's assignment (jail.ini, users.d/USER.ini): sshd runs
-	 * this twice per login, and the keys depend on no profile. */
-	if (jail_config_load_for_user(ctx->config_dir, user, &cfg, &err) < 0) {
-		jail_error_wrap(&err, "configuration");
-		goto out;
-	}
-	switch (jail_config_resolve(cfg, user, gid, &a, &err)) {
-	case 1:
-		break;
-	case 0:
-		jail_error_fmt(&err, ENOENT, "%s is not jailed", user);
-		goto out;
-	default:
-		goto out;
-	}
-	jailfd = jail_open_trusted_dir(a->jail, &err);
-	if (jailfd < 0) {
-		jail_error_wrap(&err, "jail %s", a->jail);
-		goto out;
-	}
-	fd = keys_open(jailfd, a->jail, home, uid, &err);
-	if (fd < 0)
-		goto out;
-	if (jail_read_all(fd, KEYS_MAX_BYTES, &buf, &len, &err) < 0) {
-		jail_error_wrap(&err, "read %s%s/.ssh/authorized_keys", a->jail, home);
-		goto out;
-	}
-	if (jail_write_all(STDOUT_FILENO, buf, len, &err) < 0)
-		goto out;
-	rc = JAILCTL_OK;
-out:
-	if (rc != JAILCTL_OK)
-		cmd_fail("keys", &err);
+		jailctl_err("deluser", &err);
 	jail_config_free(cfg);
 	return rc;
 }

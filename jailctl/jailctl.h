@@ -19,10 +19,23 @@ typedef struct jailctl_ctx {
  * getopt_long (optind reset by main) and returns an exit code. */
 typedef int (*jailctl_cmd_fn)(const jailctl_ctx_t *ctx, int argc, char **argv);
 
-/* Print "jailctl: MSG" to stderr for err and return JAILCTL_FAIL. */
+/* The one printer of jailctl's messages (jailctl/out.c), all on stderr:
+ * jailctl_msg   "jailctl: CMD: TEXT"           (CMD NULL: "jailctl: TEXT")
+ * jailctl_warn  "jailctl: CMD: warning: TEXT"
+ * jailctl_err   "jailctl: CMD: MSG" for err ("failed" if it has none);
+ *               returns JAILCTL_FAIL.  jailctl_fail(err) is jailctl_err(NULL, err).
+ * jailctl_usage "usage: jailctl CMD SYNOPSIS"; returns JAILCTL_USAGE. */
+void jailctl_msg(const char *cmd, const char *fmt, ...) JAIL_PRINTF(2, 3);
+void jailctl_warn(const char *cmd, const char *fmt, ...) JAIL_PRINTF(2, 3);
+int jailctl_err(const char *cmd, const jail_error_t *err);
 int jailctl_fail(const jail_error_t *err);
-/* Print "jailctl CMD: usage: ..." and return JAILCTL_USAGE. */
 int jailctl_usage(const char *cmd, const char *synopsis);
+
+/* The one formatter of a child's wait status: "exited with status N" or
+ * "killed by signal N (SIGNAME)", in BUF (returned).  jailctl_exit_code()
+ * turns it into the exit code a shell would give (128 + signal). */
+const char *jailctl_wait_status(int status, char *buf, size_t size);
+int jailctl_exit_code(int status);
 
 int cmd_init(const jailctl_ctx_t *ctx, int argc, char **argv);
 int cmd_update(const jailctl_ctx_t *ctx, int argc, char **argv);

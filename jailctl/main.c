@@ -31,18 +31,6 @@ static const struct {
     {"run", cmd_run, "run a service inside a jail"},
 };
 
-int jailctl_fail(const jail_error_t *err)
-{
-	fprintf(stderr, "jailctl: %s\n", err->msg[0] ? err->msg : "failed");
-	return JAILCTL_FAIL;
-}
-
-int jailctl_usage(const char *cmd, const char *synopsis)
-{
-	fprintf(stderr, "usage: jailctl %s %s\n", cmd, synopsis);
-	return JAILCTL_USAGE;
-}
-
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: jailctl [--config DIR] COMMAND [ARGS...]\n\ncommands:\n");
@@ -92,7 +80,7 @@ int main(int argc, char **argv)
 			return commands[i].fn(&ctx, subc, sub);
 		}
 	}
-	fprintf(stderr, "jailctl: unknown command '%s'\n", argv[optind]);
+	jailctl_msg(NULL, "unknown command '%s'", argv[optind]);
 	usage(stderr);
 	return JAILCTL_USAGE;
 }

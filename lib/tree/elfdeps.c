@@ -7,6 +7,9 @@
  * offset and size read from a file is checked against the file's size
  * before use, so a truncated or hostile file yields an error, never a read
  * out of bounds.  Files are parsed in either byte order and either class.
+ * Layout: elf.c parses one file's headers (hostile input), elfobj.c opens
+ * and caches the objects beneath the resolver's root, ldconf.c reads
+ * ld.so.conf, and this file is the search.
  *
  * Search order for a DT_NEEDED name without a slash, as glibc's ld.so:
  *   1. if the requesting object has no DT_RUNPATH: the DT_RPATH of the
@@ -47,755 +50,27 @@
  * symlink): the tree copier recreates symlinks, so the jail resolves names
  * the way the host does. */
 #define _GNU_SOURCE
-#include "tree/elfdeps.h"
+#include "tree/elfdeps-internal.h"
 
-#include <byteswap.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#define HEAD_READ	   2048	       /* first pread: ELF header + usual phdrs, or "#!" line */
-#define SCRIPT_LINE_MAX	   256	       /* the kernel's BINPRM_BUF_SIZE */
-#define PHDRS_MAX_BYTES	   (1u << 20)  /* hostile e_phnum guard */
-#define DYNAMIC_MAX_BYTES  (1u << 20)  /* hostile PT_DYNAMIC guard */
-#define STRWIN_MAX_BYTES   (64u << 20) /* hostile DT_STRTAB guard */
-#define STR_MAX		   (64u << 10) /* longest needed/rpath string we accept */
-#define LDCONF_MAX_BYTES   (1u << 20)  /* one ld.so.conf file */
-#define LDCONF_MAX_DEPTH   16	       /* include nesting (a loop otherwise) */
-#define SCRIPT_MAX_NESTING 4	       /* the kernel's BINPRM_MAX_RECURSION */
+#define SCRIPT_MAX_NESTING 4 /* the kernel's BINPRM_MAX_RECURSION */
 #define ENV_PATH	   "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-/* ---- a small string-keyed hash map ------------------------------------ */
-
-struct map_ent {
-	char *key;
-	void *val;
-};
-
-struct map {
-	struct map_ent *v;
-	size_t cap, n;
-};
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-static struct map_ent *map_slot(const struct map *m, const char *key)
-{
-	size_t i = (size_t)hash_str(key) & (m->cap - 1);
-
-	while (m->v[i].key != NULL && strcmp(m->v[i].key, key) != 0)
-		i = (i + 1) & (m->cap - 1);
-	return &m->v[i];
-}
-
-static struct map_ent *map_find(const struct map *m, const char *key)
-{
-	struct map_ent *e;
-
-	if (m->cap == 0)
-		return NULL;
-	e = map_slot(m, key);
-	return e->key ? e : NULL;
-}
-
-/* Insert KEY (copied) -> VAL; KEY must not be present. */
-static int map_put(struct map *m, const char *key, void *val, jail_error_t *err)
-{
-	struct map_ent *e;
-
-	if ((m->n + 1) * 2 > m->cap) {
-		struct map old = *m;
-		size_t ncap = m->cap ? m->cap * 2 : 256;
-
-		m->v = calloc(ncap, sizeof(*m->v));
-		if (m->v == NULL) {
-			*m = old;
-			return jail_error_set(err, ENOMEM, "resolver cache");
-		}
-		m->cap = ncap;
-		for (size_t i = 0; i < old.cap; i++)
-			if (old.v[i].key)
-				*map_slot(m, old.v[i].key) = old.v[i];
-		free(old.v);
-	}
-	e = map_slot(m, key);
-	e->key = strdup(key);
-	if (e->key == NULL)
-		return jail_error_set(err, ENOMEM, "resolver cache");
-	e->val = val;
-	m->n++;
-	return 0;
-}
-
-/* ---- objects ----------------------------------------------------------- */
-
-enum obj_kind {
-	OBJ_MISSING, /* could not be opened: err_code says why */
-	OBJ_OTHER,   /* neither ELF nor executable script (data, directory, ...) */
-	OBJ_ELF,
-	OBJ_SCRIPT,
-	OBJ_BAD, /* malformed ELF: err_msg says what */
-};
-
-enum top_state { TOP_NONE, TOP_BUSY, TOP_DONE, TOP_FAILED };
-
-struct obj {
-	char *path; /* as looked up beneath the root: the cache key */
-	enum obj_kind kind;
-	int err_code;
-	char *err_msg;
-	mode_t mode;
-	dev_t dev;
-	ino_t ino;
-	unsigned char cls, data; /* EI_CLASS, EI_DATA (0 if unknown) */
-	uint16_t machine;
-	char *interp;	  /* PT_INTERP, or the "#!" interpreter */
-	char *script_arg; /* the "#!" line's optional argument */
-	char *soname;
-	jail_strv_t needed;
-	char *rpath; /* NULL when DT_RUNPATH is present (ld.so ignores it then) */
-	char *runpath;
-	char *realdir; /* physical directory, computed only if $ORIGIN is used */
-	/* Result of jail_elf_deps() on this object, cached. */
-	enum top_state top;
-	jail_strv_t top_deps;
-	jail_error_t top_err;
-};
-
-struct jail_elf_resolver {
-	char *root;	 /* "/" or an absolute path without trailing slash */
-	char *root_real; /* physical path of root, to strip from /proc/self/fd links */
-	bool slash;	 /* root is "/": plain open() */
-	int rootfd;
-	jail_strv_t conf_dirs; /* from ld.so.conf, in order */
-	struct map objs;       /* path -> struct obj * */
-	struct map names;      /* "class:data:machine:name" -> struct obj * or &not_found */
-};
-
-static char not_found;
-
-static void obj_free(struct obj *o)
-{
-	if (o == NULL)
-		return;
-	free(o->path);
-	free(o->err_msg);
-	free(o->interp);
-	free(o->script_arg);
-	free(o->soname);
-	jail_strv_clear(&o->needed);
-	free(o->rpath);
-	free(o->runpath);
-	free(o->realdir);
-	jail_strv_clear(&o->top_deps);
-	free(o);
-}
-
-void jail_elf_resolver_free(jail_elf_resolver_t *r)
-{
-	if (r == NULL)
-		return;
-	for (size_t i = 0; i < r->objs.cap; i++) {
-		if (r->objs.v[i].key) {
-			free(r->objs.v[i].key);
-			obj_free(r->objs.v[i].val);
-		}
-	}
-	free(r->objs.v);
-	for (size_t i = 0; i < r->names.cap; i++)
-		free(r->names.v[i].key);
-	free(r->names.v);
-	jail_strv_clear(&r->conf_dirs);
-	if (r->rootfd >= 0)
-		close(r->rootfd);
-	free(r->root);
-	free(r->root_real);
-	free(r);
-}
-
-/* ---- file access beneath the root -------------------------------------- */
-
-static bool openat2_missing;
-
-/* Open PATH (absolute) as seen from ROOT: symlinks are followed, but an
- * absolute symlink or ".." never leaves ROOT (RESOLVE_IN_ROOT).  ROOT is the
- * host (or a test fixture); this is read-only use, so following symlinks is
- * what we want: the jail must get what the host's loader would open. */
-static int open_in_root(jail_elf_resolver_t *r, const char *path, int flags)
-{
-	flags |= O_CLOEXEC;
-	if (r == NULL || r->slash)
-		return open(path, flags);
-	if (!openat2_missing) {
-		struct open_how how = {.flags = (uint64_t)flags,
-				       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
-		int fd = (int)syscall(SYS_openat2, r->rootfd, path, &how, sizeof(how));
-		if (fd >= 0 || errno != ENOSYS)
-			return fd;
-		openat2_missing = true;
-	}
-	{
-		/* Old kernel: plain concatenation (absolute symlinks in a fixture
-		 * would point at the host; acceptable for a read-only lookup). */
-		cleanup_free char *full = jail_strdup_printf("%s%s", r->root, path);
-		if (full == NULL) {
-			errno = ENOMEM;
-			return -1;
-		}
-		return open(full, flags);
-	}
-}
-
-/* Open PATH for reading only if it is a regular file: an O_PATH open and
- * fstat first, then a reopen of that very inode through /proc/self/fd, so
- * that a device node named by a crafted RUNPATH, DT_NEEDED or "#!" line (a
- * watchdog, a tape drive) is never opened.  Returns the fd, -1 with errno,
- * or -2 when the file exists but is not regular (*st filled either way).
- * Without /proc, the file is opened by name again (O_NONBLOCK, so a FIFO
- * swapped in meanwhile cannot hang us) and must still be the same inode. */
-static int open_regular(jail_elf_resolver_t *r, const char *path, struct stat *st)
-{
-	cleanup_close int pfd = open_in_root(r, path, O_PATH);
-	struct stat st2;
-	char link[64];
-	int fd;
-
-	if (pfd < 0 || fstat(pfd, st) < 0)
-		return -1;
-	if (!S_ISREG(st->st_mode))
-		return -2;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
-	fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd >= 0 || errno != ENOENT)
-		return fd;
-	fd = open_in_root(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &st2) < 0 || st2.st_dev != st->st_dev || st2.st_ino != st->st_ino) {
-		close(fd);
-		errno = ESTALE;
-		return -1;
-	}
-	return fd;
-}
-
-/* The physical path of an open fd, as seen from ROOT.  NULL if unknown. */
-static char *fd_real_path(jail_elf_resolver_t *r, int fd)
-{
-	char link[64], buf[PATH_MAX + 1];
-	ssize_t n;
-	size_t rl;
-
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, buf, sizeof(buf) - 1);
-	if (n <= 0 || n >= (ssize_t)sizeof(buf) - 1 || buf[0] != '/')
-		return NULL;
-	buf[n] = '\0';
-	if (r->slash)
-		return strdup(buf);
-	rl = strlen(r->root_real);
-	if (strncmp(buf, r->root_real, rl) != 0 || (buf[rl] != '/' && buf[rl] != '\0'))
-		return NULL;
-	return strdup(buf[rl] ? buf + rl : "/");
-}
-
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
-}
-
-static int pread_full(int fd, void *buf, size_t len, uint64_t off)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (n == 0) {
-			errno = EIO; /* shrank under us */
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-/* ---- ELF parsing ------------------------------------------------------- */
-
-struct elf_in {
-	int fd;
-	uint64_t size;
-	bool swap, is64;
-	const unsigned char *head;
-	size_t head_len;
-};
-
-static uint16_t rd16(const struct elf_in *e, const unsigned char *p)
-{
-	uint16_t v;
-	memcpy(&v, p, sizeof(v));
-	return e->swap ? bswap_16(v) : v;
-}
-
-static uint32_t rd32(const struct elf_in *e, const unsigned char *p)
-{
-	uint32_t v;
-	memcpy(&v, p, sizeof(v));
-	return e->swap ? bswap_32(v) : v;
-}
-
-static uint64_t rd64(const struct elf_in *e, const unsigned char *p)
-{
-	uint64_t v;
-	memcpy(&v, p, sizeof(v));
-	return e->swap ? bswap_64(v) : v;
-}
-
-/* A word of the file's class (Elf32_Addr/Off/Word or their 64-bit kinds). */
-static uint64_t rdw(const struct elf_in *e, const unsigned char *p)
-{
-	return e->is64 ? rd64(e, p) : rd32(e, p);
-}
-
-/* Is [off, off+len) inside the file? (overflow-safe) */
-static bool in_file(const struct elf_in *e, uint64_t off, uint64_t len)
-{
-	return off <= e->size && len <= e->size - off;
-}
-
-/* Read [off, off+len) into a fresh buffer (from the head buffer when it is
- * already there).  The caller has bounds-checked against the file size. */
-static unsigned char *read_range(const struct elf_in *e, uint64_t off, size_t len)
-{
-	unsigned char *b = malloc(len ? len : 1);
-
-	if (b == NULL)
-		return NULL;
-	if (off + len <= e->head_len) {
-		memcpy(b, e->head + off, len);
-		return b;
-	}
-	if (pread_full(e->fd, b, len, off) < 0) {
-		free(b);
-		return NULL;
-	}
-	return b;
-}
-
-struct load_seg {
-	uint64_t vaddr, off, filesz;
-};
-
-static int bad(struct obj *o, const char *what)
-{
-	o->kind = OBJ_BAD;
-	o->err_code = ENOEXEC;
-	free(o->err_msg);
-	o->err_msg = strdup(what);
-	return -1;
-}
 
 static const char *bad_msg(const struct obj *o)
 {
-	return o->err_msg ? o->err_msg : "malformed ELF file";
+	return o->elf.bad ? o->elf.bad : "malformed ELF file";
 }
 
-/* Map a virtual address to a file offset through the PT_LOAD segments;
- * *avail receives how many file bytes the segment holds from there. */
-static bool vaddr_to_off(const struct load_seg *segs, size_t n, uint64_t a, uint64_t *off,
-			 uint64_t *avail)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (a >= segs[i].vaddr && a - segs[i].vaddr < segs[i].filesz) {
-			*off = segs[i].off + (a - segs[i].vaddr);
-			*avail = segs[i].filesz - (a - segs[i].vaddr);
-			return true;
-		}
-	}
-	return false;
-}
-
-/* The string at offset STROFF of a window [win_off, win_off+win_len) of a
- * string table of STRSZ bytes; NULL (with *why) if out of range or not
- * terminated. */
-static const char *str_at(const unsigned char *win, uint64_t win_off, size_t win_len,
-			  uint64_t strsz, uint64_t stroff, const char **why)
-{
-	const unsigned char *nul;
-
-	if (stroff >= strsz || stroff < win_off || stroff - win_off >= win_len) {
-		*why = "dynamic string offset out of range of DT_STRTAB";
-		return NULL;
-	}
-	nul = memchr(win + (stroff - win_off), '\0', win_len - (size_t)(stroff - win_off));
-	if (nul == NULL) {
-		*why = "dynamic string not NUL-terminated within DT_STRTAB";
-		return NULL;
-	}
-	return (const char *)win + (stroff - win_off);
-}
-
-static int parse_dynamic(jail_elf_resolver_t *r, struct obj *o, struct elf_in *e, uint64_t dyn_off,
-			 uint64_t dyn_size, const struct load_seg *segs, size_t nsegs)
-{
-	const size_t entsz = e->is64 ? sizeof(Elf64_Dyn) : sizeof(Elf32_Dyn);
-	cleanup_free unsigned char *dyn = NULL;
-	cleanup_free unsigned char *win = NULL;
-	cleanup_free uint64_t *needed = NULL;
-	size_t n_needed = 0, nent;
-	uint64_t strtab = 0, strsz = 0, soname = 0, rpath = 0, runpath = 0;
-	bool has_strtab = false, has_strsz = false, has_soname = false, has_rpath = false,
-	     has_runpath = false;
-	uint64_t lo = UINT64_MAX, hi = 0, str_off, avail;
-	size_t win_len;
-	const char *why = NULL;
-
-	if (!in_file(e, dyn_off, dyn_size))
-		return bad(o, "PT_DYNAMIC lies outside the file");
-	if (dyn_size > DYNAMIC_MAX_BYTES)
-		return bad(o, "PT_DYNAMIC is implausibly large");
-	nent = (size_t)dyn_size / entsz;
-	dyn = read_range(e, dyn_off, (size_t)dyn_size);
-	needed = calloc(nent + 1, sizeof(*needed));
-	if (dyn == NULL || needed == NULL)
-		return bad(o, "cannot read PT_DYNAMIC");
-	for (size_t i = 0; i < nent; i++) {
-		const unsigned char *d = dyn + i * entsz;
-		int64_t tag = e->is64 ? (int64_t)rd64(e, d) : (int32_t)rd32(e, d);
-		uint64_t val = rdw(e, d + (e->is64 ? 8 : 4));
-
-		if (tag == DT_NULL)
-			break;
-		switch (tag) {
-		case DT_NEEDED:
-			needed[n_needed++] = val;
-			break;
-		case DT_STRTAB:
-			strtab = val;
-			has_strtab = true;
-			break;
-		case DT_STRSZ:
-			strsz = val;
-			has_strsz = true;
-			break;
-		case DT_SONAME:
-			soname = val;
-			has_soname = true;
-			break;
-		case DT_RPATH:
-			rpath = val;
-			has_rpath = true;
-			break;
-		case DT_RUNPATH:
-			runpath = val;
-			has_runpath = true;
-			break;
-		default:
-			break;
-		}
-	}
-	if (n_needed == 0 && !has_soname && !has_rpath && !has_runpath)
-		return 0;
-	if (!has_strtab)
-		return bad(o, "dynamic section has names but no DT_STRTAB");
-	if (!vaddr_to_off(segs, nsegs, strtab, &str_off, &avail))
-		return bad(o, "DT_STRTAB address is not in any PT_LOAD segment");
-	if (!in_file(e, str_off, 0))
-		return bad(o, "DT_STRTAB lies outside the file");
-	if (avail > e->size - str_off)
-		avail = e->size - str_off;
-	if (!has_strsz)
-		strsz = avail;
-	else if (strsz > avail)
-		return bad(o, "DT_STRSZ runs past its segment or the end of the file");
-
-	/* Read only the window of the string table that holds our strings:
-	 * big C++ libraries have megabytes of symbol names we do not need. */
-	for (size_t i = 0; i < n_needed; i++) {
-		lo = needed[i] < lo ? needed[i] : lo;
-		hi = needed[i] > hi ? needed[i] : hi;
-	}
-	if (has_soname) {
-		lo = soname < lo ? soname : lo;
-		hi = soname > hi ? soname : hi;
-	}
-	if (has_rpath) {
-		lo = rpath < lo ? rpath : lo;
-		hi = rpath > hi ? rpath : hi;
-	}
-	if (has_runpath) {
-		lo = runpath < lo ? runpath : lo;
-		hi = runpath > hi ? runpath : hi;
-	}
-	if (hi >= strsz)
-		return bad(o, "dynamic string offset out of range of DT_STRTAB");
-	win_len = (size_t)((strsz - hi > STR_MAX ? hi + STR_MAX : strsz) - lo);
-	if (win_len > STRWIN_MAX_BYTES)
-		return bad(o, "dynamic strings are implausibly far apart");
-	win = read_range(e, str_off + lo, win_len);
-	if (win == NULL)
-		return bad(o, "cannot read DT_STRTAB");
-
-	for (size_t i = 0; i < n_needed; i++) {
-		const char *s = str_at(win, lo, win_len, strsz, needed[i], &why);
-		if (s == NULL)
-			return bad(o, why);
-		if (*s == '\0')
-			return bad(o, "empty DT_NEEDED name");
-		if (jail_strv_push(&o->needed, s, NULL) < 0)
-			return bad(o, "out of memory");
-	}
-	if (has_soname) {
-		const char *s = str_at(win, lo, win_len, strsz, soname, &why);
-		if (s == NULL)
-			return bad(o, why);
-		o->soname = strdup(s);
-	}
-	if (has_runpath) {
-		const char *s = str_at(win, lo, win_len, strsz, runpath, &why);
-		if (s == NULL)
-			return bad(o, why);
-		o->runpath = strdup(s);
-	} else if (has_rpath) {
-		const char *s = str_at(win, lo, win_len, strsz, rpath, &why);
-		if (s == NULL)
-			return bad(o, why);
-		o->rpath = strdup(s);
-	}
-	if ((has_soname && !o->soname) || (has_runpath && !o->runpath) ||
-	    (!has_runpath && has_rpath && !o->rpath))
-		return bad(o, "out of memory");
-	/* $ORIGIN of an executable is its physical directory: find it now,
-	 * while the file is open. */
-	if ((o->rpath && strstr(o->rpath, "ORIGIN")) ||
-	    (o->runpath && strstr(o->runpath, "ORIGIN"))) {
-		cleanup_free char *real = fd_real_path(r, e->fd);
-		if (real)
-			o->realdir = dir_of(real);
-	}
-	return 0;
-}
-
-static int parse_elf(jail_elf_resolver_t *r, struct obj *o, int fd, const unsigned char *head,
-		     size_t head_len, uint64_t size)
-{
-	struct elf_in e = {.fd = fd, .size = size, .head = head, .head_len = head_len};
-	const bool host_le = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
-	cleanup_free unsigned char *ph = NULL;
-	cleanup_free struct load_seg *segs = NULL;
-	uint64_t phoff, dyn_off = 0, dyn_size = 0;
-	size_t phentsize, phnum, nsegs = 0, ehsize, phsize;
-	bool has_dyn = false;
-
-	o->kind = OBJ_ELF;
-	if (head_len < EI_NIDENT)
-		return bad(o, "truncated ELF identification");
-	if (head[EI_CLASS] != ELFCLASS32 && head[EI_CLASS] != ELFCLASS64)
-		return bad(o, "unknown ELF class");
-	if (head[EI_DATA] != ELFDATA2LSB && head[EI_DATA] != ELFDATA2MSB)
-		return bad(o, "unknown ELF byte order");
-	e.is64 = head[EI_CLASS] == ELFCLASS64;
-	e.swap = (head[EI_DATA] == ELFDATA2LSB) != host_le;
-	ehsize = e.is64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
-	phsize = e.is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
-	if (head_len < ehsize)
-		return bad(o, "truncated ELF header");
-	o->cls = head[EI_CLASS];
-	o->data = head[EI_DATA];
-	if (e.is64) {
-		o->machine = rd16(&e, head + offsetof(Elf64_Ehdr, e_machine));
-		phoff = rd64(&e, head + offsetof(Elf64_Ehdr, e_phoff));
-		phentsize = rd16(&e, head + offsetof(Elf64_Ehdr, e_phentsize));
-		phnum = rd16(&e, head + offsetof(Elf64_Ehdr, e_phnum));
-	} else {
-		o->machine = rd16(&e, head + offsetof(Elf32_Ehdr, e_machine));
-		phoff = rd32(&e, head + offsetof(Elf32_Ehdr, e_phoff));
-		phentsize = rd16(&e, head + offsetof(Elf32_Ehdr, e_phentsize));
-		phnum = rd16(&e, head + offsetof(Elf32_Ehdr, e_phnum));
-	}
-	if (phnum == 0)
-		return 0; /* relocatable object or similar: no run-time needs */
-	if (phnum == PN_XNUM)
-		return bad(o, "extended program header count (PN_XNUM) not supported");
-	if (phentsize < phsize)
-		return bad(o, "e_phentsize smaller than a program header");
-	if ((uint64_t)phnum * phentsize > PHDRS_MAX_BYTES)
-		return bad(o, "program header table implausibly large");
-	if (!in_file(&e, phoff, (uint64_t)phnum * phentsize))
-		return bad(o, "program header table lies outside the file");
-	ph = read_range(&e, phoff, phnum * phentsize);
-	segs = calloc(phnum, sizeof(*segs));
-	if (ph == NULL || segs == NULL)
-		return bad(o, "cannot read the program headers");
-
-	for (size_t i = 0; i < phnum; i++) {
-		const unsigned char *p = ph + i * phentsize;
-		uint32_t type = rd32(&e, p);
-		uint64_t off, vaddr, filesz;
-
-		if (e.is64) {
-			off = rd64(&e, p + offsetof(Elf64_Phdr, p_offset));
-			vaddr = rd64(&e, p + offsetof(Elf64_Phdr, p_vaddr));
-			filesz = rd64(&e, p + offsetof(Elf64_Phdr, p_filesz));
-		} else {
-			off = rd32(&e, p + offsetof(Elf32_Phdr, p_offset));
-			vaddr = rd32(&e, p + offsetof(Elf32_Phdr, p_vaddr));
-			filesz = rd32(&e, p + offsetof(Elf32_Phdr, p_filesz));
-		}
-		switch (type) {
-		case PT_LOAD:
-			if (!in_file(&e, off, filesz))
-				return bad(o, "PT_LOAD segment lies outside the file");
-			segs[nsegs++] = (struct load_seg){vaddr, off, filesz};
-			break;
-		case PT_INTERP: {
-			cleanup_free unsigned char *s = NULL;
-
-			if (o->interp != NULL)
-				break; /* the kernel uses the first one */
-			if (filesz < 2 || filesz > PATH_MAX)
-				return bad(o, "PT_INTERP has an implausible size");
-			if (!in_file(&e, off, filesz))
-				return bad(o, "PT_INTERP lies outside the file");
-			s = read_range(&e, off, (size_t)filesz);
-			if (s == NULL)
-				return bad(o, "cannot read PT_INTERP");
-			if (s[filesz - 1] != '\0')
-				return bad(o, "PT_INTERP is not NUL-terminated");
-			if (s[0] != '/')
-				return bad(o, "PT_INTERP is not an absolute path");
-			o->interp = strdup((const char *)s);
-			if (o->interp == NULL)
-				return bad(o, "out of memory");
-			break;
-		}
-		case PT_DYNAMIC:
-			if (!has_dyn) {
-				has_dyn = true;
-				dyn_off = off;
-				dyn_size = filesz;
-			}
-			break;
-		default:
-			break;
-		}
-	}
-	if (has_dyn)
-		return parse_dynamic(r, o, &e, dyn_off, dyn_size, segs, nsegs);
-	return 0;
-}
-
-/* "#!interp [arg]" in the first SCRIPT_LINE_MAX bytes, as the kernel reads it. */
-static int parse_script(struct obj *o, const unsigned char *head, size_t head_len)
-{
-	size_t len = head_len < SCRIPT_LINE_MAX ? head_len : SCRIPT_LINE_MAX;
-	const char *p = (const char *)head + 2, *end = (const char *)head + len;
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-	const char *ip, *ie;
-
-	o->kind = OBJ_OTHER;
-	if (nl != NULL)
-		end = nl;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	ip = p;
-	while (p < end && *p != ' ' && *p != '\t' && *p != '\0')
-		p++;
-	ie = p;
-	if (ie == ip)
-		return 0; /* "#!" alone: the kernel refuses it, nothing to add */
-	if (nl == NULL && ie == end && len == SCRIPT_LINE_MAX)
-		return bad(o, "\"#!\" interpreter path longer than the kernel reads");
-	o->kind = OBJ_SCRIPT;
-	o->interp = strndup(ip, (size_t)(ie - ip));
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-		end--;
-	if (end > p && memchr(p, '\0', (size_t)(end - p)) == NULL)
-		o->script_arg = strndup(p, (size_t)(end - p));
-	if (o->interp == NULL)
-		return bad(o, "out of memory");
-	if (o->interp[0] != '/')
-		return bad(o, "\"#!\" interpreter is not an absolute path");
-	return 0;
-}
-
-/* The object at PATH (absolute, beneath the root), opened and parsed once
- * per resolver.  NULL only on allocation failure. */
-static struct obj *load_obj(jail_elf_resolver_t *r, const char *path, jail_error_t *err)
-{
-	struct map_ent *e = map_find(&r->objs, path);
-	unsigned char head[HEAD_READ];
-	cleanup_close int fd = -1;
-	struct obj *o;
-	struct stat st;
-	ssize_t n;
-
-	if (e != NULL)
-		return e->val;
-	o = calloc(1, sizeof(*o));
-	if (o == NULL || (o->path = strdup(path)) == NULL) {
-		free(o);
-		jail_error_set(err, ENOMEM, "%s", path);
-		return NULL;
-	}
-	if (map_put(&r->objs, path, o, err) < 0) {
-		obj_free(o);
-		return NULL;
-	}
-	fd = open_regular(r, path, &st);
-	if (fd == -1) {
-		o->kind = OBJ_MISSING;
-		o->err_code = errno;
-		return o;
-	}
-	o->mode = st.st_mode;
-	o->dev = st.st_dev;
-	o->ino = st.st_ino;
-	o->kind = OBJ_OTHER;
-	if (fd < 0)
-		return o; /* not a regular file: nothing to read */
-	do
-		n = pread(fd, head, sizeof(head), 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		o->kind = OBJ_MISSING;
-		o->err_code = errno;
-		return o;
-	}
-	if (n >= SELFMAG && memcmp(head, ELFMAG, SELFMAG) == 0)
-		parse_elf(r, o, fd, head, (size_t)n, (uint64_t)st.st_size);
-	else if (n >= 2 && head[0] == '#' && head[1] == '!' && (st.st_mode & 0111))
-		parse_script(o, head, (size_t)n);
-	return o;
-}
+static char not_found; /* a name cache entry: searched, not found */
 
 /* ---- search ------------------------------------------------------------ */
 
@@ -822,7 +97,7 @@ static const struct arch arches[] = {
 static const struct arch *arch_of(const struct obj *o)
 {
 	for (size_t i = 0; i < sizeof(arches) / sizeof(arches[0]); i++)
-		if (arches[i].machine == o->machine && arches[i].cls == o->cls)
+		if (arches[i].machine == o->elf.machine && arches[i].cls == o->elf.cls)
 			return &arches[i];
 	return NULL;
 }
@@ -848,7 +123,7 @@ static int default_dirs(const struct obj *o, jail_strv_t *out, jail_error_t *err
 		snprintf(buf, sizeof(buf), "/usr/%s", a->biarch);
 		if (jail_strv_add_unique(out, buf, err) < 0)
 			return -1;
-	} else if (a == NULL && o->cls == ELFCLASS64) {
+	} else if (a == NULL && o->elf.cls == ELFCLASS64) {
 		if (jail_strv_add_unique(out, "/lib64", err) < 0 ||
 		    jail_strv_add_unique(out, "/usr/lib64", err) < 0)
 			return -1;
@@ -897,7 +172,7 @@ static char *expand_dst(const char *elem, const char *origin, const struct obj *
 		snprintf(libbuf, sizeof(libbuf), "lib/%s", a->triplet);
 		lib = libbuf;
 	} else {
-		lib = o->cls == ELFCLASS64 ? "lib64" : "lib";
+		lib = o->elf.cls == ELFCLASS64 ? "lib64" : "lib";
 	}
 	if (f == NULL)
 		return NULL;
@@ -956,10 +231,10 @@ static char *canon_dir(jail_elf_resolver_t *r, const char *dir)
 		return NULL;
 	if (!needs_canon(dir))
 		return strdup(dir);
-	fd = open_in_root(r, dir, O_PATH | O_DIRECTORY);
+	fd = jail_elf_open_in_root(r, dir, O_PATH | O_DIRECTORY);
 	if (fd < 0)
 		return NULL;
-	return fd_real_path(r, fd);
+	return jail_elf_fd_real_path(r, fd);
 }
 
 struct loaded {
@@ -976,7 +251,8 @@ struct bfs {
 
 static bool matches(const struct obj *cand, const struct obj *main)
 {
-	return cand->cls == main->cls && cand->data == main->data && cand->machine == main->machine;
+	return cand->elf.cls == main->elf.cls && cand->elf.data == main->elf.data &&
+	       cand->elf.machine == main->elf.machine;
 }
 
 /* Try NAME in DIR.  1 and *found if usable, 0 to go on, -1 on a hard error
@@ -991,10 +267,10 @@ static int try_dir(jail_elf_resolver_t *r, const struct obj *main, const char *d
 				     : jail_strdup_printf("%s/%s", dir, name);
 	if (path == NULL)
 		return jail_error_set(err, ENOMEM, "%s", name);
-	c = load_obj(r, path, err);
+	c = jail_elf_load_obj(r, path, err);
 	if (c == NULL)
 		return -1;
-	if (c->kind == OBJ_BAD && c->cls != 0 && matches(c, main))
+	if (c->kind == OBJ_BAD && c->elf.cls != 0 && matches(c, main))
 		return jail_error_fmt(err, ENOEXEC, "%s: %s", c->path, bad_msg(c));
 	if (c->kind != OBJ_ELF || !matches(c, main))
 		return 0;
@@ -1038,15 +314,15 @@ static int try_path_list(jail_elf_resolver_t *r, const struct obj *main, const s
 static int search_default(jail_elf_resolver_t *r, const struct obj *main, const char *name,
 			  struct obj **found, jail_error_t *err)
 {
-	cleanup_free char *key =
-	    jail_strdup_printf("%u:%u:%u:%s", main->cls, main->data, main->machine, name);
+	cleanup_free char *key = jail_strdup_printf("%u:%u:%u:%s", main->elf.cls, main->elf.data,
+						    main->elf.machine, name);
 	jail_strv_t dirs = {0};
 	struct map_ent *e;
 	int rc = 0;
 
 	if (key == NULL)
 		return jail_error_set(err, ENOMEM, "%s", name);
-	e = map_find(&r->names, key);
+	e = jail_elfmap_find(&r->names, key);
 	if (e != NULL) {
 		*found = e->val == &not_found ? NULL : e->val;
 		return *found ? 1 : 0;
@@ -1059,7 +335,8 @@ static int search_default(jail_elf_resolver_t *r, const struct obj *main, const 
 	}
 	for (size_t i = 0; i < dirs.n && rc == 0; i++)
 		rc = try_dir(r, main, dirs.v[i], name, found, err);
-	if (rc >= 0 && map_put(&r->names, key, rc == 1 ? (void *)*found : &not_found, err) < 0)
+	if (rc >= 0 &&
+	    jail_elfmap_put(&r->names, key, rc == 1 ? (void *)*found : &not_found, err) < 0)
 		rc = -1;
 out:
 	jail_strv_clear(&dirs);
@@ -1071,9 +348,9 @@ static char *origin_of(const struct bfs *b, size_t i)
 {
 	const struct obj *o = b->v[i].o;
 
-	if (i == 0 && o->interp != NULL && o->realdir != NULL)
+	if (i == 0 && o->elf.interp != NULL && o->realdir != NULL)
 		return strdup(o->realdir);
-	return dir_of(o->path);
+	return jail_elf_dir_of(o->path);
 }
 
 /* Find NAME needed by the object at index REQ, in ld.so's order. */
@@ -1084,17 +361,17 @@ static int search(jail_elf_resolver_t *r, struct bfs *b, size_t req, const char 
 	int rc;
 
 	*found = NULL;
-	if (ro->runpath == NULL) {
+	if (ro->elf.runpath == NULL) {
 		for (long j = (long)req; j >= 0; j = b->v[j].loader) {
 			cleanup_free char *origin = NULL;
 
-			if (b->v[j].o->rpath == NULL)
+			if (b->v[j].o->elf.rpath == NULL)
 				continue;
 			origin = origin_of(b, (size_t)j);
 			if (origin == NULL)
 				return jail_error_set(err, ENOMEM, "%s", name);
-			rc = try_path_list(r, b->main, b->v[j].o, b->v[j].o->rpath, origin, name,
-					   found, err);
+			rc = try_path_list(r, b->main, b->v[j].o, b->v[j].o->elf.rpath, origin,
+					   name, found, err);
 			if (rc != 0)
 				return rc;
 		}
@@ -1103,7 +380,7 @@ static int search(jail_elf_resolver_t *r, struct bfs *b, size_t req, const char 
 
 		if (origin == NULL)
 			return jail_error_set(err, ENOMEM, "%s", name);
-		rc = try_path_list(r, b->main, ro, ro->runpath, origin, name, found, err);
+		rc = try_path_list(r, b->main, ro, ro->elf.runpath, origin, name, found, err);
 		if (rc != 0)
 			return rc;
 	}
@@ -1121,7 +398,7 @@ static int bfs_add(struct bfs *b, struct obj *o, long loader, jail_error_t *err)
 		b->cap = ncap;
 	}
 	b->v[b->n++] = (struct loaded){o, loader};
-	if (o->soname && jail_strv_add_unique(&b->names, o->soname, err) < 0)
+	if (o->elf.soname && jail_strv_add_unique(&b->names, o->elf.soname, err) < 0)
 		return -1;
 	return 0;
 }
@@ -1145,30 +422,30 @@ static int elf_top_deps(jail_elf_resolver_t *r, struct obj *o, jail_error_t *err
 
 	if (bfs_add(&b, o, -1, err) < 0)
 		goto out;
-	if (o->interp != NULL) {
-		struct obj *in = load_obj(r, o->interp, err);
+	if (o->elf.interp != NULL) {
+		struct obj *in = jail_elf_load_obj(r, o->elf.interp, err);
 
 		if (in == NULL)
 			goto out;
 		if (in->kind == OBJ_MISSING) {
 			jail_error_set(err, in->err_code, "%s: ELF interpreter %s", o->path,
-				       o->interp);
+				       o->elf.interp);
 			goto out;
 		}
 		if (in->kind == OBJ_BAD) {
 			jail_error_fmt(err, ENOEXEC, "%s: ELF interpreter %s: %s", o->path,
-				       o->interp, bad_msg(in));
+				       o->elf.interp, bad_msg(in));
 			goto out;
 		}
 		if (in->kind != OBJ_ELF || !matches(in, o)) {
 			jail_error_fmt(err, ENOEXEC,
 				       "%s: ELF interpreter %s is not an ELF file of the same "
 				       "class and machine",
-				       o->path, o->interp);
+				       o->path, o->elf.interp);
 			goto out;
 		}
-		if (jail_strv_add_unique(&o->top_deps, o->interp, err) < 0 ||
-		    jail_strv_add_unique(&b.names, o->interp, err) < 0)
+		if (jail_strv_add_unique(&o->top_deps, o->elf.interp, err) < 0 ||
+		    jail_strv_add_unique(&b.names, o->elf.interp, err) < 0)
 			goto out;
 		if (in != o && bfs_index(&b, in) < 0 && bfs_add(&b, in, -1, err) < 0)
 			goto out;
@@ -1176,8 +453,8 @@ static int elf_top_deps(jail_elf_resolver_t *r, struct obj *o, jail_error_t *err
 	for (size_t i = 0; i < b.n; i++) {
 		struct obj *cur = b.v[i].o;
 
-		for (size_t k = 0; k < cur->needed.n; k++) {
-			const char *name = cur->needed.v[k];
+		for (size_t k = 0; k < cur->elf.needed.n; k++) {
+			const char *name = cur->elf.needed.v[k];
 			struct obj *lib = NULL;
 			long idx;
 
@@ -1195,10 +472,10 @@ static int elf_top_deps(jail_elf_resolver_t *r, struct obj *o, jail_error_t *err
 						       o->path, name, cur->path);
 					goto out;
 				}
-				lib = load_obj(r, name, err);
+				lib = jail_elf_load_obj(r, name, err);
 				if (lib == NULL)
 					goto out;
-				if (lib->kind == OBJ_BAD && lib->cls != 0 && matches(lib, o)) {
+				if (lib->kind == OBJ_BAD && lib->elf.cls != 0 && matches(lib, o)) {
 					jail_error_fmt(err, ENOEXEC, "%s: %s", lib->path,
 						       bad_msg(lib));
 					goto out;
@@ -1290,7 +567,7 @@ static struct obj *path_lookup(jail_elf_resolver_t *r, const char *prog, jail_er
 			jail_error_set(err, ENOMEM, "%s", prog);
 			return NULL;
 		}
-		o = load_obj(r, p, err);
+		o = jail_elf_load_obj(r, p, err);
 		if (o == NULL)
 			return NULL;
 		if (o->kind != OBJ_MISSING && S_ISREG(o->mode) && (o->mode & 0111))
@@ -1320,19 +597,19 @@ static int add_program(jail_elf_resolver_t *r, struct obj *o, struct obj *prog, 
 
 static int script_top_deps(jail_elf_resolver_t *r, struct obj *o, int nesting, jail_error_t *err)
 {
-	const char *base = strrchr(o->interp, '/') + 1; /* interp is absolute */
+	const char *base = strrchr(o->elf.interp, '/') + 1; /* interp is absolute */
 	struct obj *in;
 
 	if (nesting >= SCRIPT_MAX_NESTING)
 		return jail_error_fmt(err, ELOOP, "%s: too many levels of \"#!\" interpreters",
 				      o->path);
-	in = load_obj(r, o->interp, err);
+	in = jail_elf_load_obj(r, o->elf.interp, err);
 	if (in == NULL)
 		return -1;
 	if (add_program(r, o, in, nesting, err) < 0)
 		return -1;
 	if (strcmp(base, "env") == 0) {
-		cleanup_free char *prog = env_program(o->script_arg);
+		cleanup_free char *prog = env_program(o->elf.script_arg);
 		struct obj *po;
 
 		if (prog == NULL)
@@ -1341,12 +618,13 @@ static int script_top_deps(jail_elf_resolver_t *r, struct obj *o, int nesting, j
 			if (prog[0] != '/')
 				return jail_error_fmt(
 				    err, ENOENT, "%s: env runs %s, a relative path", o->path, prog);
-			po = load_obj(r, prog, err);
+			po = jail_elf_load_obj(r, prog, err);
 		} else {
 			po = path_lookup(r, prog, err);
 		}
 		if (po == NULL)
-			return jail_error_wrap(err, "%s: program run by %s", o->path, o->interp);
+			return jail_error_wrap(err, "%s: program run by %s", o->path,
+					       o->elf.interp);
 		return add_program(r, o, po, nesting, err);
 	}
 	return 0;
@@ -1402,7 +680,7 @@ int jail_elf_deps(jail_elf_resolver_t *r, const char *path, jail_strv_t *out, ja
 
 	if (norm == NULL)
 		return -1;
-	o = load_obj(r, norm, err);
+	o = jail_elf_load_obj(r, norm, err);
 	if (o == NULL)
 		return -1;
 	if (top_deps(r, o, 0, err) < 0)
@@ -1417,7 +695,7 @@ int jail_elf_is_elf(const char *path, jail_error_t *err)
 	struct stat st;
 	ssize_t n;
 
-	fd = open_regular(NULL, path, &st);
+	fd = jail_elf_open_regular(NULL, path, &st);
 	if (fd == -1)
 		return jail_error_set(err, errno, "%s", path);
 	if (fd < 0)
@@ -1428,134 +706,4 @@ int jail_elf_is_elf(const char *path, jail_error_t *err)
 	if (n < 0)
 		return jail_error_set(err, errno, "%s", path);
 	return n == SELFMAG && memcmp(magic, ELFMAG, SELFMAG) == 0;
-}
-
-/* ---- ld.so.conf -------------------------------------------------------- */
-
-static int parse_ldconf(jail_elf_resolver_t *r, const char *file, int depth, jail_error_t *err);
-
-static int ldconf_include(jail_elf_resolver_t *r, const char *file, const char *pattern, int depth,
-			  jail_error_t *err)
-{
-	cleanup_free char *dir = NULL;
-	cleanup_free char *pat = NULL;
-	cleanup_free char *full = NULL;
-	size_t rl = r->slash ? 0 : strlen(r->root_real);
-	glob_t g;
-	int rc, ret = 0;
-
-	if (pattern[0] != '/') {
-		dir = dir_of(file);
-		pat = dir ? jail_strdup_printf("%s/%s", dir, pattern) : NULL;
-	} else {
-		pat = strdup(pattern);
-	}
-	if (pat == NULL)
-		return jail_error_set(err, ENOMEM, "%s", file);
-	full = r->slash ? strdup(pat) : jail_strdup_printf("%s%s", r->root_real, pat);
-	if (full == NULL)
-		return jail_error_set(err, ENOMEM, "%s", file);
-	rc = glob(full, 0, NULL, &g);
-	if (rc == GLOB_NOMATCH)
-		return 0;
-	if (rc != 0)
-		return jail_error_fmt(err, EIO, "%s: include %s: glob failed", file, pattern);
-	for (size_t i = 0; i < g.gl_pathc && ret == 0; i++)
-		ret = parse_ldconf(r, g.gl_pathv[i] + rl, depth + 1, err);
-	globfree(&g);
-	return ret;
-}
-
-/* ldconfig's syntax: one directory per line ("=TYPE" suffix ignored),
- * "include PATTERN..." (relative to the including file's directory),
- * "hwcap" lines ignored, "#" comments. */
-static int parse_ldconf(jail_elf_resolver_t *r, const char *file, int depth, jail_error_t *err)
-{
-	cleanup_close int fd = -1;
-	cleanup_free char *buf = NULL;
-	char *save = NULL;
-	struct stat st;
-
-	if (depth > LDCONF_MAX_DEPTH)
-		return jail_error_fmt(err, ELOOP, "%s: ld.so.conf includes nested too deep", file);
-	fd = open_regular(r, file, &st);
-	if (fd == -1) {
-		if (errno == ENOENT)
-			return 0;
-		return jail_error_set(err, errno, "%s", file);
-	}
-	if (fd < 0)
-		return 0; /* not a regular file: ldconfig would not read it either */
-	if (jail_read_all(fd, LDCONF_MAX_BYTES, &buf, NULL, err) < 0)
-		return jail_error_wrap(err, "%s", file);
-	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *hash = strchr(line, '#'), *cp;
-
-		if (hash)
-			*hash = '\0';
-		cp = jail_strstrip(line);
-		if (*cp == '\0')
-			continue;
-		if (strncmp(cp, "include", 7) == 0 && (cp[7] == ' ' || cp[7] == '\t')) {
-			char *isave = NULL;
-
-			for (char *pat = strtok_r(cp + 8, " \t", &isave); pat;
-			     pat = strtok_r(NULL, " \t", &isave))
-				if (ldconf_include(r, file, pat, depth, err) < 0)
-					return -1;
-			continue;
-		}
-		if (strncasecmp(cp, "hwcap", 5) == 0 && (cp[5] == ' ' || cp[5] == '\t'))
-			continue;
-		{
-			char *eq = strchr(cp, '=');
-			size_t len;
-
-			if (eq)
-				*eq = '\0';
-			cp = jail_strstrip(cp);
-			len = strlen(cp);
-			while (len > 1 && cp[len - 1] == '/')
-				cp[--len] = '\0';
-			if (cp[0] != '/')
-				continue; /* ldconfig warns and ignores relative paths */
-			if (jail_strv_add_unique(&r->conf_dirs, cp, err) < 0)
-				return -1;
-		}
-	}
-	return 0;
-}
-
-int jail_elf_resolver_new(const char *root, jail_elf_resolver_t **out, jail_error_t *err)
-{
-	jail_elf_resolver_t *r;
-	char *norm;
-
-	*out = NULL;
-	norm = jail_path_normalize(root ? root : "/", err);
-	if (norm == NULL)
-		return jail_error_wrap(err, "resolver root");
-	r = calloc(1, sizeof(*r));
-	if (r == NULL) {
-		free(norm);
-		return jail_error_set(err, ENOMEM, "resolver");
-	}
-	r->rootfd = -1;
-	r->root = norm;
-	r->slash = strcmp(norm, "/") == 0;
-	if (!r->slash) {
-		r->rootfd = open(norm, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		r->root_real = realpath(norm, NULL);
-		if (r->rootfd < 0 || r->root_real == NULL) {
-			jail_error_set(err, errno, "resolver root %s", norm);
-			jail_elf_resolver_free(r);
-			return -1;
-		}
-	}
-	if (parse_ldconf(r, "/etc/ld.so.conf", 0, err) < 0) {
-		jail_elf_resolver_free(r);
-		return -1;
-	}
-	*out = r;
-	return 0;
 }

@@ -254,6 +254,25 @@ char *jail_group_text_add(const char *text, const jail_account_t *a, jail_error_
 	return res;
 }
 
+/* Scan a group's comma-separated member LIST: is USER in it, and is
+ * anyone else (empty names ignored)? */
+static void scan_members(const char *list, const char *user, bool *user_in, bool *others)
+{
+	size_t ul = strlen(user);
+
+	*user_in = *others = false;
+	for (const char *m = list; *m;) {
+		size_t k = strcspn(m, ",");
+		bool is_user = k == ul && memcmp(m, user, k) == 0;
+
+		*user_in = *user_in || is_user;
+		*others = *others || (k > 0 && !is_user);
+		m += k;
+		if (*m == ',')
+			m++;
+	}
+}
+
 char *jail_group_text_remove(const char *text, const char *user, gid_t gid, const char *passwd_text,
 			     jail_error_t *err)
 {
@@ -266,7 +285,7 @@ char *jail_group_text_remove(const char *text, const char *user, gid_t gid, cons
 		char *f[4];
 		unsigned long g;
 		size_t n;
-		bool member = false;
+		bool member, others;
 
 		if (copy == NULL) {
 			out.oom = true;
@@ -277,25 +296,10 @@ char *jail_group_text_remove(const char *text, const char *user, gid_t gid, cons
 			sb_line(&out, line, len); /* no member list: not ours to fix */
 			continue;
 		}
-		for (const char *m = f[3]; *m;) {
-			size_t k = strcspn(m, ",");
-			member = member || (k == strlen(user) && memcmp(m, user, k) == 0);
-			m += k;
-			if (*m == ',')
-				m++;
-		}
+		scan_members(f[3], user, &member, &others);
 		if (gid != (gid_t)-1 && strcmp(f[0], user) == 0 && jail_pw_parse_id(f[2], &g) &&
 		    (gid_t)g == gid && !gid_is_primary(passwd_text ? passwd_text : "", gid)) {
 			/* The personal group: dropped when nobody else is in it. */
-			bool others = false;
-			for (const char *m = f[3]; *m;) {
-				size_t k = strcspn(m, ",");
-				others = others ||
-					 (k > 0 && !(k == strlen(user) && memcmp(m, user, k) == 0));
-				m += k;
-				if (*m == ',')
-					m++;
-			}
 			if (!others)
 				continue;
 		}

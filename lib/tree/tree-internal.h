@@ -160,4 +160,27 @@ int jail_tree_add_device(jail_tree_ctx_t *c, const char *path, jail_error_t *err
 int jail_tree_open_root(jail_tree_ctx_t *c, bool may_create, jail_error_t *err);
 int jail_tree_apply(jail_tree_ctx_t *c, bool do_prune, jail_error_t *err);
 
+/* tree-write.c, for tree-commit.c: the cached O_PATH fd of the jail
+ * directory DIR (checked root-owned and not group/world-writable), dropping
+ * the cache, and the manifest type letter of a mode. */
+int jail_tree_dir_fd(jail_tree_ctx_t *c, const char *dir, jail_error_t *err);
+void jail_tree_dir_fd_drop(jail_tree_ctx_t *c);
+char jail_tree_mode_type(mode_t m);
+/* Refuse to write over the jail object BASE in PFD (JS) that E conflicts
+ * with; HINT, if any, is appended to the message.  Returns -1. */
+int jail_tree_conflict(jail_tree_ctx_t *c, const jail_tree_entry_t *e, int pfd, const char *base,
+		       const struct stat *js, const char *hint, jail_error_t *err);
+
+/* tree-db.c: merge the host lines for NAMES into the jail's REL
+ * ("/etc/passwd") in phase 2, write the result in phase 3. */
+int jail_tree_prepare_db(jail_tree_ctx_t *c, const char *rel, const jail_strv_t *names,
+			 const char *what, jail_tree_db_t *db, jail_error_t *err);
+int jail_tree_write_db(jail_tree_ctx_t *c, const char *rel, jail_tree_db_t *db, jail_error_t *err);
+
+/* tree-commit.c: phase 4 of jail_tree_apply(). */
+int jail_tree_prune(jail_tree_ctx_t *c, jail_strv_t *pruned, jail_error_t *err);
+int jail_tree_write_manifest(jail_tree_ctx_t *c, const jail_strv_t *pruned, jail_error_t *err);
+int jail_tree_commit(jail_tree_ctx_t *c, jail_error_t *err);
+void jail_tree_rollback(jail_tree_ctx_t *c, jail_error_t *err);
+
 #endif

@@ -1,7 +1,8 @@
 /* The tree writer, phases 2 and 3: check the plan against the jail
  * (reading only, never following a symlink), then write it: each object
  * created or replaced through a temporary name and renameat(), parents
- * first; then /etc/passwd, /etc/group and the manifest.  See tree.c. */
+ * first; then /etc/passwd and /etc/group (tree-db.c) and the manifest,
+ * the commit or the rollback (tree-commit.c).  See tree.c. */
 #define _GNU_SOURCE
 #include "tree/tree-internal.h"
 #include "base/safefs.h"
@@ -154,7 +155,7 @@ static int blame_path(jail_tree_ctx_t *c, const char *path, int code, jail_error
 
 /* An O_PATH fd of the jail directory DIR (cached), checked to be a
  * directory root could write into without a jailed user racing it. */
-static int dir_fd(jail_tree_ctx_t *c, const char *dir, jail_error_t *err)
+int jail_tree_dir_fd(jail_tree_ctx_t *c, const char *dir, jail_error_t *err)
 {
 	jail_tree_entry_t *pe;
 	struct stat st;
@@ -203,7 +204,7 @@ static int dir_fd(jail_tree_ctx_t *c, const char *dir, jail_error_t *err)
 	return fd;
 }
 
-static void dir_fd_drop(jail_tree_ctx_t *c)
+void jail_tree_dir_fd_drop(jail_tree_ctx_t *c)
 {
 	free(c->pc_path);
 	c->pc_path = NULL;
@@ -212,8 +213,8 @@ static void dir_fd_drop(jail_tree_ctx_t *c)
 	c->pc_fd = -1;
 }
 
-static int conflict(jail_tree_ctx_t *c, const jail_tree_entry_t *e, int pfd, const char *base,
-		    const struct stat *js, const char *hint, jail_error_t *err)
+int jail_tree_conflict(jail_tree_ctx_t *c, const jail_tree_entry_t *e, int pfd, const char *base,
+		       const struct stat *js, const char *hint, jail_error_t *err)
 {
 	if (S_ISLNK(js->st_mode)) {
 		char t[PATH_MAX] = "?";
@@ -244,7 +245,7 @@ static bool in_old(jail_tree_ctx_t *c, const char *path)
 	return jail_manifest_find(c->old, path) != NULL;
 }
 
-static char mode_type(mode_t m)
+char jail_tree_mode_type(mode_t m)
 {
 	switch (m & S_IFMT) {
 	case S_IFREG:
@@ -294,6 +295,20 @@ static int compare_file(jail_tree_ctx_t *c, jail_tree_entry_t *e, int pfd, const
 static const char update_hint[] = "; it is in the manifest: run 'jailctl update' to bring the "
 				  "jail up to date with the host";
 
+/* A link or file E whose jail object JS is not what the plan has: at a
+ * manifest path, anything but a directory is ours to replace (update only;
+ * init points at update); anywhere else it is a conflict. */
+static int replace_or_conflict(jail_tree_ctx_t *c, jail_tree_entry_t *e, int pfd, const char *base,
+			       const struct stat *js, jail_error_t *err)
+{
+	if (!in_old(c, e->path) || S_ISDIR(js->st_mode))
+		return jail_tree_conflict(c, e, pfd, base, js, NULL, err);
+	if (!c->updating)
+		return jail_tree_conflict(c, e, pfd, base, js, update_hint, err);
+	e->state = ST_REPLACE;
+	return 0;
+}
+
 /* Decide what to do with entry E; the jail object is BASE in PFD. */
 static int check_entry(jail_tree_ctx_t *c, jail_tree_entry_t *e, int pfd, const char *base,
 		       jail_error_t *err)
@@ -308,14 +323,14 @@ static int check_entry(jail_tree_ctx_t *c, jail_tree_entry_t *e, int pfd, const 
 		}
 		return jail_error_set(err, errno, "stat %s%s", c->jail, e->path);
 	}
-	jt = mode_type(js.st_mode);
+	jt = jail_tree_mode_type(js.st_mode);
 	switch (e->type) {
 	case 'd':
 		if (S_ISDIR(js.st_mode)) {
 			e->state = ST_SAME;
 			return 0;
 		}
-		return conflict(c, e, pfd, base, &js, NULL, err);
+		return jail_tree_conflict(c, e, pfd, base, &js, NULL, err);
 	case 'l':
 		if (S_ISLNK(js.st_mode)) {
 			char t[PATH_MAX];
@@ -329,28 +344,11 @@ static int check_entry(jail_tree_ctx_t *c, jail_tree_entry_t *e, int pfd, const 
 				return 0;
 			}
 		}
-		/* At a manifest path, anything but a directory is ours to
-		 * replace (update only; init points at update). */
-		if (in_old(c, e->path) && jt != 'd') {
-			if (c->updating) {
-				e->state = ST_REPLACE;
-				return 0;
-			}
-			return conflict(c, e, pfd, base, &js, update_hint, err);
-		}
-		return conflict(c, e, pfd, base, &js, NULL, err);
+		return replace_or_conflict(c, e, pfd, base, &js, err);
 	case 'f': {
 		int r;
-		if (!S_ISREG(js.st_mode)) {
-			if (in_old(c, e->path) && jt != 'd') {
-				if (c->updating) {
-					e->state = ST_REPLACE;
-					return 0;
-				}
-				return conflict(c, e, pfd, base, &js, update_hint, err);
-			}
-			return conflict(c, e, pfd, base, &js, NULL, err);
-		}
+		if (!S_ISREG(js.st_mode))
+			return replace_or_conflict(c, e, pfd, base, &js, err);
 		r = compare_file(c, e, pfd, base, &js, err);
 		if (r < 0)
 			return -1;
@@ -370,13 +368,13 @@ static int check_entry(jail_tree_ctx_t *c, jail_tree_entry_t *e, int pfd, const 
 			e->state = ST_REPLACE;
 			return 0;
 		}
-		return conflict(c, e, pfd, base, &js, NULL, err);
+		return jail_tree_conflict(c, e, pfd, base, &js, NULL, err);
 	case 'P':
 		if (S_ISREG(js.st_mode) || S_ISSOCK(js.st_mode)) {
 			e->state = ST_SAME;
 			return 0;
 		}
-		return conflict(c, e, pfd, base, &js, NULL, err);
+		return jail_tree_conflict(c, e, pfd, base, &js, NULL, err);
 	default:
 		return jail_error_fmt(err, EINVAL, "%s: bad entry type", e->path);
 	}
@@ -425,7 +423,7 @@ static int preflight(jail_tree_ctx_t *c, jail_error_t *err)
 				continue;
 			}
 		}
-		pfd = dir_fd(c, parent, err);
+		pfd = jail_tree_dir_fd(c, parent, err);
 		if (pfd < 0) {
 			if (err->code == ENOENT) {
 				e->state = ST_ABSENT;
@@ -440,179 +438,42 @@ static int preflight(jail_tree_ctx_t *c, jail_error_t *err)
 	return 0;
 }
 
-/* ---- passwd and group ---- */
-
-static bool has_name(const char *buf, const char *name)
-{
-	size_t nl = strlen(name);
-
-	for (const char *p = buf; p && *p;) {
-		if (strncmp(p, name, nl) == 0 && p[nl] == ':')
-			return true;
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return false;
-}
-
-static char *find_line(const char *buf, const char *name)
-{
-	size_t nl = strlen(name);
-
-	for (const char *p = buf; p && *p;) {
-		const char *end = strchr(p, '\n');
-		if (strncmp(p, name, nl) == 0 && p[nl] == ':')
-			return end ? strndup(p, (size_t)(end - p)) : strdup(p);
-		p = end ? end + 1 : NULL;
-	}
-	return NULL;
-}
-
-/* Merge host lines for NAMES into the jail's REL ("/etc/passwd"): lines
- * already there (by name) are kept as they are; the file must be a
- * root-owned regular file if it exists.  *out is NULL when nothing
- * changes. */
-static int prepare_db(jail_tree_ctx_t *c, const char *rel, const jail_strv_t *names,
-		      const char *what, jail_tree_db_t *db, jail_error_t *err)
-{
-	char **out = &db->data;
-	size_t *outlen = &db->len;
-	bool *existed = &db->existed;
-	jail_strv_t *added = &db->added;
-	cleanup_free char *host = NULL;
-	cleanup_free char *jail = NULL;
-	cleanup_close int hfd = -1;
-	size_t hlen, jlen = 0;
-	char *buf;
-	size_t len, cap;
-	jail_tree_entry_t *etc = jail_tree_plan_get(c, "/etc");
-
-	*out = NULL;
-	*existed = false;
-	if (names->n == 0)
-		return 0;
-	hfd = openat(c->host_fd, jail_tree_hrel(rel), O_RDONLY | O_CLOEXEC);
-	if (hfd < 0)
-		return jail_error_set(err, errno, "open the host's %s", rel);
-	if (jail_read_all(hfd, 64u << 20, &host, &hlen, err) < 0)
-		return jail_error_wrap(err, "read the host's %s", rel);
-	if (c->root_exists && etc && etc->state == ST_SAME) {
-		cleanup_close int jfd = -1;
-		struct stat st;
-		int pfd = dir_fd(c, "/etc", err);
-		if (pfd < 0)
-			return -1;
-		jfd =
-		    openat(pfd, rel + 5, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-		if (jfd < 0 && errno != ENOENT) {
-			struct stat ls;
-			if (fstatat(pfd, rel + 5, &ls, AT_SYMLINK_NOFOLLOW) == 0) {
-				jail_tree_entry_t fake = {.path = (char *)rel, .type = 'f'};
-				return conflict(c, &fake, pfd, rel + 5, &ls, NULL, err);
-			}
-			return jail_error_set(err, errno, "open %s%s", c->jail, rel);
-		}
-		if (jfd >= 0) {
-			if (fstat(jfd, &st) < 0)
-				return jail_error_set(err, errno, "stat %s%s", c->jail, rel);
-			if (!S_ISREG(st.st_mode)) {
-				jail_tree_entry_t fake = {.path = (char *)rel, .type = 'f'};
-				return conflict(c, &fake, pfd, rel + 5, &st, NULL, err);
-			}
-			if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
-				return jail_error_fmt(err, EPERM,
-						      "%s%s: owned by uid %u with mode %04o, "
-						      "expected root-owned and not "
-						      "group/world-writable; refusing to merge "
-						      "into it",
-						      c->jail, rel, (unsigned)st.st_uid,
-						      (unsigned)(st.st_mode & 07777));
-			if (jail_read_all(jfd, 64u << 20, &jail, &jlen, err) < 0)
-				return jail_error_wrap(err, "read %s%s", c->jail, rel);
-			*existed = true;
-		}
-	}
-	cap = jlen + 2;
-	for (size_t i = 0; i < names->n; i++)
-		cap += strlen(names->v[i]) + 1;
-	cap += hlen; /* generous: at most every host line */
-	buf = malloc(cap);
-	if (buf == NULL)
-		return jail_error_set(err, ENOMEM, "%s", rel);
-	memcpy(buf, jail ? jail : "", jlen);
-	len = jlen;
-	if (len > 0 && buf[len - 1] != '\n')
-		buf[len++] = '\n';
-	buf[len] = '\0';
-	for (size_t i = 0; i < names->n; i++) {
-		char *line;
-		size_t ll;
-		if (has_name(buf, names->v[i]))
-			continue;
-		line = find_line(host, names->v[i]);
-		if (line == NULL) {
-			free(buf);
-			return jail_error_fmt(err, ENOENT,
-					      "%s '%s' is not in the host's %s (a section's %ss "
-					      "list names it)",
-					      what, names->v[i], rel, what);
-		}
-		ll = strlen(line);
-		memcpy(buf + len, line, ll);
-		len += ll;
-		buf[len++] = '\n';
-		buf[len] = '\0';
-		free(line);
-		if (jail_strv_push(added, names->v[i], err) < 0) {
-			free(buf);
-			return -1;
-		}
-	}
-	if (len == jlen) {
-		free(buf);
-		return 0;
-	}
-	*out = buf;
-	*outlen = len;
-	return 0;
-}
-
 /* ---- phase 3: execute ---- */
+
+/* One in-kernel copy step of up to 1 GiB: copy_file_range, or sendfile. */
+static ssize_t copy_step(int method, int in, int out)
+{
+	if (method == 0)
+		return copy_file_range(in, NULL, out, NULL, 1u << 30, 0);
+	return sendfile(out, in, NULL, 1u << 30);
+}
+
+/* Does ERRNO say the copy METHOD does not work for these files (so the
+ * next one is tried) rather than that the copy failed? */
+static bool copy_unsupported(int method, int e)
+{
+	if (method == 0)
+		return e == EXDEV || e == EINVAL || e == ENOSYS || e == EOPNOTSUPP || e == EPERM ||
+		       e == EBADF;
+	return e == EINVAL || e == ENOSYS;
+}
 
 static int copy_data(int in, int out, jail_error_t *err)
 {
 	static int method; /* 0 copy_file_range, 1 sendfile, 2 read/write */
 
-	while (method == 0) {
-		ssize_t n = copy_file_range(in, NULL, out, NULL, 1u << 30, 0);
+	while (method < 2) {
+		ssize_t n = copy_step(method, in, out);
 		if (n > 0)
 			continue;
 		if (n == 0)
 			return 0;
 		if (errno == EINTR)
 			continue;
-		if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
-		    errno == EPERM || errno == EBADF) {
-			/* The file positions tell the next method where to go on. */
-			method = 1;
-			break;
-		}
-		return jail_error_set(err, errno, "copy");
-	}
-	while (method == 1) {
-		ssize_t n = sendfile(out, in, NULL, 1u << 30);
-		if (n > 0)
-			continue;
-		if (n == 0)
-			return 0;
-		if (errno == EINTR)
-			continue;
-		if (errno == EINVAL || errno == ENOSYS) {
-			method = 2;
-			break;
-		}
-		return jail_error_set(err, errno, "copy");
+		if (!copy_unsupported(method, errno))
+			return jail_error_set(err, errno, "copy");
+		/* The file positions tell the next method where to go on. */
+		method++;
 	}
 	for (;;) {
 		char buf[65536];
@@ -817,7 +678,7 @@ static int execute(jail_tree_ctx_t *c, jail_error_t *err)
 		parent = jail_tree_parent_of(e->path, &base);
 		if (parent == NULL)
 			return jail_error_set(err, ENOMEM, "plan");
-		pfd = dir_fd(c, parent, err);
+		pfd = jail_tree_dir_fd(c, parent, err);
 		if (pfd < 0)
 			return -1;
 		switch (e->type) {
@@ -859,287 +720,6 @@ static int execute(jail_tree_ctx_t *c, jail_error_t *err)
 	return 0;
 }
 
-/* Remove, for --prune, the jail objects of manifest entries whose host path
- * is gone: only when the jail still has the recorded type there.
- * Directories are kept (emptydirs have no host counterpart). */
-static int prune(jail_tree_ctx_t *c, jail_strv_t *pruned, jail_error_t *err)
-{
-	jail_strv_sort(&c->missing);
-	for (size_t i = c->missing.n; i-- > 0;) {
-		const char *path = c->missing.v[i];
-		const jail_manifest_entry_t *m = jail_manifest_find(c->old, path);
-		cleanup_free char *parent = NULL;
-		const char *base;
-		struct stat js;
-		int pfd;
-
-		if (m == NULL || m->type == 'd')
-			continue;
-		parent = jail_tree_parent_of(path, &base);
-		if (parent == NULL)
-			return jail_error_set(err, ENOMEM, "prune");
-		pfd = dir_fd(c, parent, err);
-		if (pfd < 0) {
-			if (err->code != ENOENT)
-				return -1;
-			jail_error_clear(err);
-		} else if (fstatat(pfd, base, &js, AT_SYMLINK_NOFOLLOW) == 0) {
-			if (mode_type(js.st_mode) != m->type) {
-				jail_tree_report(
-				    c, "missing", path,
-				    "gone from the host; kept in the jail: not the type the "
-				    "manifest records");
-				continue;
-			}
-			if (!c->opts->dry_run) {
-				if (unlinkat(pfd, base, 0) < 0)
-					return jail_error_set(err, errno, "remove %s%s", c->jail,
-							      path);
-				c->wrote = true;
-			}
-		} else if (errno != ENOENT) {
-			return jail_error_set(err, errno, "stat %s%s", c->jail, path);
-		}
-		jail_tree_report(c, "remove", path, NULL);
-		if (jail_strv_push(pruned, path, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* Write the merged REL ("/etc/passwd"): a new file is created in place
- * (a rollback removes it), a replacement is staged for the commit. */
-static int write_db(jail_tree_ctx_t *c, const char *rel, jail_tree_db_t *db, jail_error_t *err)
-{
-	cleanup_tmpfile jail_tmpfile_t t = JAIL_TMPFILE_INIT;
-	cleanup_free char *what = NULL;
-	char detail[256] = "";
-	size_t dl = 0;
-	int pfd;
-
-	if (db->data == NULL)
-		return 0;
-	for (size_t i = 0; i < db->added.n && dl + 2 < sizeof(detail); i++)
-		dl += (size_t)snprintf(detail + dl, sizeof(detail) - dl, "%s%s", i ? ", " : "+",
-				       db->added.v[i]);
-	jail_tree_report(c, db->existed ? "update" : "add", rel, detail);
-	if (c->opts->dry_run)
-		return 0;
-	what = jail_strdup_printf("%s%s", c->jail, rel);
-	if (what == NULL)
-		return jail_error_set(err, ENOMEM, "%s", rel);
-	pfd = dir_fd(c, "/etc", err);
-	if (pfd < 0)
-		return -1;
-	if (jail_tmpfile_create(&t, pfd, what, err) < 0)
-		return -1;
-	if (jail_write_all(t.fd, db->data, db->len, err) < 0)
-		return jail_error_wrap(err, "write %s", what);
-	if (fchown(t.fd, 0, 0) < 0 || fchmod(t.fd, 0644) < 0)
-		return jail_error_set(err, errno, "write %s", what);
-	c->wrote = true;
-	if (db->existed) {
-		snprintf(db->tmp, sizeof(db->tmp), "%s", t.name);
-		close(t.fd);
-		t.fd = -1;
-		return 0;
-	}
-	if (jail_tmpfile_commit(&t, rel + 5, err) < 0)
-		return -1;
-	db->made = true;
-	return 0;
-}
-
-/* Rename every staged replacement over its target, in path order.  A
- * rename within a directory needs no space; should one fail all the same,
- * the replacements not yet renamed are removed and the error returned: the
- * jail then holds old and new files side by side, each whole. */
-static int commit(jail_tree_ctx_t *c, jail_error_t *err)
-{
-	jail_tree_db_t *dbs[] = {&c->passwd, &c->group};
-
-	for (size_t k = 0; k < c->n; k++) {
-		jail_tree_entry_t *e = &c->ents[c->order[k]];
-		cleanup_free char *parent = NULL;
-		const char *base;
-		int pfd;
-
-		if (!(e->flags & TE_STAGED))
-			continue;
-		parent = jail_tree_parent_of(e->path, &base);
-		if (parent == NULL)
-			return jail_error_set(err, ENOMEM, "commit");
-		pfd = dir_fd(c, parent, err);
-		if (pfd < 0)
-			return -1;
-		if (renameat(pfd, e->tmp, pfd, base) < 0)
-			return jail_error_set(err, errno, "rename into %s%s", c->jail, e->path);
-		e->flags &= ~TE_STAGED;
-	}
-	for (size_t i = 0; i < 2; i++) {
-		int pfd;
-
-		if (dbs[i]->tmp[0] == '\0')
-			continue;
-		pfd = dir_fd(c, "/etc", err);
-		if (pfd < 0)
-			return -1;
-		if (renameat(pfd, dbs[i]->tmp, pfd, i == 0 ? "passwd" : "group") < 0)
-			return jail_error_set(err, errno, "rename into %s/etc/%s", c->jail,
-					      i == 0 ? "passwd" : "group");
-		dbs[i]->tmp[0] = '\0';
-	}
-	return 0;
-}
-
-/* Note a rollback failure in ERR (after the error that caused the
- * rollback), once: JAIL PATH could not be removed. */
-static void rollback_note(jail_error_t *err, bool *noted, const char *jail, const char *path,
-			  int code)
-{
-	size_t len = strlen(err->msg);
-
-	if (*noted)
-		return;
-	*noted = true;
-	snprintf(err->msg + len, sizeof(err->msg) - len,
-		 "; rollback: cannot remove %s%s (%s), the jail keeps it", jail, path,
-		 strerror(code));
-}
-
-/* Undo what this run did to the jail, after an error: remove every staged
- * replacement (the targets keep their old contents), the passwd/group files
- * this run created, every object it created (children first; each only if the inode at its path is
- * still the one created, never following a symlink: dir_fd() resolves beneath the jail root),
- * JAIL/.jail if it made it, and the jail's own directories if it created them.  What cannot be
- * removed (a directory that is not empty) is kept and named in ERR; the
- * cause stays first. */
-static void rollback(jail_tree_ctx_t *c, jail_error_t *err)
-{
-	jail_tree_db_t *dbs[] = {&c->passwd, &c->group};
-	bool noted = false;
-
-	for (size_t i = 0; i < 2 && c->root_fd >= 0; i++) {
-		const char *name = i == 0 ? "passwd" : "group";
-		jail_error_t e2 = {0};
-		int pfd;
-
-		if (dbs[i]->tmp[0] == '\0' && !dbs[i]->made)
-			continue;
-		pfd = dir_fd(c, "/etc", &e2);
-		if (pfd >= 0 && dbs[i]->tmp[0])
-			unlinkat(pfd, dbs[i]->tmp, 0);
-		else if (pfd >= 0 && unlinkat(pfd, name, 0) < 0)
-			rollback_note(err, &noted, c->jail, i == 0 ? "/etc/passwd" : "/etc/group",
-				      errno);
-		dbs[i]->tmp[0] = '\0';
-		dbs[i]->made = false;
-	}
-	for (size_t k = c->n; k-- > 0 && c->root_fd >= 0;) {
-		jail_tree_entry_t *e = &c->ents[c->order[k]];
-		cleanup_free char *parent = NULL;
-		jail_error_t e2 = {0};
-		const char *base;
-		struct stat st;
-		int pfd;
-
-		if (!(e->flags & (TE_STAGED | TE_CREATED)))
-			continue;
-		parent = jail_tree_parent_of(e->path, &base);
-		if (parent == NULL || (pfd = dir_fd(c, parent, &e2)) < 0) {
-			rollback_note(err, &noted, c->jail, e->path, parent ? e2.code : ENOMEM);
-			continue;
-		}
-		if (e->flags & TE_STAGED) {
-			unlinkat(pfd, e->tmp, 0);
-			e->flags &= ~TE_STAGED;
-			continue;
-		}
-		if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != e->made_dev ||
-		    st.st_ino != e->made_ino) {
-			rollback_note(err, &noted, c->jail, e->path, ESTALE);
-			continue;
-		}
-		if (unlinkat(pfd, base, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0)
-			rollback_note(err, &noted, c->jail, e->path, errno);
-		else
-			e->flags &= ~TE_CREATED;
-	}
-	dir_fd_drop(c);
-	if (c->mdir_made && unlinkat(c->root_fd, JAIL_MANIFEST_DIR, AT_REMOVEDIR) < 0 &&
-	    errno != ENOENT)
-		rollback_note(err, &noted, c->jail, "/" JAIL_MANIFEST_DIR, errno);
-	c->mdir_made = false;
-	/* The jail path's own directories, deepest first, each through a
-	 * trusted walk of its parent (root-owned, not writable by others). */
-	for (; c->root_made > 0; c->root_made--) {
-		cleanup_free char *dir = strdup(c->jail);
-		cleanup_close int pfd = -1;
-		jail_error_t e2 = {0};
-		char *slash;
-
-		for (unsigned i = 1; dir && i < c->root_made; i++)
-			*strrchr(dir, '/') = '\0';
-		if (dir == NULL)
-			break;
-		slash = strrchr(dir, '/');
-		*slash = '\0';
-		pfd = jail_open_trusted_dir(slash == dir ? "/" : dir, &e2);
-		if (pfd < 0 || unlinkat(pfd, slash + 1, AT_REMOVEDIR) < 0) {
-			*slash = '/';
-			rollback_note(err, &noted, dir, "", pfd < 0 ? e2.code : errno);
-			break;
-		}
-	}
-}
-
-static int write_manifest(jail_tree_ctx_t *c, const jail_strv_t *pruned, jail_error_t *err)
-{
-	jail_manifest_t *m = calloc(1, sizeof(*m));
-	bool changed = false;
-	struct stat st;
-	int ret = -1;
-
-	if (m == NULL)
-		return jail_error_set(err, ENOMEM, "manifest");
-	if (fstatat(c->root_fd, JAIL_MANIFEST_DIR, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno != ENOENT) {
-			jail_error_set(err, errno, "stat %s/%s", c->jail, JAIL_MANIFEST_DIR);
-			goto out;
-		}
-		/* jail_manifest_write() makes it; a rollback removes it. */
-		c->mdir_made = true;
-	}
-	m->logsocket = (c->old && c->old->logsocket) || c->logsocket;
-	for (size_t i = 0; c->old && i < c->old->n; i++) {
-		const jail_manifest_entry_t *o = &c->old->v[i];
-		if (o->type != 's' && pruned && jail_strv_contains(pruned, o->path))
-			continue;
-		if (jail_manifest_add(m, o->type, o->flags, o->path, err) < 0)
-			goto out;
-	}
-	for (size_t i = 0; i < c->sections.n; i++)
-		if (jail_manifest_add(m, 's', 0, c->sections.v[i], err) < 0)
-			goto out;
-	for (size_t k = 0; k < c->n; k++) {
-		const jail_tree_entry_t *e = &c->ents[c->order[k]];
-		if (e->type == 'P' || !(e->flags & TE_DONE))
-			continue;
-		if (jail_manifest_add(m, e->type, e->flags & MF_MASK, e->path, err) < 0)
-			goto out;
-	}
-	if (jail_manifest_finish(m, err) < 0)
-		goto out;
-	ret = jail_manifest_write(c->root_fd, m, &changed, err);
-	if (ret < 0)
-		jail_error_wrap(err, "%s", c->jail);
-	if (changed)
-		c->wrote = true;
-out:
-	jail_manifest_free(m);
-	return ret;
-}
-
 /* Phases 2 and 3, and the manifest: all or nothing.
  *
  * Objects that were absent are created at their paths; replacements
@@ -1153,7 +733,7 @@ out:
  * replacement needs room for the old and the new file at once.  Not
  * undone: what --prune removed (its host path is gone; the old manifest
  * still lists it and the next update --prune finishes), and the commit
- * itself, should a rename fail (see commit()). */
+ * itself, should a rename fail (see jail_tree_commit()). */
 int jail_tree_apply(jail_tree_ctx_t *c, bool do_prune, jail_error_t *err)
 {
 	jail_strv_t pruned = {0};
@@ -1163,31 +743,31 @@ int jail_tree_apply(jail_tree_ctx_t *c, bool do_prune, jail_error_t *err)
 		return -1;
 	if (preflight(c, err) < 0)
 		return -1;
-	if (prepare_db(c, "/etc/passwd", &c->users, "user", &c->passwd, err) < 0 ||
-	    prepare_db(c, "/etc/group", &c->groups, "group", &c->group, err) < 0)
+	if (jail_tree_prepare_db(c, "/etc/passwd", &c->users, "user", &c->passwd, err) < 0 ||
+	    jail_tree_prepare_db(c, "/etc/group", &c->groups, "group", &c->group, err) < 0)
 		return -1;
 	if (!c->root_exists && !c->opts->dry_run && create_root(c, err) < 0)
 		goto fail;
 	if (execute(c, err) < 0)
 		goto fail;
-	dir_fd_drop(c);
-	if (write_db(c, "/etc/passwd", &c->passwd, err) < 0 ||
-	    write_db(c, "/etc/group", &c->group, err) < 0)
+	jail_tree_dir_fd_drop(c);
+	if (jail_tree_write_db(c, "/etc/passwd", &c->passwd, err) < 0 ||
+	    jail_tree_write_db(c, "/etc/group", &c->group, err) < 0)
 		goto fail;
-	dir_fd_drop(c);
+	jail_tree_dir_fd_drop(c);
 	if (c->opts->dry_run) {
-		ret = do_prune ? prune(c, &pruned, err) : 0;
+		ret = do_prune ? jail_tree_prune(c, &pruned, err) : 0;
 		goto out;
 	}
-	if (do_prune && prune(c, &pruned, err) < 0)
+	if (do_prune && jail_tree_prune(c, &pruned, err) < 0)
 		goto fail;
-	dir_fd_drop(c);
-	if (write_manifest(c, &pruned, err) < 0)
+	jail_tree_dir_fd_drop(c);
+	if (jail_tree_write_manifest(c, &pruned, err) < 0)
 		goto fail;
 	c->mdir_made = false;
-	if (commit(c, err) < 0)
+	if (jail_tree_commit(c, err) < 0)
 		goto fail;
-	dir_fd_drop(c);
+	jail_tree_dir_fd_drop(c);
 	/* One flush for the whole tree instead of an fsync per file, and
 	 * none when nothing was written (an up-to-date update must not wait
 	 * for other writers on the same file system). */
@@ -1199,7 +779,7 @@ int jail_tree_apply(jail_tree_ctx_t *c, bool do_prune, jail_error_t *err)
 	goto out;
 fail:
 	if (!c->opts->dry_run)
-		rollback(c, err);
+		jail_tree_rollback(c, err);
 out:
 	jail_strv_clear(&pruned);
 	return ret;

@@ -122,6 +122,19 @@ static int add_name(jail_strv_t *v, const char *what, const char *name, jail_err
 	return jail_strv_add_unique(v, name, err) < 0 ? -1 : 0;
 }
 
+/* Plan /dev/log as the mount point of the session's log socket
+ * (need_logsocket): /dev, and a placeholder unless the plan already has
+ * something at the path, which *have then points at. */
+static int plan_logsocket(jail_tree_ctx_t *c, jail_tree_entry_t **have, jail_error_t *err)
+{
+	if (jail_tree_add_emptydir(c, "/dev", 0, err) < 0)
+		return -1;
+	*have = jail_tree_plan_get(c, "/dev/log");
+	if (*have == NULL && jail_tree_plan_new(c, "/dev/log", 'P', 0, NULL, NULL, err) < 0)
+		return -1;
+	return 0;
+}
+
 int jail_tree_init(const char *jail, const jail_section_t *const *secs, size_t n,
 		   const jail_tree_opts_t *opts, jail_error_t *err)
 {
@@ -184,10 +197,7 @@ int jail_tree_init(const char *jail, const jail_section_t *const *secs, size_t n
 		goto out;
 	if (c.logsocket) {
 		jail_tree_entry_t *e;
-		if (jail_tree_add_emptydir(&c, "/dev", 0, err) < 0)
-			goto out;
-		e = jail_tree_plan_get(&c, "/dev/log");
-		if (e == NULL && jail_tree_plan_new(&c, "/dev/log", 'P', 0, NULL, NULL, err) < 0)
+		if (plan_logsocket(&c, &e, err) < 0)
 			goto out;
 		if (e && e->type != 'P') {
 			jail_error_fmt(err, EEXIST,
@@ -271,10 +281,7 @@ int jail_tree_update(const char *jail, const jail_tree_opts_t *opts, jail_error_
 	}
 	if (c.old->logsocket) {
 		jail_tree_entry_t *e;
-		if (jail_tree_add_emptydir(&c, "/dev", 0, err) < 0)
-			goto out;
-		e = jail_tree_plan_get(&c, "/dev/log");
-		if (e == NULL && jail_tree_plan_new(&c, "/dev/log", 'P', 0, NULL, NULL, err) < 0)
+		if (plan_logsocket(&c, &e, err) < 0)
 			goto out;
 	}
 	ret = jail_tree_apply(&c, c.opts->prune, err);
