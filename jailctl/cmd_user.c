@@ -248,24 +248,28 @@ static int executable_in_jail(int jailfd, const char *path)
 }
 
 /* Open CONF/users.d for writing (creating it root 0755 if needed only when
- * CREATE); checks it is trusted and writable. */
-static int open_users_d(const char *confdir, bool create, jail_error_t *err)
+ * CREATE); checks it is trusted and writable.  Returns 0 with the fd in
+ * *OUT, which is -1 when there is no users.d and not CREATE (the config
+ * directory is writable, so adduser could make it), or -1 on error. */
+static int open_users_d(const char *confdir, bool create, int *out, jail_error_t *err)
 {
 	cleanup_close int confd = jail_open_trusted_dir(confdir, err);
 	jail_error_t e = {0};
 	int fd;
 
+	*out = -1;
 	if (confd < 0)
 		return jail_error_wrap(err, "configuration directory");
 	fd = jail_openat_beneath(confd, "users.d", O_RDONLY | O_DIRECTORY, 0, &e);
-	if (fd < 0 && e.code == ENOENT) {
+	if (fd < 0 && jail_error_is(&e, ENOENT)) {
 		if (!create) {
 			/* Validation only: the config dir must be writable to create it. */
 			if (faccessat(confd, ".", W_OK, AT_EACCESS) < 0)
 				return jail_error_set(err, errno, "%s is not writable", confdir);
-			return -2;
+			return 0;
 		}
-		return jail_mkdirs_beneath(confd, "users.d", 0755, 0, 0, err);
+		*out = jail_mkdirs_beneath(confd, "users.d", 0755, 0, 0, err);
+		return *out < 0 ? -1 : 0;
 	}
 	if (fd < 0)
 		return jail_error_fmt(err, e.code, "%s/users.d: %s", confdir, e.msg);
@@ -282,18 +286,19 @@ static int open_users_d(const char *confdir, bool create, jail_error_t *err)
 			return jail_error_set(err, er, "%s is not writable", name);
 		}
 	}
-	return fd;
+	*out = fd;
+	return 0;
 }
 
 static int remove_users_d_file(const char *confdir, const char *user, jail_error_t *err)
 {
-	cleanup_close int fd = open_users_d(confdir, false, err);
+	cleanup_close int fd = -1;
 	cleanup_free char *name = jail_strdup_printf("%s.ini", user);
 
-	if (fd == -2)
-		return 0;
-	if (fd < 0)
+	if (open_users_d(confdir, false, &fd, err) < 0)
 		return -1;
+	if (fd < 0)
+		return 0;
 	if (name == NULL)
 		return jail_error_set(err, ENOMEM, "users.d");
 	if (unlinkat(fd, name, 0) < 0 && errno != ENOENT)
@@ -550,8 +555,7 @@ static int adduser_validate_plan(const jailctl_ctx_t *ctx, adduser_plan_t *p, co
 		}
 	}
 
-	ufd = open_users_d(cfg->dir, false, err);
-	if (ufd == -1)
+	if (open_users_d(cfg->dir, false, &ufd, err) < 0)
 		return -1;
 	if (ufd >= 0)
 		close(ufd);
@@ -603,11 +607,11 @@ static int adduser_validate(const jailctl_ctx_t *ctx, const adduser_args_t *a, a
 
 static int write_users_d(const char *confdir, const adduser_plan_t *p, jail_error_t *err)
 {
-	cleanup_close int fd = open_users_d(confdir, true, err);
+	cleanup_close int fd = -1;
 	cleanup_free char *name = jail_strdup_printf("%s.ini", p->user);
 	cleanup_free char *text = NULL;
 
-	if (fd < 0)
+	if (open_users_d(confdir, true, &fd, err) < 0)
 		return jail_error_wrap(err, "users.d");
 	text = jail_strdup_printf("; written by jailctl adduser; removed by jailctl deluser\n"
 				  "[user:%s]\njail = %s\nprofile = %s\n%s%s%s",

@@ -3,6 +3,7 @@
 #include "base/fdpass.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,22 +13,38 @@ typedef union {
 	struct cmsghdr align;
 } cmsg_buf_t;
 
+/* A one-buffer message over IOV with room for JAIL_FDPASS_MAX fds in U;
+ * false (EINVAL) for more fds than that. */
+static bool prepare(struct msghdr *msg, struct iovec *iov, cmsg_buf_t *u, size_t nfds)
+{
+	if (nfds > JAIL_FDPASS_MAX) {
+		errno = EINVAL;
+		return false;
+	}
+	memset(u, 0, sizeof(*u));
+	memset(msg, 0, sizeof(*msg));
+	msg->msg_iov = iov;
+	msg->msg_iovlen = 1;
+	msg->msg_control = u->buf;
+	msg->msg_controllen = sizeof(u->buf);
+	return true;
+}
+
 ssize_t jail_fdpass_send(int sock, const void *data, size_t len, const int *fds, size_t nfds)
 {
 	struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct msghdr msg;
 	cmsg_buf_t u;
 	ssize_t n;
 
-	if (nfds > JAIL_FDPASS_MAX) {
-		errno = EINVAL;
+	if (!prepare(&msg, &iov, &u, nfds))
 		return -1;
-	}
-	if (nfds > 0) {
+	if (nfds == 0) {
+		msg.msg_control = NULL;
+		msg.msg_controllen = 0;
+	} else {
 		struct cmsghdr *c;
 
-		memset(&u, 0, sizeof(u));
-		msg.msg_control = u.buf;
 		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 		c = CMSG_FIRSTHDR(&msg);
 		c->cmsg_level = SOL_SOCKET;
@@ -56,19 +73,14 @@ static void close_rights(struct cmsghdr *c)
 ssize_t jail_fdpass_recv(int sock, void *data, size_t len, int *fds, size_t nfds, int flags)
 {
 	struct iovec iov = {.iov_base = data, .iov_len = len};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct msghdr msg;
 	cmsg_buf_t u;
 	ssize_t n;
 
-	if (nfds > JAIL_FDPASS_MAX) {
-		errno = EINVAL;
+	if (!prepare(&msg, &iov, &u, nfds))
 		return -1;
-	}
 	for (size_t i = 0; i < nfds; i++)
 		fds[i] = -1;
-	memset(&u, 0, sizeof(u));
-	msg.msg_control = u.buf;
-	msg.msg_controllen = sizeof(u.buf);
 	do
 		n = recvmsg(sock, &msg, flags | MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);

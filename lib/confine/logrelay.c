@@ -72,7 +72,7 @@ int jail_logrelay_give(int init_sock, int root_fd, const char *id, const char *u
 	/* /run/jail of the session (made with the session file, root's). */
 	{
 		const char *base;
-		dir = jail_open_parent_beneath(root_fd, JAIL_LOGRELAY_PATH + 1, &base, err);
+		dir = jail_open_parent_beneath(root_fd, &JAIL_LOGRELAY_PATH[1], &base, err);
 		if (dir < 0)
 			return jail_error_wrap(err, "log relay %s", JAIL_LOGRELAY_PATH);
 		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", base);

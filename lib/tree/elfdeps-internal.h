@@ -72,7 +72,7 @@ int jail_elf_open_in_root(jail_elf_resolver_t *r, const char *path, int flags);
 /* Open PATH for reading only if it is a regular file (a device node is never
  * opened).  Returns the fd, -1 with errno, or -2 when the file exists but is
  * not regular (*st filled either way). */
-int jail_elf_open_regular(jail_elf_resolver_t *r, const char *path, struct stat *st);
+int jail_elf_open_regular(jail_elf_resolver_t *r, const char *path, struct stat *st, int *fd);
 /* The physical path of an open fd, as seen from the root.  NULL if unknown. */
 char *jail_elf_fd_real_path(jail_elf_resolver_t *r, int fd);
 /* The directory part of PATH (malloc'd): "/" for "/x", "." for "x". */

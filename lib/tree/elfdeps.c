@@ -695,8 +695,7 @@ int jail_elf_is_elf(const char *path, jail_error_t *err)
 	struct stat st;
 	ssize_t n;
 
-	fd = jail_elf_open_regular(NULL, path, &st);
-	if (fd == -1)
+	if (jail_elf_open_regular(NULL, path, &st, &fd) < 0)
 		return jail_error_set(err, errno, "%s", path);
 	if (fd < 0)
 		return 0;

@@ -149,34 +149,38 @@ int jail_elf_open_in_root(jail_elf_resolver_t *r, const char *path, int flags)
 /* Open PATH for reading only if it is a regular file: an O_PATH open and
  * fstat first, then a reopen of that very inode through /proc/self/fd, so
  * that a device node named by a crafted RUNPATH, DT_NEEDED or "#!" line (a
- * watchdog, a tape drive) is never opened.  Returns the fd, -1 with errno,
- * or -2 when the file exists but is not regular (*st filled either way).
+ * watchdog, a tape drive) is never opened.  Returns 0 with the fd in *FD
+ * (-1 when the file exists but is not regular; *st filled either way), or
+ * -1 with errno.
  * Without /proc, the file is opened by name again (O_NONBLOCK, so a FIFO
  * swapped in meanwhile cannot hang us) and must still be the same inode. */
-int jail_elf_open_regular(jail_elf_resolver_t *r, const char *path, struct stat *st)
+int jail_elf_open_regular(jail_elf_resolver_t *r, const char *path, struct stat *st, int *fd)
 {
 	cleanup_close int pfd = jail_elf_open_in_root(r, path, O_PATH);
 	struct stat st2;
 	char link[64];
-	int fd;
 
+	*fd = -1;
 	if (pfd < 0 || fstat(pfd, st) < 0)
 		return -1;
 	if (!S_ISREG(st->st_mode))
-		return -2;
+		return 0;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
-	fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd >= 0 || errno != ENOENT)
-		return fd;
-	fd = jail_elf_open_in_root(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
+	*fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (*fd >= 0)
+		return 0;
+	if (errno != ENOENT)
 		return -1;
-	if (fstat(fd, &st2) < 0 || st2.st_dev != st->st_dev || st2.st_ino != st->st_ino) {
-		close(fd);
+	*fd = jail_elf_open_in_root(r, path, O_RDONLY | O_NOCTTY | O_NONBLOCK);
+	if (*fd < 0)
+		return -1;
+	if (fstat(*fd, &st2) < 0 || st2.st_dev != st->st_dev || st2.st_ino != st->st_ino) {
+		close(*fd);
+		*fd = -1;
 		errno = ESTALE;
 		return -1;
 	}
-	return fd;
+	return 0;
 }
 
 /* The physical path of an open fd, as seen from ROOT.  NULL if unknown. */
@@ -233,8 +237,7 @@ struct obj *jail_elf_load_obj(jail_elf_resolver_t *r, const char *path, jail_err
 		obj_free(o);
 		return NULL;
 	}
-	fd = jail_elf_open_regular(r, path, &st);
-	if (fd == -1) {
+	if (jail_elf_open_regular(r, path, &st, &fd) < 0) {
 		o->kind = OBJ_MISSING;
 		o->err_code = errno;
 		return o;

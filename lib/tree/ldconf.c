@@ -57,8 +57,7 @@ int jail_elf_parse_ldconf(jail_elf_resolver_t *r, const char *file, int depth, j
 
 	if (depth > LDCONF_MAX_DEPTH)
 		return jail_error_fmt(err, ELOOP, "%s: ld.so.conf includes nested too deep", file);
-	fd = jail_elf_open_regular(r, file, &st);
-	if (fd == -1) {
+	if (jail_elf_open_regular(r, file, &st, &fd) < 0) {
 		if (errno == ENOENT)
 			return 0;
 		return jail_error_set(err, errno, "%s", file);
