@@ -63,6 +63,10 @@ PROGRAMS = jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so
 .PHONY: all check check-guest unit-tests test-bins demo install bench sanitize lint fuzz fuzz-run fuzz-smoke clean format deps
 all: $(PROGRAMS)
 
+# Made anew each time: `ar r` on an old archive would keep members of
+# removed files and, since members are named by their basename only,
+# replace lib/config/config.o by lib/audit/config.o (two members of one
+# name are fine when both are added in one run).
 lib/libjail.a: $(LIB_OBJS)
 	rm -f $@ && $(AR) rcs $@ $^
 
@@ -108,7 +112,7 @@ tests/bin/pamdrive: tests/helpers/pamdrive.c
 	@mkdir -p tests/bin
 	$(CC) $(CFLAGS) -Itests -o $@ $< -lpam $(LDFLAGS)
 
-# The fault-injection build of the PAM module (lib/fault.h): the same
+# The fault-injection build of the PAM module (lib/base/fault.h): the same
 # sources compiled with -DJAIL_FAULT_INJECTION into objects of their own, so
 # that they never mix with the production ones.  Only tests load it.
 FAULT_DIR        := tests/bin/faults

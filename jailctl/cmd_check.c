@@ -32,7 +32,7 @@ static int print_text(const jail_findings_t *f)
 	return 0;
 }
 
-/* ---- --layers: what the kernel enforces (lib/layers.h) ---- */
+/* ---- --layers: what the kernel enforces (lib/audit/layers.h) ---- */
 
 static const char *yes_no(bool b)
 {

@@ -1,6 +1,6 @@
 /* jailctl ps, kill, gc: the live sessions in the host registry.
  *
- * Records are written by pam_jail (lib/session.c).  A record is live when
+ * Records are written by pam_jail (lib/session/session.c).  A record is live when
  * its init pid exists with the recorded starttime; anything else (the init
  * is gone, or its pid now names another process) is stale.  A live session
  * whose opener (owner_pid: sshd's privileged monitor) is gone is orphaned:

@@ -1,4 +1,4 @@
-/* jailctl init, update, cp, list: the jail tree commands (lib/tree.h). */
+/* jailctl init, update, cp, list: the jail tree commands (lib/tree/tree.h). */
 #define _GNU_SOURCE
 #include "jailctl.h"
 #include "tree/ldcache.h"
@@ -38,7 +38,7 @@ static void print_action(void *arg, const char *action, const char *path, const 
 		printf("%s %s\n", action, path);
 }
 
-/* After a tree change: the loader cache (lib/ldcache.h).  A failure leaves
+/* After a tree change: the loader cache (lib/tree/ldcache.h).  A failure leaves
  * the jail working, only slower to start programs (and without libraries
  * found through ld.so.conf only): a warning, not an error. */
 static void write_ldcache(const char *cmd, const char *jail)

@@ -21,7 +21,7 @@
  * Any failure of a required step refuses (exit 1) before user code runs.
  * Messages go to stderr (the user sees them); refusals and skipped
  * optional steps are also logged (authpriv) to the host's syslog through
- * the session's log relay, /run/jail/log (lib/logrelay.h), or with
+ * the session's log relay, /run/jail/log (lib/confine/logrelay.h), or with
  * syslog(3) where there is none. */
 #define _GNU_SOURCE
 #include "confine/logrelay.h"
@@ -59,7 +59,7 @@
 
 static const char *session_id = "-";
 
-/* Send MSG to the session's log relay (lib/logrelay.h), which forwards it
+/* Send MSG to the session's log relay (lib/confine/logrelay.h), which forwards it
  * to the host's syslog with the session id, the user and our pid and uid
  * as the kernel reports them; true when sent.  The relay is there in every
  * session pam_jail opens, whether or not the jail has a /dev/log. */

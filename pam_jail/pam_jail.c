@@ -1,5 +1,5 @@
 /* pam_jail: the PAM session module that puts a jailed user's session in
- * its jail (see lib/session.h for what "open" does).
+ * its jail (see lib/session/session.h for what "open" does).
  *
  *   session required pam_jail.so [config=/etc/jail] [debug]
  *

@@ -4,7 +4,7 @@
  * A jail has a /dev/log only when it asks for one (the `logbasics`
  * section): without it, jailsh's refusals and warnings never reached the
  * host and an admin saw "closed session" with no reason.  So every session
- * gets a relay, held by its init (pid 1, lib/nsinit.h):
+ * gets a relay, held by its init (pid 1, lib/confine/nsinit.h):
  *
  *   - on the host side, before pivot_root, jail_logrelay_give() connects a
  *     datagram socket to the host's /dev/log (an admin-trusted path: a

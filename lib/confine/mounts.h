@@ -3,7 +3,7 @@
  * Everything here runs in a fresh mount namespace (after jail_ns_unshare)
  * as root.  Every mount is made with the new mount API (fsopen/fsmount,
  * open_tree, mount_setattr, move_mount) onto a target that was opened
- * beneath the jail root fd without following any symlink (lib/safefs.h):
+ * beneath the jail root fd without following any symlink (lib/base/safefs.h):
  * a symlink planted in the jail (JAIL/tmp -> /etc, a home dir entry, ...)
  * makes the session fail; it never redirects a mount outside the jail.
  * Host-side source paths (bind_ro/bind_rw, /dev/log) come from root-owned
@@ -51,7 +51,7 @@
 #include <sys/types.h>
 
 /* Where the session file goes inside the jail: JAIL_SESSIONFILE_PATH
- * ("/run/jail/session", lib/sessionfile.h) = /run + DIR + NAME below, on the
+ * ("/run/jail/session", lib/session/sessionfile.h) = /run + DIR + NAME below, on the
  * per-session /run tmpfs. */
 #define JAIL_SESSIONFILE_DIR   "/run/jail"
 #define JAIL_SESSIONFILE_PATH  "/run/jail/session"

@@ -12,7 +12,7 @@
  *   - it closes every other fd, drops all its capabilities (bounding set
  *     included) and sets no_new_privs: it never needs a privilege again;
  *   - after its report it takes the session's log relay if the caller hands
- *     one over (lib/logrelay.h: jail_logrelay_give on init->sock before
+ *     one over (lib/confine/logrelay.h: jail_logrelay_give on init->sock before
  *     jail_nsinit_ready) and forwards its lines;
  *   - it reaps orphans with waitpid(WNOHANG) on every SIGCHLD (a signalfd
  *     polled with the relay's socket, or sigwaitinfo without a relay), and

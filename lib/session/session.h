@@ -44,7 +44,7 @@ int jail_session_prepare(const char *config_dir, const char *user, jail_session_
 			 jail_error_t *err);
 
 /* The caller's terminal (PAM_TTY; NULL: none), for the login record in
- * the host's wtmp (lib/loginrec.h).  Call before jail_session_open(). */
+ * the host's wtmp (lib/session/loginrec.h).  Call before jail_session_open(). */
 int jail_session_set_tty(jail_session_t *s, const char *tty, jail_error_t *err);
 /* Before open: the id of the logind session pam_systemd opened (its
  * XDG_SESSION_ID).  jail_session_close() then releases that session

@@ -9,7 +9,7 @@
  * (/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin, never the
  * caller's environment), and PROG's dependencies.  Only files with an execute
  * bit count as scripts.  LD_LIBRARY_PATH is ignored and ld.so.cache is not
- * read (ld.so.conf is).  lib/elfdeps.c documents the search order in full. */
+ * read (ld.so.conf is).  lib/tree/elfdeps.c documents the search order in full. */
 #ifndef JAIL_ELFDEPS_H
 #define JAIL_ELFDEPS_H
 

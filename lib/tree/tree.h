@@ -1,7 +1,7 @@
 /* The jail tree writer: build, extend and update a jail from host files.
  *
  * Everything written into a jail is resolved relative to an fd of the jail
- * root and never through a symlink inside the jail (lib/safefs.h).  Files are
+ * root and never through a symlink inside the jail (lib/base/safefs.h).  Files are
  * never modified in place: each one is written to a temporary name in its
  * directory and renamed over the target, so a hard link or a symlink planted
  * in the jail is replaced, never written through, and a failure leaves no
@@ -20,7 +20,7 @@
  * file lands at its real host path and every name that works on the host
  * works the same way in the jail.  Symlinks are recreated with their targets
  * copied too, directories are copied recursively, and each ELF object or
- * executable "#!" script brings its run-time dependencies (lib/elfdeps.h:
+ * executable "#!" script brings its run-time dependencies (lib/tree/elfdeps.h:
  * headers are read, nothing is run).
  *
  * Copied regular files keep the host's mode and mtime (so that update can
@@ -31,7 +31,7 @@
  * and file capabilities alike (Debian's ping has cap_net_raw, no setuid).
  *
  * The loader cache JAIL/etc/ld.so.cache is not written here: jailctl writes
- * it after init, update and cp (lib/ldcache.h: the host's ldconfig, chrooted
+ * it after init, update and cp (lib/tree/ldcache.h: the host's ldconfig, chrooted
  * into the jail, writing to a private tmpfs; the result is copied in only
  * when it changed).
  *

@@ -1,7 +1,7 @@
 /* libFuzzer harness for the ELF header parser of the dependency resolver.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
- *       tests/fuzz/fuzz_elfdeps.c lib/elfdeps.c lib/util.c lib/error.c \
+ *       tests/fuzz/fuzz_elfdeps.c lib/tree/elfdeps.c lib/base/util.c lib/base/error.c \
  *       -o tests/fuzz/fuzz_elfdeps
  *   tests/fuzz/fuzz_elfdeps -max_total_time=60 CORPUS_DIR   (e.g. a few
  *       small binaries and libraries copied from /usr/bin and /usr/lib)

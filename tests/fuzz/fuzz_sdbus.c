@@ -1,4 +1,4 @@
-/* libFuzzer harness for the D-Bus reply parser (lib/sdbus.c): any bytes
+/* libFuzzer harness for the D-Bus reply parser (lib/base/sdbus.c): any bytes
  * as a whole message.  It must never read outside the buffer (ASan), and
  * say exactly one of: our reply (0), an error (-1, with a message), not
  * ours (1). */

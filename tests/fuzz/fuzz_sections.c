@@ -1,7 +1,7 @@
 /* libFuzzer harness for the command-set parser and the include expansion.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Ilib \
- *       tests/fuzz/fuzz_sections.c lib/sections.c lib/util.c lib/error.c \
+ *       tests/fuzz/fuzz_sections.c lib/tree/sections.c lib/base/util.c lib/base/error.c \
  *       -o tests/fuzz/fuzz_sections
  *   tests/fuzz/fuzz_sections -max_total_time=60 templates/
  *

@@ -1,4 +1,4 @@
-/* cgtool: drives lib/cgroup.c from shell tests (tests/integration/40-cgroup.t).
+/* cgtool: drives lib/confine/cgroup.c from shell tests (tests/integration/40-cgroup.t).
  *
  *   cgtool version
  *   cgtool create  PARENT USER ID MEMORY PIDS CPU% IOWEIGHT   (max / 0 = unlimited)

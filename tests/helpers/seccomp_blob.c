@@ -1,5 +1,5 @@
 /* seccomp_blob: write the compiled filter pam_jail would put in a session
- * (lib/syscalls.h, blobs) to stdout, for tests that build sessions by hand.
+ * (lib/confine/seccomp.h, blobs) to stdout, for tests that build sessions by hand.
  *
  *   seccomp_blob default|strict [allow=NAME,...] [deny=NAME,...]
  *

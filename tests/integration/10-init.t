@@ -110,7 +110,7 @@ is "$(printf '%s\n' "$out" | grep -c '^\(add\|update\) ')" 0 'second init -v rep
 after=$(tree_listing "$JK")
 ok 'second init leaves the tree byte-identical (sizes, modes, mtimes, hashes)' [ "$before" = "$after" ]
 [ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after") | head -10 | sed 's/^/# /'
-# --- the loader cache (lib/ldcache.h) ----------------------------------------------
+# --- the loader cache (lib/tree/ldcache.h) ----------------------------------------------
 unlike "$out" "warning" 'init prints no warning (the loader cache was written)'
 is "$(stat -c '%F %a %U:%G' "$JK/etc/ld.so.cache")" "regular file 644 root:root" \
 	'init writes etc/ld.so.cache, root 0644'

@@ -2,7 +2,7 @@
 # Fault injection: every setup step of pam_jail made to fail in turn.
 #
 # tests/bin/pam_jail_faults.so is pam_jail built with -DJAIL_FAULT_INJECTION
-# (lib/fault.h): JAIL_FAULT=POINT (or POINT:N, the N-th time a point in a
+# (lib/base/fault.h): JAIL_FAULT=POINT (or POINT:N, the N-th time a point in a
 # loop is reached) makes that step fail with EIO, through the step's own
 # error path.  For every point found in lib/*/*.c, and every time it is
 # reached, a login through the real libpam (pamdrive) must be refused:

@@ -85,7 +85,7 @@ like "$out" "unknown key 'bogus'" "malformed session file: refused with the pars
 write_session
 
 # jailsh validates the session file's shell itself, with the rule the
-# configuration uses (lib/util.c), and needs no ini parser for it: no
+# configuration uses (lib/base/util.c), and needs no ini parser for it: no
 # iniparser symbol is undefined in jailsh (the library itself may stay
 # NEEDED in a sanitizer build, whose link keeps every -l it is given; the
 # normal build's as-needed link drops it, so ldd shows it too).

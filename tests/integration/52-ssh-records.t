@@ -1,5 +1,5 @@
 #!/bin/bash
-# Jailed logins in the host's wtmp and lastlog (lib/loginrec.h), through
+# Jailed logins in the host's wtmp and lastlog (lib/session/loginrec.h), through
 # Debian's sshd: `last` shows the user, the remote address and the logout,
 # concurrent sessions pair correctly, `lastlog` shows the login, and sshd
 # logs no lastlog/wtmp/utmp warning for the jailed user (it writes its own

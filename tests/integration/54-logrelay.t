@@ -1,5 +1,5 @@
 #!/bin/bash
-# The session's log relay (lib/logrelay.h): jailsh's refusals reach the
+# The session's log relay (lib/confine/logrelay.h): jailsh's refusals reach the
 # host's syslog from a jail WITHOUT /dev/log (no `logbasics` section),
 # through /run/jail/log and the session init, with a prefix the sender
 # cannot forge ("jail session ID user NAME pid N (uid U):", pid and uid from

@@ -3,7 +3,7 @@
 # with controllers, logind, and pam_systemd in Debian's sshd stack before
 # pam_jail.  Jailed ssh logins through Debian's sshd with the host's logind:
 # - the session stays in logind's session-N.scope (the systemd cgroup
-#   backend, lib/cgroup-systemd.c), which holds the session's init;
+#   backend, lib/confine/cgroup-systemd.c), which holds the session's init;
 # - the profile's limits are set on the scope through systemd
 #   (SetUnitProperties: systemctl show and the scope's files agree), and
 #   the kernel enforces them: a memory hog is killed, a fork loop stops at

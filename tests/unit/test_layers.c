@@ -1,4 +1,4 @@
-/* lib/layers.c: /proc/cgroups parsing and the probe on fixture trees (the
+/* lib/audit/layers.c: /proc/cgroups parsing and the probe on fixture trees (the
  * syscall probes ask the running kernel and are checked by 30-check.t). */
 #define _GNU_SOURCE
 #include "audit/layers.h"

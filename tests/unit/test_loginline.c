@@ -1,4 +1,4 @@
-/* The line of a login record (lib/loginrec.h).  The records themselves,
+/* The line of a login record (lib/session/loginrec.h).  The records themselves,
  * through sshd, are tests/integration/52-ssh-records.t. */
 #define _GNU_SOURCE
 #include "tap.h"

@@ -1,4 +1,4 @@
-/* The log relay's line format and rate limit (lib/logrelay.h).  The
+/* The log relay's line format and rate limit (lib/confine/logrelay.h).  The
  * relay itself, with a real session, is tests/integration/54-logrelay.t. */
 #define _GNU_SOURCE
 #include "tap.h"

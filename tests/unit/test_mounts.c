@@ -1,4 +1,4 @@
-/* Unit tests for the pure parts of lib/mounts.c: bind specs and the jail
+/* Unit tests for the pure parts of lib/confine/mounts.c: bind specs and the jail
  * manifest's logsocket flag.  (The mounts themselves are exercised for real
  * by tests/integration/41-pam.t and 43-pam-refuse.t.) */
 #define _GNU_SOURCE

@@ -1,4 +1,4 @@
-/* The D-Bus wire format of lib/sdbus.c: messages marshalled to the offsets
+/* The D-Bus wire format of lib/base/sdbus.c: messages marshalled to the offsets
  * the D-Bus specification gives (worked out by hand below), and replies
  * parsed: a method return, an error with its name and message, a reply to
  * another call, malformed input.  The calls against a real systemd and
