@@ -17,8 +17,8 @@
  *           session, for the admin, still under the reduced bounding set.
  *           Without CMD: /bin/sh. */
 #define _GNU_SOURCE
-#include "confine/caps.h"
 #include "confine/cgroup.h"
+#include "confine/sandbox.h"
 #include "config/config.h"
 #include "jailctl.h"
 #include "confine/nsinit.h"
@@ -179,8 +179,7 @@ static int enter_and_run(const jail_config_t *cfg, const jail_session_record_t *
 	pid_t pid;
 
 	jail_error_clear(&err);
-	if (jail_ns_target_enter(target, &err) < 0 ||
-	    jail_caps_drop_bounding(&profile->spec.caps_keep, &err) < 0) {
+	if (jail_sandbox_join(target, &profile->spec, &err) < 0) {
 		jailctl_msg("enter", "session %s: %s", rec->id, err.msg);
 		return JAILCTL_FAIL;
 	}

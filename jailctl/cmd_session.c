@@ -90,7 +90,7 @@ static int open_cgroup(session_env_t *env, const jail_session_record_t *rec, jai
 static long count_pidns(pid_t pid)
 {
 	uint64_t ns, other;
-	DIR *d;
+	cleanup_dir DIR *d = NULL;
 	struct dirent *de;
 	long n = 0;
 
@@ -108,7 +108,6 @@ static long count_pidns(pid_t pid)
 		if (jail_proc_ns_inode((pid_t)p, "pid", &other, NULL) == 0 && other == ns)
 			n++;
 	}
-	closedir(d);
 	return n;
 }
 

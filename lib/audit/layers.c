@@ -135,7 +135,7 @@ static int probe_apparmor_unix(int sysfd)
 {
 	cleanup_close int fd =
 	    openat(sysfd, "kernel/security/apparmor/features", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d;
+	cleanup_dir DIR *d = NULL;
 	struct dirent *de;
 	int found = 0;
 
@@ -157,7 +157,6 @@ static int probe_apparmor_unix(int sysfd)
 		    (read_line(fd, rel, v, sizeof(v)) == 0 && strcmp(v, "yes") == 0))
 			found = 1;
 	}
-	closedir(d);
 	return found;
 }
 

@@ -362,7 +362,7 @@ static int cmp_str(const void *x, const void *y)
 /* Names in directory DFD (an O_RDONLY directory fd, not consumed), sorted. */
 int audit_list_dir(int dfd, jail_strv_t *names, jail_error_t *err)
 {
-	DIR *d = jail_opendir_fd(dfd, NULL, err);
+	cleanup_dir DIR *d = jail_opendir_fd(dfd, NULL, err);
 	struct dirent *de;
 	int ret = 0;
 
@@ -379,7 +379,6 @@ int audit_list_dir(int dfd, jail_strv_t *names, jail_error_t *err)
 	}
 	if (ret == 0 && errno != 0)
 		ret = jail_error_set(err, errno, "readdir");
-	closedir(d);
 	if (names->n > 1)
 		qsort(names->v, names->n, sizeof(char *), cmp_str);
 	return ret;

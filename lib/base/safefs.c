@@ -408,8 +408,10 @@ DIR *jail_opendir_fd(int dirfd, const char *what, jail_error_t *err)
 	DIR *d = dupfd < 0 ? NULL : fdopendir(dupfd);
 	int e = errno;
 
-	if (d != NULL)
+	if (d != NULL) {
+		rewinddir(d); /* the duplicate shares DIRFD's offset: from the start */
 		return d;
+	}
 	if (dupfd >= 0)
 		close(dupfd);
 	if (what != NULL)

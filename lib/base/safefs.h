@@ -170,7 +170,8 @@ int jail_remove_tree_beneath(int dirfd, const char *rel, jail_error_t *err);
  * refers to.  DIRFD must be open for reading (readdir fails with EBADF on
  * an O_PATH fd) and stays the caller's: the stream holds a duplicate
  * (F_DUPFD_CLOEXEC), which closedir() closes, so DIRFD remains usable after
- * closedir().  The duplicate shares DIRFD's file offset.  On failure returns
+ * closedir().  The duplicate shares DIRFD's file offset: the stream is
+ * rewound, so it always reads the whole directory.  On failure returns
  * NULL with errno and err ("opendir WHAT"; WHAT may be NULL) set; nothing is
  * left open. */
 DIR *jail_opendir_fd(int dirfd, const char *what, jail_error_t *err);

@@ -3,6 +3,7 @@
  * profiles are profile.c's. */
 #define _GNU_SOURCE
 #include "config/config.h"
+#include "base/safefs.h"
 #include "config/config-internal.h"
 #include "confine/cgroup.h"
 #include "base/util.h"
@@ -342,21 +343,16 @@ static int load_users_d(jail_config_t *cfg, int confd, jail_error_t *err)
 	cleanup_close int udir = -1;
 	jail_strv_t names = {0};
 	bool missing;
-	DIR *dh;
+	cleanup_dir DIR *dh = NULL;
 	struct dirent *de;
-	int dupfd, ret = 0;
+	int ret = 0;
 
 	udir = jail_config_open_subdir(confd, cfg->dir, "users.d", &missing, err);
 	if (udir < 0)
 		return missing ? 0 : -1;
-	dupfd = fcntl(udir, F_DUPFD_CLOEXEC, 3);
-	if (dupfd < 0)
-		return jail_error_set(err, errno, "open %s/users.d", cfg->dir);
-	dh = fdopendir(dupfd);
-	if (dh == NULL) {
-		close(dupfd);
-		return jail_error_set(err, errno, "open %s/users.d", cfg->dir);
-	}
+	dh = jail_opendir_fd(udir, NULL, err);
+	if (dh == NULL)
+		return jail_error_wrap(err, "open %s/users.d", cfg->dir);
 	while ((de = readdir(dh)) != NULL) {
 		size_t len = strlen(de->d_name);
 
@@ -373,7 +369,6 @@ static int load_users_d(jail_config_t *cfg, int confd, jail_error_t *err)
 			break;
 		}
 	}
-	closedir(dh);
 	/* Sorted, so that messages and results do not depend on directory order. */
 	if (ret == 0 && names.n > 1)
 		qsort(names.v, names.n, sizeof(char *), cmp_names);

@@ -247,6 +247,14 @@ int jail_sandbox_end(jail_sandbox_t *sb, jail_error_t *err)
 	return ret;
 }
 
+int jail_sandbox_join(const jail_ns_target_t *target, const jail_sandbox_spec_t *spec,
+		      jail_error_t *err)
+{
+	if (jail_ns_target_enter(target, err) < 0)
+		return -1;
+	return jail_caps_drop_bounding(&spec->caps_keep, err);
+}
+
 void jail_sandbox_free(jail_sandbox_t *sb)
 {
 	if (sb->cg)

@@ -89,6 +89,15 @@ int jail_sandbox_open(jail_sandbox_t *sb, const jail_sandbox_params_t *p, jail_e
 int jail_sandbox_kill(jail_sandbox_t *sb, jail_error_t *err);
 int jail_sandbox_end(jail_sandbox_t *sb, jail_error_t *err);
 
+/* Joining a running sandbox (`jailctl enter`; `jailctl run` attaching to
+ * a service): move the calling process into the namespaces of the init
+ * TARGET points at (one setns on its pidfd), chroot to its root, and bound
+ * it by SPEC's caps_keep, the order the sandbox was built in.  The caller
+ * then forks: the child is in the sandbox's pid namespace, and joins the
+ * sandbox's cgroup (jail_cgroup_join) before it runs anything. */
+int jail_sandbox_join(const jail_ns_target_t *target, const jail_sandbox_spec_t *spec,
+		      jail_error_t *err);
+
 /* Close fds and free memory without touching the sandbox itself (safe in
  * a forked child holding a copy). */
 void jail_sandbox_free(jail_sandbox_t *sb);

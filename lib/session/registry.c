@@ -421,19 +421,18 @@ static int cmp_rec(const void *a, const void *b)
 int jail_registry_list(int dirfd, jail_session_record_t ***out, size_t *n, jail_strv_t *bad,
 		       jail_error_t *err)
 {
-	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	jail_session_record_t **recs = NULL;
 	size_t cnt = 0, cap = 0;
 	struct dirent *de;
-	DIR *dir;
+	/* DIRFD may be O_PATH: a readable fd of it for the stream. */
+	cleanup_close int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_dir DIR *dir = NULL;
 
 	if (fd < 0)
 		return jail_error_set(err, errno, "open the session registry");
-	dir = fdopendir(fd);
-	if (dir == NULL) {
-		close(fd);
-		return jail_error_set(err, errno, "open the session registry");
-	}
+	dir = jail_opendir_fd(fd, "the session registry", err);
+	if (dir == NULL)
+		return -1;
 	for (errno = 0; (de = readdir(dir)) != NULL; errno = 0) {
 		jail_session_record_t *rec = NULL;
 		jail_error_t e2 = {0};
@@ -465,7 +464,6 @@ int jail_registry_list(int dirfd, jail_session_record_t ***out, size_t *n, jail_
 		jail_error_set(err, errno, "read the session registry");
 		goto fail;
 	}
-	closedir(dir);
 	if (cnt > 1)
 		qsort(recs, cnt, sizeof(*recs), cmp_rec);
 	*out = recs;
@@ -474,7 +472,6 @@ int jail_registry_list(int dirfd, jail_session_record_t ***out, size_t *n, jail_
 nomem:
 	jail_error_set(err, ENOMEM, "session registry");
 fail:
-	closedir(dir);
 	jail_registry_list_free(recs, cnt);
 	return -1;
 }

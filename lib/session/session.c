@@ -384,30 +384,26 @@ static int check_jail(int jail_fd, const char *jail, const char *jailsh_path, bo
 		      jail_error_t *err)
 {
 	static const char *const fixed[] = {"etc", "bin", "sbin", "usr", NULL};
-	int dfd;
-	DIR *d;
+	cleanup_close int dfd = -1;
+	cleanup_dir DIR *d = NULL;
 	struct dirent *de;
 
 	for (size_t i = 0; fixed[i]; i++)
 		if (check_system_entry(jail_fd, jail, fixed[i], err) < 0)
 			return -1;
+	/* Readable even when JAIL_FD is an O_PATH fd. */
 	dfd = openat(jail_fd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (dfd < 0)
 		return jail_error_set(err, errno, "open jail %s", jail);
-	d = fdopendir(dfd);
-	if (d == NULL) {
-		close(dfd);
-		return jail_error_set(err, errno, "read jail %s", jail);
-	}
+	d = jail_opendir_fd(dfd, NULL, err);
+	if (d == NULL)
+		return jail_error_wrap(err, "read jail %s", jail);
 	while ((de = readdir(d)) != NULL) {
 		if (strncmp(de->d_name, "lib", 3) != 0)
 			continue;
-		if (check_system_entry(jail_fd, jail, de->d_name, err) < 0) {
-			closedir(d);
+		if (check_system_entry(jail_fd, jail, de->d_name, err) < 0)
 			return -1;
-		}
 	}
-	closedir(d);
 	if (check_critical_files(jail_fd, jail, err) < 0)
 		return -1;
 	return check_jailsh(jail_fd, jail, jailsh_path, identity, err);

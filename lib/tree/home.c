@@ -204,13 +204,12 @@ static struct dirent *next_entry(DIR *d)
 static int copy_dir(const copy_ctx_t *c, int src, int dst, const char *relpath, int depth,
 		    jail_error_t *err)
 {
-	DIR *d = jail_opendir_fd(src, relpath, err);
+	cleanup_dir DIR *d = jail_opendir_fd(src, relpath, err);
 	struct dirent *de;
 	int ret = 0;
 
 	if (d == NULL)
 		return -1;
-	rewinddir(d); /* the dup shares FD's offset: read from the start */
 	while (ret == 0 && (de = next_entry(d)) != NULL) {
 		cleanup_free char *path = NULL;
 		path = jail_strdup_printf("%s/%s", relpath, de->d_name);
@@ -221,23 +220,17 @@ static int copy_dir(const copy_ctx_t *c, int src, int dst, const char *relpath, 
 	}
 	if (ret == 0 && errno != 0)
 		ret = jail_error_set(err, errno, "readdir %s", relpath);
-	closedir(d);
 	return ret;
 }
 
 /* Is directory FD empty? */
 static int dir_is_empty(int fd)
 {
-	DIR *d = jail_opendir_fd(fd, NULL, NULL);
-	int empty = 1;
+	cleanup_dir DIR *d = jail_opendir_fd(fd, NULL, NULL);
 
 	if (d == NULL)
 		return -1;
-	rewinddir(d); /* the dup shares FD's offset: read from the start */
-	if (next_entry(d) != NULL)
-		empty = 0;
-	closedir(d);
-	return empty;
+	return next_entry(d) == NULL;
 }
 
 /* Remove everything in directory FD (not FD itself), never following a
@@ -251,10 +244,9 @@ int jail_home_clear(int fd, const char *name, jail_error_t *err)
 
 	if (d == NULL)
 		return -1;
-	rewinddir(d); /* the dup shares FD's offset: read from the start */
 	while (ret == 0 && (de = next_entry(d)) != NULL)
 		ret = jail_strv_push(&names, de->d_name, err);
-	closedir(d);
+	closedir(d); /* before the removals: one open directory at a time */
 	for (size_t i = 0; ret == 0 && i < names.n; i++)
 		ret = jail_remove_tree_beneath(fd, names.v[i], err);
 	jail_strv_clear(&names);

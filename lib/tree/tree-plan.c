@@ -591,8 +591,9 @@ static int add_dir(jail_tree_ctx_t *c, const char *real, const struct stat *st, 
 		return jail_error_set(err, errno, "open %s", real);
 	d = fdopendir(dfd);
 	if (d == NULL) {
+		int er = errno;
 		close(dfd);
-		return jail_error_set(err, errno, "opendir %s", real);
+		return jail_error_set(err, er, "opendir %s", real);
 	}
 	/* Collect first: the walk below recurses and must not hold one open
 	 * directory per level. */
