@@ -265,7 +265,7 @@ int cmd_enter(const jailctl_ctx_t *ctx, int argc, char **argv)
 		goto fail;
 	}
 	if (jail_registry_read(regfd, id, &rec, &err) < 0) {
-		if (err.code == ENOENT)
+		if (jail_error_is(&err, ENOENT))
 			jail_error_fmt(&err, ENOENT, "no session %s (see jailctl ps)", id);
 		goto fail;
 	}

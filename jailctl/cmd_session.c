@@ -53,7 +53,7 @@ static int env_open(const jailctl_ctx_t *ctx, session_env_t *env, jail_error_t *
 		return -1;
 	env->regfd = jail_registry_open(env->cfg->registry_dir, false, err);
 	if (env->regfd < 0) {
-		if (err->code != ENOENT)
+		if (!jail_error_is(err, ENOENT))
 			return jail_error_wrap(err, "session registry");
 		jail_error_clear(err);
 	}
@@ -77,7 +77,7 @@ static int open_cgroup(session_env_t *env, const jail_session_record_t *rec, jai
 	else
 		r = jail_cgroup_open_existing(env->cgm, env->cfg->cgroup_parent, rec->user, rec->id,
 					      out, &e2);
-	if (r < 0 && e2.code != ENOENT) {
+	if (r < 0 && !jail_error_is(&e2, ENOENT)) {
 		if (err)
 			*err = e2;
 		return -1;
@@ -295,7 +295,7 @@ static int cleanup_session(session_env_t *env, const jail_session_record_t *rec,
 		if (jail_cgroup_destroy(cg, err) < 0)
 			return jail_error_wrap(err, "session %s", rec->id);
 	}
-	if (jail_registry_remove(env->regfd, rec->id, err) < 0 && err->code != ENOENT)
+	if (jail_registry_remove(env->regfd, rec->id, err) < 0 && !jail_error_is(err, ENOENT))
 		return -1;
 	return 0;
 }
@@ -354,7 +354,7 @@ int cmd_kill(const jailctl_ctx_t *ctx, int argc, char **argv)
 		return jailctl_fail(&err);
 	}
 	if (env.regfd < 0 || jail_registry_read(env.regfd, argv[1], &rec, &err) < 0) {
-		if (env.regfd < 0 || err.code == ENOENT)
+		if (env.regfd < 0 || jail_error_is(&err, ENOENT))
 			jailctl_msg("kill", "no session %s", argv[1]);
 		else
 			jailctl_err("kill", &err);

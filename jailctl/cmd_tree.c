@@ -93,7 +93,8 @@ static int sections_file(const jailctl_ctx_t *ctx, const char *opt, char **out, 
 		jail_config_free(cfg);
 		if (*out)
 			return 0;
-	} else if (e2.code != ENOENT || strcmp(ctx->config_dir, JAIL_DEFAULT_CONFIG_DIR) != 0) {
+	} else if (!jail_error_is(&e2, ENOENT) ||
+		   strcmp(ctx->config_dir, JAIL_DEFAULT_CONFIG_DIR) != 0) {
 		/* A configuration that exists but is wrong is reported, never
 		 * silently replaced by defaults. */
 		*err = e2;

@@ -912,7 +912,7 @@ int cmd_deluser(const jailctl_ctx_t *ctx, int argc, char **argv)
 	jailfd = jail_open_trusted_dir(jail, &err);
 	if (jailfd < 0) {
 		struct stat st;
-		if (err.code != ENOENT || lstat(jail, &st) == 0) {
+		if (!jail_error_is(&err, ENOENT) || lstat(jail, &st) == 0) {
 			jail_error_wrap(&err, "jail %s", jail);
 			goto out;
 		}

@@ -68,7 +68,7 @@ static int audit_config_dir(audit_t *a, int dfd, const char *dirpath, int depth)
 
 	if (audit_list_dir(dfd, &names, &lerr) < 0) {
 		jail_strv_clear(&names);
-		if (lerr.code == ENOMEM)
+		if (jail_error_is(&lerr, ENOMEM))
 			return jail_error_set(a->err, ENOMEM, "audit");
 		return audit_report(a, JAIL_SEV_CRITICAL, dirpath, "", "cannot read: %s", lerr.msg);
 	}

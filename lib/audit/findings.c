@@ -168,7 +168,7 @@ int audit_read_jail_file(int rootfd, const char *rel, char **out, jail_error_t *
 	*out = NULL;
 	pfd = jail_openat_beneath(rootfd, rel, O_PATH, 0, err);
 	if (pfd < 0)
-		return (err && err->code == ENOENT) ? 0 : -1;
+		return jail_error_is(err, ENOENT) ? 0 : -1;
 	if (fstat(pfd, &st) < 0)
 		return jail_error_set(err, errno, "stat %s", rel);
 	if (!S_ISREG(st.st_mode))

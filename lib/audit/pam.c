@@ -546,7 +546,7 @@ int jail_audit_pam_dir(const char *pam_dir, const char *required, jail_findings_
 					 "cannot open the PAM directory: %s", strerror(errno));
 	if (audit_list_dir(dfd, &names, &lerr) < 0) {
 		jail_strv_clear(&names);
-		if (lerr.code == ENOMEM)
+		if (jail_error_is(&lerr, ENOMEM))
 			return jail_error_set(err, ENOMEM, "audit");
 		return jail_findings_add(out, JAIL_SEV_CRITICAL, NULL, pam_dir, "", err,
 					 "cannot read the PAM directory: %s", lerr.msg);

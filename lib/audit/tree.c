@@ -393,7 +393,7 @@ static int walk_dir(audit_t *a, int dfd, const char *rel, zone_t zone, int depth
 	if (audit_list_dir(dfd, &names, &lerr) < 0) {
 		cleanup_free char *hp = audit_host_path(a, rel);
 		jail_strv_clear(&names);
-		if (lerr.code == ENOMEM)
+		if (jail_error_is(&lerr, ENOMEM))
 			return jail_error_set(a->err, ENOMEM, "audit");
 		return audit_report(a, JAIL_SEV_WARNING, hp ? hp : rel, "",
 				    "cannot read the directory, not audited below: %s", lerr.msg);
@@ -470,9 +470,9 @@ static int load_manifest(audit_t *a)
 	if (jail_manifest_read(a->rootfd, &a->manifest, &lerr) == 0)
 		return 0;
 	a->manifest = NULL;
-	if (lerr.code == ENOENT)
+	if (jail_error_is(&lerr, ENOENT))
 		return 0;
-	if (lerr.code == ENOMEM)
+	if (jail_error_is(&lerr, ENOMEM))
 		return jail_error_set(a->err, ENOMEM, "audit");
 	return audit_report(
 	    a, JAIL_SEV_WARNING, mp, ifix,

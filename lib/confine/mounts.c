@@ -24,17 +24,6 @@ static bool path_at_or_under(const char *path, const char *top)
 	return strncmp(path, top, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-const char *jail_bind_target_refusal(const char *path)
-{
-	if (strcmp(path, "/") == 0)
-		return "/";
-	if (path_at_or_under(path, "/proc"))
-		return "/proc";
-	if (path_at_or_under(path, "/dev"))
-		return "/dev";
-	return NULL;
-}
-
 int jail_bind_parse(const char *spec, bool ro, jail_bind_t *out, jail_error_t *err)
 {
 	const char *colon = strchr(spec, ':');

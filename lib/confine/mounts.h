@@ -75,13 +75,6 @@ typedef struct jail_bind {
  * must not be "/" nor at or beneath /proc or /dev (it would cover the masks
  * and device nodes); binds beneath /tmp and /run land on the session tmpfs. */
 int jail_bind_parse(const char *spec, bool ro, jail_bind_t *out, jail_error_t *err);
-
-/* The rule for where a bind may land, the one every reader of a bind
- * target applies (profiles, the session file, the mounts): NULL when the
- * normalised jail path PATH may be a bind target, else what it would
- * cover: "/" (the jail root), "/proc" or "/dev" (at or beneath: the
- * session mounts its own). */
-const char *jail_bind_target_refusal(const char *path);
 void jail_bind_clear(jail_bind_t *b);
 #define cleanup_bind __attribute__((cleanup(jail_bind_clear)))
 

@@ -701,25 +701,3 @@ void jail_ns_target_close(jail_ns_target_t *t)
 	t->pidfd = t->root_fd = -1;
 	t->pid = -1;
 }
-
-int jail_pid1_is_session_init(jail_error_t *err)
-{
-	cleanup_close int fd = open("/proc/1/comm", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	struct statfs sfs;
-	char comm[32] = "";
-	ssize_t n;
-
-	if (fd < 0)
-		return jail_error_set(err, errno, "/proc/1/comm");
-	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != PROC_SUPER_MAGIC)
-		return jail_error_fmt(err, EPERM, "/proc is not procfs");
-	n = read(fd, comm, sizeof(comm) - 1);
-	if (n < 0)
-		return jail_error_set(err, errno, "/proc/1/comm");
-	comm[n] = '\0';
-	if (strcmp(comm, JAIL_NSINIT_NAME "\n") == 0)
-		return 1;
-	jail_error_fmt(err, EPERM, "pid 1 is '%.*s', not the session init " JAIL_NSINIT_NAME,
-		       (int)strcspn(comm, "\n"), comm);
-	return 0;
-}

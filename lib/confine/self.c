@@ -54,7 +54,7 @@ static int seccomp(const jail_self_t *s, jail_error_t *err)
 	if (s->seccomp_blob &&
 	    jail_read_trusted_file(s->seccomp_blob, JAIL_SECCOMP_BLOB_MAX, &blob, &len, err) == 0)
 		return jail_seccomp_install_blob(blob, len, err);
-	if (s->seccomp_blob && err->code != ENOENT)
+	if (s->seccomp_blob && !jail_error_is(err, ENOENT))
 		return -1;
 	return jail_seccomp_load(s->seccomp, s->seccomp_allow, s->seccomp_deny, err);
 }

@@ -54,3 +54,22 @@ bool jail_valid_apparmor_name(const char *name)
 			return false;
 	return true;
 }
+
+/* PATH is TOP or beneath it (both normalised). */
+static bool at_or_under(const char *path, const char *top)
+{
+	size_t n = strlen(top);
+
+	return strncmp(path, top, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+const char *jail_bind_target_refusal(const char *path)
+{
+	if (strcmp(path, "/") == 0)
+		return "/";
+	if (at_or_under(path, "/proc"))
+		return "/proc";
+	if (at_or_under(path, "/dev"))
+		return "/dev";
+	return NULL;
+}

@@ -80,4 +80,11 @@ bool jail_valid_hostname(const char *name);
 /* `apparmor_profile`: 1 to 128 ASCII letters, digits and - _ . / +. */
 bool jail_valid_apparmor_name(const char *name);
 
+/* The rule for where a bind may land, the one every reader of a bind
+ * target applies (profiles, the session file, the mounts): NULL when the
+ * normalised jail path PATH may be a bind target, else what it would
+ * cover: "/" (the jail root), "/proc" or "/dev" (at or beneath: the
+ * session mounts its own). */
+const char *jail_bind_target_refusal(const char *path);
+
 #endif

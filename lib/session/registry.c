@@ -310,7 +310,7 @@ int jail_session_record_parse(const char *buf, size_t len, const char *name,
 			goto fail;
 		}
 		if (parse_value(rec, (enum key)k, eq + 1, err) < 0) {
-			if (err && err->code != ENOMEM)
+			if (err && !jail_error_is(err, ENOMEM))
 				jail_error_fmt(err, EINVAL, "%s:%d: %s: invalid value '%.64s'",
 					       name, lineno, keys[k].name, eq + 1);
 			goto fail;
@@ -550,7 +550,7 @@ static int proc_alive(pid_t pid, uint64_t starttime, jail_error_t *err)
 	jail_error_t e2 = {0};
 
 	if (proc_stat(pid, &state, &flags, &st, &e2) < 0) {
-		if (e2.code == ESRCH)
+		if (jail_error_is(&e2, ESRCH))
 			return 0;
 		jail_error_move(err, &e2);
 		return -1;

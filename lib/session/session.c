@@ -196,10 +196,10 @@ static int check_critical_files(int jail_fd, const char *jail, jail_error_t *err
 	 * beneath the jail and through no symlink. */
 	etc = jail_openat_beneath(jail_fd, "etc", O_PATH | O_DIRECTORY, 0, &e2);
 	if (etc < 0) {
-		if (e2.code == ENOENT)
+		if (jail_error_is(&e2, ENOENT))
 			return 0;
 		/* check_system_entry let a root-owned symlink through. */
-		if (e2.code == ENOTDIR || e2.code == ELOOP)
+		if (jail_error_is(&e2, ENOTDIR) || jail_error_is(&e2, ELOOP))
 			return jail_error_fmt(err, ELOOP,
 					      "/etc in jail %s is a symlink: the files root reads "
 					      "there are not opened through one",
@@ -509,8 +509,8 @@ static int teardown(jail_session_t *s, jail_error_t *err)
 		ret = -1;
 	}
 	if (s->record_written) {
-		if (jail_registry_remove(s->registry_fd, s->id, &e2) < 0 && e2.code != ENOENT &&
-		    ret == 0) {
+		if (jail_registry_remove(s->registry_fd, s->id, &e2) < 0 &&
+		    !jail_error_is(&e2, ENOENT) && ret == 0) {
 			jail_error_move(err, &e2);
 			ret = -1;
 		}

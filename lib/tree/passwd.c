@@ -412,12 +412,12 @@ static int check_etc(int jailfd, jail_error_t *err)
 	cleanup_close int fd = jail_openat_beneath(jailfd, "etc", O_RDONLY | O_DIRECTORY, 0, &e);
 
 	if (fd < 0) {
-		if (e.code == ENOENT)
+		if (jail_error_is(&e, ENOENT))
 			return jail_error_fmt(
 			    err, ENOENT,
 			    "/etc does not exist in the jail (expected a jail built "
 			    "with jailctl init)");
-		if (e.code == ELOOP || e.code == ENOTDIR)
+		if (jail_error_is(&e, ELOOP) || jail_error_is(&e, ENOTDIR))
 			return jail_error_fmt(err, ELOOP,
 					      "/etc in the jail is a symlink or not a directory "
 					      "(refused: never followed)");
@@ -439,9 +439,9 @@ static int read_jail_file(int jailfd, const char *rel, char **out, size_t *len, 
 
 	fd = jail_openat_beneath(jailfd, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, &e);
 	if (fd < 0) {
-		if (e.code == ENOENT)
+		if (jail_error_is(&e, ENOENT))
 			return 0;
-		if (e.code == ELOOP)
+		if (jail_error_is(&e, ELOOP))
 			return jail_error_fmt(
 			    err, ELOOP, "/%s in the jail is a symlink (refused: never followed)",
 			    rel);

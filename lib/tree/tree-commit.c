@@ -34,7 +34,7 @@ int jail_tree_prune(jail_tree_ctx_t *c, jail_strv_t *pruned, jail_error_t *err)
 			return jail_error_set(err, ENOMEM, "prune");
 		pfd = jail_tree_dir_fd(c, parent, err);
 		if (pfd < 0) {
-			if (err->code != ENOENT)
+			if (!jail_error_is(err, ENOENT))
 				return -1;
 			jail_error_clear(err);
 		} else if (fstatat(pfd, base, &js, AT_SYMLINK_NOFOLLOW) == 0) {

@@ -36,7 +36,7 @@ int jail_tree_open_root(jail_tree_ctx_t *c, bool may_create, jail_error_t *err)
 			return jail_error_set(err, errno, "stat %s", c->jail);
 		return 0;
 	}
-	if (e2.code != ENOENT || !may_create) {
+	if (!jail_error_is(&e2, ENOENT) || !may_create) {
 		*err = e2;
 		return -1;
 	}
@@ -55,7 +55,7 @@ int jail_tree_open_root(jail_tree_ctx_t *c, bool may_create, jail_error_t *err)
 			c->create_from = steal_pointer(&anc);
 			return 0;
 		}
-		if (e2.code != ENOENT || strcmp(anc, "/") == 0) {
+		if (!jail_error_is(&e2, ENOENT) || strcmp(anc, "/") == 0) {
 			*err = e2;
 			return jail_error_wrap(err, "cannot create %s", c->jail);
 		}
@@ -425,7 +425,7 @@ static int preflight(jail_tree_ctx_t *c, jail_error_t *err)
 		}
 		pfd = jail_tree_dir_fd(c, parent, err);
 		if (pfd < 0) {
-			if (err->code == ENOENT) {
+			if (jail_error_is(err, ENOENT)) {
 				e->state = ST_ABSENT;
 				jail_error_clear(err);
 				continue;

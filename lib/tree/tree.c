@@ -98,7 +98,7 @@ static int load_old(jail_tree_ctx_t *c, bool required, jail_error_t *err)
 
 	if (c->root_exists && jail_manifest_read(c->root_fd, &c->old, &e2) == 0)
 		return 0;
-	if (c->root_exists && e2.code != ENOENT) {
+	if (c->root_exists && !jail_error_is(&e2, ENOENT)) {
 		*err = e2;
 		return jail_error_wrap(err, "%s", c->jail);
 	}
