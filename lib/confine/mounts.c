@@ -666,7 +666,9 @@ static int mount_home(int root_fd, const jail_mount_plan_t *plan, jail_error_t *
 	jail_error_t e2 = {0};
 	struct stat st;
 
-	if (plan->home == NULL || plan->home[0] == '\0') {
+	if (plan->home == NULL)
+		return 0; /* none asked for (jailctl run) */
+	if (plan->home[0] == '\0') {
 		warn(plan, "the user has no home directory: no writable home in the session");
 		return 0;
 	}

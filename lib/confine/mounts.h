@@ -88,7 +88,8 @@ typedef struct jail_mount_plan {
 	size_t seccomp_len;
 	jail_strv_t *warnings; /* non-fatal notes for the caller to log (may be NULL) */
 	/* The user's home (host passwd pw_dir: the same path in the jail),
-	 * the only writable place of the jail tree (step 6).  NULL or "":
+	 * the only writable place of the jail tree (step 6).  NULL: none
+	 * asked for (a sandbox without a user's home); "": the user has
 	 * none (a warning). */
 	const char *home;
 	uid_t uid; /* the user: a home they do not own is not made writable */

@@ -270,7 +270,7 @@ static void init_relay_loop(const sigset_t *waitset, jail_logrelay_t *relay)
 	}
 }
 
-static __attribute__((noreturn)) void init_main(int sock)
+static __attribute__((noreturn)) void init_main(int sock, bool die_with_caller)
 {
 	sigset_t all, waitset;
 	jail_logrelay_t relay = JAIL_LOGRELAY_INIT;
@@ -283,6 +283,16 @@ static __attribute__((noreturn)) void init_main(int sock)
 	close_range((unsigned)sock + 1, ~0U, 0);
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
+	if (die_with_caller) {
+		/* SIGKILL when the caller dies (from the parent's namespace, so
+		 * it reaches a pid namespace's init); a caller already gone
+		 * closed its end of SOCK, which shows as a hang-up. */
+		struct pollfd hup = {.fd = sock, .events = 0};
+
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
+		    (poll(&hup, 1, 0) == 1 && (hup.revents & POLLHUP)))
+			_exit(1);
+	}
 	prctl(PR_SET_NAME, JAIL_NSINIT_NAME, 0, 0, 0);
 	set_cmdline();
 	/* The relay's timestamps: the host's zone, read before pivot_root. */
@@ -424,7 +434,7 @@ int jail_nsinit_start(jail_nsinit_t *init, jail_error_t *err)
 		return jail_error_set(err, e, "fork the session init");
 	}
 	if (pid == 0)
-		init_main(sv[1]);
+		init_main(sv[1], init->die_with_caller);
 	init->moved = have_cpus && start_elsewhere(pid, &cpus);
 	close(sv[1]);
 	init->sock = sv[0];

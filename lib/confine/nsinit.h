@@ -35,12 +35,13 @@
 #define JAIL_NSINIT_NAME "jail-init"
 
 typedef struct jail_nsinit {
-	pid_t pid;	    /* pid of the init in the caller's pid namespace */
-	uint64_t starttime; /* field 22 of /proc/PID/stat: identifies the process with pid */
-	int pidfd;	    /* pidfd of the init (race-free kill), -1 when none */
-	int sock;	    /* its report socket until jail_nsinit_ready(), else -1 */
-	int chan;	    /* the same after ready (write side shut): its exit shows as EOF */
-	bool moved;	    /* started on another CPU; its affinity is given back at ready */
+	pid_t pid;	      /* pid of the init in the caller's pid namespace */
+	uint64_t starttime;   /* field 22 of /proc/PID/stat: identifies the process with pid */
+	int pidfd;	      /* pidfd of the init (race-free kill), -1 when none */
+	int sock;	      /* its report socket until jail_nsinit_ready(), else -1 */
+	int chan;	      /* the same after ready (write side shut): its exit shows as EOF */
+	bool die_with_caller; /* set before start: the init ends when the caller dies */
+	bool moved;	      /* started on another CPU; its affinity is given back at ready */
 } jail_nsinit_t;
 
 #define JAIL_NSINIT_INIT                                                                           \

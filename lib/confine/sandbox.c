@@ -7,6 +7,7 @@
 #include "confine/apparmor.h"
 #include "confine/landlock.h"
 #include "confine/mounts.h"
+#include "confine/seccomp.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,6 +59,25 @@ int jail_sandbox_check_lsms(const jail_sandbox_params_t *p, jail_error_t *err)
 			       NULL);
 	}
 	return 0;
+}
+
+void jail_sandbox_seccomp_blob(const jail_sandbox_params_t *p, char **out, size_t *len)
+{
+	const jail_walk_opts_t cache = {.flags = JAIL_WALK_CREATE, .create_mode = 0700};
+	cleanup_close int cfd = -1;
+	jail_error_t e2 = {0};
+
+	*out = NULL;
+	*len = 0;
+	if (p->spec->seccomp == JAIL_SECCOMP_OFF)
+		return;
+	if (jail_walk_trusted(JAIL_SECCOMP_CACHE_DIR, &cache, &cfd, &e2) < 0)
+		warn_error(p, "no seccomp cache (" JAIL_SECCOMP_CACHE_DIR ")", &e2);
+	jail_error_clear(&e2);
+	if (jail_seccomp_blob_cached(cfd, p->spec->seccomp, &p->spec->seccomp_allow,
+				     &p->spec->seccomp_deny, out, len, &e2) < 0)
+		/* seen under valgrind, which lacks seccomp(2) */
+		warn_error(p, "seccomp filter not precompiled (jailsh compiles it)", &e2);
 }
 
 /* Step 2. */
@@ -198,6 +218,7 @@ int jail_sandbox_open(jail_sandbox_t *sb, const jail_sandbox_params_t *p, jail_e
 		goto fail;
 	/* The init sets itself up (its /proc instance, its privileges) while
 	 * the mounts that do not need it are made. */
+	sb->init.die_with_caller = p->die_with_caller;
 	if (jail_nsinit_start(&sb->init, err) < 0)
 		goto fail;
 	if (build(sb, p, &jail_fd, err) < 0)

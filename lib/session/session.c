@@ -527,31 +527,6 @@ static int teardown(jail_session_t *s, jail_error_t *err)
 	return ret;
 }
 
-/* The session's compiled seccomp filter (confine/seccomp.h, blobs), from the
- * cache when it holds it: jailsh then installs it without compiling (1 to
- * 1.5 ms of libseccomp per login otherwise).  Never a refusal: without
- * the file jailsh compiles the filter from the session file itself, and
- * refuses if it cannot. */
-static void seccomp_blob(jail_session_t *s, char **out, size_t *len)
-{
-	jail_error_t e2 = {0};
-	int cfd = -1, r;
-
-	*out = NULL;
-	*len = 0;
-	if (s->profile->spec.seccomp == JAIL_SECCOMP_OFF)
-		return;
-	cfd = jail_registry_open(JAIL_SECCOMP_CACHE_DIR, true, &e2);
-	if (cfd < 0)
-		warn_error(s, "no seccomp cache (" JAIL_SECCOMP_CACHE_DIR ")", &e2);
-	r = jail_seccomp_blob_cached(cfd, s->profile->spec.seccomp, &s->profile->spec.seccomp_allow,
-				     &s->profile->spec.seccomp_deny, out, len, &e2);
-	if (cfd >= 0)
-		close(cfd);
-	if (r < 0) /* seen under valgrind, which lacks seccomp(2) */
-		warn_error(s, "seccomp filter not precompiled (jailsh compiles it)", &e2);
-}
-
 /* The sandbox's step 6, while the host's /proc and files are reachable:
  * the login records and logind's namespaces kept for close, and the
  * session's record in the registry (its namespace inode is read from the
@@ -647,7 +622,7 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 		return -1;
 	if (format_session_file(s, &sfile, &sfile_len, err) < 0)
 		return -1;
-	seccomp_blob(s, &blob, &blob_len);
+	jail_sandbox_seccomp_blob(&p, &blob, &blob_len);
 	free(s->remote);
 	s->remote = NULL;
 	if (remote && remote[0] && (s->remote = strdup(remote)) == NULL)
