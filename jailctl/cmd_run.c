@@ -147,8 +147,12 @@ static __attribute__((noreturn)) void run_child(const run_args_t *a, const jail_
 	snprintf(e_term, sizeof(e_term), "TERM=%s", term && strlen(term) < 64 ? term : "dumb");
 	sigprocmask(SIG_SETMASK, old, NULL);
 	execvpe(a->cmd[0], a->cmd, envp);
-	jailctl_msg("run", "exec %s in %s: %s", a->cmd[0], a->jail, strerror(errno));
-	_exit(errno == ENOENT ? 127 : 126);
+	{
+		int e = errno; /* before the message, which may change it */
+
+		jailctl_msg("run", "exec %s in %s: %s", a->cmd[0], a->jail, strerror(e));
+		_exit(e == ENOENT ? 127 : 126);
+	}
 }
 
 /* Wait for PID, forwarding the signals jailctl receives; its exit code. */
@@ -158,8 +162,10 @@ static int supervise(pid_t pid, const sigset_t *set)
 		siginfo_t si;
 		int status, sig = sigwaitinfo(set, &si);
 
-		if (sig < 0 && errno != EINTR)
-			return jailctl_msg("run", "wait: %s", strerror(errno)), JAILCTL_FAIL;
+		if (sig < 0 && errno != EINTR) {
+			jailctl_msg("run", "wait: %s", strerror(errno));
+			return JAILCTL_FAIL;
+		}
 		if (sig > 0 && sig != SIGCHLD) {
 			kill(pid, sig);
 			continue;
