@@ -207,6 +207,7 @@ int cmd_run(const jailctl_ctx_t *ctx, int argc, char **argv)
 	char id[JAIL_SESSION_ID_LEN + 1];
 	jail_sandbox_params_t p;
 	jail_sandbox_t sb;
+	cleanup_ns_saved jail_ns_saved_t own = JAIL_NS_SAVED_INIT;
 	jail_error_t err = {0};
 	sigset_t set, old;
 	size_t blob_len = 0;
@@ -270,6 +271,12 @@ int cmd_run(const jailctl_ctx_t *ctx, int argc, char **argv)
 	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
 		sigaddset(&set, forwarded[i]);
 	sigprocmask(SIG_BLOCK, &set, &old);
+	/* Our own namespaces, to return to once the sandbox is gone (its pid
+	 * namespace, where our children would go, dies with its init). */
+	if (jail_ns_save(&own, &err) < 0) {
+		jailctl_err("run", &err);
+		goto out_unblock;
+	}
 	if (jail_sandbox_open(&sb, &p, &err) < 0) {
 		print_warnings(&warnings);
 		jailctl_msg("run", "jail %s: %s", a.jail, err.msg);
@@ -295,6 +302,8 @@ int cmd_run(const jailctl_ctx_t *ctx, int argc, char **argv)
 		if (ret == JAILCTL_OK)
 			ret = JAILCTL_FAIL;
 	}
+	if (jail_ns_restore(&own, &err) < 0)
+		jailctl_warn("run", "back to the host's namespaces: %s", err.msg);
 out_unblock:
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	goto out;
