@@ -79,6 +79,13 @@ int jail_strv_push(jail_strv_t *sv, const char *s, jail_error_t *err)
 	return 0;
 }
 
+void jail_strv_push_error(jail_strv_t *sv, const char *what, const jail_error_t *e)
+{
+	cleanup_free char *w = jail_strdup_printf("%s: %s", what, e->msg);
+
+	jail_strv_push(sv, w ? w : what, NULL);
+}
+
 bool jail_strv_contains(const jail_strv_t *sv, const char *s)
 {
 	for (size_t i = 0; i < sv->n; i++)

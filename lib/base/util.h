@@ -60,6 +60,9 @@ typedef struct jail_strv {
 } jail_strv_t;
 
 int jail_strv_push(jail_strv_t *sv, const char *s, jail_error_t *err);
+/* Push "WHAT: E's message" (a non-fatal note for a caller to log); WHAT
+ * alone when memory runs out.  Never fails. */
+void jail_strv_push_error(jail_strv_t *sv, const char *what, const jail_error_t *e);
 /* Push only if not already present; returns 1 if added, 0 if present, -1 on error. */
 int jail_strv_add_unique(jail_strv_t *sv, const char *s, jail_error_t *err);
 bool jail_strv_contains(const jail_strv_t *sv, const char *s);

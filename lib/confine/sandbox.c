@@ -24,14 +24,6 @@ void jail_sandbox_init(jail_sandbox_t *sb)
 	sb->saved_ns = (jail_ns_saved_t)JAIL_NS_SAVED_INIT;
 }
 
-/* A non-fatal note for the caller to log: "WHAT: E's message". */
-static void warn_error(const jail_sandbox_params_t *p, const char *what, const jail_error_t *e)
-{
-	cleanup_free char *w = jail_strdup_printf("%s: %s", what, e->msg);
-
-	jail_strv_push(p->warnings, w ? w : what, NULL);
-}
-
 int jail_sandbox_check_lsms(const jail_sandbox_params_t *p, jail_error_t *err)
 {
 	const jail_sandbox_spec_t *spec = p->spec;
@@ -72,12 +64,14 @@ void jail_sandbox_seccomp_blob(const jail_sandbox_params_t *p, char **out, size_
 	if (p->spec->seccomp == JAIL_SECCOMP_OFF)
 		return;
 	if (jail_walk_trusted(JAIL_SECCOMP_CACHE_DIR, &cache, &cfd, &e2) < 0)
-		warn_error(p, "no seccomp cache (" JAIL_SECCOMP_CACHE_DIR ")", &e2);
+		jail_strv_push_error(p->warnings, "no seccomp cache (" JAIL_SECCOMP_CACHE_DIR ")",
+				     &e2);
 	jail_error_clear(&e2);
 	if (jail_seccomp_blob_cached(cfd, p->spec->seccomp, &p->spec->seccomp_allow,
 				     &p->spec->seccomp_deny, out, len, &e2) < 0)
 		/* seen under valgrind, which lacks seccomp(2) */
-		warn_error(p, "seccomp filter not precompiled (jailsh compiles it)", &e2);
+		jail_strv_push_error(p->warnings,
+				     "seccomp filter not precompiled (jailsh compiles it)", &e2);
 }
 
 /* Step 2. */
@@ -121,7 +115,7 @@ static int join_cgroup(jail_sandbox_t *sb, const jail_sandbox_params_t *p, jail_
 		jail_error_move(err, &e2);
 		return jail_error_wrap(err, "cgroup required by profile %s", p->name);
 	}
-	warn_error(p, "no cgroup for the session (cgroup = optional)", &e2);
+	jail_strv_push_error(p->warnings, "no cgroup for the session (cgroup = optional)", &e2);
 	return 0;
 }
 
@@ -181,7 +175,8 @@ static int build(jail_sandbox_t *sb, const jail_sandbox_params_t *p, int *jail_f
 	/* Messages from inside reach the host's syslog through the init
 	 * (logrelay.h).  Not a refusal: logging is not confinement. */
 	if (jail_logrelay_give(sb->init.sock, root_fd, p->id, p->owner, sb->init.pid, &e2) < 0)
-		warn_error(p, "no log relay in the session (" JAIL_LOGRELAY_PATH ")", &e2);
+		jail_strv_push_error(p->warnings,
+				     "no log relay in the session (" JAIL_LOGRELAY_PATH ")", &e2);
 	if (jail_nsinit_ready(&sb->init, &proc_mfd, err) < 0)
 		return -1;
 	if (jail_mounts_proc(root_fd, proc_mfd, err) < 0 ||
@@ -206,7 +201,12 @@ int jail_sandbox_open(jail_sandbox_t *sb, const jail_sandbox_params_t *p, jail_e
 	if (sb->open)
 		return jail_error_fmt(err, EALREADY, "sandbox already open");
 	/* Checks first: nothing is made for a root or spec that fails them. */
-	jail_fd = jail_open_trusted_dir(p->root, err);
+	/* The root the caller checked, when it did: reopen_root() compares
+	 * the new namespace's view with that very directory. */
+	jail_fd = p->root_fd > STDERR_FILENO ? fcntl(p->root_fd, F_DUPFD_CLOEXEC, 3)
+					     : jail_open_trusted_dir(p->root, err);
+	if (jail_fd < 0 && p->root_fd > STDERR_FILENO)
+		jail_error_set(err, errno, "dup the jail's fd");
 	if (jail_fd < 0)
 		return jail_error_wrap(err, "jail %s", p->root);
 	/* The cgroup is joined before anything else: the init and every child

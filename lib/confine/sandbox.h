@@ -43,6 +43,8 @@ typedef struct jail_sandbox_params {
 	const jail_sandbox_spec_t *spec;
 	const char *name;	   /* what the spec came from (a profile name), for messages */
 	const char *root;	   /* the tree, host path; opened with jail_open_trusted_dir */
+	int root_fd;		   /* ROOT as the caller opened and checked it (a fd above 2;
+				      0, as a zeroed struct has it: none, ROOT is opened) */
 	const char *id;		   /* the sandbox's id (cgroup name, log tag) */
 	const char *owner;	   /* the user it runs for (cgroup path, log tag) */
 	uid_t uid;		   /* that user: logind scope, home ownership */

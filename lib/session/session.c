@@ -486,14 +486,6 @@ static int format_session_file(const jail_session_t *s, char **out, size_t *outl
 /* ------------------------------------------------------------------ */
 /* open / close                                                        */
 
-/* A non-fatal note for the caller to log: "WHAT: E's message". */
-static void warn_error(jail_session_t *s, const char *what, const jail_error_t *e)
-{
-	cleanup_free char *w = jail_strdup_printf("%s: %s", what, e->msg);
-
-	jail_strv_push(&s->warnings, w ? w : what, NULL);
-}
-
 /* End what open built, in the order that wastes no time: kill the init,
  * remove the record while it dies, then reap it and remove the cgroup
  * (jail_sandbox_end).  Every step runs; the first error is returned.  A
@@ -542,9 +534,10 @@ static int before_pivot(void *arg, int root_fd, const jail_ns_saved_t *host, jai
 	 * files of the session.  Never a refusal.  host: mnt and pid are
 	 * fd[0] and fd[1] (nsinit.c). */
 	if (jail_loginrec_open(&s->loginrec, s->tty, s->id, host->fd[0], host->fd[1], &e2) < 0)
-		warn_error(s, "not recorded in the host's wtmp/lastlog", &e2);
+		jail_strv_push_error(&s->warnings, "not recorded in the host's wtmp/lastlog", &e2);
 	if (jail_loginrec_session_files(root_fd, &e2) < 0)
-		warn_error(s, "no session files for sshd's login records", &e2);
+		jail_strv_push_error(&s->warnings, "no session files for sshd's login records",
+				     &e2);
 	/* logind's session is released from the host at close. */
 	if (s->logind_id) {
 		s->host_mnt = fcntl(host->fd[0], F_DUPFD_CLOEXEC, 3);
@@ -611,6 +604,7 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	jail_fd = jail_open_trusted_dir(s->jail, err);
 	if (jail_fd < 0)
 		return jail_error_wrap(err, "jail %s", s->jail);
+	p.root_fd = jail_fd;
 	if (check_jail(jail_fd, s->jail, s->cfg->jailsh_path, true, err) < 0 ||
 	    check_passwd_entry(jail_fd, s, err) < 0)
 		return -1;
@@ -645,7 +639,8 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	{
 		jail_error_t e2;
 		if (jail_loginrec_login(&s->loginrec, s->user, s->uid, remote, &e2) < 0)
-			warn_error(s, "not recorded in the host's wtmp/lastlog", &e2);
+			jail_strv_push_error(&s->warnings,
+					     "not recorded in the host's wtmp/lastlog", &e2);
 	}
 	return 0;
 fail:
