@@ -194,6 +194,11 @@ static int open_dir_target(int root_fd, const char *rel, jail_error_t *err)
 			    "mount point %s in the jail is a symlink (symlinks are "
 			    "never followed)",
 			    rel);
+		if (jail_error_is(&e2, ELOOP))
+			return jail_error_fmt(err, ELOOP,
+					      "mount point %s in the jail passes through a symlink "
+					      "(symlinks are never followed)",
+					      rel);
 		jail_error_move(err, &e2);
 		return jail_error_wrap(err, "mount point %s in the jail", rel);
 	}
@@ -753,6 +758,40 @@ static int mount_bind(int root_fd, const jail_bind_t *b, jail_error_t *err)
 	if (attach(tree, target, b->jail, err) < 0)
 		return jail_error_wrap(err, "%s %s", kind, b->host);
 	return 0;
+}
+
+int jail_mounts_bind_fd(int root_fd, int src_fd, const char *target, bool ro, jail_error_t *err)
+{
+	cleanup_free char *jail = jail_path_normalize(target, err);
+	cleanup_close int tree = -1;
+	cleanup_close int t = -1;
+	uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (ro ? MOUNT_ATTR_RDONLY : 0);
+	struct stat st;
+
+	if (jail == NULL)
+		return jail_error_wrap(err, "bind target");
+	if (jail_bind_target_refusal(jail) != NULL)
+		return jail_error_fmt(err, EINVAL,
+				      "bind target %s: must not be /, nor at or beneath /proc or "
+				      "/dev",
+				      jail);
+	if (fstat(src_fd, &st) < 0)
+		return jail_error_set(err, errno, "bind %s: stat the source", jail);
+	if (!S_ISDIR(st.st_mode))
+		return jail_error_fmt(err, ENOTDIR, "bind %s: the source is not a directory", jail);
+	/* Not AT_RECURSIVE: a mount beneath the source (which its owner
+	 * cannot make, but who knows) does not come along. */
+	tree = open_tree(src_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (tree < 0)
+		return jail_error_set(err, errno, "bind %s: clone the source%s", jail,
+				      errno == EINVAL ? " (opened in another mount namespace?)"
+						      : "");
+	if (set_attrs(tree, attrs, false, jail, err) < 0)
+		return -1;
+	t = open_dir_target(root_fd, jail, err);
+	if (t < 0)
+		return jail_error_wrap(err, "bind %s", jail);
+	return attach(tree, t, jail, err);
 }
 
 int jail_mounts_rest(int root_fd, const jail_mount_plan_t *plan, jail_error_t *err)

@@ -112,6 +112,23 @@ int jail_mounts_rest(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
  * bind_rw. */
 int jail_mounts_binds(int root_fd, const jail_mount_plan_t *plan, jail_error_t *err);
 
+/* Bind the directory SRC_FD at TARGET (an absolute path in the jail)
+ * beneath ROOT_FD (the new root, as for the steps above), nosuid, nodev,
+ * and read-only when RO; only SRC_FD's own mount, not what is mounted
+ * beneath it.  TARGET is refused when jail_bind_target_refusal() refuses
+ * it; it is opened beneath ROOT_FD without following any symlink (one is
+ * an error), and created (0755 root) when missing, in the jail tree itself
+ * as for a bind_ro/bind_rw target.
+ *
+ * SRC_FD must have been opened in the CURRENT mount namespace, i.e. inside
+ * the sandbox's (in a jail_sandbox_params_t.before_pivot hook): open_tree
+ * (OPEN_TREE_CLONE) refuses a mount of another namespace with EINVAL, so an
+ * fd opened on the host before the sandbox was built does not work.  The
+ * caller answers for SRC_FD (it is not checked: whatever directory it
+ * names is what the jail gets).  Returns 0 or -1; on failure nothing is
+ * mounted (a mount point created in the jail stays). */
+int jail_mounts_bind_fd(int root_fd, int src_fd, const char *target, bool ro, jail_error_t *err);
+
 /* Make ROOT_FD the root of the mount namespace: fchdir, pivot_root(".", "."),
  * lazy unmount of the old root, chdir("/").  Every process of the namespace
  * whose root or cwd was the old root now has the jail instead. */
