@@ -68,7 +68,8 @@ typedef struct jail_audit_opts {
 	const jail_strv_t *jails;
 } jail_audit_opts_t;
 
-/* The whole audit: config files and jail_config_load, every selected jail,
+/* The whole audit: config files and jail_config_load, services.d, every
+ * selected jail,
  * the jailed users' host and in-jail entries, the PAM session stack.
  * Findings are appended to OUT in a stable order. */
 int jail_audit_run(const jail_audit_opts_t *opts, jail_findings_t *out, jail_error_t *err);
@@ -80,6 +81,14 @@ int jail_audit_run(const jail_audit_opts_t *opts, jail_findings_t *out, jail_err
  * receives the loaded config, or NULL when it could not be loaded. */
 int jail_audit_config(const char *dir, jail_findings_t *out, jail_config_t **cfg,
 		      jail_error_t *err);
+
+/* services.d (jail-service(5)): every file must load (critical
+ * otherwise); the jail it names must pass the trusted chain, its user
+ * (unless dynamic) exist on the host, its profile load and not restrict
+ * commands (a login profile) (critical); a profile with cgroup = off or
+ * seccomp = off is a warning, and so is a file that is not NAME.ini.  An
+ * unusable DIR is left to jail_audit_config. */
+int jail_audit_services(const char *dir, jail_findings_t *out, jail_error_t *err);
 
 /* One jail: the ownership chain from / to JAIL, the system directories,
  * the walk of the tree, the manifest comparison with the host and, for

@@ -1,6 +1,6 @@
-/* Shared between lib/config (ini.c, config.c, profile.c) only (not an API): trusted ini loading and
- * walking (ini.c), the value parsers both jail.ini and profiles use, and the
- * profile loader config.c calls for `jailctl check`. */
+/* Shared between lib/config (ini.c, config.c, profile.c, service.c) only (not an API): trusted ini
+ * loading and walking (ini.c), the value parsers both jail.ini and profiles use, and the profile
+ * loader config.c calls for `jailctl check`. */
 #ifndef JAIL_CONFIG_INTERNAL_H
 #define JAIL_CONFIG_INTERNAL_H
 
@@ -16,6 +16,16 @@
  * NULL) is set and 0 returned with *out NULL when the file does not exist. */
 int jail_ini_load_at(int dirfd, const char *name, const char *path, dictionary **out, bool *missing,
 		     jail_error_t *err);
+
+/* The same checks without iniparser: the file's text (NUL-terminated,
+ * LEN bytes, malloc'd) in *out, or *out NULL with *missing set.  For
+ * files whose values iniparser would mangle (services.d: it cuts a value
+ * at ';' or '#' and drops what follows a quoted part). */
+int jail_ini_read_at(int dirfd, const char *name, const char *path, char **out, size_t *len,
+		     bool *missing, jail_error_t *err);
+/* The text checks every loaded file passes: no NUL byte in LEN bytes, no
+ * section given twice, no key twice in a section (the pre-scan). */
+int jail_ini_check_text(const char *buf, size_t len, const char *path, jail_error_t *err);
 
 /* Frees a dictionary on scope exit. */
 static inline void jail_ini_freep(dictionary **d)

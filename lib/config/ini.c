@@ -273,18 +273,23 @@ static int check_config_fd(int fd, const char *path, jail_error_t *err)
 	return 0;
 }
 
+int jail_ini_check_text(const char *buf, size_t len, const char *path, jail_error_t *err)
+{
+	if (strlen(buf) != len)
+		return jail_error_fmt(err, EINVAL, "%s: contains a NUL byte (expected text)", path);
+	return ini_prescan(buf, path, err);
+}
+
 /* Open NAME in DIRFD (or the absolute PATH when DIRFD is AT_FDCWD) without
- * following a symlink, check it, pre-scan it and load it with iniparser.
- * *missing (if not NULL) is set and 0 returned with *out NULL when the file
- * does not exist. */
-int jail_ini_load_at(int dirfd, const char *name, const char *path, dictionary **out, bool *missing,
-		     jail_error_t *err)
+ * following a symlink, check it, read it and pre-scan it.  *missing (if not
+ * NULL) is set and 0 returned with *out NULL when the file does not exist.
+ * *fdp (if not NULL) keeps the checked fd open. */
+static int ini_read_at(int dirfd, const char *name, const char *path, char **out, size_t *outlen,
+		       bool *missing, int *fdp, jail_error_t *err)
 {
 	cleanup_close int fd = -1;
 	cleanup_free char *buf = NULL;
 	size_t len = 0;
-	char procpath[64];
-	dictionary *d;
 
 	*out = NULL;
 	if (missing)
@@ -309,10 +314,36 @@ int jail_ini_load_at(int dirfd, const char *name, const char *path, dictionary *
 		return -1;
 	if (jail_read_all(fd, INI_MAX_BYTES, &buf, &len, err) < 0)
 		return jail_error_wrap(err, "read %s", path);
-	if (strlen(buf) != len)
-		return jail_error_fmt(err, EINVAL, "%s: contains a NUL byte (expected text)", path);
-	if (ini_prescan(buf, path, err) < 0)
+	if (jail_ini_check_text(buf, len, path, err) < 0)
 		return -1;
+	if (fdp)
+		*fdp = steal_fd(&fd);
+	if (outlen)
+		*outlen = len;
+	*out = steal_pointer(&buf);
+	return 0;
+}
+
+int jail_ini_read_at(int dirfd, const char *name, const char *path, char **out, size_t *len,
+		     bool *missing, jail_error_t *err)
+{
+	return ini_read_at(dirfd, name, path, out, len, missing, NULL, err);
+}
+
+/* jail_ini_read_at(), then iniparser on the very inode that was checked. */
+int jail_ini_load_at(int dirfd, const char *name, const char *path, dictionary **out, bool *missing,
+		     jail_error_t *err)
+{
+	cleanup_close int fd = -1;
+	cleanup_free char *buf = NULL;
+	char procpath[64];
+	dictionary *d;
+
+	*out = NULL;
+	if (ini_read_at(dirfd, name, path, &buf, NULL, missing, &fd, err) < 0)
+		return -1;
+	if (buf == NULL)
+		return 0; /* missing */
 	snprintf(procpath, sizeof(procpath), "/proc/self/fd/%d", fd);
 	ini_errbuf[0] = '\0';
 	iniparser_set_error_callback(ini_error_cb);

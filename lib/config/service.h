@@ -39,6 +39,9 @@
  *   workdir       = /                    absolute path inside the jail
  *
  * A *_dir value is one path component: [A-Za-z0-9][A-Za-z0-9._-]{0,63}.
+ * A value is the rest of its line, trimmed: ';' and '#' inside it are
+ * kept (comments are whole lines); a value may not be empty or hold a
+ * control character, and there is no line continuation.
  * A service NAME: [a-z0-9][a-z0-9_.-]{0,63}, not ending in ".ini". */
 #ifndef JAIL_CONFIG_SERVICE_H
 #define JAIL_CONFIG_SERVICE_H
