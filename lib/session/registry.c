@@ -2,6 +2,8 @@
 #define _GNU_SOURCE
 #include "session/registry.h"
 #include "confine/cgroup.h"
+#include "confine/sandbox.h"
+#include "config/service.h"
 #include "base/fault.h"
 #include "base/safefs.h"
 
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define TMP_PREFIX ".jail-tmp." /* jail_write_file_beneath's temporaries */
@@ -58,6 +61,7 @@ void jail_session_record_free(jail_session_record_t *rec)
 	free(rec->profile);
 	free(rec->cgroup);
 	free(rec->remote);
+	free(rec->service);
 	free(rec);
 }
 
@@ -113,6 +117,9 @@ int jail_session_record_validate(const jail_session_record_t *rec, jail_error_t 
 		return jail_error_fmt(err, EINVAL,
 				      "remote host is not a host name or address (printable, no "
 				      "spaces, at most 255 characters)");
+	if (rec->service && !jail_service_valid_name(rec->service))
+		return jail_error_fmt(err, EINVAL, "service '%s' is not a valid service name",
+				      rec->service);
 	return 0;
 }
 
@@ -120,6 +127,7 @@ char *jail_session_record_format(const jail_session_record_t *rec, jail_error_t 
 {
 	char *out;
 	char owner[64] = "";
+	cleanup_free char *service = NULL;
 
 	if (jail_session_record_validate(rec, err) < 0)
 		return NULL;
@@ -127,13 +135,18 @@ char *jail_session_record_format(const jail_session_record_t *rec, jail_error_t 
 	if (rec->owner_pid > 0)
 		snprintf(owner, sizeof(owner), "owner_pid=%ld\nowner_starttime=%" PRIu64 "\n",
 			 (long)rec->owner_pid, rec->owner_starttime);
-	out = jail_strdup_printf("id=%s\nuser=%s\nuid=%u\njail=%s\nprofile=%s\ninit_pid=%ld\n"
-				 "init_starttime=%" PRIu64 "\ncgroup=%s\nstart=%" PRId64
-				 "\nremote=%s\nns=%" PRIu64 "\n%s",
-				 rec->id, rec->user, (unsigned)rec->uid, rec->jail, rec->profile,
-				 (long)rec->init_pid, rec->init_starttime,
-				 rec->cgroup ? rec->cgroup : "", rec->start,
-				 rec->remote ? rec->remote : "", rec->ns, owner);
+	/* Only in a service's record (jailctl run NAME). */
+	if (rec->service && (service = jail_strdup_printf("service=%s\n", rec->service)) == NULL) {
+		jail_error_set(err, ENOMEM, "session record");
+		return NULL;
+	}
+	out = jail_strdup_printf(
+	    "id=%s\nuser=%s\nuid=%u\njail=%s\nprofile=%s\ninit_pid=%ld\n"
+	    "init_starttime=%" PRIu64 "\ncgroup=%s\nstart=%" PRId64 "\nremote=%s\nns=%" PRIu64
+	    "\n%s%s",
+	    rec->id, rec->user, (unsigned)rec->uid, rec->jail, rec->profile, (long)rec->init_pid,
+	    rec->init_starttime, rec->cgroup ? rec->cgroup : "", rec->start,
+	    rec->remote ? rec->remote : "", rec->ns, owner, service ? service : "");
 	if (out == NULL)
 		jail_error_set(err, ENOMEM, "session record");
 	return out;
@@ -153,6 +166,7 @@ enum key {
 	K_NS,
 	K_OWNER_PID,
 	K_OWNER_STARTTIME,
+	K_SERVICE,
 	K_COUNT
 };
 
@@ -173,6 +187,7 @@ static const struct {
     [K_NS] = {"ns", false},
     [K_OWNER_PID] = {"owner_pid", false},
     [K_OWNER_STARTTIME] = {"owner_starttime", false},
+    [K_SERVICE] = {"service", false},
 };
 
 static int set_str(char **dst, const char *v, bool empty_is_null, jail_error_t *err)
@@ -215,6 +230,8 @@ static int parse_value(jail_session_record_t *rec, enum key k, const char *v, ja
 		return set_str(&rec->cgroup, v, true, err);
 	case K_REMOTE:
 		return set_str(&rec->remote, v, true, err);
+	case K_SERVICE:
+		return set_str(&rec->service, v, false, err);
 	case K_UID:
 		if (num(v, UINT32_MAX - 1, &n) < 0)
 			return -1;
@@ -575,4 +592,29 @@ int jail_registry_owner_alive(const jail_session_record_t *rec, jail_error_t *er
 	if (rec->owner_pid <= 0)
 		return 1;
 	return proc_alive(rec->owner_pid, rec->owner_starttime, err);
+}
+
+int jail_registry_write_sandbox(int dirfd, jail_session_record_t *rec, const jail_sandbox_t *sb,
+				jail_error_t *err)
+{
+	jail_error_t e2;
+
+	rec->init_pid = sb->init.pid;
+	rec->init_starttime = sb->init.starttime;
+	rec->cgroup = sb->cg ? (char *)jail_cgroup_path(sb->cg) : NULL;
+	rec->start = (int64_t)time(NULL);
+	if (jail_proc_ns_inode(sb->init.pid, "mnt", &rec->ns, &e2) < 0)
+		rec->ns = 0;
+	/* The opener (this process: sshd's monitor, su, jailctl run, ...)
+	 * alone will close; `jailctl gc` ends the sandbox if it dies first
+	 * (its pid is still ours: unshare(CLONE_NEWPID) only moves our
+	 * children). */
+	rec->owner_pid = getpid();
+	if (jail_proc_starttime(rec->owner_pid, &rec->owner_starttime, &e2) < 0) {
+		rec->owner_pid = 0;
+		rec->owner_starttime = 0;
+	}
+	if (jail_registry_write(dirfd, rec, err) < 0)
+		return jail_error_wrap(err, "session record");
+	return 0;
 }

@@ -18,6 +18,9 @@
  *                              it alone closes the session; optional (both
  *                              or neither), absent in records of older
  *                              versions
+ *   service=web                the service's name, in a service's record only
+ *                              (jailctl run NAME); user is then the user the
+ *                              service runs as
  *
  * The parser is strict: every line is key=value with a known key, no key
  * twice, no control characters, lines and files of bounded length, the
@@ -55,6 +58,7 @@ typedef struct jail_session_record {
 	 * session (sshd was killed): the session is orphaned. */
 	pid_t owner_pid;
 	uint64_t owner_starttime;
+	char *service; /* NULL: a login session (or jailctl run JAIL -- CMD) */
 } jail_session_record_t;
 
 /* A fresh session id: 16 lower-case hex characters from getrandom(). */
@@ -70,6 +74,15 @@ int jail_registry_open(const char *dir, bool create, jail_error_t *err);
 /* Write REC atomically as DIRFD/<rec->id> (0600 root).  REC is validated
  * first (the same rules as the parser). */
 int jail_registry_write(int dirfd, const jail_session_record_t *rec, jail_error_t *err);
+
+/* The record of a sandbox just built (called from its before_pivot hook,
+ * while the host's /proc is reachable): REC's id, user, uid, jail,
+ * profile, remote and service are the caller's; the init (pid, start
+ * time, mount namespace), the cgroup, the start time and the owner (the
+ * calling process) are filled in from SB, then the record is written. */
+struct jail_sandbox;
+int jail_registry_write_sandbox(int dirfd, jail_session_record_t *rec,
+				const struct jail_sandbox *sb, jail_error_t *err);
 
 /* Remove DIRFD/ID.  A missing record is an error with code ENOENT. */
 int jail_registry_remove(int dirfd, const char *id, jail_error_t *err);

@@ -552,23 +552,9 @@ static int before_pivot(void *arg, int root_fd, const jail_ns_saved_t *host, jai
 	rec.uid = s->uid;
 	rec.jail = s->jail;
 	rec.profile = s->profile_name;
-	rec.init_pid = s->sb.init.pid;
-	rec.init_starttime = s->sb.init.starttime;
-	rec.cgroup = s->sb.cg ? (char *)jail_cgroup_path(s->sb.cg) : NULL;
-	rec.start = (int64_t)time(NULL);
 	rec.remote = s->remote;
-	if (jail_proc_ns_inode(s->sb.init.pid, "mnt", &rec.ns, &e2) < 0)
-		rec.ns = 0;
-	/* The opener (this process: sshd's monitor, su, ...) alone will call
-	 * close; `jailctl gc` ends the session if it dies first (its pid is
-	 * still ours: unshare(CLONE_NEWPID) only moves our children). */
-	rec.owner_pid = getpid();
-	if (jail_proc_starttime(rec.owner_pid, &rec.owner_starttime, &e2) < 0) {
-		rec.owner_pid = 0;
-		rec.owner_starttime = 0;
-	}
-	if (jail_registry_write(s->registry_fd, &rec, err) < 0)
-		return jail_error_wrap(err, "session record");
+	if (jail_registry_write_sandbox(s->registry_fd, &rec, &s->sb, err) < 0)
+		return -1;
 	s->record_written = true;
 	return 0;
 }

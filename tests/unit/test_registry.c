@@ -316,6 +316,34 @@ static void test_owner(void)
 	jail_session_record_free(rec);
 }
 
+/* service=NAME: optional, in a service's record only; round-trips, and a
+ * name that is not a service name is refused. */
+static void test_service(void)
+{
+	jail_error_t err = {0};
+	jail_session_record_t *rec = NULL;
+	char buf[2048], *s;
+
+	snprintf(buf, sizeof(buf), "%sservice=web\n", good);
+	OKE(parse(buf, &rec, &err) == 0, "a service's record parses");
+	if (rec) {
+		is_str(rec->service, "web", "service field read");
+		s = jail_session_record_format(rec, &err);
+		is_str(s, buf, "format(parse(x)) == x with the service");
+		free(s);
+		jail_session_record_free(rec);
+		rec = NULL;
+	}
+	OKE(parse(good, &rec, &err) == 0 && rec->service == NULL, "no service: NULL");
+	jail_session_record_free(rec);
+	rec = NULL;
+	snprintf(buf, sizeof(buf), "%sservice=../web\n", good);
+	ok(parse(buf, &rec, &err) < 0, "refused: service=../web");
+	like(err.msg, "service", "  message names the service");
+	snprintf(buf, sizeof(buf), "%sservice=\n", good);
+	ok(parse(buf, &rec, &err) < 0, "refused: an empty service");
+}
+
 static void test_alive(void)
 {
 	jail_error_t err = {0};
@@ -422,6 +450,7 @@ int main(void)
 	test_files();
 	test_alive();
 	test_owner();
+	test_service();
 	test_open();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
