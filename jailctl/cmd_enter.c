@@ -1,4 +1,4 @@
-/* jailctl enter ID [--user] [-- CMD...]: run a command inside a live
+/* jailctl enter ID|SERVICE [--user] [-- CMD...]: run a command inside a live
  * session, with the session's view and restrictions.
  *
  * The session is found in the registry; its init must still be the
@@ -20,6 +20,7 @@
 #include "confine/cgroup.h"
 #include "confine/sandbox.h"
 #include "config/config.h"
+#include "config/service.h"
 #include "jailctl.h"
 #include "confine/nsinit.h"
 #include "session/registry.h"
@@ -37,7 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define ENTER_SYNOPSIS "ID [--user] [-- CMD [ARG...]]"
+#define ENTER_SYNOPSIS "ID|SERVICE [--user] [-- CMD [ARG...]]"
 #define ENTER_PATH     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 typedef struct enter_user {
@@ -205,6 +206,31 @@ static int enter_and_run(const jail_config_t *cfg, const jail_session_record_t *
 	return jailctl_exit_code(status);
 }
 
+/* The id of the live record of service NAME (into a static buffer). */
+static int service_record(int regfd, const char *name, const char **id, jail_error_t *err)
+{
+	static char found[JAIL_SESSION_ID_LEN + 1];
+	jail_session_record_t **recs = NULL;
+	size_t n = 0;
+
+	found[0] = '\0';
+	if (jail_registry_list(regfd, &recs, &n, NULL, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		jail_error_t e2 = {0};
+
+		if (recs[i]->service && strcmp(recs[i]->service, name) == 0 &&
+		    jail_registry_alive(recs[i], &e2) == 1)
+			memcpy(found, recs[i]->id, sizeof(found));
+	}
+	jail_registry_list_free(recs, n);
+	if (found[0] == '\0')
+		return jail_error_fmt(err, ENOENT, "service %s is not running (see jailctl ps)",
+				      name);
+	*id = found;
+	return 0;
+}
+
 int cmd_enter(const jailctl_ctx_t *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -245,10 +271,10 @@ int cmd_enter(const jailctl_ctx_t *ctx, int argc, char **argv)
 	id = argv[optind];
 	cmd = argv + optind + 1;
 	ncmd = argc - optind - 1;
-	if (!jail_session_id_valid(id)) {
+	if (!jail_session_id_valid(id) && !jail_service_valid_name(id)) {
 		jailctl_msg("enter",
-			    "'%s' is not a session id (16 hex digits, see "
-			    "jailctl ps)",
+			    "'%s' is neither a session id (16 hex digits) nor a service name "
+			    "(see jailctl ps)",
 			    id);
 		return JAILCTL_USAGE;
 	}
@@ -264,6 +290,9 @@ int cmd_enter(const jailctl_ctx_t *ctx, int argc, char **argv)
 		jail_error_wrap(&err, "session registry");
 		goto fail;
 	}
+	/* A service by its name: its live record. */
+	if (!jail_session_id_valid(id) && service_record(regfd, id, &id, &err) < 0)
+		goto fail;
 	if (jail_registry_read(regfd, id, &rec, &err) < 0) {
 		if (jail_error_is(&err, ENOENT))
 			jail_error_fmt(&err, ENOENT, "no session %s (see jailctl ps)", id);

@@ -253,14 +253,20 @@ int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 				printf("%ld", (long)r->owner_pid);
 			else
 				printf("null");
+			printf(", \"service\": ");
+			jail_json_fputs(stdout, r->service);
 			printf(", \"orphaned\": %s}", owner == 0 ? "true" : "false");
 		} else {
-			char p[24];
+			char p[24], who[80];
+
+			/* a service is shown by its name */
+			snprintf(who, sizeof(who), r->service ? "svc:%s" : "%s",
+				 r->service ? r->service : r->user);
 			if (pids >= 0)
 				snprintf(p, sizeof(p), "%ld", pids);
 			else
 				snprintf(p, sizeof(p), "-");
-			printf("%-16s  %-12s  %-20s  %-10s  %5s  %8s  %-19s  %s\n", r->id, r->user,
+			printf("%-16s  %-12s  %-20s  %-10s  %5s  %8s  %-19s  %s\n", r->id, who,
 			       r->jail, r->profile, p, mem, start, r->remote ? r->remote : "-");
 		}
 		shown++;
