@@ -49,6 +49,22 @@ typedef struct jail_key {
 
 #define CFG(member) offsetof(jail_config_t, member)
 
+/* An absolute path with no "." or ".." component and no control
+ * character. */
+static bool valid_root(const char *v)
+{
+	if (v[0] != '/' || strlen(v) > 255)
+		return false;
+	for (const char *p = v; *p; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+		if (p[0] == '/' && p[1] == '.' &&
+		    (p[2] == '/' || p[2] == '\0' || (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))))
+			return false;
+	}
+	return true;
+}
+
 static const jail_key_t jail_keys[] = {
     {"jail", CFG(default_jail), NULL, NULL, NULL},
     {"profile", CFG(default_profile), jail_valid_name,
@@ -59,6 +75,12 @@ static const jail_key_t jail_keys[] = {
      "is not a cgroup name (expected a relative path like jail or system.slice/jail)", "jail"},
     {"registry", CFG(registry_dir), NULL, NULL, "/run/jail/sessions"},
     {"jailsh", CFG(jailsh_path), NULL, NULL, JAIL_SBINDIR "/jailsh"},
+    /* Where services' state_dir and logs_dir live on the host
+     * (config/service.h). */
+    {"state_root", CFG(state_root), valid_root, "is not an absolute path (expected /var/lib/jail)",
+     "/var/lib/jail"},
+    {"logs_root", CFG(logs_root), valid_root, "is not an absolute path (expected /var/log/jail)",
+     "/var/log/jail"},
     /* The group name adduser passes to groupadd and gpasswd and
      * sshd_config's Match Group names: the rule of user names. */
     {"ssh_group", CFG(ssh_group), jail_valid_name,

@@ -14,6 +14,8 @@
  *   cgroup_parent = jail             parent cgroup name for sessions
  *   registry = /run/jail/sessions    host session registry
  *   jailsh = /usr/local/sbin/jailsh  jailsh path (host and in-jail)
+ *   state_root = /var/lib/jail       services' state_dir, logs_dir on the host
+ *   logs_root = /var/log/jail
  *   ssh_group = jailed               the group sshd_config's Match block locks
  *                                    down; adduser puts jailed users in it
  *   [user:NAME]   jail = PATH, profile = NAME, shell = PATH
@@ -64,6 +66,8 @@ typedef struct jail_config {
 	char *ssh_group;       /* [jail] ssh_group, default "jailed": the group the shipped
 				  sshd_config block matches (Match Group), which adduser puts
 				  every jailed user in and deluser takes them out of */
+	char *state_root;      /* [jail] state_root, default /var/lib/jail: services' state_dir */
+	char *logs_root;       /* [jail] logs_root, default /var/log/jail: services' logs_dir */
 	jail_assign_t *users;
 	size_t n_users;
 	jail_assign_t *groups;
