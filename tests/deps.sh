@@ -5,7 +5,7 @@ PKGS="build-essential pkg-config libpam0g-dev libcap-dev libseccomp-dev libappar
 libiniparser-dev openssh-server openssh-client rsync git jailkit bubblewrap firejail
 apparmor iproute2 procps util-linux clang libclang-rt-14-dev valgrind cppcheck clang-format
 hyperfine file strace nano vim-tiny iputils-ping wget less bzip2 xz-utils netbase
-ncurses-bin libcap2-bin python3 mandoc xauth"
+ncurses-bin libcap2-bin python3 mandoc xauth nginx-light"
 # --list: print the package list (the guest image installs the same).
 if [ "${1:-}" = --list ]; then
 	echo $PKGS
@@ -26,4 +26,14 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
+# Packages with a daemon (nginx) must not start it on this host: the tests
+# run their own, in jails.  policy-rc.d (invoke-rc.d's veto) for the install.
+policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 0755 /usr/sbin/policy-rc.d &&
+		policy=/usr/sbin/policy-rc.d
+fi
 apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $missing >/dev/null
+rc=$?
+[ -n "$policy" ] && rm -f "$policy"
+exit $rc
