@@ -245,7 +245,7 @@ static void print_affected_text(const jail_affected_t *a, const char *jail)
 	}
 	if (a->n == 0)
 		printf("no running session or service of %s maps a replaced file "
-		       "(%zu live, %zu processes checked)\n",
+		       "(%zu live sessions/services, %zu processes checked)\n",
 		       jail, a->live, a->checked);
 	else
 		printf("%zu sessions/services, %zu processes map replaced files: restart "

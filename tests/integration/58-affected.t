@@ -111,6 +111,7 @@ like "$(cat "/proc/$TAIL/maps")" "/usr/bin/tail (deleted)" 'the running tail map
 
 out=$(A "$J" 2>"$T/aff.err")
 is "$?" 0 'affected: exit 0'
+printf '%s\n' "$out" | sed 's/^/# /'
 is "$(cat "$T/aff.err")" "" 'affected: nothing on stderr'
 is "$(printf '%s\n' "$out" | grep -c "^$SA  u1  $TAIL  tail  /usr/bin/tail\$")" 1 \
 	"affected: session A's tail, its user, pid $TAIL and the replaced file, one line"
