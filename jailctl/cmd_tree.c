@@ -1,8 +1,11 @@
 /* jailctl init, update, cp, list: the jail tree commands (lib/tree/tree.h). */
 #define _GNU_SOURCE
 #include "jailctl.h"
+#include "audit/affected.h"
+#include "base/text.h"
 #include "tree/ldcache.h"
 #include "config/config.h"
+#include "session/registry.h"
 #include "tree/sections.h"
 #include "tree/tree.h"
 
@@ -184,7 +187,130 @@ out:
 	return ret;
 }
 
-static const char update_usage[] = "[-n] [-v] [--prune] JAIL";
+static const char update_usage[] = "[-n] [-v] [--prune] JAIL | --affected [--json] JAIL";
+
+/* The name an affected line shows for a record: the user's.  Once the
+ * registry records services (a `service` field), their name goes here
+ * instead: `return r->service ? r->service : r->user;`. */
+static const char *record_label(const jail_session_record_t *r)
+{
+	return r->user;
+}
+
+/* The registry named by the configuration (the default one when the
+ * default configuration directory has no jail.ini).  -1 with *fd -1 on
+ * error; 0 with *fd -1 when there is none (no session ever ran). */
+static int open_registry(const jailctl_ctx_t *ctx, int *fd, jail_error_t *err)
+{
+	jail_config_t *cfg = NULL;
+	jail_error_t e2 = {0};
+	const char *dir = JAIL_REGISTRY_DIR;
+
+	*fd = -1;
+	if (jail_config_load(ctx->config_dir, &cfg, &e2) == 0)
+		dir = cfg->registry_dir;
+	else if (!jail_error_is(&e2, ENOENT) ||
+		 strcmp(ctx->config_dir, JAIL_DEFAULT_CONFIG_DIR) != 0)
+		return jail_error_move(err, &e2);
+	*fd = jail_registry_open(dir, false, &e2);
+	jail_config_free(cfg);
+	if (*fd >= 0)
+		return 0;
+	if (jail_error_is(&e2, ENOENT))
+		return 0;
+	jail_error_move(err, &e2);
+	return jail_error_wrap(err, "session registry");
+}
+
+/* At most this many stale files per process on a text line, then "+N more". */
+#define AFFECTED_FILES_SHOWN 3
+
+static void print_affected_text(const jail_affected_t *a, const char *jail)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		const jail_affected_session_t *s = &a->v[i];
+		for (size_t j = 0; j < s->nprocs; j++) {
+			const jail_affected_proc_t *p = &s->procs[j];
+			size_t shown =
+			    p->files.n < AFFECTED_FILES_SHOWN ? p->files.n : AFFECTED_FILES_SHOWN;
+
+			printf("%s  %s  %ld  %s ", s->rec->id, record_label(s->rec), (long)p->pid,
+			       p->comm);
+			for (size_t k = 0; k < shown; k++)
+				printf(" %s", p->files.v[k]);
+			if (p->files.n > shown)
+				printf(" +%zu more", p->files.n - shown);
+			printf("\n");
+		}
+	}
+	if (a->n == 0)
+		printf("no running session or service of %s maps a replaced file "
+		       "(%zu live sessions/services, %zu processes checked)\n",
+		       jail, a->live, a->checked);
+	else
+		printf("%zu sessions/services, %zu processes map replaced files: restart "
+		       "them to use the new ones\n",
+		       a->n, a->nprocs);
+}
+
+static void print_affected_json(const jail_affected_t *a)
+{
+	size_t shown = 0;
+
+	printf("[");
+	for (size_t i = 0; i < a->n; i++) {
+		const jail_affected_session_t *s = &a->v[i];
+		for (size_t j = 0; j < s->nprocs; j++) {
+			const jail_affected_proc_t *p = &s->procs[j];
+
+			printf("%s\n  {\"id\": ", shown++ ? "," : "");
+			jail_json_fputs(stdout, s->rec->id);
+			printf(", \"user\": ");
+			jail_json_fputs(stdout, s->rec->user);
+			printf(", \"name\": ");
+			jail_json_fputs(stdout, record_label(s->rec));
+			printf(", \"pid\": %ld, \"comm\": ", (long)p->pid);
+			jail_json_fputs(stdout, p->comm);
+			printf(", \"files\": [");
+			for (size_t k = 0; k < p->files.n; k++) {
+				printf("%s", k ? ", " : "");
+				jail_json_fputs(stdout, p->files.v[k]);
+			}
+			printf("]}");
+		}
+	}
+	printf("%s]\n", shown ? "\n" : "");
+}
+
+/* update --affected JAIL: list, change nothing.  Exit 0 whether or not
+ * anything is affected: the list is the answer. */
+static int update_affected(const jailctl_ctx_t *ctx, const char *jail, bool json)
+{
+	jail_affected_t a = {0};
+	jail_strv_t notes = {0};
+	jail_error_t err = {0};
+	int regfd = -1;
+
+	if (open_registry(ctx, &regfd, &err) < 0)
+		return jailctl_err("update", &err);
+	if (jail_affected_find(regfd, jail, &a, &notes, &err) < 0) {
+		if (regfd >= 0)
+			close(regfd);
+		jail_strv_clear(&notes);
+		return jailctl_err("update", &err);
+	}
+	if (regfd >= 0)
+		close(regfd);
+	for (size_t i = 0; i < notes.n; i++)
+		jailctl_warn("update", "%s", notes.v[i]);
+	if (json)
+		print_affected_json(&a);
+	else
+		print_affected_text(&a, jail);
+	jail_affected_clear(&a);
+	jail_strv_clear(&notes);
+	return JAILCTL_OK;
+}
 
 int cmd_update(const jailctl_ctx_t *ctx, int argc, char **argv)
 {
@@ -192,6 +318,8 @@ int cmd_update(const jailctl_ctx_t *ctx, int argc, char **argv)
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"prune", no_argument, NULL, 'P'},
+	    {"affected", no_argument, NULL, 'A'},
+	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -199,9 +327,9 @@ int cmd_update(const jailctl_ctx_t *ctx, int argc, char **argv)
 	printer_t pr = {.cmd = "update", .verbose = true};
 	jail_tree_opts_t topts = {.report = print_action, .report_arg = &pr};
 	jail_error_t err = {0};
+	bool affected = false, json = false;
 	int c;
 
-	(void)ctx;
 	while ((c = getopt_long(argc, argv, "nvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -212,6 +340,12 @@ int cmd_update(const jailctl_ctx_t *ctx, int argc, char **argv)
 		case 'P':
 			topts.prune = true;
 			break;
+		case 'A':
+			affected = true;
+			break;
+		case 'j':
+			json = true;
+			break;
 		case 'h':
 			printf("usage: jailctl update %s\n", update_usage);
 			return JAILCTL_OK;
@@ -221,6 +355,11 @@ int cmd_update(const jailctl_ctx_t *ctx, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return jailctl_usage("update", update_usage);
+	/* --affected only lists; --json only goes with it. */
+	if (affected ? topts.dry_run || topts.prune : json)
+		return jailctl_usage("update", update_usage);
+	if (affected)
+		return update_affected(ctx, argv[optind], json);
 	if (jail_tree_update(argv[optind], &topts, &err) < 0) {
 		fflush(stdout);
 		return jailctl_err("update", &err);
