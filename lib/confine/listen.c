@@ -127,8 +127,8 @@ int jail_unix_bind_at(int sock, int dirfd, const char *name, mode_t mode, uid_t 
 		return jail_error_fmt(err, EINVAL, "%s: '%s' is not a file name", what, name);
 	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd, name);
 	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
-		return jail_error_fmt(err, ENAMETOOLONG, "%s: the name '%s' is too long for a socket",
-				      what, name);
+		return jail_error_fmt(err, ENAMETOOLONG,
+				      "%s: the name '%s' is too long for a socket", what, name);
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (!S_ISSOCK(st.st_mode))
 			return jail_error_fmt(err, EEXIST,
@@ -230,8 +230,7 @@ int jail_listen_socket(int family, int type, const struct sockaddr *sa, socklen_
 		return jail_error_fmt(err, EINVAL, "%s: socket type %d not supported", what, type);
 	if (sa == NULL || len < need || sa->sa_family != family ||
 	    (family == AF_UNIX && len > sizeof(struct sockaddr_un)))
-		return jail_error_fmt(err, EINVAL, "%s: not an address of family %d", what,
-				      family);
+		return jail_error_fmt(err, EINVAL, "%s: not an address of family %d", what, family);
 
 	fd = socket(family, type | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -297,9 +296,8 @@ static int split_names(const char *s, int n, char ***out, jail_error_t *err)
 		for (const char *q = s; *q; q++)
 			count += *q == ':';
 		if (count != n)
-			return jail_error_fmt(err, EINVAL,
-					      "LISTEN_FDNAMES has %d names for LISTEN_FDS=%d", count,
-					      n);
+			return jail_error_fmt(
+			    err, EINVAL, "LISTEN_FDNAMES has %d names for LISTEN_FDS=%d", count, n);
 	}
 	for (int k = 0; k < n; k++) {
 		if (s == NULL) {
@@ -309,9 +307,9 @@ static int split_names(const char *s, int n, char ***out, jail_error_t *err)
 			size_t len = (size_t)(end - p);
 
 			if (len > FDNAME_MAX)
-				return jail_error_fmt(err, EINVAL,
-						      "LISTEN_FDNAMES: name %d is longer than %d bytes",
-						      k + 1, FDNAME_MAX);
+				return jail_error_fmt(
+				    err, EINVAL, "LISTEN_FDNAMES: name %d is longer than %d bytes",
+				    k + 1, FDNAME_MAX);
 			for (size_t i = 0; i < len; i++)
 				if ((unsigned char)p[i] < 0x20 || (unsigned char)p[i] >= 0x7f)
 					return jail_error_fmt(err, EINVAL,
@@ -377,7 +375,7 @@ static int take(const char *spid, const char *sfds, const char *snames, int *fir
 	if (split_names(snames, (int)count, &v, err) < 0)
 		return -1;
 	base = free_block(3 + (int)count > JAIL_LISTEN_FDS_MOVE ? 3 + (int)count
-								 : JAIL_LISTEN_FDS_MOVE,
+								: JAIL_LISTEN_FDS_MOVE,
 			  (int)count, err);
 	if (base < 0)
 		return -1;

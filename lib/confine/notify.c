@@ -21,7 +21,7 @@
 #define SUN_OFF offsetof(struct sockaddr_un, sun_path)
 /* fds one datagram may carry that we make room for (and close); more are
  * discarded by the kernel (MSG_CTRUNC: the datagram is dropped). */
-#define RIGHTS_MAX 16
+#define RIGHTS_MAX	  16
 #define READY_TCP_WAIT_MS 50
 
 static int64_t mono_ms(void)
@@ -60,8 +60,14 @@ int jail_notify_bind(int root_fd, uid_t uid, gid_t gid, jail_error_t *err)
 	int one = 1;
 
 	run = jail_openat_beneath(root_fd, "run", O_PATH | O_DIRECTORY, 0, err);
-	if (run < 0)
+	if (run < 0) {
+		if (jail_error_is(err, ELOOP) || jail_error_is(err, ENOTDIR))
+			return jail_error_fmt(err, ELOOP,
+					      "notify socket %s: /run is a symlink or not a "
+					      "directory, expected a real directory",
+					      JAIL_NOTIFY_PATH);
 		return jail_error_wrap(err, "notify socket %s", JAIL_NOTIFY_PATH);
+	}
 	if (mkdirat(run, "jail", 0755) == 0)
 		made = true;
 	else if (errno != EEXIST)
@@ -69,7 +75,7 @@ int jail_notify_bind(int root_fd, uid_t uid, gid_t gid, jail_error_t *err)
 	dir = openat(run, "jail", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dir < 0) {
 		if (errno == ELOOP || errno == ENOTDIR)
-			return jail_error_fmt(err, errno,
+			return jail_error_fmt(err, ELOOP,
 					      "%s is a symlink or not a directory, expected a real "
 					      "directory",
 					      JAIL_NOTIFY_DIR);
