@@ -60,7 +60,7 @@ const char *jail_sockaddr_text(const struct sockaddr *sa, socklen_t len, char *b
 	}
 	case AF_UNIX: {
 		const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
-		size_t n, o = 0;
+		size_t n, o = 0, from = 0;
 
 		if (len > sizeof(struct sockaddr_un))
 			len = sizeof(struct sockaddr_un);
@@ -73,10 +73,10 @@ const char *jail_sockaddr_text(const struct sockaddr *sa, socklen_t len, char *b
 			n = strnlen(un->sun_path, n);
 		} else {
 			buf[o++] = '@';
-			n--;
+			from = 1;
 		}
-		for (size_t i = 0; i < n && o + 1 < size; i++) {
-			unsigned char c = (unsigned char)un->sun_path[i + (buf[0] == '@')];
+		for (size_t i = from; i < n && o + 1 < size; i++) {
+			unsigned char c = (unsigned char)un->sun_path[i];
 			buf[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
 		}
 		buf[o < size ? o : size - 1] = '\0';

@@ -56,21 +56,20 @@ int jail_notify_bind(int root_fd, uid_t uid, gid_t gid, jail_error_t *err)
 	cleanup_close int run = -1;
 	cleanup_close int dir = -1;
 	cleanup_close int sock = -1;
-	bool made = false;
+	jail_error_t e = {0};
 	int one = 1;
 
-	run = jail_openat_beneath(root_fd, "run", O_PATH | O_DIRECTORY, 0, err);
+	run = jail_openat_beneath(root_fd, "run", O_PATH | O_DIRECTORY, 0, &e);
 	if (run < 0) {
-		if (jail_error_is(err, ELOOP) || jail_error_is(err, ENOTDIR))
+		if (jail_error_is(&e, ELOOP) || jail_error_is(&e, ENOTDIR))
 			return jail_error_fmt(err, ELOOP,
 					      "notify socket %s: /run is a symlink or not a "
 					      "directory, expected a real directory",
 					      JAIL_NOTIFY_PATH);
-		return jail_error_wrap(err, "notify socket %s", JAIL_NOTIFY_PATH);
+		jail_error_wrap(&e, "notify socket %s", JAIL_NOTIFY_PATH);
+		return jail_error_move(err, &e);
 	}
-	if (mkdirat(run, "jail", 0755) == 0)
-		made = true;
-	else if (errno != EEXIST)
+	if (mkdirat(run, "jail", 0755) < 0 && errno != EEXIST)
 		return jail_error_set(err, errno, "create %s", JAIL_NOTIFY_DIR);
 	dir = openat(run, "jail", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dir < 0) {
@@ -81,12 +80,12 @@ int jail_notify_bind(int root_fd, uid_t uid, gid_t gid, jail_error_t *err)
 					      JAIL_NOTIFY_DIR);
 		return jail_error_set(err, errno, "open %s", JAIL_NOTIFY_DIR);
 	}
-	/* 0755 whatever the umask: the service's user must reach the
-	 * socket. */
-	if (made && fchmod(dir, 0755) < 0)
-		return jail_error_set(err, errno, "chmod %s", JAIL_NOTIFY_DIR);
 	if (jail_check_trusted_fd(dir, JAIL_NOTIFY_DIR, err) < 0)
 		return -1;
+	/* 0755 whatever the umask, or the mode an existing one had: the
+	 * service's user must reach the socket. */
+	if (fchmod(dir, 0755) < 0)
+		return jail_error_set(err, errno, "chmod %s", JAIL_NOTIFY_DIR);
 
 	sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (sock < 0)

@@ -36,8 +36,9 @@
 
 #define JAIL_NOTIFY_DIR	 "/run/jail"
 #define JAIL_NOTIFY_PATH "/run/jail/notify"
-/* A notify datagram larger than this is dropped (systemd takes up to
- * 4096 + 1 bytes; so does the relay's buffer when sized thus). */
+/* The relay's receive buffer: JAIL_NOTIFY_MAX + 1 bytes.  systemd reads
+ * at most 4096 bytes (PIPE_BUF) of a notify datagram; a longer one is
+ * dropped by jail_notify_recv() with such a buffer. */
 #define JAIL_NOTIFY_MAX 4096
 /* STATUS= text longer than this is dropped. */
 #define JAIL_NOTIFY_STATUS_MAX 1024
@@ -55,7 +56,8 @@
 /* Host side, before pivot_root, as root.  ROOT_FD: the new root (O_PATH
  * is enough) whose /run is already the sandbox's own fresh tmpfs.  Opens
  * "run" beneath it and makes "run/jail" (0755; an existing one must be a
- * real directory, root-owned, not group/world writable), nothing followed;
+ * real directory, root-owned, not group/world writable; it is set to
+ * 0755), nothing followed;
  * binds a datagram socket there as "notify" (jail_unix_bind_at(),
  * confine/listen.h), mode 0600, owned by UID:GID (the service's user: only
  * it and root may send).  SO_PASSCRED, O_NONBLOCK, O_CLOEXEC.  Returns the

@@ -76,6 +76,9 @@ static void test_text(void)
 	un.sun_path[0] = '\0';
 	is_str(jail_sockaddr_text((struct sockaddr *)&un, l - 1, buf, sizeof(buf)), "@abs?name",
 	       "text: an abstract name, a control character as '?'");
+	l = unix_addr(&un, "@relative");
+	is_str(jail_sockaddr_text((struct sockaddr *)&un, l, buf, sizeof(buf)), "@relative",
+	       "text: a path that begins with '@' is a path");
 	is_str(jail_sockaddr_text((struct sockaddr *)&un, sizeof(sa_family_t), buf, sizeof(buf)),
 	       "unnamed", "text: an unnamed unix address");
 	in.sin_family = AF_PACKET;

@@ -340,6 +340,19 @@ static void test_bind_refused(void)
 	ok(lstat(path, &st) < 0 && errno == ENOENT, "... and no socket was made");
 	close(rootfd);
 
+	/* an existing root-owned 0700 run/jail: used, made reachable */
+	rootfd = scratch_root("r6", root, sizeof(root));
+	snprintf(path, sizeof(path), "%s/run/jail", root);
+	mkdir(path, 0700);
+	jail_error_clear(&err);
+	fd = jail_notify_bind(rootfd, NOBODY, NOBODY, &err);
+	ok(fd >= 0, "bind: an existing root-owned run/jail is used (%s)", err.msg);
+	ok(lstat(path, &st) == 0 && (st.st_mode & 07777) == 0755,
+	   "... set to 0755 so that the service's user reaches the socket");
+	if (fd >= 0)
+		close(fd);
+	close(rootfd);
+
 	/* no run at all */
 	rootfd = scratch_root("r5", root, sizeof(root));
 	snprintf(path, sizeof(path), "%s/run", root);
