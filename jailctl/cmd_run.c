@@ -1,54 +1,48 @@
-/* jailctl run JAIL [-p PROFILE] [-u USER] -- CMD [ARG...]: run a command in
- * a sandbox of its own, in the foreground, and exit with its status.
+/* jailctl run: a command or a service in a sandbox of its own, in the
+ * foreground, exiting with its status.
  *
- * A thin front over the confinement core, as a login is: the profile is a
- * spec (config/profile.h), confine/sandbox.h builds the host side (cgroup,
- * namespaces, the init as pid 1, the jail read-only with tmpfs /tmp and
- * /run, pivot_root, the bounding set) with jailctl as its caller, and the
- * command's process applies the user side itself (confine/self.h:
- * no_new_privs, AppArmor, Landlock, seccomp) after it became USER (default
- * root, still bounded by the profile's caps).  jailctl stays outside the
- * command's pid namespace: it forwards TERM, INT, HUP, USR1 and USR2 to the
- * command, and when it dies the init and the command die with it
- * (PR_SET_PDEATHSIG); at the end the sandbox is torn down (init killed,
- * cgroup removed).  Exit status: the command's, or 128 + the signal that
- * killed it; 1 (jailctl's own refusal) or 126/127 (could not be started).
+ *   jailctl run JAIL [-p PROFILE] [-u USER] -- CMD [ARG...]
+ *       an ad-hoc command (JAIL is an absolute path);
+ *   jailctl run NAME
+ *       the service of services.d/NAME.ini (config/service.h), what
+ *       systemd's ExecStart= calls (`jailctl unit NAME` prints the unit).
  *
- * Services (services.d, readiness, sockets) build on this (issue 14). */
+ * Both are a thin front over the confinement core, as a login is: the
+ * profile is a spec (config/profile.h), confine/sandbox.h builds the host
+ * side (cgroup, namespaces, the init as pid 1, the jail read-only with
+ * tmpfs /tmp and /run, pivot_root, the bounding set) with jailctl as its
+ * caller, and the command's process applies the user side itself
+ * (confine/self.h) after it became its user.  This file turns the command
+ * line into a plan (run.h); runner.c runs it.  Exit status: the
+ * command's, or 128 + the signal that killed it; 1 (jailctl's own
+ * refusal) or 126/127 (could not be started). */
 #define _GNU_SOURCE
 #include "config/config.h"
+#include "config/service.h"
+#include "confine/listen.h"
+#include "confine/notify.h"
+#include "run.h"
 #include "confine/mounts.h"
-#include "confine/sandbox.h"
-#include "confine/seccomp.h"
-#include "confine/self.h"
 #include "jailctl.h"
-#include "session/registry.h"
 #include "session/session.h"
 #include "tree/passwd.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#define RUN_SYNOPSIS "JAIL [-p PROFILE] [-u USER] -- CMD [ARG...]"
-#define RUN_PATH     "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define RUN_SYNOPSIS "JAIL [-p PROFILE] [-u USER] -- CMD [ARG...] | NAME"
 
 typedef struct run_args {
 	const char *jail;
 	const char *profile; /* NULL: jail.ini's default */
 	const char *user;    /* NULL: root */
 	char **cmd;
+	const char *service; /* NAME: a service of services.d */
 } run_args_t;
-
-static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2};
 
 static int parse(int argc, char **argv, run_args_t *a)
 {
@@ -88,138 +82,177 @@ static int parse(int argc, char **argv, run_args_t *a)
 		a->jail = argv[optind++];
 	if (optind < argc && strcmp(argv[optind], "--") == 0)
 		optind++;
-	if (a->jail == NULL || optind >= argc)
+	if (a->jail == NULL)
+		return jailctl_usage("run", RUN_SYNOPSIS);
+	/* NAME alone: a service (its file says everything). */
+	if (a->jail[0] != '/' && optind >= argc && a->profile == NULL && a->user == NULL) {
+		a->service = a->jail;
+		a->jail = NULL;
+		return -1;
+	}
+	if (optind >= argc)
 		return jailctl_usage("run", RUN_SYNOPSIS);
 	a->cmd = argv + optind;
 	return -1;
 }
 
-/* The command's process, inside the sandbox (pid 2 of its pid namespace):
- * become the user, confine itself, exec.  Never returns. */
-static __attribute__((noreturn)) void run_child(const run_args_t *a, const jail_profile_t *prof,
-						const jail_account_t *acct,
-						const jail_strv_t *rw_targets, const sigset_t *old,
-						int lifeline)
+/* What both kinds of run share: the profile (refused when it is a login's
+ * restricted one) and the user, from the host's databases. */
+static int load_profile(const char *dir, const char *name, jail_profile_t **prof, jail_error_t *err)
 {
-	const jail_sandbox_spec_t *spec = &prof->spec;
-	jail_self_t self = {
-	    .apparmor = spec->apparmor,
-	    .apparmor_profile = spec->apparmor_profile,
-	    .landlock = spec->landlock,
-	    .home = NULL,
-	    .bind_rw = rw_targets,
-	    .commands = NULL,
-	    .seccomp = spec->seccomp,
-	    .seccomp_allow = &spec->seccomp_allow,
-	    .seccomp_deny = &spec->seccomp_deny,
-	    .seccomp_blob = JAIL_SECCOMP_BLOB_PATH,
-	};
-	jail_self_result_t res;
-	jail_error_t err = {0};
-	char e_user[300], e_logname[300], e_term[300];
-	const char *term = getenv("TERM");
-	const char *name = acct ? acct->name : "root";
-	char *envp[] = {e_user, e_logname, e_term, "HOME=/", "PATH=" RUN_PATH, NULL};
-
-	if (acct &&
-	    jail_become_user(acct->uid, acct->gid, acct->group_gids, acct->groups.n, &err) < 0) {
-		jailctl_err("run", &err);
-		_exit(126);
-	}
-	/* Dies with jailctl, like the init: set after the change of user (which
-	 * clears it); a jailctl already gone closed LIFELINE's write end. */
-	{
-		struct pollfd hup = {.fd = lifeline, .events = 0};
-
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 ||
-		    (poll(&hup, 1, 0) == 1 && (hup.revents & POLLHUP)))
-			_exit(126);
-		close(lifeline);
-	}
-	if (chdir("/") < 0)
-		_exit(126);
-	if (jail_self_confine(&self, &res, &err) < 0) {
-		jailctl_msg("run", "profile %s: %s; refusing", prof->name, err.msg);
-		_exit(126);
-	}
-	snprintf(e_user, sizeof(e_user), "USER=%s", name);
-	snprintf(e_logname, sizeof(e_logname), "LOGNAME=%s", name);
-	snprintf(e_term, sizeof(e_term), "TERM=%s", term && strlen(term) < 64 ? term : "dumb");
-	sigprocmask(SIG_SETMASK, old, NULL);
-	execvpe(a->cmd[0], a->cmd, envp);
-	{
-		int e = errno; /* before the message, which may change it */
-
-		jailctl_msg("run", "exec %s in %s: %s", a->cmd[0], a->jail, strerror(e));
-		_exit(e == ENOENT ? 127 : 126);
-	}
+	if (jail_profile_load(dir, name, prof, err) < 0)
+		return -1;
+	if ((*prof)->spec.commands.n > 0)
+		return jail_error_fmt(err, EINVAL,
+				      "profile %s is restricted to commands (a login profile); "
+				      "use another profile",
+				      name);
+	return 0;
 }
 
-/* Wait for PID, forwarding the signals jailctl receives; its exit code. */
-static int supervise(pid_t pid, const sigset_t *set)
+static int host_user(const char *name, jail_account_t *acct, run_plan_t *pl, jail_error_t *err)
 {
-	for (;;) {
-		siginfo_t si;
-		int status, sig = sigwaitinfo(set, &si);
+	if (name == NULL || strcmp(name, "root") == 0) {
+		pl->user = "root";
+		return 0;
+	}
+	if (jail_account_from_host(name, NULL, acct, err) < 0)
+		return -1;
+	if (acct->uid == 0)
+		return jail_error_fmt(err, EINVAL, "user %s is uid 0: say root", acct->name);
+	pl->user = acct->name;
+	pl->uid = acct->uid;
+	pl->gid = acct->gid;
+	pl->groups = acct->group_gids;
+	pl->ngroups = acct->groups.n;
+	return 0;
+}
 
-		if (sig < 0 && errno != EINTR) {
-			jailctl_msg("run", "wait: %s", strerror(errno));
-			return JAILCTL_FAIL;
-		}
-		if (sig > 0 && sig != SIGCHLD) {
-			kill(pid, sig);
+/* The sockets a service gets as LISTEN_FDS: systemd's (socket
+ * activation) first, then the ones of its `listen` key, bound here on the
+ * host side. */
+static int take_sockets(const jail_service_t *svc, run_plan_t *pl, jail_error_t *err)
+{
+	int first = -1, n = 0;
+	char **names = NULL;
+
+	if (jail_listen_fds_take(&first, &n, &names, err) < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		if (pl->n_listen >= RUN_MAX_FDS) {
+			free(names[i]);
+			close(first + i);
 			continue;
 		}
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return jailctl_exit_code(status);
+		pl->listen_fds[pl->n_listen] = first + i;
+		pl->listen_names[pl->n_listen++] = names[i];
 	}
-}
+	free(names);
+	for (size_t i = 0; svc && i < svc->n_listen; i++) {
+		const jail_listen_t *l = &svc->listen[i];
+		int fd;
 
-/* The jail-side targets of the spec's bind_rw entries, which Landlock
- * leaves writable. */
-static int rw_targets(const jail_sandbox_spec_t *spec, jail_strv_t *out, jail_error_t *err)
-{
-	for (size_t i = 0; i < spec->bind_rw.n; i++) {
-		cleanup_bind jail_bind_t b = {0};
-
-		if (jail_bind_parse(spec->bind_rw.v[i], false, &b, err) < 0 ||
-		    jail_strv_push(out, b.jail, err) < 0)
-			return -1;
+		if (pl->n_listen >= RUN_MAX_FDS)
+			return jail_error_fmt(err, E2BIG, "more than %d sockets", RUN_MAX_FDS);
+		fd = jail_listen_socket(l->addr.ss_family, l->type,
+					(const struct sockaddr *)&l->addr, l->addrlen, pl->uid,
+					pl->gid, err);
+		if (fd < 0)
+			return jail_error_wrap(err, "%s: listen = %s", svc->file, l->text);
+		pl->listen_fds[pl->n_listen] = fd;
+		pl->listen_names[pl->n_listen] = strdup(l->text);
+		if (pl->listen_names[pl->n_listen] == NULL)
+			return jail_error_set(err, ENOMEM, "listen");
+		/* its LISTEN_FDNAMES name: ':' separates them there */
+		for (char *c = pl->listen_names[pl->n_listen++]; *c; c++)
+			if (*c == ':')
+				*c = '-';
 	}
 	return 0;
 }
 
-static void print_warnings(const jail_strv_t *w)
+static void plan_clear(run_plan_t *pl)
 {
-	for (size_t i = 0; i < w->n; i++)
-		jailctl_warn("run", "%s", w->v[i]);
+	for (size_t i = 0; i < pl->n_listen; i++) {
+		close(pl->listen_fds[i]);
+		free(pl->listen_names[i]);
+	}
+	pl->n_listen = 0;
+	if (pl->notify_up > 0)
+		close(pl->notify_up);
+	pl->notify_up = -1;
+}
+
+/* jailctl run NAME: the plan from services.d/NAME.ini. */
+static int service_plan(const jailctl_ctx_t *ctx, const char *name, jail_service_t **svcp,
+			jail_account_t *acct, run_plan_t *pl, jail_error_t *err)
+{
+	jail_service_t *svc;
+	jail_sandbox_spec_t *spec;
+	const char *ns;
+
+	if (jail_service_load(ctx->config_dir, name, svcp, err) < 0)
+		return -1;
+	svc = *svcp;
+	if (load_profile(ctx->config_dir, svc->profile, &pl->prof, err) < 0)
+		return jail_error_wrap(err, "%s", svc->file);
+	spec = &pl->prof->spec;
+	if (svc->net != JAIL_SERVICE_NET_PROFILE)
+		spec->net_none = svc->net == JAIL_SERVICE_NET_NONE;
+	for (size_t i = 0; i < svc->bind_ro.n; i++)
+		if (jail_strv_push(&spec->bind_ro, svc->bind_ro.v[i], err) < 0)
+			return -1;
+	for (size_t i = 0; i < svc->bind_rw.n; i++)
+		if (jail_strv_push(&spec->bind_rw, svc->bind_rw.v[i], err) < 0)
+			return -1;
+	if (svc->dynamic_user) {
+		if (jail_service_dynamic_uid(svc->name, &pl->uid, err) < 0)
+			return jail_error_wrap(err, "%s: user = dynamic", svc->file);
+		pl->gid = (gid_t)pl->uid;
+		/* its name in USER and in the registry (a login name there) */
+		pl->user = jail_valid_name(svc->name) ? svc->name : "dynamic";
+	} else if (host_user(svc->user, acct, pl, err) < 0) {
+		return jail_error_wrap(err, "%s: user = %s", svc->file, svc->user);
+	}
+	pl->jail = svc->jail;
+	pl->svc = svc;
+	pl->argv = svc->exec.v;
+	pl->env = &svc->environment;
+	pl->workdir = svc->workdir;
+	if (take_sockets(svc, pl, err) < 0)
+		return -1;
+	/* systemd's socket, connected before any namespace changes */
+	ns = getenv("NOTIFY_SOCKET");
+	pl->notify_up = jail_notify_upstream(ns, err);
+	if (pl->notify_up < 0)
+		return jail_error_wrap(err, "NOTIFY_SOCKET %s", ns);
+	unsetenv("NOTIFY_SOCKET");
+	return 0;
 }
 
 int cmd_run(const jailctl_ctx_t *ctx, int argc, char **argv)
 {
 	run_args_t a;
 	jail_config_t *cfg = NULL;
-	jail_profile_t *prof = NULL;
+	jail_service_t *svc = NULL;
 	jail_account_t acct = {0};
-	cleanup_strv jail_strv_t warnings = {0};
-	cleanup_strv jail_strv_t targets = {0};
-	cleanup_free char *blob = NULL;
-	char id[JAIL_SESSION_ID_LEN + 1];
-	jail_sandbox_params_t p;
-	jail_sandbox_t sb;
-	cleanup_ns_saved jail_ns_saved_t own = JAIL_NS_SAVED_INIT;
+	run_plan_t pl;
 	jail_error_t err = {0};
-	sigset_t set, old;
-	size_t blob_len = 0;
 	int ret = JAILCTL_FAIL, r;
-	int lifeline[2] = {-1, -1}; /* the command's: jailctl holds the write end */
-	pid_t pid;
 
 	r = parse(argc, argv, &a);
 	if (r >= 0)
 		return r;
-	jail_sandbox_init(&sb);
-	if (a.jail[0] != '/') {
+	memset(&pl, 0, sizeof(pl));
+	pl.notify_up = -1;
+	if (a.service && !jail_service_valid_name(a.service)) {
+		jailctl_msg("run",
+			    "%s: neither an absolute jail path nor a service name "
+			    "([a-z0-9][a-z0-9_.-]*)",
+			    a.service);
+		return JAILCTL_USAGE;
+	}
+	if (a.jail && a.jail[0] != '/') {
 		jailctl_msg("run", "%s: the jail must be an absolute path", a.jail);
 		return JAILCTL_USAGE;
 	}
@@ -228,94 +261,30 @@ int cmd_run(const jailctl_ctx_t *ctx, int argc, char **argv)
 		jailctl_msg("run", "already inside a jail session (%s)", err.msg);
 		return JAILCTL_FAIL;
 	}
-	if (jail_config_load_flags(ctx->config_dir, JAIL_CONFIG_SKIP_PROFILES, &cfg, &err) < 0 ||
-	    jail_profile_load(ctx->config_dir, a.profile ? a.profile : cfg->default_profile, &prof,
-			      &err) < 0)
+	if (jail_config_load_flags(ctx->config_dir, JAIL_CONFIG_SKIP_PROFILES, &cfg, &err) < 0)
 		goto out_err;
-	if (prof->spec.commands.n > 0) {
-		jailctl_msg("run",
-			    "profile %s is restricted to commands (a login profile); use "
-			    "another profile",
-			    prof->name);
-		goto out;
-	}
-	if (a.user && strcmp(a.user, "root") != 0 &&
-	    jail_account_from_host(a.user, NULL, &acct, &err) < 0)
-		goto out_err;
-	if (acct.name && acct.uid == 0) {
-		jailctl_msg("run", "user %s is uid 0: say -u root", acct.name);
-		goto out;
-	}
-	if (rw_targets(&prof->spec, &targets, &err) < 0 || jail_session_id_new(id, &err) < 0)
-		goto out_err;
-
-	memset(&p, 0, sizeof(p));
-	p.spec = &prof->spec;
-	p.name = prof->name;
-	p.root = a.jail;
-	p.id = id;
-	p.owner = acct.name ? acct.name : "root";
-	p.uid = acct.name ? acct.uid : 0;
-	p.cgroup_parent = cfg->cgroup_parent;
-	p.die_with_caller = true;
-	p.warnings = &warnings;
-	if (jail_sandbox_check_lsms(&p, &err) < 0)
-		goto out_err;
-	jail_sandbox_seccomp_blob(&p, &blob, &blob_len);
-	p.seccomp_data = blob;
-	p.seccomp_len = blob_len;
-
-	/* Signals wait until the command exists: then they are its. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGCHLD);
-	for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-		sigaddset(&set, forwarded[i]);
-	sigprocmask(SIG_BLOCK, &set, &old);
-	/* Our own namespaces, to return to once the sandbox is gone (its pid
-	 * namespace, where our children would go, dies with its init). */
-	if (jail_ns_save(&own, &err) < 0) {
-		jailctl_err("run", &err);
-		goto out_unblock;
-	}
-	if (jail_sandbox_open(&sb, &p, &err) < 0) {
-		print_warnings(&warnings);
-		jailctl_msg("run", "jail %s: %s", a.jail, err.msg);
-		goto out_unblock;
-	}
-	print_warnings(&warnings);
-	if (pipe2(lifeline, O_CLOEXEC) < 0) {
-		jailctl_msg("run", "pipe: %s", strerror(errno));
-		pid = -1;
+	pl.cfg = cfg;
+	if (a.service) {
+		if (service_plan(ctx, a.service, &svc, &acct, &pl, &err) < 0)
+			goto out_err;
 	} else {
-		pid = fork();
+		if (load_profile(ctx->config_dir, a.profile ? a.profile : cfg->default_profile,
+				 &pl.prof, &err) < 0 ||
+		    host_user(a.user, &acct, &pl, &err) < 0)
+			goto out_err;
+		pl.jail = a.jail;
+		pl.argv = a.cmd;
+		pl.workdir = "/";
 	}
-	if (pid == 0) {
-		close(lifeline[1]);
-		run_child(&a, prof, acct.name ? &acct : NULL, &targets, &old, lifeline[0]);
-	}
-	if (pid < 0)
-		jailctl_msg("run", "fork: %s", strerror(errno));
-	else
-		ret = supervise(pid, &set);
-	if (jail_sandbox_kill(&sb, &err) < 0 || jail_sandbox_end(&sb, &err) < 0) {
-		jailctl_msg("run", "jail %s: teardown: %s", a.jail, err.msg);
-		if (ret == JAILCTL_OK)
-			ret = JAILCTL_FAIL;
-	}
-	if (jail_ns_restore(&own, &err) < 0)
-		jailctl_warn("run", "back to the host's namespaces: %s", err.msg);
-out_unblock:
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	ret = run_execute(&pl);
 	goto out;
 out_err:
 	jailctl_err("run", &err);
 out:
-	for (int i = 0; i < 2; i++)
-		if (lifeline[i] >= 0)
-			close(lifeline[i]);
-	jail_sandbox_free(&sb);
+	plan_clear(&pl);
 	jail_account_clear(&acct);
-	jail_profile_free(prof);
+	jail_profile_free(pl.prof);
+	jail_service_free(svc);
 	jail_config_free(cfg);
 	return ret;
 }

@@ -189,12 +189,16 @@ out:
 
 static const char update_usage[] = "[-n] [-v] [--prune] JAIL | --affected [--json] JAIL";
 
-/* The name an affected line shows for a record: the user's.  Once the
- * registry records services (a `service` field), their name goes here
- * instead: `return r->service ? r->service : r->user;`. */
+/* The name an affected line shows for a record: a service's name
+ * (svc:NAME, as ps shows it), else the session's user. */
 static const char *record_label(const jail_session_record_t *r)
 {
-	return r->user;
+	static char buf[80];
+
+	if (r->service == NULL)
+		return r->user;
+	snprintf(buf, sizeof(buf), "svc:%s", r->service);
+	return buf;
 }
 
 /* The registry named by the configuration (the default one when the

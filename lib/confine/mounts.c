@@ -610,8 +610,10 @@ static int mount_tmpfs(int root_fd, const char *rel, const char *mode, uint64_t 
 	mfd = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, what, err);
 	if (mfd < 0)
 		return -1;
-	if (session_data) {
-		/* Written before the tmpfs is attached: nobody can race it. */
+	/* /run (PLAN given): /run/jail, root's, holds the session file, the
+	 * log relay's and a service's notify socket.  Made before the tmpfs
+	 * is attached: nobody can race it. */
+	if (plan) {
 		cleanup_close int dfd = openat(mfd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 		cleanup_close int jfd = -1;
 
@@ -624,7 +626,8 @@ static int mount_tmpfs(int root_fd, const char *rel, const char *mode, uint64_t 
 		if (jfd < 0)
 			return jail_error_set(err, errno, "open /%s/%s", rel,
 					      JAIL_SESSION_FILE_DIR);
-		if (write_new_file(jfd, JAIL_SESSION_FILE_NAME, session_data, plan->session_len,
+		if (session_data &&
+		    write_new_file(jfd, JAIL_SESSION_FILE_NAME, session_data, plan->session_len,
 				   jail_fault("session-file") < 0, err) < 0)
 			return -1;
 		if (plan->seccomp_data &&

@@ -301,7 +301,7 @@ is "$(enter "$sid" -- hostname 2>&1)" pamtest-host 'enter: the hostname is uncha
 out=$(enter 0123456789abcdef -- true 2>&1)
 like "$out" "no session 0123456789abcdef" 'enter: an unknown session id is refused'
 out=$(enter ../../etc -- true 2>&1)
-like "$out" "is not a session id" 'enter: a malformed session id is refused'
+like "$out" "is neither a session id" 'enter: a malformed session id is refused'
 cp -p "$REG/$sid" "$T/record.saved"
 kill -TERM "$bgpid"
 wait "$bgpid"
