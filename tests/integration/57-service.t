@@ -62,6 +62,8 @@ run() { "$JAILCTL" --config "$CONF" run "$@"; }
 records() { ls /run/jail/sessions 2>/dev/null | wc -l; }
 cg_dirs() { find /sys/fs/cgroup -maxdepth 5 -type d -path '*/jail/*' 2>/dev/null | sort; }
 cg_dirs >"$T/cg.before"
+inits() { pgrep -x jail-init | sort | tr '\n' ' '; }
+INITS0=$(inits)
 
 # The supervisor's notify socket: every datagram one line in $T/notify.log
 NS=$T/notify.sock
@@ -221,6 +223,9 @@ kill -KILL $PID
 wait $PID 2>/dev/null
 for _ in $(seq 40); do pgrep -x svcd >/dev/null || break; sleep 0.05; done
 nok 'jailctl killed: no svcd is left' pgrep -x svcd
+# (its init, reparented to this host's pid 1, may wait a while to be reaped)
+for _ in $(seq 200); do [ "$(inits)" = "$INITS0" ] && break; sleep 0.05; done
+is "$(inits)" "$INITS0" '... nor its jail-init'
 "$JAILCTL" --config "$CONF" gc >/dev/null 2>&1
 is "$(records)" 0 'gc removed its record'
 
@@ -319,6 +324,7 @@ EOF
 }
 
 kill $SINK 2>/dev/null
+is "$(inits)" "$INITS0" 'no jail-init is left by any service'
 userdel svcuser 2>/dev/null
 cg_dirs | comm -13 "$T/cg.before" - | sort -r | while read -r d; do rmdir "$d"; done
 is "$(cg_dirs)" "$(cat "$T/cg.before")" "the host's cgroup trees are as before the test"
