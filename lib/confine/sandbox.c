@@ -105,7 +105,7 @@ static int join_cgroup(jail_sandbox_t *sb, const jail_sandbox_params_t *p, jail_
 		else if (r == 1)
 			r = jail_cgroup_create_delegated(mgr, unit, p->owner, p->id,
 							 &p->spec->limits, &sb->cg, &e2);
-		if (r == 0 && unit) {
+		else if (r == 0 && unit) {
 			cleanup_free char *w = jail_strdup_printf(
 			    "unit %s is not delegated: its cgroup limits do not apply to the "
 			    "sandbox's cgroup under %s; set Delegate=yes in the unit",
