@@ -293,6 +293,11 @@ int cmd_run(const jailctl_ctx_t *ctx, int argc, char **argv)
 		close(lifeline[1]);
 		run_child(&a, prof, acct.name ? &acct : NULL, &targets, &old, lifeline[0]);
 	}
+	/* The init and the command are in the sandbox's cgroup now: jailctl
+	 * steps back out to supervise from its own (under a systemd unit with
+	 * Delegate=yes, the unit's supervisor leaf). */
+	if (pid > 0 && sb.cg && jail_cgroup_leave(sb.cg, &err) < 0)
+		jailctl_warn("run", "leave the sandbox's cgroup: %s", err.msg);
 	if (pid < 0)
 		jailctl_msg("run", "fork: %s", strerror(errno));
 	else
