@@ -6,6 +6,9 @@ SBINDIR    ?= $(PREFIX)/sbin
 LIBDIR     ?= $(PREFIX)/lib
 DATADIR    ?= $(PREFIX)/share/jail
 MANDIR     ?= $(PREFIX)/share/man
+# Where systemd reads units for this prefix (/usr/local/lib/systemd/system
+# and /usr/lib/systemd/system are in its search path; elsewhere set it).
+SYSTEMDUNITDIR ?= $(LIBDIR)/systemd/system
 SYSCONFDIR ?= /etc
 PAMDIR     ?= /usr/lib/x86_64-linux-gnu/security
 DESTDIR    ?=
@@ -191,7 +194,8 @@ format:
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PAMDIR) $(DESTDIR)$(DATADIR) \
 		$(DESTDIR)$(DATADIR)/apparmor $(DESTDIR)$(SYSCONFDIR)/jail/profiles \
-		$(DESTDIR)$(SYSCONFDIR)/jail/users.d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(SYSCONFDIR)/jail/users.d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0755 jailctl/jailctl $(DESTDIR)$(SBINDIR)/jailctl
 	install -m 0711 jailsh/jailsh $(DESTDIR)$(SBINDIR)/jailsh
 	install -m 0644 pam_jail/pam_jail.so $(DESTDIR)$(PAMDIR)/pam_jail.so
@@ -199,7 +203,8 @@ install: all
 	# (Build and install with the same PREFIX/SYSCONFDIR: the programs have
 	# them compiled in.)
 	for f in templates/*; do \
-		case $$f in *apparmor*) d=$(DESTDIR)$(DATADIR)/apparmor ;; *) d=$(DESTDIR)$(DATADIR) ;; esac; \
+		case $$f in *apparmor*) d=$(DESTDIR)$(DATADIR)/apparmor ;; *.service) d=$(DESTDIR)$(SYSTEMDUNITDIR) ;; \
+		*) d=$(DESTDIR)$(DATADIR) ;; esac; \
 		sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' -e 's|/etc/jail\b|$(SYSCONFDIR)/jail|g' $$f > $$d/$${f##*/}; \
 		chmod 0644 $$d/$${f##*/}; \
 	done

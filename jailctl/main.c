@@ -29,6 +29,7 @@ static const struct {
     {"kill", cmd_kill, "end a live session"},
     {"gc", cmd_gc, "remove records of sessions that are gone"},
     {"run", cmd_run, "run a service inside a jail"},
+    {"unit", cmd_unit, "print the systemd units of a service"},
 };
 
 static void usage(FILE *out)

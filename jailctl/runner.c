@@ -571,6 +571,11 @@ int run_execute(run_plan_t *plan)
 		close(exec_pipe[0]);
 		child(&r, &old, lifeline[0], exec_pipe[1]);
 	}
+	/* The init and the command are in the sandbox's cgroup now: jailctl
+	 * steps back out to supervise from its own (under a systemd unit with
+	 * Delegate=yes, the unit's supervisor leaf). */
+	if (r.pid > 0 && r.sb.cg && jail_cgroup_leave(r.sb.cg, &err) < 0)
+		jailctl_warn("run", "leave the sandbox's cgroup: %s", err.msg);
 	if (r.pid < 0) {
 		jailctl_msg("run", "fork: %s", strerror(errno));
 	} else {

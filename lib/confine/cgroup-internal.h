@@ -76,6 +76,11 @@ struct jail_cgroup {
 	char *fullpaths;
 	struct cg_dir d[CG_MAX_HIER];
 	size_t nd;
+	/* Controllers are enabled only in directories at this depth or below
+	 * (the root is 0, PARENT's first component 1): 0 for a tree of our
+	 * own; a delegated unit's depth, so that nothing above the unit
+	 * (systemd's) is written. */
+	size_t enable_depth;
 };
 
 extern const struct jail_cgroup_ops jail_cgroup_v1_ops;
@@ -92,6 +97,11 @@ int jail_cg_write(const struct cg_dir *d, int dirfd, const char *name, const cha
 		  bool optional, jail_error_t *err);
 /* Read NAME beneath DIRFD into a malloc'd NUL-terminated buffer. */
 int jail_cg_read(int dirfd, const char *name, char **out, jail_error_t *err);
+
+/* jail_cgroup_create with the enable depth (see struct jail_cgroup). */
+int jail_cg_create(jail_cgroup_manager_t *mgr, const char *parent, const char *user, const char *id,
+		   const jail_cgroup_limits_t *lim, size_t enable_depth, jail_cgroup_t **out,
+		   jail_error_t *err);
 
 /* Remove the regular files of USERFD/ID, a scratch session dir (the tests'
  * fake tree), so that rmdir works there as on a cgroupfs. */

@@ -443,7 +443,7 @@ static int walk(const jail_cgroup_t *cg, const struct cg_hier *h, struct cg_dir 
 	comp[ncomp++] = cg->user;
 	comp[ncomp++] = cg->id;
 
-	if (create && enable && cg->ops->enable &&
+	if (create && enable && cg->ops->enable && cg->enable_depth == 0 &&
 	    cg->ops->enable(d, d->rootfd, h->rootpath, enable, err) < 0)
 		return -1;
 	cur = d->rootfd;
@@ -485,7 +485,7 @@ static int walk(const jail_cgroup_t *cg, const struct cg_hier *h, struct cg_dir 
 		cur = fd;
 		/* Not in the leaf: v2 forbids controllers in the
 		 * subtree_control of a cgroup that holds processes. */
-		if (create && enable && cg->ops->enable &&
+		if (create && enable && cg->ops->enable && i + 1 >= cg->enable_depth &&
 		    cg->ops->enable(d, fd, path, enable, err) < 0)
 			return -1;
 	}
@@ -623,6 +623,13 @@ int jail_cgroup_create(jail_cgroup_manager_t *mgr, const char *parent, const cha
 		       const char *id, const jail_cgroup_limits_t *lim, jail_cgroup_t **out,
 		       jail_error_t *err)
 {
+	return jail_cg_create(mgr, parent, user, id, lim, 0, out, err);
+}
+
+int jail_cg_create(jail_cgroup_manager_t *mgr, const char *parent, const char *user, const char *id,
+		   const jail_cgroup_limits_t *lim, size_t enable_depth, jail_cgroup_t **out,
+		   jail_error_t *err)
+{
 	jail_cgroup_t *cg;
 	unsigned need = 0, want, enable;
 
@@ -657,6 +664,7 @@ int jail_cgroup_create(jail_cgroup_manager_t *mgr, const char *parent, const cha
 	cg = cg_new(mgr, parent, user, id, err);
 	if (cg == NULL)
 		return -1;
+	cg->enable_depth = enable_depth;
 	for (size_t i = 0; i < mgr->nh; i++) {
 		struct cg_dir *d;
 

@@ -92,6 +92,28 @@ int jail_cgroup_create(jail_cgroup_manager_t *mgr, const char *parent, const cha
  * service, another user's session as with su from a root login). */
 int jail_cgroup_logind_scope(const jail_cgroup_manager_t *mgr, const char *proc_cgroup, uid_t uid,
 			     char **relpath, jail_error_t *err);
+/* A systemd service with Delegate=yes (cgroup-systemd.c).  On a cgroup v2
+ * host with systemd as pid 1, when PROC_CGROUP puts the caller in a
+ * .service unit's cgroup (or in its "supervisor" leaf), *relpath (malloc'd)
+ * names the unit's cgroup relative to the v2 root, and the return is 1
+ * when systemd delegated it (the xattr trusted.delegate or user.delegate
+ * is "1", systemd >= 251, and it is root's), 0 when not: the caller may
+ * then warn that the unit's limits do not reach a cgroup of its own.
+ * 0 with *relpath NULL on any other host or cgroup; -1 when the unit's
+ * cgroup cannot be opened. */
+int jail_cgroup_delegated_unit(const jail_cgroup_manager_t *mgr, const char *proc_cgroup,
+			       char **relpath, jail_error_t *err);
+#define JAIL_CGROUP_SUPERVISOR "supervisor"
+/* The sandbox's cgroup inside the delegated unit UNIT (from
+ * jail_cgroup_delegated_unit): every process of the unit moves to the
+ * leaf UNIT/supervisor (the caller among them), memory pids cpu io (those
+ * the unit has) are enabled in UNIT's cgroup.subtree_control, and
+ * UNIT/USER/ID is made as jail_cgroup_create makes PARENT/USER/ID, with
+ * nothing above UNIT written.  Destroy removes ID and USER only: the
+ * supervisor leaf is systemd's to remove with the unit. */
+int jail_cgroup_create_delegated(jail_cgroup_manager_t *mgr, const char *unit, const char *user,
+				 const char *id, const jail_cgroup_limits_t *lim,
+				 jail_cgroup_t **out, jail_error_t *err);
 /* Take the logind scope RELPATH (from jail_cgroup_logind_scope) as the
  * session's cgroup: the caller is in it already and stays there (joining
  * itself is a no-op), LIM is set on the scope through systemd

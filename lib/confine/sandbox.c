@@ -86,19 +86,37 @@ static int join_cgroup(jail_sandbox_t *sb, const jail_sandbox_params_t *p, jail_
 	jail_error_clear(&e2);
 	mgr = jail_cgroup_detect(JAIL_CGROUP_ROOT, &e2);
 	if (mgr != NULL) {
-		cleanup_free char *scope = NULL, *self = NULL;
+		cleanup_free char *scope = NULL, *self = NULL, *unit = NULL;
 		cleanup_close int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
 		size_t n = 0;
 
 		if (fd < 0 || jail_read_all(fd, 65536, &self, &n, NULL) < 0)
 			n = 0;
 		/* On a systemd host the sandbox stays in logind's scope,
-		 * where logind and systemd can see and end it; elsewhere
-		 * it gets a cgroup of its own. */
+		 * where logind and systemd can see and end it; a caller that
+		 * supervises it in the foreground as a service's main process
+		 * (jailctl run under Delegate=yes) puts it inside its unit;
+		 * elsewhere it gets a cgroup of its own. */
 		r = n > 0 ? jail_cgroup_logind_scope(mgr, self, p->uid, &scope, &e2) : 0;
-		if (r == 1)
+		if (r == 0 && n > 0 && p->die_with_caller)
+			r = jail_cgroup_delegated_unit(mgr, self, &unit, &e2);
+		if (r == 1 && scope)
 			r = jail_cgroup_adopt_scope(mgr, scope, &p->spec->limits, &sb->cg, &e2);
-		else if (r == 0)
+		else if (r == 1)
+			r = jail_cgroup_create_delegated(mgr, unit, p->owner, p->id,
+							 &p->spec->limits, &sb->cg, &e2);
+		else if (r == 0 && unit) {
+			cleanup_free char *w = jail_strdup_printf(
+			    "unit %s is not delegated: its cgroup limits do not apply to the "
+			    "sandbox's cgroup under %s; set Delegate=yes in the unit",
+			    strrchr(unit, '/') ? strrchr(unit, '/') + 1 : unit, p->cgroup_parent);
+
+			if (w == NULL)
+				r = jail_error_set(&e2, ENOMEM, "warning");
+			else if (jail_strv_push(p->warnings, w, &e2) < 0)
+				r = -1;
+		}
+		if (r == 0 && sb->cg == NULL)
 			r = jail_cgroup_create(mgr, p->cgroup_parent, p->owner, p->id,
 					       &p->spec->limits, &sb->cg, &e2);
 		jail_cgroup_manager_free(mgr);

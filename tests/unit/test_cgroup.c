@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -409,6 +410,90 @@ static void test_real(void)
 	jail_cgroup_manager_free(m);
 }
 
+/* A service with Delegate=yes: detection by the unit's xattr, and the
+ * sandbox's cgroup inside the unit with nothing above it written. */
+static void test_delegated(void)
+{
+	jail_error_t err = {0};
+	jail_cgroup_manager_t *m;
+	jail_cgroup_t *cg = NULL;
+	jail_cgroup_limits_t lim;
+	char *rel = NULL;
+	char *unitpath;
+	const char *self = "0::/system.slice/web.service\n";
+
+	jail_cgroup_limits_none(&lim);
+	lim.memory_max = 32 << 20;
+	mk("dg");
+	put("dg/cgroup.controllers", "cpu io memory pids\n");
+	put("dg/cgroup.subtree_control", "");
+	mk("dg/system.slice");
+	put("dg/system.slice/cgroup.subtree_control", "+memory +pids");
+	mk("dg/system.slice/web.service");
+	put("dg/system.slice/web.service/cgroup.controllers", "memory pids\n");
+	put("dg/system.slice/web.service/cgroup.procs", "4242\n");
+	m = jail_cgroup_detect_flags(root("dg"), JAIL_CGROUP_SCRATCH, &err);
+	OKE(m != NULL, "delegated: scratch v2 tree");
+	if (m == NULL)
+		return;
+	OKE(jail_cgroup_delegated_unit(m, self, &rel, &err) == 0, "no xattr: not delegated");
+	is_str(rel ? rel : "(null)", "system.slice/web.service",
+	       "but the unit is named (for the caller's warning)");
+	free(rel);
+	rel = NULL;
+	OKE(jail_cgroup_delegated_unit(m, "0::/user.slice/user-0.slice/session-3.scope\n", &rel,
+				       &err) == 0 &&
+		rel == NULL,
+	    "a session scope is no service");
+	OKE(jail_cgroup_delegated_unit(m, "0::/system.slice/../x.service\n", &rel, &err) == 0 &&
+		rel == NULL,
+	    "a path with '..' is refused");
+	unitpath = jail_strdup_printf("%s/dg/system.slice/web.service", base);
+	if (setxattr(unitpath, "trusted.delegate", "1", 1, 0) < 0) {
+		skip("setxattr trusted.delegate (needs root and xattr support)");
+		free(unitpath);
+		jail_cgroup_manager_free(m);
+		return;
+	}
+	OKE(jail_cgroup_delegated_unit(m, self, &rel, &err) == 1, "trusted.delegate=1: delegated");
+	is_str(rel ? rel : "(null)", "system.slice/web.service", "the unit's cgroup");
+	free(rel);
+	rel = NULL;
+	OKE(jail_cgroup_delegated_unit(
+		m, "1:name=systemd:/\n0::/system.slice/web.service/supervisor\n", &rel, &err) ==
+		    1 &&
+		rel && strcmp(rel, "system.slice/web.service") == 0,
+	    "from its supervisor leaf: the same unit");
+	free(rel);
+	rel = NULL;
+
+	OKE(jail_cgroup_create_delegated(m, "system.slice/web.service", "web", "0123456789abcdef",
+					 &lim, &cg, &err) == 0,
+	    "create inside the delegated unit");
+	is_str(get("dg/system.slice/web.service/supervisor/cgroup.procs"), "4242",
+	       "the unit's process moved to <unit>/supervisor");
+	is_str(get("dg/system.slice/web.service/cgroup.procs"), "", "none left in the unit");
+	is_str(get("dg/system.slice/web.service/cgroup.subtree_control"), "+memory +pids",
+	       "the unit's controllers enabled in its subtree_control (not cpu, io: not given)");
+	is_str(get("dg/cgroup.subtree_control"), "", "the root untouched");
+	is_str(get("dg/system.slice/cgroup.subtree_control"), "+memory +pids",
+	       "the slice above the unit untouched");
+	is_str(get("dg/system.slice/web.service/web/0123456789abcdef/memory.max"), "33554432",
+	       "the sandbox at <unit>/<owner>/<id> with its limit");
+	is_str(cg ? jail_cgroup_path(cg) : "", "system.slice/web.service/web/0123456789abcdef",
+	       "its path");
+	OKE(cg && jail_cgroup_destroy(cg, &err) == 0, "destroy");
+	cg = NULL;
+	ok(!exists("dg/system.slice/web.service/web"), "destroy removed <owner>/<id>");
+	ok(exists("dg/system.slice/web.service/supervisor"),
+	   "and left the unit and its supervisor leaf to systemd");
+	OKE(jail_cgroup_create_delegated(m, "../etc", "web", "x", &lim, &cg, &err) < 0 &&
+		cg == NULL,
+	    "a unit path with '..' is refused");
+	free(unitpath);
+	jail_cgroup_manager_free(m);
+}
+
 int main(void)
 {
 	char cmd[128];
@@ -421,6 +506,7 @@ int main(void)
 	test_detect();
 	test_v2();
 	test_v1();
+	test_delegated();
 	test_real();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
 	if (system(cmd) != 0)
