@@ -97,8 +97,8 @@ die() {
 } >"$CONF/jail.ini"
 chmod 0644 "$CONF/jail.ini"
 
-# readyd: static, so that the jail needs nothing more; else dynamic, copied
-# in with its libraries by `jailctl cp` (at the same path as on the host).
+# readyd: static, so that the jail needs nothing more; else dynamic, with
+# its libraries brought in by `jailctl cp`.
 mkdir -m 0755 "$T/bin"
 READYD=$T/bin/readyd
 J=$T/jails/base
@@ -108,14 +108,16 @@ if [ -z "${READYD_DYNAMIC:-}" ] &&
 	cc -static -O2 -Wall -o "$READYD" "$HERE/readyd.c" 2>"$T/cc.log"; then
 	READYD_KIND=static
 	install -m 0755 "$READYD" "$J/readyd"
-	IN_JAIL=/readyd
 else
 	cc -O2 -Wall -o "$READYD" "$HERE/readyd.c" 2>>"$T/cc.log" || die "cc readyd.c: $(cat "$T/cc.log")"
-	READYD_KIND="dynamic (static glibc unavailable), copied by jailctl cp"
+	READYD_KIND="dynamic (static glibc unavailable), libraries by jailctl cp"
+	# jailctl cp brings its libraries (it lands at its host path, below
+	# /run, which the sandboxes cover with a tmpfs: so it goes to / too).
 	"$JAILCTL" --config "$CONF" cp "$J" "$READYD" >>"$T/init.log" 2>&1 ||
 		die "jailctl cp: $(tail -5 "$T/init.log")"
-	IN_JAIL=$READYD
+	install -m 0755 "$READYD" "$J/readyd"
 fi
+IN_JAIL=/readyd
 # nspawn's own copy: it makes its mount points (/run, /tmp, /sys, ...) in
 # the tree it is given, and the shared tree must stay as built for (d).
 NJ=$T/jails/nspawn
@@ -130,11 +132,16 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2f", 
 # One line each; @PORT@ becomes the port.  STOP: how readyd --bench sends
 # SIGTERM: to the launcher ("main") or to its process group ("group").
 JAILCTL_RUN="$JAILCTL --config $CONF run $J -p service -- $IN_JAIL @PORT@"
-names=(jailctl bwrap unshare)
+# A reference row: the same with a profile without cgroup (what the peers
+# do: none of them makes a cgroup).
+sed 's/^cgroup = .*/cgroup = off/' "$CONF/profiles/service.ini" >"$CONF/profiles/service-nocg.ini"
+chmod 0644 "$CONF/profiles/service-nocg.ini"
+names=(jailctl "jailctl nocg" bwrap unshare)
 cmds=("$JAILCTL_RUN"
+	"${JAILCTL_RUN/ -p service / -p service-nocg }"
 	"bwrap --unshare-pid --unshare-ipc --unshare-uts --die-with-parent --ro-bind $J / --proc /proc --dev /dev --tmpfs /tmp $IN_JAIL @PORT@"
 	"unshare --fork --pid --mount --mount-proc chroot $J $IN_JAIL @PORT@")
-stops=(main main group)
+stops=(main main main group)
 notes=()
 
 # jailctl run NAME (services.d), once jailctl has it (issue 14).
@@ -237,6 +244,7 @@ for k in "${!cmds[@]}"; do
 	done
 done
 echo "   (targets: jailctl to READY within 1.5x of unshare+chroot and faster than nspawn; restart < 200 ms)"
+echo "   jailctl nocg: the service profile with cgroup = off, for reference"
 echo "   stop = SIGTERM to the launcher, except unshare (to its process group: unshare ignores TERM);"
 echo "   bwrap dies of the TERM and its sandbox is SIGKILLed (--die-with-parent), no graceful stop"
 for n in "${notes[@]}"; do echo "   $n"; done
@@ -319,8 +327,29 @@ read -r b1 _ <<<"$one"
 read -r b2 _ <<<"$two"
 echo "   the second service added $((b2 - b1)) bytes to the tree; unchanged after: $([ "$before" = "$after" ] && echo yes || echo NO)"
 if [ -n "$JAILCTL_SVC" ]; then
-	# TODO(lead): the services.d variant: bench-a and bench-b on the same
-	# tree, the tree and /var/lib/jail (their state dirs) measured as above.
-	echo "   services.d: TODO, state dirs in /var/lib/jail: $(du -sb /var/lib/jail 2>/dev/null | cut -f1) bytes"
+	# The services.d variant (TODO(lead): untested until `jailctl run NAME`
+	# exists): bench-a and bench-b on the same tree, the tree and their
+	# state directories (/var/lib/jail, a tmpfs in this namespace).
+	svc_start() { # NAME PORT -> $BGPID
+		setsid "$JAILCTL" --config "$CONF" run "$1" >>"$T/launch.svc.log" 2>&1 &
+		BGPID=$!
+		"$READYD" --wait "$2" || die "jailctl run $1: not ready: $(tail -3 "$T/launch.svc.log")"
+	}
+	state() { echo "$(tree_state) $(du -sb /var/lib/jail 2>/dev/null | cut -f1)"; }
+	before=$(state)
+	svc_start bench-a 7301
+	PA=$BGPID
+	one=$(state)
+	svc_start bench-b 7302
+	PB=$BGPID
+	two=$(state)
+	kill -TERM "$PB" "$PA"
+	wait "$PB" "$PA" 2>/dev/null
+	after=$(state)
+	printf '   %-40s %12s %10s  %-14s %s\n' "services.d" "du -sb" "du -sk" "listing" "/var/lib/jail, du -sb" \
+		"before" $before "bench-a running" $one "bench-a and bench-b running" $two "after both stopped" $after
+	read -r b1 _ _ s1 <<<"$one"
+	read -r b2 _ _ s2 <<<"$two"
+	echo "   the second service added $((b2 - b1)) bytes to the tree and $((s2 - s1)) bytes of state"
 fi
 echo "   (target: under 1 MB per additional service beyond its own state)"
