@@ -82,7 +82,7 @@ fi
 JAIL_TEST_NET=1
 . "$REPO/tests/lib.sh"
 TOP=$REPO
-JAILCTL=$TOP/jailctl/jailctl
+JAILCTL=${BENCH_JAILCTL:-$TOP/jailctl/jailctl} # (another jailctl: to try this script)
 jail_test_setup
 jail_test_private_etc
 die() {
