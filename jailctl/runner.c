@@ -585,6 +585,11 @@ int run_execute(run_plan_t *plan)
 			char how[64];
 
 			ret = jailctl_exit_code(status);
+			/* A service ended by the stop signal it was asked to stop
+			 * with stopped cleanly (as systemd counts it). */
+			if (plan->svc && r.stopping && WIFSIGNALED(status) &&
+			    WTERMSIG(status) == plan->svc->stop_signal)
+				ret = JAILCTL_OK;
 			if (plan->svc && !r.ready && !r.stopping)
 				jailctl_msg("run", "%s %s before it was ready (ready = %s)", r.what,
 					    jailctl_wait_status(status, how, sizeof(how)),
