@@ -155,6 +155,15 @@ is "$?" 3 'a service that exits before READY: its status'
 like "$(cat "$T/e.out")" "exited with status 3 before it was ready (ready = notify)" 'and the reason'
 is "$(records)" 0 'no record is left'
 
+# 5b. Never ready (systemd's TimeoutStartSec= ends it with TERM): says so.
+svc nr "exec = /usr/local/bin/svcd" "ready = notify"
+start nr
+wait_for "$T/nr.out" "svcd running"
+stop $PID
+is "$?" 0 'a service stopped before it was ready: stopped cleanly'
+like "$(cat "$T/nr.out")" "stopped before it was ready (ready = notify)" 'and jailctl says it never was'
+unlike "$(cat "$T/notify.log")" "READY=1" 'no READY=1 reached the supervisor'
+
 # 6. stop_timeout: one that ignores TERM is killed, with everything else.
 svc i "exec = /usr/local/bin/svcd ignore-term" "stop_timeout = 500ms"
 start i
@@ -277,6 +286,10 @@ run v >"$T/bad" 2>&1
 is "$?" 1 'a user that does not exist: refused'
 like "$(cat "$T/bad")" "nosuchuser" 'naming the user'
 nok 'and no state dir was made' test -e "$T/state/root/v"
+chmod g+w "$CONF/services.d/u.ini"
+run u >"$T/bad" 2>&1
+is "$?" 1 'a service file writable by its group: refused'
+like "$(cat "$T/bad")" "services.d/u.ini" 'naming the file'
 chmod g+w "$J"
 run a >"$T/bad" 2>&1
 is "$?" 1 'a jail that fails the ownership chain: refused'
