@@ -10,7 +10,8 @@
 #   - the exit status is the command's, 128+N when signal N killed it;
 #   - TERM sent to jailctl reaches the command (its trap runs);
 #   - jailctl killed with SIGKILL takes the init and the command with it;
-#   - nothing is left: no cgroup, no init;
+#   - nothing is left: no cgroup, no init, no record (jailctl gc after
+#     a SIGKILL);
 #   - bad input (relative jail, no command, unknown profile or user, a
 #     login-only restricted profile, a jail that fails the ownership chain)
 #     is refused with the reason and builds nothing.
@@ -103,15 +104,15 @@ for _ in $(seq 50); do [ "$(inits)" = "$INITS0" ] && break; sleep 0.1; done
 is "$(inits)" "$INITS0" 'and so is its jail-init'
 
 is "$(inits)" "$INITS0" 'no jail-init is left by any run'
-# The SIGKILL above left its (empty) cgroup: no one is left to remove it,
-# and `jailctl gc` does not know runs yet (issue 14).  Every other run
-# removed its own.
+# The SIGKILL above left its (empty) cgroup and its record: jailctl gc
+# removes both (the record names the run's opener, jailctl, gone).  Every
+# other run removed its own.
 is "$(cg_count)" $((CG0 + 1)) 'one cgroup left, the killed one; none of the runs that ended'
-for id in $(cg_ids); do
-	case " $CGIDS0 " in *" $id "*) continue ;; esac
-	find /sys/fs/cgroup -maxdepth 5 -type d -path "*/jail/*/$id" -exec rmdir {} + 2>/dev/null
-done
-is "$(cg_count)" "$CG0" 'it was empty: removed by the test'
+is "$(ls /run/jail/sessions | wc -l)" 1 'and one record, the killed one'
+out=$("$JAILCTL" --config "$CONF" gc 2>&1)
+like "$out" "cgroup removed" 'jailctl gc cleans the killed run up'
+is "$(cg_count)" "$CG0" '... its cgroup is gone'
+is "$(ls /run/jail/sessions | wc -l)" 0 '... and its record'
 
 # Bad input: refused, with the reason, before anything is made.
 CG1=$(cg_count)
