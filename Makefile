@@ -172,7 +172,7 @@ sanitize: deps
 		prove tests/integration/70-valgrind-pam.t || rc=1; exit $$rc
 
 demo: deps
-	$(MAKE) all
+	$(MAKE) all tests/bin/logsink tests/bin/svcd
 	tests/demo.sh
 
 bench: deps

@@ -1,6 +1,8 @@
 #!/bin/bash
 # make demo: build a jail, jail the user `enjaulado`, log in with a real ssh
-# on 127.0.0.1 and show what the user sees.  Run as root after `make all`.
+# on 127.0.0.1 and show what the user sees; then run nginx (or the test
+# daemon svcd) from the same jail as a service with no network, serving
+# 127.0.0.1:80, and stop it.  Run as root after `make all`.
 #
 # Everything happens in a throwaway private mount and network namespace with
 # a private copy of /etc (see tests/sshd-lib.sh): the host's users, PAM,
@@ -15,10 +17,12 @@ if [ -z "${JAIL_TEST_IN_NS:-}" ]; then
 		echo "demo: run as root (it creates namespaces, a user and a jail)" >&2
 		exit 1
 	}
-	# The syslog sink is a test helper: `make demo` builds only `all`.
-	[ -x "$REPO/tests/bin/logsink" ] || make -s -C "$REPO" tests/bin/logsink >/dev/null ||
-		exit 1
-	for f in jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so tests/bin/logsink; do
+	# The syslog sink and the fallback service are test helpers (`make demo`
+	# builds them; here for a run of this script after `make all`).
+	for f in logsink svcd; do
+		[ -x "$REPO/tests/bin/$f" ] || make -s -C "$REPO" "tests/bin/$f" >/dev/null || exit 1
+	done
+	for f in jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so tests/bin/logsink tests/bin/svcd; do
 		[ -e "$REPO/$f" ] || {
 			echo "demo: $f is not built: run 'make all' first" >&2
 			exit 1
@@ -31,7 +35,7 @@ if [ -z "${JAIL_TEST_IN_NS:-}" ]; then
 	unshare --mount --net --propagation private "$0" "$@"
 	rc=$?
 	echo
-	echo "=== 7. The host is untouched"
+	echo "=== 8. The host is untouched"
 	fail=0
 	if [ "$(host_sums)" = "$before" ]; then
 		echo "host /etc/passwd, group, shadow, pam.d/sshd, ssh/sshd_config: unchanged"
@@ -157,4 +161,89 @@ echo "session records: $(ls /run/jail/sessions 2>/dev/null | wc -l)"
 echo "session cgroups under $CGROUP_PARENT: $(for d in $(sshd_cgroups_left); do find "$d" -mindepth 2 -type d; done | wc -l)"
 echo "syslog (pam_jail):"
 grep -F pam_jail "$SYSLOG" | sed 's/^/    /'
+
+# A service in the same jail tree: read-only to it, net = none, serving
+# 127.0.0.1:80 through the socket jailctl binds on the host side.  Its state
+# and log directories go to the demo's scratch dir (jail.ini's state_root and
+# logs_root), not to the host's /var/lib/jail and /var/log/jail.
+heading "7. A jailed service: jailctl run"
+sshd_write_jail_ini "state_root = $T/svc/state" "logs_root = $T/svc/logs"
+mkdir -p "$T/svc/www" "$T/svc/conf" "$CONF/services.d"
+chmod 0755 "$CONF/services.d"
+if [ -x /usr/sbin/nginx ]; then
+	run $JC cp /opt/chroots /usr/sbin/nginx || die "jailctl cp nginx failed"
+	echo "hello from nginx, jailed as www-data with no network, on port 80" >"$T/svc/www/index.html"
+	cat >"$T/svc/conf/nginx.conf" <<-'EOF'
+		daemon off;
+		worker_processes 1;
+		pid /run/web/nginx.pid;
+		error_log stderr notice;
+		events { worker_connections 64; }
+		http {
+			types { text/html html; }
+			access_log /var/log/web/access.log;
+			client_body_temp_path /tmp/body;
+			proxy_temp_path /tmp/proxy;
+			fastcgi_temp_path /tmp/fastcgi;
+			uwsgi_temp_path /tmp/uwsgi;
+			scgi_temp_path /tmp/scgi;
+			server { listen 127.0.0.1:80; root /srv/www; }
+		}
+	EOF
+	chmod -R a+rX "$T/svc/www" "$T/svc/conf"
+	svc_exec="/usr/sbin/nginx -c /etc/nginx/nginx.conf -e stderr"
+	svc_extra="environment = NGINX=3;
+ready       = file:/run/web/nginx.pid
+bind_ro     = $T/svc/conf:/etc/nginx $T/svc/www:/srv/www"
+else # (tests/deps.sh installs nginx-light; without it, the test daemon)
+	install -D -m 0755 "$REPO/tests/bin/svcd" /opt/chroots/usr/local/bin/svcd
+	svc_exec="/usr/local/bin/svcd serve"
+	svc_extra=""
+fi
+cat >"$CONF/services.d/web.ini" <<EOF
+[service:web]
+jail        = /opt/chroots
+exec        = $svc_exec
+user        = www-data
+net         = none
+listen      = tcp:127.0.0.1:80
+runtime_dir = web
+logs_dir    = web
+EOF
+[ -n "$svc_extra" ] && echo "$svc_extra" >>"$CONF/services.d/web.ini"
+chmod 0644 "$CONF/services.d/web.ini"
+echo "$CONF/services.d/web.ini:"
+sed 's/^/    /' "$CONF/services.d/web.ini"
+echo "# jailctl run web &        (in the foreground, as systemd's ExecStart= runs it)"
+$JC run web >"$T/svc/run.out" 2>&1 &
+svc_pid=$!
+for _ in $(seq 100); do
+	grep -q "service web: ready" "$T/svc/run.out" && break
+	kill -0 $svc_pid 2>/dev/null || break
+	sleep 0.1
+done
+grep -F "service web:" "$T/svc/run.out" | sed 's/^/    /'
+grep -q "service web: ready" "$T/svc/run.out" || {
+	sed 's/^/    /' "$T/svc/run.out"
+	die "the service did not become ready"
+}
+run $JC ps
+if [ -x /usr/sbin/nginx ] && command -v curl >/dev/null; then
+	run curl -sS http://127.0.0.1/
+else
+	echo "# (echo >&3; head -1 <&3) 3<>/dev/tcp/127.0.0.1/80"
+	(echo >&3; head -1 <&3) 3<>/dev/tcp/127.0.0.1/80
+fi
+echo "inside (jailctl enter web): network interfaces: $($JC enter web -- cat /proc/net/dev 2>&1 |
+	sed -n '3,$p' | cut -d: -f1 | tr -d ' ' | tr '\n' ' ')"
+echo "inside (jailctl enter web): $($JC enter web -- touch /etc/x 2>&1 | sed 's/^.*touch: //')"
+[ -e "$T/svc/logs/web/access.log" ] &&
+	echo "on the host: $T/svc/logs/web/access.log: $(wc -l <"$T/svc/logs/web/access.log") request(s)"
+echo "# kill -TERM $svc_pid       (jailctl run web: what systemctl stop does)"
+kill -TERM $svc_pid
+wait $svc_pid
+svc_rc=$?
+echo "jailctl run web: exit status $svc_rc$([ $svc_rc = 0 ] && echo ', stopped cleanly')"
+echo "processes of www-data: $(pgrep -u www-data | wc -l), session records: $(ls /run/jail/sessions 2>/dev/null | wc -l)"
+[ "$svc_rc" = 0 ] || die "the service did not stop cleanly"
 exit 0
