@@ -28,6 +28,9 @@
 #include "tree/passwd.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,9 +131,45 @@ static int host_user(const char *name, jail_account_t *acct, run_plan_t *pl, jai
 	return 0;
 }
 
+/* Whether FD is bound where L says (type, family, address, port or
+ * path): a socket systemd passed in for that `listen` entry. */
+static bool same_socket(int fd, const jail_listen_t *l)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int type = 0;
+	socklen_t tlen = sizeof(type);
+
+	memset(&ss, 0, sizeof(ss));
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 || type != l->type ||
+	    ss.ss_family != l->addr.ss_family)
+		return false;
+	switch (ss.ss_family) {
+	case AF_INET: {
+		const struct sockaddr_in *a = (const void *)&ss, *b = (const void *)&l->addr;
+
+		return a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
+	}
+	case AF_INET6: {
+		const struct sockaddr_in6 *a = (const void *)&ss, *b = (const void *)&l->addr;
+
+		return a->sin6_port == b->sin6_port &&
+		       memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0;
+	}
+	case AF_UNIX: {
+		const struct sockaddr_un *a = (const void *)&ss, *b = (const void *)&l->addr;
+
+		return strncmp(a->sun_path, b->sun_path, sizeof(a->sun_path)) == 0;
+	}
+	}
+	return false;
+}
+
 /* The sockets a service gets as LISTEN_FDS: systemd's (socket
  * activation) first, then the ones of its `listen` key, bound here on the
- * host side. */
+ * host side, except those systemd bound already (the .socket unit that
+ * `jailctl unit --socket` prints binds the service's own `listen`). */
 static int take_sockets(const jail_service_t *svc, run_plan_t *pl, jail_error_t *err)
 {
 	int first = -1, n = 0;
@@ -150,8 +189,13 @@ static int take_sockets(const jail_service_t *svc, run_plan_t *pl, jail_error_t 
 	free(names);
 	for (size_t i = 0; svc && i < svc->n_listen; i++) {
 		const jail_listen_t *l = &svc->listen[i];
+		bool passed = false;
 		int fd;
 
+		for (int k = 0; k < n && !passed; k++)
+			passed = same_socket(first + k, l);
+		if (passed)
+			continue;
 		if (pl->n_listen >= RUN_MAX_FDS)
 			return jail_error_fmt(err, E2BIG, "more than %d sockets", RUN_MAX_FDS);
 		fd = jail_listen_socket(l->addr.ss_family, l->type,

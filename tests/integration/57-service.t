@@ -215,6 +215,19 @@ is "$(cat "$T/s.conn")" "svcd pid 2 fd 3 name web" 'systemd-socket-activate: fd 
 kill -TERM $SA 2>/dev/null
 wait $SA 2>/dev/null
 
+# 9b. The .socket unit `jailctl unit --socket` prints binds the service's
+# own `listen`: the socket systemd passes is used, not bound twice.
+svc s2 "exec = /usr/local/bin/svcd env serve" "net = none" "listen = tcp:127.0.0.1:9104"
+systemd-socket-activate -l 127.0.0.1:9104 --fdname=web2 \
+	"$JAILCTL" --config "$CONF" run s2 >"$T/s2.out" 2>&1 &
+SA=$!
+sleep 0.3
+( exec 3<>/dev/tcp/127.0.0.1/9104 && head -1 <&3 ) >"$T/s2.conn" 2>&1
+is "$(cat "$T/s2.conn")" "svcd pid 2 fd 3 name web2" 'socket activation of a service with that listen: systemd'"'"'s socket'
+like "$(cat "$T/s2.out")" "LISTEN_FDS=1" '... and only it (no second bind)'
+kill -TERM $SA 2>/dev/null
+wait $SA 2>/dev/null
+
 # 10. log = relay: /dev/log in the jail reaches the host's syslog.
 svc l "exec = /usr/local/bin/svcd syslog=hello-from-the-service" "log = relay"
 start l
