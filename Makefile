@@ -194,7 +194,8 @@ format:
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PAMDIR) $(DESTDIR)$(DATADIR) \
 		$(DESTDIR)$(DATADIR)/apparmor $(DESTDIR)$(SYSCONFDIR)/jail/profiles \
-		$(DESTDIR)$(SYSCONFDIR)/jail/users.d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(SYSCONFDIR)/jail/users.d $(DESTDIR)$(SYSCONFDIR)/jail/services.d \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
 		$(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0755 jailctl/jailctl $(DESTDIR)$(SBINDIR)/jailctl
 	install -m 0711 jailsh/jailsh $(DESTDIR)$(SBINDIR)/jailsh
