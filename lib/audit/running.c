@@ -84,10 +84,10 @@ static int report(run_t *r, jail_severity_t sev, pid_t pid, const char *what, co
 	va_start(ap, fmt);
 	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
-	if (path == NULL || n < 0) {
-		msg = NULL;
+	if (n < 0)
+		msg = NULL; /* undefined after a failed vasprintf */
+	if (path == NULL || msg == NULL)
 		return jail_error_set(r->err, ENOMEM, "audit findings");
-	}
 	if (pid > 0)
 		return jail_findings_add(r->out, sev, r->rec->jail, path, fix, r->err,
 					 "service %s (pid %ld): %s", r->rec->service, (long)pid,
