@@ -5,7 +5,7 @@
  * This file drives the audit (one jail, everything); the parts are split by
  * what they audit: tree.c (the jail tree and its manifest), etc.c (the
  * jail's /etc and jailsh), config.c (jail.ini, users.d, profiles),
- * services.c (services.d), pam.c
+ * services.c (services.d), running.c (the running services), pam.c
  * (the PAM stacks), sshd.c (sshd's forwarding lockdown), with findings.c
  * holding the findings list and the helpers they share
  * (audit-internal.h). */
@@ -125,6 +125,8 @@ int jail_audit_run(const jail_audit_opts_t *opts, jail_findings_t *out, jail_err
 	if (jail_audit_config(dir, out, &cfg, err) < 0)
 		goto out;
 	if (jail_audit_services(dir, out, err) < 0)
+		goto out;
+	if (cfg && jail_audit_running(dir, cfg->registry_dir, out, err) < 0)
 		goto out;
 	if (cfg && jail_audit_jailed_users(cfg, &cfg_jails, &ubj, out, err) < 0)
 		goto out;

@@ -69,7 +69,7 @@ typedef struct jail_audit_opts {
 } jail_audit_opts_t;
 
 /* The whole audit: config files and jail_config_load, services.d, every
- * selected jail,
+ * the running services, every selected jail,
  * the jailed users' host and in-jail entries, the PAM session stack.
  * Findings are appended to OUT in a stable order. */
 int jail_audit_run(const jail_audit_opts_t *opts, jail_findings_t *out, jail_error_t *err);
@@ -89,6 +89,16 @@ int jail_audit_config(const char *dir, jail_findings_t *out, jail_config_t **cfg
  * seccomp = off is a warning, and so is a file that is not NAME.ini.  An
  * unusable DIR is left to jail_audit_config. */
 int jail_audit_services(const char *dir, jail_findings_t *out, jail_error_t *err);
+
+/* The running services (lib/audit/running.c): every live record of the
+ * registry REGISTRY_DIR (NULL: JAIL_REGISTRY_DIR) that names a service,
+ * its processes' CapBnd, NoNewPrivs, Seccomp and AppArmor label against
+ * its profile (loaded from DIR), its namespaces against the caller's (the
+ * host's), its mounts ("/" read-only, nothing else writable but its own
+ * directories); critical findings.  A stale record, a service whose file
+ * or profile is gone, a missing registry: warnings. */
+int jail_audit_running(const char *dir, const char *registry_dir, jail_findings_t *out,
+		       jail_error_t *err);
 
 /* One jail: the ownership chain from / to JAIL, the system directories,
  * the walk of the tree, the manifest comparison with the host and, for
