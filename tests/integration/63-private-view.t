@@ -36,9 +36,6 @@ view_profile() { # yes|no
 	cat >"$CONF/profiles/pview.ini" <<EOF
 [profile]
 description = 63-private-view.t
-cgroup = off
-apparmor = off
-landlock = off
 private_view = $1
 EOF
 	chmod 0644 "$CONF/profiles/pview.ini"
