@@ -26,6 +26,37 @@ static bool system_id(unsigned long id)
 
 /* --- the filters (pure text) ------------------------------------------- */
 
+/* The ':'-separated fields of LINE (LEN bytes, not NUL-terminated) into
+ * F/FL, at most MAX; returns how many there are (MAX + 1 when more).  No
+ * copy: a 10,000-user passwd is filtered in well under a millisecond. */
+static size_t fields(const char *line, size_t len, const char **f, size_t *fl, size_t max)
+{
+	size_t n = 0, start = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && line[i] != ':')
+			continue;
+		if (n == max)
+			return max + 1;
+		f[n] = line + start;
+		fl[n++] = i - start;
+		start = i + 1;
+	}
+	return n;
+}
+
+/* A decimal id field (jail_pw_parse_id's rule). */
+static bool field_id(const char *f, size_t fl, unsigned long *out)
+{
+	char buf[24];
+
+	if (fl == 0 || fl >= sizeof(buf))
+		return false;
+	memcpy(buf, f, fl);
+	buf[fl] = '\0';
+	return jail_pw_parse_id(buf, out);
+}
+
 int jail_view_passwd(const char *text, uid_t uid, char **out, jail_error_t *err)
 {
 	cleanup_buf jail_buf_t b = {0};
@@ -34,14 +65,11 @@ int jail_view_passwd(const char *text, uid_t uid, char **out, jail_error_t *err)
 
 	*out = NULL;
 	while (jail_pw_next_line(&p, &line, &len)) {
-		cleanup_free char *copy = strndup(line, len);
-		char *f[8];
+		const char *f[7];
+		size_t fl[7];
 		unsigned long u;
 
-		if (copy == NULL)
-			return jail_error_set(err, ENOMEM, "passwd view");
-		if (jail_pw_split(copy, f, 8) != 7 || f[0][0] == '\0' ||
-		    !jail_pw_parse_id(f[2], &u))
+		if (fields(line, len, f, fl, 7) != 7 || fl[0] == 0 || !field_id(f[2], fl[2], &u))
 			continue;
 		if (!system_id(u) && u != (unsigned long)uid)
 			continue;
@@ -93,6 +121,15 @@ static int view_names(const char *view_passwd, uid_t uid, view_names_t *n, jail_
 	return 0;
 }
 
+/* Is the LEN-byte name N in SV? */
+static bool strv_has(const jail_strv_t *sv, const char *n, size_t len)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strlen(sv->v[i]) == len && memcmp(sv->v[i], n, len) == 0)
+			return true;
+	return false;
+}
+
 int jail_view_group(const char *text, const char *view_passwd, uid_t uid, char **out,
 		    jail_error_t *err)
 {
@@ -105,42 +142,39 @@ int jail_view_group(const char *text, const char *view_passwd, uid_t uid, char *
 	if (view_names(view_passwd, uid, &names, err) < 0)
 		return -1;
 	while (jail_pw_next_line(&p, &line, &len)) {
-		cleanup_free char *copy = strndup(line, len);
-		char *f[5], *m, *save = NULL;
+		const char *f[4], *m, *end;
+		size_t fl[4];
 		unsigned long g;
 		bool keep, first = true;
 
-		if (copy == NULL)
-			return jail_error_set(err, ENOMEM, "group view");
-		if (jail_pw_split(copy, f, 5) != 4 || f[0][0] == '\0' ||
-		    !jail_pw_parse_id(f[2], &g))
+		if (fields(line, len, f, fl, 4) != 4 || fl[0] == 0 || !field_id(f[2], fl[2], &g))
 			continue;
-		keep = system_id(g) || jail_strv_contains(&names.user_gids, f[2]);
-		if (!keep) {
-			cleanup_free char *members = strdup(f[3]);
+		keep = system_id(g) || strv_has(&names.user_gids, f[2], fl[2]);
+		end = f[3] + fl[3];
+		/* Members are the comma-separated names of field 4; empty ones
+		 * ("a,,b") are skipped. */
+		for (m = f[3]; !keep && m < end;) {
+			const char *c = memchr(m, ',', (size_t)(end - m));
+			size_t ml = (size_t)((c ? c : end) - m);
 
-			if (members == NULL)
-				return jail_error_set(err, ENOMEM, "group view");
-			for (m = strtok_r(members, ",", &save); m && !keep;
-			     m = strtok_r(NULL, ",", &save))
-				keep = jail_strv_contains(&names.user, m);
+			keep = ml > 0 && strv_has(&names.user, m, ml);
+			m += ml + 1;
 		}
 		if (!keep)
 			continue;
-		jail_buf_str(&b, f[0]);
-		jail_buf_str(&b, ":");
-		jail_buf_str(&b, f[1]);
-		jail_buf_str(&b, ":");
-		jail_buf_str(&b, f[2]);
-		jail_buf_str(&b, ":");
-		save = NULL;
-		for (m = strtok_r(f[3], ",", &save); m; m = strtok_r(NULL, ",", &save)) {
-			if (!jail_strv_contains(&names.all, m))
-				continue;
-			if (!first)
-				jail_buf_str(&b, ",");
-			jail_buf_str(&b, m);
-			first = false;
+		/* name:password:gid: as they were, then the kept members. */
+		jail_buf_add(&b, line, (size_t)(f[3] - line));
+		for (m = f[3]; m < end;) {
+			const char *c = memchr(m, ',', (size_t)(end - m));
+			size_t ml = (size_t)((c ? c : end) - m);
+
+			if (ml > 0 && strv_has(&names.all, m, ml)) {
+				if (!first)
+					jail_buf_str(&b, ",");
+				jail_buf_add(&b, m, ml);
+				first = false;
+			}
+			m += ml + 1;
 		}
 		jail_buf_str(&b, "\n");
 	}

@@ -153,6 +153,11 @@ static void test_group(void)
 	is_str(g, "ok:x:6:alice\n", "group lines not of four fields with a gid dropped");
 	free(g);
 
+	g = view_g("users:x:100:,alice,,bob,\nempty:x:3000:\nsolo:x:3001:alice\n", vp, 1001);
+	is_str(g, "users:x:100:alice\nsolo:x:3001:alice\n",
+	       "empty member names skipped; a group with no members and another gid dropped");
+	free(g);
+
 	g = view_g(group, "", 1001);
 	ok(g && strstr(g, "alice") == NULL && strstr(g, "root:x:0:\n"),
 	   "no passwd view: system groups only, no members but known ones");
