@@ -49,6 +49,13 @@ static int parse_net(void *field, const char *v, jail_error_t *err)
 	return 0;
 }
 
+static int parse_yesno(void *field, const char *v, jail_error_t *err)
+{
+	if (jail_parse_bool(v, field, NULL) < 0)
+		return jail_error_fmt(err, EINVAL, "'%s' is not valid (expected yes or no)", v);
+	return 0;
+}
+
 static int parse_mode(void *field, const char *v, jail_error_t *err)
 {
 	jail_mode_t *out = field;
@@ -383,6 +390,7 @@ static const profile_key_t profile_keys[] = {
     {"run_size", parse_tmpfs_size, SPEC(run_size), "8M"},
     {"bind_ro", parse_binds, SPEC(bind_ro), NULL},
     {"bind_rw", parse_binds, SPEC(bind_rw), NULL},
+    {"private_view", parse_yesno, SPEC(private_view), "no"},
     {"commands", parse_commands, SPEC(commands), NULL},
     {"shell", parse_shell, PROFILE(shell), JAIL_DEFAULT_SHELL},
 };

@@ -8,6 +8,7 @@
 #include "confine/landlock.h"
 #include "confine/mounts.h"
 #include "confine/seccomp.h"
+#include "confine/views.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -188,7 +189,8 @@ static int build(jail_sandbox_t *sb, const jail_sandbox_params_t *p, int *jail_f
 	if (reopen_root(jail_fd, p->root, err) < 0)
 		return -1;
 	root_fd = jail_mounts_begin(*jail_fd, err);
-	if (root_fd < 0 || jail_mounts_rest(root_fd, &plan, err) < 0)
+	if (root_fd < 0 || jail_mounts_rest(root_fd, &plan, err) < 0 ||
+	    (p->spec->private_view && jail_views_mount(root_fd, &plan, err) < 0))
 		return jail_error_wrap(err, "mounts in jail %s", p->root);
 	/* Messages from inside reach the host's syslog through the init
 	 * (logrelay.h).  Not a refusal: logging is not confinement. */

@@ -62,6 +62,10 @@ typedef struct jail_sandbox_spec {
 	uint64_t run_size;
 	jail_strv_t bind_ro;
 	jail_strv_t bind_rw;
+	/* the private view (confine/views.h): /home with only the user's
+	 * home, /etc/passwd and /etc/group with only system accounts and the
+	 * user */
+	bool private_view;
 	/* restricted mode: non-empty = only these programs (basenames) */
 	jail_strv_t commands;
 } jail_sandbox_spec_t;
