@@ -410,10 +410,22 @@ static bool parse_alt(const char *a, size_t alen, const char **name, size_t *nle
 		memcpy(qual, a + q0, i - q0);
 		qual[i - q0] = '\0';
 	}
-	while (i < alen && (a[i] == ' ' || a[i] == '\t'))
-		i++;
-	/* What may follow the name: (version), [arch], <profile>. */
-	return i == alen || a[i] == '(' || a[i] == '[' || a[i] == '<';
+	/* What may follow the name: (version), [arch], <profile>, and
+	 * nothing else. */
+	for (;;) {
+		const char *close;
+
+		while (i < alen && (a[i] == ' ' || a[i] == '\t'))
+			i++;
+		if (i == alen)
+			return true;
+		if (a[i] != '(' && a[i] != '[' && a[i] != '<')
+			return false;
+		close = memchr(a + i, a[i] == '(' ? ')' : a[i] == '[' ? ']' : '>', alen - i);
+		if (close == NULL)
+			return false;
+		i = (size_t)(close - a) + 1;
+	}
 }
 
 /* Add what package I's field FIELD (a dependency list) needs. */
