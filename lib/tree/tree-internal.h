@@ -104,6 +104,7 @@ typedef struct jail_tree_ctx {
 	bool updating; /* update: replace what the manifest says is ours */
 	bool strict;   /* cp: a requested path missing on the host is an error */
 	bool no_recurse;
+	bool listing; /* planning a package's file: soft problems are notes */
 
 	jail_tree_entry_t *ents;
 	size_t n, cap;

@@ -501,7 +501,10 @@ static int soft_fail(jail_tree_ctx_t *c, bool soft, const char *path, jail_error
 {
 	if (!soft)
 		return -1;
-	jail_tree_report(c, "warning", path, err->msg);
+	/* A package's files: dpkg vouches for nothing beyond their presence
+	 * (Python's library has scripts naming /usr/local/bin/python), so what
+	 * they would bring and cannot is a note for -v, not a warning. */
+	jail_tree_report(c, c->listing ? "note" : "warning", path, err->msg);
 	jail_error_clear(err);
 	return 0;
 }
@@ -865,7 +868,10 @@ int jail_tree_add_listed(jail_tree_ctx_t *c, const char *path, jail_error_t *err
 	}
 	switch (st.st_mode & S_IFMT) {
 	case S_IFREG:
-		return add_file(c, real, &st, 0, true, err);
+		c->listing = true;
+		r = add_file(c, real, &st, 0, true, err);
+		c->listing = false;
+		return r;
 	case S_IFDIR:
 		return 0;
 	default:
