@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "tap.h"
 #include "tree/dpkg.h"
+#include "tree/tree-internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -341,8 +342,35 @@ static void test_host(void)
 	like(err.msg, "dpkg database", "... saying what was read");
 }
 
+/* The manifest records packages: 'p NAME', 'pd NAME' with documentation,
+ * sorted before the sections and the paths. */
+static void test_manifest(void)
+{
+	static const char text[] = "f /usr/bin/borg\ns basicshell\npd python3\np borgbackup\n";
+	jail_manifest_t *m = NULL;
+	jail_error_t err = {0};
+	char *out;
+	size_t len = 0;
+
+	ok(jail_manifest_parse("manifest", text, strlen(text), &m, &err) == 0,
+	   "a manifest with packages parses: %s", err.msg);
+	if (m == NULL)
+		return;
+	out = jail_manifest_format(m, &len, &err);
+	like(out, "p borgbackup\npd python3\ns basicshell\nf /usr/bin/borg\n",
+	     "packages sort first, then sections, then paths; 'pd' keeps its flag");
+	ok(jail_manifest_find(m, "/usr/bin/borg") != NULL, "find skips the packages");
+	free(out);
+	jail_manifest_free(m);
+	ok(jail_manifest_parse("manifest", "p a/b\n", 6, &m, &err) < 0,
+	   "a package name with '/' is refused");
+	ok(jail_manifest_parse("manifest", "fd /usr/bin/x\n", 14, &m, &err) < 0,
+	   "the 'd' flag is for packages only");
+}
+
 int main(void)
 {
+	test_manifest();
 	test_status();
 	if (db) {
 		test_closure();
