@@ -103,12 +103,11 @@ static bool status_installed(const char *status)
 		     strcmp(w, "triggers-awaited") == 0);
 }
 
-static const jail_dpkg_db_t *sort_db;
-
-static int by_name_cmp(const void *a, const void *b)
+static int by_name_cmp(const void *a, const void *b, void *arg)
 {
+	const jail_dpkg_db_t *db = arg;
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int c = strcmp(sort_db->v[x].name, sort_db->v[y].name);
+	int c = strcmp(db->v[x].name, db->v[y].name);
 
 	return c ? c : (x > y) - (x < y);
 }
@@ -245,9 +244,7 @@ int jail_dpkg_parse_status(const char *name, const char *buf, size_t len, jail_d
 		if (strcmp(db->v[i].name, "dpkg") == 0 && db->v[i].installed)
 			db->native = db->v[i].arch;
 	}
-	sort_db = db;
-	qsort(db->by_name, db->n, sizeof(*db->by_name), by_name_cmp);
-	sort_db = NULL;
+	qsort_r(db->by_name, db->n, sizeof(*db->by_name), by_name_cmp, db);
 	*out = db;
 	return 0;
 fail:
