@@ -33,6 +33,10 @@ static void print_action(void *arg, const char *action, const char *path, const 
 		jailctl_warn(p->cmd, "%s", detail ? detail : path);
 		return;
 	}
+	if (strcmp(action, "packages") == 0) {
+		printf("packages %s: %s\n", path, detail ? detail : "");
+		return;
+	}
 	if (!p->verbose)
 		return;
 	if (detail)
@@ -125,7 +129,8 @@ static int load_sections(const jailctl_ctx_t *ctx, const char *opt, jail_section
 	return jail_sections_load(file, out, err);
 }
 
-static const char init_usage[] = "[-f SECTIONS] [-v] [--allow-setuid] JAIL SECTION...";
+static const char init_usage[] = "[-f SECTIONS] [-v] [--allow-setuid] [-p|--package NAME]... "
+				 "[--package-docs] JAIL [SECTION...]";
 
 int cmd_init(const jailctl_ctx_t *ctx, int argc, char **argv)
 {
@@ -133,10 +138,13 @@ int cmd_init(const jailctl_ctx_t *ctx, int argc, char **argv)
 	    {"file", required_argument, NULL, 'f'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"allow-setuid", no_argument, NULL, 'S'},
+	    {"package", required_argument, NULL, 'p'},
+	    {"package-docs", no_argument, NULL, 'D'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	printer_t pr = {.cmd = "init"};
+	jail_strv_t packages = {0};
 	jail_tree_opts_t topts = {.report = print_action, .report_arg = &pr};
 	const char *file = NULL;
 	jail_sections_t *secs = NULL;
@@ -146,7 +154,7 @@ int cmd_init(const jailctl_ctx_t *ctx, int argc, char **argv)
 	jail_error_t err = {0};
 	int c, ret = JAILCTL_FAIL;
 
-	while ((c = getopt_long(argc, argv, "f:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:vp:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			file = optarg;
@@ -157,20 +165,34 @@ int cmd_init(const jailctl_ctx_t *ctx, int argc, char **argv)
 		case 'S':
 			topts.allow_setuid = true;
 			break;
+		case 'p':
+			/* Repeatable; a value may also list several names. */
+			if (jail_split_list(optarg, &packages, &err) < 0)
+				goto out;
+			break;
+		case 'D':
+			topts.package_docs = true;
+			break;
 		case 'h':
 			printf("usage: jailctl init %s\n", init_usage);
+			jail_strv_clear(&packages);
 			return JAILCTL_OK;
 		default:
+			jail_strv_clear(&packages);
 			return jailctl_usage("init", init_usage);
 		}
 	}
-	if (argc - optind < 2)
+	/* Sections, packages or both. */
+	if (argc - optind < (packages.n ? 1 : 2)) {
+		jail_strv_clear(&packages);
 		return jailctl_usage("init", init_usage);
+	}
+	topts.packages = &packages;
 	for (int i = optind + 1; i < argc; i++)
 		if (jail_strv_add_unique(&names, argv[i], &err) < 0)
 			goto out;
-	if (load_sections(ctx, file, &secs, &err) < 0 ||
-	    jail_sections_expand(secs, &names, &exp, &nexp, &err) < 0)
+	if (names.n > 0 && (load_sections(ctx, file, &secs, &err) < 0 ||
+			    jail_sections_expand(secs, &names, &exp, &nexp, &err) < 0))
 		goto out;
 	if (jail_tree_init(argv[optind], (const jail_section_t *const *)exp, nexp, &topts, &err) <
 	    0)
@@ -184,6 +206,7 @@ out:
 	free(exp);
 	jail_sections_free(secs);
 	jail_strv_clear(&names);
+	jail_strv_clear(&packages);
 	return ret;
 }
 

@@ -60,6 +60,7 @@ static const struct key_def keys[] = {
     LIST_KEY("users", users),
     LIST_KEY("groups", groups),
     LIST_KEY("includesections", includes),
+    LIST_KEY("packages", packages),
     {"need_logsocket", K_BOOL, offsetof(jail_section_t, need_logsocket)},
     {"need_proc", K_BOOL, offsetof(jail_section_t, need_proc)},
 };
@@ -67,8 +68,8 @@ static const struct key_def keys[] = {
 
 #define KNOWN_KEYS                                                                                 \
 	"comment, paths, executables, regularfiles, directories, libraries, paths_w_owner, "       \
-	"paths_w_setuid, emptydirs, devices, users, groups, includesections, need_logsocket, "     \
-	"need_proc"
+	"paths_w_setuid, emptydirs, devices, users, groups, includesections, packages, "           \
+	"need_logsocket, need_proc"
 
 struct parser {
 	const char *name;
@@ -93,6 +94,7 @@ static void section_clear(jail_section_t *sec)
 	jail_strv_clear(&sec->users);
 	jail_strv_clear(&sec->groups);
 	jail_strv_clear(&sec->includes);
+	jail_strv_clear(&sec->packages);
 }
 
 void jail_sections_free(jail_sections_t *s)

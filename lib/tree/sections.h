@@ -12,6 +12,9 @@
  *   groups = root, ...       group lines copied into the jail's /etc/group
  *   includesections = a, b   other sections, recursively (cycles tolerated:
  *                            each section is expanded once)
+ *   packages = a, b          installed Debian packages: their files and those
+ *                            of their Depends/Pre-Depends closure, from dpkg's
+ *                            database (lib/tree/dpkg.h; not in jailkit)
  *   need_logsocket = 1       the jail wants /dev/log
  *   need_proc = 1            jailkit's request for a /proc mount; parsed and
  *                            kept (sessions mount /proc themselves)
@@ -42,6 +45,7 @@ typedef struct jail_section {
 	jail_strv_t users;
 	jail_strv_t groups;
 	jail_strv_t includes;
+	jail_strv_t packages;
 	bool need_logsocket;
 	bool need_proc; /* jailkit's need_proc, see above */
 	size_t line;	/* line of the [section] header, for messages */

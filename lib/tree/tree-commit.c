@@ -223,13 +223,20 @@ int jail_tree_write_manifest(jail_tree_ctx_t *c, const jail_strv_t *pruned, jail
 	m->logsocket = (c->old && c->old->logsocket) || c->logsocket;
 	for (size_t i = 0; c->old && i < c->old->n; i++) {
 		const jail_manifest_entry_t *o = &c->old->v[i];
-		if (o->type != 's' && pruned && jail_strv_contains(pruned, o->path))
+		if (o->type != 's' && o->type != 'p' && pruned &&
+		    jail_strv_contains(pruned, o->path))
 			continue;
 		if (jail_manifest_add(m, o->type, o->flags, o->path, err) < 0)
 			goto out;
 	}
 	for (size_t i = 0; i < c->sections.n; i++)
 		if (jail_manifest_add(m, 's', 0, c->sections.v[i], err) < 0)
+			goto out;
+	for (size_t i = 0; i < c->packages.n; i++)
+		if (jail_manifest_add(m, 'p', 0, c->packages.v[i], err) < 0)
+			goto out;
+	for (size_t i = 0; i < c->packages_docs.n; i++)
+		if (jail_manifest_add(m, 'p', JAIL_MF_PKG_DOCS, c->packages_docs.v[i], err) < 0)
 			goto out;
 	for (size_t k = 0; k < c->n; k++) {
 		const jail_tree_entry_t *e = &c->ents[c->order[k]];

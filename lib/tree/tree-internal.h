@@ -104,6 +104,7 @@ typedef struct jail_tree_ctx {
 	bool updating; /* update: replace what the manifest says is ours */
 	bool strict;   /* cp: a requested path missing on the host is an error */
 	bool no_recurse;
+	bool listing; /* planning a package's file: soft problems are notes */
 
 	jail_tree_entry_t *ents;
 	size_t n, cap;
@@ -112,7 +113,8 @@ typedef struct jail_tree_ctx {
 	size_t *order;	       /* entry indices sorted by path */
 
 	jail_strv_t sections, users, groups;
-	jail_strv_t missing; /* update: manifest paths gone from the host */
+	jail_strv_t packages, packages_docs; /* requested, for the manifest */
+	jail_strv_t missing;		     /* update: manifest paths gone from the host */
 	bool logsocket;
 
 	int root_fd;
@@ -155,6 +157,15 @@ int jail_tree_add_request(jail_tree_ctx_t *c, const char *item, unsigned flags, 
 int jail_tree_add_emptydir(jail_tree_ctx_t *c, const char *path, unsigned dflags,
 			   jail_error_t *err);
 int jail_tree_add_device(jail_tree_ctx_t *c, const char *path, jail_error_t *err);
+/* A path of a package's file list: a file or symlink is planned like a
+ * soft request; a directory (or a path leading to one) only gets its
+ * parents planned, never walked.  0, 1 when missing on the host, -1. */
+int jail_tree_add_listed(jail_tree_ctx_t *c, const char *path, jail_error_t *err);
+
+/* dpkg.c: plan the files of the Debian packages NAMES and their closure
+ * (init: a name not installed is an error; update: a warning). */
+int jail_tree_add_packages(jail_tree_ctx_t *c, const jail_strv_t *names, bool docs,
+			   jail_error_t *err);
 
 /* tree-write.c: phases 2 and 3. */
 int jail_tree_open_root(jail_tree_ctx_t *c, bool may_create, jail_error_t *err);

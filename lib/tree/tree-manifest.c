@@ -47,13 +47,18 @@ int jail_manifest_add(jail_manifest_t *m, char type, unsigned flags, const char 
 	return 0;
 }
 
-/* Sections first (by name), then everything else by path. */
+/* Packages, then sections (by name), then everything else by path. */
+static int type_rank(char t)
+{
+	return t == 'p' ? 0 : t == 's' ? 1 : 2;
+}
+
 static int entry_cmp(const jail_manifest_entry_t *a, const jail_manifest_entry_t *b)
 {
-	int as = a->type == 's', bs = b->type == 's';
+	int as = type_rank(a->type), bs = type_rank(b->type);
 
 	if (as != bs)
-		return bs - as;
+		return as - bs;
 	return strcmp(a->path, b->path);
 }
 
@@ -109,8 +114,8 @@ const jail_manifest_entry_t *jail_manifest_find(const jail_manifest_t *m, const 
 	if (m == NULL)
 		return NULL;
 	hi = m->n;
-	/* Skip the sections, which sort first. */
-	while (lo < hi && m->v[lo].type == 's')
+	/* Skip the packages and sections, which sort first. */
+	while (lo < hi && (m->v[lo].type == 'p' || m->v[lo].type == 's'))
 		lo++;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -127,7 +132,7 @@ const jail_manifest_entry_t *jail_manifest_find(const jail_manifest_t *m, const 
 
 static bool valid_type(char t)
 {
-	return t == 'f' || t == 'l' || t == 'd' || t == 'c' || t == 'b' || t == 's';
+	return t == 'f' || t == 'l' || t == 'd' || t == 'c' || t == 'b' || t == 's' || t == 'p';
 }
 
 /* Undo the "\\" and "\n" escapes in place; returns false on a bad escape. */
@@ -192,7 +197,9 @@ int jail_manifest_parse(const char *name, const char *buf, size_t len, jail_mani
 		if (!valid_type(word[0]))
 			goto bad;
 		for (const char *f = word + 1; *f; f++) {
-			if (*f == 'o')
+			if (*f == 'd' && word[0] == 'p')
+				flags |= JAIL_MF_PKG_DOCS;
+			else if (*f == 'o')
 				flags |= JAIL_MF_KEEP_OWNER;
 			else if (*f == 's')
 				flags |= JAIL_MF_KEEP_SETUID;
@@ -201,7 +208,7 @@ int jail_manifest_parse(const char *name, const char *buf, size_t len, jail_mani
 		}
 		if (!unescape(path))
 			goto bad;
-		if (word[0] == 's' ? strchr(path, '/') != NULL : path[0] != '/')
+		if (word[0] == 's' || word[0] == 'p' ? strchr(path, '/') != NULL : path[0] != '/')
 			goto bad;
 		if (jail_manifest_add(m, word[0], flags, path, err) < 0) {
 			jail_manifest_free(m);
@@ -213,7 +220,7 @@ int jail_manifest_parse(const char *name, const char *buf, size_t len, jail_mani
 		return jail_error_fmt(
 		    err, EINVAL,
 		    "%s:%u: malformed manifest line (expected '<type> <path>' with "
-		    "type f, l, d, c, b or s, or 'logsocket 1')",
+		    "type f, l, d, c, b, s or p, or 'logsocket 1')",
 		    name, lineno);
 	}
 	if (jail_manifest_finish(m, err) < 0) {
@@ -276,6 +283,8 @@ char *jail_manifest_format(const jail_manifest_t *m, size_t *len, jail_error_t *
 	for (size_t i = 0; i < m->n; i++) {
 		char word[4] = {m->v[i].type, 0, 0, 0};
 		size_t w = 1;
+		if (m->v[i].flags & JAIL_MF_PKG_DOCS)
+			word[w++] = 'd';
 		if (m->v[i].flags & JAIL_MF_KEEP_OWNER)
 			word[w++] = 'o';
 		if (m->v[i].flags & JAIL_MF_KEEP_SETUID)

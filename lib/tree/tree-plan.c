@@ -501,7 +501,10 @@ static int soft_fail(jail_tree_ctx_t *c, bool soft, const char *path, jail_error
 {
 	if (!soft)
 		return -1;
-	jail_tree_report(c, "warning", path, err->msg);
+	/* A package's files: dpkg vouches for nothing beyond their presence
+	 * (Python's library has scripts naming /usr/local/bin/python), so what
+	 * they would bring and cannot is a note for -v, not a warning. */
+	jail_tree_report(c, c->listing ? "note" : "warning", path, err->msg);
 	jail_error_clear(err);
 	return 0;
 }
@@ -845,4 +848,34 @@ int jail_tree_add_request(jail_tree_ctx_t *c, const char *item, unsigned flags, 
 		return ret;
 	}
 	return jail_tree_add_path(c, item, flags, false, err) < 0 ? -1 : 0;
+}
+
+int jail_tree_add_listed(jail_tree_ctx_t *c, const char *path, jail_error_t *err)
+{
+	cleanup_free char *real = NULL;
+	struct stat st;
+	int r;
+
+	r = resolve(c, path, &real, &st, NULL, err);
+	if (r < 0) {
+		jail_error_wrap(err, "%s", path);
+		return soft_fail(c, true, path, err);
+	}
+	if (r == 1) {
+		if (!c->updating)
+			jail_tree_report(c, "missing", path, NULL);
+		return 1;
+	}
+	switch (st.st_mode & S_IFMT) {
+	case S_IFREG:
+		c->listing = true;
+		r = add_file(c, real, &st, 0, true, err);
+		c->listing = false;
+		return r;
+	case S_IFDIR:
+		return 0;
+	default:
+		jail_tree_report(c, "skip", real, jail_tree_type_word(st.st_mode));
+		return 0;
+	}
 }

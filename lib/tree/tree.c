@@ -68,6 +68,8 @@ static void ctx_free(jail_tree_ctx_t *c)
 	jail_tree_map_free(&c->index);
 	jail_tree_map_free(&c->seen);
 	jail_strv_clear(&c->sections);
+	jail_strv_clear(&c->packages);
+	jail_strv_clear(&c->packages_docs);
 	jail_strv_clear(&c->users);
 	jail_strv_clear(&c->groups);
 	jail_strv_clear(&c->missing);
@@ -135,6 +137,42 @@ static int plan_logsocket(jail_tree_ctx_t *c, jail_tree_entry_t **have, jail_err
 	return 0;
 }
 
+/* init's packages: --package and the sections' packages keys, recorded
+ * for the manifest (with or without their documentation) and planned. */
+static int plan_init_packages(jail_tree_ctx_t *c, const jail_section_t *const *secs, size_t n,
+			      jail_error_t *err)
+{
+	jail_strv_t *into = c->opts->package_docs ? &c->packages_docs : &c->packages;
+	const jail_strv_t *req = c->opts->packages;
+
+	for (size_t i = 0; req && i < req->n; i++)
+		if (jail_strv_add_unique(into, req->v[i], err) < 0)
+			return -1;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < secs[i]->packages.n; j++)
+			if (jail_strv_add_unique(into, secs[i]->packages.v[j], err) < 0)
+				return -1;
+	return jail_tree_add_packages(c, into, c->opts->package_docs, err);
+}
+
+/* update: the packages the manifest records, planned again. */
+static int plan_update_packages(jail_tree_ctx_t *c, jail_error_t *err)
+{
+	for (size_t i = 0; i < c->old->n; i++) {
+		const jail_manifest_entry_t *m = &c->old->v[i];
+		if (m->type != 'p')
+			continue;
+		if (jail_strv_add_unique((m->flags & JAIL_MF_PKG_DOCS) ? &c->packages_docs
+								       : &c->packages,
+					 m->path, err) < 0)
+			return -1;
+	}
+	if (jail_tree_add_packages(c, &c->packages, false, err) < 0 ||
+	    jail_tree_add_packages(c, &c->packages_docs, true, err) < 0)
+		return jail_error_wrap(err, "update");
+	return 0;
+}
+
 int jail_tree_init(const char *jail, const jail_section_t *const *secs, size_t n,
 		   const jail_tree_opts_t *opts, jail_error_t *err)
 {
@@ -193,6 +231,8 @@ int jail_tree_init(const char *jail, const jail_section_t *const *secs, size_t n
 		jail_error_wrap(err, "section '%s'", s->name);
 		goto out;
 	}
+	if (plan_init_packages(&c, secs, n, err) < 0)
+		goto out;
 	if ((c.users.n || c.groups.n) && jail_tree_add_emptydir(&c, "/etc", 0, err) < 0)
 		goto out;
 	if (c.logsocket) {
@@ -279,6 +319,8 @@ int jail_tree_update(const char *jail, const jail_tree_opts_t *opts, jail_error_
 		if (r == 1 && jail_strv_push(&c.missing, m->path, err) < 0)
 			goto out;
 	}
+	if (plan_update_packages(&c, err) < 0)
+		goto out;
 	if (c.old->logsocket) {
 		jail_tree_entry_t *e;
 		if (plan_logsocket(&c, &e, err) < 0)

@@ -41,6 +41,11 @@
  *     # jail manifest v1: written by jailctl, do not edit
  *     logsocket 1                   present when a section wants /dev/log
  *     s basicshell                  a section installed (by name)
+ *     p borgbackup                  a Debian package requested by name (init
+ *                                   --package, a section's packages key);
+ *                                   'pd': with its documentation.  update
+ *                                   recomputes the closure from dpkg's
+ *                                   database and plans its files again
  *     d /usr/bin                    a directory
  *     f /usr/bin/ls                 a regular file copied from the same host path
  *     fo /var/mail/x                ... keeping the host owner (paths_w_owner)
@@ -50,10 +55,11 @@
  *     c /dev/null                   a character device (b: block device)
  *
  * The first character of the first word is the type, any further characters
- * are flags ('o' keep owner, 's' keep setuid/setgid; 'os' both).  The path is
+ * are flags ('o' keep owner, 's' keep setuid/setgid; 'os' both; 'd' on a
+ * package: documentation kept).  The path is
  * the rest of the line after one space; it is absolute and the same in the
  * jail and on the host.  A backslash or a newline in a path is written as
- * "\\" or "\n".  Lines are sorted (logsocket, then sections, then paths) so
+ * "\\" or "\n".  Lines are sorted (logsocket, then packages and sections, then paths) so
  * that the same tree always gives the same bytes.  /etc/passwd and
  * /etc/group are merged (users and groups keys), not copied, and so are not
  * listed as 'f'.  When logsocket is set, /dev/log exists in the jail as an
@@ -72,15 +78,16 @@
 /* Manifest entry flags (the letters after the type). */
 #define JAIL_MF_KEEP_OWNER  0x1u /* 'o' */
 #define JAIL_MF_KEEP_SETUID 0x2u /* 's' */
+#define JAIL_MF_PKG_DOCS    0x4u /* 'd', on a package */
 
 typedef struct jail_manifest_entry {
-	char type;	/* 'f', 'l', 'd', 'c', 'b' or 's' (section) */
+	char type;	/* 'f', 'l', 'd', 'c', 'b', 's' (section) or 'p' (package) */
 	unsigned flags; /* JAIL_MF_* */
-	char *path;	/* absolute path (jail == host), or the section name for 's' */
+	char *path;	/* absolute path (jail == host), or the name for 's' and 'p' */
 } jail_manifest_entry_t;
 
 typedef struct jail_manifest {
-	jail_manifest_entry_t *v; /* sorted: sections first, then by path */
+	jail_manifest_entry_t *v; /* sorted: packages, sections, then by path */
 	size_t n;
 	bool logsocket;
 } jail_manifest_t;
@@ -114,11 +121,13 @@ typedef void (*jail_tree_report_fn)(void *arg, const char *action, const char *p
 				    const char *detail);
 
 typedef struct jail_tree_opts {
-	bool allow_setuid;	    /* init: keep setuid/setgid of paths_w_setuid */
-	bool dry_run;		    /* update: report, change nothing */
-	bool prune;		    /* update: remove manifest entries the host no longer has */
-	const char *host_root;	    /* NULL or "/": the real host; tests pass a fixture tree */
-	jail_tree_report_fn report; /* may be NULL */
+	bool allow_setuid;	     /* init: keep setuid/setgid of paths_w_setuid */
+	bool dry_run;		     /* update: report, change nothing */
+	bool prune;		     /* update: remove manifest entries the host no longer has */
+	const char *host_root;	     /* NULL or "/": the real host; tests pass a fixture tree */
+	const jail_strv_t *packages; /* init: Debian packages to install (with their closure) */
+	bool package_docs;	     /* init: keep their documentation, man pages, locales */
+	jail_tree_report_fn report;  /* may be NULL */
 	void *report_arg;
 } jail_tree_opts_t;
 
@@ -139,7 +148,15 @@ typedef struct jail_tree_opts {
  * same bytes. */
 /* On failure (any error after the jail was first written: ENOSPC too) the
  * run is rolled back as the header says; err says why first and, should an
- * object not be removable, names it after. */
+ * object not be removable, names it after.
+ *
+ * Packages (opts->packages and every section's packages key): each
+ * requested package must be installed on the host (else the run fails
+ * before anything is written, naming it); the files of its Depends/
+ * Pre-Depends closure (lib/tree/dpkg.h) are planned like a section's paths,
+ * regular files and symlinks only (directories come with what is below
+ * them, never walked), documentation left out unless opts->package_docs.
+ * A "packages" report gives the closure's size. */
 int jail_tree_init(const char *jail, const jail_section_t *const *secs, size_t n,
 		   const jail_tree_opts_t *opts, jail_error_t *err);
 
@@ -157,7 +174,12 @@ int jail_tree_cp(const char *jail, const jail_strv_t *paths, const jail_tree_opt
  * from the jail.  With opts->prune, manifest files and symlinks (and empty
  * manifest directories) whose host path is gone are removed from the jail
  * and the manifest; nothing that is not in the manifest is ever removed.
- * With opts->dry_run, actions are reported and nothing changes. */
+ * With opts->dry_run, actions are reported and nothing changes.
+ * Packages recorded in the manifest ('p') have their closure and file
+ * lists read again from dpkg's database, so an upgrade's new files and new
+ * dependencies are added and its changed files replaced; files an upgrade
+ * dropped are gone from the host and so handled as above (--prune).  A
+ * recorded package no longer installed is a warning. */
 int jail_tree_update(const char *jail, const jail_tree_opts_t *opts, jail_error_t *err);
 
 #endif

@@ -15,7 +15,7 @@ is "$?" 0 'list -f templates/sections.ini exits 0'
 names=$(printf '%s\n' "$out" | awk '{print $1}')
 missing=""
 for s in uidbasics netbasics logbasics basicshell interactiveshell extendedshell editors \
-	netutils terminfo locale sftp scp rsync git ssh jailsh; do
+	netutils terminfo locale sftp scp rsync git ssh jailsh python3 https; do
 	printf '%s\n' "$names" | grep -qx "$s" || missing="$missing $s"
 done
 is "$missing" "" 'list: every section the issue requires is shipped'
