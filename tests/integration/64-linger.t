@@ -165,6 +165,28 @@ sid4=$(sids lga)
 is "$(echo "$sid4" | wc -w)" 1 '... the stale record was removed, one record left'
 ok '... a new session' test "$sid4" != "$sid3"
 
+# --- a login never joins an init that decided to exit ---------------------------
+# The init decides under an exclusive flock of the lock file and exits
+# holding it.  Here the test holds it (as the deciding init would) while a
+# login arrives; the login waits for its shared lock; the init dies; the
+# lock is released: the login must find the init gone and build anew.
+ipid4=$(rec "$sid4" init_pid)
+flock -x "$REG/.linger.$sid4" -c "sleep 1.5" &
+fpid=$!
+sleep 0.3
+drive lga "echo pidns=\$(readlink /proc/self/ns/pid)" >"$T/race.out" &
+rpid=$!
+sleep 0.4
+ok 'the login waits while the lock is held exclusive' kill -0 "$rpid"
+kill -9 "$ipid4"
+wait "$fpid"
+wait "$rpid"
+like "$(cat "$T/race.out")" "open_session: Success (0)" '... then opens a session'
+sid5=$(sids lga)
+is "$(echo "$sid5" | wc -w)" 1 '... one record: the dead one was removed'
+ok '... a new session, not the one whose init exited' test -n "$sid5" -a "$sid5" != "$sid4"
+sid4=$sid5
+
 # --- jailctl kill ends a lingering session ----------------------------------------
 drive lga "nohup sleep $BG >/dev/null 2>&1 </dev/null &" >/dev/null
 ipid4=$(rec "$sid4" init_pid)
