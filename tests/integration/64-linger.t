@@ -207,5 +207,46 @@ is "$(sids lgp | wc -w)" 0 'linger = no: no record left'
 ls -a "$REG" | grep -q '^\.linger\.' && lk=yes || lk=no
 is "$lk" "$(test -n "$(sids lgb)" && echo yes || echo no)" 'lock files only for lingering sessions still recorded'
 
+# --- real clients: sshd, tmux and a nohup job across two connections -------------
+# The jail gets tmux (jailctl cp: with its libraries); lga's profile lingers
+# (2 s), lgp's does not.  Connection 1 starts a detached tmux session and a
+# nohup job, then logs out; connection 2 (a new ssh) finds both, attaches
+# to the tmux session on a pty and detaches again.
+JC cp "$J" "$(command -v tmux)" >>"$T/init.out" 2>&1 || bail "jailctl cp tmux: $(tail -3 "$T/init.out")"
+for u in lga lgp; do _user_key "$J/home/$u" "$u"; done
+sshd_pam_stack jail
+sshd_start default
+export TERM=xterm
+TM=$((BG + 2))
+out=$(tssh lga "tmux new-session -d -s work 'echo pane-of-first; exec sleep $TM' && echo tmux-started;
+	nohup sleep $((TM + 1)) >/dev/null 2>&1 </dev/null & echo pidns=\$(readlink /proc/self/ns/pid)" 2>&1)
+like "$out" "tmux-started" 'ssh 1 (lingering): tmux session started, detached'
+sshns=$(echo "$out" | sed -n 's/^pidns=//p')
+sleep 0.5
+ssid=$(sids lga)
+ok 'after ssh 1 logged out, the tmux server still runs' test -n "$(pgrep -f "^sleep $TM\$")"
+ok '... and the nohup job' test -n "$(pgrep -f "^sleep $((TM + 1))\$")"
+out=$(tssh lga "echo pidns=\$(readlink /proc/self/ns/pid); tmux has-session -t work && echo has-work;
+	tmux capture-pane -p -t work" 2>&1)
+is "$(echo "$out" | sed -n 's/^pidns=//p')" "$sshns" 'ssh 2: the same pid namespace'
+like "$out" "has-work" 'ssh 2: tmux finds the session of ssh 1'
+like "$out" "pane-of-first" 'ssh 2: its pane shows what ssh 1 started'
+out=$(tssh lga -tt "tmux attach -t work \\; detach-client" 2>&1 </dev/null | tr -d '\r')
+like "$out" "detached" 'ssh 2 -tt: tmux attach on a pty reattaches, then detaches'
+like "$(JC ps 2>&1 | grep "$ssid")" '2s,0conn' 'ps: after the ssh logouts, lingering with 0 connections'
+pkill -f "^sleep $((TM + 1))\$"
+tssh lga "tmux kill-server" >/dev/null 2>&1
+ok 'once tmux and the job are gone the session ends after its timeout' \
+	wait_gone "$(rec "$ssid" init_pid)" 8
+
+out=$(tssh lgp "tmux new-session -d -s work 'exec sleep $((TM + 2))' && echo tmux-started;
+	nohup sleep $((TM + 3)) >/dev/null 2>&1 </dev/null &" 2>&1)
+like "$out" "tmux-started" 'ssh (linger = no): tmux session started'
+sleep 0.5
+ok 'linger = no: the tmux server is gone after logout' test -z "$(pgrep -f "^sleep $((TM + 2))\$")"
+ok 'linger = no: the nohup job is gone after logout' test -z "$(pgrep -f "^sleep $((TM + 3))\$")"
+like "$(tssh lgp "tmux has-session -t work 2>&1 || echo no-session" 2>&1)" "no-session" \
+	'linger = no: a new ssh finds no tmux session'
+
 JC kill "$sidb" >/dev/null 2>&1
 done_testing
