@@ -233,7 +233,8 @@ like "$out" "has-work" 'ssh 2: tmux finds the session of ssh 1'
 like "$out" "pane-of-first" 'ssh 2: its pane shows what ssh 1 started'
 out=$(tssh lga -tt "tmux attach -t work \\; detach-client" 2>&1 </dev/null | tr -d '\r')
 like "$out" "detached" 'ssh 2 -tt: tmux attach on a pty reattaches, then detaches'
-like "$(JC ps 2>&1 | grep "$ssid")" '2s,0conn' 'ps: after the ssh logouts, lingering with 0 connections'
+for _ in $(seq 100); do JC ps 2>&1 | grep "$ssid" | grep -q 2s,0conn && break; sleep 0.05; done
+like "$(JC ps 2>&1 | grep "$ssid")" "2s,0conn" "ps: once the ssh monitors closed, lingering with 0 connections"
 pkill -f "^sleep $((TM + 1))\$"
 tssh lga "tmux kill-server" >/dev/null 2>&1
 ok 'once tmux and the job are gone the session ends after its timeout' \
@@ -247,6 +248,38 @@ ok 'linger = no: the tmux server is gone after logout' test -z "$(pgrep -f "^sle
 ok 'linger = no: the nohup job is gone after logout' test -z "$(pgrep -f "^sleep $((TM + 3))\$")"
 like "$(tssh lgp "tmux has-session -t work 2>&1 || echo no-session" 2>&1)" "no-session" \
 	'linger = no: a new ssh finds no tmux session'
+
+# --- mosh: mosh-server in the jail outlives the bootstrap ssh --------------------
+# mosh's bootstrap: ssh runs `mosh-server new`, which detaches and prints
+# its port and key; the ssh then exits (and pam_jail's close runs).  The
+# client then talks UDP to the server.  Here mosh-client runs on a pty
+# (tests/bin/ptyrun), runs a command in the jailed shell, and exits it.
+if command -v mosh-server >/dev/null && command -v mosh-client >/dev/null; then
+	JC cp "$J" "$(command -v mosh-server)" >>"$T/init.out" 2>&1 || bail "jailctl cp mosh-server"
+	MP=$((60000 + $$ % 1000))
+	out=$(tssh lga "echo pidns=\$(readlink /proc/self/ns/pid); mosh-server new -i 127.0.0.1 -p $MP -l LANG=C.UTF-8 2>&1 </dev/null" 2>&1)
+	moshns=$(echo "$out" | sed -n 's/^pidns=//p')
+	key=$(echo "$out" | sed -n "s/^MOSH CONNECT $MP \\([^ ]*\\).*/\\1/p" | tr -d '\r')
+	ok 'mosh: mosh-server started in the jail and printed its key' test -n "$key"
+	sleep 0.5
+	msrv=$(pgrep -f "^mosh-server new -i 127.0.0.1 -p $MP" | head -1)
+	ok 'mosh: the server still runs after the bootstrap ssh ended' test -n "$msrv"
+	out=$(LANG=C.UTF-8 MOSH_KEY=$key "$TOP/tests/bin/ptyrun" -t 30 \
+		-x '$ ' 'echo mosh-ok-$((6*7)) $(readlink /proc/self/ns/pid)' -x 'mosh-ok-42' 'exit' \
+		-- sh -c "stty rows 24 cols 80; exec mosh-client 127.0.0.1 $MP" 2>&1)
+	like "$out" "mosh-ok-42 $moshns" 'mosh: a command ran through mosh, in the lingering session'"'"'s pid namespace'
+	ok 'mosh: after exit, the server is gone' \
+		test -n "$msrv" -a "$(wait_gone "$msrv" 10 && echo gone)" = gone
+	# linger = no: the bootstrap's close ends mosh-server with the session
+	# (what users saw: "Nothing received from server on UDP port").
+	out=$(tssh lgp "mosh-server new -i 127.0.0.1 -p $((MP + 1)) -l LANG=C.UTF-8 2>&1 </dev/null" 2>&1)
+	like "$out" "MOSH CONNECT $((MP + 1))" 'linger = no: mosh-server starts...'
+	sleep 0.5
+	ok '... and is gone once the bootstrap ssh ended' \
+		test -z "$(pgrep -f "^mosh-server new -i 127.0.0.1 -p $((MP + 1))")"
+else
+	for _ in 1 2 3 4 5 6; do skip 'mosh is not installed (apt-get install mosh)'; done
+fi
 
 JC kill "$sidb" >/dev/null 2>&1
 done_testing
