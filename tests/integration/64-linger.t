@@ -207,6 +207,20 @@ is "$(sids lgp | wc -w)" 0 'linger = no: no record left'
 ls -a "$REG" | grep -q '^\.linger\.' && lk=yes || lk=no
 is "$lk" "$(test -n "$(sids lgb)" && echo yes || echo no)" 'lock files only for lingering sessions still recorded'
 
+# --- two first logins at once build one session -------------------------------
+for s in $(sids lga); do JC kill "$s" >/dev/null 2>&1; done
+drive lga "echo pidns=\$(readlink /proc/self/ns/pid); sleep 1" >"$T/par1.out" &
+p1=$!
+drive lga "echo pidns=\$(readlink /proc/self/ns/pid); sleep 1" >"$T/par2.out" &
+p2=$!
+wait "$p1" "$p2"
+n1=$(sed -n 's/^pidns=//p' "$T/par1.out")
+n2=$(sed -n 's/^pidns=//p' "$T/par2.out")
+ok 'two simultaneous first logins: both ran' test -n "$n1" -a -n "$n2"
+is "$n1" "$n2" '... in one pid namespace (find-or-build is serialised)'
+is "$(sids lga | wc -w)" 1 '... one record'
+for s in $(sids lga); do JC kill "$s" >/dev/null 2>&1; done
+
 # --- real clients: sshd, tmux and a nohup job across two connections -------------
 # The jail gets tmux (jailctl cp: with its libraries); lga's profile lingers
 # (2 s), lgp's does not.  Connection 1 starts a detached tmux session and a
