@@ -5,7 +5,11 @@
  * is gone, or its pid now names another process) is stale.  A live session
  * whose opener (owner_pid: sshd's privileged monitor) is gone is orphaned:
  * close_session will never run for it, its processes (a background job)
- * would outlive the login forever; gc ends it like `jailctl kill`. */
+ * would outlive the login forever; gc ends it like `jailctl kill`.
+ * A lingering session (profile linger, record linger_ms) outlives its
+ * opener on purpose: it is never called orphaned; ps shows its
+ * connections (the shared locks on its lock file, registry.h) and its
+ * init ends it once idle; gc removes its record once the init is gone. */
 #define _GNU_SOURCE
 #include "confine/cgroup.h"
 #include "config/config.h"
@@ -178,8 +182,8 @@ int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 	if (json)
 		printf("[");
 	else
-		printf("%-16s  %-12s  %-20s  %-10s  %5s  %8s  %-19s  %s\n", "ID", "USER", "JAIL",
-		       "PROFILE", "PIDS", "MEMORY", "START", "REMOTE");
+		printf("%-16s  %-12s  %-20s  %-10s  %5s  %8s  %-19s  %-15s  %s\n", "ID", "USER",
+		       "JAIL", "PROFILE", "PIDS", "MEMORY", "START", "REMOTE", "LINGER");
 	for (size_t i = 0; i < n; i++) {
 		jail_session_record_t *r = recs[i];
 		jail_cgroup_stats_t st = {.memory_current = UINT64_MAX, .nprocs = 0};
@@ -189,7 +193,7 @@ int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 		time_t t = (time_t)r->start;
 		struct tm tm;
 		int alive = jail_registry_alive(r, &err);
-		int owner = 1;
+		int owner = 1, conns = -1;
 
 		if (alive < 0) {
 			jailctl_msg("ps", "session %s: %s", r->id, err.msg);
@@ -200,7 +204,14 @@ int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 			stale++;
 			continue;
 		}
-		owner = jail_registry_owner_alive(r, &err);
+		if (r->linger_ms) {
+			/* Outlives its opener on purpose. */
+			conns = jail_registry_connections(env.regfd, r->id, &err);
+			if (conns < 0)
+				jailctl_msg("ps", "session %s: connections: %s", r->id, err.msg);
+		} else {
+			owner = jail_registry_owner_alive(r, &err);
+		}
 		if (owner < 0) {
 			jailctl_msg("ps", "session %s: owner: %s", r->id, err.msg);
 			owner = 1; /* not known to be gone */
@@ -255,9 +266,17 @@ int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 				printf("null");
 			printf(", \"service\": ");
 			jail_json_fputs(stdout, r->service);
-			printf(", \"orphaned\": %s}", owner == 0 ? "true" : "false");
+			printf(", \"orphaned\": %s, \"linger\": ", owner == 0 ? "true" : "false");
+			if (r->linger_ms)
+				printf("%" PRIu64 ", \"connections\": ", r->linger_ms / 1000);
+			else
+				printf("null, \"connections\": ");
+			if (conns >= 0)
+				printf("%d}", conns);
+			else
+				printf("null}");
 		} else {
-			char p[24], who[80];
+			char p[24], who[80], lg[48] = "-";
 
 			/* a service is shown by its name */
 			snprintf(who, sizeof(who), r->service ? "svc:%s" : "%s",
@@ -266,8 +285,14 @@ int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 				snprintf(p, sizeof(p), "%ld", pids);
 			else
 				snprintf(p, sizeof(p), "-");
-			printf("%-16s  %-12s  %-20s  %-10s  %5s  %8s  %-19s  %s\n", r->id, who,
-			       r->jail, r->profile, p, mem, start, r->remote ? r->remote : "-");
+			if (r->linger_ms && conns >= 0)
+				snprintf(lg, sizeof(lg), "%" PRIu64 "s,%dconn", r->linger_ms / 1000,
+					 conns);
+			else if (r->linger_ms)
+				snprintf(lg, sizeof(lg), "%" PRIu64 "s", r->linger_ms / 1000);
+			printf("%-16s  %-12s  %-20s  %-10s  %5s  %8s  %-19s  %-15s  %s\n", r->id,
+			       who, r->jail, r->profile, p, mem, start, r->remote ? r->remote : "-",
+			       lg);
 		}
 		shown++;
 	}
@@ -422,6 +447,8 @@ int cmd_gc(const jailctl_ctx_t *ctx, int argc, char **argv)
 			rc = JAILCTL_FAIL;
 			continue;
 		}
+		if (alive == 1 && r->linger_ms)
+			continue; /* lingering: its init ends it once idle */
 		if (alive == 1) {
 			int owner = jail_registry_owner_alive(r, &err);
 

@@ -189,7 +189,10 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 	if (logind)
 		pam_putenv(pamh, "XDG_SESSION_ID");
 	pam_syslog(pamh, LOG_INFO,
-		   "opened session %s for %s (jail %s, profile %s, remote %s, init pid %d)",
+		   "%s session %s for %s (jail %s, profile %s, remote %s, init pid %d)",
+		   jail_session_lingering(s) == 2   ? "joined lingering"
+		   : jail_session_lingering(s) == 1 ? "opened lingering"
+						    : "opened",
 		   jail_session_id(s), user, jail_session_jail(s), jail_session_profile(s),
 		   rhost && ((const char *)rhost)[0] ? (const char *)rhost : "-",
 		   (int)jail_session_init_pid(s));
@@ -203,6 +206,7 @@ EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
 	jail_error_t err;
 	args_t a;
 	int ret = PAM_SUCCESS;
+	bool lingering;
 
 	(void)flags;
 	jail_error_clear(&err);
@@ -211,6 +215,7 @@ EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
 	if (pam_get_data(pamh, DATA_NAME, &data) != PAM_SUCCESS || data == NULL)
 		return PAM_IGNORE;
 	s = (jail_session_t *)data;
+	lingering = jail_session_lingering(s) != 0;
 	if (jail_session_close(s, &err) < 0) {
 		pam_syslog(pamh, LOG_ERR,
 			   "closed session %s for %s (jail %s, profile %s) with an error: %s",
@@ -218,9 +223,9 @@ EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
 			   jail_session_profile(s), err.msg);
 		ret = PAM_SESSION_ERR;
 	} else {
-		pam_syslog(pamh, LOG_INFO, "closed session %s for %s (jail %s, profile %s)",
-			   jail_session_id(s), jail_session_user(s), jail_session_jail(s),
-			   jail_session_profile(s));
+		pam_syslog(pamh, LOG_INFO, "%s session %s for %s (jail %s, profile %s)",
+			   lingering ? "left lingering" : "closed", jail_session_id(s),
+			   jail_session_user(s), jail_session_jail(s), jail_session_profile(s));
 	}
 	/* Replacing the data frees the session (cleanup_data). */
 	pam_set_data(pamh, DATA_NAME, NULL, NULL);

@@ -194,6 +194,44 @@ static int parse_tmpfs_size(void *field, const char *v, jail_error_t *err)
 	return 0;
 }
 
+/* linger = no | yes | DURATION (N, Ns, Nmin, Nh; 1s to 7 days). */
+static int parse_linger(void *field, const char *v, jail_error_t *err)
+{
+	size_t nd = strspn(v, "0123456789");
+	const char *unit = v + nd;
+	uint64_t n = 0, mult;
+
+	if (strcasecmp(v, "no") == 0 || strcasecmp(v, "off") == 0) {
+		*(uint64_t *)field = 0;
+		return 0;
+	}
+	if (strcasecmp(v, "yes") == 0) {
+		*(uint64_t *)field = JAIL_LINGER_DEFAULT_MS;
+		return 0;
+	}
+	if (nd == 0 || nd > 9)
+		goto bad;
+	for (size_t i = 0; i < nd; i++)
+		n = n * 10 + (uint64_t)(v[i] - '0');
+	if (*unit == '\0' || strcmp(unit, "s") == 0)
+		mult = 1000;
+	else if (strcmp(unit, "min") == 0)
+		mult = 60 * 1000;
+	else if (strcmp(unit, "h") == 0)
+		mult = 3600 * 1000;
+	else
+		goto bad;
+	if (n == 0 || n * mult > JAIL_LINGER_MAX_MS)
+		goto bad;
+	*(uint64_t *)field = n * mult;
+	return 0;
+bad:
+	return jail_error_fmt(err, EINVAL,
+			      "'%s' is not valid (expected no, yes or an idle timeout N, Ns, Nmin "
+			      "or Nh, from 1s to 7 days)",
+			      v);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Lists                                                                     */
 
@@ -393,6 +431,7 @@ static const profile_key_t profile_keys[] = {
     {"private_view", parse_yesno, SPEC(private_view), "no"},
     {"commands", parse_commands, SPEC(commands), NULL},
     {"shell", parse_shell, PROFILE(shell), JAIL_DEFAULT_SHELL},
+    {"linger", parse_linger, PROFILE(linger_ms), "no"},
 };
 
 static const profile_key_t *profile_key(const char *name)

@@ -15,6 +15,8 @@
 #include "base/error.h"
 #include "confine/spec.h"
 
+#include <stdint.h>
+
 #define JAIL_DEFAULT_SHELL "/bin/bash" /* a profile's `shell` when it sets none */
 
 typedef struct jail_profile {
@@ -26,7 +28,13 @@ typedef struct jail_profile {
 	/* shell = /bin/bash: the real shell jailsh runs for users whose
 	 * assignment names none (unused with commands) */
 	char *shell;
+	/* linger = no | yes | DURATION: 0, or how long the session stays
+	 * after it is left empty of user processes (lib/session/session.h) */
+	uint64_t linger_ms;
 } jail_profile_t;
+
+#define JAIL_LINGER_DEFAULT_MS (10ULL * 60 * 1000) /* linger = yes */
+#define JAIL_LINGER_MAX_MS     (7ULL * 24 * 3600 * 1000)
 
 /* Load DIR/profiles/NAME.ini with includes resolved and every value
  * validated (capability and syscall names included). */

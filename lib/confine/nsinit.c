@@ -5,6 +5,7 @@
 #include "confine/logrelay.h"
 #include "base/util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -217,6 +219,95 @@ static void set_cmdline(void)
 	memcpy((void *)start, JAIL_NSINIT_NAME, sizeof(JAIL_NSINIT_NAME));
 }
 
+/* The idle watch of a lingering session (jail_nsinit_t.linger_ms). */
+typedef struct idle_watch {
+	int lock;      /* our own open of the session's lock file; -1: not lingering */
+	int proc;      /* the session's proc mount (ours, made above) */
+	int64_t ms;    /* the idle timeout */
+	int64_t since; /* monotonic ms since which we have been alone; 0: not alone */
+} idle_watch_t;
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Processes of the namespace other than us (pid 1); -1 when unknown. */
+static long other_processes(int proc)
+{
+	int fd = openat(proc, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *de;
+	long n = 0;
+
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' && strcmp(de->d_name, "1") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* How long to sleep between checks: -1 (forever) when not lingering. */
+static int idle_tick_ms(const idle_watch_t *w)
+{
+	int64_t t;
+
+	if (w->lock < 0)
+		return -1;
+	t = w->ms / 4;
+	return (int)(t < 100 ? 100 : t > 5000 ? 5000 : t);
+}
+
+/* True when the session has ended: alone for W->ms, no connection.  Then
+ * we hold the exclusive lock, which our exit releases (after PF_EXITING is
+ * set, which a joiner checks once its shared lock is granted). */
+static bool idle_expired(idle_watch_t *w)
+{
+	int64_t now;
+
+	if (w->lock < 0)
+		return false;
+	now = mono_ms();
+	if (other_processes(w->proc) != 0) {
+		w->since = 0;
+		return false;
+	}
+	if (w->since == 0) {
+		w->since = now;
+		return false;
+	}
+	if (now - w->since < w->ms)
+		return false;
+	if (flock(w->lock, LOCK_EX | LOCK_NB) < 0) {
+		w->since = 0; /* a connection holds it: not idle */
+		return false;
+	}
+	/* Nobody can join now; whoever came in between the count and the
+	 * lock (jailctl enter) keeps the session. */
+	if (other_processes(w->proc) == 0)
+		return true;
+	flock(w->lock, LOCK_UN);
+	w->since = 0;
+	return false;
+}
+
+static int min_timeout(int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
 static void reap_all(void)
 {
 	/* Every zombie: SIGCHLD coalesces. */
@@ -230,7 +321,20 @@ static void reap_all(void)
  * datagrams per wake-up.  Returns (relay closed) only when the signalfd
  * cannot be made: the caller then reaps with sigwaitinfo() as without a
  * relay. */
-static void init_relay_loop(const sigset_t *waitset, jail_logrelay_t *relay)
+/* The session's last log lines, then exit (SIGTERM, or an idle lingering
+ * session). */
+static __attribute__((noreturn)) void relay_exit(jail_logrelay_t *relay)
+{
+	/* What the session sent before its end is still queued (a datagram
+	 * queue holds net.unix.max_dgram_qlen, 512 by default: 8 pumps of
+	 * 64). */
+	for (int k = 0; k < 8 && relay->sock >= 0; k++)
+		jail_logrelay_pump(relay);
+	jail_logrelay_tick(relay);
+	_exit(0);
+}
+
+static void init_relay_loop(const sigset_t *waitset, jail_logrelay_t *relay, idle_watch_t *idle)
 {
 	int sfd = signalfd(-1, waitset, SFD_CLOEXEC | SFD_NONBLOCK);
 
@@ -243,20 +347,13 @@ static void init_relay_loop(const sigset_t *waitset, jail_logrelay_t *relay)
 		struct pollfd p[2] = {{.fd = sfd, .events = POLLIN},
 				      {.fd = relay->sock, .events = POLLIN}};
 		struct signalfd_siginfo si;
+		int timeout = min_timeout(jail_logrelay_timeout_ms(relay), idle_tick_ms(idle));
 
-		if (poll(p, 2, jail_logrelay_timeout_ms(relay)) < 0 && errno != EINTR)
+		if (poll(p, 2, timeout) < 0 && errno != EINTR)
 			nanosleep(&(struct timespec){.tv_sec = 0, .tv_nsec = 10000000}, NULL);
 		while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-			if (si.ssi_signo == SIGTERM) {
-				/* The session's last lines first: what it sent
-				 * before its end is still queued (a datagram
-				 * queue holds net.unix.max_dgram_qlen, 512 by
-				 * default: 8 pumps of 64). */
-				for (int k = 0; k < 8 && relay->sock >= 0; k++)
-					jail_logrelay_pump(relay);
-				jail_logrelay_tick(relay);
-				_exit(0);
-			}
+			if (si.ssi_signo == SIGTERM)
+				relay_exit(relay);
 		}
 		reap_all();
 		if (p[1].revents & (POLLERR | POLLHUP | POLLNVAL)) {
@@ -267,20 +364,43 @@ static void init_relay_loop(const sigset_t *waitset, jail_logrelay_t *relay)
 			jail_logrelay_pump(relay);
 		}
 		jail_logrelay_tick(relay);
+		if (idle_expired(idle))
+			relay_exit(relay);
 	}
 }
 
-static __attribute__((noreturn)) void init_main(int sock, bool die_with_caller)
+/* Close every fd but KEEP[0..1] (-1: none). */
+static void close_all_but(int a, int b)
 {
+	unsigned lo = 0;
+	int keep[2] = {a < b ? a : b, a < b ? b : a};
+
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] < 0)
+			continue;
+		if ((unsigned)keep[i] > lo)
+			close_range(lo, (unsigned)keep[i] - 1, 0);
+		lo = (unsigned)keep[i] + 1;
+	}
+	close_range(lo, ~0U, 0);
+}
+
+static __attribute__((noreturn)) void init_main(int sock, bool die_with_caller,
+						const jail_nsinit_t *cfg)
+{
+	idle_watch_t idle = {.lock = -1, .proc = -1, .ms = 0, .since = 0};
 	sigset_t all, waitset;
 	jail_logrelay_t relay = JAIL_LOGRELAY_INIT;
 	bool relay_on;
 	int fsfd, mfd;
 
-	/* Nothing of the caller (sshd's sockets, PAM's files) stays open here. */
-	if (sock > 0)
-		close_range(0, (unsigned)sock - 1, 0);
-	close_range((unsigned)sock + 1, ~0U, 0);
+	/* Nothing of the caller (sshd's sockets, PAM's files) stays open
+	 * here, but our own open of a lingering session's lock file. */
+	if (cfg->linger_ms > 0 && cfg->linger_fd >= 0 && cfg->linger_fd != sock) {
+		idle.lock = cfg->linger_fd;
+		idle.ms = cfg->linger_ms > INT32_MAX ? INT32_MAX : (int64_t)cfg->linger_ms;
+	}
+	close_all_but(sock, idle.lock);
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	if (die_with_caller) {
@@ -326,6 +446,12 @@ static __attribute__((noreturn)) void init_main(int sock, bool die_with_caller)
 		init_send(sock, errno, "drop capabilities of the init", -1);
 		_exit(1);
 	}
+	/* A lingering session's init counts the processes of its namespace
+	 * in the proc instance it made. */
+	if (idle.lock >= 0 && (idle.proc = fcntl(mfd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		init_send(sock, errno, "keep the proc mount of a lingering session", -1);
+		_exit(1);
+	}
 	init_send(sock, 0, "", mfd);
 	close(mfd);
 	/* The caller then hands over the session's log relay, or closes the
@@ -338,10 +464,13 @@ static __attribute__((noreturn)) void init_main(int sock, bool die_with_caller)
 	sigaddset(&waitset, SIGCHLD);
 	sigaddset(&waitset, SIGTERM);
 	if (relay_on)
-		init_relay_loop(&waitset, &relay); /* returns when it cannot poll */
+		init_relay_loop(&waitset, &relay, &idle); /* returns when it cannot poll */
 	for (;;) {
 		siginfo_t si;
-		int sig = sigwaitinfo(&waitset, &si);
+		int tick = idle_tick_ms(&idle);
+		struct timespec ts = {.tv_sec = tick / 1000,
+				      .tv_nsec = (long)(tick % 1000) * 1000000};
+		int sig = tick < 0 ? sigwaitinfo(&waitset, &si) : sigtimedwait(&waitset, &si, &ts);
 
 		if (sig == SIGTERM)
 			_exit(0);
@@ -350,6 +479,8 @@ static __attribute__((noreturn)) void init_main(int sock, bool die_with_caller)
 			while (waitpid(-1, NULL, WNOHANG) > 0)
 				;
 		}
+		if (idle_expired(&idle))
+			_exit(0);
 	}
 }
 
@@ -434,7 +565,7 @@ int jail_nsinit_start(jail_nsinit_t *init, jail_error_t *err)
 		return jail_error_set(err, e, "fork the session init");
 	}
 	if (pid == 0)
-		init_main(sv[1], init->die_with_caller);
+		init_main(sv[1], init->die_with_caller, init);
 	init->moved = have_cpus && start_elsewhere(pid, &cpus);
 	close(sv[1]);
 	init->sock = sv[0];

@@ -18,7 +18,9 @@
  *     polled with the relay's socket, or sigwaitinfo without a relay), and
  *     never exits on its own (a dead pid 1 makes every later fork in the
  *     namespace fail with ENOMEM), except on SIGTERM, which ends the whole
- *     session.
+ *     session, and, in a lingering session (linger_ms set), once the
+ *     namespace has held no process but itself for linger_ms and no
+ *     connection holds the session's lock (see linger_fd).
  *
  * The session ends when the init is killed (jail_nsinit_kill), after it was
  * asked to end (jail_nsinit_stop) where it can still read its log relay: the kernel
@@ -42,11 +44,21 @@ typedef struct jail_nsinit {
 	int chan;	      /* the same after ready (write side shut): its exit shows as EOF */
 	bool die_with_caller; /* set before start: the init ends when the caller dies */
 	bool moved;	      /* started on another CPU; its affinity is given back at ready */
+	/* Set before start for a lingering session (0 / -1: not lingering):
+	 * the init exits once its pid namespace has held no other process
+	 * for LINGER_MS, if it then gets an exclusive flock(LOCK_NB) on
+	 * LINGER_FD (its own open of the session's lock file, which every
+	 * connection holds shared: session/registry.h); it exits holding
+	 * it, so a login that waits for its shared lock finds it exiting.
+	 * The caller keeps LINGER_FD and closes it after start. */
+	uint64_t linger_ms;
+	int linger_fd;
 } jail_nsinit_t;
 
 #define JAIL_NSINIT_INIT                                                                           \
 	{                                                                                          \
-		.pid = -1, .starttime = 0, .pidfd = -1, .sock = -1, .chan = -1, .moved = false     \
+		.pid = -1, .starttime = 0, .pidfd = -1, .sock = -1, .chan = -1, .moved = false,    \
+		.linger_ms = 0, .linger_fd = -1                                                    \
 	}
 
 /* unshare(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWIPC|CLONE_NEWUTS [|CLONE_NEWNET])

@@ -17,10 +17,12 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
-#define TMP_PREFIX ".jail-tmp." /* jail_write_file_beneath's temporaries */
+#define TMP_PREFIX    ".jail-tmp." /* jail_write_file_beneath's temporaries */
+#define LINGER_PREFIX ".linger."   /* lock files of lingering sessions */
 
 int jail_session_id_new(char out[JAIL_SESSION_ID_LEN + 1], jail_error_t *err)
 {
@@ -117,6 +119,8 @@ int jail_session_record_validate(const jail_session_record_t *rec, jail_error_t 
 		return jail_error_fmt(err, EINVAL,
 				      "remote host is not a host name or address (printable, no "
 				      "spaces, at most 255 characters)");
+	if (rec->linger_ms && rec->service)
+		return jail_error_fmt(err, EINVAL, "a service's session does not linger");
 	if (rec->service && !jail_service_valid_name(rec->service))
 		return jail_error_fmt(err, EINVAL, "service '%s' is not a valid service name",
 				      rec->service);
@@ -126,7 +130,7 @@ int jail_session_record_validate(const jail_session_record_t *rec, jail_error_t 
 char *jail_session_record_format(const jail_session_record_t *rec, jail_error_t *err)
 {
 	char *out;
-	char owner[64] = "";
+	char owner[64] = "", linger[48] = "";
 	cleanup_free char *service = NULL;
 
 	if (jail_session_record_validate(rec, err) < 0)
@@ -135,6 +139,8 @@ char *jail_session_record_format(const jail_session_record_t *rec, jail_error_t 
 	if (rec->owner_pid > 0)
 		snprintf(owner, sizeof(owner), "owner_pid=%ld\nowner_starttime=%" PRIu64 "\n",
 			 (long)rec->owner_pid, rec->owner_starttime);
+	if (rec->linger_ms)
+		snprintf(linger, sizeof(linger), "linger_ms=%" PRIu64 "\n", rec->linger_ms);
 	/* Only in a service's record (jailctl run NAME). */
 	if (rec->service && (service = jail_strdup_printf("service=%s\n", rec->service)) == NULL) {
 		jail_error_set(err, ENOMEM, "session record");
@@ -143,10 +149,10 @@ char *jail_session_record_format(const jail_session_record_t *rec, jail_error_t 
 	out = jail_strdup_printf(
 	    "id=%s\nuser=%s\nuid=%u\njail=%s\nprofile=%s\ninit_pid=%ld\n"
 	    "init_starttime=%" PRIu64 "\ncgroup=%s\nstart=%" PRId64 "\nremote=%s\nns=%" PRIu64
-	    "\n%s%s",
+	    "\n%s%s%s",
 	    rec->id, rec->user, (unsigned)rec->uid, rec->jail, rec->profile, (long)rec->init_pid,
 	    rec->init_starttime, rec->cgroup ? rec->cgroup : "", rec->start,
-	    rec->remote ? rec->remote : "", rec->ns, owner, service ? service : "");
+	    rec->remote ? rec->remote : "", rec->ns, owner, service ? service : "", linger);
 	if (out == NULL)
 		jail_error_set(err, ENOMEM, "session record");
 	return out;
@@ -167,6 +173,7 @@ enum key {
 	K_OWNER_PID,
 	K_OWNER_STARTTIME,
 	K_SERVICE,
+	K_LINGER,
 	K_COUNT
 };
 
@@ -188,6 +195,7 @@ static const struct {
     [K_OWNER_PID] = {"owner_pid", false},
     [K_OWNER_STARTTIME] = {"owner_starttime", false},
     [K_SERVICE] = {"service", false},
+    [K_LINGER] = {"linger_ms", false},
 };
 
 static int set_str(char **dst, const char *v, bool empty_is_null, jail_error_t *err)
@@ -258,6 +266,8 @@ static int parse_value(jail_session_record_t *rec, enum key k, const char *v, ja
 		return 0;
 	case K_OWNER_STARTTIME:
 		return num(v, UINT64_MAX, &rec->owner_starttime);
+	case K_LINGER:
+		return num(v, UINT64_MAX, &rec->linger_ms) < 0 || rec->linger_ms == 0 ? -1 : 0;
 	case K_COUNT:
 		break;
 	}
@@ -388,7 +398,70 @@ int jail_registry_remove(int dirfd, const char *id, jail_error_t *err)
 		return jail_error_fmt(err, EINVAL, "'%s' is not a session id", id ? id : "");
 	if (unlinkat(dirfd, id, 0) < 0)
 		return jail_error_set(err, errno, "remove session record %s", id);
+	{
+		char lock[sizeof(LINGER_PREFIX) + JAIL_SESSION_ID_LEN];
+
+		snprintf(lock, sizeof(lock), LINGER_PREFIX "%s", id);
+		(void)unlinkat(dirfd, lock, 0); /* absent unless it lingered */
+	}
 	return 0;
+}
+
+int jail_registry_linger_open(int dirfd, const char *id, bool create, jail_error_t *err)
+{
+	char lock[sizeof(LINGER_PREFIX) + JAIL_SESSION_ID_LEN];
+	struct stat st;
+	int fd;
+
+	if (!jail_session_id_valid(id))
+		return jail_error_fmt(err, EINVAL, "'%s' is not a session id", id ? id : "");
+	snprintf(lock, sizeof(lock), LINGER_PREFIX "%s", id);
+	fd = openat(
+	    dirfd, lock,
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0), 0600);
+	if (fd < 0)
+		return jail_error_set(err, errno, "lock file of lingering session %s", id);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 0022)) {
+		close(fd);
+		return jail_error_fmt(err, EPERM,
+				      "lock file of lingering session %s: not a regular file of "
+				      "uid %u writable only by it",
+				      id, (unsigned)geteuid());
+	}
+	return fd;
+}
+
+int jail_registry_connections(int dirfd, const char *id, jail_error_t *err)
+{
+	cleanup_close int fd = jail_registry_linger_open(dirfd, id, false, err);
+	cleanup_close int lfd = -1;
+	cleanup_free char *buf = NULL;
+	char want[64];
+	struct stat st;
+	int n = 0;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		return jail_error_set(err, errno, "lock file of session %s", id);
+	/* "N: FLOCK  ADVISORY  READ  PID MAJ:MIN:INODE 0 EOF", device in hex;
+	 * a waiter's line has "->" after the number and is not counted. */
+	snprintf(want, sizeof(want), " %02x:%02x:%llu ", major(st.st_dev), minor(st.st_dev),
+		 (unsigned long long)st.st_ino);
+	lfd = open("/proc/locks", O_RDONLY | O_CLOEXEC);
+	if (lfd < 0 || jail_read_all(lfd, 16 << 20, &buf, NULL, err) < 0)
+		return lfd < 0 ? jail_error_set(err, errno, "/proc/locks")
+			       : jail_error_wrap(err, "/proc/locks");
+	for (char *line = buf, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (strstr(line, want) && strstr(line, " FLOCK ") && strstr(line, " READ ") &&
+		    !strstr(line, "->"))
+			n++;
+	}
+	return n;
 }
 
 int jail_registry_read(int dirfd, const char *id, jail_session_record_t **out, jail_error_t *err)
@@ -455,7 +528,8 @@ int jail_registry_list(int dirfd, jail_session_record_t ***out, size_t *n, jail_
 		jail_error_t e2 = {0};
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
-		    strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0)
+		    strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0 ||
+		    strncmp(de->d_name, LINGER_PREFIX, strlen(LINGER_PREFIX)) == 0)
 			continue;
 		if (!jail_session_id_valid(de->d_name)) {
 			jail_error_fmt(&e2, EINVAL, "stray file '%.64s' (not a session id)",

@@ -21,6 +21,20 @@
  *   service=web                the service's name, in a service's record only
  *                              (jailctl run NAME); user is then the user the
  *                              service runs as
+ *   linger_ms=600000           a lingering session (profile key linger): it
+ *                              outlives its connections and is joined by the
+ *                              user's next login; ends after this long empty
+ *                              of user processes.  Absent: not lingering.
+ *
+ * A lingering session also has a lock file DIR/.linger.<id> (0600 root,
+ * empty).  Every connection holds a shared flock(2) on its own open of it
+ * from before it joins until it closes; the session init holds another
+ * open and, once idle for linger_ms, takes the exclusive lock (LOCK_NB)
+ * and exits while holding it.  So a login never joins an init that decided
+ * to exit (the joiner checks the init is alive, not exiting, after its
+ * shared lock is granted), and the kernel counts the connections for us:
+ * the shared locks on that inode in /proc/locks, released by the kernel
+ * when a connection's process dies (jail_registry_connections).
  *
  * The parser is strict: every line is key=value with a known key, no key
  * twice, no control characters, lines and files of bounded length, the
@@ -58,8 +72,18 @@ typedef struct jail_session_record {
 	 * session (sshd was killed): the session is orphaned. */
 	pid_t owner_pid;
 	uint64_t owner_starttime;
-	char *service; /* NULL: a login session (or jailctl run JAIL -- CMD) */
+	char *service;	    /* NULL: a login session (or jailctl run JAIL -- CMD) */
+	uint64_t linger_ms; /* 0: not a lingering session */
 } jail_session_record_t;
+
+/* The lock file of lingering session ID (see above): open it O_RDONLY
+ * (not following a symlink; root's regular file), created (O_EXCL) with
+ * CREATE.  Returns the fd or -1 (ENOENT when absent). */
+int jail_registry_linger_open(int dirfd, const char *id, bool create, jail_error_t *err);
+
+/* Connections of lingering session ID: the shared locks held on its lock
+ * file, from /proc/locks.  -1 on error (ENOENT: no lock file). */
+int jail_registry_connections(int dirfd, const char *id, jail_error_t *err);
 
 /* A fresh session id: 16 lower-case hex characters from getrandom(). */
 int jail_session_id_new(char out[JAIL_SESSION_ID_LEN + 1], jail_error_t *err);
@@ -84,7 +108,8 @@ struct jail_sandbox;
 int jail_registry_write_sandbox(int dirfd, jail_session_record_t *rec,
 				const struct jail_sandbox *sb, jail_error_t *err);
 
-/* Remove DIRFD/ID.  A missing record is an error with code ENOENT. */
+/* Remove DIRFD/ID (and its linger lock file, if any).  A missing record is
+ * an error with code ENOENT. */
 int jail_registry_remove(int dirfd, const char *id, jail_error_t *err);
 
 /* Read and parse DIRFD/ID (must be a root-owned regular file, no symlink). */

@@ -1,6 +1,7 @@
 /* Opening and closing a jailed session (see session.h). */
 #define _GNU_SOURCE
 #include "session/session.h"
+#include "session/session-internal.h"
 #include "confine/sandbox.h"
 #include "confine/seccomp.h"
 #include "confine/caps.h"
@@ -30,31 +31,6 @@
 #include <time.h>
 #include <unistd.h>
 
-struct jail_session {
-	/* who and where */
-	char *user;
-	uid_t uid;
-	gid_t gid;
-	char *home; /* pw_dir of the host passwd: the same path in the jail */
-	jail_config_t *cfg;
-	char *jail;	    /* jail root, host path */
-	char *profile_name; /* profile name */
-	char *shell;	    /* the assignment's shell = (NULL: the profile's) */
-	jail_profile_t *profile;
-	char id[JAIL_SESSION_ID_LEN + 1];
-	jail_strv_t warnings;
-	/* what close needs (fds: the host paths are gone after pivot_root) */
-	bool open;
-	jail_sandbox_t sb; /* the host side: init, namespaces, cgroup */
-	int registry_fd;
-	bool record_written;
-	char *remote;		  /* PAM_RHOST, for the record (NULL: none) */
-	char *tty;		  /* PAM_TTY, for the login record */
-	char *logind_id;	  /* logind's session, released at close (set_logind_id) */
-	int host_mnt, host_pidns; /* the host's namespaces, for that release */
-	jail_loginrec_t loginrec; /* the host's wtmp and lastlog (loginrec.h) */
-};
-
 static int release_logind(jail_session_t *s, jail_error_t *err);
 
 /* ------------------------------------------------------------------ */
@@ -75,6 +51,7 @@ int jail_session_prepare(const char *config_dir, const char *user, jail_session_
 	if (s == NULL)
 		return jail_error_set(err, ENOMEM, "session");
 	s->registry_fd = -1;
+	s->linger_fd = -1;
 	s->host_mnt = s->host_pidns = -1;
 	s->loginrec = (jail_loginrec_t)JAIL_LOGINREC_INIT;
 	jail_sandbox_init(&s->sb);
@@ -507,6 +484,14 @@ static int teardown(jail_session_t *s, jail_error_t *err)
 			ret = -1;
 		}
 		s->record_written = false;
+	} else if (s->linger_made) {
+		/* The lock file of a lingering session that was never recorded. */
+		(void)jail_registry_remove(s->registry_fd, s->id, NULL);
+	}
+	s->linger_made = false;
+	if (s->linger_fd >= 0) {
+		close(s->linger_fd);
+		s->linger_fd = -1;
 	}
 	if (s->registry_fd >= 0) {
 		close(s->registry_fd);
@@ -553,6 +538,7 @@ static int before_pivot(void *arg, int root_fd, const jail_ns_saved_t *host, jai
 	rec.jail = s->jail;
 	rec.profile = s->profile_name;
 	rec.remote = s->remote;
+	rec.linger_ms = s->profile->linger_ms;
 	if (jail_registry_write_sandbox(s->registry_fd, &rec, &s->sb, err) < 0)
 		return -1;
 	s->record_written = true;
@@ -562,11 +548,13 @@ static int before_pivot(void *arg, int root_fd, const jail_ns_saved_t *host, jai
 int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 {
 	cleanup_close int jail_fd = -1;
+	cleanup_close int linger_lock = -1;
 	cleanup_free char *sfile = NULL;
 	cleanup_free char *blob = NULL;
 	size_t sfile_len = 0, blob_len = 0;
 	jail_sandbox_params_t p;
 	bool logsocket = false;
+	int r;
 
 	if (s == NULL || s->profile == NULL)
 		return jail_error_fmt(err, EINVAL, "session not prepared");
@@ -586,7 +574,8 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	p.arg = s;
 	p.warnings = &s->warnings;
 
-	/* Checks first: nothing is created for a jail that fails them. */
+	/* Checks first: nothing is created (or joined) for a jail that fails
+	 * them. */
 	jail_fd = jail_open_trusted_dir(s->jail, err);
 	if (jail_fd < 0)
 		return jail_error_wrap(err, "jail %s", s->jail);
@@ -596,13 +585,6 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 		return -1;
 	if (jail_sandbox_check_lsms(&p, err) < 0)
 		return -1;
-	if (jail_manifest_logsocket(jail_fd, &logsocket, err) < 0)
-		return jail_error_wrap(err, "jail %s", s->jail);
-	if (jail_session_id_new(s->id, err) < 0)
-		return -1;
-	if (format_session_file(s, &sfile, &sfile_len, err) < 0)
-		return -1;
-	jail_sandbox_seccomp_blob(&p, &blob, &blob_len);
 	free(s->remote);
 	s->remote = NULL;
 	if (remote && remote[0] && (s->remote = strdup(remote)) == NULL)
@@ -612,6 +594,28 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 		jail_error_wrap(err, "session registry");
 		goto fail;
 	}
+	/* linger: the user's lingering session is joined when there is one
+	 * (linger.c); else one is built, under the same lock. */
+	if (s->profile->linger_ms > 0) {
+		linger_lock = session_linger_lock(s, err);
+		if (linger_lock < 0)
+			goto fail;
+		r = session_linger_join(s, err);
+		if (r < 0)
+			goto fail;
+		if (r == 1)
+			goto logged_in;
+	}
+	if (jail_manifest_logsocket(jail_fd, &logsocket, err) < 0) {
+		jail_error_wrap(err, "jail %s", s->jail);
+		goto fail;
+	}
+	if (jail_session_id_new(s->id, err) < 0 ||
+	    format_session_file(s, &sfile, &sfile_len, err) < 0)
+		goto fail;
+	jail_sandbox_seccomp_blob(&p, &blob, &blob_len);
+	if (s->profile->linger_ms > 0 && session_linger_prepare(s, err) < 0)
+		goto fail;
 
 	p.id = s->id;
 	p.logsocket = logsocket;
@@ -619,15 +623,19 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	p.session_len = sfile_len;
 	p.seccomp_data = blob;
 	p.seccomp_len = blob_len;
-	if (jail_sandbox_open(&s->sb, &p, err) < 0)
+	r = jail_sandbox_open(&s->sb, &p, err);
+	/* The init has its own open of the lock file now (or is gone). */
+	if (s->sb.init.linger_fd >= 0)
+		close(s->sb.init.linger_fd);
+	s->sb.init.linger_fd = -1;
+	if (r < 0)
 		goto fail;
 	s->open = true;
-	{
-		jail_error_t e2;
-		if (jail_loginrec_login(&s->loginrec, s->user, s->uid, remote, &e2) < 0)
-			jail_strv_push_error(&s->warnings,
-					     "not recorded in the host's wtmp/lastlog", &e2);
-	}
+logged_in : {
+	jail_error_t e2;
+	if (jail_loginrec_login(&s->loginrec, s->user, s->uid, remote, &e2) < 0)
+		jail_strv_push_error(&s->warnings, "not recorded in the host's wtmp/lastlog", &e2);
+}
 	return 0;
 fail:
 	jail_loginrec_close(&s->loginrec); /* nothing was written yet */
@@ -643,6 +651,22 @@ int jail_session_close(jail_session_t *s, jail_error_t *err)
 	if (s == NULL || !s->open)
 		return 0;
 	s->open = false;
+	/* A lingering session stays: this connection only lets go of it (its
+	 * shared lock; the init ends the session once it is idle). */
+	if (s->linger_fd >= 0) {
+		close(s->linger_fd);
+		s->linger_fd = -1;
+		if (s->registry_fd >= 0)
+			close(s->registry_fd);
+		s->registry_fd = -1;
+		r = jail_loginrec_logout(&s->loginrec, &e2);
+		if (r < 0) {
+			jail_error_move(err, &e2);
+			release_logind(s, &e2);
+			return jail_error_wrap(err, "logout not recorded");
+		}
+		return release_logind(s, err);
+	}
 	/* The logout after the teardown (loginrec.h: from a child on the host,
 	 * once the session's pid namespace is gone); its failure is reported
 	 * only when the teardown's own is not. */
@@ -677,6 +701,8 @@ void jail_session_free(jail_session_t *s)
 	jail_sandbox_free(&s->sb);
 	if (s->registry_fd >= 0)
 		close(s->registry_fd);
+	if (s->linger_fd >= 0)
+		close(s->linger_fd);
 	jail_loginrec_close(&s->loginrec);
 	free(s->remote);
 	free(s->tty);
@@ -791,7 +817,14 @@ const char *jail_session_profile(const jail_session_t *s)
 
 pid_t jail_session_init_pid(const jail_session_t *s)
 {
-	return s->sb.init.pid;
+	return s->joined ? s->joined_init : s->sb.init.pid;
+}
+
+int jail_session_lingering(const jail_session_t *s)
+{
+	if (s->linger_fd < 0)
+		return 0;
+	return s->joined ? 2 : 1;
 }
 
 const jail_strv_t *jail_session_warnings(const jail_session_t *s)

@@ -55,13 +55,25 @@ int jail_session_set_tty(jail_session_t *s, const char *tty, jail_error_t *err);
 int jail_session_set_logind_id(jail_session_t *s, const char *id, jail_error_t *err);
 
 /* Check the jail and build the session (see the file comment).  REMOTE is
- * the remote host (PAM_RHOST) for the record, or NULL.  Returns 0 or -1. */
+ * the remote host (PAM_RHOST) for the record, or NULL.  Returns 0 or -1.
+ *
+ * With the profile's linger set, the user's lingering session in this jail
+ * with this profile, when there is one, is JOINED instead (after the same
+ * checks of the jail; the record must be the user's and its init alive and
+ * the recorded process): the caller moves into its cgroup, namespaces and
+ * root and takes the profile's bounding set, so that its next fork is in
+ * that session as after a build; jailsh then confines the user's shell as
+ * in a new session (the session file and seccomp filter are there).  A
+ * lingering session survives jail_session_close() of every connection; its
+ * init ends it once it has held no user process for the profile's linger
+ * time and no connection is open (confine/nsinit.h), or `jailctl kill`. */
 int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err);
 
 /* End the session: SIGKILL the init without blocking (the kernel kills the
  * rest of the pid namespace), destroy the cgroup (the caller is moved back
- * out first), remove the record.  Every step is attempted; returns -1 with
- * the first error.  Safe to call on a session that is not open (no-op). */
+ * out first), remove the record.  A lingering session is not ended: only
+ * this connection's hold on it is released (and its logout recorded).  Every step is attempted;
+ * returns -1 with the first error.  Safe to call on a session that is not open (no-op). */
 int jail_session_close(jail_session_t *s, jail_error_t *err);
 
 /* Free memory and close fds; never touches the session itself (safe in a
@@ -74,6 +86,9 @@ const char *jail_session_user(const jail_session_t *s);
 const char *jail_session_jail(const jail_session_t *s); /* jail root, host path */
 const char *jail_session_profile(const jail_session_t *s);
 pid_t jail_session_init_pid(const jail_session_t *s); /* -1 when none */
+/* 0: an ordinary session; 1: a lingering session this connection built;
+ * 2: a lingering session it joined.  After a successful open. */
+int jail_session_lingering(const jail_session_t *s);
 /* Non-fatal notes of the last open (cgroup optional and unavailable,
  * AppArmor optional and off, no host /dev/log, ...), for the caller to log. */
 const jail_strv_t *jail_session_warnings(const jail_session_t *s);

@@ -528,6 +528,7 @@ static void test_profile_values(void)
 		ok(p->spec.tmp_size == 64ULL << 20, "default tmp_size 64M");
 		ok(p->spec.run_size == 8ULL << 20, "default run_size 8M");
 		is_str(p->shell, "/bin/bash", "default shell /bin/bash");
+		ok(p->linger_ms == 0, "default linger no (0)");
 		jail_profile_free(p);
 		p = NULL;
 	}
@@ -582,6 +583,31 @@ static void test_profile_values(void)
 
 static void test_profile_errors(void)
 {
+	{
+		static const struct {
+			const char *v;
+			uint64_t ms;
+		} lg[] = {{"no", 0},	    {"off", 0},	     {"yes", 600000},
+			  {"YES", 600000},  {"2", 2000},     {"2s", 2000},
+			  {"5min", 300000}, {"1h", 3600000}, {"168h", 604800000}};
+		for (size_t i = 0; i < sizeof(lg) / sizeof(lg[0]); i++) {
+			char body[64];
+			jail_profile_t *lp = NULL;
+			jail_error_t e = {0};
+
+			snprintf(body, sizeof(body), "[profile]\nlinger = %s\n", lg[i].v);
+			write_file("profiles/x.ini", body);
+			ok(jail_profile_load(conf, "x", &lp, &e) == 0 && lp->linger_ms == lg[i].ms,
+			   "linger = %s is %llu ms", lg[i].v, (unsigned long long)lg[i].ms);
+			jail_profile_free(lp);
+		}
+	}
+	like(bad_profile("linger = 5 minutes"),
+	     "[profile] linger: '5 minutes' is not valid (expected no, yes or an idle timeout",
+	     "linger with a bad unit refused, naming the key");
+	like(bad_profile("linger = 0"), "linger: '0' is not valid", "linger 0 refused (say no)");
+	like(bad_profile("linger = 169h"), "linger: '169h' is not valid", "linger over 7 days");
+	like(bad_profile("linger = 500ms"), "linger: '500ms' is not valid", "linger in ms refused");
 	like(bad_profile("shell = bash"), "[profile] shell: 'bash' is not an absolute path",
 	     "relative profile shell refused");
 	like(bad_profile("memory_max = 12Q"),

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -344,6 +345,87 @@ static void test_service(void)
 	ok(parse(buf, &rec, &err) < 0, "refused: an empty service");
 }
 
+/* linger_ms=N: optional, non-zero, round-trips; never in a service's. */
+static void test_linger(void)
+{
+	jail_error_t err = {0};
+	jail_session_record_t *rec = NULL;
+	char buf[2048], *s;
+
+	snprintf(buf, sizeof(buf), "%slinger_ms=2000\n", good);
+	OKE(parse(buf, &rec, &err) == 0, "a lingering session's record parses");
+	if (rec) {
+		ok(rec->linger_ms == 2000, "linger_ms read");
+		s = jail_session_record_format(rec, &err);
+		is_str(s, buf, "format(parse(x)) == x with linger_ms");
+		free(s);
+		jail_session_record_free(rec);
+		rec = NULL;
+	}
+	OKE(parse(good, &rec, &err) == 0 && rec->linger_ms == 0, "no linger_ms: 0");
+	jail_session_record_free(rec);
+	rec = NULL;
+	snprintf(buf, sizeof(buf), "%slinger_ms=0\n", good);
+	ok(parse(buf, &rec, &err) < 0, "refused: linger_ms=0");
+	like(err.msg, "linger_ms: invalid value", "  message names linger_ms");
+	snprintf(buf, sizeof(buf), "%slinger_ms=2000\nservice=web\n", good);
+	ok(parse(buf, &rec, &err) < 0, "refused: a service's record with linger_ms");
+}
+
+/* The lock file of a lingering session: made once (O_EXCL), reopened,
+ * removed with the record; a symlink is not followed; connections are
+ * the shared flocks on it, as /proc/locks lists them. */
+static void test_linger_lock(int dfd)
+{
+	jail_error_t err = {0};
+	jail_session_record_t *r = mkrec("7777777777777777", 100, 1, 200);
+	int a, b, c;
+
+	a = jail_registry_linger_open(dfd, r->id, true, &err);
+	OKE(a >= 0, "lock file made");
+	ok(jail_registry_linger_open(dfd, r->id, true, &err) < 0 && jail_error_is(&err, EEXIST),
+	   "made only once (O_EXCL)");
+	b = jail_registry_linger_open(dfd, r->id, false, &err);
+	c = jail_registry_linger_open(dfd, r->id, false, &err);
+	OKE(b >= 0 && c >= 0, "lock file reopened");
+	is_int(jail_registry_connections(dfd, r->id, &err), 0, "no lock held: 0 connections");
+	flock(a, LOCK_SH);
+	flock(b, LOCK_SH);
+	is_int(jail_registry_connections(dfd, r->id, &err), 2, "two shared locks: 2 connections");
+	ok(flock(c, LOCK_EX | LOCK_NB) < 0, "an exclusive attempt fails while connections hold it");
+	close(b);
+	is_int(jail_registry_connections(dfd, r->id, &err), 1, "one closed: 1 connection");
+	close(a);
+	ok(flock(c, LOCK_EX | LOCK_NB) == 0, "all closed: the exclusive lock is granted");
+	is_int(jail_registry_connections(dfd, r->id, &err), 0,
+	       "an exclusive lock is no connection");
+	close(c);
+	OKE(jail_registry_write(dfd, r, &err) == 0, "record written");
+	{
+		jail_session_record_t **recs = NULL;
+		size_t n = 0;
+		jail_strv_t bad = {0};
+
+		OKE(jail_registry_list(dfd, &recs, &n, &bad, &err) == 0, "list with a lock file");
+		for (size_t i = 0; i < bad.n; i++)
+			if (strstr(bad.v[i], ".linger."))
+				n = (size_t)-1;
+		ok(n != (size_t)-1, "  the lock file is not a stray entry");
+		if (n == (size_t)-1)
+			n = 0;
+		jail_registry_list_free(recs, n);
+		jail_strv_clear(&bad);
+	}
+	OKE(jail_registry_remove(dfd, r->id, &err) == 0, "record removed");
+	ok(jail_registry_linger_open(dfd, r->id, false, &err) < 0 && jail_error_is(&err, ENOENT),
+	   "  and its lock file with it");
+	ok(symlinkat("/etc/passwd", dfd, ".linger.7777777777777777") == 0, "plant a symlink");
+	ok(jail_registry_linger_open(dfd, r->id, false, &err) < 0 && jail_error_is(&err, ELOOP),
+	   "a symlinked lock file is not followed (ELOOP)");
+	unlinkat(dfd, ".linger.7777777777777777", 0);
+	jail_session_record_free(r);
+}
+
 static void test_alive(void)
 {
 	jail_error_t err = {0};
@@ -451,6 +533,12 @@ int main(void)
 	test_alive();
 	test_owner();
 	test_service();
+	test_linger();
+	{
+		int ldfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		test_linger_lock(ldfd);
+		close(ldfd);
+	}
 	test_open();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
