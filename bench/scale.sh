@@ -325,8 +325,8 @@ for f in "$T"/pd.s003[0-4]*; do count_ok "$f"; done >"$T/ok.after"
 grown=$(paste "$T/ok.at" "$T/ok.after" | awk '$2 > $1 { n++ } END { print n + 0 }')
 fails=$(grep -l FAIL "$T"/pd.s003[0-4]* 2>/dev/null | wc -l)
 live=$(nsessions)
-printf '   %-38s %10s ms (exit %s: %s)\n' "jailctl update" "$(ms $((t1 - t0)))" "$urc" \
-	"$(tail -1 "$T/update.out")"
+printf '   %-38s %10s ms (exit %s, %s lines: %s)\n' "jailctl update" "$(ms $((t1 - t0)))" "$urc" \
+	"$(wc -l <"$T/update.out")" "$(tail -1 "$T/update.out")"
 printf '   %-38s %10s\n' "sessions live after the update" "$live / 50" \
 	"sessions that ran a command after it" "$grown / 50" \
 	"sessions with a failed command" "$fails"

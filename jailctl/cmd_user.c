@@ -401,9 +401,12 @@ static void plan_clear(adduser_plan_t *p)
 static int adduser_parse(int argc, char **argv, adduser_args_t *a)
 {
 	static const struct option opts[] = {
-	    {"jail", required_argument, NULL, 'j'},  {"profile", required_argument, NULL, 'p'},
-	    {"shell", required_argument, NULL, 's'}, {"move-home", no_argument, NULL, 'm'},
-	    {"from", required_argument, NULL, 'f'},  {"help", no_argument, NULL, 'h'},
+	    {"jail", required_argument, NULL, 'j'},
+	    {"profile", required_argument, NULL, 'p'},
+	    {"shell", required_argument, NULL, 's'},
+	    {"move-home", no_argument, NULL, 'm'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -899,16 +902,17 @@ static int batch_read(const char *file, jail_strv_t *names, jail_error_t *err)
 		if (*s == '\0' || *s == '#')
 			continue;
 		if (!jail_valid_name(s))
-			return jail_error_fmt(err, EINVAL,
-					      "--from %s, line %zu: '%s' is not a valid user name "
-					      "(expected one name a line: lower case letters, digits, "
-					      "'_', '-' or '.', at most 32 characters)",
-					      file, lineno, s);
+			return jail_error_fmt(
+			    err, EINVAL,
+			    "--from %s, line %zu: '%s' is not a valid user name "
+			    "(expected one name a line: lower case letters, digits, "
+			    "'_', '-' or '.', at most 32 characters)",
+			    file, lineno, s);
 		for (size_t i = 0; i < names->n; i++)
 			if (strcmp(names->v[i], s) == 0)
 				return jail_error_fmt(err, EINVAL,
-						      "--from %s, line %zu: %s is listed twice", file,
-						      lineno, s);
+						      "--from %s, line %zu: %s is listed twice",
+						      file, lineno, s);
 		if (jail_strv_push(names, s, err) < 0)
 			return -1;
 	}
@@ -1024,7 +1028,7 @@ static void batch_chunk(const jailctl_ctx_t *ctx, const adduser_args_t *a, jail_
 		printf("jailed %s in %s (profile %s, home %s%s%s)\n", b[i].p.user, b[i].p.jail,
 		       b[i].p.profile, b[i].p.jail, b[i].p.home,
 		       b[i].p.move_home && b[i].p.host_home_parent >= 0 ? ", moved from the host"
-									  : "");
+									: "");
 	}
 	for (size_t i = 0; i < n; i++)
 		plan_clear(&b[i].p);
