@@ -63,7 +63,7 @@ HELPER_BINS  := $(patsubst tests/helpers/%.c,tests/bin/%,$(HELPER_SRCS))
 
 PROGRAMS = jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so
 
-.PHONY: all check check-guest unit-tests test-bins demo install bench sanitize lint fuzz fuzz-run fuzz-smoke clean format deps
+.PHONY: all check check-guest unit-tests test-bins demo install bench bench-scale sanitize lint fuzz fuzz-run fuzz-smoke clean format deps
 all: $(PROGRAMS)
 
 # Made anew each time: `ar r` on an old archive would keep members of
@@ -178,6 +178,11 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	bench/run.sh
+
+# 10,000 users in one jail (issue 15): several minutes, so not in `make bench`.
+bench-scale: deps
+	$(MAKE) all
+	bench/scale.sh
 
 lint:
 	# cleanup attributes free on scope exit: cppcheck cannot see it, so its leak

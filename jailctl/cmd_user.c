@@ -326,7 +326,8 @@ static const jail_assign_t *find_user(const jail_config_t *cfg, const char *user
 /* ------------------------------------------------------------------------ */
 /* adduser                                                                   */
 
-static const char adduser_synopsis[] = "[-j JAIL] [-p PROFILE] [-s SHELL] [--move-home] USER";
+static const char adduser_synopsis[] =
+    "[-j JAIL] [-p PROFILE] [-s SHELL] [--move-home] USER | --from FILE";
 
 /* adduser in three phases:
  *   parse     the arguments into adduser_args_t, nothing else;
@@ -340,12 +341,15 @@ typedef struct adduser_args {
 	const char *jail;    /* -j, NULL: earlier adduser's, else [jail] jail */
 	const char *profile; /* -p, NULL: earlier adduser's, else the default */
 	const char *shell;   /* -s, NULL: earlier adduser's or the profile's */
+	const char *from;    /* --from FILE: one user name a line ("-": stdin) */
 	bool move_home;
 } adduser_args_t;
 
 typedef struct adduser_plan {
 	const char *user;
 	jail_config_t *cfg;
+	bool cfg_shared; /* --from: cfg belongs to the batch */
+	bool quiet_tree; /* --from: the jail's programs were checked for an earlier user */
 	jail_account_t acct;
 	char *jail;
 	char *profile;
@@ -370,7 +374,8 @@ typedef struct adduser_plan {
 
 static void plan_clear(adduser_plan_t *p)
 {
-	jail_config_free(p->cfg);
+	if (!p->cfg_shared)
+		jail_config_free(p->cfg);
 	jail_account_clear(&p->acct);
 	free(p->jail);
 	free(p->profile);
@@ -396,14 +401,21 @@ static void plan_clear(adduser_plan_t *p)
 static int adduser_parse(int argc, char **argv, adduser_args_t *a)
 {
 	static const struct option opts[] = {
-	    {"jail", required_argument, NULL, 'j'},  {"profile", required_argument, NULL, 'p'},
-	    {"shell", required_argument, NULL, 's'}, {"move-home", no_argument, NULL, 'm'},
-	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0},
+	    {"jail", required_argument, NULL, 'j'},
+	    {"profile", required_argument, NULL, 'p'},
+	    {"shell", required_argument, NULL, 's'},
+	    {"move-home", no_argument, NULL, 'm'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+j:p:s:mh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'f':
+			a->from = optarg;
+			break;
 		case 'j':
 			a->jail = optarg;
 			break;
@@ -422,6 +434,11 @@ static int adduser_parse(int argc, char **argv, adduser_args_t *a)
 		default:
 			return jailctl_usage("adduser", adduser_synopsis);
 		}
+	}
+	if (a->from != NULL) {
+		if (optind != argc)
+			return jailctl_usage("adduser", adduser_synopsis);
+		return -1;
 	}
 	if (optind != argc - 1)
 		return jailctl_usage("adduser", adduser_synopsis);
@@ -560,6 +577,8 @@ static int adduser_validate_plan(const jailctl_ctx_t *ctx, adduser_plan_t *p, co
 	if (ufd >= 0)
 		close(ufd);
 
+	if (p->quiet_tree)
+		return 0;
 	if (p->real_shell && executable_in_jail(p->jailfd, p->real_shell) == 0)
 		jailctl_warn("adduser", "shell %s is not in the jail %s yet", p->real_shell,
 			     p->jail);
@@ -575,7 +594,7 @@ static int adduser_validate_plan(const jailctl_ctx_t *ctx, adduser_plan_t *p, co
 /* Validate, part one: the arguments themselves, the configuration and the
  * host account.  Nothing is changed before adduser_validate() passes. */
 static int adduser_validate(const jailctl_ctx_t *ctx, const adduser_args_t *a, adduser_plan_t *p,
-			    jail_error_t *err)
+			    jail_config_t *shared, jail_error_t *err)
 {
 	p->user = a->user;
 	p->move_home = a->move_home;
@@ -592,8 +611,12 @@ static int adduser_validate(const jailctl_ctx_t *ctx, const adduser_args_t *a, a
 					      "without ':', ',' or spaces",
 					      a->shell);
 	}
-	if (jail_config_load(ctx->config_dir, &p->cfg, err) < 0)
+	if (shared != NULL) {
+		p->cfg = shared;
+		p->cfg_shared = true;
+	} else if (jail_config_load(ctx->config_dir, &p->cfg, err) < 0) {
 		return jail_error_wrap(err, "configuration");
+	}
 	p->jailsh = p->cfg->jailsh_path;
 	/* The jail's passwd names jailsh, as the host's does: login(1) runs
 	 * whatever shell it finds there (see passwd.h). */
@@ -818,6 +841,252 @@ static int adduser_apply(const jailctl_ctx_t *ctx, adduser_plan_t *p, jail_error
 	return apply_finish(p, err);
 }
 
+/* ---- --from FILE ----------------------------------------------------------- */
+
+/* adduser --from FILE: the users named in FILE (one name a line; blank
+ * lines and '#' comments skipped), each jailed as `jailctl adduser USER`
+ * would, with the same options, but with the configuration loaded once, the
+ * jail's passwd and group written once per chunk of users instead of once
+ * per user, and the configuration checked once at the end.  Every user is
+ * all or nothing: one whose validation or any step fails is refused with
+ * the reason (its earlier steps undone) and the others go on.
+ *
+ * Per chunk (open fds stay bounded): validate each user; ssh group, home
+ * and host shell per user (each with its undo list, as for one user); then
+ * the passwd and group lines of every user left, in one write; then each
+ * users.d file (from then on pam_jail jails the user).  The host shell is
+ * still jailsh before users.d exists, as for one user. */
+#define BATCH_CHUNK 128
+
+typedef struct batch_user {
+	adduser_plan_t p;
+	undo_list_t undo;
+	bool ok;
+} batch_user_t;
+
+static void batch_refuse(batch_user_t *b, const char *what, const jail_error_t *e)
+{
+	undo_run(&b->undo, &b->p);
+	b->ok = false;
+	jailctl_msg("adduser", "%s: refused%s%s: %s", b->p.user, what ? " at " : "",
+		    what ? what : "", e->msg[0] ? e->msg : "failed");
+}
+
+/* The names of FILE, in order: valid user names, each once. */
+static int batch_read(const char *file, jail_strv_t *names, jail_error_t *err)
+{
+	cleanup_close int fd = -1;
+	cleanup_free char *text = NULL;
+	size_t len = 0, lineno = 0;
+	char *line, *next;
+
+	fd = strcmp(file, "-") == 0 ? dup(STDIN_FILENO) : open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return jail_error_set(err, errno, "--from %s", file);
+	if (jail_read_all(fd, 64u << 20, &text, &len, err) < 0)
+		return jail_error_wrap(err, "--from %s", file);
+	if (memchr(text, '\0', len) != NULL)
+		return jail_error_fmt(err, EINVAL, "--from %s: holds a NUL byte (expected text)",
+				      file);
+	for (line = text; line && *line; line = next) {
+		char *s = line, *e;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		e = s + strlen(s);
+		while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+			*--e = '\0';
+		if (*s == '\0' || *s == '#')
+			continue;
+		if (!jail_valid_name(s))
+			return jail_error_fmt(
+			    err, EINVAL,
+			    "--from %s, line %zu: '%s' is not a valid user name "
+			    "(expected one name a line: lower case letters, digits, "
+			    "'_', '-' or '.', at most 32 characters)",
+			    file, lineno, s);
+		for (size_t i = 0; i < names->n; i++)
+			if (strcmp(names->v[i], s) == 0)
+				return jail_error_fmt(err, EINVAL,
+						      "--from %s, line %zu: %s is listed twice",
+						      file, lineno, s);
+		if (jail_strv_push(names, s, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The passwd and group lines of every user of B still ok, in one write.
+ * On failure every one of them is refused. */
+static void batch_write_acct(batch_user_t *b, size_t n)
+{
+	jail_acct_snapshot_t snap = {0}, now = {0};
+	jail_error_t e = {0};
+	char *pw = NULL, *gr = NULL;
+	int jailfd = -1;
+
+	for (size_t i = 0; i < n && jailfd < 0; i++)
+		if (b[i].ok)
+			jailfd = b[i].p.jailfd;
+	if (jailfd < 0)
+		return;
+	if (jail_acct_snapshot(jailfd, &snap, &e) == 0) {
+		pw = strdup(snap.passwd ? snap.passwd : "");
+		gr = strdup(snap.group ? snap.group : "");
+		if (pw == NULL || gr == NULL)
+			jail_error_set(&e, ENOMEM, "adduser");
+	}
+	for (size_t i = 0; i < n && pw && gr; i++) {
+		char *t;
+		if (!b[i].ok)
+			continue;
+		t = jail_passwd_text_set(pw, &b[i].p.acct, &e);
+		free(pw);
+		pw = t;
+		if (pw == NULL)
+			break;
+		t = jail_group_text_add(gr, &b[i].p.acct, &e);
+		free(gr);
+		gr = t;
+	}
+	if (pw && gr) {
+		now.passwd = pw;
+		now.passwd_len = strlen(pw);
+		now.group = gr;
+		now.group_len = strlen(gr);
+		/* jail_acct_restore writes both files as the snapshot says. */
+		if (jail_acct_restore(jailfd, &now, &e) < 0)
+			jail_acct_restore(jailfd, &snap, &(jail_error_t){0});
+		else
+			jail_error_clear(&e);
+	}
+	if (e.msg[0] || pw == NULL || gr == NULL) {
+		if (!e.msg[0])
+			jail_error_set(&e, ENOMEM, "adduser");
+		jail_error_wrap(&e, "the jail's passwd and group");
+		for (size_t i = 0; i < n; i++)
+			if (b[i].ok)
+				batch_refuse(&b[i], NULL, &e);
+	}
+	free(pw);
+	free(gr);
+	jail_acct_snapshot_clear(&snap);
+}
+
+static void batch_chunk(const jailctl_ctx_t *ctx, const adduser_args_t *a, jail_config_t *cfg,
+			char **names, size_t n, batch_user_t *b, jail_strv_t *written)
+{
+	for (size_t i = 0; i < n; i++) {
+		adduser_args_t one = *a;
+		jail_error_t e = {0};
+
+		b[i] = (batch_user_t){.p = ADDUSER_PLAN_INIT, .ok = true};
+		/* The jail's programs warnings: once per chunk, not per user. */
+		b[i].p.quiet_tree = i > 0;
+		one.user = names[i];
+		one.from = NULL;
+		if (adduser_validate(ctx, &one, &b[i].p, cfg, &e) < 0) {
+			batch_refuse(&b[i], NULL, &e);
+			continue;
+		}
+		/* The per-user snapshot is for a single adduser's undo: the batch
+		 * writes the jail's files itself. */
+		jail_acct_snapshot_clear(&b[i].p.snap);
+		if (apply_ssh_group(&b[i].p, &b[i].undo, &e) < 0 ||
+		    apply_home(&b[i].p, &b[i].undo, &e) < 0 ||
+		    apply_host_shell(&b[i].p, &b[i].undo, &e) < 0) {
+			batch_refuse(&b[i], NULL, &e);
+			continue;
+		}
+		/* The home fd is not needed any more (undo removes by path). */
+		if (b[i].p.homefd >= 0 && !b[i].p.move_home) {
+			close(b[i].p.homefd);
+			b[i].p.homefd = -1;
+		}
+	}
+	batch_write_acct(b, n);
+	for (size_t i = 0; i < n; i++) {
+		jail_error_t e = {0};
+		if (!b[i].ok)
+			continue;
+		if (write_users_d(cfg->dir, &b[i].p, &e) < 0) {
+			jail_error_t e2 = {0};
+			if (jail_acct_remove(b[i].p.jailfd, b[i].p.user, &e2) < 0)
+				jailctl_msg("adduser", "undo: %s", e2.msg);
+			batch_refuse(&b[i], NULL, &e);
+			continue;
+		}
+		if (jail_strv_push(written, b[i].p.user, &e) < 0) {
+			/* Out of memory: keep the user jailed, report it. */
+			jailctl_msg("adduser", "%s: %s", b[i].p.user, e.msg);
+		}
+		if (apply_finish(&b[i].p, &e) < 0)
+			jailctl_msg("adduser", "%s: %s", b[i].p.user, e.msg);
+		printf("jailed %s in %s (profile %s, home %s%s%s)\n", b[i].p.user, b[i].p.jail,
+		       b[i].p.profile, b[i].p.jail, b[i].p.home,
+		       b[i].p.move_home && b[i].p.host_home_parent >= 0 ? ", moved from the host"
+									: "");
+	}
+	for (size_t i = 0; i < n; i++)
+		plan_clear(&b[i].p);
+}
+
+static int adduser_batch(const jailctl_ctx_t *ctx, const adduser_args_t *a)
+{
+	jail_strv_t names = {0}, written = {0};
+	jail_config_t *cfg = NULL, *check = NULL;
+	jail_error_t err = {0};
+	batch_user_t *b = NULL;
+	size_t refused = 0;
+	int rc = JAILCTL_FAIL;
+
+	if (batch_read(a->from, &names, &err) < 0 ||
+	    jail_config_load(ctx->config_dir, &cfg, &err) < 0) {
+		jailctl_err("adduser", &err);
+		goto out;
+	}
+	b = calloc(BATCH_CHUNK, sizeof(*b));
+	if (b == NULL) {
+		jail_error_set(&err, ENOMEM, "adduser");
+		jailctl_err("adduser", &err);
+		goto out;
+	}
+	for (size_t i = 0; i < names.n; i += BATCH_CHUNK) {
+		size_t n = names.n - i < BATCH_CHUNK ? names.n - i : BATCH_CHUNK;
+		batch_chunk(ctx, a, cfg, names.v + i, n, b, &written);
+	}
+	refused = names.n - written.n;
+	/* The whole configuration must still load with the new files; if it
+	 * does not, the files written by this run go (those users are then not
+	 * jailed: their host shell, jailsh, refuses them). */
+	if (written.n > 0 && jail_config_load(ctx->config_dir, &check, &err) < 0) {
+		jail_error_wrap(&err, "configuration after writing %zu users.d files", written.n);
+		jailctl_err("adduser", &err);
+		for (size_t i = 0; i < written.n; i++) {
+			jail_error_t e = {0};
+			if (remove_users_d_file(cfg->dir, written.v[i], &e) < 0)
+				jailctl_msg("adduser", "undo: %s", e.msg);
+		}
+		jailctl_msg("adduser",
+			    "removed the %zu users.d files of this run; their host shell is "
+			    "jailsh (jailctl deluser USER resets it)",
+			    written.n);
+		goto out;
+	}
+	jail_config_free(check);
+	printf("adduser --from %s: %zu jailed, %zu refused\n", a->from, written.n, refused);
+	rc = refused ? JAILCTL_FAIL : JAILCTL_OK;
+out:
+	free(b);
+	jail_config_free(cfg);
+	jail_strv_clear(&names);
+	jail_strv_clear(&written);
+	return rc;
+}
+
 int cmd_adduser(const jailctl_ctx_t *ctx, int argc, char **argv)
 {
 	adduser_args_t args = {0};
@@ -827,7 +1096,9 @@ int cmd_adduser(const jailctl_ctx_t *ctx, int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
-	if (adduser_validate(ctx, &args, &p, &err) < 0 || adduser_apply(ctx, &p, &err) < 0) {
+	if (args.from != NULL)
+		return adduser_batch(ctx, &args);
+	if (adduser_validate(ctx, &args, &p, NULL, &err) < 0 || adduser_apply(ctx, &p, &err) < 0) {
 		rc = jailctl_err("adduser", &err);
 	} else {
 		printf("jailed %s in %s (profile %s, home %s%s%s)\n", p.user, p.jail, p.profile,

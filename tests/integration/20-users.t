@@ -184,7 +184,7 @@ mkdir -p -m 0755 "$T/j2/home/dave"
 refused "home owned by another uid" "$T/j2/home/dave exists and is owned by uid 0" \
 	adduser -j "$T/j2" dave
 
-is "$(jc adduser 2>&1; echo "rc=$?")" "usage: jailctl adduser [-j JAIL] [-p PROFILE] [-s SHELL] [--move-home] USER
+is "$(jc adduser 2>&1; echo "rc=$?")" "usage: jailctl adduser [-j JAIL] [-p PROFILE] [-s SHELL] [--move-home] USER | --from FILE
 rc=2" "no USER: usage, exit 2"
 is "$(jc adduser --bogus x >/dev/null 2>&1; echo $?)" 2 "unknown option: exit 2"
 
@@ -429,5 +429,85 @@ echo 'kept' >"$J/home/alice/mine"
 chown alice "$J/home/alice/mine"
 ok "adduser alice after deluser" jc adduser alice
 is "$(cat "$J/home/alice/mine")" kept "  existing home kept, not re-populated"
+
+
+# --- adduser --from FILE ----------------------------------------------------------
+# Many users in one run: each all or nothing, a refused user named with the
+# reason, the others added; the jail's passwd/group written once.
+for u in f1 f2 f3 g1 g2; do
+	useradd -M -d "/home/$u" -s /bin/sh "$u" || bail "useradd $u"
+done
+printf '# users to jail\nf1\n\n  f2  \nf3\n' >"$T/good.list"
+out=$(jc adduser --from "$T/good.list" 2>&1)
+is "$?" 0 "adduser --from: a good file succeeds"
+like "$out" "adduser --from $T/good.list: 3 jailed, 0 refused" "  says how many"
+for u in f1 f2 f3; do
+	ok "  $u: users.d/$u.ini" test -f "$CONF/users.d/$u.ini"
+	is "$(grep "^$u:" "$J/etc/passwd" | cut -d: -f1,7)" "$u:$JAILSH" "  $u: jail passwd line names jailsh"
+	like "$(grep "^$u:" "$J/etc/group")" "$u:x:$(id -g "$u"):" "  $u: jail group line"
+	is "$(stat -c %U "$J/home/$u")" "$u" "  $u: home in the jail"
+	is "$(shell_of "$u")" "$JAILSH" "  $u: host shell jailsh"
+	like ",$(getent group jailed | cut -d: -f4)," ",$u," "  $u: member of jailed"
+done
+ok "  the configuration loads with them (adduser f2 again repairs in place)" jc adduser f2
+# users.d files are what a single adduser writes
+is "$(grep -v '^;' "$CONF/users.d/f2.ini")" "[user:f2]
+jail = $J
+profile = default" "  users.d/f2.ini as adduser f2 writes it"
+
+out=$(printf 'f3\n' | jc adduser --from - 2>&1)
+like "$out" "adduser --from -: 1 jailed, 0 refused" "adduser --from -: names from stdin (a re-run repairs f3)"
+
+# One bad line among good ones: a user the host does not have, and root.
+printf 'g1\nnosuch\nroot\ng2\n' >"$T/mixed.list"
+jpw_before=$(grep -E '^(nosuch|root):' "$J/etc/passwd")
+jailed_before=$(getent group jailed)
+out=$(jc adduser --from "$T/mixed.list" 2>&1)
+is "$?" 1 "adduser --from with bad lines: exit 1"
+like "$out" "nosuch: refused: " "  the unknown user is refused"
+like "$out" "nosuch" "  naming it"
+like "$out" "root: refused: root: refusing to jail a user with uid 0" "  root refused with the reason"
+like "$out" "2 jailed, 2 refused" "  the others added"
+for u in g1 g2; do
+	ok "  $u: users.d/$u.ini" test -f "$CONF/users.d/$u.ini"
+	ok "  $u: jail passwd line" grep -q "^$u:" "$J/etc/passwd"
+	is "$(shell_of "$u")" "$JAILSH" "  $u: host shell jailsh"
+done
+ok "  nosuch: no users.d file" test ! -e "$CONF/users.d/nosuch.ini"
+ok "  root: no users.d file" test ! -e "$CONF/users.d/root.ini"
+is "$(grep -E '^(nosuch|root):' "$J/etc/passwd")" "$jpw_before" "  no jail passwd line written for them"
+ok "  no home made for them" test ! -e "$J/home/nosuch" -a ! -e "$J/root"
+is "$(shell_of root)" "$(getent passwd root | cut -d: -f7)" "  root's host shell unchanged"
+unlike ",$(getent group jailed | cut -d: -f4)," ",root," "  root not added to jailed"
+
+# A user whose home the jail cannot hold (its parent there, /etc/passwd, is
+# a file): refused with the reason, nothing of it written, the others of
+# the file still added.
+useradd -M -d /etc/passwd/longhome -s /bin/sh longhome || bail "useradd longhome"
+useradd -M -d /home/h1 -s /bin/sh h1 || bail "useradd h1"
+printf 'longhome\nh1\n' >"$T/apply.list"
+out=$(jc adduser --from "$T/apply.list" 2>&1)
+is "$?" 1 "adduser --from with a user whose home fails: exit 1"
+like "$out" "longhome: refused: $J/etc/passwd/longhome: component 'passwd' is not a directory" \
+	"  that user refused, with the reason"
+like "$out" "1 jailed, 1 refused" "  the other added"
+ok "  h1 jailed" test -f "$CONF/users.d/h1.ini"
+ok "  longhome: no users.d file" test ! -e "$CONF/users.d/longhome.ini"
+nok "  longhome: no jail passwd line" grep -q "^longhome:" "$J/etc/passwd"
+is "$(shell_of longhome)" /bin/sh "  longhome: host shell unchanged"
+unlike ",$(getent group jailed | cut -d: -f4)," ",longhome," "  longhome: not added to jailed"
+
+# A file that is not a list of names is refused whole.
+before=$(state)
+printf 'i1\nnot a name\n' >"$T/bad.list"
+out=$(jc adduser --from "$T/bad.list" 2>&1)
+is "$?" 1 "adduser --from with an invalid name: exit 1"
+like "$out" "line 2: 'not a name' is not a valid user name" "  names the line"
+printf 'g1\ng1\n' >"$T/twice.list"
+out=$(jc adduser --from "$T/twice.list" 2>&1)
+like "$out" "line 2: g1 is listed twice" "adduser --from: a name listed twice is refused"
+is "$(state)" "$before" "  nothing changed"
+out=$(jc adduser --from "$T/good.list" f1 2>&1)
+is "$?" 2 "adduser --from FILE USER: usage error"
 
 done_testing
