@@ -116,9 +116,11 @@ host chmod 0644 "$CONF/jail.ini" "$CONF/sections.ini" "$CONF/services.d/pg.ini"
 "$JAILCTL" --config "$CONF" init -f "$CONF/sections.ini" "$J" postgres >"$T/init.out" 2>&1
 is "$?" 0 "jailctl init of the postgres section $(tail -3 "$T/init.out" | tr '\n' ' ')"
 ok "postgres and initdb are in the jail" test -x "$J$PGBIN/postgres" -a -x "$J$PGBIN/initdb"
-like "$(cat "$J/etc/passwd" 2>&1)" "^postgres:x:$(id -u postgres):$(id -g postgres):" \
+like "$(cat "$J/etc/passwd" 2>&1)" "
+postgres:x:$(id -u postgres):$(id -g postgres):" \
 	"the jail's passwd has the host's postgres line (sections: users = postgres)"
-like "$(cat "$J/etc/group" 2>&1)" "^postgres:x:$(id -g postgres):" "and its group has postgres's group"
+like "$(cat "$J/etc/group" 2>&1)" "
+postgres:x:$(id -g postgres):" "and its group has postgres's group"
 
 "$JAILCTL" --config "$CONF" unit pg >"$T/unit" 2>"$T/unit.err"
 is "$?" 0 "jailctl unit pg $(head -3 "$T/unit.err")"
@@ -170,7 +172,7 @@ like "$st" "postgres: checkpointer" "and its checkpointer"
 like "$st" "supervisor" "and jailctl's supervisor leaf"
 ckp=$(pgrep -f -x "postgres: checkpointer " | head -1)
 [ -z "$ckp" ] && ckp=$(pgrep -f "postgres: checkpointer" | head -1)
-like "$(sed -n 's/^0:://p' "/proc/$ckp/cgroup" 2>&1)" "^/system.slice/$U/" \
+like "$(sed -n 's/^0:://p' "/proc/$ckp/cgroup" 2>&1)" "/system.slice/$U/pg/" \
 	"the checkpointer ($ckp) is in the unit's cgroup (Delegate=yes)"
 is "$(stat -c %U "/proc/$ckp" 2>&1)" postgres "running as postgres"
 pids=$(find "$CGR/system.slice/$U" -name cgroup.procs -exec cat {} + 2>/dev/null | tr '\n' ' ')
