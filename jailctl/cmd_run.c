@@ -169,7 +169,8 @@ static bool same_socket(int fd, const jail_listen_t *l)
 /* The sockets a service gets as LISTEN_FDS: systemd's (socket
  * activation) first, then the ones of its `listen` key, bound here on the
  * host side, except those systemd bound already (the .socket unit that
- * `jailctl unit --socket` prints binds the service's own `listen`). */
+ * `jailctl unit --socket` or `--accept` prints binds the service's own
+ * `listen`). */
 static int take_sockets(const jail_service_t *svc, run_plan_t *pl, jail_error_t *err)
 {
 	int first = -1, n = 0;
@@ -194,6 +195,11 @@ static int take_sockets(const jail_service_t *svc, run_plan_t *pl, jail_error_t 
 
 		for (int k = 0; k < n && !passed; k++)
 			passed = same_socket(first + k, l);
+		/* With Accept=yes (`jailctl unit --accept`, StandardInput=socket)
+		 * systemd passes the connection on stdin only, no LISTEN_FDS:
+		 * its own address is the entry's, which the .socket holds. */
+		if (!passed)
+			passed = same_socket(STDIN_FILENO, l);
 		if (passed)
 			continue;
 		if (pl->n_listen >= RUN_MAX_FDS)

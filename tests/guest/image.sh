@@ -17,10 +17,15 @@ CACHE=${JAIL_GUEST_CACHE:-/var/cache/jail-guest}
 SUITE=bookworm
 MIRROR=${JAIL_GUEST_MIRROR:-http://deb.debian.org/debian}
 SECURITY=${JAIL_GUEST_SECURITY:-http://deb.debian.org/debian-security}
-# What a production host runs, then what the build and the tests need.
+# What a production host runs, then what the build and the tests need,
+# then what only guest tests use: PostgreSQL for 82-postgres-systemd.t (its
+# own cluster service is masked and its cluster removed below: the test
+# runs postgres in a jail, under a unit of its own).
+GUEST_ONLY_PKGS="postgresql-15 postgresql-client-15"
 GUEST_PKGS="linux-image-amd64 initramfs-tools systemd systemd-sysv udev dbus libpam-systemd
 apparmor apparmor-utils openssh-server openssh-client openssh-sftp-server kmod iproute2 ca-certificates
-$(tests/deps.sh --list)"
+$(tests/deps.sh --list)
+$GUEST_ONLY_PKGS"
 PKGS=$(printf '%s\n' $GUEST_PKGS | sort -u | tr '\n' ',' | sed 's/,$//')
 KEY=$( (cat "$0"; echo "$PKGS $SUITE $MIRROR $SECURITY") | sha256sum | cut -c1-16)
 DIR=$CACHE/$KEY
@@ -52,6 +57,8 @@ mmdebstrap --variant=minbase --include="$PKGS" \
 	--customize-hook='printf "[Match]\nName=en* eth*\n[Network]\nDHCP=yes\n" >"$1/etc/systemd/network/10-guest.network"' \
 	--customize-hook='chroot "$1" systemctl enable systemd-networkd.service' \
 	--customize-hook='chroot "$1" systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer systemd-networkd-wait-online.service' \
+	--customize-hook='chroot "$1" systemctl mask postgresql.service' \
+	--customize-hook='rm -rf "$1/etc/postgresql/15/main" "$1/var/lib/postgresql/15/main"' \
 	--customize-hook='printf "UseDNS no\n" >"$1/etc/ssh/sshd_config.d/guest.conf"' \
 	--customize-hook='mkdir -p "$1/etc/systemd/journald.conf.d" && printf "[Journal]\nStorage=volatile\n" >"$1/etc/systemd/journald.conf.d/guest.conf"' \
 	"$SUITE" "$ROOTFS" \
