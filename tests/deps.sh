@@ -5,7 +5,7 @@ PKGS="build-essential pkg-config libpam0g-dev libcap-dev libseccomp-dev libappar
 libiniparser-dev openssh-server openssh-client rsync git jailkit bubblewrap firejail
 apparmor iproute2 procps util-linux clang libclang-rt-14-dev valgrind cppcheck clang-format
 hyperfine file strace nano vim-tiny iputils-ping wget less bzip2 xz-utils netbase
-ncurses-bin libcap2-bin python3 mandoc xauth nginx-light"
+ncurses-bin libcap2-bin python3 mandoc xauth nginx-light passt"
 # --list: print the package list (the guest image installs the same).
 if [ "${1:-}" = --list ]; then
 	echo $PKGS

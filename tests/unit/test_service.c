@@ -226,7 +226,7 @@ static void test_bad_values(void)
 	    {"bind_ro", "relative", "absolute"},
 	    {"bind_ro", "/srv/x:/proc/x", "/proc"},
 	    {"bind_rw", "/srv/x:/", "jail path"},
-	    {"net", "private", "none or host"},
+	    {"net", "bridge", "none, host or private"},
 	    {"listen", "tcp:1.2.3.4", "HOST:PORT"},
 	    {"listen", "tcp:host:80", "numeric IPv4"},
 	    {"listen", "sctp:1.2.3.4:9", "tcp:HOST:PORT, udp:HOST:PORT or unix:"},
