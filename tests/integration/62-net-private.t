@@ -15,18 +15,24 @@
 #     session ends, also when jailctl is killed with SIGKILL;
 #   - a missing pasta, or a pasta that fails, refuses the session with a
 #     clear error: the command never runs, nothing is left, and never the
-#     host's network instead.
+#     host's network instead;
+#   - a real login through libpam (pam_jail.so) with net = private reaches
+#     the internet listener and not the host's loopback; pasta ends with it.
 export JAIL_TEST_NET=1
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../sshd-lib.sh"
 jail_test_setup
-jail_test_private_etc
+sshd_test_setup
+# pasta runs in this (the "host's") mount namespace, whose /dev sshd-lib.sh
+# made private: it needs the tun device there.
+mkdir -p -m 0755 /dev/net && mknod -m 0600 /dev/net/tun c 10 200 || bail "/dev/net/tun"
 
 [ -x /usr/bin/pasta ] || bail "pasta missing: install passt (tests/deps.sh)"
 ESC=$TOP/tests/bin/escape
 [ -x "$ESC" ] || bail "$ESC not built"
 
 J=$T/jails/np
-"$JAILCTL" --config "$CONF" init "$J" basicshell >"$T/init.out" 2>&1 ||
+"$JAILCTL" --config "$CONF" init "$J" basicshell jailsh >"$T/init.out" 2>&1 ||
 	bail "jailctl init: $(tail -5 "$T/init.out")"
 install -D -m 0755 "$ESC" "$J/usr/local/bin/escape" || bail "install the probe"
 # Every run carries a marker in its environment, which its jail-init keeps:
@@ -60,6 +66,7 @@ EOF
 SERVERS=
 serve 8081 10.200.0.2 internet-ok inet
 serve 8082 127.0.0.1 host-loopback
+serve 8082 10.200.0.2 internet-gateway inet
 serve 8083 0.0.0.0 host-any
 ABSTRACT=jail-netpriv-$$
 python3 - "$ABSTRACT" >"$T/abs.out" 2>&1 <<'EOF' &
@@ -103,8 +110,10 @@ is "$out" "internet-ok" 'the session reaches a listener outside the host (TCP th
 out=$(run -p private -- bash -c "$TCP" 127.0.0.1 8082 2>&1)
 unlike "$out" "host-loopback" "the host's 127.0.0.1:8082 is not reachable at 127.0.0.1"
 like "$out" "Connection refused" 'the session has its own loopback: connection refused'
-out=$(run -p private -- bash -c "$TCP" 10.200.0.2 8082 2>&1)
-unlike "$out" "host-loopback" "nor through the gateway address (--no-map-gw)"
+# The gateway (10.200.0.2) listens on 8082 too: the session reaches the
+# gateway itself there, not the host's loopback (pasta's --no-map-gw).
+out=$(run -p private -- bash -c "$TCP" 10.200.0.2 8082 2>>"$T/err")
+is "$out" "internet-gateway" "nor through the gateway address: that is the gateway's port 8082 (--no-map-gw)"
 out=$(run -p private -- bash -c "$TCP" 10.200.0.1 8083 2>&1)
 unlike "$out" "host-any" "nor at the host's own address (the session's own inside)"
 out=$(run -p private -- cat /proc/net/tcp /proc/net/tcp6 2>>"$T/err")
@@ -181,6 +190,25 @@ is "$out" "internet-ok" 'with pasta back the same profile works again'
 printf '[profile]\nnet = privat\n' >"$CONF/profiles/typo.ini"
 out=$(run -p typo -- true 2>&1)
 like "$out" "'privat' is not valid (expected host, none or private)" 'a bad net value names the three choices'
+
+# --- a login through libpam ----------------------------------------------------------
+useradd -M -d /home/np1 -s /bin/bash np1 || bail "useradd np1"
+"$JAILCTL" --config "$CONF" adduser -j "$J" -p private -s /bin/sh np1 >>"$T/init.out" 2>&1 ||
+	bail "jailctl adduser np1: $(tail -5 "$T/init.out")"
+PAMD=$T/pam.d
+mkdir -p "$PAMD"
+echo "# nothing" >"$PAMD/other"
+printf 'session required pam_permit.so\nsession required %s config=%s\n' "$PAM_JAIL" "$CONF" \
+	>"$PAMD/jail-test"
+out=$(JAIL_NETPRIV_TEST=$$ "$TOP/tests/bin/pamdrive" -c "$PAMD" np1 \
+	'grep -c : /proc/net/dev; bash -c "exec 3<>/dev/tcp/10.200.0.2/8081 && read -r l <&3 && echo \$l"; bash -c "exec 3<>/dev/tcp/127.0.0.1/8082 && read -r l <&3 && echo \$l" 2>&1' 2>&1)
+like "$out" "open_session: Success (0)" 'login (libpam, pam_jail.so) with net = private: the session opens'
+like "$out" "$(printf '\n2\n')" 'login: lo and one interface'
+like "$out" "internet-ok" 'login: the session reaches the internet listener through pasta'
+unlike "$out" "host-loopback" "login: not the host's loopback listener"
+like "$out" "Connection refused" "login: 127.0.0.1 is the session's own loopback"
+for _ in $(seq 50); do [ -z "$(pastas)" ] && break; sleep 0.1; done
+is "$(pastas)" "" 'login: pasta is gone once the session closed'
 
 kill $SERVERS 2>/dev/null
 ip netns pids inet | xargs -r kill 2>/dev/null
