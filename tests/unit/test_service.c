@@ -177,6 +177,9 @@ static void test_defaults(void)
 	ok(s && s->stop_timeout_ms == 120000, "2min");
 	ok(s && s->net == JAIL_SERVICE_NET_HOST, "net host");
 	jail_service_free(steal_pointer(&s));
+	s = parse("[service:web]\njail=/j\nexec=/x\nnet=private\n", &err);
+	ok(s && s->net == JAIL_SERVICE_NET_PRIVATE, "net private");
+	jail_service_free(steal_pointer(&s));
 	s = parse("[service:web]\njail=/j\nexec=/x\nready=file:/run/web//ready\nstop_timeout=3\n",
 		  &err);
 	ok(s && s->ready == JAIL_READY_FILE && strcmp(s->ready_file, "/run/web/ready") == 0,
