@@ -5,12 +5,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -73,6 +75,13 @@ static __attribute__((noreturn)) void pasta_child(const jail_ns_saved_t *host, i
 		goto fail;
 	exec_w = 4;
 	close_range(5, ~0U, 0);
+	/* Its bounding set: what pasta keeps (it drops the rest of its
+	 * effective set itself) and what it needs to drop that. */
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (cap != CAP_SYS_ADMIN && cap != CAP_NET_ADMIN && cap != CAP_NET_BIND_SERVICE &&
+		    cap != CAP_SETUID && cap != CAP_SETGID && cap != CAP_SETPCAP &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			goto fail;
 	execve(JAIL_PASTA_PATH, argv, envp);
 fail:
 	e = errno;

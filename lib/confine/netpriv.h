@@ -15,10 +15,11 @@
  *   --runas 0          Debian 12's pasta (2023-03-09) drops to nobody when
  *                      started as root, before it opens the namespace and
  *                      /dev/net/tun (0600 here), and then cannot; as root
- *                      it keeps only CAP_SYS_ADMIN and CAP_NET_BIND_SERVICE,
- *                      under no_new_privs, its seccomp filter, and mount,
- *                      pid, ipc and uts namespaces of its own on an empty
- *                      root.
+ *                      it keeps only CAP_SYS_ADMIN and CAP_NET_BIND_SERVICE
+ *                      effective, under no_new_privs, its seccomp filter,
+ *                      and mount, pid, ipc and uts namespaces of its own on
+ *                      an empty root; its bounding set is cut to what it
+ *                      keeps and needs to drop the rest before the exec.
  *
  * pasta is started from the sandbox's pid namespace (forked after the init,
  * confine/nsinit.h) but in the host's mount and network namespaces: when

@@ -143,6 +143,8 @@ ok "pasta's pid namespace is inside the session's (the session's init is its anc
 	sh -c "grep -q '^NSpid:.*	.*	' /proc/$P/status"
 like "$(grep -E '^(Uid|NoNewPrivs|Seccomp):' "/proc/$P/status" | tr '\n' ' ')" \
 	"NoNewPrivs:	1 Seccomp:	2" 'pasta runs under no_new_privs and its seccomp filter'
+is "$(awk '$1 == "CapBnd:" {print $2}' "/proc/$P/status")" 00000000002015c0 \
+	"pasta's bounding set: setgid, setuid, setpcap, net_bind_service, net_admin, sys_admin"
 kill "$SL"
 wait "$JP"
 for _ in $(seq 50); do [ -z "$(pastas)" ] && break; sleep 0.05; done
