@@ -248,7 +248,9 @@ static int service_plan(const jailctl_ctx_t *ctx, const char *name, jail_service
 		return jail_error_wrap(err, "%s", svc->file);
 	spec = &pl->prof->spec;
 	if (svc->net != JAIL_SERVICE_NET_PROFILE)
-		spec->net_none = svc->net == JAIL_SERVICE_NET_NONE;
+		spec->net = svc->net == JAIL_SERVICE_NET_NONE	? JAIL_NET_NONE
+			    : svc->net == JAIL_SERVICE_NET_HOST ? JAIL_NET_HOST
+								: JAIL_NET_PRIVATE;
 	for (size_t i = 0; i < svc->bind_ro.n; i++)
 		if (jail_strv_push(&spec->bind_ro, svc->bind_ro.v[i], err) < 0)
 			return -1;

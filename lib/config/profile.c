@@ -38,14 +38,17 @@ static int parse_text(void *field, const char *v, jail_error_t *err)
 
 static int parse_net(void *field, const char *v, jail_error_t *err)
 {
-	bool *net_none = field;
+	jail_net_t *net = field;
 
 	if (strcasecmp(v, "host") == 0)
-		*net_none = false;
+		*net = JAIL_NET_HOST;
 	else if (strcasecmp(v, "none") == 0)
-		*net_none = true;
+		*net = JAIL_NET_NONE;
+	else if (strcasecmp(v, "private") == 0)
+		*net = JAIL_NET_PRIVATE;
 	else
-		return jail_error_fmt(err, EINVAL, "'%s' is not valid (expected host or none)", v);
+		return jail_error_fmt(err, EINVAL,
+				      "'%s' is not valid (expected host, none or private)", v);
 	return 0;
 }
 
@@ -410,7 +413,7 @@ typedef struct profile_key {
 static const profile_key_t profile_keys[] = {
     {KEY_INCLUDE, NULL, 0, NULL},
     {"description", parse_text, PROFILE(description), NULL},
-    {"net", parse_net, SPEC(net_none), "host"},
+    {"net", parse_net, SPEC(net), "host"},
     {"hostname", parse_hostname, SPEC(hostname), "jail"},
     {"cgroup", parse_mode, SPEC(cgroup), "optional"},
     {"memory_max", parse_memory_max, SPEC(limits.memory_max), "1G"},

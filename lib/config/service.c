@@ -478,8 +478,11 @@ static int parse_net(jail_service_t *svc, const char *v, jail_error_t *err)
 		svc->net = JAIL_SERVICE_NET_NONE;
 	else if (strcmp(v, "host") == 0)
 		svc->net = JAIL_SERVICE_NET_HOST;
+	else if (strcmp(v, "private") == 0)
+		svc->net = JAIL_SERVICE_NET_PRIVATE;
 	else
-		return jail_error_fmt(err, EINVAL, "'%s' is not valid (expected none or host)", v);
+		return jail_error_fmt(err, EINVAL,
+				      "'%s' is not valid (expected none, host or private)", v);
 	return 0;
 }
 

@@ -77,6 +77,7 @@ typedef enum {
 	JAIL_SERVICE_NET_PROFILE = 0, /* as the profile says */
 	JAIL_SERVICE_NET_NONE,	      /* a network namespace of its own, loopback only */
 	JAIL_SERVICE_NET_HOST,	      /* the host's network */
+	JAIL_SERVICE_NET_PRIVATE,     /* its own, outbound through pasta */
 } jail_service_net_t;
 
 typedef enum {

@@ -59,7 +59,7 @@ static int bring_up_loopback(jail_error_t *err)
 	return 0;
 }
 
-int jail_ns_unshare(bool net_none, const char *hostname, jail_error_t *err)
+int jail_ns_unshare(jail_net_t net, const char *hostname, jail_error_t *err)
 {
 	/* One namespace at a time, so that a failure (e.g. a max_*_namespaces
 	 * limit) names the namespace. */
@@ -72,7 +72,7 @@ int jail_ns_unshare(bool net_none, const char *hostname, jail_error_t *err)
 	};
 
 	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
-		if (ns[i].flag == CLONE_NEWNET && !net_none)
+		if (ns[i].flag == CLONE_NEWNET && net == JAIL_NET_HOST)
 			continue;
 		if (jail_fault("unshare") < 0 || unshare(ns[i].flag) < 0)
 			return jail_error_set(err, errno, "unshare the %s namespace", ns[i].name);
@@ -80,7 +80,7 @@ int jail_ns_unshare(bool net_none, const char *hostname, jail_error_t *err)
 	if (hostname &&
 	    (jail_fault("sethostname") < 0 || sethostname(hostname, strlen(hostname)) < 0))
 		return jail_error_set(err, errno, "sethostname '%s'", hostname);
-	if (net_none && bring_up_loopback(err) < 0)
+	if (net != JAIL_NET_HOST && bring_up_loopback(err) < 0)
 		return jail_error_wrap(err, "private network namespace");
 	return 0;
 }

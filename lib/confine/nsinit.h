@@ -29,6 +29,7 @@
 #define JAIL_NSINIT_H
 
 #include "base/error.h"
+#include "confine/spec.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -63,10 +64,10 @@ typedef struct jail_nsinit {
 
 /* unshare(CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWIPC|CLONE_NEWUTS [|CLONE_NEWNET])
  * for the calling process, then set HOSTNAME in the new uts namespace and,
- * with NET_NONE, bring the new namespace's loopback up.  On failure the
+ * unless NET is JAIL_NET_HOST, bring the new namespace's loopback up.  On failure the
  * caller is left in whatever namespaces were already entered: callers refuse
  * the session (a PAM caller's process only serves this session). */
-int jail_ns_unshare(bool net_none, const char *hostname, jail_error_t *err);
+int jail_ns_unshare(jail_net_t net, const char *hostname, jail_error_t *err);
 
 /* The caller's own namespaces (mount, pid, ipc, uts, net) and working
  * directory, saved before jail_ns_unshare() so that a setup that fails

@@ -7,6 +7,7 @@
 #include "confine/apparmor.h"
 #include "confine/landlock.h"
 #include "confine/mounts.h"
+#include "confine/netpriv.h"
 #include "confine/seccomp.h"
 #include "confine/views.h"
 
@@ -234,13 +235,18 @@ int jail_sandbox_open(jail_sandbox_t *sb, const jail_sandbox_params_t *p, jail_e
 	if (join_cgroup(sb, p, err) < 0)
 		goto fail;
 	if (jail_ns_save(&sb->saved_ns, err) < 0 ||
-	    jail_ns_unshare(p->spec->net_none, p->spec->hostname, err) < 0)
+	    jail_ns_unshare(p->spec->net, p->spec->hostname, err) < 0)
 		goto fail;
 	/* The init sets itself up (its /proc instance, its privileges) while
 	 * the mounts that do not need it are made. */
 	sb->init.die_with_caller = p->die_with_caller;
 	if (jail_nsinit_start(&sb->init, err) < 0)
 		goto fail;
+	/* After the init: pasta lands in its pid namespace and dies with it. */
+	if (p->spec->net == JAIL_NET_PRIVATE && jail_netpriv_start(&sb->saved_ns, err) < 0) {
+		jail_error_wrap(err, "net = private (profile %s)", p->name);
+		goto fail;
+	}
 	if (build(sb, p, &jail_fd, err) < 0)
 		goto fail;
 	jail_ns_saved_close(&sb->saved_ns);

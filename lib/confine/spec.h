@@ -37,10 +37,19 @@ typedef struct jail_cgroup_limits {
 	uint64_t io_weight;	  /* 1..10000, 0 = unset (v2 only) */
 } jail_cgroup_limits_t;
 
+/* The network: the host's, or a namespace of the sandbox's own with only
+ * its loopback (none) or with outbound connectivity through pasta, a
+ * user-mode stack (private, confine/netpriv.h). */
+typedef enum {
+	JAIL_NET_HOST = 0,
+	JAIL_NET_NONE,
+	JAIL_NET_PRIVATE,
+} jail_net_t;
+
 typedef struct jail_sandbox_spec {
 	/* namespaces: mount, pid, ipc and uts always; a network namespace of
-	 * its own (loopback only) when net_none */
-	bool net_none;
+	 * its own unless net is JAIL_NET_HOST */
+	jail_net_t net;
 	char *hostname; /* the uts namespace's host name */
 	/* cgroup */
 	jail_mode_t cgroup;

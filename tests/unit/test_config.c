@@ -513,7 +513,7 @@ static void test_profile_values(void)
 	ok(jail_profile_load(conf, "x", &p, &err) == 0, "empty profile loads (%s)", err.msg);
 	if (p) {
 		is_str(p->name, "x", "name");
-		ok(!p->spec.net_none, "default net host");
+		ok(p->spec.net == JAIL_NET_HOST, "default net host");
 		is_str(p->spec.hostname, "jail", "default hostname jail");
 		is_int(p->spec.cgroup, JAIL_MODE_OPTIONAL, "default cgroup optional");
 		ok(p->spec.limits.memory_max == 1ULL << 30, "default memory_max 1G");
@@ -544,7 +544,7 @@ static void test_profile_values(void)
 	ok(jail_profile_load(conf, "x", &p, &err) == 0, "every key parses (%s)", err.msg);
 	if (p) {
 		is_str(p->description, "all keys", "description");
-		ok(p->spec.net_none, "net none");
+		ok(p->spec.net == JAIL_NET_NONE, "net none");
 		is_str(p->spec.hostname, "box-1.example", "hostname with dots");
 		is_int(p->spec.cgroup, JAIL_MODE_REQUIRED, "cgroup required");
 		ok(p->spec.limits.memory_max == UINT64_MAX && p->spec.limits.pids_max == UINT64_MAX,
@@ -627,7 +627,17 @@ static void test_profile_errors(void)
 	like(bad_profile("io_weight = 20000"), "io_weight: '20000' is not an I/O weight",
 	     "io_weight out of range");
 	like(bad_profile("net = maybe"),
-	     "[profile] net: 'maybe' is not valid (expected host or none)", "bad net enum");
+	     "[profile] net: 'maybe' is not valid (expected host, none or private)",
+	     "bad net enum");
+	{
+		jail_profile_t *np = NULL;
+		jail_error_t e = {0};
+
+		write_file("profiles/np.ini", "[profile]\nnet = private\n");
+		ok(jail_profile_load(conf, "np", &np, &e) == 0 && np->spec.net == JAIL_NET_PRIVATE,
+		   "net private (%s)", e.msg);
+		jail_profile_free(np);
+	}
 	like(bad_profile("cgroup = yes"),
 	     "[profile] cgroup: 'yes' is not valid (expected required, optional or off)",
 	     "bad cgroup enum");
@@ -722,7 +732,7 @@ static void test_includes(void)
 	ok(jail_profile_load(conf, "top", &p, &err) == 0, "two-level include loads (%s)", err.msg);
 	if (p) {
 		is_str(p->name, "top", "name is the loaded profile's");
-		ok(p->spec.net_none, "net inherited from base");
+		ok(p->spec.net == JAIL_NET_NONE, "net inherited from base");
 		ok(p->spec.limits.memory_max == 128ULL << 20, "memory_max inherited through mid");
 		is_int(p->spec.limits.pids_max, 99, "mid overrides base");
 		is_str(p->spec.hostname, "top", "top overrides base");
@@ -779,14 +789,14 @@ static void test_shipped_profiles(void)
 		if (p == NULL)
 			continue;
 		if (strcmp(names[i], "default") == 0) {
-			ok(!p->spec.net_none && p->spec.caps_keep.n == 0 &&
+			ok(p->spec.net == JAIL_NET_HOST && p->spec.caps_keep.n == 0 &&
 			       p->spec.seccomp == JAIL_SECCOMP_DEFAULT &&
 			       p->spec.limits.memory_max == 1ULL << 30 &&
 			       p->spec.limits.pids_max == 512 &&
 			       p->spec.cgroup == JAIL_MODE_OPTIONAL,
 			   "  default: host net, no caps, seccomp default, 1G, 512 pids");
 		} else if (strcmp(names[i], "strict") == 0) {
-			ok(p->spec.net_none && p->spec.seccomp == JAIL_SECCOMP_STRICT &&
+			ok(p->spec.net == JAIL_NET_NONE && p->spec.seccomp == JAIL_SECCOMP_STRICT &&
 			       p->spec.limits.memory_max == 256ULL << 20 &&
 			       p->spec.limits.pids_max == 128 &&
 			       p->spec.limits.cpu_max_percent == 50 &&
@@ -796,10 +806,11 @@ static void test_shipped_profiles(void)
 		} else if (strcmp(names[i], "sftp-only") == 0) {
 			ok(p->spec.commands.n == 1 &&
 			       strcmp(p->spec.commands.v[0], "sftp-server") == 0 &&
-			       p->spec.seccomp == JAIL_SECCOMP_STRICT && p->spec.net_none,
+			       p->spec.seccomp == JAIL_SECCOMP_STRICT &&
+			       p->spec.net == JAIL_NET_NONE,
 			   "  sftp-only: commands = sftp-server, seccomp strict");
 		} else {
-			ok(!p->spec.net_none && p->spec.caps_keep.n == 1 &&
+			ok(p->spec.net == JAIL_NET_HOST && p->spec.caps_keep.n == 1 &&
 			       strcmp(p->spec.caps_keep.v[0], "cap_net_bind_service") == 0 &&
 			       p->spec.cgroup == JAIL_MODE_REQUIRED,
 			   "  service: host net, cap_net_bind_service, cgroup required");

@@ -177,6 +177,9 @@ static void test_defaults(void)
 	ok(s && s->stop_timeout_ms == 120000, "2min");
 	ok(s && s->net == JAIL_SERVICE_NET_HOST, "net host");
 	jail_service_free(steal_pointer(&s));
+	s = parse("[service:web]\njail=/j\nexec=/x\nnet=private\n", &err);
+	ok(s && s->net == JAIL_SERVICE_NET_PRIVATE, "net private");
+	jail_service_free(steal_pointer(&s));
 	s = parse("[service:web]\njail=/j\nexec=/x\nready=file:/run/web//ready\nstop_timeout=3\n",
 		  &err);
 	ok(s && s->ready == JAIL_READY_FILE && strcmp(s->ready_file, "/run/web/ready") == 0,
@@ -226,7 +229,7 @@ static void test_bad_values(void)
 	    {"bind_ro", "relative", "absolute"},
 	    {"bind_ro", "/srv/x:/proc/x", "/proc"},
 	    {"bind_rw", "/srv/x:/", "jail path"},
-	    {"net", "private", "none or host"},
+	    {"net", "bridge", "none, host or private"},
 	    {"listen", "tcp:1.2.3.4", "HOST:PORT"},
 	    {"listen", "tcp:host:80", "numeric IPv4"},
 	    {"listen", "sctp:1.2.3.4:9", "tcp:HOST:PORT, udp:HOST:PORT or unix:"},
