@@ -513,9 +513,10 @@ static int audit_one(run_t *r)
 	}
 	r->prof = prof;
 	r->svc = svc;
-	r->net_none = prof ? prof->spec.net_none : false;
+	/* a network namespace of its own: net = none or private */
+	r->net_none = prof ? prof->spec.net != JAIL_NET_HOST : false;
 	if (svc && svc->net != JAIL_SERVICE_NET_PROFILE)
-		r->net_none = svc->net == JAIL_SERVICE_NET_NONE;
+		r->net_none = svc->net != JAIL_SERVICE_NET_HOST;
 	if (expected_rw(r) < 0)
 		goto out;
 	if (service_procs(rec, pidns, &procs, &n, r->err) < 0)

@@ -235,7 +235,32 @@ static int64_t mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Processes of the namespace other than us (pid 1); -1 when unknown. */
+/* Whether process NAME (a /proc entry) runs as root: its real uid, from
+ * its status, which anyone may read. */
+static bool root_process(int proc, const char *name)
+{
+	char path[64], buf[1024];
+	ssize_t len;
+	int fd;
+	const char *uid;
+
+	snprintf(path, sizeof(path), "%.32s/status", name);
+	fd = openat(proc, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	buf[len] = '\0';
+	uid = strstr(buf, "\nUid:\t");
+	return uid && uid[6] == '0' && (uid[7] == '\t' || uid[7] == '\n');
+}
+
+/* The user's processes in the namespace: those not running as root (the
+ * session's user is never root).  Root's are ours: net = private's pasta,
+ * which dies with us, or an administrator's `jailctl enter`.  -1 when
+ * unknown. */
 static long other_processes(int proc)
 {
 	int fd = openat(proc, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -249,7 +274,8 @@ static long other_processes(int proc)
 		return -1;
 	}
 	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' && strcmp(de->d_name, "1") != 0)
+		if (de->d_name[0] >= '1' && de->d_name[0] <= '9' && strcmp(de->d_name, "1") != 0 &&
+		    !root_process(proc, de->d_name))
 			n++;
 	closedir(d);
 	return n;
@@ -290,8 +316,8 @@ static bool idle_expired(idle_watch_t *w)
 		w->since = 0; /* a connection holds it: not idle */
 		return false;
 	}
-	/* Nobody can join now; whoever came in between the count and the
-	 * lock (jailctl enter) keeps the session. */
+	/* Nobody can join now; a user's process that came in between the
+	 * count and the lock keeps the session. */
 	if (other_processes(w->proc) == 0)
 		return true;
 	flock(w->lock, LOCK_UN);
