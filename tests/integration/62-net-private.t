@@ -128,6 +128,33 @@ printf '[profile]\ninclude = default\nlandlock = off\n' >"$CONF/profiles/hostnet
 out=$(run -p hostnet -- /usr/local/bin/escape --abstract "$ABSTRACT" abstract 2>>"$T/err")
 like "$out" "RESULT abstract ESCAPED" 'contrast: with net = host (and Landlock off) the same connect succeeds'
 
+# The other way round: an abstract name the session binds first (before a
+# host service does) is its own; a host client asking for it does not
+# reach the session's server.
+install -D -m 0755 "$TOP/tests/bin/svcd" "$J/usr/local/bin/svcd" || bail "install svcd"
+SQUAT=jt-squat-$$
+hostclient() { # NAME: what a host client connecting to @NAME gets
+	python3 -c 'import socket,sys
+s=socket.socket(socket.AF_UNIX)
+try:
+    s.connect("\0"+sys.argv[1]); print(s.recv(100).decode().strip())
+except OSError as e: print(type(e).__name__)' "$1"
+}
+squat() { # PROFILE: svcd on @$SQUAT in a run of PROFILE; the host client's answer
+	# jailctl itself in the background (not a subshell running run()): $! is its pid
+	JAIL_NETPRIV_TEST=$$ "$JAILCTL" --config "$CONF" run "$J" -p "$1" -- \
+		/usr/local/bin/svcd "abstract=$SQUAT" >"$T/squat.out" 2>&1 &
+	local sq=$!
+	for _ in $(seq 100); do grep -q "svcd running" "$T/squat.out" && break; sleep 0.05; done
+	hostclient "$SQUAT"
+	kill -TERM "$sq"
+	wait "$sq" 2>/dev/null
+	# its pasta (reparented, reaped late by this host's pid 1) gone first
+	for _ in $(seq 200); do [ -z "$(pastas)" ] && break; sleep 0.05; done
+}
+is "$(squat private)" "ConnectionRefusedError" "an abstract name bound in the session is not what host clients reach"
+like "$(squat hostnet)" "svcd pid 2 fd" "contrast: with net = host the host client talks to the session's server"
+
 # --- pasta's life --------------------------------------------------------------
 run -p private -- sh -c 'echo up >/tmp/x; exec sleep 61.37' 2>>"$T/err" &
 JP=$!

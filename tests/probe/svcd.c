@@ -10,6 +10,7 @@
  *   serve          accept on every LISTEN_FDS socket (when LISTEN_PID is its
  *                  pid) and answer "svcd pid N fd F name NAME\n"
  *   listen=PORT    listen on 127.0.0.1:PORT itself, answering the same
+ *   abstract=NAME  listen on the abstract unix socket @NAME, the same
  *   sleep=MS       sleep MS milliseconds
  *   exit=N         exit with N now
  *   ignore-term    ignore SIGTERM
@@ -100,6 +101,26 @@ static void send_to(const char *path, const char *msg, int pass_fd)
 	if (sendmsg(fd, &mh, 0) < 0)
 		printf("send %s: %s\n", path, strerror(errno));
 	close(fd);
+}
+
+static int listen_abstract(const char *name)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t len = strlen(name);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (len + 1 >= sizeof(sa.sun_path)) {
+		printf("abstract %s: name too long\n", name);
+		exit(3);
+	}
+	memcpy(sa.sun_path + 1, name, len);
+	if (bind(fd, (struct sockaddr *)&sa,
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len)) < 0 ||
+	    listen(fd, 16) < 0) {
+		printf("abstract %s: %s\n", name, strerror(errno));
+		exit(3);
+	}
+	return fd;
 }
 
 static int listen_port(int port)
@@ -195,6 +216,11 @@ int main(int argc, char **argv)
 			if (n < 16) {
 				fds[n] = listen_port(atoi(a + 7));
 				snprintf(names[n++], sizeof(names[0]), "own");
+			}
+		} else if (strncmp(a, "abstract=", 9) == 0) {
+			if (n < 16) {
+				fds[n] = listen_abstract(a + 9);
+				snprintf(names[n++], sizeof(names[0]), "abstract");
 			}
 		} else if (strncmp(a, "sleep=", 6) == 0) {
 			struct timespec ts = {atol(a + 6) / 1000, (atol(a + 6) % 1000) * 1000000};
