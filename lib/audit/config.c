@@ -135,37 +135,6 @@ static int add_candidate(jail_strv_t *cands, const char *name, jail_error_t *err
 	return jail_strv_add_unique(cands, name, err) < 0 ? -1 : 0;
 }
 
-/* Group names of USER (primary included), from the host's databases. */
-static int user_groups(const struct passwd *pw, jail_strv_t *out, jail_error_t *err)
-{
-	int n = 64;
-	cleanup_free gid_t *gids = NULL;
-
-	for (;;) {
-		int got = n;
-		free(gids);
-		gids = calloc((size_t)n, sizeof(gid_t));
-		if (gids == NULL)
-			return jail_error_set(err, ENOMEM, "audit");
-		if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &got) >= 0) {
-			n = got;
-			break;
-		}
-		if (got <= n)
-			n *= 2;
-		else
-			n = got;
-		if (n > 65536)
-			return jail_error_fmt(err, E2BIG, "user %s: too many groups", pw->pw_name);
-	}
-	for (int i = 0; i < n; i++) {
-		struct group *gr = getgrgid(gids[i]);
-		if (gr && jail_strv_add_unique(out, gr->gr_name, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
 static int jail_index(jail_strv_t *jails, const char *jail, jail_error_t *err, size_t *idx)
 {
 	jail_error_t lerr = {0};
@@ -193,8 +162,18 @@ void jail_audit_users_free(jail_strv_t *users_by_jail, size_t n)
 	free(users_by_jail);
 }
 
-int jail_audit_jailed_users(const jail_config_t *cfg, jail_strv_t *jails,
-			    jail_strv_t **users_by_jail, jail_findings_t *out, jail_error_t *err)
+/* Members of group section G's group by primary gid (not in gr_mem): the
+ * enumerated users in getpwent() order. */
+static int add_primary_members(audit_users_t *t, gid_t gid, jail_strv_t *cands, jail_error_t *err)
+{
+	for (size_t k = 0; k < t->n_pw_enum; k++)
+		if (t->pw[k]->gid == gid && add_candidate(cands, t->pw[k]->name, err) < 0)
+			return -1;
+	return 0;
+}
+
+int audit_jailed_users(const jail_config_t *cfg, audit_users_t *t, jail_strv_t *jails,
+		       jail_strv_t **users_by_jail, jail_findings_t *out, jail_error_t *err)
 {
 	jail_strv_t cands = {0};
 	jail_strv_t *ubj = NULL;
@@ -208,7 +187,11 @@ int jail_audit_jailed_users(const jail_config_t *cfg, jail_strv_t *jails,
 		const jail_assign_t *u = &cfg->users[i];
 		if (u->jail && jail_index(jails, u->jail, err, &idx) < 0)
 			goto out;
-		if (getpwnam(u->name) == NULL) {
+		const audit_pw_t *pw;
+
+		if (audit_users_pw(t, u->name, &pw, err) < 0)
+			goto out;
+		if (pw == NULL) {
 			if (jail_findings_add(
 				out, JAIL_SEV_WARNING, NULL, u->file ? u->file : cfg->dir,
 				"remove the section, or create the user", err,
@@ -221,12 +204,20 @@ int jail_audit_jailed_users(const jail_config_t *cfg, jail_strv_t *jails,
 	}
 	for (size_t i = 0; i < cfg->n_groups; i++) {
 		const jail_assign_t *g = &cfg->groups[i];
-		struct group *gr;
-		struct passwd *pw;
-		gid_t gid;
+		const audit_gr_t *tg = audit_users_gr(t, g->name);
+		struct group *gr = NULL;
 
 		if (g->jail && jail_index(jails, g->jail, err, &idx) < 0)
 			goto out;
+		if (tg) {
+			for (const char **m = tg->mem; *m; m++)
+				if (add_candidate(&cands, *m, err) < 0)
+					goto out;
+			if (add_primary_members(t, tg->gid, &cands, err) < 0)
+				goto out;
+			continue;
+		}
+		/* Not enumerated: ask NSS by name, as before the table. */
 		gr = getgrnam(g->name);
 		if (gr == NULL) {
 			if (jail_findings_add(
@@ -236,19 +227,15 @@ int jail_audit_jailed_users(const jail_config_t *cfg, jail_strv_t *jails,
 				goto out;
 			continue;
 		}
-		gid = gr->gr_gid;
-		for (char **m = gr->gr_mem; m && *m; m++)
-			if (add_candidate(&cands, *m, err) < 0)
+		{
+			gid_t gid = gr->gr_gid;
+			for (char **m = gr->gr_mem; m && *m; m++)
+				if (add_candidate(&cands, *m, err) < 0)
+					goto out;
+			/* Members by primary group are not listed in gr_mem. */
+			if (add_primary_members(t, gid, &cands, err) < 0)
 				goto out;
-		/* Members by primary group are not listed in gr_mem. */
-		setpwent();
-		while ((pw = getpwent()) != NULL) {
-			if (pw->pw_gid == gid && add_candidate(&cands, pw->pw_name, err) < 0) {
-				endpwent();
-				goto out;
-			}
 		}
-		endpwent();
 	}
 	/* Every assignment's jail is in JAILS already; the slack is for safety. */
 	n_ubj = jails->n + cands.n + 1;
@@ -258,15 +245,17 @@ int jail_audit_jailed_users(const jail_config_t *cfg, jail_strv_t *jails,
 		goto out;
 	}
 	for (size_t i = 0; i < cands.n; i++) {
-		struct passwd *pw = getpwnam(cands.v[i]);
+		const audit_pw_t *pw;
 		jail_strv_t groups = {0};
 		const jail_assign_t *as = NULL;
 		const char *j;
 		int r;
 
+		if (audit_users_pw(t, cands.v[i], &pw, err) < 0)
+			goto out;
 		if (pw == NULL)
 			continue;
-		if (user_groups(pw, &groups, err) < 0) {
+		if (audit_users_groups(t, pw, &groups, err) < 0) {
 			jail_strv_clear(&groups);
 			goto out;
 		}
@@ -296,4 +285,18 @@ out:
 		jail_audit_users_free(ubj, n_ubj);
 	jail_strv_clear(&cands);
 	return ret;
+}
+
+int jail_audit_jailed_users(const jail_config_t *cfg, jail_strv_t *jails,
+			    jail_strv_t **users_by_jail, jail_findings_t *out, jail_error_t *err)
+{
+	audit_users_t t;
+	int r;
+
+	*users_by_jail = NULL;
+	if (audit_users_load(&t, err) < 0)
+		return -1;
+	r = audit_jailed_users(cfg, &t, jails, users_by_jail, out, err);
+	audit_users_free(&t);
+	return r;
 }

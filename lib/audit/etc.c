@@ -318,8 +318,8 @@ static const char *keep(host_users_t *h, const char *s, jail_error_t *err)
 
 /* Host entries of USERS; a name the host does not know is skipped (the
  * config audit reports it).  Fills HOMES with their in-jail home paths. */
-int audit_host_users_load(const jail_strv_t *users, host_users_t *h, jail_strv_t *homes,
-			  jail_error_t *err)
+int audit_host_users_load(audit_users_t *t, const jail_strv_t *users, host_users_t *h,
+			  jail_strv_t *homes, jail_error_t *err)
 {
 	size_t n = users ? users->n : 0;
 
@@ -329,23 +329,25 @@ int audit_host_users_load(const jail_strv_t *users, host_users_t *h, jail_strv_t
 	if (h->v == NULL)
 		return jail_error_set(err, ENOMEM, "audit");
 	for (size_t i = 0; i < n; i++) {
-		struct passwd *pw = getpwnam(users->v[i]);
-		struct group *gr;
+		const audit_pw_t *pw;
+		const char *group;
 		jail_host_user_t *u;
 
+		if (audit_users_pw(t, users->v[i], &pw, err) < 0)
+			return -1;
 		if (pw == NULL)
 			continue;
 		u = &h->v[h->n];
-		u->uid = pw->pw_uid;
-		u->gid = pw->pw_gid;
-		if ((u->name = keep(h, pw->pw_name, err)) == NULL ||
-		    (u->home = keep(h, pw->pw_dir, err)) == NULL)
+		u->uid = pw->uid;
+		u->gid = pw->gid;
+		if ((u->name = keep(h, pw->name, err)) == NULL ||
+		    (u->home = keep(h, pw->dir, err)) == NULL)
 			return -1;
-		if (pw->pw_dir[0] == '/' && pw->pw_dir[1] &&
-		    jail_strv_add_unique(homes, pw->pw_dir + 1, err) < 0)
+		if (pw->dir[0] == '/' && pw->dir[1] &&
+		    jail_strv_add_unique(homes, pw->dir + 1, err) < 0)
 			return -1;
-		gr = getgrgid(u->gid);
-		if (gr && (u->group = keep(h, gr->gr_name, err)) == NULL)
+		audit_users_group_name(t, u->gid, &group);
+		if (group && (u->group = keep(h, group, err)) == NULL)
 			return -1;
 		h->n++;
 	}
