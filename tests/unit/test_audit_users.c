@@ -188,6 +188,60 @@ static void plant(const char *dir)
 	}
 }
 
+/* Names the enumeration did not list are asked of NSS by name: load the
+ * table, then put a passwd with 5,000 more users in place (the table's
+ * index grows past its first size) and ask for them. */
+static void late_users(const char *dir)
+{
+	audit_users_t t;
+	jail_error_t err = {0};
+	char path[256];
+	size_t bad = 0, bad_groups = 0, before;
+	FILE *f;
+
+	if (!ok(audit_users_load(&t, &err) == 0, "late: table loaded"))
+		return;
+	before = t.n_pw;
+	snprintf(path, sizeof(path), "%s/passwd2", dir);
+	f = fopen(path, "w");
+	for (int i = 0; f && i < 5000; i++)
+		fprintf(f, "late%d:x:%d:%d::/home/late%d:/bin/sh\n", i, 50000 + i, 30000 + i % 40,
+			i);
+	if (f == NULL || fclose(f) != 0 || mount(path, "/etc/passwd", NULL, MS_BIND, NULL) < 0) {
+		ok(0, "late: second passwd bind-mounted: %s", strerror(errno));
+		audit_users_free(&t);
+		return;
+	}
+	for (int i = 0; i < 5000; i++) {
+		char name[32];
+		const audit_pw_t *pw = NULL;
+		jail_strv_t want = {0}, got = {0};
+
+		snprintf(name, sizeof(name), "late%d", i);
+		if (audit_users_pw(&t, name, &pw, &err) < 0 || pw == NULL ||
+		    pw->uid != (uid_t)(50000 + i) || pw->gid != (gid_t)(30000 + i % 40)) {
+			if (bad++ < SHOW_MAX)
+				diag("late user %s not found or wrong", name);
+			continue;
+		}
+		nss_groups(name, pw->gid, &want);
+		if (pw->groups_known || audit_users_groups(&t, pw, &got, &err) < 0 ||
+		    !same_strv(&want, &got))
+			bad_groups++;
+		jail_strv_clear(&want);
+		jail_strv_clear(&got);
+	}
+	ok(bad == 0 && t.n_pw == before + 5000,
+	   "late: 5,000 users not enumerated found by name through NSS (%zu wrong)", bad);
+	ok(bad_groups == 0, "late: their groups from getgrouplist (%zu differ)", bad_groups);
+	ok(audit_users_pw(&t, "u5", &(const audit_pw_t *){NULL}, &err) == 0 &&
+	       audit_users_pwuid(&t, 20005) != NULL,
+	   "late: enumerated users still found after the index grew");
+	umount("/etc/passwd");
+	unlink(path);
+	audit_users_free(&t);
+}
+
 static int bind_over(const char *dir, const char *name)
 {
 	char src[256], dst[256];
@@ -217,8 +271,10 @@ int main(void)
 		    bind_over(dir, "passwd") == 0 && bind_over(dir, "group") == 0,
 		"planted passwd and group bind-mounted over /etc in a private mount namespace"))
 		diag("%s", strerror(errno));
-	else
+	else {
 		compare("planted", 3003);
+		late_users(dir);
+	}
 	umount("/etc/passwd");
 	umount("/etc/group");
 	{
