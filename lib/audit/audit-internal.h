@@ -97,6 +97,22 @@ void audit_users_group_name(const audit_users_t *t, gid_t gid, const char **name
 int audit_users_groups(const audit_users_t *t, const audit_pw_t *pw, jail_strv_t *out,
 		       jail_error_t *err);
 
+/* A string -> index map; keys are borrowed (they must outlive it). */
+typedef struct audit_nameidx {
+	const char **keys;
+	size_t *vals;
+	size_t cap, n;
+} audit_nameidx_t;
+
+bool audit_nameidx_get(const audit_nameidx_t *x, const char *key, size_t *val);
+/* 1 added, 0 KEY was there (its value kept), -1 ENOMEM. */
+int audit_nameidx_put(audit_nameidx_t *x, const char *key, size_t val, jail_error_t *err);
+void audit_nameidx_free(audit_nameidx_t *x);
+#define cleanup_nameidx __attribute__((cleanup(audit_nameidx_free)))
+/* jail_strv_add_unique() in constant time: X indexes SV (SV only ever
+ * grown through here). */
+int audit_strv_add_unique(jail_strv_t *sv, audit_nameidx_t *x, const char *s, jail_error_t *err);
+
 /* ---- findings.c: findings and shared helpers ---- */
 void audit_finding_free(jail_finding_t *f);
 /* Add a finding for A's jail; FIX NULL means a failed allocation (ENOMEM). */

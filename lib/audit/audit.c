@@ -202,11 +202,14 @@ int jail_audit_run(const jail_audit_opts_t *opts, jail_findings_t *out, jail_err
 	 * forwarding lockdown apply to them? */
 	if (cfg && ubj) {
 		jail_strv_t all = {0};
+		audit_nameidx_t all_idx = {0};
 		int r = 0;
 
 		for (size_t k = 0; k < cfg_jails.n && r == 0; k++)
 			for (size_t u = 0; u < ubj[k].n && r == 0; u++)
-				r = jail_strv_add_unique(&all, ubj[k].v[u], err) < 0 ? -1 : 0;
+				r = audit_strv_add_unique(&all, &all_idx, ubj[k].v[u], err) < 0 ? -1
+												: 0;
+		audit_nameidx_free(&all_idx);
 		if (r == 0)
 			r = audit_sshd(&t, opts->sshd_config, cfg->ssh_group, &all, out, err);
 		jail_strv_clear(&all);

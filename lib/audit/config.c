@@ -130,9 +130,16 @@ int jail_audit_config(const char *dir, jail_findings_t *out, jail_config_t **cfg
 /* ------------------------------------------------------------------------
  * Jailed users */
 
-static int add_candidate(jail_strv_t *cands, const char *name, jail_error_t *err)
+/* The candidates, without duplicates, and their index (thousands of users:
+ * a linear search per name would be quadratic). */
+typedef struct cands {
+	jail_strv_t v;
+	audit_nameidx_t idx;
+} cands_t;
+
+static int add_candidate(cands_t *cands, const char *name, jail_error_t *err)
 {
-	return jail_strv_add_unique(cands, name, err) < 0 ? -1 : 0;
+	return audit_strv_add_unique(&cands->v, &cands->idx, name, err) < 0 ? -1 : 0;
 }
 
 static int jail_index(jail_strv_t *jails, const char *jail, jail_error_t *err, size_t *idx)
@@ -164,7 +171,7 @@ void jail_audit_users_free(jail_strv_t *users_by_jail, size_t n)
 
 /* Members of group section G's group by primary gid (not in gr_mem): the
  * enumerated users in getpwent() order. */
-static int add_primary_members(audit_users_t *t, gid_t gid, jail_strv_t *cands, jail_error_t *err)
+static int add_primary_members(audit_users_t *t, gid_t gid, cands_t *cands, jail_error_t *err)
 {
 	for (size_t k = 0; k < t->n_pw_enum; k++)
 		if (t->pw[k]->gid == gid && add_candidate(cands, t->pw[k]->name, err) < 0)
@@ -175,8 +182,9 @@ static int add_primary_members(audit_users_t *t, gid_t gid, jail_strv_t *cands, 
 int audit_jailed_users(const jail_config_t *cfg, audit_users_t *t, jail_strv_t *jails,
 		       jail_strv_t **users_by_jail, jail_findings_t *out, jail_error_t *err)
 {
-	jail_strv_t cands = {0};
+	cands_t cands = {0};
 	jail_strv_t *ubj = NULL;
+	audit_nameidx_t *ubj_idx = NULL;
 	size_t idx, n_ubj = 0;
 	int ret = -1;
 
@@ -238,20 +246,21 @@ int audit_jailed_users(const jail_config_t *cfg, audit_users_t *t, jail_strv_t *
 		}
 	}
 	/* Every assignment's jail is in JAILS already; the slack is for safety. */
-	n_ubj = jails->n + cands.n + 1;
+	n_ubj = jails->n + cands.v.n + 1;
 	ubj = calloc(n_ubj, sizeof(*ubj));
-	if (ubj == NULL) {
+	ubj_idx = calloc(n_ubj, sizeof(*ubj_idx));
+	if (ubj == NULL || ubj_idx == NULL) {
 		jail_error_set(err, ENOMEM, "audit");
 		goto out;
 	}
-	for (size_t i = 0; i < cands.n; i++) {
+	for (size_t i = 0; i < cands.v.n; i++) {
 		const audit_pw_t *pw;
 		jail_strv_t groups = {0};
 		const jail_assign_t *as = NULL;
 		const char *j;
 		int r;
 
-		if (audit_users_pw(t, cands.v[i], &pw, err) < 0)
+		if (audit_users_pw(t, cands.v.v[i], &pw, err) < 0)
 			goto out;
 		if (pw == NULL)
 			continue;
@@ -259,7 +268,7 @@ int audit_jailed_users(const jail_config_t *cfg, audit_users_t *t, jail_strv_t *
 			jail_strv_clear(&groups);
 			goto out;
 		}
-		r = jail_config_lookup(cfg, cands.v[i], &groups, &as);
+		r = jail_config_lookup(cfg, cands.v.v[i], &groups, &as);
 		jail_strv_clear(&groups);
 		if (r <= 0 || as == NULL)
 			continue;
@@ -269,13 +278,13 @@ int audit_jailed_users(const jail_config_t *cfg, audit_users_t *t, jail_strv_t *
 				out, JAIL_SEV_CRITICAL, NULL, as->file ? as->file : cfg->dir,
 				"set jail = PATH in the section or in [jail]", err,
 				"user %s is jailed but no jail is configured for them",
-				cands.v[i]) < 0)
+				cands.v.v[i]) < 0)
 				goto out;
 			continue;
 		}
 		if (jail_index(jails, j, err, &idx) < 0)
 			goto out;
-		if (jail_strv_add_unique(&ubj[idx], cands.v[i], err) < 0)
+		if (audit_strv_add_unique(&ubj[idx], &ubj_idx[idx], cands.v.v[i], err) < 0)
 			goto out;
 	}
 	*users_by_jail = steal_pointer(&ubj);
@@ -283,7 +292,11 @@ int audit_jailed_users(const jail_config_t *cfg, audit_users_t *t, jail_strv_t *
 out:
 	if (ubj)
 		jail_audit_users_free(ubj, n_ubj);
-	jail_strv_clear(&cands);
+	for (size_t i = 0; ubj_idx && i < n_ubj; i++)
+		audit_nameidx_free(&ubj_idx[i]);
+	free(ubj_idx);
+	jail_strv_clear(&cands.v);
+	audit_nameidx_free(&cands.idx);
 	return ret;
 }
 

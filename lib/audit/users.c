@@ -462,3 +462,80 @@ int audit_users_groups(const audit_users_t *t, const audit_pw_t *pw, jail_strv_t
 			return -1;
 	return 0;
 }
+
+/* ---- a string index, for "add unless there" over thousands of names ---- */
+
+static int nameidx_grow(audit_nameidx_t *x, jail_error_t *err)
+{
+	size_t cap = x->cap ? x->cap * 2 : 64;
+	const char **keys = calloc(cap, sizeof(*keys));
+	size_t *vals = calloc(cap, sizeof(*vals));
+
+	if (keys == NULL || vals == NULL) {
+		free(keys);
+		free(vals);
+		return jail_error_set(err, ENOMEM, "audit");
+	}
+	for (size_t i = 0; i < x->cap; i++) {
+		size_t s;
+		if (x->keys[i] == NULL)
+			continue;
+		for (s = hash_str(x->keys[i]) & (cap - 1); keys[s]; s = (s + 1) & (cap - 1))
+			;
+		keys[s] = x->keys[i];
+		vals[s] = x->vals[i];
+	}
+	free(x->keys);
+	free(x->vals);
+	x->keys = keys;
+	x->vals = vals;
+	x->cap = cap;
+	return 0;
+}
+
+bool audit_nameidx_get(const audit_nameidx_t *x, const char *key, size_t *val)
+{
+	if (x->cap == 0)
+		return false;
+	for (size_t s = hash_str(key) & (x->cap - 1); x->keys[s]; s = (s + 1) & (x->cap - 1)) {
+		if (strcmp(x->keys[s], key) == 0) {
+			if (val)
+				*val = x->vals[s];
+			return true;
+		}
+	}
+	return false;
+}
+
+int audit_nameidx_put(audit_nameidx_t *x, const char *key, size_t val, jail_error_t *err)
+{
+	size_t s;
+
+	if (audit_nameidx_get(x, key, NULL))
+		return 0;
+	if (2 * (x->n + 1) > x->cap && nameidx_grow(x, err) < 0)
+		return -1;
+	for (s = hash_str(key) & (x->cap - 1); x->keys[s]; s = (s + 1) & (x->cap - 1))
+		;
+	x->keys[s] = key;
+	x->vals[s] = val;
+	x->n++;
+	return 1;
+}
+
+void audit_nameidx_free(audit_nameidx_t *x)
+{
+	free(x->keys);
+	free(x->vals);
+	*x = (audit_nameidx_t){0};
+}
+
+int audit_strv_add_unique(jail_strv_t *sv, audit_nameidx_t *x, const char *s, jail_error_t *err)
+{
+	if (audit_nameidx_get(x, s, NULL))
+		return 0;
+	if (jail_strv_push(sv, s, err) < 0)
+		return -1;
+	/* The strings of a jail_strv_t stay put when its array grows. */
+	return audit_nameidx_put(x, sv->v[sv->n - 1], sv->n - 1, err) < 0 ? -1 : 1;
+}
