@@ -22,6 +22,8 @@
 #define FIX_PAM_JAIL_LINE     "session required pam_jail.so"
 #define WHY_ROOT_RUNS_IN_JAIL "the sshd post-auth child and NSS run as root inside the jail"
 
+struct audit_nameidx;
+
 typedef struct audit {
 	jail_findings_t *out;
 	jail_error_t *err;
@@ -29,6 +31,7 @@ typedef struct audit {
 	int rootfd;
 	dev_t dev;
 	const jail_strv_t *homes; /* in-jail homes of jailed users, relative ("home/u") */
+	const struct audit_nameidx *homes_idx; /* HOMES indexed (NULL: search HOMES) */
 	/* hard links: entries in walk order, plus an open-addressed index */
 	struct link_ent {
 		dev_t dev;

@@ -63,6 +63,7 @@ int audit_jail(audit_users_t *t, const char *jail, const jail_strv_t *users, con
 	cleanup_free char *fix = NULL;
 	host_users_t hu = {0};
 	jail_strv_t homes = {0};
+	audit_nameidx_t homes_idx = {0};
 	audit_t a = {.out = out, .err = err, .rootfd = -1};
 	struct stat st;
 	size_t first = 0;
@@ -95,6 +96,10 @@ int audit_jail(audit_users_t *t, const char *jail, const jail_strv_t *users, con
 	if (audit_host_users_load(t, users, &hu, &homes, err) < 0)
 		goto out;
 	a.homes = &homes;
+	for (size_t i = 0; i < homes.n; i++)
+		if (audit_nameidx_put(&homes_idx, homes.v[i], i, err) < 0)
+			goto out;
+	a.homes_idx = &homes_idx;
 	if (audit_tree(&a) < 0)
 		goto out;
 	if (audit_etc(&a, &hu, jailsh) < 0)
@@ -105,6 +110,7 @@ int audit_jail(audit_users_t *t, const char *jail, const jail_strv_t *users, con
 out:
 	audit_tree_free(&a);
 	audit_host_users_clear(&hu);
+	audit_nameidx_free(&homes_idx);
 	jail_strv_clear(&homes);
 	return ret;
 }

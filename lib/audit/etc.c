@@ -348,23 +348,39 @@ int jail_audit_shadow_text(const char *jail, const char *path, const char *text,
 	return each_line(text, shadow_line, &c, err);
 }
 
-/* The line of USER in passwd TEXT: its shell (malloc'd) or NULL. */
-static char *passwd_shell(const char *text, const char *user)
+/* The first line of each name in passwd TEXT: NAMES holds the names, IDX
+ * maps each to its line's offset (one pass, not one per jailed user). */
+static int passwd_lines(const char *text, jail_strv_t *names, audit_nameidx_t *idx,
+			jail_error_t *err)
 {
-	const char *p = text;
-	size_t ul = strlen(user);
-
-	while (p && *p) {
+	for (const char *p = text; p && *p;) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		const char *colon = memchr(p, ':', len);
 
-		if (len > ul && strncmp(p, user, ul) == 0 && p[ul] == ':') {
-			const char *last = memrchr(p, ':', len);
-			return strndup(last + 1, len - (size_t)(last + 1 - p));
+		if (colon && colon > p) {
+			cleanup_free char *name = strndup(p, (size_t)(colon - p));
+			if (name == NULL)
+				return jail_error_set(err, ENOMEM, "audit");
+			if (!audit_nameidx_get(idx, name, NULL) &&
+			    (jail_strv_push(names, name, err) < 0 ||
+			     audit_nameidx_put(idx, names->v[names->n - 1], (size_t)(p - text),
+					       err) < 0))
+				return -1;
 		}
 		p = nl ? nl + 1 : NULL;
 	}
-	return NULL;
+	return 0;
+}
+
+/* The shell (malloc'd) of the line at LINE: after its last ':'. */
+static char *line_shell(const char *line)
+{
+	const char *nl = strchr(line, '\n');
+	size_t len = nl ? (size_t)(nl - line) : strlen(line);
+	const char *last = memrchr(line, ':', len);
+
+	return strndup(last + 1, len - (size_t)(last + 1 - line));
 }
 
 /* ------------------------------------------------------------------------
@@ -522,6 +538,8 @@ int audit_etc(audit_t *a, const host_users_t *hu, const char *jailsh)
 	cleanup_free char *pp = audit_host_path(a, "etc/passwd");
 	cleanup_free char *gp = audit_host_path(a, "etc/group");
 	cleanup_free char *initfix = jail_strdup_printf("jailctl init %s uidbasics", a->jail);
+	cleanup_strv jail_strv_t names = {0};
+	cleanup_nameidx audit_nameidx_t lines = {0};
 	jail_error_t lerr = {0};
 	int r;
 
@@ -569,12 +587,20 @@ int audit_etc(audit_t *a, const host_users_t *hu, const char *jailsh)
 	 * (jailsh runs the real shell named in the session file). */
 	if (hu->n && jailsh && audit_jailsh(a, jailsh) < 0)
 		return -1;
+	if (jailsh && hu->n && passwd_lines(passwd, &names, &lines, a->err) < 0)
+		return -1;
 	for (size_t i = 0; jailsh && i < hu->n; i++) {
-		cleanup_free char *shell = passwd_shell(passwd, hu->v[i].name);
+		cleanup_free char *shell = NULL;
 		cleanup_free char *fix = NULL;
+		size_t off;
 
-		if (shell == NULL || strcmp(shell, jailsh) == 0)
+		if (!audit_nameidx_get(&lines, hu->v[i].name, &off))
 			continue; /* no line: reported by audit_passwd */
+		shell = line_shell(passwd + off);
+		if (shell == NULL)
+			return jail_error_set(a->err, ENOMEM, "audit");
+		if (strcmp(shell, jailsh) == 0)
+			continue;
 		fix = jail_strdup_printf("jailctl adduser %s", hu->v[i].name);
 		if (fix == NULL)
 			return jail_error_set(a->err, ENOMEM, "audit");
