@@ -185,7 +185,8 @@ int audit_jailed_users(const jail_config_t *cfg, audit_users_t *t, jail_strv_t *
 	cands_t cands = {0};
 	jail_strv_t *ubj = NULL;
 	audit_nameidx_t *ubj_idx = NULL;
-	size_t idx, n_ubj = 0;
+	audit_nameidx_t user_idx = {0}; /* [user:] sections by name, first wins */
+	size_t idx, k, n_ubj = 0;
 	int ret = -1;
 
 	*users_by_jail = NULL;
@@ -245,6 +246,9 @@ int audit_jailed_users(const jail_config_t *cfg, audit_users_t *t, jail_strv_t *
 				goto out;
 		}
 	}
+	for (size_t i = 0; i < cfg->n_users; i++)
+		if (audit_nameidx_put(&user_idx, cfg->users[i].name, i, err) < 0)
+			goto out;
 	/* Every assignment's jail is in JAILS already; the slack is for safety. */
 	n_ubj = jails->n + cands.v.n + 1;
 	ubj = calloc(n_ubj, sizeof(*ubj));
@@ -268,7 +272,14 @@ int audit_jailed_users(const jail_config_t *cfg, audit_users_t *t, jail_strv_t *
 			jail_strv_clear(&groups);
 			goto out;
 		}
-		r = jail_config_lookup(cfg, cands.v.v[i], &groups, &as);
+		/* jail_config_lookup() looks for a [user:] section first, with a
+		 * scan of all of them: the index gives the same first match. */
+		if (audit_nameidx_get(&user_idx, cands.v.v[i], &k)) {
+			as = &cfg->users[k];
+			r = 1;
+		} else {
+			r = jail_config_lookup(cfg, cands.v.v[i], &groups, &as);
+		}
 		jail_strv_clear(&groups);
 		if (r <= 0 || as == NULL)
 			continue;
@@ -297,6 +308,7 @@ out:
 	free(ubj_idx);
 	jail_strv_clear(&cands.v);
 	audit_nameidx_free(&cands.idx);
+	audit_nameidx_free(&user_idx);
 	return ret;
 }
 
