@@ -54,8 +54,8 @@ static int audit_session_checks(audit_t *a, const char *jailsh, size_t first)
 			    "pam_jail would refuse sessions: %s", lerr.msg);
 }
 
-int jail_audit_jail(const char *jail, const jail_strv_t *users, const char *jailsh,
-		    jail_findings_t *out, jail_error_t *err)
+int audit_jail(audit_users_t *t, const char *jail, const jail_strv_t *users, const char *jailsh,
+	       jail_findings_t *out, jail_error_t *err)
 {
 	jail_error_t lerr = {0};
 	cleanup_free char *norm = jail_path_normalize(jail, &lerr);
@@ -63,6 +63,7 @@ int jail_audit_jail(const char *jail, const jail_strv_t *users, const char *jail
 	cleanup_free char *fix = NULL;
 	host_users_t hu = {0};
 	jail_strv_t homes = {0};
+	audit_nameidx_t homes_idx = {0};
 	audit_t a = {.out = out, .err = err, .rootfd = -1};
 	struct stat st;
 	size_t first = 0;
@@ -92,9 +93,13 @@ int jail_audit_jail(const char *jail, const jail_strv_t *users, const char *jail
 	a.rootfd = rootfd;
 	a.dev = st.st_dev;
 	first = out->n;
-	if (audit_host_users_load(users, &hu, &homes, err) < 0)
+	if (audit_host_users_load(t, users, &hu, &homes, err) < 0)
 		goto out;
 	a.homes = &homes;
+	for (size_t i = 0; i < homes.n; i++)
+		if (audit_nameidx_put(&homes_idx, homes.v[i], i, err) < 0)
+			goto out;
+	a.homes_idx = &homes_idx;
 	if (audit_tree(&a) < 0)
 		goto out;
 	if (audit_etc(&a, &hu, jailsh) < 0)
@@ -105,8 +110,22 @@ int jail_audit_jail(const char *jail, const jail_strv_t *users, const char *jail
 out:
 	audit_tree_free(&a);
 	audit_host_users_clear(&hu);
+	audit_nameidx_free(&homes_idx);
 	jail_strv_clear(&homes);
 	return ret;
+}
+
+int jail_audit_jail(const char *jail, const jail_strv_t *users, const char *jailsh,
+		    jail_findings_t *out, jail_error_t *err)
+{
+	audit_users_t t;
+	int r;
+
+	if (audit_users_load(&t, err) < 0)
+		return -1;
+	r = audit_jail(&t, jail, users, jailsh, out, err);
+	audit_users_free(&t);
+	return r;
 }
 
 /* ------------------------------------------------------------------------
@@ -120,6 +139,7 @@ int jail_audit_run(const jail_audit_opts_t *opts, jail_findings_t *out, jail_err
 	jail_strv_t *ubj = NULL;
 	jail_strv_t selected = {0};
 	bool explicit_jails = opts->jails && opts->jails->n > 0;
+	audit_users_t t = {0};
 	int ret = -1;
 
 	if (jail_audit_config(dir, out, &cfg, err) < 0)
@@ -128,7 +148,11 @@ int jail_audit_run(const jail_audit_opts_t *opts, jail_findings_t *out, jail_err
 		goto out;
 	if (cfg && jail_audit_running(dir, cfg->registry_dir, out, err) < 0)
 		goto out;
-	if (cfg && jail_audit_jailed_users(cfg, &cfg_jails, &ubj, out, err) < 0)
+	/* The host's passwd and group, read once for every per-user question
+	 * below (a lookup per user would scan them per user). */
+	if (audit_users_load(&t, err) < 0)
+		goto out;
+	if (cfg && audit_jailed_users(cfg, &t, &cfg_jails, &ubj, out, err) < 0)
 		goto out;
 
 	if (explicit_jails) {
@@ -150,14 +174,16 @@ int jail_audit_run(const jail_audit_opts_t *opts, jail_findings_t *out, jail_err
 		for (size_t k = 0; k < cfg_jails.n; k++)
 			if (strcmp(cfg_jails.v[k], selected.v[i]) == 0)
 				users = &ubj[k];
-		if (jail_audit_jail(selected.v[i], users, cfg ? cfg->jailsh_path : NULL, out, err) <
+		if (audit_jail(&t, selected.v[i], users, cfg ? cfg->jailsh_path : NULL, out, err) <
 		    0)
 			goto out;
 		/* sshd runs the HOST login shell inside the jail: it must be jailsh. */
 		for (size_t u = 0; users && cfg && cfg->jailsh_path && u < users->n; u++) {
-			struct passwd *pw = getpwnam(users->v[u]);
+			const audit_pw_t *pw;
 			cleanup_free char *fix = NULL;
-			if (pw == NULL || strcmp(pw->pw_shell, cfg->jailsh_path) == 0)
+			if (audit_users_pw(&t, users->v[u], &pw, err) < 0)
+				goto out;
+			if (pw == NULL || strcmp(pw->shell, cfg->jailsh_path) == 0)
 				continue;
 			fix = jail_strdup_printf("usermod -s %s %s, or jailctl adduser %s",
 						 cfg->jailsh_path, users->v[u], users->v[u]);
@@ -169,7 +195,7 @@ int jail_audit_run(const jail_audit_opts_t *opts, jail_findings_t *out, jail_err
 					      fix, err,
 					      "the host login shell of jailed user %s is %s, not "
 					      "jailsh (%s)",
-					      users->v[u], pw->pw_shell, cfg->jailsh_path) < 0)
+					      users->v[u], pw->shell, cfg->jailsh_path) < 0)
 				goto out;
 		}
 	}
@@ -182,19 +208,23 @@ int jail_audit_run(const jail_audit_opts_t *opts, jail_findings_t *out, jail_err
 	 * forwarding lockdown apply to them? */
 	if (cfg && ubj) {
 		jail_strv_t all = {0};
+		audit_nameidx_t all_idx = {0};
 		int r = 0;
 
 		for (size_t k = 0; k < cfg_jails.n && r == 0; k++)
 			for (size_t u = 0; u < ubj[k].n && r == 0; u++)
-				r = jail_strv_add_unique(&all, ubj[k].v[u], err) < 0 ? -1 : 0;
+				r = audit_strv_add_unique(&all, &all_idx, ubj[k].v[u], err) < 0 ? -1
+												: 0;
+		audit_nameidx_free(&all_idx);
 		if (r == 0)
-			r = jail_audit_sshd(opts->sshd_config, cfg->ssh_group, &all, out, err);
+			r = audit_sshd(&t, opts->sshd_config, cfg->ssh_group, &all, out, err);
 		jail_strv_clear(&all);
 		if (r < 0)
 			goto out;
 	}
 	ret = 0;
 out:
+	audit_users_free(&t);
 	if (ubj)
 		jail_audit_users_free(ubj, cfg_jails.n);
 	jail_strv_clear(&cfg_jails);

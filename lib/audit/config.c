@@ -130,40 +130,16 @@ int jail_audit_config(const char *dir, jail_findings_t *out, jail_config_t **cfg
 /* ------------------------------------------------------------------------
  * Jailed users */
 
-static int add_candidate(jail_strv_t *cands, const char *name, jail_error_t *err)
-{
-	return jail_strv_add_unique(cands, name, err) < 0 ? -1 : 0;
-}
+/* The candidates, without duplicates, and their index (thousands of users:
+ * a linear search per name would be quadratic). */
+typedef struct cands {
+	jail_strv_t v;
+	audit_nameidx_t idx;
+} cands_t;
 
-/* Group names of USER (primary included), from the host's databases. */
-static int user_groups(const struct passwd *pw, jail_strv_t *out, jail_error_t *err)
+static int add_candidate(cands_t *cands, const char *name, jail_error_t *err)
 {
-	int n = 64;
-	cleanup_free gid_t *gids = NULL;
-
-	for (;;) {
-		int got = n;
-		free(gids);
-		gids = calloc((size_t)n, sizeof(gid_t));
-		if (gids == NULL)
-			return jail_error_set(err, ENOMEM, "audit");
-		if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &got) >= 0) {
-			n = got;
-			break;
-		}
-		if (got <= n)
-			n *= 2;
-		else
-			n = got;
-		if (n > 65536)
-			return jail_error_fmt(err, E2BIG, "user %s: too many groups", pw->pw_name);
-	}
-	for (int i = 0; i < n; i++) {
-		struct group *gr = getgrgid(gids[i]);
-		if (gr && jail_strv_add_unique(out, gr->gr_name, err) < 0)
-			return -1;
-	}
-	return 0;
+	return audit_strv_add_unique(&cands->v, &cands->idx, name, err) < 0 ? -1 : 0;
 }
 
 static int jail_index(jail_strv_t *jails, const char *jail, jail_error_t *err, size_t *idx)
@@ -193,12 +169,24 @@ void jail_audit_users_free(jail_strv_t *users_by_jail, size_t n)
 	free(users_by_jail);
 }
 
-int jail_audit_jailed_users(const jail_config_t *cfg, jail_strv_t *jails,
-			    jail_strv_t **users_by_jail, jail_findings_t *out, jail_error_t *err)
+/* Members of group section G's group by primary gid (not in gr_mem): the
+ * enumerated users in getpwent() order. */
+static int add_primary_members(audit_users_t *t, gid_t gid, cands_t *cands, jail_error_t *err)
 {
-	jail_strv_t cands = {0};
+	for (size_t k = 0; k < t->n_pw_enum; k++)
+		if (t->pw[k]->gid == gid && add_candidate(cands, t->pw[k]->name, err) < 0)
+			return -1;
+	return 0;
+}
+
+int audit_jailed_users(const jail_config_t *cfg, audit_users_t *t, jail_strv_t *jails,
+		       jail_strv_t **users_by_jail, jail_findings_t *out, jail_error_t *err)
+{
+	cands_t cands = {0};
 	jail_strv_t *ubj = NULL;
-	size_t idx, n_ubj = 0;
+	audit_nameidx_t *ubj_idx = NULL;
+	audit_nameidx_t user_idx = {0}; /* [user:] sections by name, first wins */
+	size_t idx, k, n_ubj = 0;
 	int ret = -1;
 
 	*users_by_jail = NULL;
@@ -208,7 +196,11 @@ int jail_audit_jailed_users(const jail_config_t *cfg, jail_strv_t *jails,
 		const jail_assign_t *u = &cfg->users[i];
 		if (u->jail && jail_index(jails, u->jail, err, &idx) < 0)
 			goto out;
-		if (getpwnam(u->name) == NULL) {
+		const audit_pw_t *pw;
+
+		if (audit_users_pw(t, u->name, &pw, err) < 0)
+			goto out;
+		if (pw == NULL) {
 			if (jail_findings_add(
 				out, JAIL_SEV_WARNING, NULL, u->file ? u->file : cfg->dir,
 				"remove the section, or create the user", err,
@@ -221,12 +213,20 @@ int jail_audit_jailed_users(const jail_config_t *cfg, jail_strv_t *jails,
 	}
 	for (size_t i = 0; i < cfg->n_groups; i++) {
 		const jail_assign_t *g = &cfg->groups[i];
-		struct group *gr;
-		struct passwd *pw;
-		gid_t gid;
+		const audit_gr_t *tg = audit_users_gr(t, g->name);
+		struct group *gr = NULL;
 
 		if (g->jail && jail_index(jails, g->jail, err, &idx) < 0)
 			goto out;
+		if (tg) {
+			for (const char **m = tg->mem; *m; m++)
+				if (add_candidate(&cands, *m, err) < 0)
+					goto out;
+			if (add_primary_members(t, tg->gid, &cands, err) < 0)
+				goto out;
+			continue;
+		}
+		/* Not enumerated: ask NSS by name, as before the table. */
 		gr = getgrnam(g->name);
 		if (gr == NULL) {
 			if (jail_findings_add(
@@ -236,41 +236,50 @@ int jail_audit_jailed_users(const jail_config_t *cfg, jail_strv_t *jails,
 				goto out;
 			continue;
 		}
-		gid = gr->gr_gid;
-		for (char **m = gr->gr_mem; m && *m; m++)
-			if (add_candidate(&cands, *m, err) < 0)
+		{
+			gid_t gid = gr->gr_gid;
+			for (char **m = gr->gr_mem; m && *m; m++)
+				if (add_candidate(&cands, *m, err) < 0)
+					goto out;
+			/* Members by primary group are not listed in gr_mem. */
+			if (add_primary_members(t, gid, &cands, err) < 0)
 				goto out;
-		/* Members by primary group are not listed in gr_mem. */
-		setpwent();
-		while ((pw = getpwent()) != NULL) {
-			if (pw->pw_gid == gid && add_candidate(&cands, pw->pw_name, err) < 0) {
-				endpwent();
-				goto out;
-			}
 		}
-		endpwent();
 	}
+	for (size_t i = 0; i < cfg->n_users; i++)
+		if (audit_nameidx_put(&user_idx, cfg->users[i].name, i, err) < 0)
+			goto out;
 	/* Every assignment's jail is in JAILS already; the slack is for safety. */
-	n_ubj = jails->n + cands.n + 1;
+	n_ubj = jails->n + cands.v.n + 1;
 	ubj = calloc(n_ubj, sizeof(*ubj));
-	if (ubj == NULL) {
+	ubj_idx = calloc(n_ubj, sizeof(*ubj_idx));
+	if (ubj == NULL || ubj_idx == NULL) {
 		jail_error_set(err, ENOMEM, "audit");
 		goto out;
 	}
-	for (size_t i = 0; i < cands.n; i++) {
-		struct passwd *pw = getpwnam(cands.v[i]);
+	for (size_t i = 0; i < cands.v.n; i++) {
+		const audit_pw_t *pw;
 		jail_strv_t groups = {0};
 		const jail_assign_t *as = NULL;
 		const char *j;
 		int r;
 
+		if (audit_users_pw(t, cands.v.v[i], &pw, err) < 0)
+			goto out;
 		if (pw == NULL)
 			continue;
-		if (user_groups(pw, &groups, err) < 0) {
+		if (audit_users_groups(t, pw, &groups, err) < 0) {
 			jail_strv_clear(&groups);
 			goto out;
 		}
-		r = jail_config_lookup(cfg, cands.v[i], &groups, &as);
+		/* jail_config_lookup() looks for a [user:] section first, with a
+		 * scan of all of them: the index gives the same first match. */
+		if (audit_nameidx_get(&user_idx, cands.v.v[i], &k)) {
+			as = &cfg->users[k];
+			r = 1;
+		} else {
+			r = jail_config_lookup(cfg, cands.v.v[i], &groups, &as);
+		}
 		jail_strv_clear(&groups);
 		if (r <= 0 || as == NULL)
 			continue;
@@ -280,13 +289,13 @@ int jail_audit_jailed_users(const jail_config_t *cfg, jail_strv_t *jails,
 				out, JAIL_SEV_CRITICAL, NULL, as->file ? as->file : cfg->dir,
 				"set jail = PATH in the section or in [jail]", err,
 				"user %s is jailed but no jail is configured for them",
-				cands.v[i]) < 0)
+				cands.v.v[i]) < 0)
 				goto out;
 			continue;
 		}
 		if (jail_index(jails, j, err, &idx) < 0)
 			goto out;
-		if (jail_strv_add_unique(&ubj[idx], cands.v[i], err) < 0)
+		if (audit_strv_add_unique(&ubj[idx], &ubj_idx[idx], cands.v.v[i], err) < 0)
 			goto out;
 	}
 	*users_by_jail = steal_pointer(&ubj);
@@ -294,6 +303,25 @@ int jail_audit_jailed_users(const jail_config_t *cfg, jail_strv_t *jails,
 out:
 	if (ubj)
 		jail_audit_users_free(ubj, n_ubj);
-	jail_strv_clear(&cands);
+	for (size_t i = 0; ubj_idx && i < n_ubj; i++)
+		audit_nameidx_free(&ubj_idx[i]);
+	free(ubj_idx);
+	jail_strv_clear(&cands.v);
+	audit_nameidx_free(&cands.idx);
+	audit_nameidx_free(&user_idx);
 	return ret;
+}
+
+int jail_audit_jailed_users(const jail_config_t *cfg, jail_strv_t *jails,
+			    jail_strv_t **users_by_jail, jail_findings_t *out, jail_error_t *err)
+{
+	audit_users_t t;
+	int r;
+
+	*users_by_jail = NULL;
+	if (audit_users_load(&t, err) < 0)
+		return -1;
+	r = audit_jailed_users(cfg, &t, jails, users_by_jail, out, err);
+	audit_users_free(&t);
+	return r;
 }

@@ -74,7 +74,40 @@ typedef struct pw_ctx {
 	const jail_host_user_t *users;
 	size_t n_users;
 	bool *found;
+	audit_nameidx_t by_name; /* first user of each name */
+	size_t *next;		 /* next user of the same name + 1, 0: none */
 } pw_ctx_t;
+
+/* Index USERS by KEY(user) (NULL: not indexed) into BY with chains NEXT,
+ * in USERS' order: the lines of a 10,000-user passwd each find their
+ * users without a scan of all of them. */
+static int index_users(const jail_host_user_t *users, size_t n, bool by_group, audit_nameidx_t *by,
+		       size_t **next, jail_error_t *err)
+{
+	cleanup_free size_t *last = calloc(n ? n : 1, sizeof(*last));
+
+	*next = calloc(n ? n : 1, sizeof(**next));
+	if (*next == NULL || last == NULL)
+		return jail_error_set(err, ENOMEM, "audit");
+	for (size_t i = 0; i < n; i++) {
+		const char *key = by_group ? users[i].group : users[i].name;
+		size_t first;
+		int r;
+
+		if (key == NULL)
+			continue;
+		r = audit_nameidx_put(by, key, i, err);
+		if (r < 0)
+			return -1;
+		if (r == 0 && audit_nameidx_get(by, key, &first)) {
+			(*next)[last[first]] = i + 1;
+			last[first] = i;
+		} else {
+			last[i] = i;
+		}
+	}
+	return 0;
+}
 
 static int passwd_line(void *vctx, char *line, unsigned lineno)
 {
@@ -107,13 +140,17 @@ static int passwd_line(void *vctx, char *line, unsigned lineno)
 				 "user %s has uid 0: only root may (line %u)", f[0], lineno) < 0)
 			return -1;
 	}
-	for (size_t i = 0; i < c->n_users; i++) {
-		const jail_host_user_t *u = &c->users[i];
+	size_t i;
+
+	if (!audit_nameidx_get(&c->by_name, f[0], &i))
+		return 0;
+	for (i++; i > 0; i = c->next[i - 1]) {
+		const jail_host_user_t *u = &c->users[i - 1];
 		cleanup_free char *fix = NULL;
 
-		if (strcmp(u->name, f[0]) != 0 || c->found[i])
+		if (c->found[i - 1])
 			continue;
-		c->found[i] = true;
+		c->found[i - 1] = true;
 		fix = jail_strdup_printf("jailctl adduser %s", u->name);
 		if (fix == NULL)
 			return jail_error_set(a->err, ENOMEM, "audit");
@@ -141,10 +178,16 @@ static int audit_passwd(audit_t *a, const char *path, const char *text,
 {
 	cleanup_free bool *found = calloc(n_users ? n_users : 1, sizeof(bool));
 	pw_ctx_t c = {.a = a, .path = path, .users = users, .n_users = n_users, .found = found};
+	int r;
 
 	if (found == NULL)
 		return jail_error_set(a->err, ENOMEM, "audit");
-	if (each_line(text, passwd_line, &c, a->err) < 0)
+	r = index_users(users, n_users, false, &c.by_name, &c.next, a->err);
+	if (r == 0)
+		r = each_line(text, passwd_line, &c, a->err);
+	audit_nameidx_free(&c.by_name);
+	free(c.next);
+	if (r < 0)
 		return -1;
 	for (size_t i = 0; i < n_users; i++) {
 		cleanup_free char *fix = NULL;
@@ -173,7 +216,23 @@ typedef struct gr_ctx {
 	size_t n_users;
 	int *state; /* 0 not seen, 1 found, 2 name found with another gid */
 	uint64_t *seen_gid;
+	audit_nameidx_t by_group; /* first user of each primary group name */
+	size_t *next;		  /* next user of the same group name + 1 */
+	size_t *nameless;	  /* users whose primary gid has no name */
+	size_t n_nameless;
 } gr_ctx_t;
+
+static void group_match(gr_ctx_t *c, size_t i, uint64_t gid)
+{
+	if (c->state[i] == 1)
+		return;
+	if (gid == c->users[i].gid) {
+		c->state[i] = 1;
+	} else {
+		c->state[i] = 2;
+		c->seen_gid[i] = gid;
+	}
+}
 
 static int group_line(void *vctx, char *line, unsigned lineno)
 {
@@ -181,6 +240,7 @@ static int group_line(void *vctx, char *line, unsigned lineno)
 	char *f[5];
 	int nf = audit_split_colon(line, f, 4);
 	uint64_t gid;
+	size_t first;
 	jail_error_t lerr = {0};
 
 	if (nf != 4 || jail_parse_u64(f[2], &gid, &lerr) < 0) {
@@ -188,19 +248,14 @@ static int group_line(void *vctx, char *line, unsigned lineno)
 		return audit_report(c->a, JAIL_SEV_WARNING, c->path, fix,
 				    "line %u is not 'name:x:gid:members'", lineno);
 	}
-	for (size_t i = 0; i < c->n_users; i++) {
-		const jail_host_user_t *u = &c->users[i];
-		bool name_match = u->group ? strcmp(u->group, f[0]) == 0 : gid == u->gid;
-
-		if (!name_match || c->state[i] == 1)
-			continue;
-		if (gid == u->gid) {
-			c->state[i] = 1;
-		} else {
-			c->state[i] = 2;
-			c->seen_gid[i] = gid;
-		}
-	}
+	/* Users in order whatever the index: the state of each only depends
+	 * on the lines, in order. */
+	if (audit_nameidx_get(&c->by_group, f[0], &first))
+		for (size_t i = first + 1; i > 0; i = c->next[i - 1])
+			group_match(c, i - 1, gid);
+	for (size_t k = 0; k < c->n_nameless; k++)
+		if (gid == c->users[c->nameless[k]].gid)
+			group_match(c, c->nameless[k], gid);
 	return 0;
 }
 
@@ -218,9 +273,21 @@ int jail_audit_group_text(const char *jail, const char *path, const char *group,
 		      .state = state,
 		      .seen_gid = seen};
 
-	if (state == NULL || seen == NULL)
+	cleanup_free size_t *nameless = calloc(n_users ? n_users : 1, sizeof(size_t));
+	int r;
+
+	if (state == NULL || seen == NULL || nameless == NULL)
 		return jail_error_set(err, ENOMEM, "audit");
-	if (each_line(group, group_line, &c, err) < 0)
+	c.nameless = nameless;
+	for (size_t i = 0; i < n_users; i++)
+		if (users[i].group == NULL)
+			nameless[c.n_nameless++] = i;
+	r = index_users(users, n_users, true, &c.by_group, &c.next, err);
+	if (r == 0)
+		r = each_line(group, group_line, &c, err);
+	audit_nameidx_free(&c.by_group);
+	free(c.next);
+	if (r < 0)
 		return -1;
 	for (size_t i = 0; i < n_users; i++) {
 		const jail_host_user_t *u = &users[i];
@@ -281,23 +348,39 @@ int jail_audit_shadow_text(const char *jail, const char *path, const char *text,
 	return each_line(text, shadow_line, &c, err);
 }
 
-/* The line of USER in passwd TEXT: its shell (malloc'd) or NULL. */
-static char *passwd_shell(const char *text, const char *user)
+/* The first line of each name in passwd TEXT: NAMES holds the names, IDX
+ * maps each to its line's offset (one pass, not one per jailed user). */
+static int passwd_lines(const char *text, jail_strv_t *names, audit_nameidx_t *idx,
+			jail_error_t *err)
 {
-	const char *p = text;
-	size_t ul = strlen(user);
-
-	while (p && *p) {
+	for (const char *p = text; p && *p;) {
 		const char *nl = strchr(p, '\n');
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		const char *colon = memchr(p, ':', len);
 
-		if (len > ul && strncmp(p, user, ul) == 0 && p[ul] == ':') {
-			const char *last = memrchr(p, ':', len);
-			return strndup(last + 1, len - (size_t)(last + 1 - p));
+		if (colon && colon > p) {
+			cleanup_free char *name = strndup(p, (size_t)(colon - p));
+			if (name == NULL)
+				return jail_error_set(err, ENOMEM, "audit");
+			if (!audit_nameidx_get(idx, name, NULL) &&
+			    (jail_strv_push(names, name, err) < 0 ||
+			     audit_nameidx_put(idx, names->v[names->n - 1], (size_t)(p - text),
+					       err) < 0))
+				return -1;
 		}
 		p = nl ? nl + 1 : NULL;
 	}
-	return NULL;
+	return 0;
+}
+
+/* The shell (malloc'd) of the line at LINE: after its last ':'. */
+static char *line_shell(const char *line)
+{
+	const char *nl = strchr(line, '\n');
+	size_t len = nl ? (size_t)(nl - line) : strlen(line);
+	const char *last = memrchr(line, ':', len);
+
+	return strndup(last + 1, len - (size_t)(last + 1 - line));
 }
 
 /* ------------------------------------------------------------------------
@@ -318,34 +401,40 @@ static const char *keep(host_users_t *h, const char *s, jail_error_t *err)
 
 /* Host entries of USERS; a name the host does not know is skipped (the
  * config audit reports it).  Fills HOMES with their in-jail home paths. */
-int audit_host_users_load(const jail_strv_t *users, host_users_t *h, jail_strv_t *homes,
-			  jail_error_t *err)
+int audit_host_users_load(audit_users_t *t, const jail_strv_t *users, host_users_t *h,
+			  jail_strv_t *homes, jail_error_t *err)
 {
 	size_t n = users ? users->n : 0;
+	cleanup_nameidx audit_nameidx_t homes_idx = {0};
 
 	/* The strings live in h->strings: its array moves on growth, the
 	 * strings themselves do not. */
 	h->v = calloc(n ? n : 1, sizeof(*h->v));
 	if (h->v == NULL)
 		return jail_error_set(err, ENOMEM, "audit");
+	for (size_t i = 0; i < homes->n; i++)
+		if (audit_nameidx_put(&homes_idx, homes->v[i], i, err) < 0)
+			return -1;
 	for (size_t i = 0; i < n; i++) {
-		struct passwd *pw = getpwnam(users->v[i]);
-		struct group *gr;
+		const audit_pw_t *pw;
+		const char *group;
 		jail_host_user_t *u;
 
+		if (audit_users_pw(t, users->v[i], &pw, err) < 0)
+			return -1;
 		if (pw == NULL)
 			continue;
 		u = &h->v[h->n];
-		u->uid = pw->pw_uid;
-		u->gid = pw->pw_gid;
-		if ((u->name = keep(h, pw->pw_name, err)) == NULL ||
-		    (u->home = keep(h, pw->pw_dir, err)) == NULL)
+		u->uid = pw->uid;
+		u->gid = pw->gid;
+		if ((u->name = keep(h, pw->name, err)) == NULL ||
+		    (u->home = keep(h, pw->dir, err)) == NULL)
 			return -1;
-		if (pw->pw_dir[0] == '/' && pw->pw_dir[1] &&
-		    jail_strv_add_unique(homes, pw->pw_dir + 1, err) < 0)
+		if (pw->dir[0] == '/' && pw->dir[1] &&
+		    audit_strv_add_unique(homes, &homes_idx, pw->dir + 1, err) < 0)
 			return -1;
-		gr = getgrgid(u->gid);
-		if (gr && (u->group = keep(h, gr->gr_name, err)) == NULL)
+		audit_users_group_name(t, u->gid, &group);
+		if (group && (u->group = keep(h, group, err)) == NULL)
 			return -1;
 		h->n++;
 	}
@@ -449,6 +538,8 @@ int audit_etc(audit_t *a, const host_users_t *hu, const char *jailsh)
 	cleanup_free char *pp = audit_host_path(a, "etc/passwd");
 	cleanup_free char *gp = audit_host_path(a, "etc/group");
 	cleanup_free char *initfix = jail_strdup_printf("jailctl init %s uidbasics", a->jail);
+	cleanup_strv jail_strv_t names = {0};
+	cleanup_nameidx audit_nameidx_t lines = {0};
 	jail_error_t lerr = {0};
 	int r;
 
@@ -496,12 +587,20 @@ int audit_etc(audit_t *a, const host_users_t *hu, const char *jailsh)
 	 * (jailsh runs the real shell named in the session file). */
 	if (hu->n && jailsh && audit_jailsh(a, jailsh) < 0)
 		return -1;
+	if (jailsh && hu->n && passwd_lines(passwd, &names, &lines, a->err) < 0)
+		return -1;
 	for (size_t i = 0; jailsh && i < hu->n; i++) {
-		cleanup_free char *shell = passwd_shell(passwd, hu->v[i].name);
+		cleanup_free char *shell = NULL;
 		cleanup_free char *fix = NULL;
+		size_t off;
 
-		if (shell == NULL || strcmp(shell, jailsh) == 0)
+		if (!audit_nameidx_get(&lines, hu->v[i].name, &off))
 			continue; /* no line: reported by audit_passwd */
+		shell = line_shell(passwd + off);
+		if (shell == NULL)
+			return jail_error_set(a->err, ENOMEM, "audit");
+		if (strcmp(shell, jailsh) == 0)
+			continue;
 		fix = jail_strdup_printf("jailctl adduser %s", hu->v[i].name);
 		if (fix == NULL)
 			return jail_error_set(a->err, ENOMEM, "audit");

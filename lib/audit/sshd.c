@@ -18,6 +18,7 @@
  * one group: 0.5 s; one sshd -T each: about 5 s.  Runs sshd directly (no
  * shell) with a fixed environment. */
 #define _GNU_SOURCE
+#include "audit/audit-internal.h"
 #include "audit/audit.h"
 #include "base/util.h"
 
@@ -485,8 +486,8 @@ no:
 
 /* CLASS[i]: the index of the first user that shares user i's answers to
  * every list of LISTS (itself when it is the first). */
-static int sshd_classes(const jail_strv_t *users, const jail_strv_t *lists, size_t *class,
-			jail_error_t *err)
+static int sshd_classes(audit_users_t *t, const jail_strv_t *users, const jail_strv_t *lists,
+			size_t *class, jail_error_t *err)
 {
 	jail_strv_t sigs = {0};
 	cleanup_free size_t *reps = calloc(users->n ? users->n : 1, sizeof(*reps));
@@ -496,43 +497,24 @@ static int sshd_classes(const jail_strv_t *users, const jail_strv_t *lists, size
 	if (reps == NULL)
 		return jail_error_set(err, ENOMEM, "audit");
 	for (size_t i = 0; i < users->n; i++) {
-		struct passwd *pw = getpwnam(users->v[i]);
+		const audit_pw_t *pw;
 		jail_strv_t groups = {0};
 		cleanup_free char *sig = calloc(lists->n + 2, 1);
-		int n = 64;
-		gid_t *gids = NULL;
 
 		if (sig == NULL)
 			goto nomem;
+		if (audit_users_pw(t, users->v[i], &pw, err) < 0)
+			goto out;
 		if (pw == NULL) {
 			class[i] = i; /* sshd -T will say what it makes of it */
 			if (jail_strv_push(&sigs, "", err) < 0)
 				goto out;
 			continue;
 		}
-		for (int tries = 0; tries < 16; tries++) {
-			int got = n;
-			gid_t *ng = realloc(gids, (size_t)n * sizeof(*ng));
-			if (ng == NULL) {
-				free(gids);
-				goto nomem;
-			}
-			gids = ng;
-			if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &got) >= 0) {
-				n = got;
-				break;
-			}
-			n = got > n ? got : n * 2;
+		if (audit_users_groups(t, pw, &groups, err) < 0) {
+			jail_strv_clear(&groups);
+			goto out;
 		}
-		for (int g = 0; g < n; g++) {
-			struct group *gr = getgrgid(gids[g]);
-			if (gr && jail_strv_push(&groups, gr->gr_name, err) < 0) {
-				free(gids);
-				jail_strv_clear(&groups);
-				goto out;
-			}
-		}
-		free(gids);
 		sig[0] = 's'; /* never "": "" marks a user of its own */
 		for (size_t k = 0; k < lists->n; k++)
 			sig[k + 1] = ssh_groups_match(&groups, lists->v[k]) ? '1' : '0';
@@ -559,19 +541,43 @@ out:
 }
 
 /* USER is in GROUP as sshd's Match Group sees it (primary or listed). */
-static bool user_in_group(const char *user, const char *group)
+static int user_in_group(audit_users_t *t, const char *user, const char *group, bool *in,
+			 jail_error_t *err)
 {
-	struct passwd *pw = getpwnam(user);
-	struct group *gr = getgrnam(group);
+	const audit_gr_t *tg = audit_users_gr(t, group);
+	const audit_pw_t *pw;
+	struct group *gr;
 
-	if (pw == NULL || gr == NULL)
-		return false;
-	if (gr->gr_gid == pw->pw_gid)
-		return true;
+	*in = false;
+	if (audit_users_pw(t, user, &pw, err) < 0)
+		return -1;
+	if (pw == NULL)
+		return 0;
+	if (tg) {
+		if (tg->gid == pw->gid) {
+			*in = true;
+			return 0;
+		}
+		for (const char **m = tg->mem; *m; m++)
+			if (strcmp(*m, user) == 0) {
+				*in = true;
+				return 0;
+			}
+		return 0;
+	}
+	gr = getgrnam(group); /* not enumerated: ask NSS by name */
+	if (gr == NULL)
+		return 0;
+	if (gr->gr_gid == pw->gid) {
+		*in = true;
+		return 0;
+	}
 	for (char **m = gr->gr_mem; m && *m; m++)
-		if (strcmp(*m, user) == 0)
-			return true;
-	return false;
+		if (strcmp(*m, user) == 0) {
+			*in = true;
+			return 0;
+		}
+	return 0;
 }
 
 /* "u1, u2, ... and N more": the users PICK marks. */
@@ -606,9 +612,9 @@ static char *name_list(const jail_strv_t *users, const bool *pick, size_t *count
  * configuration lacks the block (or something before it wins), one finding
  * per distinct answer naming the users.  Failures of sshd -T: one finding
  * per distinct message. */
-static int sshd_report(const char *cfgpath, const char *config_arg, const char *group,
-		       const jail_strv_t *users, sshd_result_t *res, jail_findings_t *out,
-		       jail_error_t *err)
+static int sshd_report(audit_users_t *t, const char *cfgpath, const char *config_arg,
+		       const char *group, const jail_strv_t *users, sshd_result_t *res,
+		       jail_findings_t *out, jail_error_t *err)
 {
 	cleanup_free bool *pick = calloc(users->n ? users->n : 1, sizeof(bool));
 	cleanup_free bool *seen = calloc(users->n ? users->n : 1, sizeof(bool));
@@ -617,9 +623,13 @@ static int sshd_report(const char *cfgpath, const char *config_arg, const char *
 		return jail_error_set(err, ENOMEM, "audit");
 	for (size_t i = 0; i < users->n; i++) {
 		cleanup_free char *fix = NULL;
+		bool in;
 
-		if (!res[i].done || res[i].failed || res[i].open == NULL ||
-		    user_in_group(users->v[i], group))
+		if (!res[i].done || res[i].failed || res[i].open == NULL)
+			continue;
+		if (user_in_group(t, users->v[i], group, &in, err) < 0)
+			return -1;
+		if (in)
 			continue;
 		seen[i] = true;
 		fix = jail_strdup_printf("usermod -aG %s %s (jailctl adduser does it for the users "
@@ -682,8 +692,8 @@ static int sshd_report(const char *cfgpath, const char *config_arg, const char *
 	return 0;
 }
 
-int jail_audit_sshd(const char *sshd_config, const char *group, const jail_strv_t *users,
-		    jail_findings_t *out, jail_error_t *err)
+int audit_sshd(audit_users_t *t, const char *sshd_config, const char *group,
+	       const jail_strv_t *users, jail_findings_t *out, jail_error_t *err)
 {
 	const char *cfgpath = sshd_config ? sshd_config : SSHD_DEFAULT_CONFIG;
 	const char *sshd = NULL;
@@ -748,8 +758,8 @@ int jail_audit_sshd(const char *sshd_config, const char *group, const jail_strv_
 					       "jailed users not checked",
 					       SSHD_TIMEOUT_MS / 1000) < 0)
 			goto out;
-		ret = sshd_report(cfgpath, sshd_config, group, &(jail_strv_t){.v = asked.v, .n = 1},
-				  res, out, err);
+		ret = sshd_report(t, cfgpath, sshd_config, group,
+				  &(jail_strv_t){.v = asked.v, .n = 1}, res, out, err);
 		goto out;
 	}
 	/* Users who share every answer of sshd's Match Group lines share a
@@ -758,7 +768,7 @@ int jail_audit_sshd(const char *sshd_config, const char *group, const jail_strv_
 	if (r < 0)
 		goto out;
 	if (r > 0) {
-		if (sshd_classes(&asked, &lists, class, err) < 0)
+		if (sshd_classes(t, &asked, &lists, class, err) < 0)
 			goto out;
 	} else {
 		for (size_t i = 0; i < asked.n; i++)
@@ -791,7 +801,7 @@ int jail_audit_sshd(const char *sshd_config, const char *group, const jail_strv_
 		goto out;
 	for (size_t i = 0; i < asked.n; i++)
 		res[i] = repres[repno[class[i]]];
-	ret = sshd_report(cfgpath, sshd_config, group, &asked, res, out, err);
+	ret = sshd_report(t, cfgpath, sshd_config, group, &asked, res, out, err);
 out:
 	free(probe.open);
 	free(probe.msg);
@@ -807,4 +817,19 @@ out:
 	jail_strv_clear(&reps);
 	jail_strv_clear(&lists);
 	return ret;
+}
+
+int jail_audit_sshd(const char *sshd_config, const char *group, const jail_strv_t *users,
+		    jail_findings_t *out, jail_error_t *err)
+{
+	audit_users_t t;
+	int r;
+
+	if (users == NULL || users->n == 0)
+		return 0;
+	if (audit_users_load(&t, err) < 0)
+		return -1;
+	r = audit_sshd(&t, sshd_config, group, users, out, err);
+	audit_users_free(&t);
+	return r;
 }

@@ -67,7 +67,8 @@ static zone_t child_zone(const audit_t *a, zone_t parent, const char *parent_rel
 	if (strcmp(rel, "var/run") == 0 || strcmp(rel, "var/lock") == 0)
 		return ZONE_RUNTIME;
 	if (S_ISDIR(st->st_mode)) {
-		if (a->homes && jail_strv_contains(a->homes, rel))
+		if (a->homes && (a->homes_idx ? audit_nameidx_get(a->homes_idx, rel, NULL)
+					      : jail_strv_contains(a->homes, rel)))
 			return ZONE_HOME;
 		if (strcmp(parent_rel, "home") == 0 && st->st_uid != 0)
 			return ZONE_HOME;
