@@ -150,9 +150,12 @@ ok '... and its cgroup' test -z "$(find /sys/fs/cgroup -maxdepth 6 -type d -path
 # --- a new login after the end builds a new session --------------------------------
 out=$(drive lga "echo pidns=\$(readlink /proc/self/ns/pid); cat /tmp/from-first 2>&1")
 ns3=$(echo "$out" | sed -n 's/^pidns=//p')
-ok 'after the end, a login gets a new pid namespace' test -n "$ns3" -a "$ns3" != "$ns1"
-like "$out" "No such file" '... and a fresh /tmp'
+# (a namespace's inode number is freed with it and may come back: the
+# session id, not the inode, tells the new session from the old one)
 sid3=$(sids lga)
+ok 'after the end, a login gets a new session (a pid namespace of its own)' \
+	test -n "$ns3" -a -n "$sid3" -a "$sid3" != "$sid"
+like "$out" "No such file" '... and a fresh /tmp'
 is "$(echo "$sid3" | wc -w)" 1 'one record for lga again'
 ipid3=$(rec "$sid3" init_pid)
 
