@@ -281,7 +281,7 @@ char *jail_manifest_format(const jail_manifest_t *m, size_t *len, jail_error_t *
 	if (m->logsocket)
 		jail_buf_str(&b, "logsocket 1\n");
 	for (size_t i = 0; i < m->n; i++) {
-		char word[4] = {m->v[i].type, 0, 0, 0};
+		char word[5] = {m->v[i].type, 0, 0, 0, 0}; /* type and up to three flags */
 		size_t w = 1;
 		if (m->v[i].flags & JAIL_MF_PKG_DOCS)
 			word[w++] = 'd';

@@ -7,7 +7,7 @@
  *   make fuzz-run FUZZ_SECONDS=60 FUZZ_BINS=tests/fuzz/fuzz_manifest
  *
  * Checks beyond the sanitizers: every error names the input; a parsed
- * manifest is sorted (sections first, then paths, no duplicates: every
+ * manifest is sorted (packages, then sections, then paths, no duplicates: every
  * entry is found again by jail_manifest_find); and it survives a round
  * trip: formatting it, parsing that and formatting again gives the same
  * bytes. */
@@ -20,16 +20,22 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Packages first, then sections, then paths (tree-manifest.c). */
+static int rank(char t)
+{
+	return t == 'p' ? 0 : t == 's' ? 1 : 2;
+}
+
 static void check_sorted(const jail_manifest_t *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		const jail_manifest_entry_t *e = &m->v[i];
 
-		if (i > 0 && m->v[i - 1].type != 's' && e->type == 's')
-			abort(); /* a section after a path */
-		if (e->type != 's' && jail_manifest_find(m, e->path) != e)
+		if (i > 0 && rank(m->v[i - 1].type) > rank(e->type))
+			abort(); /* a package after a section, or either after a path */
+		if (rank(e->type) == 2 && jail_manifest_find(m, e->path) != e)
 			abort(); /* unsorted or duplicated paths */
-		if (e->type == 's' ? strchr(e->path, '/') != NULL : e->path[0] != '/')
+		if (rank(e->type) < 2 ? strchr(e->path, '/') != NULL : e->path[0] != '/')
 			abort();
 	}
 }
