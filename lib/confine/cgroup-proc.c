@@ -285,7 +285,7 @@ int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
 				cg->ops->kill_all(&cg->d[i], NULL);
 		}
 	}
-	/* Signal loop, at most about 2 s: SIGKILL what is listed, wait for the
+	/* Signal loop, at most about 5 s: SIGKILL what is listed, wait for the
 	 * kernel to empty the cgroup, rmdir.  (With cgroup.kill this only
 	 * waits.)  A pid read from cgroup.procs can in theory exit and be
 	 * reused before kill(); the window is microseconds and the cgroup's
@@ -295,8 +295,9 @@ int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
 		bool gone = false;
 
 		/* Killed processes leave the cgroup within microseconds to
-		 * milliseconds: poll from 250 us, doubling to 10 ms, about 2 s
-		 * in all. */
+		 * milliseconds: poll from 250 us, doubling to 10 ms.  About 5 s
+		 * in all: an emulated, loaded host has taken more than 2 s to
+		 * tear down a killed session's mount and pid namespaces. */
 		long delay = 250, waited = 0;
 
 		/* Usually empty by now (close_session reaps the init first):
@@ -304,7 +305,7 @@ int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
 		if (!(cg->flags & JAIL_CGROUP_SCRATCH) && !systemd &&
 		    (unlinkat(d->userfd, cg->id, AT_REMOVEDIR) == 0 || errno == ENOENT))
 			gone = true;
-		for (; waited < 2000000 && !gone;
+		for (; waited < 5000000 && !gone;
 		     waited += delay, delay = delay * 2 > 10000 ? 10000 : delay * 2) {
 			cleanup_free pid_t *pids = NULL;
 			size_t n = 0;
@@ -359,7 +360,7 @@ int jail_cgroup_destroy(jail_cgroup_t *cg, jail_error_t *err)
 		}
 		if (!gone && rc == 0) {
 			jail_error_fmt(err, EBUSY,
-				       "cgroup %s still has processes after SIGKILL (2 s)",
+				       "cgroup %s still has processes after SIGKILL (5 s)",
 				       d->fullpath);
 			rc = -1;
 		}

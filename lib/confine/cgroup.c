@@ -107,8 +107,14 @@ int jail_cg_read(int dirfd, const char *name, char **out, jail_error_t *err)
 
 	if (fd < 0)
 		return jail_error_set(err, errno, "open %s", name);
-	if (jail_read_all(fd, CG_READ_MAX, out, NULL, err) < 0)
+	if (jail_read_all(fd, CG_READ_MAX, out, NULL, err) < 0) {
+		/* kernfs answers ENODEV once the cgroup is removed after the
+		 * open (systemd removes an emptied scope at any moment): the
+		 * same fact as an open that failed with ENOENT. */
+		if (jail_error_is(err, ENODEV))
+			return jail_error_set(err, ENOENT, "read %s: the cgroup was removed", name);
 		return jail_error_wrap(err, "read %s", name);
+	}
 	return 0;
 }
 
