@@ -151,6 +151,7 @@ out=$("$JAILCTL" --config "$CONF" adduser -j "$J" dee 2>&1)
 rc=$?
 is "$rc" 1 'adduser dee (not in the directory ssh group): refused'
 like "$out" "gpasswd" 'adduser dee: gpasswd cannot add a directory user to a directory group'
+diag "adduser dee: $(printf "%s" "$out" | tr "\n" " ")"
 nok 'adduser dee refused: no users.d entry' test -e "$CONF/users.d/dee.ini"
 nok 'adduser dee refused: no passwd line in the jail' grep -q '^dee:' "$J/etc/passwd"
 ok "ldapmodify: dee joins $G" ldap_modify <<EOF
