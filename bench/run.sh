@@ -4,7 +4,7 @@
 # the recorded ones.
 cd "$(dirname "$0")/.." || exit 2
 rc=0
-for b in bench/init.sh bench/session.sh bench/load.sh bench/service.sh; do
+for b in bench/init.sh bench/session.sh bench/load.sh bench/service.sh bench/ldap.sh; do
 	[ -x "$b" ] || continue
 	echo "== $b"
 	"$b" || rc=1

@@ -6,7 +6,8 @@ libiniparser-dev openssh-server openssh-client rsync git jailkit bubblewrap fire
 apparmor iproute2 procps util-linux clang libclang-rt-14-dev valgrind cppcheck clang-format
 hyperfine file strace nano vim-tiny iputils-ping wget less bzip2 xz-utils netbase
 ncurses-bin libcap2-bin python3 mandoc xauth nginx-light borgbackup curl ca-certificates
-openssl passt tmux mosh"
+openssl passt tmux mosh
+slapd ldap-utils nslcd libnss-ldapd"
 # --list: print the package list (the guest image installs the same).
 if [ "${1:-}" = --list ]; then
 	echo $PKGS
@@ -33,6 +34,14 @@ policy=""
 if [ ! -e /usr/sbin/policy-rc.d ]; then
 	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 0755 /usr/sbin/policy-rc.d &&
 		policy=/usr/sbin/policy-rc.d
+fi
+# Directory packages (tests/ldap-lib.sh runs its own slapd and nslcd): no
+# database for the host (slapd/no_configuration), and libnss-ldapd's
+# postinst must not add `ldap` to the host's /etc/nsswitch.conf (its config
+# script keeps whatever the host already lists; nothing else is added).
+if command -v debconf-set-selections >/dev/null; then
+	printf '%s\n' 'slapd slapd/no_configuration boolean true' \
+		'libnss-ldapd libnss-ldapd/nsswitch multiselect' | debconf-set-selections
 fi
 apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $missing >/dev/null
 rc=$?
