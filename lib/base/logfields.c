@@ -85,7 +85,7 @@ size_t jail_logfield_value(char *out, size_t size, const char *value)
 		} else if (*p == '"' || *p == '\\') {
 			put(out, size, &o, '\\');
 			put(out, size, &o, (char)*p);
-		} else if (*p < 0x20 || *p >= 0x7f) {
+		} else if (*p < 0x20 || *p >= 0x7f || *p == '=') {
 			put_hex(out, size, &o, *p);
 		} else {
 			put(out, size, &o, (char)*p);

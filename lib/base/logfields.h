@@ -10,12 +10,14 @@
  *     printable ASCII other than space, '"', '\\' and '=', and it is not
  *     "-" itself;
  *   - else it is quoted: '"' ... '"', with '"' written \" and '\\' written
- *     \\, control characters (C0, DEL, C1) and bytes that are not valid
- *     UTF-8 written \xNN (two lower-case hex digits); space and valid UTF-8
- *     from U+00A0 are kept.
+ *     \\, '=', control characters (C0, DEL, C1) and bytes that are not
+ *     valid UTF-8 written \xNN (two lower-case hex digits); space and
+ *     valid UTF-8 from U+00A0 are kept.
  * So a value can neither end its field early nor start another one nor
  * split the line: whatever a user put in a host name or an error text,
- * the fields parse back to what was given.  A value longer than
+ * the fields parse back to what was given.  No value contains '=': the
+ * last " session=" of a line (every line's first field) is where its
+ * fields begin, whatever text precedes them.  A value longer than
  * JAIL_LOGFIELD_VALUE_MAX bytes is cut there (at a character boundary),
  * quoted, and ends with "..." inside its quotes; a field that no longer
  * fits the buffer is left out and the fields end with " truncated=yes".

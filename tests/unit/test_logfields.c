@@ -59,8 +59,8 @@ static int parse(const char *fields, const char *key, char *out, size_t size)
 				return -1;
 		} else {
 			while (*p && *p != ' ') {
-				if (*p == '"' || *p == '\\' || *p == '=' || (unsigned char)*p < 0x21 ||
-				    (unsigned char)*p >= 0x7f)
+				if (*p == '"' || *p == '\\' || *p == '=' ||
+				    (unsigned char)*p < 0x21 || (unsigned char)*p >= 0x7f)
 					return -1;
 				v[vl++] = *p++;
 			}
@@ -92,7 +92,7 @@ static void test_values(void)
 	    {"", "\"\"", "empty quoted"},
 	    {"-", "\"-\"", "a literal - quoted (bare - means unknown)"},
 	    {"a b", "\"a b\"", "space quoted"},
-	    {"a=b", "\"a=b\"", "= quoted"},
+	    {"a=b", "\"a\\x3db\"", "= quoted and escaped (no value holds a =)"},
 	    {"a\"b", "\"a\\\"b\"", "quote escaped"},
 	    {"a\\b", "\"a\\\\b\"", "backslash escaped"},
 	    {"a\nb", "\"a\\x0ab\"", "newline as \\x0a"},
@@ -165,6 +165,12 @@ static void test_hostile(void)
 		ok(strchr(s, '\n') == NULL && strchr(s, '\r') == NULL,
 		   "hostile %zu: no line break in the fields", i);
 		is_int(parse(s, "user", v, sizeof(v)), 3, "hostile %zu: exactly 3 fields", i);
+		{
+			int eq = 0;
+			for (const char *q = s; *q; q++)
+				eq += *q == '=';
+			is_int(eq, 3, "hostile %zu: one '=' per field, none in a value", i);
+		}
 		is_str(v, "sd1", "hostile %zu: user not forged", i);
 		parse(s, "remote", v, sizeof(v));
 		is_str(v, hostile[i], "hostile %zu: the value reads back exactly", i);
