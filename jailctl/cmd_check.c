@@ -14,6 +14,8 @@
 #include <string.h>
 
 #define CHECK_SYNOPSIS "[--json] [--layers] [--pam-dir DIR] [--sshd-config FILE] [JAIL...]"
+/* check --json: {"schema": "jail.check", "version": N, ["layers": {...},] "findings": [...]} */
+#define JAILCTL_CHECK_VERSION 1
 
 static int print_text(const jail_findings_t *f)
 {
@@ -122,7 +124,7 @@ static void print_layers_json(const jail_layers_t *l)
 
 static int print_json(const jail_findings_t *f)
 {
-	printf("[");
+	printf("\"findings\": [");
 	for (size_t i = 0; i < f->n; i++) {
 		const jail_finding_t *x = &f->v[i];
 		cleanup_free char *jail = x->jail ? jail_json_string(x->jail) : strdup("null");
@@ -136,7 +138,7 @@ static int print_json(const jail_findings_t *f)
 		       "\"severity\": \"%s\"}",
 		       i ? "," : "", jail, path, problem, fix, jail_severity_name(x->severity));
 	}
-	printf("%s]\n", f->n ? "\n" : "");
+	printf("%s]", f->n ? "\n" : "");
 	return 0;
 }
 
@@ -179,10 +181,10 @@ int cmd_check(const jailctl_ctx_t *ctx, int argc, char **argv)
 			       "lockdown for jailed users\n(sshd -T; -f FILE with --sshd-config) "
 			       "and JAILs (default: every jail the configuration names).\n"
 			       "Prints one finding per line, PATH: PROBLEM (fix: FIX), or a JSON "
-			       "array with --json;\nexits 1 when anything was found.\n"
+			       "object with --json\n(jailctl(8), JSON OUTPUT);\nexits 1 when "
+			       "anything was found.\n"
 			       "--layers first reports which protection layers this kernel "
-			       "enforces\n(kernel: lines; with --json an object {\"layers\": "
-			       "{...}, \"findings\": [...]}).\n");
+			       "enforces\n(kernel: lines; with --json a \"layers\" object).\n");
 			return JAILCTL_OK;
 		default:
 			return jailctl_usage("check", CHECK_SYNOPSIS);
@@ -210,15 +212,20 @@ int cmd_check(const jailctl_ctx_t *ctx, int argc, char **argv)
 		jail_strv_clear(&jails);
 		return jailctl_fail(&err);
 	}
+	/* The schema (jailctl(8), JSON OUTPUT): fields are only added
+	 * within a version; a rename or a removal bumps it.  "layers" only
+	 * with --layers. */
+	if (json)
+		printf("{\"schema\": \"jail.check\", \"version\": %d, ", JAILCTL_CHECK_VERSION);
 	if (layers && json) {
-		printf("{\"layers\": ");
+		printf("\"layers\": ");
 		print_layers_json(&lay);
-		printf(",\n\"findings\": ");
+		printf(",\n");
 	} else if (layers) {
 		print_layers_text(&lay);
 	}
 	rc = json ? print_json(&findings) : print_text(&findings);
-	if (rc == 0 && layers && json)
+	if (rc == 0 && json)
 		printf("}\n");
 	if (fflush(stdout) != 0 || ferror(stdout))
 		rc = -1;

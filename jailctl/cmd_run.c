@@ -31,6 +31,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <syslog.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,7 +236,7 @@ static void plan_clear(run_plan_t *pl)
 
 /* jailctl run NAME: the plan from services.d/NAME.ini. */
 static int service_plan(const jailctl_ctx_t *ctx, const char *name, jail_service_t **svcp,
-			jail_account_t *acct, run_plan_t *pl, jail_error_t *err)
+			jail_account_t *acct, run_plan_t *pl, const char **why, jail_error_t *err)
 {
 	jail_service_t *svc;
 	jail_sandbox_spec_t *spec;
@@ -263,9 +264,12 @@ static int service_plan(const jailctl_ctx_t *ctx, const char *name, jail_service
 		pl->gid = (gid_t)pl->uid;
 		/* its name in USER and in the registry (a login name there) */
 		pl->user = jail_valid_name(svc->name) ? svc->name : "dynamic";
-	} else if (host_user(svc->user, acct, pl, err) < 0) {
-		return jail_error_wrap(err, "%s: user = %s", svc->file, svc->user);
+	} else {
+		*why = "user";
+		if (host_user(svc->user, acct, pl, err) < 0)
+			return jail_error_wrap(err, "%s: user = %s", svc->file, svc->user);
 	}
+	*why = "setup";
 	pl->jail = svc->jail;
 	pl->svc = svc;
 	pl->argv = svc->exec.v;
@@ -290,6 +294,7 @@ int cmd_run(const jailctl_ctx_t *ctx, int argc, char **argv)
 	jail_account_t acct = {0};
 	run_plan_t pl;
 	jail_error_t err = {0};
+	const char *why = "config"; /* the reason field of a refusal (run_log) */
 	int ret = JAILCTL_FAIL, r;
 
 	r = parse(argc, argv, &a);
@@ -317,12 +322,15 @@ int cmd_run(const jailctl_ctx_t *ctx, int argc, char **argv)
 		goto out_err;
 	pl.cfg = cfg;
 	if (a.service) {
-		if (service_plan(ctx, a.service, &svc, &acct, &pl, &err) < 0)
+		if (service_plan(ctx, a.service, &svc, &acct, &pl, &why, &err) < 0)
 			goto out_err;
 	} else {
+		pl.jail = a.jail;
 		if (load_profile(ctx->config_dir, a.profile ? a.profile : cfg->default_profile,
-				 &pl.prof, &err) < 0 ||
-		    host_user(a.user, &acct, &pl, &err) < 0)
+				 &pl.prof, &err) < 0)
+			goto out_err;
+		why = "user";
+		if (host_user(a.user, &acct, &pl, &err) < 0)
 			goto out_err;
 		pl.jail = a.jail;
 		pl.argv = a.cmd;
@@ -332,6 +340,16 @@ int cmd_run(const jailctl_ctx_t *ctx, int argc, char **argv)
 	goto out;
 out_err:
 	jailctl_err("run", &err);
+	if (pl.user == NULL)
+		pl.user = a.service ? NULL : a.user ? a.user : "root";
+	if (pl.jail == NULL && svc)
+		pl.jail = svc->jail;
+	run_log(&pl, a.service, NULL, LOG_ERR, why, err.msg, -1, "refused run of %s%s as %s: %s",
+		a.service ? "service " : "",
+		a.service ? a.service
+		: a.cmd	  ? a.cmd[0]
+			  : "-",
+		pl.user ? pl.user : "-", err.msg);
 out:
 	plan_clear(&pl);
 	jail_account_clear(&acct);

@@ -32,6 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
+/* jailctl ps --json: {"schema": "jail.ps", "version": N, "sessions": [...]} */
+#define JAILCTL_PS_VERSION 1
+
 typedef struct {
 	jail_config_t *cfg;
 	int regfd;		    /* -1: no registry yet (no session ever) */
@@ -179,8 +182,11 @@ int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 		return jailctl_fail(&err);
 	}
 	report_bad("ps", &bad);
+	/* The schema (jailctl(8), JSON OUTPUT): fields are only added
+	 * within a version; a rename or a removal bumps it. */
 	if (json)
-		printf("[");
+		printf("{\"schema\": \"jail.ps\", \"version\": %d, \"sessions\": [",
+		       JAILCTL_PS_VERSION);
 	else
 		printf("%-16s  %-12s  %-20s  %-10s  %5s  %8s  %-19s  %-15s  %s\n", "ID", "USER",
 		       "JAIL", "PROFILE", "PIDS", "MEMORY", "START", "REMOTE", "LINGER");
@@ -297,7 +303,7 @@ int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 		shown++;
 	}
 	if (json)
-		printf("%s]\n", shown ? "\n" : "");
+		printf("%s]}\n", shown ? "\n" : "");
 	if (stale)
 		jailctl_msg("ps", "%zu stale record%s (init gone); 'jailctl gc' removes them",
 			    stale, stale == 1 ? "" : "s");

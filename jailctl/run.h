@@ -38,4 +38,14 @@ typedef struct run_plan {
  * started).  Messages go to stderr under CMD ("run"). */
 int run_execute(run_plan_t *plan);
 
+/* One syslog line (authpriv, ident jailctl) about the run of PLAN (its
+ * user, jail, profile and service as far as known; ID "" or NULL before
+ * it has one): FMT's text, then the key=value fields of pam_jail(8)
+ * LOGGING, with reason TOKEN and detail DETAIL when TOKEN is not NULL and
+ * status STATUS when >= 0.  NAME names the service when PLAN has none
+ * yet. */
+void run_log(const run_plan_t *plan, const char *name, const char *id, int prio, const char *token,
+	     const char *detail, int status, const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
+
 #endif

@@ -21,6 +21,7 @@
  * If jailctl itself dies, the init dies with it (PR_SET_PDEATHSIG) and so
  * does everything in the sandbox; `jailctl gc` removes the record. */
 #define _GNU_SOURCE
+#include "base/logfields.h"
 #include "confine/listen.h"
 #include "confine/logrelay.h"
 #include "confine/mounts.h"
@@ -48,6 +49,7 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -81,6 +83,35 @@ static int64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void run_log(const run_plan_t *plan, const char *name, const char *id, int prio, const char *token,
+	     const char *detail, int status, const char *fmt, ...)
+{
+	jail_logfields_t f;
+	char text[1536];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	jail_logfields_init(&f);
+	jail_logfields_add(&f, "session", id && id[0] ? id : NULL);
+	jail_logfields_add(&f, "user", plan ? plan->user : NULL);
+	jail_logfields_add(&f, "jail", plan ? plan->jail : NULL);
+	jail_logfields_add(&f, "profile", plan && plan->prof ? plan->prof->name : NULL);
+	jail_logfields_add(&f, "remote", NULL);
+	jail_logfields_add(&f, "service", plan && plan->svc ? plan->svc->name : name);
+	if (token) {
+		jail_logfields_add(&f, "reason", token);
+		jail_logfields_add(&f, "detail", detail);
+	}
+	if (status >= 0)
+		jail_logfields_add_int(&f, "status", status);
+	/* openlog(LOG_NDELAY) before the sandbox: the socket is the host's
+	 * /dev/log even where the sandbox's mount namespace is ours now. */
+	openlog("jailctl", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+	syslog(prio, "%s%s", text, jail_logfields_str(&f));
 }
 
 static void say_up(runner_t *r, const char *msg)
@@ -552,9 +583,18 @@ int run_execute(run_plan_t *plan)
 		jailctl_err("run", &err);
 		goto out_unblock;
 	}
+	/* the host's /dev/log, connected before the namespaces change */
+	openlog("jailctl", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
 	if (jail_sandbox_open(&r.sb, &p, &err) < 0) {
 		print_warnings(&r);
 		jailctl_msg("run", "%s: jail %s: %s", r.what, plan->jail, err.msg);
+		run_log(plan, NULL, r.id, LOG_ERR,
+			strstr(err.msg, "cgroup") ? "cgroup"
+			: strncmp(err.msg, "jail ", 5) == 0 || strstr(err.msg, " in jail ")
+			    ? "jail"
+			    : "setup",
+			err.msg, -1, "refused run %s of %s as %s (jail %s, profile %s): %s", r.id,
+			r.what, plan->user, plan->jail, plan->prof->name, err.msg);
 		if (r.record_written && jail_registry_remove(r.regfd, r.id, NULL) == 0)
 			r.record_written = false;
 		goto out_unblock;
@@ -578,7 +618,12 @@ int run_execute(run_plan_t *plan)
 		jailctl_warn("run", "leave the sandbox's cgroup: %s", err.msg);
 	if (r.pid < 0) {
 		jailctl_msg("run", "fork: %s", strerror(errno));
+		run_log(plan, NULL, r.id, LOG_ERR, "internal", strerror(errno), -1,
+			"run %s of %s failed: fork: %s", r.id, r.what, strerror(errno));
 	} else {
+		run_log(plan, NULL, r.id, LOG_INFO, NULL, NULL, -1,
+			"started run %s of %s as %s (jail %s, profile %s, init pid %d)", r.id,
+			r.what, plan->user, plan->jail, plan->prof->name, (int)r.sb.init.pid);
 		close(exec_pipe[1]);
 		exec_pipe[1] = -1;
 		if (supervise(&r, sigfd, &exec_pipe[0], &status) == 0) {
@@ -597,10 +642,18 @@ int run_execute(run_plan_t *plan)
 			else if (plan->svc && !r.ready)
 				jailctl_msg("run", "%s: stopped before it was ready (ready = %s)",
 					    r.what, plan->svc->ready_text);
+			run_log(plan, NULL, r.id, ret == JAILCTL_OK ? LOG_INFO : LOG_NOTICE, NULL,
+				NULL, ret, "ended run %s of %s as %s (jail %s, profile %s): %s",
+				r.id, r.what, plan->user, plan->jail, plan->prof->name,
+				jailctl_wait_status(status, how, sizeof(how)));
 		}
 	}
 	if (teardown(&r, &err) < 0) {
 		jailctl_msg("run", "%s: jail %s: teardown: %s", r.what, plan->jail, err.msg);
+		run_log(
+		    plan, NULL, r.id, LOG_ERR, "state", err.msg, -1,
+		    "ended run %s of %s as %s (jail %s, profile %s) with an error: teardown: %s",
+		    r.id, r.what, plan->user, plan->jail, plan->prof->name, err.msg);
 		if (ret == JAILCTL_OK)
 			ret = JAILCTL_FAIL;
 	}
@@ -611,6 +664,9 @@ out_unblock:
 	goto out;
 out_err:
 	jailctl_err("run", &err);
+	run_log(plan, NULL, r.id, LOG_ERR, r.regfd < 0 && r.id[0] ? "state" : "setup", err.msg, -1,
+		"refused run %s of %s as %s (jail %s, profile %s): %s", r.id[0] ? r.id : "-",
+		r.what, plan->user, plan->jail, plan->prof->name, err.msg);
 out:
 	for (int i = 0; i < 2; i++) {
 		if (lifeline[i] >= 0)

@@ -8,7 +8,13 @@
  * gets a complete session or PAM_SESSION_ERR (fail closed), with a syslog
  * (authpriv) line and a one-line reason for the user.  A configuration that
  * cannot be loaded refuses every session: we cannot know whether the user
- * is jailed. */
+ * is jailed.
+ *
+ * Every line it logs keeps its human text first and ends with key=value
+ * fields (base/logfields.h; pam_jail(8), LOGGING): session, user, jail,
+ * profile and remote always, in that order, `-` when not known; on a
+ * refusal or an error also reason (a token: log_reason below) and detail
+ * (the text). */
 #define _GNU_SOURCE
 #define PAM_SM_SESSION
 #include <security/pam_ext.h>
@@ -16,9 +22,11 @@
 
 #include "config/config.h"
 #include "base/error.h"
+#include "base/logfields.h"
 #include "base/sdbus.h"
 #include "session/session.h"
 
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,6 +41,47 @@ typedef struct args {
 	bool debug;
 } args_t;
 
+/* The fields of a line about USER's session S (either may be NULL), with
+ * REASON (a token) and DETAIL (the text) on a refusal or an error.  Only
+ * pam_get_item: a remote host is whatever the application set, quoted by
+ * the rule (a hostile PAM_RHOST cannot forge a field). */
+static const char *log_fields(jail_logfields_t *f, pam_handle_t *pamh, const char *user,
+			      const jail_session_t *s, const char *reason, const char *detail)
+{
+	const void *rhost = NULL;
+
+	if (pam_get_item(pamh, PAM_RHOST, &rhost) != PAM_SUCCESS)
+		rhost = NULL;
+	jail_logfields_init(f);
+	jail_logfields_add(f, "session", s && jail_session_id(s)[0] ? jail_session_id(s) : NULL);
+	jail_logfields_add(f, "user", user ? user : s ? jail_session_user(s) : NULL);
+	jail_logfields_add(f, "jail", s ? jail_session_jail(s) : NULL);
+	jail_logfields_add(f, "profile", s ? jail_session_profile(s) : NULL);
+	jail_logfields_add(f, "remote",
+			   rhost && ((const char *)rhost)[0] ? (const char *)rhost : NULL);
+	if (reason) {
+		jail_logfields_add(f, "reason", reason);
+		jail_logfields_add(f, "detail", detail);
+	}
+	return jail_logfields_str(f);
+}
+
+/* The reason token of a failed jail_session_open() (pam_jail(8) lists
+ * them), from the message the library wrote: the jail's checks name the
+ * jail ("jail PATH: ..." or "... in jail PATH"), the cgroup steps their
+ * cgroup, the registry and a lingering session their state.  A coarse
+ * class for filtering and counting; detail keeps the whole text. */
+static const char *open_reason(const jail_error_t *err)
+{
+	if (strncmp(err->msg, "jail ", 5) == 0 || strstr(err->msg, " in jail ") != NULL)
+		return "jail";
+	if (strstr(err->msg, "cgroup") != NULL)
+		return "cgroup";
+	if (strncmp(err->msg, "session registry", 16) == 0 || strstr(err->msg, "linger") != NULL)
+		return "state";
+	return "setup";
+}
+
 static int parse_args(pam_handle_t *pamh, int argc, const char **argv, args_t *a)
 {
 	a->config = JAIL_DEFAULT_CONFIG_DIR;
@@ -43,10 +92,16 @@ static int parse_args(pam_handle_t *pamh, int argc, const char **argv, args_t *a
 		} else if (strcmp(argv[i], "debug") == 0) {
 			a->debug = true;
 		} else {
-			pam_syslog(pamh, LOG_ERR,
-				   "unknown or invalid module argument '%s' (expected config=/DIR "
-				   "or debug)",
-				   argv[i]);
+			jail_logfields_t f;
+			char msg[512];
+
+			snprintf(
+			    msg, sizeof(msg),
+			    "unknown or invalid module argument '%.200s' (expected config=/DIR "
+			    "or debug)",
+			    argv[i]);
+			pam_syslog(pamh, LOG_ERR, "%s%s", msg,
+				   log_fields(&f, pamh, NULL, NULL, "config", msg));
 			return -1;
 		}
 	}
@@ -62,14 +117,21 @@ static void cleanup_data(pam_handle_t *pamh, void *data, int error_status)
 	jail_session_free(data);
 }
 
-static int refuse(pam_handle_t *pamh, const char *user, const jail_session_t *s, const char *reason)
+/* TOKEN: the reason field (user, config, nested, jail, cgroup, state,
+ * setup, internal); REASON: the text, for the log and the user. */
+static int refuse(pam_handle_t *pamh, const char *user, const jail_session_t *s, const char *token,
+		  const char *reason)
 {
+	jail_logfields_t f;
+
 	if (s)
-		pam_syslog(pamh, LOG_ERR, "refused session %s for %s (jail %s, profile %s): %s",
+		pam_syslog(pamh, LOG_ERR, "refused session %s for %s (jail %s, profile %s): %s%s",
 			   jail_session_id(s)[0] ? jail_session_id(s) : "-", user,
-			   jail_session_jail(s), jail_session_profile(s), reason);
+			   jail_session_jail(s), jail_session_profile(s), reason,
+			   log_fields(&f, pamh, user, s, token, reason));
 	else
-		pam_syslog(pamh, LOG_ERR, "refused session for %s: %s", user, reason);
+		pam_syslog(pamh, LOG_ERR, "refused session for %s: %s%s", user, reason,
+			   log_fields(&f, pamh, user, NULL, token, reason));
 	pam_error(pamh, "jail: session refused: %s", reason);
 	return PAM_SESSION_ERR;
 }
@@ -98,12 +160,16 @@ static int refuse_nested(pam_handle_t *pamh, const char *user)
 			 "pam_jail appears twice in the session stack of service %.64s; remove the "
 			 "duplicate (session %s, opened by the first, is closed)",
 			 (const char *)service, jail_session_id(first));
-		if (jail_session_close(first, &err) < 0)
-			pam_syslog(pamh, LOG_ERR, "closing session %s for %s: %s",
-				   jail_session_id(first), jail_session_user(first), err.msg);
+		if (jail_session_close(first, &err) < 0) {
+			jail_logfields_t f;
+
+			pam_syslog(pamh, LOG_ERR, "closing session %s for %s: %s%s",
+				   jail_session_id(first), jail_session_user(first), err.msg,
+				   log_fields(&f, pamh, NULL, first, "close", err.msg));
+		}
 		/* Replacing the data frees the first session (cleanup_data). */
 		pam_set_data(pamh, DATA_NAME, NULL, NULL);
-		return refuse(pamh, user, NULL, reason);
+		return refuse(pamh, user, NULL, "nested", reason);
 	}
 	if (jail_session_caller_inside(&err) == 1) {
 		snprintf(
@@ -111,7 +177,7 @@ static int refuse_nested(pam_handle_t *pamh, const char *user)
 		    "the caller (service %.64s) is already inside a jail session (%.200s); a jail "
 		    "session cannot be opened from inside one",
 		    (const char *)service, err.msg);
-		return refuse(pamh, user, NULL, reason);
+		return refuse(pamh, user, NULL, "nested", reason);
 	}
 	return PAM_SUCCESS;
 }
@@ -122,6 +188,8 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 	const void *rhost = NULL;
 	const void *tty = NULL;
 	jail_session_t *s = NULL;
+	jail_logfields_t f;
+	char remote[JAIL_LOGFIELD_VALUE_MAX * 4 + 8];
 	jail_error_t err;
 	const char *xdg;
 	bool logind = false;
@@ -135,7 +203,9 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 		return PAM_SESSION_ERR;
 	}
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL || user[0] == '\0') {
-		pam_syslog(pamh, LOG_ERR, "refused session: cannot determine the user name");
+		pam_syslog(
+		    pamh, LOG_ERR, "refused session: cannot determine the user name%s",
+		    log_fields(&f, pamh, NULL, NULL, "user", "cannot determine the user name"));
 		return PAM_SESSION_ERR;
 	}
 	r = refuse_nested(pamh, user);
@@ -144,18 +214,22 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 	r = jail_session_prepare(a.config, user, &s, &err);
 	if (r == 0) {
 		if (a.debug)
-			pam_syslog(pamh, LOG_DEBUG, "%s is not jailed (config %s)", user, a.config);
+			pam_syslog(pamh, LOG_DEBUG, "%s is not jailed (config %s)%s", user,
+				   a.config, log_fields(&f, pamh, user, NULL, NULL, NULL));
 		return PAM_IGNORE;
 	}
 	if (r < 0) {
-		r = refuse(pamh, user, s, err.msg);
+		/* no session object: the user's lookup or the configuration;
+		 * one: its profile */
+		r = refuse(pamh, user, s, s == NULL && getpwnam(user) == NULL ? "user" : "config",
+			   err.msg);
 		jail_session_free(s);
 		return r;
 	}
 	pam_get_item(pamh, PAM_RHOST, &rhost);
 	if (pam_get_item(pamh, PAM_TTY, &tty) == PAM_SUCCESS &&
 	    jail_session_set_tty(s, (const char *)tty, &err) < 0) {
-		r = refuse(pamh, user, s, err.msg);
+		r = refuse(pamh, user, s, "setup", err.msg);
 		jail_session_free(s);
 		return r;
 	}
@@ -164,23 +238,25 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 	xdg = pam_getenv(pamh, "XDG_SESSION_ID");
 	if (xdg && jail_systemd_booted()) {
 		if (jail_session_set_logind_id(s, xdg, &err) < 0) {
-			r = refuse(pamh, user, s, err.msg);
+			r = refuse(pamh, user, s, "setup", err.msg);
 			jail_session_free(s);
 			return r;
 		}
 		logind = true;
 	}
 	if (jail_session_open(s, (const char *)rhost, &err) < 0) {
-		r = refuse(pamh, user, s, err.msg);
+		r = refuse(pamh, user, s, open_reason(&err), err.msg);
 		jail_session_free(s);
 		return r;
 	}
 	for (size_t i = 0; i < jail_session_warnings(s)->n; i++)
-		pam_syslog(pamh, LOG_WARNING, "session %s for %s: %s", jail_session_id(s), user,
-			   jail_session_warnings(s)->v[i]);
+		pam_syslog(pamh, LOG_WARNING, "session %s for %s: %s%s", jail_session_id(s), user,
+			   jail_session_warnings(s)->v[i],
+			   log_fields(&f, pamh, user, s, NULL, NULL));
 	if (pam_set_data(pamh, DATA_NAME, s, cleanup_data) != PAM_SUCCESS) {
 		jail_session_close(s, &err);
-		r = refuse(pamh, user, s, "cannot keep the session state (pam_set_data)");
+		r = refuse(pamh, user, s, "internal",
+			   "cannot keep the session state (pam_set_data)");
 		jail_session_free(s);
 		return r;
 	}
@@ -188,14 +264,17 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 	 * without the id it leaves the release to us. */
 	if (logind)
 		pam_putenv(pamh, "XDG_SESSION_ID");
+	/* the remote host in the text as its field has it: whatever a
+	 * client's name holds, the line has no '=' but its fields' */
+	jail_logfield_value(remote, sizeof(remote),
+			    rhost && ((const char *)rhost)[0] ? (const char *)rhost : NULL);
 	pam_syslog(pamh, LOG_INFO,
-		   "%s session %s for %s (jail %s, profile %s, remote %s, init pid %d)",
+		   "%s session %s for %s (jail %s, profile %s, remote %s, init pid %d)%s",
 		   jail_session_lingering(s) == 2   ? "joined lingering"
 		   : jail_session_lingering(s) == 1 ? "opened lingering"
 						    : "opened",
-		   jail_session_id(s), user, jail_session_jail(s), jail_session_profile(s),
-		   rhost && ((const char *)rhost)[0] ? (const char *)rhost : "-",
-		   (int)jail_session_init_pid(s));
+		   jail_session_id(s), user, jail_session_jail(s), jail_session_profile(s), remote,
+		   (int)jail_session_init_pid(s), log_fields(&f, pamh, user, s, NULL, NULL));
 	return PAM_SUCCESS;
 }
 
@@ -203,6 +282,7 @@ EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
 {
 	const void *data = NULL;
 	jail_session_t *s;
+	jail_logfields_t f;
 	jail_error_t err;
 	args_t a;
 	int ret = PAM_SUCCESS;
@@ -218,14 +298,16 @@ EXPORT int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const c
 	lingering = jail_session_lingering(s) != 0;
 	if (jail_session_close(s, &err) < 0) {
 		pam_syslog(pamh, LOG_ERR,
-			   "closed session %s for %s (jail %s, profile %s) with an error: %s",
+			   "closed session %s for %s (jail %s, profile %s) with an error: %s%s",
 			   jail_session_id(s), jail_session_user(s), jail_session_jail(s),
-			   jail_session_profile(s), err.msg);
+			   jail_session_profile(s), err.msg,
+			   log_fields(&f, pamh, NULL, s, "close", err.msg));
 		ret = PAM_SESSION_ERR;
 	} else {
-		pam_syslog(pamh, LOG_INFO, "%s session %s for %s (jail %s, profile %s)",
+		pam_syslog(pamh, LOG_INFO, "%s session %s for %s (jail %s, profile %s)%s",
 			   lingering ? "left lingering" : "closed", jail_session_id(s),
-			   jail_session_user(s), jail_session_jail(s), jail_session_profile(s));
+			   jail_session_user(s), jail_session_jail(s), jail_session_profile(s),
+			   log_fields(&f, pamh, NULL, s, NULL, NULL));
 	}
 	/* Replacing the data frees the session (cleanup_data). */
 	pam_set_data(pamh, DATA_NAME, NULL, NULL);

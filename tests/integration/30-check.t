@@ -96,7 +96,7 @@ finding "every parent searchable by others" \
 	"$T: host users can reach the jail $J through this directory (mode 0755) and every one above it: they can run the jail's programs" \
 	"(fix: chmod 0700 $T (only root needs to search it"
 check --json
-is "$(printf '%s' "$out" | python3 -c 'import json,sys; print([x["severity"] for x in json.load(sys.stdin)])')" \
+is "$(printf '%s' "$out" | python3 -c 'import json,sys; print([x["severity"] for x in json.load(sys.stdin)["findings"]])')" \
 	"['warning']" "a jail reachable by host users is a warning"
 chmod 0711 /run/jail-tests
 finding "0711 above the jail: still searchable by others" "$T: host users can reach the jail $J"
@@ -180,7 +180,7 @@ finding "setuid deep below /usr/lib, setgid deep in a home" \
 	"$J/home/$U/.local/share/x/y/tool: setgid file (mode 2755)" \
 	"(fix: chmod ug-s $J/home/$U/.local/share/x/y/tool"
 check --json
-is "$(printf '%s' "$out" | python3 -c 'import json,sys; print(sorted(x["severity"] for x in json.load(sys.stdin)))')" \
+is "$(printf '%s' "$out" | python3 -c 'import json,sys; print(sorted(x["severity"] for x in json.load(sys.stdin)["findings"]))')" \
 	"['critical', 'critical']" "both are critical"
 rm -rf "$J/usr/lib/jail-deep" "$J/home/$U/.local"
 clean "deep setuid and setgid files removed"
@@ -193,7 +193,7 @@ finding "setuid file kept by init --allow-setuid" \
 	"$J/usr/bin/chfn: setuid file (mode 4755), kept on request by jailctl init --allow-setuid" \
 	"(fix: remove it from paths_w_setuid if it is not needed)"
 check --json
-is "$(printf '%s' "$out" | python3 -c 'import json,sys; print([x["severity"] for x in json.load(sys.stdin)])')" \
+is "$(printf '%s' "$out" | python3 -c 'import json,sys; print([x["severity"] for x in json.load(sys.stdin)["findings"]])')" \
 	"['warning']" "a setuid file kept on request is a warning"
 chmod u-s "$J/usr/bin/chfn"
 finding "kept setuid file stripped: differs from the manifest" "$J/usr/bin/chfn: differs from host /usr/bin/chfn: mode differs"
@@ -452,13 +452,17 @@ evil=$(printf '%s/var/lib/evil\nname\377' "$J")
 cp /usr/bin/true "$evil" && chmod 4755 "$evil"
 check --json
 is "$rc" 1 "json: exit 1"
-n=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d))')
+ok "json: python3 -m json.tool parses it" python3 -m json.tool <<<"$out"
+is "$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["schema"], d["version"], type(d["version"]).__name__)')" \
+	"jail.check 1 int" "json: schema jail.check, version 1 (a number)"
+n=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin)["findings"]; print(len(d))')
 is "$n" 3 "json: valid JSON with the three findings"
-keys=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(sorted(set(k for x in d for k in x)))')
+printf '%s' "$out" >"$T/check-findings.json"
+keys=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin)["findings"]; print(sorted(set(k for x in d for k in x)))')
 is "$keys" "['fix', 'jail', 'path', 'problem', 'severity']" "json: objects have jail, path, problem, fix, severity"
-jails=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(set(x["jail"] for x in d))')
+jails=$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin)["findings"]; print(set(x["jail"] for x in d))')
 is "$jails" "{'$J'}" "json: findings name their jail"
-evilname=$(printf '%s' "$out" | python3 -c 'import json,sys,os; d=json.load(sys.stdin); print([os.fsencode(x["path"]) for x in d if "evil" in x["path"]][0])')
+evilname=$(printf '%s' "$out" | python3 -c 'import json,sys,os; d=json.load(sys.stdin)["findings"]; print([os.fsencode(x["path"]) for x in d if "evil" in x["path"]][0])')
 is "$evilname" "b'$J/var/lib/evil\\nname\\xff'" "json: a non-UTF-8 file name with a newline round-trips"
 check
 is "$(printf '%s\n' "$out" | wc -l)" 3 "text: one line per finding, a newline in a name cannot split it"
@@ -467,7 +471,7 @@ chmod o-w "$J/etc"
 rm -f "$J/usr/bin/sux" "$evil"
 check --json
 is "$rc" 0 "json clean: exit 0"
-is "$out" "[]" "json clean: an empty array"
+is "$out" '{"schema": "jail.check", "version": 1, "findings": []}' "json clean: an empty findings array"
 
 # ---- --layers: what this kernel enforces, computed here independently ----
 exp_abi=$(python3 -c 'import ctypes; l = ctypes.CDLL(None, use_errno=True); l.syscall.restype = ctypes.c_long
@@ -526,11 +530,20 @@ is "$rc" 0 "--layers: the layer lines are not findings (exit 0)"
 check --layers --json
 is "$rc" 0 "--layers --json: exit 0"
 is "$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); l=d["layers"]
-print(l["landlock_abi"], l["apparmor"], l["apparmor_unix"], l["cgroup_version"], l["abstract_unix_reachable_from_net_host"], d["findings"])')" \
-	"$exp_abi $([ $exp_aa = yes ] && echo True || echo False) $([ $exp_aa = yes ] && { [ $exp_aa_unix = yes ] && echo True || echo False; } || echo False) $([ -f /sys/fs/cgroup/cgroup.controllers ] && echo 2 || echo 1) $([ $exp_reach = true ] && echo True || echo False) []" \
+print(d["schema"], d["version"], l["landlock_abi"], l["apparmor"], l["apparmor_unix"], l["cgroup_version"], l["abstract_unix_reachable_from_net_host"], d["findings"])')" \
+	"jail.check 1 $exp_abi $([ $exp_aa = yes ] && echo True || echo False) $([ $exp_aa = yes ] && { [ $exp_aa_unix = yes ] && echo True || echo False; } || echo False) $([ -f /sys/fs/cgroup/cgroup.controllers ] && echo 2 || echo 1) $([ $exp_reach = true ] && echo True || echo False) []" \
 	"--layers --json: an object with the same facts and the findings array"
 check --json
-is "$out" "[]" "without --layers, --json stays the findings array"
+is "$out" '{"schema": "jail.check", "version": 1, "findings": []}' "without --layers, --json has no layers key"
+# jailctl(8) JSON OUTPUT lists exactly the fields check writes: the
+# findings' from the run above with three, the layers' from --layers.
+check --layers --json
+ok "--layers --json: python3 -m json.tool parses it" python3 -m json.tool <<<"$out"
+printf '%s' "$out" >"$T/check-layers.json"
+JF=$TOP/tests/helpers/json-fields.py
+is "$(python3 "$JF" json "$T/check-findings.json" "$T/check-layers.json")" \
+	"$(python3 "$JF" man "$TOP/man/jailctl.8" jail.check)" \
+	"check --json: the fields are those jailctl(8) JSON OUTPUT documents for jail.check"
 
 # ---- explicit jails, usage ----
 mkdir -p "$T/other"

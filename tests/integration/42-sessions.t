@@ -107,14 +107,21 @@ like "$err" "skipping registry entry: $IDD: missing key" "ps reports the malform
 json=$(J ps --json 2>/dev/null)
 if perl -MJSON::PP -e 1 2>/dev/null; then
 	v=$(printf '%s' "$json" | perl -MJSON::PP -e '
-		my $a = decode_json(join "", <STDIN>);
-		printf "%d %s %s %d %s\n", scalar(@$a), $a->[0]{id}, $a->[0]{user},
+		my $d = decode_json(join "", <STDIN>);
+		my $a = $d->{sessions};
+		printf "%s %d %d %s %s %d %s\n", $d->{schema}, $d->{version}, scalar(@$a), $a->[0]{id}, $a->[0]{user},
 			$a->[0]{pids}, ($a->[0]{memory} > 0 ? "mem" : "nomem");')
-	is "$v" "1 $IDA alice 2 mem" "ps --json: valid JSON, one session with its fields"
+	is "$v" "jail.ps 1 1 $IDA alice 2 mem" "ps --json: valid JSON (schema jail.ps, version 1), one session with its fields"
 else
 	_tap_n=$((_tap_n + 1))
 	echo "ok $_tap_n # SKIP perl JSON::PP not installed: cannot validate ps --json"
 fi
+ok "ps --json: python3 -m json.tool parses it" python3 -m json.tool <<<"$json"
+# jailctl(8) JSON OUTPUT lists exactly the fields ps writes (one session
+# suffices: every field is always there).
+JF=$TOP/tests/helpers/json-fields.py
+is "$(python3 "$JF" json <<<"$json")" "$(python3 "$JF" man "$TOP/man/jailctl.8" jail.ps)" \
+	"ps --json: the fields are those jailctl(8) JSON OUTPUT documents for jail.ps"
 
 # kill C: the record's pid is another process now: it must not be signalled.
 out=$(J kill "$IDC" 2>&1)
@@ -157,7 +164,7 @@ is "$(J gc 2>/dev/null)" "nothing to clean" "second gc has nothing to do"
 rm -f "$REG/$IDD"
 out=$(J ps 2>&1)
 is "$(printf '%s\n' "$out" | wc -l)" 1 "ps with no session prints only its header"
-is "$(J ps --json)" "[]" "ps --json with no session prints []"
+is "$(J ps --json)" '{"schema": "jail.ps", "version": 1, "sessions": []}' "ps --json with no session: an empty sessions array"
 
 # A host where no session ever ran has no registry: not an error.
 rmdir "$REG"
@@ -250,7 +257,7 @@ ok "pam session: ps counts its processes from the cgroup ($n: monitor, init, she
 like "$line" "192.0.2.9" "pam session: ps shows the remote host (PAM_RHOST)"
 if perl -MJSON::PP -e 1 2>/dev/null; then
 	v=$(P ps --json | perl -MJSON::PP -e '
-		my $a = decode_json(join "", <STDIN>);
+		my $a = decode_json(join "", <STDIN>)->{sessions};
 		printf "%d %s %s %s %s\n", scalar(@$a), $a->[0]{id}, $a->[0]{profile},
 			$a->[0]{cgroup}, ($a->[0]{memory} > 0 ? "mem" : "nomem");')
 	is "$v" "1 $SID pstest $CGROUP_PARENT/u1/$SID mem" "pam session: ps --json"

@@ -139,9 +139,11 @@ wait "$ENTER" 2>/dev/null
 
 # 3. --json: the same findings, with severities.
 js=$(check --json)
-ok '--json is valid JSON' python3 -c 'import json,sys; json.loads(sys.stdin.read())' <<<"$js"
+ok '--json is valid JSON' python3 -m json.tool <<<"$js"
+is "$(python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["schema"], d["version"])' <<<"$js")" \
+	"jail.check 1" '--json: schema jail.check, version 1'
 sev() { # TEXT: the severities of findings whose problem has TEXT
-	python3 -c 'import json,sys; print(" ".join(sorted({f["severity"] for f in json.loads(sys.stdin.read()) if sys.argv[1] in f["problem"]})))' "$1" <<<"$js"
+	python3 -c 'import json,sys; print(" ".join(sorted({f["severity"] for f in json.loads(sys.stdin.read())["findings"] if sys.argv[1] in f["problem"]})))' "$1" <<<"$js"
 }
 is "$(sev "service capsvc (pid")" "critical" '--json: CapBnd broader is critical'
 is "$(sev "service nosec (pid")" "critical" '--json: Seccomp 0 is critical'
