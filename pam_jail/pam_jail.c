@@ -18,7 +18,9 @@
 #include "base/error.h"
 #include "base/sdbus.h"
 #include "session/session.h"
+#include "session/stats.h"
 
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +34,22 @@ typedef struct args {
 	const char *config;
 	bool debug;
 } args_t;
+
+/* The reason token of a failed jail_session_open() (pam_jail(8) lists
+ * them), from the message the library wrote: the jail's checks name the
+ * jail ("jail PATH: ..." or "... in jail PATH"), the cgroup steps their
+ * cgroup, the registry and a lingering session their state.  A coarse
+ * class for filtering and counting; detail keeps the whole text. */
+static const char *open_reason(const jail_error_t *err)
+{
+	if (strncmp(err->msg, "jail ", 5) == 0 || strstr(err->msg, " in jail ") != NULL)
+		return "jail";
+	if (strstr(err->msg, "cgroup") != NULL)
+		return "cgroup";
+	if (strncmp(err->msg, "session registry", 16) == 0 || strstr(err->msg, "linger") != NULL)
+		return "state";
+	return "setup";
+}
 
 static int parse_args(pam_handle_t *pamh, int argc, const char **argv, args_t *a)
 {
@@ -62,8 +80,16 @@ static void cleanup_data(pam_handle_t *pamh, void *data, int error_status)
 	jail_session_free(data);
 }
 
-static int refuse(pam_handle_t *pamh, const char *user, const jail_session_t *s, const char *reason)
+/* TOKEN: the reason field (user, config, nested, jail, cgroup, state,
+ * setup, internal); REASON: the text, for the log and the user. */
+static int refuse(pam_handle_t *pamh, const char *user, const jail_session_t *s, const char *token,
+		  const char *reason)
 {
+	jail_error_t cerr = {0};
+
+	/* Counted for jailctl metrics; a count that fails is only a warning. */
+	if (jail_stats_count_refused(JAIL_STATS_DIR, token, &cerr) < 0)
+		pam_syslog(pamh, LOG_WARNING, "not counted: %s", cerr.msg);
 	if (s)
 		pam_syslog(pamh, LOG_ERR, "refused session %s for %s (jail %s, profile %s): %s",
 			   jail_session_id(s)[0] ? jail_session_id(s) : "-", user,
@@ -103,7 +129,7 @@ static int refuse_nested(pam_handle_t *pamh, const char *user)
 				   jail_session_id(first), jail_session_user(first), err.msg);
 		/* Replacing the data frees the first session (cleanup_data). */
 		pam_set_data(pamh, DATA_NAME, NULL, NULL);
-		return refuse(pamh, user, NULL, reason);
+		return refuse(pamh, user, NULL, "nested", reason);
 	}
 	if (jail_session_caller_inside(&err) == 1) {
 		snprintf(
@@ -111,7 +137,7 @@ static int refuse_nested(pam_handle_t *pamh, const char *user)
 		    "the caller (service %.64s) is already inside a jail session (%.200s); a jail "
 		    "session cannot be opened from inside one",
 		    (const char *)service, err.msg);
-		return refuse(pamh, user, NULL, reason);
+		return refuse(pamh, user, NULL, "nested", reason);
 	}
 	return PAM_SUCCESS;
 }
@@ -148,14 +174,17 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 		return PAM_IGNORE;
 	}
 	if (r < 0) {
-		r = refuse(pamh, user, s, err.msg);
+		/* no session object: the user's lookup or the configuration;
+		 * one: its profile */
+		r = refuse(pamh, user, s, s == NULL && getpwnam(user) == NULL ? "user" : "config",
+			   err.msg);
 		jail_session_free(s);
 		return r;
 	}
 	pam_get_item(pamh, PAM_RHOST, &rhost);
 	if (pam_get_item(pamh, PAM_TTY, &tty) == PAM_SUCCESS &&
 	    jail_session_set_tty(s, (const char *)tty, &err) < 0) {
-		r = refuse(pamh, user, s, err.msg);
+		r = refuse(pamh, user, s, "setup", err.msg);
 		jail_session_free(s);
 		return r;
 	}
@@ -164,14 +193,14 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 	xdg = pam_getenv(pamh, "XDG_SESSION_ID");
 	if (xdg && jail_systemd_booted()) {
 		if (jail_session_set_logind_id(s, xdg, &err) < 0) {
-			r = refuse(pamh, user, s, err.msg);
+			r = refuse(pamh, user, s, "setup", err.msg);
 			jail_session_free(s);
 			return r;
 		}
 		logind = true;
 	}
 	if (jail_session_open(s, (const char *)rhost, &err) < 0) {
-		r = refuse(pamh, user, s, err.msg);
+		r = refuse(pamh, user, s, open_reason(&err), err.msg);
 		jail_session_free(s);
 		return r;
 	}
@@ -180,7 +209,8 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 			   jail_session_warnings(s)->v[i]);
 	if (pam_set_data(pamh, DATA_NAME, s, cleanup_data) != PAM_SUCCESS) {
 		jail_session_close(s, &err);
-		r = refuse(pamh, user, s, "cannot keep the session state (pam_set_data)");
+		r = refuse(pamh, user, s, "internal",
+			   "cannot keep the session state (pam_set_data)");
 		jail_session_free(s);
 		return r;
 	}
