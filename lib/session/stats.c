@@ -2,6 +2,7 @@
  * a counter is a file of appended bytes). */
 #define _GNU_SOURCE
 #include "session/stats.h"
+#include "session/session.h"
 #include "base/safefs.h"
 #include "base/util.h"
 
@@ -76,6 +77,15 @@ int jail_stats_count_refused(const char *dir, const char *reason, jail_error_t *
 	if (jail_refused_reason_parse(reason) < 0)
 		return jail_error_fmt(err, EINVAL, "'%s' is not a refusal reason",
 				      reason ? reason : "(null)");
+	/* Inside a jail session (pam_jail twice in a stack: the first one
+	 * already moved us into its jail; su from `jailctl enter`) the path
+	 * names the jail's own /run, not the host's: never write there. */
+	if (jail_session_caller_inside(NULL) == 1)
+		return jail_error_fmt(
+		    err, EXDEV,
+		    "count a refused session: the caller is inside a jail session, "
+		    "where the host's %s cannot be reached",
+		    dir);
 	dfd = open_refused_dir(dir, true, err);
 	if (dfd < 0)
 		return jail_error_wrap(err, "count a refused session");

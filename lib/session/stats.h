@@ -22,7 +22,14 @@
  * walked and made with the trusted walker (no symlink followed, every
  * component root-owned and not group/world-writable) and the file is
  * opened O_NOFOLLOW|O_NONBLOCK beneath them: a symlink planted at
- * /run/jail/stats makes counting fail, it is never followed. */
+ * /run/jail/stats makes counting fail, it is never followed.
+ *
+ * A refusal made inside a jail session (pam_jail twice in one stack: the
+ * first instance already moved the process into its jail; su run through
+ * `jailctl enter`) is not counted: the path would name the jail's /run,
+ * and no host fd is kept open in a jailed process for it.  Those are the
+ * `nested` refusals that cannot be counted; pam_jail logs them with
+ * reason=nested and a warning that they were not counted. */
 #ifndef JAIL_STATS_H
 #define JAIL_STATS_H
 
@@ -73,7 +80,8 @@ int jail_refused_reason_parse(const char *name);
  * DIR/refused (0755 root) if missing, with the trusted walker.  Never
  * blocks on another counter and never follows a symlink.  Returns 0, or -1
  * with err naming the path (EINVAL: not a reason token; ELOOP: a symlink;
- * EFBIG: the counter is saturated) and nothing changed. */
+ * EFBIG: the counter is saturated; EXDEV: the caller is inside a jail
+ * session) and nothing changed. */
 int jail_stats_count_refused(const char *dir, const char *reason, jail_error_t *err);
 
 /* Read every refusal counter under DIR into COUNTS (indexed by
