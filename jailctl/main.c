@@ -30,6 +30,7 @@ static const struct {
     {"gc", cmd_gc, "remove records of sessions that are gone"},
     {"run", cmd_run, "run a service inside a jail"},
     {"unit", cmd_unit, "print the systemd units of a service"},
+    {"metrics", cmd_metrics, "print Prometheus metrics (sessions, refusals, findings)"},
 };
 
 static void usage(FILE *out)

@@ -25,6 +25,7 @@
 #include "base/logfields.h"
 #include "base/sdbus.h"
 #include "session/session.h"
+#include "session/stats.h"
 
 #include <pwd.h>
 #include <stdbool.h>
@@ -123,7 +124,11 @@ static int refuse(pam_handle_t *pamh, const char *user, const jail_session_t *s,
 		  const char *reason)
 {
 	jail_logfields_t f;
+	jail_error_t cerr = {0};
 
+	/* Counted for jailctl metrics; a count that fails is only a warning. */
+	if (jail_stats_count_refused(JAIL_STATS_DIR, token, &cerr) < 0)
+		pam_syslog(pamh, LOG_WARNING, "not counted: %s", cerr.msg);
 	if (s)
 		pam_syslog(pamh, LOG_ERR, "refused session %s for %s (jail %s, profile %s): %s%s",
 			   jail_session_id(s)[0] ? jail_session_id(s) : "-", user,

@@ -7,7 +7,8 @@ apparmor iproute2 procps util-linux clang libclang-rt-14-dev valgrind cppcheck c
 hyperfine file strace nano vim-tiny iputils-ping wget less bzip2 xz-utils netbase
 ncurses-bin libcap2-bin python3 mandoc xauth nginx-light borgbackup curl ca-certificates
 openssl passt tmux mosh
-slapd ldap-utils nslcd libnss-ldapd"
+slapd ldap-utils nslcd libnss-ldapd
+prometheus"
 # --list: print the package list (the guest image installs the same).
 if [ "${1:-}" = --list ]; then
 	echo $PKGS

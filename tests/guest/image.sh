@@ -58,7 +58,7 @@ mmdebstrap --variant=minbase --include="$PKGS" \
 	--customize-hook='chroot "$1" systemctl enable systemd-networkd.service' \
 	--customize-hook='chroot "$1" systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer fstrim.timer systemd-networkd-wait-online.service' \
 	--essential-hook='printf "%s\n" "slapd slapd/no_configuration boolean true" "libnss-ldapd libnss-ldapd/nsswitch multiselect" | chroot "$1" debconf-set-selections' \
-	--customize-hook='chroot "$1" systemctl mask postgresql.service slapd.service nslcd.service' \
+	--customize-hook='chroot "$1" systemctl mask postgresql.service slapd.service nslcd.service prometheus.service' \
 	--customize-hook='rm -rf "$1/etc/postgresql/15/main" "$1/var/lib/postgresql/15/main"' \
 	--customize-hook='printf "UseDNS no\n" >"$1/etc/ssh/sshd_config.d/guest.conf"' \
 	--customize-hook='mkdir -p "$1/etc/systemd/journald.conf.d" && printf "[Journal]\nStorage=volatile\n" >"$1/etc/systemd/journald.conf.d/guest.conf"' \
