@@ -232,7 +232,7 @@ install: all
 	test -e $(DESTDIR)$(SYSCONFDIR)/jail/jail.ini || \
 		{ $(INSTALL_SED) jail.ini.example >$(DESTDIR)$(SYSCONFDIR)/jail/jail.ini && \
 		chmod 0644 $(DESTDIR)$(SYSCONFDIR)/jail/jail.ini; }
-	install -m 0644 completion/jailctl $(DESTDIR)$(COMPLETIONDIR)/jailctl
+	$(INSTALL_SED) completion/jailctl >$(DESTDIR)$(COMPLETIONDIR)/jailctl && chmod 0644 $(DESTDIR)$(COMPLETIONDIR)/jailctl
 	for f in man/*.5; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(MANDIR)/man5/; done; true
 	for f in man/*.8; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(MANDIR)/man8/; done; true
 
