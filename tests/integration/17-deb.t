@@ -14,7 +14,15 @@
 #     install path; jail.ini sets a default jail;
 #   - the maintainer scripts load the AppArmor profiles and create /run/jail
 #     (tmpfiles), never touch PAM or sshd, enable or start no unit, and
-#     purge removes /run/jail only with rmdir (only when empty).
+#     purge removes /run/jail only with rmdir (only when empty);
+#   - dpkg -i, -r, -P with /etc, /usr and /var overlays (this mount
+#     namespace only: the host's stay untouched): install creates /run/jail
+#     (0755) and /run/jail/sessions (0700) and jailctl runs; remove keeps
+#     jail.ini and what the admin made (users.d, services.d files, a jail,
+#     a session record); purge removes the conffiles and the AppArmor
+#     profiles and keeps the admin's files; an install and purge with
+#     nothing of the admin's leave /etc, /usr, /run and /srv as they were
+#     (a file list diff).
 . "$(dirname "$0")/../lib.sh"
 jail_test_setup
 
@@ -99,5 +107,45 @@ like "$(cat "$X/DEBIAN/postrm")" "rmdir /run/jail 2>/dev/null || true" 'purge re
 unlike "$(cat "$X/DEBIAN/postrm")" "rm -r" 'postrm removes no tree (rm -r)'
 unlike "$S" "/srv" 'no maintainer script touches /srv (the jails)'
 unlike "$S" "users.d" 'no maintainer script touches users.d'
+
+# Install, remove, purge: on overlays of /etc, /usr and /var.
+for d in etc usr var; do
+	mkdir -p "$T/ovl/up/$d" "$T/ovl/work/$d"
+	mount -t overlay "jail-test-$d" \
+		-o "lowerdir=/$d,upperdir=$T/ovl/up/$d,workdir=$T/ovl/work/$d" "/$d" ||
+		bail "overlay over /$d"
+done
+[ -d /srv ] || bail "no /srv to mount a private tmpfs on"
+mount -t tmpfs -o mode=0755 jail-test-srv /srv || bail "private /srv"
+listing() { find /etc /usr /run /srv -xdev 2>/dev/null | grep -v "^/run/jail-tests" | sort; }
+listing >"$T/before"
+
+ok 'dpkg -i' dpkg -i "$DEB"
+is "$(stat -c '%a %U' /run/jail /run/jail/sessions 2>&1 | tr '\n' ' ')" "755 root 700 root " \
+	'postinst made /run/jail 0755 and /run/jail/sessions 0700 (tmpfiles)'
+like "$(/usr/sbin/jailctl --help 2>&1)" "usage: jailctl" 'the installed jailctl runs'
+echo '[user:alice]' >/etc/jail/users.d/alice.ini
+echo '[service]' >/etc/jail/services.d/web.ini
+mkdir -p /srv/jails/default/bin
+: >/run/jail/sessions/0123456789abcdef
+ok 'dpkg -r' dpkg -r jail
+nok 'remove: jailctl gone' test -e /usr/sbin/jailctl
+ok 'remove: jail.ini (a conffile) kept' test -f /etc/jail/jail.ini
+ok 'remove: users.d/alice.ini kept' test -f /etc/jail/users.d/alice.ini
+ok 'remove: services.d/web.ini kept' test -f /etc/jail/services.d/web.ini
+ok 'remove: the jail kept' test -d /srv/jails/default/bin
+ok 'dpkg -P' dpkg -P jail
+nok 'purge: jail.ini gone' test -e /etc/jail/jail.ini
+nok 'purge: profiles gone' test -e /etc/jail/profiles
+nok 'purge: the AppArmor profiles gone' test -e /etc/apparmor.d/jail-default -o -e /etc/apparmor.d/jail-strict
+ok 'purge: users.d/alice.ini kept' test -f /etc/jail/users.d/alice.ini
+ok 'purge: services.d/web.ini kept' test -f /etc/jail/services.d/web.ini
+ok 'purge: the jail kept' test -d /srv/jails/default/bin
+ok 'purge: /run/jail kept while a session record is in it' test -f /run/jail/sessions/0123456789abcdef
+rm -rf /etc/jail /srv/jails /run/jail
+is "$(listing | diff "$T/before" - 2>&1)" "" 'install, remove and purge, admin files removed: as before'
+ok 'dpkg -i again' dpkg -i "$DEB"
+ok 'dpkg -P right away' dpkg -P jail
+is "$(listing | diff "$T/before" - 2>&1)" "" 'install then purge: /etc, /usr, /run and /srv as before'
 
 done_testing
