@@ -8,15 +8,19 @@ hyperfine file strace nano vim-tiny iputils-ping wget less bzip2 xz-utils netbas
 ncurses-bin libcap2-bin python3 mandoc xauth nginx-light borgbackup curl ca-certificates
 openssl passt tmux mosh
 slapd ldap-utils nslcd libnss-ldapd
-prometheus"
+prometheus bash-completion"
+# make deb (17-deb.t) runs on the development host only: the guest lane
+# installs the package built here.
+HOST_PKGS="debhelper lintian dh-apparmor dpkg-dev fakeroot"
 # --list: print the package list (the guest image installs the same).
 if [ "${1:-}" = --list ]; then
 	echo $PKGS
 	exit 0
 fi
+PKGS="$PKGS $HOST_PKGS"
 # --guest: what the guest lane needs on this machine instead.
 if [ "${1:-}" = --guest ]; then
-	PKGS="qemu-system-x86 qemu-utils mmdebstrap e2fsprogs openssh-client python3"
+	PKGS="qemu-system-x86 qemu-utils mmdebstrap e2fsprogs openssh-client python3 $HOST_PKGS"
 fi
 missing=""
 for p in $PKGS; do
