@@ -177,7 +177,8 @@ int jail_audit_run(const jail_audit_opts_t *opts, jail_findings_t *out, jail_err
 		if (audit_jail(&t, selected.v[i], users, cfg ? cfg->jailsh_path : NULL, out, err) <
 		    0)
 			goto out;
-		/* sshd runs the HOST login shell inside the jail: it must be jailsh. */
+		/* sshd, su and runuser run the HOST login shell inside the jail: it
+		 * must be jailsh, and pam_jail refuses the login otherwise. */
 		for (size_t u = 0; users && cfg && cfg->jailsh_path && u < users->n; u++) {
 			const audit_pw_t *pw;
 			cleanup_free char *fix = NULL;
@@ -185,8 +186,9 @@ int jail_audit_run(const jail_audit_opts_t *opts, jail_findings_t *out, jail_err
 				goto out;
 			if (pw == NULL || strcmp(pw->shell, cfg->jailsh_path) == 0)
 				continue;
-			fix = jail_strdup_printf("usermod -s %s %s, or jailctl adduser %s",
-						 cfg->jailsh_path, users->v[u], users->v[u]);
+			fix = jail_strdup_printf(
+			    "usermod -s %s %s, or loginShell %s in the directory", cfg->jailsh_path,
+			    users->v[u], cfg->jailsh_path);
 			if (fix == NULL) {
 				jail_error_set(err, ENOMEM, "audit");
 				goto out;
@@ -194,7 +196,7 @@ int jail_audit_run(const jail_audit_opts_t *opts, jail_findings_t *out, jail_err
 			if (jail_findings_add(out, JAIL_SEV_CRITICAL, selected.v[i], "/etc/passwd",
 					      fix, err,
 					      "the host login shell of jailed user %s is %s, not "
-					      "jailsh (%s)",
+					      "jailsh (%s): pam_jail refuses the login",
 					      users->v[u], pw->shell, cfg->jailsh_path) < 0)
 				goto out;
 		}

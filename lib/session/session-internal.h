@@ -14,7 +14,8 @@ struct jail_session {
 	char *user;
 	uid_t uid;
 	gid_t gid;
-	char *home; /* pw_dir of the host passwd: the same path in the jail */
+	char *home;	  /* pw_dir of the host passwd: the same path in the jail */
+	char *host_shell; /* pw_shell as NSS answers on the host: what sshd and su run */
 	jail_config_t *cfg;
 	char *jail;	    /* jail root, host path */
 	char *profile_name; /* profile name */

@@ -70,7 +70,8 @@ int jail_session_prepare(const char *config_dir, const char *user, jail_session_
 	}
 	s->uid = pw->pw_uid;
 	s->gid = pw->pw_gid;
-	if (pw->pw_dir && (s->home = strdup(pw->pw_dir)) == NULL) {
+	if ((pw->pw_dir && (s->home = strdup(pw->pw_dir)) == NULL) ||
+	    (s->host_shell = strdup(pw->pw_shell ? pw->pw_shell : "")) == NULL) {
 		jail_session_free(s);
 		return jail_error_set(err, ENOMEM, "session");
 	}
@@ -392,6 +393,27 @@ int jail_session_check_jail(int jail_fd, const char *jail, const char *jailsh_pa
 	return check_jail(jail_fd, jail, jailsh_path, false, err);
 }
 
+/* sshd, su and runuser run the shell of the host's passwd entry (as NSS
+ * gave it before the session opened: a directory's loginShell for LDAP
+ * users) inside the jail.  Anything but jailsh would run there without
+ * no_new_privs, seccomp, the LSM policy and `commands =`: refused.  Users
+ * jailed by a [user:] or [group:] mapping (or a directory group) get no
+ * usermod from jailctl adduser, so this is where a forgotten shell is
+ * caught. */
+static int check_host_shell(const jail_session_t *s, jail_error_t *err)
+{
+	const char *jailsh = s->cfg->jailsh_path;
+
+	if (s->host_shell && strcmp(s->host_shell, jailsh) == 0)
+		return 0;
+	return jail_error_fmt(err, EPERM,
+			      "the login shell of %s is %s, not jailsh (%s): it would run in the "
+			      "jail unconfined; set it to %s (usermod -s, or loginShell in the "
+			      "directory)",
+			      s->user, s->host_shell && s->host_shell[0] ? s->host_shell : "empty",
+			      jailsh, jailsh);
+}
+
 /* The user's line in the jail's /etc/passwd (checked as a critical file
  * before: root's, no symlink), read beneath the jail fd without following
  * a symlink.  login(1) looks the user up again after pam_open_session, in
@@ -580,7 +602,8 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	if (jail_fd < 0)
 		return jail_error_wrap(err, "jail %s", s->jail);
 	p.root_fd = jail_fd;
-	if (check_jail(jail_fd, s->jail, s->cfg->jailsh_path, true, err) < 0 ||
+	if (check_host_shell(s, err) < 0 ||
+	    check_jail(jail_fd, s->jail, s->cfg->jailsh_path, true, err) < 0 ||
 	    check_passwd_entry(jail_fd, s, err) < 0)
 		return -1;
 	if (jail_sandbox_check_lsms(&p, err) < 0)
@@ -690,6 +713,7 @@ void jail_session_free(jail_session_t *s)
 		return;
 	free(s->user);
 	free(s->home);
+	free(s->host_shell);
 	free(s->jail);
 	free(s->profile_name);
 	free(s->shell);

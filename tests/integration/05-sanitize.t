@@ -167,16 +167,16 @@ for f in "$(command -v sh)" "$SBIN/jailsh"; do
 	done
 done
 chmod -R go-w "$J"
-useradd -M -d /home/u1 -s /bin/sh u1 || bail "useradd u1"
-# u1's shell in the jail is jailsh, as jailctl adduser writes it (pam_jail
-# refuses another: login(1) would run it).
-grep -E '^(root|u1):' /etc/passwd | sed "/^u1:/s|:[^:]*\$|:$SBIN/jailsh|" >"$J/etc/passwd"
+# u1's shell, on the host and in the jail, is jailsh, as jailctl adduser
+# writes them (pam_jail refuses another: sshd, su and login(1) would run it).
+useradd -M -d /home/u1 -s "$SBIN/jailsh" u1 || bail "useradd u1"
+grep -E '^(root|u1):' /etc/passwd >"$J/etc/passwd"
 grep -E '^(root|u1):' /etc/group >"$J/etc/group"
 install -d -o u1 -g u1 -m 0755 "$J/home/u1"
 printf '[profile]\nhostname = santest\ncgroup = optional\napparmor = off\nlandlock = off\n' \
 	>"$CONF/profiles/santest.ini"
 chmod 0644 "$CONF/profiles/santest.ini"
-sshd_write_jail_ini "[user:u1]" "jail = $J" "profile = santest"
+sshd_write_jail_ini "[user:u1]" "jail = $J" "profile = santest" "shell = /bin/sh"
 printf 'session required %s\nsession required %s config=%s\n' "$PAMCANARY" "$PAM_JAIL" "$CONF" \
 	>"$PAMD/jail-none"
 printf 'session required %s leak\nsession required %s config=%s\n' "$PAMCANARY" "$PAM_JAIL" \

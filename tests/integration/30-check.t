@@ -274,8 +274,8 @@ rm "$J/etc/shadow"
 
 # ---- jailsh ----
 usermod -s /bin/bash "$U" 2>/dev/null || sed -i "s|^\($U:.*:\)$JSH\$|\1/bin/bash|" /etc/passwd
-finding "host shell is not jailsh" "/etc/passwd: the host login shell of jailed user $U is /bin/bash, not jailsh ($JSH)" \
-	"(fix: usermod -s $JSH $U"
+finding "host shell is not jailsh" "/etc/passwd: the host login shell of jailed user $U is /bin/bash, not jailsh ($JSH): pam_jail refuses the login" \
+	"(fix: usermod -s $JSH $U, or loginShell $JSH in the directory)"
 sed -i "s|^\($U:.*:\)/bin/bash\$|\1$JSH|" /etc/passwd
 # The jail's passwd must name jailsh too: login(1) runs that shell.
 sed -i "s|^\($U:.*:\)$JSH\$|\1/bin/bash|" "$J/etc/passwd"

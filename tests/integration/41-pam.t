@@ -398,8 +398,10 @@ like "$out" "SHELL-RAN" 'the same profile with libseccomp back: the session open
 # pam_jail looks the user's groups up only when no [user:]/users.d entry
 # matches and a [group:] section exists: a member of a jailed group is still
 # jailed, a non-member is not, and a [user:] entry wins over the group's.
+# u5, jailed by the group alone, gets jailsh as its host login shell by hand
+# (no jailctl adduser, no usermod): pam_jail refuses any other.
 groupadd jgrp || bail "groupadd jgrp"
-useradd -M -d /home/u5 -s /bin/sh -G jgrp u5 || bail "useradd u5"
+useradd -M -d /home/u5 -s "$SBIN/jailsh" -G jgrp u5 || bail "useradd u5"
 useradd -M -d /home/u6 -s /bin/sh u6 || bail "useradd u6"
 usermod -aG jgrp u1 || bail "usermod u1"
 cp "$CONF/jail.ini" "$T/jail.ini.saved"

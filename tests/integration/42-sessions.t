@@ -200,10 +200,10 @@ for p in sh sleep "$SBIN/jailsh"; do
 		cp -L "$x" "$JR$x" || bail "copy $x"
 	done
 done
-useradd -M -d /home/u1 -s /bin/sh u1 || bail "useradd u1"
-# u1's shell in the jail is jailsh, as jailctl adduser writes it (pam_jail
-# refuses another: login(1) would run it).
-grep -E '^(root|u1):' /etc/passwd | sed "/^u1:/s|:[^:]*\$|:$SBIN/jailsh|" >"$JR/etc/passwd"
+# u1's shell, on the host and in the jail, is jailsh, as jailctl adduser
+# writes them (pam_jail refuses another: sshd, su and login(1) would run it).
+useradd -M -d /home/u1 -s "$SBIN/jailsh" u1 || bail "useradd u1"
+grep -E '^(root|u1):' /etc/passwd >"$JR/etc/passwd"
 grep -E '^(root|tty|u1):' /etc/group >"$JR/etc/group"
 install -d -o u1 -g u1 -m 0755 "$JR/home/u1"
 chmod -R go-w "$JR"
@@ -217,7 +217,7 @@ apparmor = off
 landlock = off
 EOF
 chmod 0644 "$CONF/profiles/pstest.ini"
-sshd_write_jail_ini "[user:u1]" "jail = $JR" "profile = pstest"
+sshd_write_jail_ini "[user:u1]" "jail = $JR" "profile = pstest" "shell = /bin/sh"
 PAMD=$T/pam.d
 mkdir -p "$PAMD"
 echo "# nothing" >"$PAMD/other"

@@ -27,13 +27,15 @@ jail_add_prog() { # JAIL PROG...
 }
 mkdir -p "$J"/{etc,home,tmp,proc,dev,run} "$J"/usr/{bin,lib,lib64,sbin}
 for l in bin lib lib64 sbin; do ln -s "usr/$l" "$J/$l"; done
-jail_add_prog "$J" sh touch "$SBIN/jailsh"
+# bash too: the host-shell cases below show that a session opened with
+# /bin/bash as the host login shell would have run it there.
+jail_add_prog "$J" sh touch bash "$SBIN/jailsh"
 chmod -R go-w "$J"
-useradd -M -d /home/u1 -s /bin/sh u1 || bail "useradd u1"
-# The jail's passwd names jailsh as u1's shell, as jailctl adduser writes it
-# (login(1) reads it after the session opened and runs that shell).
-grep -E '^root:' /etc/passwd >"$J/etc/passwd"
-grep -E '^u1:' /etc/passwd | sed "s|:[^:]*\$|:$SBIN/jailsh|" >>"$J/etc/passwd"
+# u1's login shell is jailsh on the host (what sshd, su and runuser run)
+# and in the jail's passwd (what login(1) reads after the session opened),
+# as jailctl adduser writes them.
+useradd -M -d /home/u1 -s "$SBIN/jailsh" u1 || bail "useradd u1"
+grep -E '^(root|u1):' /etc/passwd >"$J/etc/passwd"
 cp "$J/etc/passwd" "$T/passwd.good"
 grep -E '^(root|u1):' /etc/group >"$J/etc/group"
 install -d -o u1 -g u1 -m 0755 "$J/home/u1"
@@ -48,7 +50,8 @@ write_profile() { # NAME LINES...
 	chmod 0644 "$CONF/profiles/$n.ini"
 }
 write_profile rtest "hostname = rtest" "cgroup = required" "apparmor = off" "landlock = off"
-use_profile() { sshd_write_jail_ini "[user:u1]" "jail = ${2:-$J}" "profile = $1"; }
+# jailsh runs the assignment's `shell` (the jail has sh, not bash).
+use_profile() { sshd_write_jail_ini "[user:u1]" "jail = ${2:-$J}" "profile = $1" "shell = /bin/sh"; }
 use_profile rtest
 
 PAMD=$T/pam.d
@@ -152,6 +155,28 @@ rm "$J/etc/passwd"
 mv "$J/etc/passwd.real" "$J/etc/passwd"
 ok 'the jail passwd put back: the session opens again' "$PAMDRIVE" -c "$PAMD" u1 true
 
+# --- the host login shell -------------------------------------------------------
+# u1 is jailed by a [user:] section, which (unlike jailctl adduser) changes
+# nothing on the host: an admin who forgets usermod leaves /bin/bash there.
+# sshd, su and runuser exec the HOST passwd's shell inside the jail (pamdrive
+# does the same), so bash would run there without no_new_privs, seccomp, the
+# LSM policy and `commands =`: the session is refused before anything of it
+# exists.  Were it not, the jail's unconfined bash would write
+# /home/u1/ran.NAME there.
+usermod -s /bin/bash u1 || bail "usermod -s /bin/bash u1"
+refused host-shell-bash "the login shell of u1 is /bin/bash, not jailsh ($SBIN/jailsh): it would run in the jail unconfined; set it to $SBIN/jailsh (usermod -s, or loginShell in the directory)"
+is "$(grep -c "login shell of u1 is /bin/bash, not jailsh ($SBIN/jailsh)" "$SYSLOG")" 1 \
+	'host-shell-bash: one syslog line names the shell and jailsh'
+# The same shell by another spelling is not jailsh either: the path is
+# compared as written, since that is what sshd executes.
+usermod -s "$SBIN/../sbin/jailsh" u1 || bail "usermod -s $SBIN/../sbin/jailsh u1"
+refused host-shell-other-path "the login shell of u1 is $SBIN/../sbin/jailsh, not jailsh ($SBIN/jailsh)"
+# An empty shell field: sshd and su run /bin/sh for it.
+usermod -s "" u1 || bail "usermod -s '' u1"
+refused host-shell-empty "the login shell of u1 is empty, not jailsh ($SBIN/jailsh)"
+usermod -s "$SBIN/jailsh" u1 || bail "usermod -s jailsh u1"
+ok 'the host login shell back to jailsh: the session opens again' "$PAMDRIVE" -c "$PAMD" u1 true
+
 # The other files root reads in the jail before the user's shell runs.
 ln -s /etc/passwd "$J/etc/ld.so.preload"
 refused jail-preload-symlink "/etc/ld.so.preload in jail $J is a symlink, expected a file owned by root"
@@ -220,9 +245,10 @@ use_profile rtest
 # A broken profile refuses only the users it applies to: another jailed
 # user (u2, profile broken) and an unjailed user (u3) in the same
 # configuration.  `jailctl check` still reports it.
-useradd -M -d /home/u2 -s /bin/sh u2 || bail "useradd u2"
+useradd -M -d /home/u2 -s "$SBIN/jailsh" u2 || bail "useradd u2"
 useradd -M -d /home/u3 -s /bin/sh u3 || bail "useradd u3"
-sshd_write_jail_ini "[user:u1]" "jail = $J" "profile = rtest" "[user:u2]" "jail = $J" "profile = broken"
+sshd_write_jail_ini "[user:u1]" "jail = $J" "profile = rtest" "shell = /bin/sh" \
+	"[user:u2]" "jail = $J" "profile = broken"
 out=$("$PAMDRIVE" -c "$PAMD" u1 "touch /home/u1/ran.otherbroken" 2>&1)
 like "$out" "open_session: Success (0)" "another user's broken profile: u1's session still opens"
 ok "another user's broken profile: u1's command ran in the jail" test -e "$J/home/u1/ran.otherbroken"

@@ -79,10 +79,10 @@ install -d -m 0700 "$J/.jail"
 printf '# jail manifest v1: written by jailctl, do not edit\nlogsocket 1\n' >"$J/.jail/manifest"
 chmod 0600 "$J/.jail/manifest"
 chmod -R go-w "$J"
-useradd -M -d /home/u1 -s /bin/sh u1 || bail "useradd u1"
-# u1's shell in the jail is jailsh, as jailctl adduser writes it (pam_jail
-# refuses another: login(1) would run it).
-grep -E '^(root|u1):' /etc/passwd | sed "/^u1:/s|:[^:]*\$|:$SBIN/jailsh|" >"$J/etc/passwd"
+# u1's shell, on the host and in the jail, is jailsh, as jailctl adduser
+# writes them (pam_jail refuses another: sshd, su and login(1) would run it).
+useradd -M -d /home/u1 -s "$SBIN/jailsh" u1 || bail "useradd u1"
+grep -E '^(root|u1):' /etc/passwd >"$J/etc/passwd"
 grep -E '^(root|u1):' /etc/group >"$J/etc/group"
 install -d -o u1 -g u1 -m 0755 "$J/home/u1"
 mkdir -p "$T/ro1" "$T/ro2" "$T/rw1"
@@ -109,7 +109,7 @@ chmod 0777 "$T/rw1"
 	echo "bind_rw = $T/rw1:/srv/rw1"
 } >"$CONF/profiles/faults.ini"
 chmod 0644 "$CONF/profiles/faults.ini"
-sshd_write_jail_ini "[user:u1]" "jail = $J" "profile = faults"
+sshd_write_jail_ini "[user:u1]" "jail = $J" "profile = faults" "shell = /bin/sh"
 
 PAMD=$T/pam.d
 mkdir -p "$PAMD"

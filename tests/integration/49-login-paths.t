@@ -147,6 +147,41 @@ for cmd in "su -s /bin/sh ud -c" "runuser -u ud -- /bin/sh -c" "su -s /bin/sh us
 done
 is "$(leftovers)" "" 'root-chosen programs: nothing left'
 
+# --- a jailed user whose host login shell is not jailsh ---------------------------
+# ub is jailed by a [user:] section (no jailctl adduser, so no usermod): the
+# admin wrote its jail passwd line and home but left /bin/bash as its host
+# login shell.  su and runuser exec that shell inside the jail, where it
+# would run without no_new_privs, seccomp, Landlock and `commands =`:
+# pam_jail refuses the session (whoever chose the program), nothing runs.
+useradd -M -d /home/ub -s /bin/bash ub || bail "useradd ub"
+echo "ub:x:$(id -u ub):$(id -g ub)::/home/ub:$SBIN/jailsh" >>"$J/etc/passwd"
+install -d -o ub -g ub -m 0755 "$J/home/ub"
+cp "$CONF/jail.ini" "$T/jail.ini.saved"
+printf '\n[user:ub]\njail = %s\n' "$J" >>"$CONF/jail.ini"
+UBWHY="the login shell of ub is /bin/bash, not jailsh ($SBIN/jailsh): it would run in the jail unconfined; set it to $SBIN/jailsh (usermod -s, or loginShell in the directory)"
+for cmd in "su - ub -c" "su ub -c" "runuser -l ub -c" "runuser -u ub -- /bin/sh -c"; do
+	: >"$SYSLOG"
+	rm -f "$J/home/ub/ran" "$T/ran.ub"
+	out=$("${CALLER[@]}" $cmd "touch /home/ub/ran $T/ran.ub; echo UB-SHELL-RAN" 2>&1)
+	rc=$?
+	ok "$cmd (host shell /bin/bash): refused (exit status $rc)" test "$rc" != 0
+	like "$out" "jail: session refused: $UBWHY" "$cmd: the user is told why"
+	unlike "$out" "UB-SHELL-RAN" "$cmd: no shell ran"
+	nok "$cmd: the command did not run, in the jail or on the host" \
+		test -e "$J/home/ub/ran" -o -e "$T/ran.ub"
+	wait_log "$SYSLOG" "refused session" 5
+	like "$(grep 'refused session - for ub' "$SYSLOG")" "(jail $J, profile default): $UBWHY" \
+		"$cmd: syslog names the user, the shell and jailsh"
+	is "$(leftovers)" "" "$cmd: nothing left (no record, cgroup or init)"
+done
+# The fix the message names: with jailsh as host shell the same su opens a
+# confined session (jailsh runs the assignment's shell, bash by default).
+usermod -s "$SBIN/jailsh" ub || bail "usermod -s jailsh ub"
+out=$("${CALLER[@]}" su - ub -c 'echo "status: $(grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status | tr "\t\n" "  ")"' 2>&1)
+like "$out" "status: NoNewPrivs: 1 Seccomp: 2" 'su - ub -c after usermod -s jailsh: the session opens, through jailsh'
+cp "$T/jail.ini.saved" "$CONF/jail.ini"
+is "$(leftovers)" "" 'host login shell: nothing left'
+
 # --- pam_jail twice in one stack ------------------------------------------------------
 # su-l includes su: a pam_jail line in both runs it twice.  The second
 # instance refuses, says why, and ends the session the first one opened.

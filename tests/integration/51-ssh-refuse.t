@@ -118,6 +118,29 @@ jailed_user rfnosh "$T/jails/nosh"
 rm -f "$T/jails/nosh$SBIN/jailsh"
 refused 'jailsh missing from the jail' rfnosh "jailsh $SBIN/jailsh is missing from jail $T/jails/nosh"
 
+# --- the host login shell is not jailsh --------------------------------------------------------
+# rfbash is jailed by a [user:] section in jail.ini, with the line and home
+# in the jail that jailctl adduser would write, but no adduser ran: its host
+# login shell is still /bin/bash.  sshd would exec that (the jail has bash)
+# in the jail without no_new_privs, seccomp, the LSM policy and `commands =`.
+jail_copy "$T/jails/hsh"
+useradd -m -s /bin/bash rfbash || bail "useradd rfbash"
+_user_key /home/rfbash rfbash
+echo "rfbash:x:$(id -u rfbash):$(id -g rfbash)::/home/rfbash:$SBIN/jailsh" >>"$T/jails/hsh/etc/passwd"
+install -d -o rfbash -g rfbash -m 0755 "$T/jails/hsh/home/rfbash"
+ok 'host shell /bin/bash: the jail has a bash that sshd would run' test -x "$T/jails/hsh/bin/bash"
+cp "$CONF/jail.ini" "$T/jail.ini.saved"
+printf '\n[user:rfbash]\njail = %s\n' "$T/jails/hsh" >>"$CONF/jail.ini"
+refused 'host login shell /bin/bash' rfbash \
+	"the login shell of rfbash is /bin/bash, not jailsh ($SBIN/jailsh): it would run in the jail unconfined; set it to $SBIN/jailsh (usermod -s, or loginShell in the directory)"
+like "$(grep -E 'refused session - for rfbash ' "$SYSLOG")" "(jail $T/jails/hsh, profile default)" \
+	'host login shell /bin/bash: refused before a session id was made (session -)'
+usermod -s "$SBIN/jailsh" rfbash || bail "usermod -s jailsh rfbash"
+out=$(tssh rfbash 'echo inside; grep ^NoNewPrivs /proc/self/status' 2>&1)
+is "$out" "inside
+NoNewPrivs:	1" 'host login shell set to jailsh (the fix the message names): logs in, confined'
+cp "$T/jail.ini.saved" "$CONF/jail.ini"
+
 # --- AppArmor required on a kernel without it ---------------------------------------------------
 if aa-enabled -q 2>/dev/null; then
 	# Reported as a TAP skip (prove lists it), not as a pass.

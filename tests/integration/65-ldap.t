@@ -184,16 +184,34 @@ like "$out" "no entry for jailed user eve (fix: jailctl adduser eve)" \
 printf '%s\n' "$out" | sed 's/^/# check: /'
 
 # sshd runs the directory's login shell inside the jail: one that is not
-# jailsh would run without jailsh's seccomp and no_new_privs.  check says so.
+# jailsh would run without jailsh's seccomp and no_new_privs.  pam_jail
+# refuses the login; check reports it.
 ok 'ldapmodify: ann'"'"'s directory shell becomes /bin/bash' ldap_modify <<EOF
 dn: uid=ann,ou=people,$LDAP_BASE
 changetype: modify
 replace: loginShell
 loginShell: /bin/bash
 EOF
+is "$(getent passwd ann | cut -d: -f7)" /bin/bash 'getent passwd ann: the directory shell /bin/bash, at once (no cache)'
+: >"$SYSLOG"
+out=$(tssh ann 'echo SHELL-RAN; test -e '"$TOP"' && echo HOST-TREE' 2>&1)
+rc=$?
+out=$(printf '%s\n' "$out" | tr -d '\r')
+ANNWHY="the login shell of ann is /bin/bash, not jailsh ($SBIN/jailsh): it would run in the jail unconfined; set it to $SBIN/jailsh (usermod -s, or loginShell in the directory)"
+is "$rc" 254 'ssh ann, directory shell /bin/bash: refused (sshd: PAM session not opened)'
+is "$(printf '%s\n' "$out" | grep '^jail: session refused: ')" "jail: session refused: $ANNWHY" \
+	'ssh ann, directory shell /bin/bash: the client gets the one-line reason'
+unlike "$out" "SHELL-RAN" 'ssh ann, directory shell /bin/bash: no shell ran (in the jail or on the host)'
+wait_log "$SYSLOG" "refused session" 5
+like "$(grep -F 'pam_jail(sshd:session): refused session - for ann ' "$SYSLOG")" "(jail $J, profile default): $ANNWHY" \
+	'ssh ann: syslog names the directory shell and jailsh, before any session id was made'
+is "$(grep -rl 'user=ann$' /run/jail/sessions 2>/dev/null | wc -l)" 0 'ssh ann: no session record'
+is "$(find /sys/fs/cgroup -maxdepth 8 -path "*/$CGROUP_PARENT/ann/*" -type d 2>/dev/null | wc -l)" 0 \
+	'ssh ann: no session cgroup'
 out=$("$JAILCTL" --config "$CONF" check --sshd-config "$T/sshd-default.conf" --pam-dir /etc/pam.d "$J" 2>&1)
-like "$out" "the host login shell of jailed user ann is /bin/bash, not jailsh" \
+like "$out" "the host login shell of jailed user ann is /bin/bash, not jailsh ($SBIN/jailsh): pam_jail refuses the login" \
 	'jailctl check: a directory member whose directory shell is not jailsh is reported'
+like "$out" "loginShell $SBIN/jailsh in the directory" 'jailctl check: ... the fix names the directory'"'"'s loginShell'
 
 diag "65-ldap.t: $(($(date +%s) - t_start)) s"
 done_testing

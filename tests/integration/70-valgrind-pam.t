@@ -48,16 +48,16 @@ for x in "$SBIN/jailsh" $(ldd "$SBIN/jailsh" 2>/dev/null | grep -o '/[^ ]*'); do
 done
 chmod -R go-w "$J"
 useradd -M -d /home/u0 -s /bin/sh u0 || bail "useradd u0"
-useradd -M -d /home/u1 -s /bin/sh u1 || bail "useradd u1"
-# u1's shell in the jail is jailsh, as jailctl adduser writes it (pam_jail
-# refuses another: login(1) would run it).
-grep -E '^(root|u1):' /etc/passwd | sed "/^u1:/s|:[^:]*\$|:$SBIN/jailsh|" >"$J/etc/passwd"
+# u1's shell, on the host and in the jail, is jailsh, as jailctl adduser
+# writes them (pam_jail refuses another: sshd, su and login(1) would run it).
+useradd -M -d /home/u1 -s "$SBIN/jailsh" u1 || bail "useradd u1"
+grep -E '^(root|u1):' /etc/passwd >"$J/etc/passwd"
 grep -E '^(root|u1):' /etc/group >"$J/etc/group"
 install -d -o u1 -g u1 -m 0755 "$J/home/u1"
 printf '[profile]\nhostname = vgtest\ncgroup = required\nmemory_max = 256M\npids_max = 64\ncaps = none\nseccomp = default\napparmor = off\nlandlock = off\n' \
 	>"$CONF/profiles/vgtest.ini"
 chmod 0644 "$CONF/profiles/vgtest.ini"
-sshd_write_jail_ini "[user:u1]" "jail = $J" "profile = vgtest"
+sshd_write_jail_ini "[user:u1]" "jail = $J" "profile = vgtest" "shell = /bin/sh"
 
 PAMD=$T/pam.d
 mkdir -p "$PAMD"
@@ -150,9 +150,9 @@ fi
 clean u1 'jailed u1'
 
 # --- refused sessions: the error paths ----------------------------------------
-sshd_write_jail_ini "[user:u1]" "jail = $J" "profile = missing"
+sshd_write_jail_ini "[user:u1]" "jail = $J" "profile = missing" "shell = /bin/sh"
 vg u1noprof -s jail-test u1 'touch /home/u1/ran-noprof'
-sshd_write_jail_ini "[user:u1]" "jail = $J" "profile = vgtest"
+sshd_write_jail_ini "[user:u1]" "jail = $J" "profile = vgtest" "shell = /bin/sh"
 is "$(cat "$VG/u1noprof.rc")" 70 'refused u1 (profile missing): open_session fails'
 like "$(cat "$VG/u1noprof.out")" "jail: session refused:" 'refused u1: the user is told'
 like "$(cat "$VG/u1noprof.out")" "profile 'missing' not found" 'refused u1: ... why'
