@@ -74,6 +74,8 @@ static const char *log_fields(jail_logfields_t *f, pam_handle_t *pamh, const cha
  * class for filtering and counting; detail keeps the whole text. */
 static const char *open_reason(const jail_error_t *err)
 {
+	if (strncmp(err->msg, "the login shell of ", 19) == 0)
+		return "user";
 	if (strncmp(err->msg, "jail ", 5) == 0 || strstr(err->msg, " in jail ") != NULL)
 		return "jail";
 	if (strstr(err->msg, "cgroup") != NULL)

@@ -167,6 +167,8 @@ usermod -s /bin/bash u1 || bail "usermod -s /bin/bash u1"
 refused host-shell-bash "the login shell of u1 is /bin/bash, not jailsh ($SBIN/jailsh): it would run in the jail unconfined; set it to $SBIN/jailsh (usermod -s, or loginShell in the directory)"
 is "$(grep -c "login shell of u1 is /bin/bash, not jailsh ($SBIN/jailsh)" "$SYSLOG")" 1 \
 	'host-shell-bash: one syslog line names the shell and jailsh'
+like "$(grep "login shell of u1 is /bin/bash" "$SYSLOG")" " profile=rtest remote=- reason=user detail=" \
+	'host-shell-bash: its log fields file it under reason=user'
 # The same shell by another spelling is not jailsh either: the path is
 # compared as written, since that is what sshd executes.
 usermod -s "$SBIN/../sbin/jailsh" u1 || bail "usermod -s $SBIN/../sbin/jailsh u1"

@@ -36,16 +36,18 @@ mkdir -p "$J"/{etc,home,tmp,proc,dev,run} "$J"/usr/{bin,lib,lib64,sbin}
 for l in bin lib lib64 sbin; do ln -s "usr/$l" "$J/$l"; done
 jail_add_prog "$J" sh "$SBIN/jailsh"
 chmod -R go-w "$J"
-useradd -M -d /home/u1 -s /bin/sh u1 || bail "useradd u1"
-grep -E '^root:' /etc/passwd >"$J/etc/passwd"
-grep -E '^u1:' /etc/passwd | sed "s|:[^:]*\$|:$SBIN/jailsh|" >>"$J/etc/passwd"
+# u1's shell, on the host and in the jail, is jailsh, as jailctl adduser
+# writes them (pam_jail refuses another: sshd, su and login(1) would run it).
+useradd -M -d /home/u1 -s "$SBIN/jailsh" u1 || bail "useradd u1"
+grep -E '^(root|u1):' /etc/passwd >"$J/etc/passwd"
 grep -E '^(root|u1):' /etc/group >"$J/etc/group"
 install -d -o u1 -g u1 -m 0755 "$J/home/u1"
 
 printf '[profile]\nhostname = lf\ncgroup = optional\napparmor = off\nlandlock = off\n' \
 	>"$CONF/profiles/lf.ini"
 chmod 0644 "$CONF/profiles/lf.ini"
-use_profile() { sshd_write_jail_ini "[user:u1]" "jail = $J" "profile = $1"; }
+# jailsh runs the assignment's shell (the jail has sh, not bash).
+use_profile() { sshd_write_jail_ini "[user:u1]" "jail = $J" "profile = $1" "shell = /bin/sh"; }
 use_profile lf
 
 PAMD=$T/pam.d
