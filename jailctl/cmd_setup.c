@@ -96,7 +96,7 @@ int cmd_setup(const jailctl_ctx_t *ctx, int argc, char **argv)
 	jail_error_t err = {0};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'u':
 			o.undo = true;
@@ -155,6 +155,7 @@ int cmd_setup(const jailctl_ctx_t *ctx, int argc, char **argv)
 	}
 	report(&r.pam, o.undo, o.dry_run);
 	report(&r.sshd, o.undo, o.dry_run);
+	fflush(stdout); /* the warnings (stderr) after the report */
 	if (!o.undo && r.sshd.edit.changed) {
 		if (getgrnam(o.group) == NULL)
 			jailctl_warn("setup",

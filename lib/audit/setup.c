@@ -427,12 +427,12 @@ int jail_setup_remove(const char *path, const char *text, size_t len, jail_setup
 static int setup_word(const char *what, const char *s, jail_error_t *err)
 {
 	if (s == NULL || *s == '\0')
-		return jail_error_fmt(err, EINVAL, "setup: %s is empty", what);
+		return jail_error_fmt(err, EINVAL, "%s is empty", what);
 	for (const char *p = s; *p; p++)
 		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || strchr("\"'#%\\", *p))
 			return jail_error_fmt(
 			    err, EINVAL,
-			    "setup: %s '%s' holds a character (whitespace, a "
+			    "%s '%s' holds a character (whitespace, a "
 			    "quote, '#', '%%' or '\\') that pam.d and sshd_config "
 			    "cannot carry in one word",
 			    what, s);
@@ -458,7 +458,7 @@ int jail_setup_pam_body(const char *module, const char *config_dir, jail_strv_t 
 		if (config_dir[0] != '/')
 			return jail_error_fmt(
 			    err, EINVAL,
-			    "setup: the configuration directory '%s' is not "
+			    "the configuration directory '%s' is not "
 			    "absolute (pam_jail's config= needs an absolute path)",
 			    config_dir);
 		line = jail_strdup_printf("session required %s config=%s", module, config_dir);
@@ -493,11 +493,11 @@ int jail_setup_sshd_body(const char *jailctl, const char *config_dir, const char
 		return -1;
 	if (jailctl[0] != '/')
 		return jail_error_fmt(err, EINVAL,
-				      "setup: the jailctl path '%s' is not absolute "
+				      "the jailctl path '%s' is not absolute "
 				      "(AuthorizedKeysCommand needs one)",
 				      jailctl);
 	if (!jail_valid_name(group))
-		return jail_error_fmt(err, EINVAL, "setup: '%s' is not a valid group name", group);
+		return jail_error_fmt(err, EINVAL, "'%s' is not a valid group name", group);
 	if (!default_config_dir(config_dir) &&
 	    (setup_word("configuration directory", config_dir, err) < 0))
 		return -1;
@@ -550,13 +550,13 @@ static int setup_open(const char *path, setup_fh_t *f, jail_error_t *err)
 
 	*f = (setup_fh_t){.path = path, .dirfd = -1};
 	if (path[0] != '/')
-		return jail_error_fmt(err, EINVAL, "setup: %s: expected an absolute path", path);
+		return jail_error_fmt(err, EINVAL, "%s: expected an absolute path", path);
 	f->norm = jail_path_normalize(path, err);
 	if (f->norm == NULL)
 		return -1;
 	slash = strrchr(f->norm, '/');
 	if (slash[1] == '\0')
-		return jail_error_fmt(err, EINVAL, "setup: %s: expected a file", path);
+		return jail_error_fmt(err, EINVAL, "%s: expected a file", path);
 	f->base = slash + 1;
 	*slash = '\0';
 	f->dirfd = jail_open_trusted_dir(*f->norm ? f->norm : "/", err);
@@ -753,7 +753,7 @@ static int setup_check_module(const char *module, jail_error_t *err)
 		if (stat(module, &st) == 0 && S_ISREG(st.st_mode))
 			return 0;
 		return jail_error_fmt(err, ENOENT,
-				      "setup: PAM module %s is not a regular file: a 'session "
+				      "PAM module %s is not a regular file: a 'session "
 				      "required' line naming it would refuse every ssh login",
 				      module);
 	}
@@ -765,7 +765,7 @@ static int setup_check_module(const char *module, jail_error_t *err)
 			return 0;
 	}
 	return jail_error_fmt(err, ENOENT,
-			      "setup: %s is not installed in a PAM module directory (%s, ...): "
+			      "%s is not installed in a PAM module directory (%s, ...): "
 			      "a 'session required' line naming it would refuse every ssh login; "
 			      "install it (make install) or name it by its absolute path",
 			      module, dirs[0]);
@@ -842,7 +842,7 @@ int jail_setup_sshd(const jail_setup_opts_t *o, jail_setup_result_t *r, jail_err
 	if (!o->undo) {
 		if (!have_sshd) {
 			jail_error_fmt(err, ENOENT,
-				       "setup: %s is not installed (openssh-server): the new "
+				       "%s is not installed (openssh-server): the new "
 				       "sshd_config cannot be validated",
 				       sshd);
 			goto out;
