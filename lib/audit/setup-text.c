@@ -102,6 +102,19 @@ static bool line_is(const char *text, const tline_t *l, const char *s)
 	return l->clen == n && memcmp(text + l->off, s, n) == 0;
 }
 
+/* The END marker, whatever CRs end the line: a last line without a
+ * newline keeps its CRs in its content, and one of them becomes part of
+ * a CR LF once a block adds the newline after it; the marker must be the
+ * same one before and after. */
+static bool line_is_end(const char *text, const tline_t *l)
+{
+	size_t n = strlen(JAIL_SETUP_MARK_END), len = l->clen;
+
+	while (len > n && text[l->off + len - 1] == '\r')
+		len--;
+	return len == n && memcmp(text + l->off, JAIL_SETUP_MARK_END, n) == 0;
+}
+
 static bool line_starts(const char *text, const tline_t *l, const char *s)
 {
 	size_t n = strlen(s);
@@ -149,10 +162,7 @@ static int find_block(const char *path, const char *text, const tlines_t *l, siz
 						      "by hand",
 						      path, b + 1, i + 1);
 			b = i;
-		} else if (line_is(text, &l->v[i], JAIL_SETUP_MARK_END) ||
-			   line_is(text, &l->v[i], JAIL_SETUP_MARK_END "\r")) {
-			/* (a last line without a newline keeps its CR: the same
-			 * marker once a block adds the newline after it) */
+		} else if (line_is_end(text, &l->v[i])) {
 			if (b == SIZE_MAX || e != SIZE_MAX)
 				return jail_error_fmt(err, EINVAL,
 						      "%s line %zu: '" JAIL_SETUP_MARK_END

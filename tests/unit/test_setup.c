@@ -222,6 +222,8 @@ static void test_refusals(void)
 	/* Found by fuzz_setup: the same marker once setup adds a newline. */
 	refused(JAIL_SETUP_SSHD, "Port 22\n" JAIL_SETUP_MARK_END "\r", true, "without its BEGIN",
 		"END without BEGIN, a CR and no newline at the end");
+	refused(JAIL_SETUP_SSHD, "Port 22\n" JAIL_SETUP_MARK_END "\r\r", true, "without its BEGIN",
+		"END without BEGIN, two CRs and no newline at the end");
 	refused(JAIL_SETUP_PAM, "session required pam_unix.so\nsession required pam_jail.so\n",
 		false, "already names pam_jail.so", "an unmarked pam_jail line");
 	refused(JAIL_SETUP_PAM,
