@@ -31,6 +31,7 @@ static const struct {
     {"run", cmd_run, "run a service inside a jail"},
     {"unit", cmd_unit, "print the systemd units of a service"},
     {"metrics", cmd_metrics, "print Prometheus metrics (sessions, refusals, findings)"},
+    {"setup", cmd_setup, "add (--undo: remove) the jail lines of pam.d/sshd and sshd_config"},
 };
 
 static void usage(FILE *out)
