@@ -67,32 +67,6 @@ static void sessions_clear(sessions_t *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Processes in the pid namespace of PID (the session init): the count for
- * a session without a cgroup, as `jailctl ps` gives it. */
-static long count_pidns(pid_t pid)
-{
-	uint64_t ns, other;
-	cleanup_dir DIR *d = NULL;
-	struct dirent *de;
-	long n = 0;
-
-	if (jail_proc_ns_inode(pid, "pid", &ns, NULL) < 0)
-		return -1;
-	d = opendir("/proc");
-	if (d == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL) {
-		char *end;
-		long p = strtol(de->d_name, &end, 10);
-
-		if (*end || p <= 0)
-			continue;
-		if (jail_proc_ns_inode((pid_t)p, "pid", &other, NULL) == 0 && other == ns)
-			n++;
-	}
-	return n;
-}
-
 /* Memory and processes of live session REC: its cgroup (the recorded one,
  * or PARENT/USER/ID for older records), else its pid namespace.  A part
  * that cannot be read stays unknown (a message, not a failure: the
@@ -121,7 +95,7 @@ static void session_usage(jail_cgroup_manager_t *cgm, const jail_config_t *cfg, 
 	}
 	jail_cgroup_free(cg);
 	if (ps->pids < 0)
-		ps->pids = count_pidns(r->init_pid);
+		ps->pids = jailctl_count_pidns(r->init_pid);
 }
 
 static int add_group(sessions_t *s, const jail_session_record_t *r, jail_error_t *err)

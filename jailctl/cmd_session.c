@@ -94,7 +94,7 @@ static int open_cgroup(session_env_t *env, const jail_session_record_t *rec, jai
 
 /* Processes in the pid namespace of PID (the session init): the fallback
  * count when the session has no cgroup. */
-static long count_pidns(pid_t pid)
+long jailctl_count_pidns(pid_t pid)
 {
 	uint64_t ns, other;
 	cleanup_dir DIR *d = NULL;
@@ -237,7 +237,7 @@ int cmd_ps(const jailctl_ctx_t *ctx, int argc, char **argv)
 		}
 		jail_cgroup_free(cg);
 		if (pids < 0)
-			pids = count_pidns(r->init_pid);
+			pids = jailctl_count_pidns(r->init_pid);
 		human_size(st.memory_current, mem, sizeof(mem));
 		if (localtime_r(&t, &tm) == NULL ||
 		    strftime(start, sizeof(start), "%Y-%m-%d %H:%M:%S", &tm) == 0)

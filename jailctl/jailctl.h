@@ -5,6 +5,8 @@
 
 #include "base/error.h"
 
+#include <sys/types.h>
+
 /* Exit codes */
 #define JAILCTL_OK    0
 #define JAILCTL_FAIL  1 /* findings, refusal or failure */
@@ -53,5 +55,9 @@ int cmd_run(const jailctl_ctx_t *ctx, int argc, char **argv);
 int cmd_unit(const jailctl_ctx_t *ctx, int argc, char **argv);
 int cmd_metrics(const jailctl_ctx_t *ctx, int argc, char **argv);
 int cmd_setup(const jailctl_ctx_t *ctx, int argc, char **argv);
+
+/* Processes in the pid namespace of PID (a session init): the count for a
+ * session without a cgroup (ps, metrics).  -1 when PID is gone. */
+long jailctl_count_pidns(pid_t pid);
 
 #endif
