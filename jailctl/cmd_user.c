@@ -156,6 +156,24 @@ static bool in_group(const char *group, const char *user, gid_t primary, bool *e
 	return false;
 }
 
+/* Whether GROUP has a line in the host's /etc/group: gpasswd edits only
+ * that file, while NSS may answer a group from a directory (LDAP). */
+static bool in_etc_group(const char *group)
+{
+	FILE *f = fopen("/etc/group", "re");
+	char *line = NULL;
+	size_t cap = 0, n = strlen(group);
+	bool found = false;
+
+	if (f == NULL)
+		return true; /* let gpasswd report it */
+	while (!found && getline(&line, &cap, f) > 0)
+		found = strncmp(line, group, n) == 0 && line[n] == ':';
+	free(line);
+	fclose(f);
+	return found;
+}
+
 /* Put USER in GROUP, creating the group (a system group) if it is missing.
  * *created and *added say what was done, for ssh_group_undo(). */
 static int ssh_group_add(const char *group, const char *user, gid_t primary, bool *created,
@@ -171,6 +189,13 @@ static int ssh_group_add(const char *group, const char *user, gid_t primary, boo
 		if (run_group_tool("groupadd", argv, err) < 0)
 			return jail_error_wrap(err, "ssh group (jail.ini [jail] ssh_group)");
 		*created = true;
+	} else if (!in_etc_group(group)) {
+		return jail_error_fmt(
+		    err, ENOENT,
+		    "ssh group (jail.ini [jail] ssh_group): %s is not in /etc/group "
+		    "(NSS answers it from elsewhere, a directory): add %s to it "
+		    "there, or name a local group",
+		    group, user);
 	}
 	{
 		char *const argv[] = {"gpasswd", "-a", (char *)user, (char *)group, NULL};

@@ -150,7 +150,8 @@ ok 'eve: refused at the key (no home in the jail), logged by sshd' \
 out=$("$JAILCTL" --config "$CONF" adduser -j "$J" dee 2>&1)
 rc=$?
 is "$rc" 1 'adduser dee (not in the directory ssh group): refused'
-like "$out" "gpasswd" 'adduser dee: gpasswd cannot add a directory user to a directory group'
+like "$out" "$G is not in /etc/group (NSS answers it from elsewhere, a directory): add dee to it there" \
+	'adduser dee: the directory group is named, and where to add dee (gpasswd is not run)'
 diag "adduser dee: $(printf "%s" "$out" | tr "\n" " ")"
 nok 'adduser dee refused: no users.d entry' test -e "$CONF/users.d/dee.ini"
 nok 'adduser dee refused: no passwd line in the jail' grep -q '^dee:' "$J/etc/passwd"
