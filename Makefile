@@ -11,6 +11,8 @@ MANDIR     ?= $(PREFIX)/share/man
 SYSTEMDUNITDIR ?= $(LIBDIR)/systemd/system
 SYSCONFDIR ?= /etc
 PAMDIR     ?= /usr/lib/x86_64-linux-gnu/security
+TMPFILESDIR ?= $(LIBDIR)/tmpfiles.d
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR    ?=
 
 CC      ?= cc
@@ -63,7 +65,7 @@ HELPER_BINS  := $(patsubst tests/helpers/%.c,tests/bin/%,$(HELPER_SRCS))
 
 PROGRAMS = jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so
 
-.PHONY: all check check-guest unit-tests test-bins demo install bench bench-scale sanitize lint fuzz fuzz-run fuzz-smoke clean format deps
+.PHONY: FORCE deb all check check-guest unit-tests test-bins demo install bench bench-scale sanitize lint fuzz fuzz-run fuzz-smoke clean format deps
 all: $(PROGRAMS)
 
 # Made anew each time: `ar r` on an old archive would keep members of
@@ -76,7 +78,18 @@ lib/libjail.a: $(LIB_OBJS)
 lib/libjail-core.a: $(CORE_OBJS)
 	rm -f $@ && $(AR) rcs $@ $^
 
-%.o: %.c
+# The programs have PREFIX, SBINDIR, DATADIR and SYSCONFDIR compiled in.
+# build/config.mk records the ones the objects were built with and changes
+# (its mtime too) only when they do, so `make; make install PREFIX=/usr`
+# rebuilds for /usr instead of installing a jailctl that looks in /usr/local.
+BUILD_CONFIG := PREFIX=$(PREFIX) SBINDIR=$(SBINDIR) DATADIR=$(DATADIR) SYSCONFDIR=$(SYSCONFDIR)
+build/config.mk: FORCE
+	@mkdir -p build
+	@if [ "$$(cat $@ 2>/dev/null)" != '$(BUILD_CONFIG)' ]; then \
+		[ ! -e $@ ] || echo "build: paths changed ($$(cat $@) -> $(BUILD_CONFIG)): rebuilding" >&2; \
+		echo '$(BUILD_CONFIG)' >$@; fi
+
+%.o: %.c build/config.mk
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 jailctl/jailctl: $(JAILCTL_OBJS) lib/libjail.a
@@ -95,7 +108,7 @@ pam_jail/pam_jail.so: $(PAM_OBJS) lib/libjail-core.a pam_jail/pam_jail.map
 	$(CC) $(LDFLAGS) -shared -Wl,--version-script=pam_jail/pam_jail.map -Wl,-z,defs \
 		-o $@ $(PAM_OBJS) lib/libjail-core.a $(PAM_LIBS)
 
-tests/unit/test_%: tests/unit/test_%.c tests/tap.h lib/libjail.a
+tests/unit/test_%: tests/unit/test_%.c tests/tap.h lib/libjail.a build/config.mk
 	$(CC) $(CFLAGS) -Itests -o $@ $< lib/libjail.a $(PKG_LIBS) $(LDFLAGS)
 
 # Probes run inside jails: static, no dependency on the jail's libraries.
@@ -121,7 +134,7 @@ tests/bin/pamdrive: tests/helpers/pamdrive.c
 FAULT_DIR        := tests/bin/faults
 FAULT_LIB_OBJS   := $(patsubst %.c,$(FAULT_DIR)/%.o,$(CORE_SRCS))
 FAULT_PAM_OBJS   := $(patsubst %.c,$(FAULT_DIR)/%.o,$(wildcard pam_jail/*.c))
-$(FAULT_DIR)/%.o: %.c
+$(FAULT_DIR)/%.o: %.c build/config.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -DJAIL_FAULT_INJECTION -MMD -MP -c -o $@ $<
 $(FAULT_DIR)/libjail.a: $(FAULT_LIB_OBJS)
@@ -196,28 +209,49 @@ lint:
 format:
 	clang-format -i $(wildcard lib/*/*.[ch] jailctl/*.[ch] jailsh/*.[ch] pam_jail/*.[ch] tests/unit/*.[ch] tests/probe/*.[ch] tests/*.h tests/fuzz/*.c)
 
+INSTALL_SED = sed -e 's|/usr/local/share/jail|$(DATADIR)|g' -e 's|/usr/local/sbin|$(SBINDIR)|g' \
+	-e 's|/usr/local/lib/systemd/system|$(SYSTEMDUNITDIR)|g' -e 's|/etc/jail\b|$(SYSCONFDIR)/jail|g'
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(PAMDIR) $(DESTDIR)$(DATADIR) \
 		$(DESTDIR)$(DATADIR)/apparmor $(DESTDIR)$(SYSCONFDIR)/jail/profiles \
 		$(DESTDIR)$(SYSCONFDIR)/jail/users.d $(DESTDIR)$(SYSCONFDIR)/jail/services.d \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
-		$(DESTDIR)$(SYSTEMDUNITDIR)
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(COMPLETIONDIR)
 	install -m 0755 jailctl/jailctl $(DESTDIR)$(SBINDIR)/jailctl
 	install -m 0711 jailsh/jailsh $(DESTDIR)$(SBINDIR)/jailsh
 	install -m 0644 pam_jail/pam_jail.so $(DESTDIR)$(PAMDIR)/pam_jail.so
-	# Templates name the default install paths; rewrite them for this PREFIX.
-	# (Build and install with the same PREFIX/SYSCONFDIR: the programs have
-	# them compiled in.)
+	# Templates and jail.ini name the default install paths; rewrite them
+	# for this PREFIX (the programs were built for it: build/config.mk).
 	for f in templates/*; do \
+		n=$${f##*/}; \
 		case $$f in *apparmor*) d=$(DESTDIR)$(DATADIR)/apparmor ;; *.service) d=$(DESTDIR)$(SYSTEMDUNITDIR) ;; \
-		*) d=$(DESTDIR)$(DATADIR) ;; esac; \
-		sed -e 's|/usr/local/sbin/|$(SBINDIR)/|g' -e 's|/etc/jail\b|$(SYSCONFDIR)/jail|g' $$f > $$d/$${f##*/}; \
-		chmod 0644 $$d/$${f##*/}; \
+		*.tmpfiles) d=$(DESTDIR)$(TMPFILESDIR) n=jail.conf ;; *) d=$(DESTDIR)$(DATADIR) ;; esac; \
+		$(INSTALL_SED) $$f > $$d/$$n && chmod 0644 $$d/$$n || exit 1; \
 	done
 	for f in profiles/*.ini; do install -m 0644 $$f $(DESTDIR)$(SYSCONFDIR)/jail/profiles/; done
-	test -e $(DESTDIR)$(SYSCONFDIR)/jail/jail.ini || install -m 0644 jail.ini.example $(DESTDIR)$(SYSCONFDIR)/jail/jail.ini
+	test -e $(DESTDIR)$(SYSCONFDIR)/jail/jail.ini || \
+		{ $(INSTALL_SED) jail.ini.example >$(DESTDIR)$(SYSCONFDIR)/jail/jail.ini && \
+		chmod 0644 $(DESTDIR)$(SYSCONFDIR)/jail/jail.ini; }
+	$(INSTALL_SED) completion/jailctl >$(DESTDIR)$(COMPLETIONDIR)/jailctl && chmod 0644 $(DESTDIR)$(COMPLETIONDIR)/jailctl
 	for f in man/*.5; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(MANDIR)/man5/; done; true
 	for f in man/*.8; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(MANDIR)/man8/; done; true
+
+# The Debian package (debian/), built out of tree from a copy of the sources
+# (tracked and untracked files, not what .gitignore ignores) in build/deb/src:
+# leaves build/deb/jail_VERSION_ARCH.deb and fails on any lintian error or
+# warning (justified ones are overridden in debian/jail.lintian-overrides).
+DEB_VERSION = $(shell dpkg-parsechangelog -l debian/changelog -S Version)
+DEB_ARCH    = $(shell dpkg --print-architecture)
+DEB_FILE    = build/deb/jail_$(DEB_VERSION)_$(DEB_ARCH).deb
+deb:
+	rm -rf build/deb && mkdir -p build/deb/src
+	git ls-files -z --cached --others --exclude-standard | \
+		tar --null -T - --ignore-failed-read -cf - | tar -xf - -C build/deb/src
+	cd build/deb/src && DEB_BUILD_OPTIONS="noddebs parallel=$$(nproc) $$DEB_BUILD_OPTIONS" \
+		dpkg-buildpackage -us -uc -b
+	test -f $(DEB_FILE)
+	lintian --fail-on error,warning $(DEB_FILE) >build/deb/lintian.log 2>&1; rc=$$?; \
+		cat build/deb/lintian.log; [ $$rc = 0 ] && ! grep -q '^[EW]: ' build/deb/lintian.log
 
 # libFuzzer harnesses (clang): each tests/fuzz/fuzz_NAME.c is built with the
 # whole library (compiled once for all harnesses, into tests/fuzz/lib/) and
@@ -235,7 +269,7 @@ FUZZ_CFLAGS = -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recov
 	-Ilib $(PKG_CFLAGS) -DJAIL_DATADIR='"$(DATADIR)"' -DJAIL_SYSCONFDIR='"$(SYSCONFDIR)/jail"' \
 	-DJAIL_SBINDIR='"$(SBINDIR)"'
 .SECONDARY: $(FUZZ_LIB_OBJS)
-tests/fuzz/lib/%.o: lib/%.c
+tests/fuzz/lib/%.o: lib/%.c build/config.mk
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 tests/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
@@ -264,7 +298,7 @@ fuzz-smoke:
 clean:
 	rm -f lib/*/*.o lib/*/*.d lib/libjail.a lib/libjail-core.a jailctl/*.o jailctl/*.d jailsh/*.o jailsh/*.d \
 		pam_jail/*.o pam_jail/*.d $(PROGRAMS) $(UNIT_BINS) tests/unit/*.d $(FUZZ_BINS)
-	rm -rf tests/bin tests/fuzz/lib
+	rm -rf tests/bin tests/fuzz/lib build
 
 -include $(wildcard lib/*/*.d jailctl/*.d jailsh/*.d pam_jail/*.d $(FAULT_DIR)/*/*.d \
 	$(FAULT_DIR)/lib/*/*.d tests/fuzz/lib/*/*.d)

@@ -6,7 +6,8 @@ libiniparser-dev openssh-server openssh-client rsync git jailkit bubblewrap fire
 apparmor iproute2 procps util-linux clang libclang-rt-14-dev valgrind cppcheck clang-format
 hyperfine file strace nano vim-tiny iputils-ping wget less bzip2 xz-utils netbase
 ncurses-bin libcap2-bin python3 mandoc xauth nginx-light borgbackup curl ca-certificates
-openssl passt tmux mosh"
+openssl passt tmux mosh
+debhelper lintian dh-apparmor bash-completion dpkg-dev fakeroot"
 # --list: print the package list (the guest image installs the same).
 if [ "${1:-}" = --list ]; then
 	echo $PKGS
