@@ -51,5 +51,6 @@ int cmd_kill(const jailctl_ctx_t *ctx, int argc, char **argv);
 int cmd_gc(const jailctl_ctx_t *ctx, int argc, char **argv);
 int cmd_run(const jailctl_ctx_t *ctx, int argc, char **argv);
 int cmd_unit(const jailctl_ctx_t *ctx, int argc, char **argv);
+int cmd_setup(const jailctl_ctx_t *ctx, int argc, char **argv);
 
 #endif

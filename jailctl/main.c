@@ -30,6 +30,7 @@ static const struct {
     {"gc", cmd_gc, "remove records of sessions that are gone"},
     {"run", cmd_run, "run a service inside a jail"},
     {"unit", cmd_unit, "print the systemd units of a service"},
+    {"setup", cmd_setup, "add (--undo: remove) the jail lines of pam.d/sshd and sshd_config"},
 };
 
 static void usage(FILE *out)

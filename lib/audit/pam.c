@@ -424,9 +424,21 @@ static int audit_pam_service(const char *pam_dir, const char *service, bool requ
 		goto out;
 	}
 	if (j == SIZE_MAX) {
+		/* jailctl setup sshd edits sshd's file (--pam-file: another one). */
+		cleanup_free char *fix =
+		    strcmp(service, DEFAULT_PAM_SERVICE) != 0
+			? strdup("add '" FIX_PAM_JAIL_LINE "' as the last session line")
+			: jail_strdup_printf(
+			      "run 'jailctl setup sshd%s%s' (it adds '" FIX_PAM_JAIL_LINE
+			      "' as the last session line)",
+			      strcmp(pam_dir, DEFAULT_PAM_DIR) ? " --pam-file " : "",
+			      strcmp(pam_dir, DEFAULT_PAM_DIR) ? svc : "");
+		if (fix == NULL) {
+			jail_error_set(err, ENOMEM, "audit");
+			goto out;
+		}
 		if (required &&
-		    jail_findings_add(out, JAIL_SEV_CRITICAL, NULL, svc,
-				      "add '" FIX_PAM_JAIL_LINE "' as the last session line", err,
+		    jail_findings_add(out, JAIL_SEV_CRITICAL, NULL, svc, fix, err,
 				      "pam_jail.so is not in the session stack: jailed users' "
 				      "sessions are not confined") < 0)
 			goto out;

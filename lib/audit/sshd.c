@@ -674,9 +674,10 @@ static int sshd_report(audit_users_t *t, const char *cfgpath, const char *config
 					      count == 1 ? "" : "s", names, key);
 		} else {
 			fix = jail_strdup_printf(
-			    "append the jail sshd_config block (templates/sshd_config.snippet, "
-			    "Match Group %s, DisableForwarding yes) at the end of %s, then "
-			    "reload sshd",
+			    "run 'jailctl setup sshd%s%s' (it appends the jail block of "
+			    "templates/sshd_config.snippet, Match Group %s, DisableForwarding yes, "
+			    "to the end of %s), then reload sshd",
+			    config_arg ? " --sshd-config " : "", config_arg ? config_arg : "",
 			    group, cfgpath);
 			r = jail_findings_add(
 			    out, JAIL_SEV_CRITICAL, NULL, cfgpath, fix ? fix : "", err,

@@ -314,7 +314,7 @@ clean "config restored"
 # ---- 7. PAM ----
 printf '@include common-session\nsession required pam_limits.so\n' >"$PAM/sshd"
 finding "pam_jail missing" "$PAM/sshd: pam_jail.so is not in the session stack" \
-	"(fix: add 'session required pam_jail.so' as the last session line)"
+	"(fix: run 'jailctl setup sshd --pam-file $PAM/sshd' (it adds 'session required pam_jail.so' as the last session line))"
 printf 'session required pam_jail.so\n@include common-session\n' >"$PAM/sshd"
 finding "pam_jail not last" "$PAM/common-session: line 1: session module pam_unix.so comes after pam_jail.so" \
 	"$PAM/common-session: line 2: session module pam_systemd.so comes after pam_jail.so" \
@@ -360,7 +360,7 @@ clean "the jailed user back in group jailed"
 sshd_conf bare
 finding "an sshd_config without the Match block" \
 	"$SSHD_CONF: ssh forwarding is not locked down for group jailed: sshd gives jailed user $U (member of jailed) allowtcpforwarding yes" \
-	"(fix: append the jail sshd_config block (templates/sshd_config.snippet, Match Group jailed"
+	"(fix: run 'jailctl setup sshd --sshd-config $SSHD_CONF' (it appends the jail block of templates/sshd_config.snippet, Match Group jailed"
 # A Match before the jail block that already decided wins (sshd keeps the
 # first value it obtains): the lockdown is overridden for that user.
 # (AllowTcpForwarding yes alone would not do it: the block's DisableForwarding
