@@ -163,26 +163,15 @@ done
 timed "package checks"
 
 # --- jailctl setup sshd -----------------------------------------------------------
-if jailctl setup --help >/dev/null 2>&1 || jailctl help 2>&1 | grep -qw setup; then
-	SETUP=jailctl
-	ok 'jailctl setup sshd' jailctl setup sshd
-else
-	# LEAD: FALLBACK until h-setup (jailctl setup sshd) is merged: the two
-	# edits README describes, done by hand from the packaged snippets.
-	# Replace this branch with `ok 'jailctl setup sshd' jailctl setup sshd`
-	# and the --undo branch below with `jailctl setup sshd --undo`.
-	SETUP=manual
-	echo "# jailctl has no 'setup' here: the sshd edits are made by hand from the snippets"
-	ok 'the packaged sshd_config snippet names /usr/sbin/jailctl keys' \
-		grep -q 'AuthorizedKeysCommand /usr/sbin/jailctl keys %u' /usr/share/jail/sshd_config.snippet
-	ok 'manual: pam_jail appended as the last session line of /etc/pam.d/sshd' \
-		sh -c 'grep -v "^#" /usr/share/jail/pam.d-sshd.snippet | grep . >>/etc/pam.d/sshd'
-	ok 'manual: the Match block appended to sshd_config' \
-		sh -c 'cat /usr/share/jail/sshd_config.snippet >>/etc/ssh/sshd_config'
-fi
+ok 'jailctl setup sshd' jailctl setup sshd
+ok 'jailctl setup sshd again: nothing changes (idempotent)' \
+	sh -c 'cp /etc/pam.d/sshd "$1/pam.1" && cp /etc/ssh/sshd_config "$1/sshd.1" && jailctl setup sshd &&
+		cmp /etc/pam.d/sshd "$1/pam.1" && cmp /etc/ssh/sshd_config "$1/sshd.1"' sh "$W"
 ok 'sshd -t accepts the configuration' sshd -t
-is "$(grep -E '^[[:space:]]*session' /etc/pam.d/sshd | tail -1 | tr -s ' \t' ' ')" \
-	"session required pam_jail.so config=/etc/jail" 'pam_jail is the last session line of /etc/pam.d/sshd'
+ok 'pam_jail is the last session line of /etc/pam.d/sshd' \
+	sh -c "grep -E '^[[:space:]]*-?session[[:space:]]' /etc/pam.d/sshd | tail -1 | grep -qE '^session[[:space:]]+required[[:space:]]+pam_jail.so'"
+ok 'the Match block runs the packaged jailctl for keys' \
+	grep -qE '^[[:space:]]*AuthorizedKeysCommand /usr/sbin/jailctl keys' /etc/ssh/sshd_config
 ok 'sshd_config has the Match Group jailed block' grep -qx 'Match Group jailed' /etc/ssh/sshd_config
 ok 'systemctl reload ssh' systemctl reload ssh
 timed "setup sshd"
@@ -267,14 +256,7 @@ rm -f "$SVCFILE"
 [ "$made_svcd" = 1 ] && rmdir /etc/jail/services.d
 rm -rf "$J"
 rmdir "$JAILS"
-if [ "$SETUP" = jailctl ]; then
-	ok 'jailctl setup sshd --undo' jailctl setup sshd --undo
-else
-	# LEAD: FALLBACK until h-setup is merged (see above).
-	cp -p "$W/pam.sshd.orig" /etc/pam.d/sshd
-	cp -p "$W/sshd_config.orig" /etc/ssh/sshd_config
-	tap_ok 'manual: the two sshd files restored from the copies'
-fi
+ok 'jailctl setup sshd --undo' jailctl setup sshd --undo
 ok '/etc/pam.d/sshd is byte-identical to before setup' cmp /etc/pam.d/sshd "$W/pam.sshd.orig"
 ok 'sshd_config is byte-identical to before setup' cmp /etc/ssh/sshd_config "$W/sshd_config.orig"
 ok 'systemctl reload ssh' systemctl reload ssh
