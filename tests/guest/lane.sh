@@ -184,6 +184,7 @@ fetch_deb_results() {
 	vm ssh 'cd /root/deb-phase && tar -c -f - deb.tap deb.err deb.rc' | tar -x -C "$RUN/results-deb" &&
 		[ -s "$RUN/results-deb/deb.tap" ] || return 1
 	replay_all "$RUN/results-deb" guest-
+	return 0
 }
 
 suite=1
