@@ -244,6 +244,8 @@ DEB_VERSION = $(shell dpkg-parsechangelog -l debian/changelog -S Version)
 DEB_ARCH    = $(shell dpkg --print-architecture)
 DEB_FILE    = build/deb/jail_$(DEB_VERSION)_$(DEB_ARCH).deb
 deb:
+	@git rev-parse --git-dir >/dev/null 2>&1 || \
+		{ echo "deb: needs a git checkout (it copies the files git lists)" >&2; exit 1; }
 	rm -rf build/deb && mkdir -p build/deb/src
 	git ls-files -z --cached --others --exclude-standard | \
 		tar --null -T - --ignore-failed-read -cf - | tar -xf - -C build/deb/src
