@@ -80,10 +80,39 @@ static int split_lines(const char *text, size_t len, tlines_t *out, jail_error_t
 	return 0;
 }
 
+/* The line terminator of the file as setup writes it: that of the first
+ * of lines [0, UPTO) that has one ("\r\n" or "\n"), "\n" when none does.
+ * jail_setup_add() asks over the whole file; jail_setup_remove() over
+ * the lines before the block's, which are the same ones. */
+static const char *eol_style(const tlines_t *l, size_t upto)
+{
+	for (size_t i = 0; i < upto && i < l->n; i++) {
+		size_t t = l->v[i].end - l->v[i].off - l->v[i].clen;
+		if (t == 2)
+			return "\r\n";
+		if (t == 1)
+			return "\n";
+	}
+	return "\n";
+}
+
 static bool line_is(const char *text, const tline_t *l, const char *s)
 {
 	size_t n = strlen(s);
 	return l->clen == n && memcmp(text + l->off, s, n) == 0;
+}
+
+/* The END marker, whatever CRs end the line: a last line without a
+ * newline keeps its CRs in its content, and one of them becomes part of
+ * a CR LF once a block adds the newline after it; the marker must be the
+ * same one before and after. */
+static bool line_is_end(const char *text, const tline_t *l)
+{
+	size_t n = strlen(JAIL_SETUP_MARK_END), len = l->clen;
+
+	while (len > n && text[l->off + len - 1] == '\r')
+		len--;
+	return len == n && memcmp(text + l->off, JAIL_SETUP_MARK_END, n) == 0;
 }
 
 static bool line_starts(const char *text, const tline_t *l, const char *s)
@@ -133,7 +162,7 @@ static int find_block(const char *path, const char *text, const tlines_t *l, siz
 						      "by hand",
 						      path, b + 1, i + 1);
 			b = i;
-		} else if (line_is(text, &l->v[i], JAIL_SETUP_MARK_END)) {
+		} else if (line_is_end(text, &l->v[i])) {
 			if (b == SIZE_MAX || e != SIZE_MAX)
 				return jail_error_fmt(err, EINVAL,
 						      "%s line %zu: '" JAIL_SETUP_MARK_END
@@ -299,7 +328,7 @@ int jail_setup_add(jail_setup_target_t target, const char *path, const char *tex
 	cleanup_tlines tlines_t l = {0};
 	cleanup_free char *begin = NULL;
 	cleanup_buf jail_buf_t nb = {0};
-	const char *eol = "\n";
+	const char *eol;
 	size_t b, e, at;
 	int r;
 
@@ -339,8 +368,7 @@ int jail_setup_add(jail_setup_target_t target, const char *path, const char *tex
 			goto oom;
 	if (jail_strv_push(&out->lines, JAIL_SETUP_MARK_END, err) < 0)
 		goto oom;
-	if (l.n > 0 && l.v[0].end > l.v[0].off + l.v[0].clen + 1)
-		eol = "\r\n";
+	eol = eol_style(&l, l.n);
 	if (at == l.n && l.n > 0 && l.v[l.n - 1].end == l.v[l.n - 1].off + l.v[l.n - 1].clen) {
 		/* At the end of a file without a final newline: the block
 		 * brings the terminator of the last line, and has none. */
@@ -393,10 +421,19 @@ int jail_setup_remove(const char *path, const char *text, size_t len, jail_setup
 	}
 	from = l.v[b].off;
 	to = l.v[e].end;
-	if (l.v[e].end == l.v[e].off + l.v[e].clen && b > 0)
+	if (l.v[e].end == l.v[e].off + l.v[e].clen && b > 0) {
 		/* END ends the file without a terminator: the block brought
-		 * the terminator of the line before it (see jail_setup_add). */
-		from = l.v[b - 1].off + l.v[b - 1].clen;
+		 * the terminator of the line before it (see jail_setup_add), in
+		 * the style of the lines before that one.  (Not the terminator
+		 * seen now: "x\r" + "\n" reads as "x" + "\r\n".) */
+		const char *eol = eol_style(&l, b - 1);
+		size_t n = strlen(eol);
+
+		if (l.v[b].off >= n && memcmp(text + l.v[b].off - n, eol, n) == 0)
+			from = l.v[b].off - n;
+		else
+			from = l.v[b - 1].off + l.v[b - 1].clen;
+	}
 	jail_buf_add(&nb, text, from);
 	jail_buf_add(&nb, text + to, len - to);
 	out->len = nb.len;

@@ -130,6 +130,10 @@ static void test_roundtrips(void)
 	roundtrip(JAIL_SETUP_SSHD, "Include /etc/ssh/sshd_config.d/*.conf\nUsePAM yes\n",
 		  "sshd_config");
 	roundtrip(JAIL_SETUP_SSHD, "\n\n", "only blank lines");
+	/* Found by fuzz_setup: "x\r" + "\n" must not come back as "x". */
+	roundtrip(JAIL_SETUP_SSHD, "UsePAM yes\r", "a CR ends the file, no newline");
+	roundtrip(JAIL_SETUP_SSHD, "A 1\r\nUsePAM yes\r", "CRLF file, a CR at the end");
+	roundtrip(JAIL_SETUP_PAM, "a\nb\r\nc", "mixed terminators, no final newline");
 
 	{
 		cleanup_free char *s = add_text(JAIL_SETUP_SSHD, "A 1\r\nB 2\r\n", NULL);
@@ -215,6 +219,11 @@ static void test_refusals(void)
 	refused(JAIL_SETUP_SSHD, two, true, "more than one jail block", "two blocks");
 	refused(JAIL_SETUP_SSHD, "Port 22\n" JAIL_SETUP_MARK_END "\n", true, "without its BEGIN",
 		"END without BEGIN");
+	/* Found by fuzz_setup: the same marker once setup adds a newline. */
+	refused(JAIL_SETUP_SSHD, "Port 22\n" JAIL_SETUP_MARK_END "\r", true, "without its BEGIN",
+		"END without BEGIN, a CR and no newline at the end");
+	refused(JAIL_SETUP_SSHD, "Port 22\n" JAIL_SETUP_MARK_END "\r\r", true, "without its BEGIN",
+		"END without BEGIN, two CRs and no newline at the end");
 	refused(JAIL_SETUP_PAM, "session required pam_unix.so\nsession required pam_jail.so\n",
 		false, "already names pam_jail.so", "an unmarked pam_jail line");
 	refused(JAIL_SETUP_PAM,
