@@ -10,6 +10,17 @@
 # AppArmor profiles as README tells admins to, runs every integration test
 # (tests/guest/in-guest.sh), copies the TAP back and powers the guest off.
 #
+# Then the package phase: the .deb built here by `make deb` and
+# tests/guest/deb-test.sh, alone, go into a FRESH guest (a new overlay of the
+# image, nothing of `make install` in it), which installs it with apt, jails
+# an ssh login and a service with it, purges it and compares the guest's
+# file list with the one before (guest-deb.t).
+#
+#   JAIL_GUEST_TESTS="tests/integration/NN-x.t ..."  only these tests
+#   JAIL_GUEST_TESTS=none    no suite (nor its build): the package phase only
+#   JAIL_GUEST_DEB=no        no package phase (nor make deb)
+#   JAIL_GUEST_DEB=FILE.deb  the package phase with that .deb (no make deb)
+#
 # Results go to OUT (default tests/guest/results): one executable file per
 # guest test that replays the guest's TAP and exit status, so that prove
 # (make check-guest, and .ci/run's closing `make check`) counts them, plus
@@ -101,7 +112,7 @@ build_tree() {
 	make -j"$(nproc)" all test-bins
 }
 copy_tree() {
-	tar --exclude=./.git --exclude=./tests/guest/results --exclude=./tests/fuzz -c -f - . |
+	tar --exclude=./.git --exclude=./tests/guest/results --exclude=./tests/fuzz --exclude=./build/deb -c -f - . |
 		vm ssh 'rm -rf /srv/jail && mkdir -m 0755 -p /srv/jail && tar -x -C /srv/jail -f -'
 }
 install_tree() {
@@ -144,20 +155,75 @@ run_apparmor_off() {
 		vm ssh "cd /srv/jail && JAIL_GUEST_OUT=tests/guest/in-guest-results-aa0 tests/guest/in-guest.sh tests/integration/46-apparmor.t"
 }
 
+# The package phase.  The .deb is built here, as the tree is (make deb
+# builds out of tree, in build/deb/src, with PREFIX=/usr).
+build_deb() {
+	make deb
+}
+deb_file() {
+	case ${JAIL_GUEST_DEB:-} in *.deb) echo "$JAIL_GUEST_DEB"; return ;; esac
+	find build/deb -maxdepth 1 -name 'jail_*_amd64.deb' -printf '%T@ %p\n' | sort -rn | sed -n '1s/^[^ ]* //p'
+}
+# Only the .deb and the test go in, into a directory the test leaves out of
+# its file lists.
+copy_deb() {
+	local deb
+	deb=$(deb_file)
+	[ -n "$deb" ] || { echo "no build/deb/jail_*_amd64.deb"; return 1; }
+	tar -c -f - -C "${deb%/*}" "${deb##*/}" -C "$TOP/tests/guest" deb-test.sh |
+		vm ssh 'rm -rf /root/deb-phase && mkdir -m 0755 /root/deb-phase &&
+			tar -x --no-same-owner -C /root/deb-phase -f - && chmod 0644 /root/deb-phase/*.deb'
+}
+run_deb_test() {
+	local deb
+	deb=$(deb_file)
+	vm ssh "cd /root/deb-phase && timeout -k 10 ${JAIL_GUEST_TEST_TIMEOUT:-900} ./deb-test.sh './${deb##*/}' >deb.tap 2>deb.err; echo \$? >deb.rc"
+}
+fetch_deb_results() {
+	mkdir -p "$RUN/results-deb"
+	vm ssh 'cd /root/deb-phase && tar -c -f - deb.tap deb.err deb.rc' | tar -x -C "$RUN/results-deb" &&
+		[ -s "$RUN/results-deb/deb.tap" ] || return 1
+	replay_all "$RUN/results-deb" guest-
+	return 0
+}
+
+suite=1
+[ "${JAIL_GUEST_TESTS:-}" = none ] && suite=0
+deb_phase=1
+[ "${JAIL_GUEST_DEB:-yes}" = no ] && deb_phase=0
+
 mkdir -p "$RUN/results"
-if step "guest image (tests/guest/image.sh)" tests/guest/image.sh &&
-	step "tree builds (make all test-bins)" build_tree &&
-	step "guest boots to ssh" vm start &&
-	step "tree copied to /srv/jail in the guest" copy_tree &&
-	step "tree installs in the guest (make install, the same PREFIX)" install_tree &&
-	step "shipped AppArmor profiles load in enforce mode" load_apparmor; then
-	step "integration suite runs in the guest" run_suite
-	fetch_results tests/guest/in-guest-results "$RUN/results"
-	replay_all "$RUN/results" guest-
-	if step "guest reboots with AppArmor off (apparmor=0)" vm reboot -- apparmor=0; then
-		step "46-apparmor.t runs with AppArmor off" run_apparmor_off
-		fetch_results tests/guest/in-guest-results-aa0 "$RUN/results-aa0"
-		replay_all "$RUN/results-aa0" guest-apparmor0-
+if step "guest image (tests/guest/image.sh)" tests/guest/image.sh; then
+	deb_built=0
+	case ${JAIL_GUEST_DEB:-} in
+	*.deb) step "package given: $JAIL_GUEST_DEB" test -f "$JAIL_GUEST_DEB" && deb_built=1 ;;
+	*) [ "$deb_phase" = 1 ] && step "package builds here (make deb)" build_deb && deb_built=1 ;;
+	esac
+	if [ "$suite" = 1 ]; then
+		if step "tree builds (make all test-bins)" build_tree &&
+			step "guest boots to ssh" vm start &&
+			step "tree copied to /srv/jail in the guest" copy_tree &&
+			step "tree installs in the guest (make install, the same PREFIX)" install_tree &&
+			step "shipped AppArmor profiles load in enforce mode" load_apparmor; then
+			step "integration suite runs in the guest" run_suite
+			fetch_results tests/guest/in-guest-results "$RUN/results"
+			replay_all "$RUN/results" guest-
+			if step "guest reboots with AppArmor off (apparmor=0)" vm reboot -- apparmor=0; then
+				step "46-apparmor.t runs with AppArmor off" run_apparmor_off
+				fetch_results tests/guest/in-guest-results-aa0 "$RUN/results-aa0"
+				replay_all "$RUN/results-aa0" guest-apparmor0-
+			fi
+		fi
+		step "guest powers off after the suite" vm stop
+	fi
+	# vm stop removed the overlay: this guest is the image as built.
+	if [ "$deb_built" = 1 ] &&
+		step "a fresh guest boots (a new overlay, no make install)" vm start &&
+		step "the .deb and deb-test.sh copied into the guest" copy_deb; then
+		step "package phase runs in the guest (deb-test.sh)" run_deb_test
+		step "package phase results copied back (guest-deb.t)" fetch_deb_results
+		# The test's own step times (TAP comments), as the lane prints its own.
+		sed -n 's/^# time: /guest: deb: /p' "$RUN/results-deb/deb.tap" >&2 2>/dev/null
 	fi
 fi
 step "guest powers off" vm stop
