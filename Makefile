@@ -233,8 +233,10 @@ install: all
 		{ $(INSTALL_SED) jail.ini.example >$(DESTDIR)$(SYSCONFDIR)/jail/jail.ini && \
 		chmod 0644 $(DESTDIR)$(SYSCONFDIR)/jail/jail.ini; }
 	$(INSTALL_SED) completion/jailctl >$(DESTDIR)$(COMPLETIONDIR)/jailctl && chmod 0644 $(DESTDIR)$(COMPLETIONDIR)/jailctl
-	for f in man/*.5; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(MANDIR)/man5/; done; true
-	for f in man/*.8; do [ -e "$$f" ] && install -m 0644 $$f $(DESTDIR)$(MANDIR)/man8/; done; true
+	# The man pages name the default paths too (jailsh's in-jail PATH, which
+	# has /usr/local/bin whatever the prefix, is not rewritten).
+	for f in man/*.[58]; do d=$(DESTDIR)$(MANDIR)/man$${f##*.}; \
+		$(INSTALL_SED) $$f >$$d/$${f##*/} && chmod 0644 $$d/$${f##*/} || exit 1; done
 
 # The Debian package (debian/), built out of tree from a copy of the sources
 # (tracked and untracked files, not what .gitignore ignores) in build/deb/src:
