@@ -37,8 +37,12 @@ ifeq ($(SANITIZE),1)
 OPT      = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 HARDEN   = -fstack-protector-strong
 endif
+# One version, debian/changelog's upstream part: jailctl --version, metrics'
+# jail_build_info and the package agree.
+VERSION := $(shell head -n1 debian/changelog 2>/dev/null | cut -d' ' -f2 | tr -d '()' | cut -d- -f1)
 CFLAGS  += -std=gnu11 $(OPT) $(WARN) $(HARDEN) -fPIC -fvisibility=hidden -Ilib $(PKG_CFLAGS) \
-           -DJAIL_DATADIR='"$(DATADIR)"' -DJAIL_SYSCONFDIR='"$(SYSCONFDIR)/jail"' -DJAIL_SBINDIR='"$(SBINDIR)"'
+           -DJAIL_DATADIR='"$(DATADIR)"' -DJAIL_SYSCONFDIR='"$(SYSCONFDIR)/jail"' -DJAIL_SBINDIR='"$(SBINDIR)"' \
+           -DJAIL_VERSION='"$(VERSION)"'
 SAN_LDFLAGS := $(if $(filter 1,$(SANITIZE)),-fsanitize=address$(comma)undefined)
 LDFLAGS += $(SAN_LDFLAGS) -Wl,-z,relro,-z,now
 
@@ -82,7 +86,7 @@ lib/libjail-core.a: $(CORE_OBJS)
 # build/config.mk records the ones the objects were built with and changes
 # (its mtime too) only when they do, so `make; make install PREFIX=/usr`
 # rebuilds for /usr instead of installing a jailctl that looks in /usr/local.
-BUILD_CONFIG := PREFIX=$(PREFIX) SBINDIR=$(SBINDIR) DATADIR=$(DATADIR) SYSCONFDIR=$(SYSCONFDIR)
+BUILD_CONFIG := PREFIX=$(PREFIX) SBINDIR=$(SBINDIR) DATADIR=$(DATADIR) SYSCONFDIR=$(SYSCONFDIR) VERSION=$(VERSION)
 build/config.mk: FORCE
 	@mkdir -p build
 	@if [ "$$(cat $@ 2>/dev/null)" != '$(BUILD_CONFIG)' ]; then \

@@ -36,7 +36,6 @@
 #include <unistd.h>
 
 #define METRICS_SYNOPSIS "[--no-per-session] [--no-check] [--output FILE]"
-#define JAIL_VERSION	 "0.1"
 
 typedef struct {
 	const char *jail, *profile, *kind;

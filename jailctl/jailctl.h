@@ -5,6 +5,10 @@
 
 #include "base/error.h"
 
+#ifndef JAIL_VERSION
+#define JAIL_VERSION "unknown"
+#endif
+
 #include <sys/types.h>
 
 /* Exit codes */

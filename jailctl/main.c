@@ -64,7 +64,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return JAILCTL_OK;
 		case 'V':
-			printf("jailctl 0.1\n");
+			printf("jailctl %s\n", JAIL_VERSION);
 			return JAILCTL_OK;
 		default:
 			usage(stderr);

@@ -37,22 +37,24 @@ tar -C "$TOP" --exclude=./.git --exclude=./build --exclude=./tests/guest -cf - .
 	bail "copy the sources"
 make -C "$SRC" clean >/dev/null 2>&1 || bail "make clean in the copy"
 JOBS=-j$(nproc)
+# The version the build records: debian/changelog's upstream part.
+VER=$(head -n1 "$SRC/debian/changelog" | sed 's/^[^(]*(//; s/[-)].*//')
 
 t0=$(date +%s)
 ok 'default build (make all)' make -C "$SRC" "$JOBS" all
 is "$(cat "$SRC/build/config.mk" 2>&1)" \
-	"PREFIX=/usr/local SBINDIR=/usr/local/sbin DATADIR=/usr/local/share/jail SYSCONFDIR=/etc" \
+	"PREFIX=/usr/local SBINDIR=/usr/local/sbin DATADIR=/usr/local/share/jail SYSCONFDIR=/etc VERSION=$VER" \
 	'build/config.mk records the default paths'
 out=$(make -C "$SRC" "$JOBS" install DESTDIR="$D" PREFIX=/usr 2>&1)
 rc=$?
 is "$rc" 0 'make install PREFIX=/usr after the default build succeeds'
 like "$out" "build: paths changed (PREFIX=/usr/local SBINDIR=/usr/local/sbin" 'install says the paths changed'
-like "$out" "-> PREFIX=/usr SBINDIR=/usr/sbin DATADIR=/usr/share/jail SYSCONFDIR=/etc): rebuilding" \
+like "$out" "-> PREFIX=/usr SBINDIR=/usr/sbin DATADIR=/usr/share/jail SYSCONFDIR=/etc VERSION=$VER): rebuilding" \
 	'... to the install prefix, and rebuilds'
 like "$out" "-DJAIL_DATADIR='\"/usr/share/jail\"'" 'objects recompiled with DATADIR /usr/share/jail'
 like "$out" "-o lib/config/config.o" 'lib/config/config.o (the compiled-in defaults) recompiled'
 is "$(cat "$SRC/build/config.mk" 2>&1)" \
-	"PREFIX=/usr SBINDIR=/usr/sbin DATADIR=/usr/share/jail SYSCONFDIR=/etc" \
+	"PREFIX=/usr SBINDIR=/usr/sbin DATADIR=/usr/share/jail SYSCONFDIR=/etc VERSION=$VER" \
 	'build/config.mk records /usr'
 out=$(make -C "$SRC" install DESTDIR="$D" PREFIX=/usr 2>&1)
 unlike "$out" " -c -o " 'a second install with the same PREFIX compiles nothing'

@@ -238,6 +238,10 @@ is "$(value "$out" 'jail_check_findings{severity="warning"}')" "$nwarn" "check f
 is "$(value "$out" 'jail_metrics_collector_success{collector="check"}')" 1 'check collector: 1'
 unlike "$(M --no-check 2>&1)" "jail_check_findings" '--no-check: no findings family'
 like "$out" 'jail_build_info{version="' 'jail_build_info with a version label'
+ver=$(head -n1 "$TOP/debian/changelog" | sed 's/^[^(]*(//; s/[-)].*//')
+like "$out" "jail_build_info{version=\"$ver\"} 1" \
+	"jail_build_info: the package's upstream version ($ver), as jailctl --version says"
+is "$("$JAILCTL" --version)" "jailctl $ver" 'jailctl --version: the same version'
 dur=$(value "$out" jail_metrics_scrape_duration_seconds)
 ok "jail_metrics_scrape_duration_seconds is a positive number ($dur)" \
 	perl -e 'exit !($ARGV[0] =~ /^[0-9.e+-]+$/ && $ARGV[0] > 0)' "$dur"
