@@ -120,17 +120,24 @@ static void cleanup_data(pam_handle_t *pamh, void *data, int error_status)
 	jail_session_free(data);
 }
 
+/* Count a refusal by its reason token for jailctl metrics: a count that
+ * fails is only a warning, never a changed answer. */
+static void count_refusal(pam_handle_t *pamh, const char *token)
+{
+	jail_error_t cerr = {0};
+
+	if (jail_stats_count_refused(JAIL_STATS_DIR, token, &cerr) < 0)
+		pam_syslog(pamh, LOG_WARNING, "not counted: %s", cerr.msg);
+}
+
 /* TOKEN: the reason field (user, config, nested, jail, cgroup, state,
  * setup, internal); REASON: the text, for the log and the user. */
 static int refuse(pam_handle_t *pamh, const char *user, const jail_session_t *s, const char *token,
 		  const char *reason)
 {
 	jail_logfields_t f;
-	jail_error_t cerr = {0};
 
-	/* Counted for jailctl metrics; a count that fails is only a warning. */
-	if (jail_stats_count_refused(JAIL_STATS_DIR, token, &cerr) < 0)
-		pam_syslog(pamh, LOG_WARNING, "not counted: %s", cerr.msg);
+	count_refusal(pamh, token);
 	if (s)
 		pam_syslog(pamh, LOG_ERR, "refused session %s for %s (jail %s, profile %s): %s%s",
 			   jail_session_id(s)[0] ? jail_session_id(s) : "-", user,
@@ -206,6 +213,7 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 	(void)flags;
 	jail_error_clear(&err);
 	if (parse_args(pamh, argc, argv, &a) < 0) {
+		count_refusal(pamh, "config");
 		pam_error(pamh, "jail: session refused: pam_jail is misconfigured");
 		return PAM_SESSION_ERR;
 	}
@@ -213,6 +221,7 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 		pam_syslog(
 		    pamh, LOG_ERR, "refused session: cannot determine the user name%s",
 		    log_fields(&f, pamh, NULL, NULL, "user", "cannot determine the user name"));
+		count_refusal(pamh, "user");
 		return PAM_SESSION_ERR;
 	}
 	r = refuse_nested(pamh, user);

@@ -172,6 +172,10 @@ chmod 0755 "$J"
 sed -i 's/^profile = mtest$/profile = nosuch/' "$UINI"
 refuse config jail-test u1
 sed -i 's/^profile = nosuch$/profile = mtest/' "$UINI"
+# A module argument pam_jail does not know: refused before any user is
+# looked at, and counted under config too.
+printf 'session required %s config=%s bogus\n' "$PAM_JAIL" "$CONF" >"$PAMD/jail-badarg"
+refuse badarg jail-badarg u1
 # (reason user, a user unknown to the host, cannot be driven here: pamdrive
 # looks the user up before PAM does; tests/unit/test_stats.c counts it.)
 : >"$SYSLOG"
@@ -187,7 +191,8 @@ umount /sys/fs/cgroup
 ls -l "$STATS/refused" | sed 's/^/# /'
 out=$(M --no-check 2>&1)
 is "$(value "$out" 'jail_refused_sessions_total{reason="jail"}')" 2 'refused: jail 2'
-is "$(value "$out" 'jail_refused_sessions_total{reason="config"}')" 1 'refused: config 1'
+is "$(value "$out" 'jail_refused_sessions_total{reason="config"}')" 2 \
+	'refused: config 2 (a missing profile, an unknown module argument)'
 is "$(value "$out" 'jail_refused_sessions_total{reason="user"}')" 0 'refused: user 0'
 is "$(value "$out" 'jail_refused_sessions_total{reason="nested"}')" 0 'refused: nested 0 (not countable from inside the jail)'
 is "$(value "$out" 'jail_refused_sessions_total{reason="cgroup"}')" 1 'refused: cgroup 1'
