@@ -322,6 +322,21 @@ static int pam_place(const char *path, const char *text, const tlines_t *l, size
 	return 0;
 }
 
+/* OUT takes the new text built in NB, changed at LINE (1-based): the end of
+ * both edits. */
+static int finish_edit(jail_setup_edit_t *out, jail_buf_t *nb, size_t line, jail_error_t *err)
+{
+	out->len = nb->len;
+	out->text = jail_buf_finish(nb, "setup", err);
+	if (out->text == NULL) {
+		jail_setup_edit_clear(out);
+		return -1;
+	}
+	out->changed = true;
+	out->line = line;
+	return 0;
+}
+
 int jail_setup_add(jail_setup_target_t target, const char *path, const char *text, size_t len,
 		   const jail_strv_t *body, jail_setup_edit_t *out, jail_error_t *err)
 {
@@ -387,15 +402,7 @@ int jail_setup_add(jail_setup_target_t target, const char *path, const char *tex
 		}
 		jail_buf_add(&nb, text + off, len - off);
 	}
-	out->len = nb.len;
-	out->text = jail_buf_finish(&nb, "setup", err);
-	if (out->text == NULL) {
-		jail_setup_edit_clear(out);
-		return -1;
-	}
-	out->changed = true;
-	out->line = at + 1;
-	return 0;
+	return finish_edit(out, &nb, at + 1, err);
 oom:
 	jail_setup_edit_clear(out);
 	return jail_error_set(err, ENOMEM, "setup");
@@ -436,15 +443,7 @@ int jail_setup_remove(const char *path, const char *text, size_t len, jail_setup
 	}
 	jail_buf_add(&nb, text, from);
 	jail_buf_add(&nb, text + to, len - to);
-	out->len = nb.len;
-	out->text = jail_buf_finish(&nb, "setup", err);
-	if (out->text == NULL) {
-		jail_setup_edit_clear(out);
-		return -1;
-	}
-	out->changed = true;
-	out->line = b + 1;
-	return 0;
+	return finish_edit(out, &nb, b + 1, err);
 }
 
 /* ------------------------------------------------------------------------
