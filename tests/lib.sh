@@ -167,6 +167,22 @@ jail_apparmor_enforced() {
 		grep -qxF "$1 (enforce)" /sys/kernel/security/apparmor/profiles 2>/dev/null
 }
 
+# jail_add_prog JAIL PROG...: copy each program (a name on PATH or a path)
+# and the libraries ldd lists into the hand-made jail JAIL, at the same
+# paths (for tests that build a small jail without jailctl init).
+jail_add_prog() { # JAIL PROG...
+	local d=$1 p f x
+	shift
+	for p in "$@"; do
+		f=$(command -v "$p") || bail "no $p on the host"
+		for x in "$f" $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
+			[ -e "$d$x" ] && continue
+			mkdir -p "$d$(dirname "$x")"
+			cp -L "$x" "$d$x" || bail "copy $x"
+		done
+	done
+}
+
 # Re-exec in a private mount namespace (and network namespace with only
 # loopback when JAIL_TEST_NET=1), then create the scratch dir $T under a
 # root-owned 0755 base (jail roots must have a trusted parent chain).

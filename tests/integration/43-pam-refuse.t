@@ -13,18 +13,6 @@ PAMDRIVE=$TOP/tests/bin/pamdrive
 REG=/run/jail/sessions
 J=$T/jails/j1
 
-jail_add_prog() { # JAIL PROG...
-	local d=$1 p f x
-	shift
-	for p in "$@"; do
-		f=$(command -v "$p") || bail "no $p on the host"
-		for x in "$f" $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
-			[ -e "$d$x" ] && continue
-			mkdir -p "$d$(dirname "$x")"
-			cp -L "$x" "$d$x" || bail "copy $x"
-		done
-	done
-}
 mkdir -p "$J"/{etc,home,tmp,proc,dev,run} "$J"/usr/{bin,lib,lib64,sbin}
 for l in bin lib lib64 sbin; do ln -s "usr/$l" "$J/$l"; done
 # bash too: the host-shell cases below show that a session opened with

@@ -59,18 +59,6 @@ is "$(nm "$PAM_JAIL" | grep -c jail_fault)" 0 'pam_jail.so: no jail_fault symbol
 ok 'pam_jail_faults.so: has the jail_fault symbol' sh -c "nm '$FAULTS_SO' | grep -q jail_fault"
 
 # --- the jail, the user, the profile ----------------------------------------------
-jail_add_prog() { # JAIL PROG...
-	local d=$1 p f x
-	shift
-	for p in "$@"; do
-		f=$(command -v "$p") || bail "no $p on the host"
-		for x in "$f" $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
-			[ -e "$d$x" ] && continue
-			mkdir -p "$d$(dirname "$x")"
-			cp -L "$x" "$d$x" || bail "copy $x"
-		done
-	done
-}
 mkdir -p "$J"/{etc,home,tmp,proc,dev,run,srv/ro1,srv/ro2,srv/rw1} "$J"/usr/{bin,lib,lib64,sbin}
 for l in bin lib lib64 sbin; do ln -s "usr/$l" "$J/$l"; done
 jail_add_prog "$J" sh touch "$SBIN/jailsh"
