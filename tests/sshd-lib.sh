@@ -349,12 +349,9 @@ sshd_cgroups_left() {
 # Pids of processes (other than this shell) in our network namespace: all of
 # them were started by this test.
 _sshd_netns_pids() {
-	local me p
-	me=$(readlink /proc/self/ns/net)
-	for p in /proc/[0-9]*; do
-		p=${p#/proc/}
-		[ "$p" = $$ ] || [ "$p" = "$BASHPID" ] && continue
-		[ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$me" ] && echo "$p"
+	local p
+	for p in $(ns_procs net self); do
+		[ "$p" = $$ ] || [ "$p" = "$BASHPID" ] || echo "$p"
 	done
 }
 

@@ -116,13 +116,11 @@ unlike "$(cat "$SYSLOG")" "for u0" 'unjailed user: no session line in syslog'
 # Processes of this test (our network namespace, not zombies) whose command
 # line is exactly CMDLINE: other tests may run the same commands meanwhile.
 netns_pgrep() {
-	local me p found=1
-	me=$(readlink /proc/self/ns/net)
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] || continue
-		grep -q '^State:.*Z' "$p/status" 2>/dev/null && continue
-		if [ "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" = "$1 " ]; then
-			echo "${p#/proc/}"
+	local p found=1 argv
+	for p in $(ns_procs net self); do
+		mapfile -d '' -t argv 2>/dev/null <"/proc/$p/cmdline" || continue
+		if [ "${argv[*]}" = "$1" ]; then
+			echo "$p"
 			found=0
 		fi
 	done

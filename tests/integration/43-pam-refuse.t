@@ -48,21 +48,11 @@ echo "# nothing" >"$PAMD/other"
 printf 'session required pam_permit.so\nsession required %s config=%s\n' "$PAM_JAIL" "$CONF" \
 	>"$PAMD/jail-test"
 
-# Processes of this test (our network namespace) named NAME.
-netns_procs() {
-	local me p
-	me=$(readlink /proc/self/ns/net)
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] || continue
-		grep -q '^State:.*Z' "$p/status" 2>/dev/null && continue # reaped later
-		[ "$(cat "$p/comm" 2>/dev/null)" = "$1" ] && echo "${p#/proc/}"
-	done
-}
 # What a refused session must not leave: session cgroups, records, inits.
 leftovers() {
 	find /sys/fs/cgroup -mindepth 3 -maxdepth 5 -type d -path "*/$CGROUP_PARENT/u1/*" 2>/dev/null
 	ls -A "$REG" 2>/dev/null
-	netns_procs jail-init
+	ns_procs net self jail-init # this test's network namespace
 }
 
 ok 'a correct session opens (the baseline the refusals depart from)' \

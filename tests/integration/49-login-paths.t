@@ -63,21 +63,11 @@ done
 # appears literally in the command: on a pty the typed command is echoed.
 PROBE='echo "status: $(grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status | tr "\t\n" "  ")"; echo "marker: $(cat /etc/jail-marker 2>&1)"; echo "init: $(cat /proc/1/comm)"; echo "user: $(id -un)"; echo "capbnd: $(grep CapBnd /proc/self/status | cut -f2)"; w=denied; (echo probe >/proc/self/comm) 2>/dev/null && w=allowed; echo "landlock: write $w"; echo "probe-$(echo done)"'
 
-# Processes of this test (our network namespace, not zombies) named NAME.
-netns_procs() {
-	local me p
-	me=$(readlink /proc/self/ns/net)
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] || continue
-		grep -q '^State:.*Z' "$p/status" 2>/dev/null && continue
-		[ "$(cat "$p/comm" 2>/dev/null)" = "$1" ] && echo "${p#/proc/}"
-	done
-}
 # What a closed or refused session must not leave: cgroups, records, inits.
 leftovers() {
 	find /sys/fs/cgroup -mindepth 2 -maxdepth 5 -type d -path "*/$CGROUP_PARENT/*/*" 2>/dev/null
 	ls -A "$REG" 2>/dev/null
-	netns_procs jail-init
+	ns_procs net self jail-init
 }
 # confined NAME OUTPUT: the default user's shell ran in the jail, confined.
 confined() {
@@ -216,7 +206,7 @@ like "$(cat "$SYSLOG")" "pam_jail(jail-twice:session): refused session for ud: p
 unlike "$(cat "$SYSLOG")" "No such file or directory" 'pam_jail twice: not the old misleading "open /etc/jail" error'
 is "$(ls -A "$REG" 2>/dev/null)" "" 'pam_jail twice: no record left in the registry'
 is "$(find /sys/fs/cgroup -mindepth 2 -maxdepth 5 -type d -path "*/$CGROUP_PARENT/ud/*" 2>/dev/null)" "" 'pam_jail twice: no session cgroup left'
-is "$(netns_procs jail-init)" "" 'pam_jail twice: no session init left'
+is "$(ns_procs net self jail-init)" "" 'pam_jail twice: no session init left'
 
 # --- a caller already inside a jail session ----------------------------------------
 # pid 1 is the session init (tests/bin/fake-init names itself jail-init):

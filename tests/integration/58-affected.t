@@ -77,13 +77,10 @@ start_session() {
 # sess_pids SID COMM: host pids of the session's processes named COMM (in
 # the pid namespace of its init).
 sess_pids() {
-	local init ns p
+	local init
 	init=$(sed -n 's/^init_pid=//p' "$PREG/$1")
-	ns=$(readlink "/proc/$init/ns/pid") || return 1
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] || continue
-		[ "$(cat "$p/comm" 2>/dev/null)" = "$2" ] && echo "${p#/proc/}"
-	done
+	[ -n "$init" ] && [ -e "/proc/$init/ns/pid" ] || return 1
+	ns_procs pid "$init" "$2"
 }
 
 start_session a u1 'echo started; while :; do tail -f /dev/null; done'

@@ -92,18 +92,10 @@ clean() {
 	return 0
 }
 # What a session must not leave behind: cgroups, records, inits.
-netns_procs() {
-	local me p
-	me=$(readlink /proc/self/ns/net)
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/ns/net" 2>/dev/null)" = "$me" ] || continue
-		[ "$(cat "$p/comm" 2>/dev/null)" = "$1" ] && echo "${p#/proc/}"
-	done
-}
 leftovers() {
 	find /sys/fs/cgroup -mindepth 3 -maxdepth 5 -type d -path "*/$CGROUP_PARENT/u1/*" 2>/dev/null
 	ls -A "$REG" 2>/dev/null
-	netns_procs jail-init
+	ns_procs net self jail-init
 }
 skip() {
 	_tap_n=$((_tap_n + 1))
