@@ -25,41 +25,16 @@
 JAIL_TEST_NET=1
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../sshd-lib.sh"
+. "$(dirname "$0")/../service-lib.sh"
 jail_test_setup
 jail_test_private_etc
 _sshd_private_dev # a /dev of the test's own, with a syslog sink on /dev/log ($SYSLOG)
 
-J=$T/jails/base
-SVCD=$TOP/tests/bin/svcd
 LOGSINK=$TOP/tests/bin/logsink
-[ -x "$SVCD" ] && [ -x "$LOGSINK" ] || bail "tests/bin/svcd, logsink not built (make unit-tests)"
-"$JAILCTL" --config "$CONF" init "$J" basicshell >"$T/init.out" 2>&1 ||
-	bail "jailctl init: $(tail -5 "$T/init.out")"
-install -D -m 0755 "$SVCD" "$J/usr/local/bin/svcd"
-mkdir -p "$T/state" "$T/logs"
-cat >"$CONF/jail.ini" <<EOF
-[jail]
-jail = $J
-state_root = $T/state/root
-logs_root = $T/logs/root
-EOF
-mkdir -p -m 0755 "$CONF/services.d"
-useradd -M -r -s /usr/sbin/nologin svcuser || bail "useradd svcuser"
-SVCUID=$(id -u svcuser)
+[ -x "$LOGSINK" ] || bail "tests/bin/logsink not built (make unit-tests)"
+svc_test_setup --svcd svcuser # $J, jail.ini, services.d; svcd in the jail
 
-# svc NAME KEY=VALUE...: write services.d/NAME.ini (jail = $J unless given)
-svc() {
-	local name=$1 f=$CONF/services.d/$1.ini
-	shift
-	{
-		echo "[service:$name]"
-		case " $* " in *" jail = "* | *"|jail = "*) ;; *) echo "jail = $J" ;; esac
-		for kv in "$@"; do echo "$kv"; done
-	} >"$f"
-	chmod 0644 "$f"
-}
 run() { "$JAILCTL" --config "$CONF" run "$@"; }
-records() { ls /run/jail/sessions 2>/dev/null | wc -l; }
 cg_dirs() { find /sys/fs/cgroup -maxdepth 5 -type d -path '*/jail/*' 2>/dev/null | sort; }
 cg_dirs >"$T/cg.before"
 inits() { pgrep -x jail-init | sort | tr '\n' ' '; }
@@ -69,16 +44,7 @@ INITS0=$(inits)
 NS=$T/notify.sock
 "$LOGSINK" "$NS" "$T/notify.log" >"$T/sink.out" 2>&1 &
 SINK=$!
-for _ in $(seq 100); do grep -q ready "$T/sink.out" 2>/dev/null && break; sleep 0.05; done
-# wait_for FILE TEXT [SECONDS]: until FILE has TEXT
-wait_for() {
-	local i
-	for i in $(seq $((${3:-10} * 20))); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
+wait_for "$T/sink.out" ready 5
 # start NAME: `jailctl run NAME` in the background, output in $T/NAME.out
 start() {
 	: >"$T/notify.log"
@@ -114,7 +80,7 @@ stop $PID
 is "$?" 0 'TERM: the service stopped cleanly, jailctl exits 0'
 like "$(cat "$T/a.out")" "got TERM" 'the service got TERM'
 like "$(cat "$T/notify.log")" "STOPPING=1" 'STOPPING=1 reached the supervisor'
-is "$(records)" 0 'no record is left'
+is "$(svc_records)" 0 'no record is left'
 is "$(cg_dirs)" "$(cat "$T/cg.before")" 'no cgroup is left'
 
 # 2. ready = notify: the service's own READY=1, relayed; MAINPID dropped.
@@ -153,7 +119,7 @@ svc e "exec = /usr/local/bin/svcd exit=3" "ready = notify"
 run e >"$T/e.out" 2>&1
 is "$?" 3 'a service that exits before READY: its status'
 like "$(cat "$T/e.out")" "exited with status 3 before it was ready (ready = notify)" 'and the reason'
-is "$(records)" 0 'no record is left'
+is "$(svc_records)" 0 'no record is left'
 
 # 5b. Never ready (systemd's TimeoutStartSec= ends it with TERM): says so.
 svc nr "exec = /usr/local/bin/svcd" "ready = notify"
@@ -249,7 +215,7 @@ nok 'jailctl killed: no svcd is left' pgrep -x svcd
 for _ in $(seq 200); do [ "$(inits)" = "$INITS0" ] && break; sleep 0.05; done
 is "$(inits)" "$INITS0" '... nor its jail-init'
 "$JAILCTL" --config "$CONF" gc >/dev/null 2>&1
-is "$(records)" 0 'gc removed its record'
+is "$(svc_records)" 0 'gc removed its record'
 
 # 12. user = dynamic: a uid of its range, on its state_dir too.
 svc d "exec = /usr/local/bin/svcd touch=/var/lib/d/f" "user = dynamic" "state_dir = d"
@@ -282,7 +248,7 @@ start a
 wait_for "$T/a.out" "svcd running"
 stop $PID
 is "$(stat -c %U "$T/outside")" "root" 'a symlink inside the state_dir is not followed'
-is "$(records)" 0 'no record is left'
+is "$(svc_records)" 0 'no record is left'
 
 # 15. Bad input: refused with the reason, nothing made.
 cg_dirs >"$T/cg.mid"
@@ -308,7 +274,7 @@ run a >"$T/bad" 2>&1
 is "$?" 1 'a jail that fails the ownership chain: refused'
 like "$(cat "$T/bad")" "writable by its group" 'naming the problem'
 chmod g-w "$J"
-is "$(records)" 0 'the refusals left no record'
+is "$(svc_records)" 0 'the refusals left no record'
 is "$(cg_dirs)" "$(cat "$T/cg.mid")" 'and no cgroup'
 
 # 16. nginx from Debian, net = none, serving through `listen =`.

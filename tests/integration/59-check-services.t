@@ -18,48 +18,17 @@
 #     no seccomp by design) is not taken for the service.
 JAIL_TEST_NET=1
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../service-lib.sh"
 jail_test_setup
 jail_test_private_etc
+svc_test_setup --svcd svcuser # $J, jail.ini, services.d; svcd in the jail
+mkdir -p "$T/data"
 
-J=$T/jails/base
-SVCD=$TOP/tests/bin/svcd
-[ -x "$SVCD" ] || bail "tests/bin/svcd not built (make unit-tests)"
-"$JAILCTL" --config "$CONF" init "$J" basicshell >"$T/init.out" 2>&1 ||
-	bail "jailctl init: $(tail -5 "$T/init.out")"
-install -D -m 0755 "$SVCD" "$J/usr/local/bin/svcd"
-mkdir -p "$T/state" "$T/logs" "$T/data"
-cat >"$CONF/jail.ini" <<EOF
-[jail]
-jail = $J
-state_root = $T/state/root
-logs_root = $T/logs/root
-EOF
-mkdir -p -m 0755 "$CONF/services.d"
-useradd -M -r -s /usr/sbin/nologin svcuser || bail "useradd svcuser"
-
-svc() { # NAME KEY=VALUE...
-	local name=$1 f=$CONF/services.d/$1.ini
-	shift
-	{
-		echo "[service:$name]"
-		echo "jail = $J"
-		for kv in "$@"; do echo "$kv"; done
-	} >"$f"
-	chmod 0644 "$f"
-}
 prof() { # NAME LINE...
 	local f=$CONF/profiles/$1.ini
 	shift
 	printf '%s\n' "[profile]" "$@" >"$f"
 	chmod 0644 "$f"
-}
-wait_for() { # FILE TEXT
-	local i
-	for i in $(seq 200); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
 }
 declare -A PIDS
 start() { # NAME

@@ -22,6 +22,7 @@
 # jail tree is unchanged after every run.
 JAIL_TEST_NET=1
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../service-lib.sh"
 . "$(dirname "$0")/../escape/escape-lib.sh"
 jail_test_setup
 jail_test_private_etc
@@ -29,19 +30,8 @@ jail_test_private_etc
 ESC=$TOP/tests/bin/escape
 [ -x "$ESC" ] || bail "tests/bin/escape missing: run make unit-tests"
 command -v python3 >/dev/null || bail "python3 missing (tests/deps.sh)"
-J=$T/jails/base
 IN=/usr/local/bin
-"$JAILCTL" --config "$CONF" init "$J" basicshell >"$T/init.out" 2>&1 ||
-	bail "jailctl init: $(tail -5 "$T/init.out")"
-cat >"$CONF/jail.ini" <<EOF
-[jail]
-jail = $J
-state_root = $T/state/root
-logs_root = $T/logs/root
-EOF
-mkdir -p -m 0755 "$CONF/services.d"
-useradd -M -r -s /usr/sbin/nologin escsvc || bail "useradd escsvc"
-useradd -M -r -s /usr/sbin/nologin escother || bail "useradd escother"
+svc_test_setup escsvc escother # $J, jail.ini, services.d, the two users
 
 # The admin's plants, as in 60-escape.t.
 install -d -m 0755 "$J$IN"
@@ -108,11 +98,9 @@ OPTS=$(echo $OPTS)
 
 # run_probe NAME USER TECH...: the probe as service NAME, its output.
 run_probe() {
-	local name=$1 user=$2 f=$CONF/services.d/$1.ini
+	local name=$1 user=$2
 	shift 2
-	printf '[service:%s]\njail = %s\nprofile = service\nuser = %s\nexec = %s %s %s\n' \
-		"$name" "$J" "$user" "$IN/escape" "$OPTS" "$*" >"$f"
-	chmod 0644 "$f"
+	svc "$name" "profile = service" "user = $user" "exec = $IN/escape $OPTS $*"
 	timeout 600 "$JAILCTL" --config "$CONF" run "$name" 2>&1 </dev/null
 }
 
@@ -213,14 +201,8 @@ is "$(wc -l <"$T/sock.log")" 0 'no service connected to a host unix socket (abst
 
 # 3. Root in a service, by hand: / stays read-only, the jail unwritten, no
 # host /proc or cgroup to go through.  mount(8) copied in by jailctl cp.
-cat >"$CONF/services.d/rootsh.ini" <<EOF
-[service:rootsh]
-jail = $J
-profile = service
-user = root
-exec = /bin/bash -c "mount -o remount,rw / 2>&1; echo remount=\$?; mount -o remount,bind,rw / 2>&1; echo bindremount=\$?; grep -E '^[0-9]+ [0-9]+ [^ ]+ [^ ]+ / ' /proc/self/mountinfo; grep -E '^(CapBnd|CapEff|NoNewPrivs|Seccomp):' /proc/self/status; echo x >/etc/planted; echo write=\$?; mkdir /etc/planted.d; echo mkdir=\$?; ls /sys/fs/cgroup; echo cgroupls=\$?; ls /proc/1/root/; echo proc1root=\$?"
-EOF
-chmod 0644 "$CONF/services.d/rootsh.ini"
+svc rootsh "profile = service" "user = root" \
+	"exec = /bin/bash -c \"mount -o remount,rw / 2>&1; echo remount=\$?; mount -o remount,bind,rw / 2>&1; echo bindremount=\$?; grep -E '^[0-9]+ [0-9]+ [^ ]+ [^ ]+ / ' /proc/self/mountinfo; grep -E '^(CapBnd|CapEff|NoNewPrivs|Seccomp):' /proc/self/status; echo x >/etc/planted; echo write=\$?; mkdir /etc/planted.d; echo mkdir=\$?; ls /sys/fs/cgroup; echo cgroupls=\$?; ls /proc/1/root/; echo proc1root=\$?\""
 out=$(timeout 60 "$JAILCTL" --config "$CONF" run rootsh 2>&1 </dev/null)
 like "$out" "remount=32" '[service root] mount -o remount,rw / fails (mount(8): status 32)'
 like "$out" "bindremount=32" '[service root] mount -o remount,bind,rw / fails'
@@ -237,7 +219,7 @@ like "$out" "proc1root=2" '[service root] /proc/1/root of its init: refused'
 nok '[service root] nothing was planted in the jail' test -e "$J/etc/planted" -o -e "$J/etc/planted.d"
 is "$(tree_list | diff "$T/tree.before" - 2>&1)" "" \
 	'the jail tree is unchanged after every service (names, modes, owners, sizes, times)'
-is "$(ls /run/jail/sessions 2>/dev/null | wc -l)" 0 'no record is left'
+is "$(svc_records)" 0 'no record is left'
 
 kill "$PY" "$VICTIM" 2>/dev/null
 wait "$PY" "$VPID" 2>/dev/null
