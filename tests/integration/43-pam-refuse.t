@@ -6,47 +6,19 @@
 JAIL_TEST_NET=1
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../sshd-lib.sh"
+. "$(dirname "$0")/../pam-lib.sh"
 jail_test_setup
 sshd_test_setup
 
-PAMDRIVE=$TOP/tests/bin/pamdrive
 REG=/run/jail/sessions
-J=$T/jails/j1
-
-mkdir -p "$J"/{etc,home,tmp,proc,dev,run} "$J"/usr/{bin,lib,lib64,sbin}
-for l in bin lib lib64 sbin; do ln -s "usr/$l" "$J/$l"; done
+# $J, u1 (jailsh its login shell on the host, what sshd, su and runuser
+# run, and in the jail's passwd, what login(1) reads), the stack $PAMD.
 # bash too: the host-shell cases below show that a session opened with
 # /bin/bash as the host login shell would have run it there.
-jail_add_prog "$J" sh touch bash "$SBIN/jailsh"
-chmod -R go-w "$J"
-# u1's login shell is jailsh on the host (what sshd, su and runuser run)
-# and in the jail's passwd (what login(1) reads after the session opened),
-# as jailctl adduser writes them.
-useradd -M -d /home/u1 -s "$SBIN/jailsh" u1 || bail "useradd u1"
-grep -E '^(root|u1):' /etc/passwd >"$J/etc/passwd"
+pam_test_setup touch bash
 cp "$J/etc/passwd" "$T/passwd.good"
-grep -E '^(root|u1):' /etc/group >"$J/etc/group"
-install -d -o u1 -g u1 -m 0755 "$J/home/u1"
-
-write_profile() { # NAME LINES...
-	local n=$1
-	shift
-	{
-		echo "[profile]"
-		for l in "$@"; do echo "$l"; done
-	} >"$CONF/profiles/$n.ini"
-	chmod 0644 "$CONF/profiles/$n.ini"
-}
 write_profile rtest "hostname = rtest" "cgroup = required" "apparmor = off" "landlock = off"
-# jailsh runs the assignment's `shell` (the jail has sh, not bash).
-use_profile() { sshd_write_jail_ini "[user:u1]" "jail = ${2:-$J}" "profile = $1" "shell = /bin/sh"; }
 use_profile rtest
-
-PAMD=$T/pam.d
-mkdir -p "$PAMD"
-echo "# nothing" >"$PAMD/other"
-printf 'session required pam_permit.so\nsession required %s config=%s\n' "$PAM_JAIL" "$CONF" \
-	>"$PAMD/jail-test"
 
 # What a refused session must not leave: session cgroups, records, inits.
 leftovers() {

@@ -14,35 +14,15 @@
 JAIL_TEST_NET=1
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../sshd-lib.sh"
+. "$(dirname "$0")/../pam-lib.sh"
 jail_test_setup
 sshd_test_setup
 
-PAMDRIVE=$TOP/tests/bin/pamdrive
-J=$T/jails/j1
-
-mkdir -p "$J"/{etc,home,tmp,proc,dev,run} "$J"/usr/{bin,lib,lib64,sbin}
-for l in bin lib lib64 sbin; do ln -s "usr/$l" "$J/$l"; done
-jail_add_prog "$J" sh "$SBIN/jailsh"
-chmod -R go-w "$J"
-# u1's shell, on the host and in the jail, is jailsh, as jailctl adduser
-# writes them (pam_jail refuses another: sshd, su and login(1) would run it).
-useradd -M -d /home/u1 -s "$SBIN/jailsh" u1 || bail "useradd u1"
-grep -E '^(root|u1):' /etc/passwd >"$J/etc/passwd"
-grep -E '^(root|u1):' /etc/group >"$J/etc/group"
-install -d -o u1 -g u1 -m 0755 "$J/home/u1"
-
-printf '[profile]\nhostname = lf\ncgroup = optional\napparmor = off\nlandlock = off\n' \
-	>"$CONF/profiles/lf.ini"
-chmod 0644 "$CONF/profiles/lf.ini"
-# jailsh runs the assignment's shell (the jail has sh, not bash).
-use_profile() { sshd_write_jail_ini "[user:u1]" "jail = $J" "profile = $1" "shell = /bin/sh"; }
+# $J, u1 (jailsh its shell on the host and in the jail: pam_jail refuses
+# another, sshd, su and login(1) would run it), the stack $PAMD.
+pam_test_setup
+write_profile lf "hostname = lf" "cgroup = optional" "apparmor = off" "landlock = off"
 use_profile lf
-
-PAMD=$T/pam.d
-mkdir -p "$PAMD"
-echo "# nothing" >"$PAMD/other"
-printf 'session required pam_permit.so\nsession required %s config=%s\n' "$PAM_JAIL" "$CONF" \
-	>"$PAMD/jail-test"
 
 # The parser, from pam_jail(8) LOGGING only: the fields begin at the
 # line's last " session="; prints them as JSON (a bare - is null).
