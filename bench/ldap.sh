@@ -15,59 +15,22 @@
 # All jailed users are in sshd's Match Group (keys by `jailctl keys`).
 # `ssh USER@127.0.0.1 true`: hyperfine -N, RUNS runs each (default 21),
 # interleaved in rounds so that load drift hits every user alike; medians.
-set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
-RUNS=21
-while getopts n: o; do
-	case $o in
-	n) RUNS=$OPTARG ;;
-	*)
-		echo "usage: bench/ldap.sh [-n RUNS]" >&2
-		exit 2
-		;;
-	esac
-done
-export RUNS
+. "$(dirname "$0")/lib.sh"
+bench_runs_opt 21 "$@"
 
 if [ -z "${JAIL_TEST_IN_NS:-}" ]; then
-	[ "$(id -u)" = 0 ] || {
-		echo "bench/ldap.sh: run as root" >&2
-		exit 1
-	}
+	bench_need_root
 	make -s -C "$REPO" tests/bin/logsink >/dev/null || exit 1
-	for f in jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so tests/bin/logsink; do
-		[ -e "$REPO/$f" ] || {
-			echo "bench/ldap.sh: $f is not built: run 'make all'" >&2
-			exit 1
-		}
-	done
-	for c in hyperfine slapd nslcd; do
-		command -v "$c" >/dev/null || [ -x "/usr/sbin/$c" ] || {
-			echo "bench/ldap.sh: $c missing (tests/deps.sh installs it)" >&2
-			exit 1
-		}
-	done
-	export JAIL_TEST_IN_NS=1 CGROUP_PARENT=jail-bench-ldap-$$
-	unshare --mount --net --propagation private "$0" "$@"
-	exit $?
+	bench_need_built jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so tests/bin/logsink
+	bench_need_cmd hyperfine slapd nslcd
+	bench_unshare jail-bench-ldap "$@"
 fi
 
 # --- inside the throwaway namespace ------------------------------------------
-JAIL_TEST_NET=1
-. "$REPO/tests/lib.sh"
-TOP=$REPO
-JAILCTL=$TOP/jailctl/jailctl
-JAILSH=$TOP/jailsh/jailsh
-PAM_JAIL=$TOP/pam_jail/pam_jail.so
-. "$REPO/tests/sshd-lib.sh"
+bench_sshd_harness
 . "$REPO/tests/ldap-lib.sh"
 jail_test_setup
 sshd_test_setup
-die() {
-	echo "bench/ldap.sh: $*" >&2
-	exit 1
-}
 J=$SSHD_JAIL
 G=ldjail
 U=$LDAP_UID0
@@ -115,24 +78,19 @@ for r in $(seq $ROUNDS); do
 done
 echo
 echo "login latency: ssh USER@127.0.0.1 true, $((per * ROUNDS)) runs each (hyperfine -N, $ROUNDS interleaved rounds), medians"
-python3 - "$T"/h*.json <<'EOF'
-import json, statistics, sys
-times = {}
-for f in sys.argv[1:]:
-    for r in json.load(open(f))["results"]:
-        times.setdefault(r["command"], []).extend(r["times"])
-med = {k: statistics.median(v) * 1000 for k, v in times.items()}
-base = med["files-jailed"]
-what = {
-    "files-unjailed": "local user, not jailed",
-    "files-jailed": "local user, jailctl adduser",
-    "ldap-jailed": "LDAP user, jailed by [group:] (directory group)",
-    "ldap-adduser": "LDAP user, jailctl adduser",
-}
-for k in ("files-unjailed", "files-jailed", "ldap-jailed", "ldap-adduser"):
-    print("   %-50s %8.1f ms  %5.2f" % (what[k], med[k], med[k] / base))
-print("   (ratio to the files-backed jailed user)")
-EOF
+declare -A med
+while read -r m k; do med[$k]=$m; done < <(hyperfine_medians "$T"/h*.json)
+[ -n "${med[files-jailed]:-}" ] || die "no median of files-jailed in $T/h*.json"
+declare -A what=(
+	[files-unjailed]="local user, not jailed"
+	[files-jailed]="local user, jailctl adduser"
+	[ldap-jailed]="LDAP user, jailed by [group:] (directory group)"
+	[ldap-adduser]="LDAP user, jailctl adduser"
+)
+for k in files-unjailed files-jailed ldap-jailed ldap-adduser; do
+	printf '   %-50s %8.1f ms  %5s\n' "${what[$k]}" "${med[$k]}" "$(ratio "${med[$k]}" "${med[files-jailed]}")"
+done
+echo "   (ratio to the files-backed jailed user)"
 
 # What the directory adds to one lookup: `id USER` (getpwnam, then
 # getgrouplist and a getgrgid per group: what pam_jail's group mapping and
@@ -141,9 +99,8 @@ hyperfine -N -w 3 -r 100 --export-json "$T/id.json" -n files "id benchf" -n ldap
 	>"$T/id.out" 2>&1 || die "hyperfine id: $(tail -5 "$T/id.out")"
 echo
 echo "NSS lookup alone: id USER, 100 runs each (hyperfine -N), medians"
-python3 - "$T/id.json" <<'PY'
-import json, statistics, sys
-r = {x["command"]: statistics.median(x["times"]) * 1000 for x in json.load(open(sys.argv[1]))["results"]}
-print("   %-50s %8.2f ms" % ("local user (files)", r["files"]))
-print("   %-50s %8.2f ms  (+%.2f ms)" % ("LDAP user (nslcd, slapd on 127.0.0.1)", r["ldap"], r["ldap"] - r["files"]))
-PY
+declare -A idm
+while read -r m k; do idm[$k]=$m; done < <(hyperfine_medians "$T/id.json")
+printf '   %-50s %8.2f ms\n' "local user (files)" "${idm[files]}"
+printf '   %-50s %8.2f ms  (+%.2f ms)\n' "LDAP user (nslcd, slapd on 127.0.0.1)" "${idm[ldap]}" \
+	"$(awk -v a="${idm[ldap]}" -v b="${idm[files]}" 'BEGIN { print a - b }')"
