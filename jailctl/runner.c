@@ -489,30 +489,6 @@ static void print_warnings(runner_t *r)
 	jail_strv_clear(&r->warnings);
 }
 
-/* End the sandbox: the init killed, the record removed while it dies,
- * then the cgroup.  0, or -1 with the first error in ERR. */
-static int teardown(runner_t *r, jail_error_t *err)
-{
-	jail_error_t e2 = {0};
-	int ret = 0;
-
-	if (jail_sandbox_kill(&r->sb, &e2) < 0) {
-		jail_error_move(err, &e2);
-		ret = -1;
-	}
-	if (r->record_written && jail_registry_remove(r->regfd, r->id, &e2) < 0 &&
-	    !jail_error_is(&e2, ENOENT) && ret == 0) {
-		jail_error_move(err, &e2);
-		ret = -1;
-	}
-	r->record_written = false;
-	if (jail_sandbox_end(&r->sb, &e2) < 0 && ret == 0) {
-		jail_error_move(err, &e2);
-		ret = -1;
-	}
-	return ret;
-}
-
 int run_execute(run_plan_t *plan)
 {
 	runner_t r;
@@ -648,7 +624,7 @@ int run_execute(run_plan_t *plan)
 				jailctl_wait_status(status, how, sizeof(how)));
 		}
 	}
-	if (teardown(&r, &err) < 0) {
+	if (jail_registry_end_sandbox(r.regfd, r.id, &r.record_written, &r.sb, &err) < 0) {
 		jailctl_msg("run", "%s: jail %s: teardown: %s", r.what, plan->jail, err.msg);
 		run_log(
 		    plan, NULL, r.id, LOG_ERR, "state", err.msg, -1,

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "confine/mounts.h"
+#include "confine/mounts-internal.h"
 #include "base/fault.h"
 #include "base/safefs.h"
 
@@ -61,8 +62,7 @@ void jail_bind_clear(jail_bind_t *b)
 
 /* --- small mount helpers ---------------------------------------------- */
 
-/* Attach the detached mount MFD onto the already-open TARGET_FD. */
-static int attach(int mfd, int target_fd, const char *what, jail_error_t *err)
+int jail_mounts_attach(int mfd, int target_fd, const char *what, jail_error_t *err)
 {
 	if (move_mount(mfd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
 	    0)
@@ -80,10 +80,8 @@ static int set_attrs(int mfd, uint64_t attrs, bool recursive, const char *what, 
 	return 0;
 }
 
-/* A new detached file system: FSTYPE with KEY=VALUE string options (a NULL
- * value sets a flag), mounted with ATTRS.  Returns the mount fd. */
-static int new_fs(const char *fstype, const char *const *opts, uint64_t attrs, const char *what,
-		  jail_error_t *err)
+int jail_mounts_new_fs(const char *fstype, const char *const *opts, uint64_t attrs,
+		       const char *what, jail_error_t *err)
 {
 	cleanup_close int fsfd = fsopen(fstype, FSOPEN_CLOEXEC);
 	int mfd;
@@ -108,8 +106,7 @@ static int new_fs(const char *fstype, const char *const *opts, uint64_t attrs, c
 	return mfd;
 }
 
-/* A non-fatal note for the caller to log (plan->warnings, when given). */
-JAIL_PRINTF(2, 3) static void warn(const jail_mount_plan_t *plan, const char *fmt, ...)
+void jail_mounts_warn(const jail_mount_plan_t *plan, const char *fmt, ...)
 {
 	char msg[PATH_MAX + 256];
 	va_list ap;
@@ -306,7 +303,7 @@ int jail_mounts_begin(int jail_fd, jail_error_t *err)
 		return -1;
 	}
 	/* After move_mount the tree fd names the root of the attached mount. */
-	if (attach(tree, jail_fd, "the jail root on itself", err) < 0) {
+	if (jail_mounts_attach(tree, jail_fd, "the jail root on itself", err) < 0) {
 		close(tree);
 		return -1;
 	}
@@ -329,7 +326,7 @@ int jail_mounts_proc(int root_fd, int proc_mfd, jail_error_t *err)
 		return -1;
 	if (jail_fault("mount-proc") < 0)
 		return jail_error_set(err, errno, "mount /proc");
-	if (attach(proc_mfd, target, "/proc", err) < 0)
+	if (jail_mounts_attach(proc_mfd, target, "/proc", err) < 0)
 		return -1;
 
 	for (size_t i = 0; proc_ro[i]; i++) {
@@ -350,7 +347,7 @@ int jail_mounts_proc(int root_fd, int proc_mfd, jail_error_t *err)
 			      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
 				  MOUNT_ATTR_NOEXEC,
 			      false, proc_ro[i], err) < 0 ||
-		    attach(clone, t, proc_ro[i], err) < 0)
+		    jail_mounts_attach(clone, t, proc_ro[i], err) < 0)
 			return jail_error_wrap(err, "read-only /proc/%s", proc_ro[i]);
 	}
 
@@ -375,7 +372,7 @@ int jail_mounts_proc(int root_fd, int proc_mfd, jail_error_t *err)
 					      proc_mask_files[i]);
 		if (set_attrs(clone, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
 			      false, proc_mask_files[i], err) < 0 ||
-		    attach(clone, t, proc_mask_files[i], err) < 0)
+		    jail_mounts_attach(clone, t, proc_mask_files[i], err) < 0)
 			return jail_error_wrap(err, "mask /proc/%s", proc_mask_files[i]);
 	}
 	for (size_t i = 0; proc_mask_dirs[i]; i++) {
@@ -389,13 +386,13 @@ int jail_mounts_proc(int root_fd, int proc_mfd, jail_error_t *err)
 				continue;
 			return jail_error_set(err, errno, "open /proc/%s", proc_mask_dirs[i]);
 		}
-		mfd = new_fs("tmpfs", opts,
-			     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-				 MOUNT_ATTR_NOEXEC,
-			     proc_mask_dirs[i], err);
+		mfd = jail_mounts_new_fs("tmpfs", opts,
+					 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+					     MOUNT_ATTR_NOEXEC,
+					 proc_mask_dirs[i], err);
 		if (mfd >= 0 && jail_fault("mount-proc-maskdir") < 0)
 			return jail_error_set(err, errno, "mask /proc/%s", proc_mask_dirs[i]);
-		if (mfd < 0 || attach(mfd, t, proc_mask_dirs[i], err) < 0)
+		if (mfd < 0 || jail_mounts_attach(mfd, t, proc_mask_dirs[i], err) < 0)
 			return jail_error_wrap(err, "mask /proc/%s", proc_mask_dirs[i]);
 	}
 	return 0;
@@ -475,8 +472,9 @@ static int mount_dev(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 		if (stat("/dev/log", &st) == 0 && S_ISSOCK(st.st_mode)) {
 			want_log = true;
 		} else {
-			warn(plan, "the jail asks for a log socket but the host has no /dev/log "
-				   "socket: no /dev/log in the session");
+			jail_mounts_warn(
+			    plan, "the jail asks for a log socket but the host has no /dev/log "
+				  "socket: no /dev/log in the session");
 		}
 	}
 
@@ -487,7 +485,8 @@ static int mount_dev(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 	 * holds only those populate_dev() makes before it is attached (root
 	 * in a session cannot add any unless the profile keeps CAP_MKNOD).
 	 * nosuid, noexec; it covers whatever the read-only tree has at /dev. */
-	dev_mfd = new_fs("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "/dev", err);
+	dev_mfd = jail_mounts_new_fs("tmpfs", dev_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+				     "/dev", err);
 	if (dev_mfd < 0)
 		return -1;
 	dfd = openat(dev_mfd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
@@ -497,14 +496,14 @@ static int mount_dev(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 		return -1;
 	if (jail_fault("mount-dev") < 0)
 		return jail_error_set(err, errno, "mount /dev");
-	if (attach(dev_mfd, target, "/dev", err) < 0)
+	if (jail_mounts_attach(dev_mfd, target, "/dev", err) < 0)
 		return -1;
 
 	/* devpts: since Linux 4.7 every mount is a new instance ("newinstance"
 	 * is kept for older kernels); the session's ptys are its own. */
 	snprintf(gid, sizeof(gid), "%u", (unsigned)plan->tty_gid);
-	pts_mfd =
-	    new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, "/dev/pts", err);
+	pts_mfd = jail_mounts_new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
+				     "/dev/pts", err);
 	if (pts_mfd < 0)
 		return -1;
 	t = openat(dfd, "pts", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -512,7 +511,7 @@ static int mount_dev(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 		return jail_error_set(err, errno, "open /dev/pts");
 	if (jail_fault("mount-devpts") < 0)
 		return jail_error_set(err, errno, "mount /dev/pts");
-	if (attach(pts_mfd, t, "/dev/pts", err) < 0)
+	if (jail_mounts_attach(pts_mfd, t, "/dev/pts", err) < 0)
 		return -1;
 	close(t);
 	t = openat(dfd, "ptmx", O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -523,7 +522,7 @@ static int mount_dev(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 		: open_tree(pts_mfd, "ptmx", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	if (m < 0)
 		return jail_error_set(err, errno, "bind /dev/pts/ptmx");
-	if (attach(m, t, "/dev/ptmx", err) < 0)
+	if (jail_mounts_attach(m, t, "/dev/ptmx", err) < 0)
 		return -1;
 	close(m);
 	close(t);
@@ -535,8 +534,9 @@ static int mount_dev(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 		shm_o[2] = "size";
 		shm_o[3] = shm_size;
 	}
-	m = new_fs("tmpfs", shm_o, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-		   "/dev/shm", err);
+	m = jail_mounts_new_fs("tmpfs", shm_o,
+			       MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "/dev/shm",
+			       err);
 	if (m < 0)
 		return -1;
 	t = openat(dfd, "shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -544,7 +544,7 @@ static int mount_dev(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 		return jail_error_set(err, errno, "open /dev/shm");
 	if (jail_fault("mount-shm") < 0)
 		return jail_error_set(err, errno, "mount /dev/shm");
-	if (attach(m, t, "/dev/shm", err) < 0)
+	if (jail_mounts_attach(m, t, "/dev/shm", err) < 0)
 		return -1;
 	close(m);
 	close(t);
@@ -563,7 +563,7 @@ static int mount_dev(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 			return jail_error_set(err, errno, "open /dev/log");
 		if (set_attrs(m, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, false,
 			      "/dev/log", err) < 0 ||
-		    attach(m, t, "/dev/log", err) < 0)
+		    jail_mounts_attach(m, t, "/dev/log", err) < 0)
 			return -1;
 	}
 	return 0;
@@ -607,7 +607,7 @@ static int mount_tmpfs(int root_fd, const char *rel, const char *mode, uint64_t 
 		opts[2] = "size";
 		opts[3] = sz;
 	}
-	mfd = new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, what, err);
+	mfd = jail_mounts_new_fs("tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, what, err);
 	if (mfd < 0)
 		return -1;
 	/* /run (PLAN given): /run/jail, root's, holds the session file, the
@@ -637,7 +637,7 @@ static int mount_tmpfs(int root_fd, const char *rel, const char *mode, uint64_t 
 	}
 	if (jail_fault("mount-tmpfs") < 0)
 		return jail_error_set(err, errno, "mount %s", what);
-	return attach(mfd, target, what, err);
+	return jail_mounts_attach(mfd, target, what, err);
 }
 
 /* --- step 6: the home ------------------------------------------------- */
@@ -677,7 +677,8 @@ static int mount_home(int root_fd, const jail_mount_plan_t *plan, jail_error_t *
 	if (plan->home == NULL)
 		return 0; /* none asked for (jailctl run) */
 	if (plan->home[0] == '\0') {
-		warn(plan, "the user has no home directory: no writable home in the session");
+		jail_mounts_warn(plan,
+				 "the user has no home directory: no writable home in the session");
 		return 0;
 	}
 	home = jail_path_normalize(plan->home, err);
@@ -685,17 +686,19 @@ static int mount_home(int root_fd, const jail_mount_plan_t *plan, jail_error_t *
 		return jail_error_wrap(err, "home %s", plan->home);
 	if (strcmp(home, "/") == 0 || path_at_or_under(home, "/proc") ||
 	    path_at_or_under(home, "/dev")) {
-		warn(plan, "home %s: not made writable (it is /, or at or beneath /proc or /dev)",
-		     home);
+		jail_mounts_warn(
+		    plan, "home %s: not made writable (it is /, or at or beneath /proc or /dev)",
+		    home);
 		return 0;
 	}
 	target = jail_openat_beneath(root_fd, home, O_PATH | O_DIRECTORY, 0, &e2);
 	if (target < 0) {
 		if (jail_error_is(&e2, ENOENT)) {
-			warn(plan,
-			     "home %s does not exist in the jail: no writable home in the session "
-			     "(jailctl adduser creates it)",
-			     home);
+			jail_mounts_warn(
+			    plan,
+			    "home %s does not exist in the jail: no writable home in the session "
+			    "(jailctl adduser creates it)",
+			    home);
 			return 0;
 		}
 		/* A symlink as the last component shows as ENOTDIR (O_PATH with
@@ -712,10 +715,11 @@ static int mount_home(int root_fd, const jail_mount_plan_t *plan, jail_error_t *
 	if (fstat(target, &st) < 0)
 		return jail_error_set(err, errno, "stat home %s", home);
 	if (st.st_uid != plan->uid) {
-		warn(plan,
-		     "home %s in the jail is owned by uid %u, not by the user (uid %u): not made "
-		     "writable",
-		     home, (unsigned)st.st_uid, (unsigned)plan->uid);
+		jail_mounts_warn(
+		    plan,
+		    "home %s in the jail is owned by uid %u, not by the user (uid %u): not made "
+		    "writable",
+		    home, (unsigned)st.st_uid, (unsigned)plan->uid);
 		return 0;
 	}
 	/* The clone carries the read-only, nosuid, nodev of step 2: clear the
@@ -729,7 +733,7 @@ static int mount_home(int root_fd, const jail_mount_plan_t *plan, jail_error_t *
 		return jail_error_set(err, errno, "bind home %s", home);
 	if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
 		return jail_error_set(err, errno, "set mount flags of home %s", home);
-	return attach(tree, target, home, err);
+	return jail_mounts_attach(tree, target, home, err);
 }
 
 /* --- step 7: profile binds --------------------------------------------- */
@@ -758,7 +762,7 @@ static int mount_bind(int root_fd, const jail_bind_t *b, jail_error_t *err)
 				     : open_file_target(root_fd, b->jail, err);
 	if (target < 0)
 		return jail_error_wrap(err, "%s %s:%s", kind, b->host, b->jail);
-	if (attach(tree, target, b->jail, err) < 0)
+	if (jail_mounts_attach(tree, target, b->jail, err) < 0)
 		return jail_error_wrap(err, "%s %s", kind, b->host);
 	return 0;
 }
@@ -794,7 +798,7 @@ int jail_mounts_bind_fd(int root_fd, int src_fd, const char *target, bool ro, ja
 	t = open_dir_target(root_fd, jail, err);
 	if (t < 0)
 		return jail_error_wrap(err, "bind %s", jail);
-	return attach(tree, t, jail, err);
+	return jail_mounts_attach(tree, t, jail, err);
 }
 
 int jail_mounts_rest(int root_fd, const jail_mount_plan_t *plan, jail_error_t *err)

@@ -1,13 +1,13 @@
 /* The private view of a session (see views.h). */
 #define _GNU_SOURCE
 #include "confine/views.h"
+#include "confine/mounts-internal.h"
 #include "base/pwfile.h"
 #include "base/safefs.h"
 #include "base/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,27 +184,6 @@ int jail_view_group(const char *text, const char *view_passwd, uid_t uid, char *
 
 /* --- the mounts -------------------------------------------------------- */
 
-JAIL_PRINTF(2, 3) static void warn(const jail_mount_plan_t *plan, const char *fmt, ...)
-{
-	char msg[PATH_MAX + 256];
-	va_list ap;
-
-	if (plan->warnings == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	jail_strv_push(plan->warnings, msg, NULL);
-}
-
-static int attach(int mfd, int target_fd, const char *what, jail_error_t *err)
-{
-	if (move_mount(mfd, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) <
-	    0)
-		return jail_error_set(err, errno, "private view: mount %s", what);
-	return 0;
-}
-
 /* Open REL beneath ROOT_FD (FLAGS as for jail_openat_beneath); 0 with *FD
  * -1 when it does not exist, -1 with ERR naming a symlink or other
  * failure. */
@@ -237,7 +216,8 @@ static const char *home_under(const jail_mount_plan_t *plan, const char *home, b
 	if (home == NULL)
 		return "";
 	if (strcmp(home, "/home") == 0) {
-		warn(plan, "private view: the home is /home itself: /home left as it is");
+		jail_mounts_warn(plan,
+				 "private view: the home is /home itself: /home left as it is");
 		*skip = true;
 		return NULL;
 	}
@@ -253,7 +233,6 @@ static int view_home(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 	cleanup_close int target = -1;
 	cleanup_close int hfd = -1;
 	cleanup_close int clone = -1;
-	cleanup_close int fsfd = -1;
 	cleanup_close int mfd = -1;
 	cleanup_close int point = -1;
 	const char *rel;
@@ -286,21 +265,10 @@ static int view_home(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 						      home);
 		}
 	}
-	fsfd = fsopen("tmpfs", FSOPEN_CLOEXEC);
-	if (fsfd < 0)
-		return jail_error_set(err, errno, "private view: fsopen tmpfs for /home");
-	if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", "tmpfs", 0) < 0)
-		return jail_error_set(err, errno, "private view: /home tmpfs source");
-	for (size_t i = 0; opts[i]; i += 2)
-		if (fsconfig(fsfd, FSCONFIG_SET_STRING, opts[i], opts[i + 1], 0) < 0)
-			return jail_error_set(err, errno, "private view: /home tmpfs option %s",
-					      opts[i]);
-	if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return jail_error_set(err, errno, "private view: create the /home tmpfs");
-	mfd = fsmount(fsfd, FSMOUNT_CLOEXEC,
-		      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	mfd = jail_mounts_new_fs(
+	    "tmpfs", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, "/home", err);
 	if (mfd < 0)
-		return jail_error_set(err, errno, "private view: fsmount the /home tmpfs");
+		return jail_error_wrap(err, "private view");
 	/* The mount point of the home, made while the tmpfs is detached
 	 * (nobody can race it); its parents 0755 root. */
 	if (clone >= 0) {
@@ -308,10 +276,9 @@ static int view_home(int root_fd, const jail_mount_plan_t *plan, jail_error_t *e
 		if (point < 0)
 			return jail_error_wrap(err, "private view: mount point /home/%s", rel);
 	}
-	if (attach(mfd, target, "a tmpfs on /home", err) < 0)
-		return -1;
-	if (clone >= 0 && attach(clone, point, home, err) < 0)
-		return -1;
+	if (jail_mounts_attach(mfd, target, "a tmpfs on /home", err) < 0 ||
+	    (clone >= 0 && jail_mounts_attach(clone, point, home, err) < 0))
+		return jail_error_wrap(err, "private view");
 	return 0;
 }
 
@@ -366,7 +333,9 @@ static int bind_text(int run_fd, const char *name, const char *text, int target_
 				      name);
 	if (mount_setattr(clone, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
 		return jail_error_set(err, errno, "private view: set mount flags of /etc/%s", name);
-	return attach(clone, target_fd, name, err);
+	if (jail_mounts_attach(clone, target_fd, name, err) < 0)
+		return jail_error_wrap(err, "private view");
+	return 0;
 }
 
 static int view_accounts(int root_fd, const jail_mount_plan_t *plan, jail_error_t *err)

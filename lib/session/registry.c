@@ -692,3 +692,26 @@ int jail_registry_write_sandbox(int dirfd, jail_session_record_t *rec, const jai
 		return jail_error_wrap(err, "session record");
 	return 0;
 }
+
+int jail_registry_end_sandbox(int dirfd, const char *id, bool *recorded, jail_sandbox_t *sb,
+			      jail_error_t *err)
+{
+	jail_error_t e2 = {0};
+	int ret = 0;
+
+	if (jail_sandbox_kill(sb, &e2) < 0) {
+		jail_error_move(err, &e2);
+		ret = -1;
+	}
+	if (*recorded && jail_registry_remove(dirfd, id, &e2) < 0 && !jail_error_is(&e2, ENOENT) &&
+	    ret == 0) {
+		jail_error_move(err, &e2);
+		ret = -1;
+	}
+	*recorded = false;
+	if (jail_sandbox_end(sb, &e2) < 0 && ret == 0) {
+		jail_error_move(err, &e2);
+		ret = -1;
+	}
+	return ret;
+}

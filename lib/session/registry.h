@@ -108,6 +108,15 @@ struct jail_sandbox;
 int jail_registry_write_sandbox(int dirfd, jail_session_record_t *rec,
 				const struct jail_sandbox *sb, jail_error_t *err);
 
+/* End sandbox SB whose record is DIRFD/ID, in the order that wastes no
+ * time: kill the init (jail_sandbox_kill), remove the record while it dies
+ * (only when *RECORDED, which is then cleared), then reap it and remove
+ * the cgroup (jail_sandbox_end).  Every step runs; the first error is
+ * returned.  A record already removed (ENOENT: `jailctl kill` or `gc` got
+ * there first) is the state we want, not an error. */
+int jail_registry_end_sandbox(int dirfd, const char *id, bool *recorded, struct jail_sandbox *sb,
+			      jail_error_t *err);
+
 /* Remove DIRFD/ID (and its linger lock file, if any).  A missing record is
  * an error with code ENOENT. */
 int jail_registry_remove(int dirfd, const char *id, jail_error_t *err);

@@ -485,31 +485,18 @@ static int format_session_file(const jail_session_t *s, char **out, size_t *outl
 /* ------------------------------------------------------------------ */
 /* open / close                                                        */
 
-/* End what open built, in the order that wastes no time: kill the init,
- * remove the record while it dies, then reap it and remove the cgroup
- * (jail_sandbox_end).  Every step runs; the first error is returned.  A
- * record already removed (ENOENT: `jailctl kill` or `gc` got there first)
- * is the state we want, not an error. */
+/* End what open built (jail_registry_end_sandbox: the init killed, the
+ * record removed while it dies, then the init reaped and the cgroup
+ * removed; the first error is returned), then what a lingering session
+ * adds: the lock file of one that was never recorded (the record's removal
+ * takes it otherwise), this connection's lock, the registry. */
 static int teardown(jail_session_t *s, jail_error_t *err)
 {
-	jail_error_t e2;
-	int ret = 0;
+	bool unrecorded_linger = !s->record_written && s->linger_made;
+	int ret = jail_registry_end_sandbox(s->registry_fd, s->id, &s->record_written, &s->sb, err);
 
-	if (jail_sandbox_kill(&s->sb, &e2) < 0) {
-		jail_error_move(err, &e2);
-		ret = -1;
-	}
-	if (s->record_written) {
-		if (jail_registry_remove(s->registry_fd, s->id, &e2) < 0 &&
-		    !jail_error_is(&e2, ENOENT) && ret == 0) {
-			jail_error_move(err, &e2);
-			ret = -1;
-		}
-		s->record_written = false;
-	} else if (s->linger_made) {
-		/* The lock file of a lingering session that was never recorded. */
+	if (unrecorded_linger)
 		(void)jail_registry_remove(s->registry_fd, s->id, NULL);
-	}
 	s->linger_made = false;
 	if (s->linger_fd >= 0) {
 		close(s->linger_fd);
@@ -518,10 +505,6 @@ static int teardown(jail_session_t *s, jail_error_t *err)
 	if (s->registry_fd >= 0) {
 		close(s->registry_fd);
 		s->registry_fd = -1;
-	}
-	if (jail_sandbox_end(&s->sb, &e2) < 0 && ret == 0) {
-		jail_error_move(err, &e2);
-		ret = -1;
 	}
 	return ret;
 }
