@@ -125,7 +125,10 @@ int cmd_setup(const jailctl_ctx_t *ctx, int argc, char **argv)
 			    "--undo removes exactly those blocks.  The new sshd_config must "
 			    "pass 'sshd -T -f'\n(with UsePAM yes) before anything is replaced; "
 			    "each file's previous content is\nkept in FILE" JAIL_SETUP_BACKUP_SUFFIX
-			    ".  --dry-run prints the change as a diff.  sshd is not reloaded.\n");
+			    ".  --dry-run prints the change as a diff.  sshd is not reloaded.\n"
+			    "Refused, changing nothing, when pam_jail.so is already in the session "
+			    "stack\n(in the file or in one it includes) or another setup holds "
+			    "the lock for 10 s.\n");
 			return JAILCTL_OK;
 		default:
 			return jailctl_usage("setup", SETUP_SYNOPSIS);

@@ -531,6 +531,7 @@ int run_execute(run_plan_t *plan)
 	p.id = r.id;
 	/* a service's cgroup and log lines carry its name */
 	p.owner = plan->svc ? plan->svc->name : plan->user;
+	p.owner_is_service = plan->svc != NULL;
 	p.uid = plan->uid;
 	p.cgroup_parent = plan->cfg->cgroup_parent;
 	p.die_with_caller = true;

@@ -322,6 +322,96 @@ static int pam_place(const char *path, const char *text, const tlines_t *l, size
 	return 0;
 }
 
+/* ------------------------------------------------------------------------
+ * What a pam.d file brings into the session stack */
+
+void jail_setup_pam_scan_clear(jail_setup_pam_scan_t *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->inc[i].name);
+	free(s->inc);
+	*s = (jail_setup_pam_scan_t){0};
+}
+
+static int scan_add_include(jail_setup_pam_scan_t *s, const char *name, size_t n, size_t line,
+			    jail_error_t *err)
+{
+	jail_setup_include_t *v = realloc(s->inc, (s->n + 1) * sizeof(*v));
+
+	if (v == NULL)
+		return jail_error_set(err, ENOMEM, "setup");
+	s->inc = v;
+	v[s->n].name = strndup(name, n);
+	if (v[s->n].name == NULL)
+		return jail_error_set(err, ENOMEM, "setup");
+	v[s->n++].line = line;
+	return 0;
+}
+
+/* One logical line, LINE its first physical line: what it adds to S. */
+static int scan_line(jail_setup_pam_scan_t *s, const char *buf, size_t len, size_t line,
+		     jail_error_t *err)
+{
+	const char *p = buf, *ts[3];
+	size_t tn[3], n = 0;
+
+	while (n < 3 && next_token(&p, buf + len, &ts[n], &tn[n]))
+		n++;
+	if (n < 2)
+		return 0;
+	if (tok_is(ts[0], tn[0], "@include"))
+		return scan_add_include(s, ts[1], tn[1], line, err);
+	if (*ts[0] == '-') {
+		ts[0]++;
+		tn[0]--;
+	}
+	if (n < 3 || !tok_is(ts[0], tn[0], "session"))
+		return 0;
+	if (tok_is(ts[1], tn[1], "include") || tok_is(ts[1], tn[1], "substack"))
+		return scan_add_include(s, ts[2], tn[2], line, err);
+	if (s->jail_line == 0 && tok_is_pam_jail(ts[2], tn[2]))
+		s->jail_line = line;
+	return 0;
+}
+
+int jail_setup_pam_scan(const char *text, size_t len, jail_setup_pam_scan_t *out, jail_error_t *err)
+{
+	cleanup_tlines tlines_t l = {0};
+	cleanup_buf jail_buf_t lb = {0};
+	size_t first = 0;
+
+	*out = (jail_setup_pam_scan_t){0};
+	if (split_lines(text, len, &l, err) < 0)
+		return -1;
+	for (size_t i = 0; i < l.n; i++) {
+		const char *p = text + l.v[i].off, *hash = memchr(p, '#', l.v[i].clen);
+		size_t n = hash ? (size_t)(hash - p) : l.v[i].clen;
+		bool more;
+
+		/* Linux-PAM drops the comment, then joins a line ending in
+		 * '\' with the next one. */
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+			n--;
+		more = n > 0 && p[n - 1] == '\\' && i + 1 < l.n;
+		if (lb.len == 0)
+			first = i + 1;
+		jail_buf_add(&lb, p, more ? n - 1 : n);
+		jail_buf_str(&lb, " ");
+		if (more)
+			continue;
+		if (lb.oom) {
+			jail_setup_pam_scan_clear(out);
+			return jail_error_set(err, ENOMEM, "setup");
+		}
+		if (scan_line(out, lb.s, lb.len, first, err) < 0) {
+			jail_setup_pam_scan_clear(out);
+			return -1;
+		}
+		lb.len = 0;
+	}
+	return 0;
+}
+
 /* OUT takes the new text built in NB, changed at LINE (1-based): the end of
  * both edits. */
 static int finish_edit(jail_setup_edit_t *out, jail_buf_t *nb, size_t line, jail_error_t *err)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -45,12 +46,10 @@ static void setup_fh_free(setup_fh_t *f)
 	*f = (setup_fh_t){.dirfd = -1};
 }
 
-/* Open PATH for an edit: its directory by the trusted walk (root-owned,
- * not group/world-writable, no symlink), the file itself with O_NOFOLLOW;
- * it must be a regular file that passes the same trust rule. */
-static int setup_open(const char *path, setup_fh_t *f, jail_error_t *err)
+/* Open PATH's directory for an edit by the trusted walk (root-owned, not
+ * group/world-writable, no symlink). */
+static int setup_open_dir(const char *path, setup_fh_t *f, jail_error_t *err)
 {
-	cleanup_close int fd = -1;
 	char *slash;
 
 	*f = (setup_fh_t){.path = path, .dirfd = -1};
@@ -68,31 +67,212 @@ static int setup_open(const char *path, setup_fh_t *f, jail_error_t *err)
 	*slash = '/';
 	if (f->dirfd < 0)
 		return jail_error_wrap(err, "%s: its directory", path);
-	fd = openat(f->dirfd, f->base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	return 0;
+}
+
+/* NAME in DIRFD (PATH in messages) with O_NOFOLLOW: a symlink is refused
+ * with ELOOP and says so; a missing file is ENOENT.  A regular file of at
+ * most JAIL_SETUP_MAX_FILE bytes, no NUL byte. */
+static int setup_read_at(int dirfd, const char *name, const char *path, struct stat *st,
+			 char **text, size_t *len, jail_error_t *err)
+{
+	cleanup_close int fd = -1;
+
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		struct stat lst;
 		int e = errno;
 
-		if (fstatat(f->dirfd, f->base, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISLNK(lst.st_mode))
+		if (fstatat(dirfd, name, &lst, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(lst.st_mode))
 			return jail_error_fmt(err, ELOOP,
 					      "%s is a symlink: refused (setup never follows one; "
 					      "name the real file instead)",
 					      path);
 		return jail_error_set(err, e, "open %s", path);
 	}
-	if (fstat(fd, &f->st) < 0)
+	if (fstat(fd, st) < 0)
 		return jail_error_set(err, errno, "stat %s", path);
-	if (!S_ISREG(f->st.st_mode))
+	if (!S_ISREG(st->st_mode))
 		return jail_error_fmt(err, EINVAL, "%s is not a regular file: refused", path);
 	if (jail_check_trusted_fd(fd, path, err) < 0)
 		return jail_error_wrap(err, "refused");
-	if (jail_read_all(fd, JAIL_SETUP_MAX_FILE, &f->text, &f->len, err) < 0)
+	if (jail_read_all(fd, JAIL_SETUP_MAX_FILE, text, len, err) < 0)
 		return jail_error_wrap(err, "read %s", path);
-	if (memchr(f->text, '\0', f->len))
+	if (memchr(*text, '\0', *len))
 		return jail_error_fmt(err, EINVAL, "%s holds a NUL byte: not a text file, refused",
 				      path);
 	return 0;
+}
+
+/* The file itself, once its directory is open (and locked): with
+ * O_NOFOLLOW, a regular file that passes the same trust rule. */
+static int setup_read(setup_fh_t *f, jail_error_t *err)
+{
+	return setup_read_at(f->dirfd, f->base, f->path, &f->st, &f->text, &f->len, err);
+}
+
+/* ------------------------------------------------------------------------
+ * One edit at a time
+ *
+ * Two setups at once would each read the old files, and the second rename
+ * would win: the first's edit lost, or worse one file from each.  So an
+ * edit holds an exclusive flock(2) on the directory fd of each file it
+ * edits, from before it reads them until it has replaced them (closing the
+ * fd drops it).  A lock on the directory, not on a lock file: nothing is
+ * made in /etc or /run (no file to leave behind, none to plant a symlink
+ * at), the directory is the one the trusted walk opened, and it covers
+ * every setup that edits a file there whatever the file's name.  Both
+ * directories are locked in (st_dev, st_ino) order (no deadlock between
+ * two setups naming them the other way round), one lock when they are
+ * the same directory (flock locks of two open file descriptions of one
+ * directory conflict even in one process). */
+
+static int setup_lock_one(int dirfd, const char *path, jail_error_t *err)
+{
+	for (int waited = 0;; waited += 50) {
+		if (flock(dirfd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return jail_error_set(err, errno, "lock the directory of %s", path);
+		if (waited >= JAIL_SETUP_LOCK_WAIT_MS)
+			return jail_error_fmt(err, EBUSY,
+					      "another 'jailctl setup sshd' is editing the "
+					      "directory of %s (waited %d s for its lock): run "
+					      "setup again when it is done",
+					      path, JAIL_SETUP_LOCK_WAIT_MS / 1000);
+		poll(NULL, 0, 50);
+	}
+}
+
+static int setup_lock(setup_fh_t *a, setup_fh_t *b, jail_error_t *err)
+{
+	struct stat sa, sb;
+
+	if (fstat(a->dirfd, &sa) < 0 || fstat(b->dirfd, &sb) < 0)
+		return jail_error_set(err, errno, "stat the directories of %s and %s", a->path,
+				      b->path);
+	if (sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
+		return setup_lock_one(a->dirfd, a->path, err);
+	if (sa.st_dev > sb.st_dev || (sa.st_dev == sb.st_dev && sa.st_ino > sb.st_ino)) {
+		setup_fh_t *t = a;
+		a = b;
+		b = t;
+	}
+	if (setup_lock_one(a->dirfd, a->path, err) < 0 ||
+	    setup_lock_one(b->dirfd, b->path, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * pam_jail already in the session stack, through an include
+ *
+ * pam_jail refuses every session when it appears twice in the stack, and
+ * the admin may have put it in a file the PAM file includes (Debian's
+ * common-session, say) rather than in the file itself.  Setup follows
+ * `@include NAME` and `session include|substack NAME` from the PAM file,
+ * then from the files they name, JAIL_SETUP_INCLUDE_DEPTH levels deep,
+ * each NAME in the PAM file's own directory (Linux-PAM's pam.d), opened
+ * relative to that directory's fd with O_NOFOLLOW: a symlink there is not
+ * followed but refused (setup cannot tell what it would bring in), and so
+ * is a NAME with a '/'.  A missing file brings nothing.  Each file is read
+ * once (by inode), so that a cycle ends. */
+
+typedef struct inc_walk {
+	setup_fh_t *pam;
+	dev_t dev[64];
+	ino_t ino[64];
+	size_t seen;
+} inc_walk_t;
+
+static int setup_check_includes(inc_walk_t *w, const char *from, const char *text, size_t len,
+				int depth, jail_error_t *err)
+{
+	jail_setup_pam_scan_t sc = {0};
+	int ret = -1;
+
+	if (jail_setup_pam_scan(text, len, &sc, err) < 0)
+		return -1;
+	for (size_t i = 0; i < sc.n; i++) {
+		const char *name = sc.inc[i].name;
+		cleanup_free char *path = jail_strdup_printf(
+		    "%.*s/%s", (int)(w->pam->base - 1 - w->pam->norm), w->pam->norm, name);
+		cleanup_free char *itext = NULL;
+		size_t ilen = 0;
+		jail_error_t e2 = {0};
+		struct stat st;
+		bool seen = false;
+
+		if (path == NULL) {
+			jail_error_set(err, ENOMEM, "setup");
+			goto out;
+		}
+		if (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+			jail_error_fmt(
+			    err, EINVAL,
+			    "%s line %zu includes '%s', not a file of %.*s: setup checks "
+			    "that pam_jail.so is not already in the session stack only "
+			    "there; add the pam_jail line by hand "
+			    "(templates/pam.d-sshd.snippet)",
+			    from, sc.inc[i].line, name, (int)(w->pam->base - 1 - w->pam->norm),
+			    w->pam->norm);
+			goto out;
+		}
+		if (depth >= JAIL_SETUP_INCLUDE_DEPTH) {
+			jail_error_fmt(err, ELOOP,
+				       "%s line %zu: includes nested more than %d deep from %s: "
+				       "setup does not check them for pam_jail.so; refused",
+				       from, sc.inc[i].line, JAIL_SETUP_INCLUDE_DEPTH,
+				       w->pam->path);
+			goto out;
+		}
+		if (setup_read_at(w->pam->dirfd, name, path, &st, &itext, &ilen, &e2) < 0) {
+			if (jail_error_is(&e2, ENOENT))
+				continue;
+			if (err)
+				*err = e2;
+			jail_error_wrap(err,
+					"%s line %zu includes %s, which setup must read to know "
+					"whether pam_jail.so is already in the session stack",
+					from, sc.inc[i].line, name);
+			goto out;
+		}
+		seen = st.st_dev == w->pam->st.st_dev && st.st_ino == w->pam->st.st_ino;
+		for (size_t k = 0; !seen && k < w->seen; k++)
+			seen = st.st_dev == w->dev[k] && st.st_ino == w->ino[k];
+		if (seen)
+			continue;
+		if (w->seen < sizeof(w->dev) / sizeof(w->dev[0])) {
+			w->dev[w->seen] = st.st_dev;
+			w->ino[w->seen++] = st.st_ino;
+		}
+		{
+			jail_setup_pam_scan_t is = {0};
+			size_t jl;
+
+			if (jail_setup_pam_scan(itext, ilen, &is, err) < 0)
+				goto out;
+			jl = is.jail_line;
+			jail_setup_pam_scan_clear(&is);
+			if (jl) {
+				jail_error_fmt(
+				    err, EEXIST,
+				    "%s line %zu already puts pam_jail.so in the session stack "
+				    "(%s line %zu includes it): a second pam_jail line in %s "
+				    "would make pam_jail refuse every session ('appears twice "
+				    "in the session stack'); keep that one and leave %s as it "
+				    "is, or remove it and run setup again; nothing changed",
+				    path, jl, from, sc.inc[i].line, w->pam->path, w->pam->path);
+				goto out;
+			}
+		}
+		if (setup_check_includes(w, path, itext, ilen, depth + 1, err) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	jail_setup_pam_scan_clear(&sc);
+	return ret;
 }
 
 /* DATA into a new temporary beside F's file, with F's owner and mode,
@@ -356,8 +536,17 @@ int jail_setup_sshd(const jail_setup_opts_t *o, jail_setup_result_t *r, jail_err
 		    jail_setup_sshd_body(o->jailctl, o->config_dir, group, &sshd_body, err) < 0)
 			goto out;
 	}
-	if (setup_open(pam_path, &pf, err) < 0 || setup_open(sshd_path, &sf, err) < 0)
+	/* Both directories locked before either file is read, until both are
+	 * replaced (setup_fh_free closes the fds). */
+	if (setup_open_dir(pam_path, &pf, err) < 0 || setup_open_dir(sshd_path, &sf, err) < 0 ||
+	    setup_lock(&pf, &sf, err) < 0 || setup_read(&pf, err) < 0 || setup_read(&sf, err) < 0)
 		goto out;
+	if (!o->undo) {
+		inc_walk_t w = {.pam = &pf};
+
+		if (setup_check_includes(&w, pam_path, pf.text, pf.len, 0, err) < 0)
+			goto out;
+	}
 	if (o->undo) {
 		if (jail_setup_remove(pam_path, pf.text, pf.len, &r->pam.edit, err) < 0 ||
 		    jail_setup_remove(sshd_path, sf.text, sf.len, &r->sshd.edit, err) < 0)

@@ -80,6 +80,36 @@ int jail_setup_add(jail_setup_target_t target, const char *path, const char *tex
 int jail_setup_remove(const char *path, const char *text, size_t len, jail_setup_edit_t *out,
 		      jail_error_t *err);
 
+/* What one pam.d file brings into the session stack, for the check that
+ * pam_jail is not there already (it refuses every session when it appears
+ * twice).  TEXT's logical lines ("\\"-continued lines joined), up to a
+ * '#':
+ *   - jail_line: the 1-based line of the first session line (`session`
+ *     or `-session`) naming pam_jail.so as its module, 0 when none;
+ *   - inc: the files it pulls session lines from, `@include NAME` and
+ *     `session include|substack NAME`, with their lines, in order.
+ * Types and control words are compared as Linux-PAM does, without case. */
+typedef struct jail_setup_include {
+	char *name;
+	size_t line;
+} jail_setup_include_t;
+
+typedef struct jail_setup_pam_scan {
+	size_t jail_line;
+	jail_setup_include_t *inc;
+	size_t n;
+} jail_setup_pam_scan_t;
+
+int jail_setup_pam_scan(const char *text, size_t len, jail_setup_pam_scan_t *out,
+			jail_error_t *err);
+void jail_setup_pam_scan_clear(jail_setup_pam_scan_t *s);
+
+/* How deep setup follows includes from the PAM file (the file itself is
+ * depth 0; its includes are depth 1). */
+#define JAIL_SETUP_INCLUDE_DEPTH 8
+/* How long setup waits for another setup editing the same directory. */
+#define JAIL_SETUP_LOCK_WAIT_MS 10000
+
 typedef struct jail_setup_opts {
 	const char *pam_file;	 /* NULL: /etc/pam.d/sshd */
 	const char *sshd_config; /* NULL: /etc/ssh/sshd_config */

@@ -32,6 +32,7 @@ struct handover {
 	int32_t init_pid;
 	char id[40];
 	char user[64];
+	uint32_t service;
 };
 
 static int64_t mono_us(void)
@@ -45,8 +46,8 @@ static int64_t mono_us(void)
 /* ------------------------------------------------------------------ */
 /* host side                                                           */
 
-int jail_logrelay_give(int init_sock, int root_fd, const char *id, const char *user, pid_t init_pid,
-		       jail_error_t *err)
+int jail_logrelay_give(int init_sock, int root_fd, const char *id, const char *user, bool service,
+		       pid_t init_pid, jail_error_t *err)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	cleanup_close int host = -1;
@@ -105,6 +106,7 @@ int jail_logrelay_give(int init_sock, int root_fd, const char *id, const char *u
 	h.init_pid = (int32_t)init_pid;
 	snprintf(h.id, sizeof(h.id), "%s", id);
 	snprintf(h.user, sizeof(h.user), "%s", user);
+	h.service = service;
 	fds[0] = host;
 	fds[1] = sock;
 	if (jail_fdpass_send(init_sock, &h, sizeof(h), fds, 2) < 0)
@@ -139,6 +141,7 @@ int jail_logrelay_receive(int init_sock, jail_logrelay_t *r)
 	h.user[sizeof(h.user) - 1] = '\0';
 	memcpy(r->id, h.id, sizeof(r->id));
 	memcpy(r->user, h.user, sizeof(r->user));
+	r->service = h.service != 0;
 	r->init_pid = h.init_pid;
 	r->tokens = JAIL_LOGRELAY_BURST;
 	r->last_us = mono_us();
@@ -237,9 +240,9 @@ size_t jail_logrelay_format(const jail_logrelay_t *r, const char *msg, size_t le
 	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == '\0'))
 		len--;
 	timestamp(now, ts);
-	n = snprintf(out, outsz,
-		     "<%d>%s jail-init[%d]: jail session %s user %s pid %d (uid %u): ", pri, ts,
-		     r->init_pid, r->id, r->user, (int)pid, (unsigned)uid);
+	n = snprintf(
+	    out, outsz, "<%d>%s jail-init[%d]: jail session %s %s %s pid %d (uid %u): ", pri, ts,
+	    r->init_pid, r->id, r->service ? "service" : "user", r->user, (int)pid, (unsigned)uid);
 	if (n < 0 || outsz == 0)
 		return 0;
 	if ((size_t)n >= outsz) /* cut inside the prefix: no room for text */
@@ -314,10 +317,11 @@ static void report_drops(jail_logrelay_t *r)
 
 	timestamp((int64_t)time(NULL), ts);
 	n = snprintf(line, sizeof(line),
-		     "<%d>%s jail-init[%d]: jail session %s user %s: log relay dropped %llu "
+		     "<%d>%s jail-init[%d]: jail session %s %s %s: log relay dropped %llu "
 		     "line(s) (over %d a second, burst %d, or the host's log socket full)",
-		     LOG_AUTHPRIV | LOG_WARNING, ts, r->init_pid, r->id, r->user,
-		     (unsigned long long)r->dropped, JAIL_LOGRELAY_RATE, JAIL_LOGRELAY_BURST);
+		     LOG_AUTHPRIV | LOG_WARNING, ts, r->init_pid, r->id,
+		     r->service ? "service" : "user", r->user, (unsigned long long)r->dropped,
+		     JAIL_LOGRELAY_RATE, JAIL_LOGRELAY_BURST);
 	if (n > 0 && host_send(r, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1))
 		r->dropped = 0;
 }

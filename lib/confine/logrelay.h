@@ -17,7 +17,9 @@
  *
  *       <PRI>TIMESTAMP jail-init[HOSTPID]: jail session ID user NAME pid N (uid U): TEXT
  *
- *     where NAME is the session's user and N, U the sender's pid (in the
+ *     ("service NAME" instead of "user NAME" for a service's sandbox,
+ *     jailctl run NAME) where NAME is the session's user (the service) and
+ *     N, U the sender's pid (in the
  *     session's pid namespace) and uid as the kernel reports them
  *     (SCM_CREDENTIALS): the sender cannot forge them.  TEXT is what it
  *     sent, without its own <PRI> and timestamp, control characters and
@@ -59,12 +61,13 @@
  * bind JAIL_LOGRELAY_PATH beneath ROOT_FD (the jail's root mount, /run
  * already mounted on it), and send both fds with the session ID, USER and
  * INIT_PID (the init's pid on the host, for the tag) to the init over
- * INIT_SOCK (jail_nsinit_t.sock, before jail_nsinit_ready()).  The
+ * INIT_SOCK (jail_nsinit_t.sock, before jail_nsinit_ready()); SERVICE:
+ * USER is a service's name (the tag says "service USER").  The
  * caller's working directory is kept.  On failure nothing is sent (the
  * init then runs without a relay) and err says why; the session can go
  * on: a missing log path is not a missing confinement. */
-int jail_logrelay_give(int init_sock, int root_fd, const char *id, const char *user, pid_t init_pid,
-		       jail_error_t *err);
+int jail_logrelay_give(int init_sock, int root_fd, const char *id, const char *user, bool service,
+		       pid_t init_pid, jail_error_t *err);
 
 /* The init's side. */
 typedef struct jail_logrelay {
@@ -72,6 +75,7 @@ typedef struct jail_logrelay {
 	int sock; /* JAIL_LOGRELAY_PATH, SO_PASSCRED, non-blocking */
 	char id[40];
 	char user[64];
+	bool service; /* USER is a service's name */
 	int init_pid;
 	double tokens;
 	int64_t last_us;   /* monotonic time of the last refill */

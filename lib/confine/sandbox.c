@@ -195,7 +195,8 @@ static int build(jail_sandbox_t *sb, const jail_sandbox_params_t *p, int *jail_f
 		return jail_error_wrap(err, "mounts in jail %s", p->root);
 	/* Messages from inside reach the host's syslog through the init
 	 * (logrelay.h).  Not a refusal: logging is not confinement. */
-	if (jail_logrelay_give(sb->init.sock, root_fd, p->id, p->owner, sb->init.pid, &e2) < 0)
+	if (jail_logrelay_give(sb->init.sock, root_fd, p->id, p->owner, p->owner_is_service,
+			       sb->init.pid, &e2) < 0)
 		jail_strv_push_error(p->warnings,
 				     "no log relay in the session (" JAIL_LOGRELAY_PATH ")", &e2);
 	if (jail_nsinit_ready(&sb->init, &proc_mfd, err) < 0)

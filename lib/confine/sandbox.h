@@ -47,6 +47,7 @@ typedef struct jail_sandbox_params {
 				      0, as a zeroed struct has it: none, ROOT is opened) */
 	const char *id;		   /* the sandbox's id (cgroup name, log tag) */
 	const char *owner;	   /* the user it runs for (cgroup path, log tag) */
+	bool owner_is_service;	   /* OWNER is a service's name: the log tag says so */
 	uid_t uid;		   /* that user: logind scope, home ownership */
 	const char *home;	   /* bound read-write when owned by UID; NULL: none */
 	const char *cgroup_parent; /* <parent> of a cgroup of its own */

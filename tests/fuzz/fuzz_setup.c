@@ -1,7 +1,8 @@
 /* libFuzzer harness for jailctl setup sshd's text edits (audit/setup.h):
  * whatever the input, add then remove must give back the input byte for
  * byte, a second add must change nothing, and remove on the input itself
- * must either refuse, change nothing, or drop an intact block. */
+ * must either refuse, change nothing, or drop an intact block; the include
+ * scan must give non-empty one-line names and lines within the text. */
 #include "audit/setup.h"
 
 #include <stdint.h>
@@ -49,6 +50,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, size);
 	text[size] = '\0';
+	{
+		jail_setup_pam_scan_t sc = {0};
+		size_t lines = 1;
+
+		for (size_t i = 0; i < size; i++)
+			lines += text[i] == '\n';
+		if (jail_setup_pam_scan(text, size, &sc, &err) == 0) {
+			if (sc.jail_line > lines)
+				abort();
+			for (size_t i = 0; i < sc.n; i++)
+				if (sc.inc[i].line == 0 || sc.inc[i].line > lines ||
+				    sc.inc[i].name[0] == '\0' || strpbrk(sc.inc[i].name, "\n#"))
+					abort();
+		}
+		jail_setup_pam_scan_clear(&sc);
+	}
 	check(JAIL_SETUP_PAM, &pam, text, size);
 	check(JAIL_SETUP_SSHD, &sshd, text, size);
 	free(text);

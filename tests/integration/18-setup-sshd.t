@@ -14,6 +14,12 @@
 #   - refused, changing nothing: a symlink planted at either file, a file
 #     not owned by root, a config sshd -t rejects, UsePAM no, an altered
 #     block (setup and undo);
+#   - refused, changing nothing (files byte-identical): pam_jail already in
+#     a file pam.d/sshd @includes (common-session), by --dry-run too; that
+#     file a symlink out of pam.d (not followed);
+#   - two setups at once: one adds the blocks, the other waits for its
+#     lock and finds them (one block per file, both valid); a setup that
+#     cannot get the lock within 10 s fails saying so, changing nothing;
 #   - the admin's edits around the block survive undo, the backup stays.
 JAIL_TEST_NET=1
 . "$(dirname "$0")/../lib.sh"
@@ -202,6 +208,64 @@ cp -p "$SSHC" "$T/sshd.nopam"
 refused 'UsePAM no' "UsePAM is no"
 ok 'UsePAM no: nothing changed' sh -c "cmp -s $SSHC $T/sshd.nopam && cmp -s $PAMF $T/pam.orig"
 cp -p "$T/sshd.orig" "$SSHC"
+
+# --- pam_jail already in an included file ------------------------------------
+CS=/etc/pam.d/common-session
+[ -f "$CS" ] && grep -q '^@include common-session' "$PAMF" || bail "no $CS @included by $PAMF"
+cp -p "$CS" "$T/cs.orig"
+echo "session optional $PAM_MODULE" >>"$CS"
+cp -p "$CS" "$T/cs.jail"
+n=$(wc -l <"$CS")
+inc=$(grep -n '^@include common-session' "$PAMF" | cut -d: -f1)
+refused 'pam_jail in common-session (@include), --dry-run' \
+	"$CS line $n already puts pam_jail.so in the session stack ($PAMF line $inc includes it)" --dry-run
+refused 'pam_jail in common-session (@include)' \
+	"$CS line $n already puts pam_jail.so in the session stack ($PAMF line $inc includes it)"
+ok 'pam_jail in common-session: pam.d/sshd, sshd_config, common-session byte-identical' \
+	sh -c "cmp -s $PAMF $T/pam.orig && cmp -s $SSHC $T/sshd.orig && cmp -s $CS $T/cs.jail"
+ok 'pam_jail in common-session: no backup, no temporary left' no_leftovers
+rm "$CS"
+ln -s "$T/cs.orig" "$CS"
+refused 'common-session a symlink out of pam.d' "$PAMF line $inc includes common-session, which setup must read"
+like "$out" "$CS is a symlink: refused" 'symlinked include: not followed, says so'
+ok 'symlinked include: both files and the link unchanged' \
+	sh -c "cmp -s $PAMF $T/pam.orig && cmp -s $SSHC $T/sshd.orig && test -L $CS"
+rm "$CS"
+cp -p "$T/cs.orig" "$CS"
+
+# --- one setup at a time ---------------------------------------------------------
+setup >"$T/c1.out" 2>&1 &
+p1=$!
+setup >"$T/c2.out" 2>&1 &
+p2=$!
+wait $p1
+r1=$?
+wait $p2
+r2=$?
+is "$r1 $r2" "0 0" 'two setups at once: both exit 0'
+is "$(grep -c '^# BEGIN jail' "$PAMF") $(grep -c '^# BEGIN jail' "$SSHC")" "1 1" \
+	'two setups at once: one block in each file'
+is "$(cat "$T/c1.out" "$T/c2.out" | grep -c 'added the jail block') $(cat "$T/c1.out" "$T/c2.out" | grep -c 'already set up')" \
+	"2 2" 'two setups at once: one added both blocks, the other waited and found them'
+is "$(grep -c pam_jail "$PAMF")" 1 'two setups at once: one pam_jail line'
+ok 'two setups at once: sshd -t accepts the result' /usr/sbin/sshd -t -f "$SSHC"
+ok 'two setups at once: the backups hold the old bytes' \
+	sh -c "cmp -s $PAMF.jail.bak $T/pam.orig && cmp -s $SSHC.jail.bak $T/sshd.orig"
+ok 'undo after the two setups' setup --undo
+ok 'undo after the two setups: byte-identical, nothing left' sh -c "cmp -s $PAMF $T/pam.orig && cmp -s $SSHC $T/sshd.orig"
+ok 'undo after the two setups: no backup, no temporary left' no_leftovers
+
+# Another holds the lock past the 10 s setup waits: this shell, by flock(1)
+# on its own open of /etc/pam.d (an open file description of its own, as
+# another setup's).
+exec 9</etc/pam.d
+flock -n 9 || bail "flock /etc/pam.d"
+t0=$(date +%s)
+refused 'pam.d locked by another for over 10 s' "another 'jailctl setup sshd' is editing the directory of $PAMF (waited 10 s"
+t1=$(date +%s)
+exec 9<&-
+ok "the locked setup waited about 10 s ($((t1 - t0)) s)" test $((t1 - t0)) -ge 9 -a $((t1 - t0)) -le 20
+ok 'locked: both files unchanged, nothing left' sh -c "cmp -s $PAMF $T/pam.orig && cmp -s $SSHC $T/sshd.orig && ! ls -A /etc/ssh /etc/pam.d | grep -q -e jail-tmp -e jail.bak"
 
 # --- the admin's edits survive undo ----------------------------------------------
 ok 'setup again' setup

@@ -200,7 +200,9 @@ start l
 wait_for "$SYSLOG" "hello-from-the-service" 5
 like "$(cat "$SYSLOG")" "hello-from-the-service" 'log = relay: the line reached the host syslog'
 like "$(grep hello-from "$SYSLOG")" "jail-init[" '... through the relay'
-like "$(grep hello-from "$SYSLOG")" "user l pid 2 (uid 0)" '... tagged with the service and the sender'
+like "$(grep hello-from "$SYSLOG")" "jail session " '... a jail session line'
+like "$(grep hello-from "$SYSLOG")" " service l pid 2 (uid 0)" '... tagged "service NAME" (not "user NAME") and the sender'
+unlike "$(grep hello-from "$SYSLOG")" " user l " '... never "user NAME" for a service'
 stop $PID
 
 # 11. jailctl SIGKILLed: nothing of the service survives.

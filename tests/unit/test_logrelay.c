@@ -82,6 +82,18 @@ static void test_format(void)
 	     "jail-init[4242]: jail session 0123456789abcdef user alice pid 9 (uid 1234): "
 	     "jail-init[1]: jail session 0000",
 	     "a forged prefix stays after the real one");
+	{
+		jail_logrelay_t r = relay();
+		char out[512];
+
+		snprintf(r.user, sizeof(r.user), "web");
+		r.service = true;
+		jail_logrelay_format(&r, S("<38>up"), 5, 0, 0, out, sizeof(out));
+		is_str(
+		    after_ts(out),
+		    "jail-init[4242]: jail session 0123456789abcdef service web pid 5 (uid 0): up",
+		    "a service's sandbox: 'service NAME', not 'user NAME'");
+	}
 	l = fmt(S("<38>x"), 0, (uid_t)-1);
 	like(l, "pid 0 (uid 4294967295)", "pid and uid printed as the kernel gave them");
 	{

@@ -1,14 +1,23 @@
 /* jailctl setup sshd's text edits (audit/setup.h): where the PAM line
  * goes, idempotency, undo giving back the exact bytes (LF, CRLF, no final
- * newline, empty file), and every altered or foreign block refused. */
+ * newline, empty file), and every altered or foreign block refused; on
+ * files in a scratch directory, pam_jail already in the session stack
+ * through an include refused (and a symlinked include never followed),
+ * and a setup waiting for another's lock. */
 #define _GNU_SOURCE
 #include "tap.h"
 #include "audit/setup.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 static jail_strv_t pam_body, sshd_body, other_body;
 
@@ -286,6 +295,276 @@ static void test_bodies(void)
 	jail_strv_clear(&v);
 }
 
+/* ------------------------------------------------------------------------
+ * What a pam.d file brings into the session stack */
+
+static void test_scan(void)
+{
+	static const char t[] = "# @include commented\n"
+				"@include common-auth\n"
+				"auth include system-auth\n"
+				"account substack system-account\n"
+				"auth required pam_jail.so\n"
+				"SESSION Include common-session # a comment\n"
+				"-session substack extra\n"
+				"session required pam_env.so # pam_jail.so\n"
+				"session optional \\\n"
+				"   /lib/security/pam_jail.so\n"
+				"session required pam_jail.so\n";
+	jail_setup_pam_scan_t sc = {0};
+	jail_error_t err = {0};
+
+	ok(jail_setup_pam_scan(t, strlen(t), &sc, &err) == 0, "scan a pam.d file");
+	is_int(sc.n, 3, "three includes bring session lines (auth/account ones do not)");
+	if (sc.n == 3) {
+		is_str(sc.inc[0].name, "common-auth", "@include NAME");
+		is_int(sc.inc[0].line, 2, "its line");
+		is_str(sc.inc[1].name, "common-session",
+		       "'SESSION Include NAME': type and control without case, comment cut");
+		is_str(sc.inc[2].name, "extra", "'-session substack NAME'");
+		is_int(sc.inc[2].line, 7, "its line");
+	}
+	is_int(sc.jail_line, 9,
+	       "pam_jail as a session module: the first one, its '\\' continuation joined "
+	       "(not the auth line, not a comment)");
+	jail_setup_pam_scan_clear(&sc);
+	ok(jail_setup_pam_scan("session include\n", 16, &sc, &err) == 0 && sc.n == 0 &&
+	       sc.jail_line == 0,
+	   "'session include' without a name brings nothing");
+	jail_setup_pam_scan_clear(&sc);
+}
+
+/* ------------------------------------------------------------------------
+ * The files: includes, the lock (scratch directory under /run: the
+ * trusted walk refuses /tmp) */
+
+static char sdir[] = "/run/jail-unit-setup-XXXXXX";
+static char pamd[128], sshdc[128], fake_sshd[128], module[128];
+
+static void put(const char *name, const char *text)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", pamd, name);
+	f = fopen(p, "w");
+	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
+		printf("Bail out! write %s\n", p);
+		exit(1);
+	}
+	chmod(p, 0644);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *s = calloc(1, 65536);
+
+	if (f && s)
+		s[fread(s, 1, 65535, f)] = '\0';
+	if (f)
+		fclose(f);
+	return s;
+}
+
+static const char pam_text[] = "@include common-auth\n"
+			       "@include common-session\n"
+			       "session include extra\n"
+			       "@include common-password\n";
+static const char sshd_text[] = "UsePAM yes\n";
+
+static int run_setup(bool dry_run, jail_setup_result_t *r, jail_error_t *err)
+{
+	char pf[256];
+	jail_setup_opts_t o = {
+	    .pam_file = pf,
+	    .sshd_config = sshdc,
+	    .sshd = fake_sshd,
+	    .module = module,
+	    .config_dir = "/etc/jail",
+	    .jailctl = "/usr/local/sbin/jailctl",
+	    .group = "jailed",
+	    .dry_run = dry_run,
+	};
+
+	snprintf(pf, sizeof(pf), "%s/sshd", pamd);
+	*err = (jail_error_t){0};
+	return jail_setup_sshd(&o, r, err);
+}
+
+/* Setup with the files as they are must refuse, with NEEDLE, and leave
+ * sshd and sshd_config as they were. */
+static void refused_files(const char *name, const char *needle)
+{
+	char pf[256];
+	jail_setup_result_t r = {0};
+	jail_error_t err = {0};
+	cleanup_free char *p = NULL, *s = NULL;
+
+	snprintf(pf, sizeof(pf), "%s/sshd", pamd);
+	ok(run_setup(true, &r, &err) < 0, "%s: --dry-run refuses", name);
+	like(err.msg, needle, "%s: --dry-run says why", name);
+	jail_setup_result_clear(&r);
+	ok(run_setup(false, &r, &err) < 0, "%s: setup refuses", name);
+	like(err.msg, needle, "%s: setup says why", name);
+	jail_setup_result_clear(&r);
+	p = slurp(pf);
+	s = slurp(sshdc);
+	ok(p && s && strcmp(p, pam_text) == 0 && strcmp(s, sshd_text) == 0 &&
+	       access(strcat(pf, ".jail.bak"), F_OK) < 0,
+	   "%s: both files unchanged, no backup", name);
+}
+
+static void test_includes(void)
+{
+	char path[256], msg[512], outside[256];
+	jail_setup_result_t r = {0};
+	jail_error_t err = {0};
+
+	put("sshd", pam_text);
+	put("common-auth", "auth required pam_unix.so\n");
+	put("common-session", "session required pam_unix.so\n"
+			      "auth optional pam_jail.so\n"); /* not the session stack */
+	put("extra", "session optional pam_systemd.so\n@include nested\n");
+	put("common-password", "password required pam_unix.so\nsession include sshd\n");
+	/* no file "nested": a missing include brings nothing */
+	ok(run_setup(true, &r, &err) == 0 && r.pam.edit.changed,
+	   "no pam_jail session line in the includes (an auth one, a missing file, a "
+	   "cycle back to sshd): --dry-run goes on (%s)",
+	   err.msg);
+	jail_setup_result_clear(&r);
+
+	put("common-session", "session required pam_unix.so\n"
+			      "session required pam_jail.so config=/srv/x\n");
+	snprintf(msg, sizeof(msg),
+		 "%s/common-session line 2 already puts pam_jail.so in the session stack (%s/sshd "
+		 "line 2 includes it)",
+		 pamd, pamd);
+	refused_files("pam_jail in an @include'd file", msg);
+	put("common-session", "session required pam_unix.so\n");
+
+	put("extra", "# extra\n\n-session   required   pam_jail.so\n");
+	snprintf(msg, sizeof(msg), "%s/extra line 3 already puts pam_jail.so", pamd);
+	refused_files("pam_jail in a 'session include' file", msg);
+
+	put("extra", "@include nested\n");
+	put("nested", "session required pam_jail.so\n");
+	snprintf(msg, sizeof(msg),
+		 "%s/nested line 1 already puts pam_jail.so in the session stack (%s/extra line 1 "
+		 "includes it)",
+		 pamd, pamd);
+	refused_files("pam_jail two includes deep", msg);
+	put("nested", "session required pam_limits.so\n");
+
+	/* A symlink in pam.d pointing out of it: refused, never read.  Its
+	 * target holds no pam_jail line: had setup followed it, it would
+	 * have gone on. */
+	snprintf(outside, sizeof(outside), "%s/outside-session", sdir);
+	snprintf(path, sizeof(path), "%s/common-session", pamd);
+	unlink(path);
+	{
+		FILE *f = fopen(outside, "w");
+		if (f)
+			fputs("session required pam_unix.so\n", f), fclose(f);
+	}
+	ok(symlink(outside, path) == 0, "plant common-session -> %s", outside);
+	snprintf(msg, sizeof(msg), "%s/common-session is a symlink: refused", pamd);
+	refused_files("an @include'd symlink pointing outside pam.d", msg);
+	ok(run_setup(true, &r, &err) < 0 && strstr(err.msg, "sshd line 2 includes common-session"),
+	   "the symlink refusal names the including line (%s)", err.msg);
+	jail_setup_result_clear(&r);
+	unlink(path);
+	put("common-session", "session required pam_unix.so\n");
+
+	put("extra", "@include ../outside-session\n");
+	snprintf(msg, sizeof(msg),
+		 "%s/extra line 1 includes '../outside-session', not a file of %s", pamd, pamd);
+	refused_files("an include naming a path", msg);
+	put("extra", "session optional pam_systemd.so\n");
+
+	put("extra", "@include extra\n"); /* includes itself */
+	ok(run_setup(true, &r, &err) == 0, "an include cycle ends (%s)", err.msg);
+	jail_setup_result_clear(&r);
+
+	/* depth: a chain of JAIL_SETUP_INCLUDE_DEPTH + 1 files */
+	put("extra", "@include d1\n");
+	for (int i = 1; i <= JAIL_SETUP_INCLUDE_DEPTH; i++) {
+		char n[16], t[64];
+		snprintf(n, sizeof(n), "d%d", i);
+		snprintf(t, sizeof(t), "@include d%d\n", i + 1);
+		put(n, t);
+	}
+	ok(run_setup(true, &r, &err) < 0 && strstr(err.msg, "nested more than"),
+	   "includes nested deeper than %d: refused (%s)", JAIL_SETUP_INCLUDE_DEPTH, err.msg);
+	jail_setup_result_clear(&r);
+	put("extra", "session optional pam_systemd.so\n");
+}
+
+/* Another holds the lock on pam.d for 0.6 s: setup waits for it, then
+ * edits. */
+static void test_lock(void)
+{
+	jail_setup_result_t r = {0};
+	jail_error_t err = {0};
+	struct timespec a, b;
+	int pfd[2], status = 0;
+	pid_t pid;
+	char c;
+
+	if (pipe(pfd) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		int d = open(pamd, O_RDONLY | O_DIRECTORY);
+		if (d < 0 || flock(d, LOCK_EX) < 0)
+			_exit(1);
+		if (write(pfd[1], "x", 1) != 1)
+			_exit(1);
+		usleep(600000);
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &c, 1) != 1) {
+		ok(0, "the lock holder started");
+		return;
+	}
+	close(pfd[0]);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	ok(run_setup(false, &r, &err) == 0 && r.pam.written && r.sshd.written,
+	   "setup while another holds pam.d's lock: done once it is released (%s)", err.msg);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	ok((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 >= 400,
+	   "and it waited for the lock (%ld ms)",
+	   (long)((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000));
+	jail_setup_result_clear(&r);
+	waitpid(pid, &status, 0);
+}
+
+static bool scratch(void)
+{
+	FILE *f;
+
+	if (mkdtemp(sdir) == NULL || chmod(sdir, 0755) < 0)
+		return false;
+	snprintf(pamd, sizeof(pamd), "%s/pam.d", sdir);
+	snprintf(sshdc, sizeof(sshdc), "%s/sshd_config", sdir);
+	snprintf(fake_sshd, sizeof(fake_sshd), "%s/sshd", sdir);
+	snprintf(module, sizeof(module), "%s/pam_jail.so", sdir);
+	if (mkdir(pamd, 0755) < 0)
+		return false;
+	f = fopen(fake_sshd, "w"); /* sshd -T: valid, UsePAM yes */
+	if (f == NULL || fputs("#!/bin/sh\necho 'usepam yes'\n", f) < 0 || fclose(f) != 0 ||
+	    chmod(fake_sshd, 0755) < 0)
+		return false;
+	f = fopen(module, "w");
+	if (f == NULL || fclose(f) != 0)
+		return false;
+	f = fopen(sshdc, "w");
+	if (f == NULL || fputs(sshd_text, f) < 0 || fclose(f) != 0 || chmod(sshdc, 0644) < 0)
+		return false;
+	return true;
+}
+
 int main(void)
 {
 	jail_error_t err = {0};
@@ -303,6 +582,21 @@ int main(void)
 	test_edited_around();
 	test_refusals();
 	test_bodies();
+	test_scan();
+	if (geteuid() != 0) {
+		ok(0, "the file tests need root (the trusted walk wants root-owned files)");
+	} else if (!scratch()) {
+		printf("Bail out! scratch directory %s: %s\n", sdir, strerror(errno));
+		return 1;
+	} else {
+		char cmd[256];
+
+		test_includes();
+		test_lock();
+		snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", sdir);
+		if (system(cmd) != 0)
+			diag("could not remove %s", sdir);
+	}
 	jail_strv_clear(&pam_body);
 	jail_strv_clear(&sshd_body);
 	jail_strv_clear(&other_body);
