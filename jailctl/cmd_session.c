@@ -51,12 +51,17 @@ static void env_free(session_env_t *env)
 }
 
 /* Load the config and open the registry (not created: a host where no
- * session ever ran has none) and the cgroup manager. */
+ * session ever ran has none) and the cgroup manager.  ps, kill and gc need
+ * only [jail]'s registry and cgroup_parent: users.d (one file per jailed
+ * user) and the profiles are not read, and a broken one does not stop them
+ * (`jailctl check` reports it). */
 static int env_open(const jailctl_ctx_t *ctx, session_env_t *env, jail_error_t *err)
 {
 	memset(env, 0, sizeof(*env));
 	env->regfd = -1;
-	if (jail_config_load(ctx->config_dir, &env->cfg, err) < 0)
+	if (jail_config_load_flags(ctx->config_dir,
+				   JAIL_CONFIG_NO_USERS_D | JAIL_CONFIG_SKIP_PROFILES, &env->cfg,
+				   err) < 0)
 		return -1;
 	env->regfd = jail_registry_open(env->cfg->registry_dir, false, err);
 	if (env->regfd < 0) {

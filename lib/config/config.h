@@ -72,6 +72,7 @@ typedef struct jail_config {
 	size_t n_users;
 	jail_assign_t *groups;
 	size_t n_groups;
+	struct jail_config_index *user_index; /* config.c's: users by name (private) */
 } jail_config_t;
 
 /* Load and validate DIR/jail.ini and DIR/users.d/NAME.ini (both optional
@@ -86,6 +87,11 @@ int jail_config_load(const char *dir, jail_config_t **out, jail_error_t *err);
  * only the users it applies to, and a login does not pay for parsing every
  * profile.  `jailctl check` and the admin commands keep the full check. */
 #define JAIL_CONFIG_SKIP_PROFILES 1u
+/* jail.ini alone: users.d is not read (its assignments are missing from the
+ * result).  For callers that need the [jail] settings only (`jailctl ps`,
+ * kill, gc: the registry and the cgroup parent), so that they do not read
+ * one file per jailed user. */
+#define JAIL_CONFIG_NO_USERS_D 2u
 int jail_config_load_flags(const char *dir, unsigned flags, jail_config_t **out, jail_error_t *err);
 
 /* For one user's login: jail.ini and users.d/USER.ini only (a users.d file
@@ -98,7 +104,10 @@ int jail_config_load_for_user(const char *dir, const char *user, jail_config_t *
 void jail_config_free(jail_config_t *cfg);
 
 /* Find the assignment for USER whose groups are GROUPS (names).  Returns 1
- * and points *out into cfg when jailed, 0 when not. */
+ * and points *out into cfg when jailed, 0 when not.  The [user:] and
+ * users.d entries of a loaded configuration are found by a hash of their
+ * names (constant time whatever the number of users); a jail_config_t
+ * filled by hand (no index) is searched in order, the first match winning. */
 int jail_config_lookup(const jail_config_t *cfg, const char *user, const jail_strv_t *groups,
 		       const jail_assign_t **out);
 

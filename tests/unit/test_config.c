@@ -504,6 +504,152 @@ static void test_lookup(void)
 	rm("jail.ini");
 }
 
+/* Many users: jail.ini's [user:] sections and users.d files are found by
+ * an index (config.c), which must keep the linear search's results: the
+ * first definition named in a duplicate's message, first, last and middle
+ * users found with their own entries, missing users not found. */
+#define MANY_INI 200
+#define MANY_D	 2000
+
+static void test_many_users(void)
+{
+	jail_config_t *cfg = NULL;
+	jail_error_t err = {0};
+	const jail_assign_t *a = NULL;
+	char name[64], rel[64], text[256], want[512];
+	size_t bad = 0;
+	FILE *f;
+
+	snprintf(want, sizeof(want), "%s/jail.ini", conf);
+	f = fopen(want, "w");
+	if (f == NULL) {
+		ok(0, "write jail.ini with %d [user:] sections", MANY_INI);
+		return;
+	}
+	fprintf(f, "[jail]\njail = /opt/j\n");
+	for (int i = 1; i <= MANY_INI; i++)
+		fprintf(f, "[user:j%d]\n", i);
+	fclose(f);
+	for (int i = 0; i < MANY_D; i++) {
+		snprintf(rel, sizeof(rel), "users.d/u%04d.ini", i);
+		snprintf(text, sizeof(text), "[user:u%04d]\njail = /srv/u%04d\n", i, i);
+		write_file(rel, text);
+	}
+	ok(jail_config_load(conf, &cfg, &err) == 0,
+	   "%d [user:] sections and %d users.d files load (%s)", MANY_INI, MANY_D, err.msg);
+	if (cfg == NULL)
+		goto out;
+	is_int(cfg->n_users, MANY_INI + MANY_D, "every user is there, once");
+	ok(jail_config_lookup(cfg, "j1", NULL, &a) == 1 && a && strcmp(a->name, "j1") == 0 &&
+	       strcmp(a->jail, "/opt/j") == 0 && a == &cfg->users[0],
+	   "first user (jail.ini's first section) found, its own entry");
+	ok(jail_config_lookup(cfg, "u1999", NULL, &a) == 1 && a &&
+	       strcmp(a->jail, "/srv/u1999") == 0 && a == &cfg->users[cfg->n_users - 1],
+	   "last user (the last users.d file) found, its own entry");
+	ok(jail_config_lookup(cfg, "u0777", NULL, &a) == 1 && a &&
+	       strstr(a->file, "users.d/u0777.ini [user:u0777]"),
+	   "a user in the middle found, with its file");
+	ok(jail_config_lookup(cfg, "j200", NULL, &a) == 1 && a &&
+	       strstr(a->file, "jail.ini [user:j200]"),
+	   "the last jail.ini user found, with its section");
+	for (int i = 0; i < MANY_D; i++) {
+		snprintf(name, sizeof(name), "u%04d", i);
+		snprintf(want, sizeof(want), "/srv/%s", name);
+		if (jail_config_lookup(cfg, name, NULL, &a) != 1 || strcmp(a->jail, want) != 0)
+			bad++;
+	}
+	is_int(bad, 0, "each of the %d users.d users found with its own jail", MANY_D);
+	a = &cfg->users[0];
+	ok(jail_config_lookup(cfg, "u2000", NULL, &a) == 0 && a == NULL,
+	   "missing user: not jailed");
+	ok(jail_config_lookup(cfg, "j0", NULL, &a) == 0 &&
+	       jail_config_lookup(cfg, "u", NULL, &a) == 0 &&
+	       jail_config_lookup(cfg, "", NULL, &a) == 0 &&
+	       jail_config_lookup(cfg, "U0001", NULL, &a) == 0,
+	   "near misses (j0, u, empty, U0001) not jailed");
+	jail_config_free(cfg);
+	cfg = NULL;
+
+	/* Duplicates: the users.d file is reported with the definition before it. */
+	write_file("users.d/j150.ini", "[user:j150]\njail = /x\n");
+	snprintf(want, sizeof(want),
+		 "%s/users.d/j150.ini: user 'j150' is defined twice: here and in %s/jail.ini "
+		 "[user:j150] (expected one definition)",
+		 conf, conf);
+	is_str(load_err(), want, "duplicate among many: the exact message, naming both places");
+	write_file("users.d/j1.ini", "[user:j1]\n");
+	snprintf(want, sizeof(want),
+		 "%s/users.d/j1.ini: user 'j1' is defined twice: here and in %s/jail.ini "
+		 "[user:j1] (expected one definition)",
+		 conf, conf);
+	is_str(load_err(), want,
+	       "two duplicates: the first users.d file in name order is reported");
+	rm("users.d/j1.ini");
+	write_file("users.d/j200.ini", "[user:j200]\n");
+	like(load_err(), "/users.d/j150.ini: user 'j150' is defined twice: here and in",
+	     "  j150.ini still before j200.ini");
+	rm("users.d/j150.ini");
+	like(load_err(), "/users.d/j200.ini: user 'j200' is defined twice: here and in",
+	     "duplicate of jail.ini's last section found");
+	like(load_err(), "/jail.ini [user:j200] (expected one definition)",
+	     "  naming jail.ini's section");
+	ok(jail_config_load_for_user(conf, "j200", &cfg, &err) < 0 &&
+	       strstr(err.msg, "users.d/j200.ini: user 'j200' is defined twice") != NULL,
+	   "for_user: the duplicate is refused too (%s)", err.msg);
+	jail_config_free(cfg);
+	cfg = NULL;
+
+	/* jail.ini alone (jailctl ps, kill, gc): users.d is not read. */
+	ok(jail_config_load_flags(conf, JAIL_CONFIG_NO_USERS_D | JAIL_CONFIG_SKIP_PROFILES, &cfg,
+				  &err) == 0,
+	   "NO_USERS_D: loads although users.d/j200.ini duplicates a user (%s)", err.msg);
+	if (cfg) {
+		is_int(cfg->n_users, MANY_INI, "  jail.ini's users only");
+		ok(jail_config_lookup(cfg, "j200", NULL, &a) == 1 && a &&
+		       strstr(a->file, "jail.ini"),
+		   "  j200 from jail.ini");
+		ok(jail_config_lookup(cfg, "u0000", NULL, &a) == 0, "  u0000 (users.d) not read");
+		jail_config_free(cfg);
+		cfg = NULL;
+	}
+	rm("users.d/j200.ini");
+	ok(jail_config_load_for_user(conf, "u1234", &cfg, &err) == 0 && cfg &&
+	       cfg->n_users == MANY_INI + 1 && jail_config_lookup(cfg, "u1234", NULL, &a) == 1 &&
+	       strcmp(a->jail, "/srv/u1234") == 0 &&
+	       jail_config_lookup(cfg, "j37", NULL, &a) == 1 &&
+	       jail_config_lookup(cfg, "u1235", NULL, &a) == 0,
+	   "for_user among many: jail.ini's users and his own");
+	jail_config_free(cfg);
+	cfg = NULL;
+
+out:
+	for (int i = 0; i < MANY_D; i++) {
+		snprintf(rel, sizeof(rel), "users.d/u%04d.ini", i);
+		rm(rel);
+	}
+	rm("jail.ini");
+}
+
+/* A jail_config_t filled by hand has no index: lookup searches in order and
+ * the first of two entries of one name wins, as before. */
+static void test_lookup_unindexed(void)
+{
+	jail_assign_t users[] = {
+	    {.name = (char *)"ann", .jail = (char *)"/j/a1"},
+	    {.name = (char *)"bob", .jail = (char *)"/j/b"},
+	    {.name = (char *)"ann", .jail = (char *)"/j/a2"},
+	};
+	jail_config_t cfg = {.users = users, .n_users = 3};
+	const jail_assign_t *a = NULL;
+
+	ok(jail_config_lookup(&cfg, "ann", NULL, &a) == 1 && a == &users[0],
+	   "hand-made config: the first entry of a name wins");
+	ok(jail_config_lookup(&cfg, "bob", NULL, &a) == 1 && a == &users[1],
+	   "hand-made config: bob");
+	ok(jail_config_lookup(&cfg, "cid", NULL, &a) == 0 && a == NULL,
+	   "hand-made config: missing user");
+}
+
 static void test_profile_values(void)
 {
 	jail_profile_t *p = NULL;
@@ -846,6 +992,8 @@ int main(void)
 	test_jail_ini_validation();
 	test_users_d();
 	test_lookup();
+	test_many_users();
+	test_lookup_unindexed();
 	test_profile_values();
 	test_profile_errors();
 	test_includes();
