@@ -10,12 +10,28 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* A loaded file: iniparser's dictionary and an index built once at load,
+ * so that finding an entry's section or a section's keys costs a binary
+ * search and that section's own entries, not a walk of the whole file (a
+ * jail.ini may hold thousands of [user:] sections).  The index does not
+ * depend on the order iniparser stores entries in. */
+typedef struct jail_ini {
+	dictionary *d;
+	size_t n_sec;
+	ssize_t *sec;	/* n_sec: the section entries, sorted by name */
+	ssize_t *owner; /* d->size: position in sec[] of entry i's section, or -1 */
+	ssize_t *first; /* n_sec: first key entry of each section, or -1 */
+	ssize_t *next;	/* d->size: next key entry of the same section, or -1 */
+} jail_ini_t;
+
 /* Open NAME in DIRFD (or the absolute PATH when DIRFD is AT_FDCWD) without
  * following a symlink, check it (regular, root-owned, not group/world
- * writable), pre-scan it and load it with iniparser.  *missing (if not
- * NULL) is set and 0 returned with *out NULL when the file does not exist. */
-int jail_ini_load_at(int dirfd, const char *name, const char *path, dictionary **out, bool *missing,
+ * writable), pre-scan it, load it with iniparser and index it.  *missing
+ * (if not NULL) is set and 0 returned with *out NULL when the file does not
+ * exist. */
+int jail_ini_load_at(int dirfd, const char *name, const char *path, jail_ini_t **out, bool *missing,
 		     jail_error_t *err);
+void jail_ini_free(jail_ini_t *ini);
 
 /* The same checks without iniparser: the file's text (NUL-terminated,
  * LEN bytes, malloc'd) in *out, or *out NULL with *missing set.  For
@@ -27,25 +43,25 @@ int jail_ini_read_at(int dirfd, const char *name, const char *path, char **out, 
  * section given twice, no key twice in a section (the pre-scan). */
 int jail_ini_check_text(const char *buf, size_t len, const char *path, jail_error_t *err);
 
-/* Frees a dictionary on scope exit. */
-static inline void jail_ini_freep(dictionary **d)
+/* Frees a loaded file on scope exit. */
+static inline void jail_ini_freep(jail_ini_t **ini)
 {
-	if (*d)
-		iniparser_freedict(*d);
+	jail_ini_free(*ini);
 }
-#define cleanup_dict __attribute__((cleanup(jail_ini_freep)))
+#define cleanup_ini __attribute__((cleanup(jail_ini_freep)))
 
-/* The value of KEY in section SEC, or NULL when it is not set. */
-const char *jail_ini_get(const dictionary *d, const char *sec, const char *key);
+/* The value of KEY in section SEC, or NULL when it is not set (as
+ * iniparser_getstring() of "SEC:KEY"). */
+const char *jail_ini_get(const jail_ini_t *ini, const char *sec, const char *key);
 
 /* In iniparser a section is an entry with a NULL value and a key is stored
  * as "section:key". */
 bool jail_ini_is_section(const dictionary *d, ssize_t i);
 /* The key part of entry I, or NULL (a key before any section); *sec gets
  * the section. */
-const char *jail_ini_entry_key(const dictionary *d, ssize_t i, const char **sec);
+const char *jail_ini_entry_key(const jail_ini_t *ini, ssize_t i, const char **sec);
 /* Refuse keys that appear before the first section. */
-int jail_ini_check_no_orphans(const dictionary *d, const char *path, jail_error_t *err);
+int jail_ini_check_no_orphans(const jail_ini_t *ini, const char *path, jail_error_t *err);
 
 /* The keys a section may hold: N entries of STRIDE bytes, each beginning
  * with its name (a const char *): an array of names, or profile.c's key
@@ -61,7 +77,7 @@ bool jail_ini_key_known(jail_ini_keys_t keys, const char *key);
 int jail_ini_unknown_key(const char *path, const char *sec, const char *key, jail_ini_keys_t keys,
 			 jail_error_t *err);
 /* Refuse the first key of section SEC in D that KEYS does not list. */
-int jail_ini_check_keys(const dictionary *d, const char *path, const char *sec,
+int jail_ini_check_keys(const jail_ini_t *ini, const char *path, const char *sec,
 			jail_ini_keys_t keys, jail_error_t *err);
 
 /* An absolute path without ':', whitespace or control characters, returned

@@ -234,19 +234,19 @@ static int push_user(jail_config_t *cfg, jail_assign_t *a, jail_error_t *err)
 	return 0;
 }
 
-/* Read section SEC ("user:bob") of D in PATH into A. */
-static int parse_assign(const jail_config_t *cfg, dictionary *d, const char *path, const char *sec,
-			const char *name, jail_assign_t *a, jail_error_t *err)
+/* Read section SEC ("user:bob") of INI (PATH) into A. */
+static int parse_assign(const jail_config_t *cfg, const jail_ini_t *ini, const char *path,
+			const char *sec, const char *name, jail_assign_t *a, jail_error_t *err)
 {
 	const char *v;
 
-	if (jail_ini_check_keys(d, path, sec, JAIL_INI_KEYS(assign_keys), err) < 0)
+	if (jail_ini_check_keys(ini, path, sec, JAIL_INI_KEYS(assign_keys), err) < 0)
 		return -1;
 	a->name = strdup(name);
 	a->file = jail_strdup_printf("%s [%s]", path, sec);
 	if (a->name == NULL || a->file == NULL)
 		return jail_error_set(err, ENOMEM, "config");
-	v = jail_ini_get(d, sec, "jail");
+	v = jail_ini_get(ini, sec, "jail");
 	if (v == NULL || v[0] == '\0') {
 		if (cfg->default_jail == NULL)
 			return jail_error_fmt(
@@ -260,7 +260,7 @@ static int parse_assign(const jail_config_t *cfg, dictionary *d, const char *pat
 		if (a->jail == NULL)
 			return jail_error_wrap(err, "%s: [%s] jail", path, sec);
 	}
-	v = jail_ini_get(d, sec, "profile");
+	v = jail_ini_get(ini, sec, "profile");
 	if (v == NULL || v[0] == '\0')
 		v = cfg->default_profile;
 	else if (!jail_valid_name(v))
@@ -272,7 +272,7 @@ static int parse_assign(const jail_config_t *cfg, dictionary *d, const char *pat
 	a->profile = strdup(v);
 	if (a->jail == NULL || a->profile == NULL)
 		return jail_error_set(err, ENOMEM, "config");
-	v = jail_ini_get(d, sec, "shell");
+	v = jail_ini_get(ini, sec, "shell");
 	if (v != NULL && v[0] != '\0') {
 		a->shell = jail_config_shell(v, err);
 		if (a->shell == NULL)
@@ -281,9 +281,11 @@ static int parse_assign(const jail_config_t *cfg, dictionary *d, const char *pat
 	return 0;
 }
 
-static int parse_jail_section(jail_config_t *cfg, dictionary *d, const char *path,
+static int parse_jail_section(jail_config_t *cfg, const jail_ini_t *ini, const char *path,
 			      jail_error_t *err)
 {
+	const dictionary *d = ini->d;
+
 	for (ssize_t i = 0; i < d->size; i++) {
 		const char *sec, *key, *v = d->val[i];
 		const jail_key_t *k = NULL;
@@ -292,7 +294,7 @@ static int parse_jail_section(jail_config_t *cfg, dictionary *d, const char *pat
 
 		if (d->key[i] == NULL || v == NULL)
 			continue;
-		key = jail_ini_entry_key(d, i, &sec);
+		key = jail_ini_entry_key(ini, i, &sec);
 		if (strcmp(sec, "jail") != 0)
 			continue;
 		for (size_t j = 0; j < N_JAIL_KEYS && k == NULL; j++)
@@ -329,18 +331,20 @@ static int parse_jail_section(jail_config_t *cfg, dictionary *d, const char *pat
 static int load_jail_ini(jail_config_t *cfg, int confd, jail_error_t *err)
 {
 	cleanup_free char *path = jail_strdup_printf("%s/jail.ini", cfg->dir);
-	cleanup_dict dictionary *d = NULL;
+	cleanup_ini jail_ini_t *ini = NULL;
+	const dictionary *d;
 	bool missing = false;
 
 	if (path == NULL)
 		return jail_error_set(err, ENOMEM, "config");
-	if (jail_ini_load_at(confd, "jail.ini", path, &d, &missing, err) < 0)
+	if (jail_ini_load_at(confd, "jail.ini", path, &ini, &missing, err) < 0)
 		return -1;
 	if (missing)
 		return 0;
+	d = ini->d;
 	/* [jail] first: its defaults apply to [user:] sections above it too. */
-	if (jail_ini_check_no_orphans(d, path, err) < 0 ||
-	    parse_jail_section(cfg, d, path, err) < 0)
+	if (jail_ini_check_no_orphans(ini, path, err) < 0 ||
+	    parse_jail_section(cfg, ini, path, err) < 0)
 		return -1;
 	for (ssize_t i = 0; i < d->size; i++) {
 		const char *sec = d->key[i];
@@ -364,7 +368,7 @@ static int load_jail_ini(jail_config_t *cfg, int confd, jail_error_t *err)
 			    "letters, digits, '_', '-' or '.', at most 32 characters)",
 			    path, sec, strchr(sec, ':') + 1, is_user ? "user" : "group");
 		}
-		if (parse_assign(cfg, d, path, sec, strchr(sec, ':') + 1, &a, err) < 0 ||
+		if (parse_assign(cfg, ini, path, sec, strchr(sec, ':') + 1, &a, err) < 0 ||
 		    (is_user ? push_user(cfg, &a, err)
 			     : push_assign(&cfg->groups, &cfg->n_groups, &a, err)) < 0) {
 			assign_clear(&a);
@@ -386,7 +390,8 @@ static int load_user_file(jail_config_t *cfg, int udir, const char *fname, jail_
 	cleanup_free char *want = NULL;
 	const jail_assign_t *prev;
 	jail_assign_t a = {0};
-	cleanup_dict dictionary *d = NULL;
+	cleanup_ini jail_ini_t *ini = NULL;
+	const dictionary *d;
 	int nsec = 0;
 
 	if (path == NULL || name == NULL)
@@ -400,9 +405,10 @@ static int load_user_file(jail_config_t *cfg, int udir, const char *fname, jail_
 	want = jail_strdup_printf("user:%s", name);
 	if (want == NULL)
 		return jail_error_set(err, ENOMEM, "config");
-	if (jail_ini_load_at(udir, fname, path, &d, NULL, err) < 0)
+	if (jail_ini_load_at(udir, fname, path, &ini, NULL, err) < 0)
 		return -1;
-	if (jail_ini_check_no_orphans(d, path, err) < 0)
+	d = ini->d;
+	if (jail_ini_check_no_orphans(ini, path, err) < 0)
 		return -1;
 	for (ssize_t i = 0; i < d->size; i++) {
 		if (!jail_ini_is_section(d, i))
@@ -423,7 +429,7 @@ static int load_user_file(jail_config_t *cfg, int udir, const char *fname, jail_
 				      "%s: user '%s' is defined twice: here and in %s (expected "
 				      "one definition)",
 				      path, name, prev->file);
-	if (parse_assign(cfg, d, path, want, name, &a, err) < 0 || push_user(cfg, &a, err) < 0) {
+	if (parse_assign(cfg, ini, path, want, name, &a, err) < 0 || push_user(cfg, &a, err) < 0) {
 		assign_clear(&a);
 		return -1;
 	}

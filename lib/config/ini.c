@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,48 +100,74 @@ typedef struct scan_item {
 	int line;
 } scan_item_t;
 
-typedef struct scan_list {
-	scan_item_t *v;
-	size_t n, cap;
-} scan_list_t;
+/* The sections, or the keys of one section, the pre-scan has seen: an
+ * open-addressing hash of the lower-cased names (a jail.ini may hold
+ * thousands of sections; a list made the scan quadratic). */
+typedef struct scan_set {
+	scan_item_t *v; /* cap slots, name NULL when free */
+	size_t n, cap;	/* cap is a power of two, n <= cap / 2 */
+} scan_set_t;
 
-static void scan_list_clear(scan_list_t *l)
+static void scan_set_clear(scan_set_t *s)
 {
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].name);
-	free(l->v);
-	l->v = NULL;
-	l->n = l->cap = 0;
+	for (size_t i = 0; i < s->cap; i++)
+		free(s->v[i].name);
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
 }
 
-static const scan_item_t *scan_list_find(const scan_list_t *l, const char *name)
+static size_t scan_hash(const char *name)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].name, name) == 0)
-			return &l->v[i];
-	return NULL;
+	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ULL;
+	return (size_t)h;
 }
 
-static int scan_list_push(scan_list_t *l, const char *name, size_t len, int line, jail_error_t *err)
+/* The slot of NAME in S, or the free slot where it would go. */
+static scan_item_t *scan_set_slot(const scan_set_t *s, const char *name)
 {
-	char *dup;
+	size_t i = scan_hash(name) & (s->cap - 1);
 
-	if (l->n == l->cap) {
-		size_t ncap = l->cap ? l->cap * 2 : 16;
-		scan_item_t *nv = realloc(l->v, ncap * sizeof(*nv));
-		if (nv == NULL)
+	while (s->v[i].name != NULL && strcmp(s->v[i].name, name) != 0)
+		i = (i + 1) & (s->cap - 1);
+	return &s->v[i];
+}
+
+/* Add the LEN bytes at NAME, lower-cased, seen at line LINE.  Returns 1
+ * with *item the earlier occurrence when the name was there already (S is
+ * then unchanged), 0 with *item the new one, or -1. */
+static int scan_set_add(scan_set_t *s, const char *name, size_t len, int line,
+			const scan_item_t **item, jail_error_t *err)
+{
+	cleanup_free char *dup = NULL;
+	scan_item_t *slot;
+
+	if (2 * (s->n + 1) > s->cap) {
+		scan_set_t grown = {.n = s->n, .cap = s->cap ? s->cap * 2 : 16};
+		grown.v = calloc(grown.cap, sizeof(*grown.v));
+		if (grown.v == NULL)
 			return jail_error_set(err, ENOMEM, "config");
-		l->v = nv;
-		l->cap = ncap;
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->v[i].name != NULL)
+				*scan_set_slot(&grown, s->v[i].name) = s->v[i];
+		free(s->v);
+		*s = grown;
 	}
 	dup = strndup(name, len);
 	if (dup == NULL)
 		return jail_error_set(err, ENOMEM, "config");
 	for (char *c = dup; *c; c++)
 		*c = (char)tolower((unsigned char)*c);
-	l->v[l->n].name = dup;
-	l->v[l->n].line = line;
-	l->n++;
+	slot = scan_set_slot(s, dup);
+	*item = slot;
+	if (slot->name != NULL)
+		return 1;
+	slot->name = steal_pointer(&dup);
+	slot->line = line;
+	s->n++;
 	return 0;
 }
 
@@ -152,7 +179,8 @@ static int scan_list_push(scan_list_t *l, const char *name, size_t len, int line
  * and group names are case-sensitive, iniparser folds them). */
 static int ini_prescan(const char *buf, const char *path, jail_error_t *err)
 {
-	scan_list_t sections = {0}, keys = {0};
+	scan_set_t sections = {0}, keys = {0};
+	const char *cursec = ""; /* the current section's lower-cased name */
 	const char *p = buf;
 	bool continued = false;
 	int lineno = 0;
@@ -206,18 +234,21 @@ static int ini_prescan(const char *buf, const char *path, jail_error_t *err)
 			}
 			if (ret < 0)
 				break;
-			scan_list_clear(&keys);
-			if (scan_list_push(&sections, ns, nlen, lineno, err) < 0) {
-				ret = -1;
+			scan_set_clear(&keys);
+			switch (scan_set_add(&sections, ns, nlen, lineno, &dup, err)) {
+			case 0:
+				cursec = dup->name;
 				break;
-			}
-			dup = scan_list_find(&sections, sections.v[sections.n - 1].name);
-			if (dup != &sections.v[sections.n - 1])
+			case 1:
 				ret =
 				    jail_error_fmt(err, EINVAL,
 						   "%s: line %d: section [%s] appears twice (first "
 						   "at line %d; expected each section once)",
 						   path, lineno, dup->name, dup->line);
+				break;
+			default:
+				ret = -1;
+			}
 			continue;
 		}
 		{
@@ -230,22 +261,23 @@ static int ini_prescan(const char *buf, const char *path, jail_error_t *err)
 			ke = eq;
 			while (ke > s && isspace((unsigned char)ke[-1]))
 				ke--;
-			if (scan_list_push(&keys, s, (size_t)(ke - s), lineno, err) < 0) {
-				ret = -1;
+			switch (scan_set_add(&keys, s, (size_t)(ke - s), lineno, &dup, err)) {
+			case 0:
 				break;
-			}
-			dup = scan_list_find(&keys, keys.v[keys.n - 1].name);
-			if (dup != &keys.v[keys.n - 1])
+			case 1:
 				ret = jail_error_fmt(
 				    err, EINVAL,
 				    "%s: line %d: [%s] %s is set twice (first at line %d; expected "
 				    "each key once per section)",
-				    path, lineno, sections.n ? sections.v[sections.n - 1].name : "",
-				    dup->name, dup->line);
+				    path, lineno, cursec, dup->name, dup->line);
+				break;
+			default:
+				ret = -1;
+			}
 		}
 	}
-	scan_list_clear(&sections);
-	scan_list_clear(&keys);
+	scan_set_clear(&sections);
+	scan_set_clear(&keys);
 	return ret;
 }
 
@@ -330,9 +362,11 @@ int jail_ini_read_at(int dirfd, const char *name, const char *path, char **out, 
 	return ini_read_at(dirfd, name, path, out, len, missing, NULL, err);
 }
 
+static int ini_index(jail_ini_t *ini, jail_error_t *err);
+
 /* jail_ini_read_at(), then iniparser on the very inode that was checked. */
-int jail_ini_load_at(int dirfd, const char *name, const char *path, dictionary **out, bool *missing,
-		     jail_error_t *err)
+static int ini_parse_at(int dirfd, const char *name, const char *path, dictionary **out,
+			bool *missing, jail_error_t *err)
 {
 	cleanup_close int fd = -1;
 	cleanup_free char *buf = NULL;
@@ -358,6 +392,44 @@ int jail_ini_load_at(int dirfd, const char *name, const char *path, dictionary *
 	return 0;
 }
 
+int jail_ini_load_at(int dirfd, const char *name, const char *path, jail_ini_t **out, bool *missing,
+		     jail_error_t *err)
+{
+	dictionary *d = NULL;
+	jail_ini_t *ini;
+
+	*out = NULL;
+	if (ini_parse_at(dirfd, name, path, &d, missing, err) < 0)
+		return -1;
+	if (d == NULL)
+		return 0; /* missing */
+	ini = calloc(1, sizeof(*ini));
+	if (ini == NULL) {
+		iniparser_freedict(d);
+		return jail_error_set(err, ENOMEM, "config");
+	}
+	ini->d = d;
+	if (ini_index(ini, err) < 0) {
+		jail_ini_free(ini);
+		return -1;
+	}
+	*out = ini;
+	return 0;
+}
+
+void jail_ini_free(jail_ini_t *ini)
+{
+	if (ini == NULL)
+		return;
+	if (ini->d)
+		iniparser_freedict(ini->d);
+	free(ini->sec);
+	free(ini->owner);
+	free(ini->first);
+	free(ini->next);
+	free(ini);
+}
+
 void *jail_ini_load_trusted(const char *path, jail_error_t *err)
 {
 	dictionary *d = NULL;
@@ -366,7 +438,7 @@ void *jail_ini_load_trusted(const char *path, jail_error_t *err)
 		jail_error_fmt(err, EINVAL, "'%s' is not an absolute path", path ? path : "");
 		return NULL;
 	}
-	if (jail_ini_load_at(AT_FDCWD, path, path, &d, NULL, err) < 0)
+	if (ini_parse_at(AT_FDCWD, path, path, &d, NULL, err) < 0)
 		return NULL;
 	return d;
 }
@@ -383,48 +455,137 @@ bool jail_ini_is_section(const dictionary *d, ssize_t i)
 	return d->key[i] != NULL && d->val[i] == NULL;
 }
 
-/* The section an entry belongs to: the longest section name S such that the
- * entry is "S:key".  Returns the key part, or NULL (key before any section),
- * and *sec the section. */
-const char *jail_ini_entry_key(const dictionary *d, ssize_t i, const char **sec)
+static int ini_cmp_sec(const void *a, const void *b, void *arg)
 {
-	const char *k = d->key[i];
-	size_t best = 0;
+	const dictionary *d = arg;
 
-	*sec = NULL;
-	for (ssize_t j = 0; j < d->size; j++) {
-		size_t len;
-		if (!jail_ini_is_section(d, j))
-			continue;
-		len = strlen(d->key[j]);
-		if (len >= best && strncmp(k, d->key[j], len) == 0 && k[len] == ':') {
-			best = len;
-			*sec = d->key[j];
-		}
-	}
-	if (*sec == NULL)
-		return NULL;
-	return k + best + 1;
+	return strcmp(d->key[*(const ssize_t *)a], d->key[*(const ssize_t *)b]);
 }
 
-const char *jail_ini_get(const dictionary *d, const char *sec, const char *key)
+/* The position in ini->sec of the section named by the LEN bytes at NAME,
+ * or -1. */
+static ssize_t ini_find_sec(const jail_ini_t *ini, const char *name, size_t len)
+{
+	size_t lo = 0, hi = ini->n_sec;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *s = ini->d->key[ini->sec[mid]];
+		int c = strncmp(name, s, len);
+
+		if (c == 0 && s[len] != '\0')
+			c = -1; /* NAME is a proper prefix of s */
+		if (c == 0)
+			return (ssize_t)mid;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return -1;
+}
+
+/* The section entry key K belongs to: the longest section name S such that
+ * K is "S:key", i.e. the last ':' of K whose prefix is a section.  Returns
+ * its position in ini->sec, or -1 (a key before any section). */
+static ssize_t ini_owner(const jail_ini_t *ini, const char *k)
+{
+	const char *c = strrchr(k, ':');
+
+	while (c != NULL) {
+		ssize_t s = ini_find_sec(ini, k, (size_t)(c - k));
+		if (s >= 0)
+			return s;
+		c = c > k ? memrchr(k, ':', (size_t)(c - k)) : NULL;
+	}
+	return -1;
+}
+
+/* Sort the sections, then give every entry its section and chain each
+ * section's keys in dictionary order (iniparser keeps file order), so that
+ * a section's first unknown key is the first in the file, as before. */
+static int ini_index(jail_ini_t *ini, jail_error_t *err)
+{
+	const dictionary *d = ini->d;
+	size_t size = d->size > 0 ? (size_t)d->size : 0;
+	cleanup_free ssize_t *last = NULL;
+
+	ini->sec = malloc((size + 1) * sizeof(*ini->sec));
+	ini->owner = malloc((size + 1) * sizeof(*ini->owner));
+	ini->next = malloc((size + 1) * sizeof(*ini->next));
+	if (ini->sec == NULL || ini->owner == NULL || ini->next == NULL)
+		return jail_error_set(err, ENOMEM, "config");
+	for (size_t i = 0; i < size; i++)
+		if (jail_ini_is_section(d, (ssize_t)i))
+			ini->sec[ini->n_sec++] = (ssize_t)i;
+	qsort_r(ini->sec, ini->n_sec, sizeof(*ini->sec), ini_cmp_sec, (void *)d);
+	ini->first = malloc((ini->n_sec + 1) * sizeof(*ini->first));
+	last = malloc((ini->n_sec + 1) * sizeof(*last));
+	if (ini->first == NULL || last == NULL)
+		return jail_error_set(err, ENOMEM, "config");
+	for (size_t s = 0; s < ini->n_sec; s++)
+		ini->first[s] = last[s] = -1;
+	for (size_t i = 0; i < size; i++) {
+		ssize_t o = d->key[i] != NULL ? ini_owner(ini, d->key[i]) : -1;
+
+		ini->owner[i] = o;
+		ini->next[i] = -1;
+		if (o < 0 || d->val[i] == NULL)
+			continue; /* no section, or a section itself */
+		if (last[o] < 0)
+			ini->first[o] = (ssize_t)i;
+		else
+			ini->next[last[o]] = (ssize_t)i;
+		last[o] = (ssize_t)i;
+	}
+	return 0;
+}
+
+/* The key part of entry I, or NULL (a key before any section); *sec gets
+ * the section. */
+const char *jail_ini_entry_key(const jail_ini_t *ini, ssize_t i, const char **sec)
+{
+	ssize_t o = ini->owner[i];
+
+	*sec = NULL;
+	if (o < 0)
+		return NULL;
+	*sec = ini->d->key[ini->sec[o]];
+	return ini->d->key[i] + strlen(*sec) + 1;
+}
+
+/* iniparser_getstring() of "SEC:KEY" (lower-cased, cut at 1024 bytes as it
+ * does), found among the keys of its section only: iniparser's lookup walks
+ * the whole dictionary, once per key asked for. */
+const char *jail_ini_get(const jail_ini_t *ini, const char *sec, const char *key)
 {
 	char k[1100];
 	int n = snprintf(k, sizeof(k), "%s:%s", sec, key);
+	ssize_t o;
 
 	if (n < 0 || (size_t)n >= sizeof(k))
 		return NULL;
-	return iniparser_getstring(d, k, NULL);
+	k[1024] = '\0';
+	for (char *c = k; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	o = ini_owner(ini, k);
+	if (o < 0) /* a key before any section: not in the index */
+		return iniparser_getstring(ini->d, k, NULL);
+	for (ssize_t i = ini->first[o]; i >= 0; i = ini->next[i])
+		if (strcmp(ini->d->key[i], k) == 0)
+			return ini->d->val[i];
+	return NULL;
 }
 
 /* Refuse keys that appear before the first section. */
-int jail_ini_check_no_orphans(const dictionary *d, const char *path, jail_error_t *err)
+int jail_ini_check_no_orphans(const jail_ini_t *ini, const char *path, jail_error_t *err)
 {
+	const dictionary *d = ini->d;
+
 	for (ssize_t i = 0; i < d->size; i++) {
-		const char *sec;
 		if (d->key[i] == NULL || d->val[i] == NULL)
 			continue;
-		if (jail_ini_entry_key(d, i, &sec) == NULL)
+		if (ini->owner[i] < 0)
 			return jail_error_fmt(err, EINVAL,
 					      "%s: key '%s' is outside any section (expected it "
 					      "below a [section] line)",
@@ -512,15 +673,16 @@ int jail_ini_unknown_key(const char *path, const char *sec, const char *key, jai
 			      sec, key, list ? list : "?");
 }
 
-int jail_ini_check_keys(const dictionary *d, const char *path, const char *sec,
+int jail_ini_check_keys(const jail_ini_t *ini, const char *path, const char *sec,
 			jail_ini_keys_t keys, jail_error_t *err)
 {
-	for (ssize_t i = 0; i < d->size; i++) {
-		const char *s, *key;
-		if (d->key[i] == NULL || d->val[i] == NULL)
-			continue;
-		key = jail_ini_entry_key(d, i, &s);
-		if (strcmp(s, sec) == 0 && !jail_ini_key_known(keys, key))
+	ssize_t o = ini_find_sec(ini, sec, strlen(sec));
+
+	if (o < 0)
+		return 0;
+	for (ssize_t i = ini->first[o]; i >= 0; i = ini->next[i]) {
+		const char *key = ini->d->key[i] + strlen(sec) + 1;
+		if (!jail_ini_key_known(keys, key))
 			return jail_ini_unknown_key(path, sec, key, keys, err);
 	}
 	return 0;

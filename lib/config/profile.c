@@ -473,15 +473,16 @@ typedef struct profile_stack {
 static int profile_apply(int profdir, const char *dirpath, const char *name, jail_profile_t *p,
 			 profile_stack_t *stack, const char *from, jail_error_t *err);
 
-/* Apply the loaded file D (PATH) onto P: its include first, then its keys. */
-static int profile_apply_file(int profdir, const char *dirpath, const dictionary *d,
+/* Apply the loaded file INI (PATH) onto P: its include first, then its keys. */
+static int profile_apply_file(int profdir, const char *dirpath, const jail_ini_t *ini,
 			      const char *path, jail_profile_t *p, profile_stack_t *stack,
 			      jail_error_t *err)
 {
+	const dictionary *d = ini->d;
 	bool have_section = false;
 	const char *inc;
 
-	if (jail_ini_check_no_orphans(d, path, err) < 0)
+	if (jail_ini_check_no_orphans(ini, path, err) < 0)
 		return -1;
 	for (ssize_t i = 0; i < d->size; i++) {
 		if (!jail_ini_is_section(d, i))
@@ -496,9 +497,9 @@ static int profile_apply_file(int profdir, const char *dirpath, const dictionary
 	if (!have_section)
 		return jail_error_fmt(err, EINVAL, "%s: no [profile] section (expected one)", path);
 	/* Unknown keys first, so that a typo is reported even next to a bad include. */
-	if (jail_ini_check_keys(d, path, "profile", JAIL_INI_KEYS(profile_keys), err) < 0)
+	if (jail_ini_check_keys(ini, path, "profile", JAIL_INI_KEYS(profile_keys), err) < 0)
 		return -1;
-	inc = jail_ini_get(d, "profile", KEY_INCLUDE);
+	inc = jail_ini_get(ini, "profile", KEY_INCLUDE);
 	if (inc != NULL) {
 		cleanup_free char *where = jail_strdup_printf("%s: [profile] include", path);
 		cleanup_free char *incname = strdup(inc);
@@ -513,7 +514,7 @@ static int profile_apply_file(int profdir, const char *dirpath, const dictionary
 		const profile_key_t *k;
 		if (d->key[i] == NULL || d->val[i] == NULL)
 			continue;
-		key = jail_ini_entry_key(d, i, &sec);
+		key = jail_ini_entry_key(ini, i, &sec);
 		k = profile_key(key);
 		if (k == NULL || k->parse == NULL) /* include: applied above */
 			continue;
@@ -531,7 +532,7 @@ static int profile_apply(int profdir, const char *dirpath, const char *name, jai
 {
 	cleanup_free char *path = jail_strdup_printf("%s/profiles/%s.ini", dirpath, name);
 	cleanup_free char *fname = jail_strdup_printf("%s.ini", name);
-	cleanup_dict dictionary *d = NULL;
+	cleanup_ini jail_ini_t *ini = NULL;
 	bool missing = false;
 	int ret;
 
@@ -567,7 +568,7 @@ static int profile_apply(int profdir, const char *dirpath, const char *name, jai
 		return jail_error_fmt(err, ELOOP,
 				      "%s: includes nested too deeply (expected at most %d levels)",
 				      from ? from : path, INCLUDE_MAX_DEPTH);
-	if (jail_ini_load_at(profdir, fname, path, &d, &missing, err) < 0)
+	if (jail_ini_load_at(profdir, fname, path, &ini, &missing, err) < 0)
 		return -1;
 	if (missing) {
 		if (from)
@@ -578,7 +579,7 @@ static int profile_apply(int profdir, const char *dirpath, const char *name, jai
 				      path);
 	}
 	stack->names[stack->n++] = name;
-	ret = profile_apply_file(profdir, dirpath, d, path, p, stack, err);
+	ret = profile_apply_file(profdir, dirpath, ini, path, p, stack, err);
 	stack->n--;
 	return ret;
 }
