@@ -61,10 +61,11 @@ typedef struct sshd_job {
 	audit_spawn_out_t out;
 } sshd_job_t;
 
-#define SSHD_JOB_INIT                                                                              \
-	{                                                                                          \
-		.pid = -1, .fd = -1, .out = {.max = SSHD_OUT_MAX }                                 \
-	}
+/* No process, no fd, output kept up to SSHD_OUT_MAX. */
+static sshd_job_t sshd_job_new(void)
+{
+	return (sshd_job_t){.pid = -1, .fd = -1, .out = {.max = SSHD_OUT_MAX}};
+}
 
 /* What sshd -T said about one user. */
 typedef struct sshd_result {
@@ -188,7 +189,7 @@ static void sshd_kill_all(sshd_job_t *jobs, size_t n)
 		if (jobs[i].fd >= 0)
 			close(jobs[i].fd);
 		audit_spawn_out_clear(&jobs[i].out);
-		jobs[i] = (sshd_job_t)SSHD_JOB_INIT;
+		jobs[i] = sshd_job_new();
 	}
 }
 
@@ -203,7 +204,7 @@ static int sshd_pool(const char *sshd, const char *config, const jail_strv_t *us
 	int ret = -1;
 
 	for (size_t i = 0; i < SSHD_POOL_MAX; i++)
-		jobs[i] = (sshd_job_t)SSHD_JOB_INIT;
+		jobs[i] = sshd_job_new();
 	for (;;) {
 		size_t np = 0;
 		int r;
@@ -211,7 +212,7 @@ static int sshd_pool(const char *sshd, const char *config, const jail_strv_t *us
 		for (size_t i = 0; i < pool && next < users->n; i++) {
 			if (jobs[i].pid > 0)
 				continue;
-			jobs[i] = (sshd_job_t)SSHD_JOB_INIT;
+			jobs[i] = sshd_job_new();
 			jobs[i].user = next;
 			jobs[i].pid =
 			    sshd_spawn(sshd, config, users->v[next], false, &jobs[i].fd, err);
@@ -360,7 +361,7 @@ static int sshd_match_groups(const char *sshd, const char *config, const char *u
 	static const char marker[] = "checking syntax for 'Match ";
 	static const char *const fixed[] = {"host", "address", "localaddress", "localport",
 					    "rdomain"};
-	sshd_job_t job = SSHD_JOB_INIT;
+	sshd_job_t job = sshd_job_new();
 	cleanup_free char *buf = NULL;
 	size_t nmatch = 0;
 	int status = 0;
