@@ -4,6 +4,7 @@
  * edits are setup-text.c's. */
 #define _GNU_SOURCE
 #include "audit/setup.h"
+#include "audit/spawn.h"
 #include "base/safefs.h"
 #include "base/util.h"
 #include "config/config.h"
@@ -11,7 +12,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,64 +313,21 @@ static int setup_replace(setup_fh_t *f, const char *base, const char *data, size
 
 /* Run `SSHD -T -f CONFIG` (extended test mode: validates and prints the
  * effective configuration); *out gets stdout and stderr, *status the wait
- * status.  No shell, a fixed environment. */
+ * status.  No shell, a fixed environment (audit/spawn.h). */
 static int run_sshd_T(const char *sshd, const char *config, char **out, int *status,
 		      jail_error_t *err)
 {
-	char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
-	cleanup_buf jail_buf_t b = {0};
-	int pfd[2];
-	pid_t pid;
+	char *argv[] = {"sshd", "-T", "-f", (char *)config, NULL};
+	cleanup_spawn_out audit_spawn_out_t o = {.max = SETUP_SSHD_OUT_MAX};
+	int r = audit_spawn_run(sshd, argv, AUDIT_SPAWN_STDOUT | AUDIT_SPAWN_STDERR,
+				SETUP_SSHD_TIMEOUT_MS, &o, status, err);
 
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return jail_error_set(err, errno, "pipe");
-	pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		return jail_error_set(err, e, "fork");
-	}
-	if (pid == 0) {
-		char *argv[] = {"sshd", "-T", "-f", (char *)config, NULL};
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-		if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(pfd[1], STDOUT_FILENO) < 0 ||
-		    dup2(pfd[1], STDERR_FILENO) < 0)
-			_exit(126);
-		execve(sshd, argv, envp);
-		_exit(127);
-	}
-	close(pfd[1]);
-	for (;;) {
-		struct pollfd p = {.fd = pfd[0], .events = POLLIN};
-		char chunk[8192];
-		ssize_t n;
-		int r = poll(&p, 1, SETUP_SSHD_TIMEOUT_MS);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			kill(pid, SIGKILL);
-			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-				;
-			close(pfd[0]);
-			return jail_error_fmt(err, ETIMEDOUT, "%s -T -f %s gave no answer for %d s",
-					      sshd, config, SETUP_SSHD_TIMEOUT_MS / 1000);
-		}
-		n = read(pfd[0], chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (b.len + (size_t)n <= SETUP_SSHD_OUT_MAX)
-			jail_buf_add(&b, chunk, (size_t)n);
-	}
-	close(pfd[0]);
-	while (waitpid(pid, status, 0) < 0)
-		if (errno != EINTR)
-			return jail_error_set(err, errno, "waitpid");
-	*out = jail_buf_finish(&b, "setup", err);
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		return jail_error_fmt(err, ETIMEDOUT, "%s -T -f %s gave no answer for %d s", sshd,
+				      config, SETUP_SSHD_TIMEOUT_MS / 1000);
+	*out = jail_buf_finish(&o.b, "setup", err);
 	return *out ? 0 : -1;
 }
 

@@ -20,14 +20,13 @@
 #define _GNU_SOURCE
 #include "audit/audit-internal.h"
 #include "audit/audit.h"
+#include "audit/spawn.h"
 #include "base/util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,10 +58,14 @@ typedef struct sshd_job {
 	pid_t pid;
 	int fd;
 	size_t user; /* index in the users vector */
-	char *buf;
-	size_t len;
-	bool overflow;
+	audit_spawn_out_t out;
 } sshd_job_t;
+
+/* No process, no fd, output kept up to SSHD_OUT_MAX. */
+static sshd_job_t sshd_job_new(void)
+{
+	return (sshd_job_t){.pid = -1, .fd = -1, .out = {.max = SSHD_OUT_MAX}};
+}
 
 /* What sshd -T said about one user. */
 typedef struct sshd_result {
@@ -121,44 +124,22 @@ static int sshd_judge(const char *output, char **open, jail_error_t *err)
 static pid_t sshd_spawn(const char *sshd, const char *config, const char *user, bool debug,
 			int *fdp, jail_error_t *err)
 {
-	char *const envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
 	cleanup_free char *spec = jail_strdup_printf("user=%s,host=localhost,addr=127.0.0.1", user);
-	int pfd[2];
-	pid_t pid;
+	char *argv[8] = {"sshd", "-T", "-C", spec};
+	int argc = 4;
 
 	if (spec == NULL)
 		return jail_error_set(err, ENOMEM, "audit");
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return jail_error_set(err, errno, "pipe");
-	pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		return jail_error_set(err, e, "fork");
+	if (debug)
+		argv[argc++] = "-ddd";
+	if (config) {
+		argv[argc++] = "-f";
+		argv[argc++] = (char *)config;
 	}
-	if (pid == 0) {
-		char *argv[8] = {"sshd", "-T", "-C", spec};
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		int argc = 4;
-
-		if (debug)
-			argv[argc++] = "-ddd";
-		if (config) {
-			argv[argc++] = "-f";
-			argv[argc++] = (char *)config;
-		}
-		argv[argc] = NULL;
-		if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
-		    dup2(debug ? null : pfd[1], STDOUT_FILENO) < 0 ||
-		    dup2(pfd[1], STDERR_FILENO) < 0)
-			_exit(126);
-		execve(sshd, argv, envp);
-		_exit(127);
-	}
-	close(pfd[1]);
-	*fdp = pfd[0];
-	return pid;
+	argv[argc] = NULL;
+	return audit_spawn_start(
+	    sshd, argv, debug ? AUDIT_SPAWN_STDERR : AUDIT_SPAWN_STDOUT | AUDIT_SPAWN_STDERR, fdp,
+	    err);
 }
 
 /* First line of S (for a message), malloc'd; sshd's log lines on stderr
@@ -172,76 +153,43 @@ static char *first_line(const char *s)
 
 static int sshd_finish(sshd_job_t *job, sshd_result_t *res, jail_error_t *err)
 {
-	int status = 0;
+	cleanup_free char *buf = NULL;
+	int status = 0, r;
 
 	close(job->fd);
 	job->fd = -1;
-	while (waitpid(job->pid, &status, 0) < 0 && errno == EINTR)
-		;
+	r = audit_spawn_wait(job->pid, &status, err);
 	job->pid = -1;
+	if (r < 0)
+		return -1;
 	res->done = true;
-	if (job->buf == NULL && (job->buf = strdup("")) == NULL)
-		return jail_error_set(err, ENOMEM, "audit");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || job->overflow) {
+	if ((buf = jail_buf_finish(&job->out.b, "audit", err)) == NULL)
+		return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || job->out.overflow) {
 		res->failed = true;
-		if (job->overflow)
+		if (job->out.overflow)
 			res->msg = strdup("more output than sshd -T ever prints");
 		else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 			res->msg = strdup("cannot be executed");
-		else if (*job->buf)
-			res->msg = first_line(job->buf);
+		else if (*buf)
+			res->msg = first_line(buf);
 		else
 			res->msg = jail_strdup_printf(
 			    "%s %d, no output", WIFEXITED(status) ? "exit status" : "signal",
 			    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-		free(job->buf);
-		job->buf = NULL;
 		return res->msg ? 0 : jail_error_set(err, ENOMEM, "audit");
 	}
-	if (sshd_judge(job->buf, &res->open, err) < 0)
-		return -1;
-	free(job->buf);
-	job->buf = NULL;
-	return 0;
-}
-
-static int sshd_read(sshd_job_t *job, jail_error_t *err)
-{
-	char chunk[16384];
-	ssize_t n = read(job->fd, chunk, sizeof(chunk));
-
-	if (n < 0)
-		return errno == EINTR || errno == EAGAIN ? 1 : 0; /* treat as EOF otherwise */
-	if (n == 0)
-		return 0;
-	if (job->len + (size_t)n > SSHD_OUT_MAX) {
-		job->overflow = true;
-		return 1;
-	}
-	{
-		char *nb = realloc(job->buf, job->len + (size_t)n + 1);
-		if (nb == NULL)
-			return jail_error_set(err, ENOMEM, "audit");
-		job->buf = nb;
-		memcpy(job->buf + job->len, chunk, (size_t)n);
-		job->len += (size_t)n;
-		job->buf[job->len] = '\0';
-	}
-	return 1;
+	return sshd_judge(buf, &res->open, err);
 }
 
 static void sshd_kill_all(sshd_job_t *jobs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (jobs[i].pid > 0) {
-			kill(jobs[i].pid, SIGKILL);
-			while (waitpid(jobs[i].pid, NULL, 0) < 0 && errno == EINTR)
-				;
-		}
+		audit_spawn_kill(jobs[i].pid);
 		if (jobs[i].fd >= 0)
 			close(jobs[i].fd);
-		free(jobs[i].buf);
-		jobs[i] = (sshd_job_t){.pid = -1, .fd = -1};
+		audit_spawn_out_clear(&jobs[i].out);
+		jobs[i] = sshd_job_new();
 	}
 }
 
@@ -256,7 +204,7 @@ static int sshd_pool(const char *sshd, const char *config, const jail_strv_t *us
 	int ret = -1;
 
 	for (size_t i = 0; i < SSHD_POOL_MAX; i++)
-		jobs[i] = (sshd_job_t){.pid = -1, .fd = -1};
+		jobs[i] = sshd_job_new();
 	for (;;) {
 		size_t np = 0;
 		int r;
@@ -264,7 +212,8 @@ static int sshd_pool(const char *sshd, const char *config, const jail_strv_t *us
 		for (size_t i = 0; i < pool && next < users->n; i++) {
 			if (jobs[i].pid > 0)
 				continue;
-			jobs[i] = (sshd_job_t){.user = next, .fd = -1};
+			jobs[i] = sshd_job_new();
+			jobs[i].user = next;
 			jobs[i].pid =
 			    sshd_spawn(sshd, config, users->v[next], false, &jobs[i].fd, err);
 			if (jobs[i].pid < 0)
@@ -298,9 +247,7 @@ static int sshd_pool(const char *sshd, const char *config, const jail_strv_t *us
 				continue;
 			if (pfds[k++].revents == 0)
 				continue;
-			rr = sshd_read(&jobs[i], err);
-			if (rr < 0)
-				goto out;
+			rr = audit_spawn_read(jobs[i].fd, &jobs[i].out);
 			if (rr > 0)
 				continue;
 			if (sshd_finish(&jobs[i], &res[jobs[i].user], err) < 0)
@@ -407,34 +354,35 @@ static bool ssh_groups_match(const jail_strv_t *groups, const char *list)
 
 /* Run sshd -T -ddd for USER and collect the pattern lists of every Match
  * Group criterion into LISTS.  Returns 1 when users can be grouped by them,
- * 0 when not (one sshd -T per user), -1 on ENOMEM. */
+ * 0 when not (one sshd -T per user), -1 on error. */
 static int sshd_match_groups(const char *sshd, const char *config, const char *user,
 			     jail_strv_t *lists, jail_error_t *err)
 {
 	static const char marker[] = "checking syntax for 'Match ";
 	static const char *const fixed[] = {"host", "address", "localaddress", "localport",
 					    "rdomain"};
-	sshd_job_t job = {.fd = -1};
+	sshd_job_t job = sshd_job_new();
+	cleanup_free char *buf = NULL;
 	size_t nmatch = 0;
-	int status = 0, r;
+	int status = 0;
+	bool empty;
 
 	job.pid = sshd_spawn(sshd, config, user, true, &job.fd, err);
 	if (job.pid < 0)
 		return -1;
-	while ((r = sshd_read(&job, err)) > 0)
+	while (audit_spawn_read(job.fd, &job.out) > 0)
 		;
 	close(job.fd);
-	while (waitpid(job.pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (r < 0) {
-		free(job.buf);
+	if (audit_spawn_wait(job.pid, &status, err) < 0) {
+		audit_spawn_out_clear(&job.out);
 		return -1;
 	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || job.overflow || job.buf == NULL) {
-		free(job.buf);
+	empty = job.out.b.len == 0;
+	if ((buf = jail_buf_finish(&job.out.b, "audit", err)) == NULL)
+		return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || job.out.overflow || empty)
 		return 0;
-	}
-	for (const char *p = job.buf; (p = strstr(p, marker)) != NULL;) {
+	for (const char *p = buf; (p = strstr(p, marker)) != NULL;) {
 		const char *c = p + sizeof(marker) - 1;
 		const char *nl = strchr(c, '\n');
 		size_t len = nl ? (size_t)(nl - c) : strlen(c);
@@ -447,10 +395,8 @@ static int sshd_match_groups(const char *sshd, const char *config, const char *u
 		if (len == 0 || c[len - 1] != '\'')
 			goto no;
 		crit = strndup(c, len - 1);
-		if (crit == NULL) {
-			free(job.buf);
+		if (crit == NULL)
 			return jail_error_set(err, ENOMEM, "audit");
-		}
 		if (strpbrk(crit, "'\"\\"))
 			goto no;
 		nmatch++;
@@ -464,10 +410,8 @@ static int sshd_match_groups(const char *sshd, const char *config, const char *u
 			if (arg == NULL)
 				goto no;
 			if (strcasecmp(kw, "group") == 0) {
-				if (jail_strv_push(lists, arg, err) < 0) {
-					free(job.buf);
+				if (jail_strv_push(lists, arg, err) < 0)
 					return -1;
-				}
 				continue;
 			}
 			for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
@@ -476,10 +420,8 @@ static int sshd_match_groups(const char *sshd, const char *config, const char *u
 				goto no; /* User, or a criterion this code does not know */
 		}
 	}
-	free(job.buf);
 	return nmatch > 0;
 no:
-	free(job.buf);
 	jail_strv_clear(lists);
 	return 0;
 }
