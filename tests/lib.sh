@@ -210,6 +210,34 @@ ns_procs() { # NS REF [COMM]
 	done
 }
 
+# Pids of the living processes in a cgroup below one named PARENT (a path
+# component of a line of their /proc/PID/cgroup, any hierarchy, v1 or v2),
+# named COMM when given, the shell running the loop left out: what a test
+# whose jail.ini sets cgroup_parent = PARENT (unique to the run) started in
+# a sandbox, whatever runs on the host beside it.  Zombies are left out, as
+# ns_procs does.  Builtins only, as ns_procs.
+cg_procs() { # PARENT [COMM]
+	local p st c l hit
+	for p in /proc/[0-9]*; do
+		[ "$p" = "/proc/$BASHPID" ] && continue
+		hit=
+		while read -r l; do
+			case "$l/" in *"/$1/"*) hit=1 && break ;; esac
+		done 2>/dev/null <"$p/cgroup"
+		[ -n "$hit" ] || continue
+		st=
+		read -r st 2>/dev/null <"$p/stat" || continue
+		st=${st##*) }
+		[ "${st%% *}" = Z ] && continue
+		if [ -n "${2:-}" ]; then
+			c=
+			read -r c 2>/dev/null <"$p/comm"
+			[ "$c" = "$2" ] || continue
+		fi
+		echo "${p#/proc/}"
+	done
+}
+
 jail_test_setup() {
 	[ "$(id -u)" = 0 ] || bail "integration tests must run as root"
 	if [ -z "${JAIL_TEST_IN_NS:-}" ]; then
