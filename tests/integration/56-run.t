@@ -37,12 +37,12 @@ cg_ids() {
 		sed -n 's|.*/\([0-9a-f]\{16\}\)$|\1|p' | sort -u
 }
 cg_count() { cg_ids | wc -l; }
-inits() { cg_procs "$CGROUP_PARENT" jail-init | sort | tr '\n' ' '; }
+inits() { cgroup_procs "$CGROUP_PARENT" jail-init | sort | tr '\n' ' '; }
 # sleep61: the pids of this test's `sleep 61.25` (builtins: mapfile reads
 # the NUL-separated command line).
 sleep61() {
 	local p a
-	for p in $(cg_procs "$CGROUP_PARENT" sleep); do
+	for p in $(cgroup_procs "$CGROUP_PARENT" sleep); do
 		mapfile -t -d '' a 2>/dev/null <"/proc/$p/cmdline"
 		[ "${a[*]}" = "sleep 61.25" ] && echo "$p"
 	done

@@ -42,8 +42,8 @@ run() { "$JAILCTL" --config "$CONF" run "$@"; }
 # The services' cgroups (below the parent), their inits and their svcds.
 cg_dirs() { find /sys/fs/cgroup -maxdepth 5 -type d -path "*/$CGROUP_PARENT/*" 2>/dev/null | sort; }
 cg_dirs >"$T/cg.before"
-inits() { cg_procs "$CGROUP_PARENT" jail-init | sort | tr '\n' ' '; }
-svcds() { cg_procs "$CGROUP_PARENT" svcd; }
+inits() { cgroup_procs "$CGROUP_PARENT" jail-init | sort | tr '\n' ' '; }
+svcds() { cgroup_procs "$CGROUP_PARENT" svcd; }
 INITS0=$(inits)
 is "$(cat "$T/cg.before") $INITS0" " " "this run's cgroup_parent ($CGROUP_PARENT) is new: no cgroup, no init in it"
 
