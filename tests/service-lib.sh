@@ -18,7 +18,7 @@
 #           logs_root = $T/logs/root ($T/state and $T/logs exist), and
 #           cgroup_parent = $CGROUP_PARENT when the test set it (one unique
 #           to the run lets its checks look at its own cgroups and processes
-#           only, see cg_procs in lib.sh; the test removes it at the end)
+#           only, see cgroup_procs in lib.sh; the test removes it at the end)
 #   $CONF/services.d  root-owned, 0755, empty
 
 # svc_test_setup [--svcd] [USER...]: build the services' jail $J with

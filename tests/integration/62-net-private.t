@@ -85,10 +85,11 @@ TCP='exec 3<>"/dev/tcp/$0/$1" && read -r l <&3 && echo "$l"'
 # argv: the NUL-separated command line of pid $1, in $A (builtins only).
 argv() { A=; mapfile -t -d '' A 2>/dev/null <"/proc/$1/cmdline"; }
 # pasta re-executes itself as passt.avx2 where the CPU has AVX2: by argv.
-# It runs in this test's network namespace (asserted below): only those.
+# A descendant of the session's init, it is in the session's cgroup, below
+# this test's $CGROUP_PARENT: only those (another test may run pastas).
 pastas() {
 	local p
-	for p in $(ns_procs net self); do
+	for p in $(cgroup_procs "$CGROUP_PARENT"); do
 		argv "$p"
 		[[ "${A[*]}" == "pasta "*"--netns /proc/self/fd/3"* ]] && echo "$p"
 	done | sort | tr '\n' ' '
