@@ -210,6 +210,62 @@ ns_procs() { # NS REF [COMM]
 	done
 }
 
+# Pids of the living processes in a cgroup below one named PARENT (a path
+# component of a line of their /proc/PID/cgroup, any hierarchy, v1 or v2),
+# named COMM when given, the shell running the loop left out: what a test
+# whose jail.ini sets cgroup_parent = PARENT (unique to the run) started in
+# a sandbox, whatever runs on the host beside it.  Zombies are left out, as
+# ns_procs does.  Builtins only, as ns_procs.
+cgroup_procs() { # PARENT [COMM]
+	local p st c l hit
+	for p in /proc/[0-9]*; do
+		[ "$p" = "/proc/$BASHPID" ] && continue
+		hit=
+		while read -r l; do
+			case "$l/" in *"/$1/"*) hit=1 && break ;; esac
+		done 2>/dev/null <"$p/cgroup"
+		[ -n "$hit" ] || continue
+		st=
+		read -r st 2>/dev/null <"$p/stat" || continue
+		st=${st##*) }
+		[ "${st%% *}" = Z ] && continue
+		if [ -n "${2:-}" ]; then
+			c=
+			read -r c 2>/dev/null <"$p/comm"
+			[ "$c" = "$2" ] || continue
+		fi
+		echo "${p#/proc/}"
+	done
+}
+
+# Pids of the living processes of USER (a name of the test's /etc, or a
+# uid; the effective uid, as pgrep -u), named COMM when given, that this
+# test started: in its network namespace (with JAIL_TEST_NET=1 only) or in a
+# cgroup below $CGROUP_PARENT (when set).  What `pgrep -u USER [-x COMM]`
+# finds, without the processes of other tests running beside it: every
+# test's private /etc gives its users the same uids.  False when none.
+# Builtins but for the two lists and id(1) for a name.
+user_procs() { # USER [COMM]
+	local uid=$1 p k r e x found=1 net= cg=
+	local -A seen=()
+	case $uid in '' | *[!0-9]*) uid=$(id -u -- "$1" 2>/dev/null) || return 1 ;; esac
+	[ "${JAIL_TEST_NET:-0}" = 1 ] && net=$(ns_procs net self "${2:-}")
+	[ -n "${CGROUP_PARENT:-}" ] && cg=$(cgroup_procs "$CGROUP_PARENT" "${2:-}")
+	for p in $net $cg; do
+		[ "$p" = $$ ] || [ -n "${seen[$p]:-}" ] && continue
+		seen[$p]=1
+		e=
+		while read -r k r e x; do
+			[ "$k" = Uid: ] && break
+			e=
+		done 2>/dev/null <"/proc/$p/status"
+		[ "$e" = "$uid" ] || continue
+		echo "$p"
+		found=0
+	done
+	return $found
+}
+
 jail_test_setup() {
 	[ "$(id -u)" = 0 ] || bail "integration tests must run as root"
 	if [ -z "${JAIL_TEST_IN_NS:-}" ]; then

@@ -15,7 +15,10 @@
 #   $J      the jail, $T/jails/base, made by `jailctl init` (basicshell)
 #   $SVCD   tests/bin/svcd (with --svcd: also /usr/local/bin/svcd in $J)
 #   $CONF/jail.ini  jail = $J, state_root = $T/state/root,
-#           logs_root = $T/logs/root ($T/state and $T/logs exist)
+#           logs_root = $T/logs/root ($T/state and $T/logs exist), and
+#           cgroup_parent = $CGROUP_PARENT when the test set it (one unique
+#           to the run lets its checks look at its own cgroups and processes
+#           only, see cgroup_procs in lib.sh; the test removes it at the end)
 #   $CONF/services.d  root-owned, 0755, empty
 
 # svc_test_setup [--svcd] [USER...]: build the services' jail $J with
@@ -45,6 +48,7 @@ jail = $J
 state_root = $T/state/root
 logs_root = $T/logs/root
 EOF
+	[ -z "${CGROUP_PARENT:-}" ] || echo "cgroup_parent = $CGROUP_PARENT" >>"$CONF/jail.ini"
 	mkdir -p -m 0755 "$CONF/services.d"
 	for u in "$@"; do
 		useradd -M -r -s /usr/sbin/nologin "$u" || bail "useradd $u"

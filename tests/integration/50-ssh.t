@@ -88,12 +88,12 @@ tssh alice 'sleep 1000 </dev/null >/dev/null 2>&1 & exit 0' >/dev/null 2>&1
 # An unjailed user's background job survives logout (no jail to tear down):
 # this is the behaviour the jailed tests must NOT show.  (Give the forked
 # shell time to exec sleep on a loaded machine.)
-for i in $(seq 50); do pgrep -u alice -x sleep >/dev/null && break; sleep 0.1; done
+for i in $(seq 50); do user_procs alice sleep >/dev/null && break; sleep 0.1; done
 sleep 1
-ok 'unjailed: a background job outlives the session' pgrep -u alice -x sleep
-pkill -9 -u alice -x sleep
-for i in $(seq 50); do pgrep -u alice >/dev/null || break; sleep 0.1; done
-nok 'no process of alice is left' pgrep -u alice
+ok 'unjailed: a background job outlives the session' user_procs alice sleep
+kill -9 $(user_procs alice sleep) 2>/dev/null
+for i in $(seq 50); do user_procs alice >/dev/null || break; sleep 0.1; done
+nok 'no process of alice is left' user_procs alice
 
 # ============================================================================
 # Jailed users
@@ -153,7 +153,7 @@ like "$out" "end" 'jailed: ls / ran'
 cg=$(tssh bob 'cat /proc/self/cgroup' 2>&1)
 like "$cg" "/$CGROUP_PARENT/bob/" "jailed: in a cgroup under $CGROUP_PARENT/bob"
 tssh_bg bob 'sleep 30'
-for i in $(seq 50); do pgrep -u bob -x sleep >/dev/null && break; sleep 0.1; done
+for i in $(seq 50); do user_procs bob sleep >/dev/null && break; sleep 0.1; done
 # The session's own cgroup: <hierarchy>/<cgroup_parent>/bob/<session id>/
 cgfile() { find /sys/fs/cgroup -maxdepth 8 -path "*/$CGROUP_PARENT/bob/*/*" \( -name "$1" -o -name "$2" \) 2>/dev/null | head -1; }
 f=$(cgfile memory.limit_in_bytes memory.max)
@@ -255,8 +255,8 @@ nok 'sftp-only: nothing was written by scp -O' test -e "$J/home/dave/blob.scp"
 # --- logout: the background job dies, nothing is left ---------------------------
 out=$(tssh bob 'sleep 1000 </dev/null >/dev/null 2>&1 & sleep 0.3; kill -0 $! && echo alive' 2>&1)
 is "$out" alive 'jailed: a background job is running at logout'
-for i in $(seq 50); do pgrep -u bob >/dev/null || break; sleep 0.1; done
-nok 'jailed: the background job was killed at logout' pgrep -u bob
+for i in $(seq 50); do user_procs bob >/dev/null || break; sleep 0.1; done
+nok 'jailed: the background job was killed at logout' user_procs bob
 others=""
 for p in $(_sshd_netns_pids); do
 	[ "$p" = "$SSHD_SINK_PID" ] && continue
@@ -271,16 +271,16 @@ ok 'the close is logged' wait_log "$SYSLOG" "closed session"
 
 # --- two concurrent sessions do not see each other ------------------------------
 tssh_bg bob 'echo A >/tmp/mark-a; sleep 20'
-for i in $(seq 50); do pgrep -u bob -x sleep >/dev/null && break; sleep 0.1; done
-ok 'concurrent sessions: the first one is running' pgrep -u bob -x sleep
+for i in $(seq 50); do user_procs bob sleep >/dev/null && break; sleep 0.1; done
+ok 'concurrent sessions: the first one is running' user_procs bob sleep
 out=$(tssh bob 'ls /tmp; for p in /proc/[0-9]*; do cat $p/comm; done' 2>&1)
 like "$out" "bash" 'concurrent sessions: the second one sees its own processes'
 unlike "$out" "mark-a" 'concurrent sessions: the other session'"'"'s /tmp is not visible'
 unlike "$out" "sleep" 'concurrent sessions: the other session'"'"'s processes are not visible'
 kill "$SSH_BG"
 wait "$SSH_BG" 2>/dev/null
-for i in $(seq 50); do pgrep -u bob >/dev/null || break; sleep 0.1; done
-nok 'concurrent sessions: both are gone after the clients left' pgrep -u bob
+for i in $(seq 50); do user_procs bob >/dev/null || break; sleep 0.1; done
+nok 'concurrent sessions: both are gone after the clients left' user_procs bob
 
 # --- the unjailed user on the same sshd is untouched ------------------------------
 out=$(tssh alice 'grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status; grep -c jail-test /proc/self/cgroup' 2>&1)

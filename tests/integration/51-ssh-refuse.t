@@ -66,10 +66,10 @@ refused() {
 	like "$line" "<83>" "$case: the refusal is logged at authpriv.err for $user"
 	like "$line" "$reason" "$case: the log line names the reason"
 	for i in $(seq 50); do
-		pgrep -u "$user" >/dev/null || break
+		user_procs "$user" >/dev/null || break
 		sleep 0.1
 	done
-	nok "$case: no process of $user is left" pgrep -u "$user"
+	nok "$case: no process of $user is left" user_procs "$user"
 	is "$(find /sys/fs/cgroup -maxdepth 8 -path "*/$CGROUP_PARENT/$user/*" -type d 2>/dev/null | wc -l)" 0 \
 		"$case: no session cgroup is left"
 	is "$(grep -rl "user=$user\$" /run/jail/sessions 2>/dev/null | wc -l)" 0 "$case: no session record is left"

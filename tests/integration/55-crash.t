@@ -226,6 +226,6 @@ is "$(JC gc 2>&1)" "nothing to clean" 'gc: close_session already cleaned up'
 is "$(ls -A "$REG" 2>/dev/null)" "" 'no session record is left'
 is "$(for d in $(sshd_cgroups_left); do find "$d" -mindepth 2 -type d; done)" "" \
 	'no session cgroup of this run is left'
-nok 'no process of bob is left' pgrep -u bob
+nok 'no process of bob is left' user_procs bob
 
 done_testing

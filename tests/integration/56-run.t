@@ -23,22 +23,40 @@ J=$T/jails/run
 "$JAILCTL" --config "$CONF" init "$J" basicshell >"$T/init.out" 2>&1 ||
 	bail "jailctl init: $(tail -5 "$T/init.out")"
 run() { "$JAILCTL" --config "$CONF" run "$@"; }
+# The host's cgroup trees and processes are not private to the test, and
+# another test may run sandboxes beside it: this run's go under a
+# cgroup_parent of its own, and every check looks there only.
+CGROUP_PARENT=jail-test-$$-${T##*.}
+printf '[jail]\ncgroup_parent = %s\n' "$CGROUP_PARENT" >"$CONF/jail.ini"
+chmod 0644 "$CONF/jail.ini"
 
 # Sandbox cgroups jailctl made (ids of 16 hex digits under <hierarchy>/
-# [<controller>/]jail/<user>/), and the jail-inits alive.
+# [<controller>/]$CGROUP_PARENT/<user>/), and the jail-inits alive in them.
 cg_ids() {
-	find /sys/fs/cgroup -maxdepth 5 -type d -path '*/jail/*/*' 2>/dev/null |
+	find /sys/fs/cgroup -maxdepth 5 -type d -path "*/$CGROUP_PARENT/*/*" 2>/dev/null |
 		sed -n 's|.*/\([0-9a-f]\{16\}\)$|\1|p' | sort -u
 }
 cg_count() { cg_ids | wc -l; }
-inits() { pgrep -x jail-init | sort | tr '\n' ' '; }
+inits() { cgroup_procs "$CGROUP_PARENT" jail-init | sort | tr '\n' ' '; }
+# sleep61: the pids of this test's `sleep 61.25` (builtins: mapfile reads
+# the NUL-separated command line).
+sleep61() {
+	local p a
+	for p in $(cgroup_procs "$CGROUP_PARENT" sleep); do
+		mapfile -t -d '' a 2>/dev/null <"/proc/$p/cmdline"
+		[ "${a[*]}" = "sleep 61.25" ] && echo "$p"
+	done
+}
 CG0=$(cg_count)
 CGIDS0=$(cg_ids | tr '\n' ' ')
-# The host's cgroup trees are not private to the test: what the runs made
-# and left (the killed run's directories) is removed at the end.
-cg_dirs() { find /sys/fs/cgroup -maxdepth 5 -type d -path '*/jail*' 2>/dev/null | sort; }
-cg_dirs >"$T/cg.before"
+# What the runs made and left (the killed run's directories, the parent)
+# is removed at the end.
+cg_dirs() {
+	find /sys/fs/cgroup -maxdepth 5 -type d \( -name "$CGROUP_PARENT" -o -path "*/$CGROUP_PARENT/*" \) \
+		2>/dev/null | sort
+}
 INITS0=$(inits)
+is "$CG0 $INITS0" "0 " "this run's cgroup_parent ($CGROUP_PARENT) is new: no cgroup, no init in it"
 
 out=$(run "$J" -- cat /proc/1/comm 2>"$T/err")
 is "$out" "jail-init" 'pid 1 of the command is the jail-init'
@@ -95,11 +113,12 @@ like "$(cat "$T/fwd.out")" "got-term" 'the trap ran inside the sandbox'
 	>"$T/kill.out" 2>>"$T/err" &
 JP=$!
 for _ in $(seq 50); do grep -q ready "$T/kill.out" 2>/dev/null && break; sleep 0.1; done
-ok 'the command runs (sleep 61.25)' pgrep -f 'sleep 61.25'
+ok 'the command runs (sleep 61.25)' test -n "$(sleep61)"
+ok '... under its jail-init, in the cgroup the checks look at' test -n "$(inits)"
 kill -KILL "$JP"
 wait "$JP" 2>/dev/null
-for _ in $(seq 50); do pgrep -f 'sleep 61.25' >/dev/null || break; sleep 0.1; done
-nok 'jailctl SIGKILLed: the command is gone too (PR_SET_PDEATHSIG)' pgrep -f 'sleep 61.25'
+for _ in $(seq 50); do [ -z "$(sleep61)" ] && break; sleep 0.1; done
+is "$(sleep61)" "" 'jailctl SIGKILLed: the command is gone too (PR_SET_PDEATHSIG)'
 for _ in $(seq 50); do [ "$(inits)" = "$INITS0" ] && break; sleep 0.1; done
 is "$(inits)" "$INITS0" 'and so is its jail-init'
 
@@ -137,6 +156,6 @@ like "$(cat "$T/bad")" "writable by its group" 'naming the problem'
 chmod g-w "$J"
 is "$(cg_count)" "$CG1" 'the refusals made no cgroup'
 is "$(inits)" "$INITS0" 'and started no init'
-cg_dirs | comm -13 "$T/cg.before" - | sort -r | while read -r d; do rmdir "$d"; done
-is "$(cg_dirs)" "$(cat "$T/cg.before")" "the host's cgroup trees are as before the test"
+cg_dirs | sort -r | while read -r d; do rmdir "$d"; done
+is "$(cg_dirs)" "" "the host's cgroup trees are as before the test (no $CGROUP_PARENT left)"
 done_testing

@@ -32,13 +32,20 @@ _sshd_private_dev # a /dev of the test's own, with a syslog sink on /dev/log ($S
 
 LOGSINK=$TOP/tests/bin/logsink
 [ -x "$LOGSINK" ] || bail "tests/bin/logsink not built (make unit-tests)"
+# The host's cgroup trees and processes are not private to the test, and
+# another test may run services beside it: this run's go under a
+# cgroup_parent of its own (in jail.ini), and every check looks there only.
+CGROUP_PARENT=jail-test-$$-${T##*.}
 svc_test_setup --svcd svcuser # $J, jail.ini, services.d; svcd in the jail
 
 run() { "$JAILCTL" --config "$CONF" run "$@"; }
-cg_dirs() { find /sys/fs/cgroup -maxdepth 5 -type d -path '*/jail/*' 2>/dev/null | sort; }
+# The services' cgroups (below the parent), their inits and their svcds.
+cg_dirs() { find /sys/fs/cgroup -maxdepth 5 -type d -path "*/$CGROUP_PARENT/*" 2>/dev/null | sort; }
 cg_dirs >"$T/cg.before"
-inits() { pgrep -x jail-init | sort | tr '\n' ' '; }
+inits() { cgroup_procs "$CGROUP_PARENT" jail-init | sort | tr '\n' ' '; }
+svcds() { cgroup_procs "$CGROUP_PARENT" svcd; }
 INITS0=$(inits)
+is "$(cat "$T/cg.before") $INITS0" " " "this run's cgroup_parent ($CGROUP_PARENT) is new: no cgroup, no init in it"
 
 # The supervisor's notify socket: every datagram one line in $T/notify.log
 NS=$T/notify.sock
@@ -141,7 +148,7 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 is "$rc" 137 'a service ignoring TERM is killed (128+9)'
 ok "after stop_timeout, not before ($ms ms)" test "$ms" -ge 450 -a "$ms" -lt 5000
 like "$(cat "$T/i.out")" "still running 500 ms after its stop signal" 'and jailctl says why'
-nok 'no svcd is left' pgrep -x svcd
+is "$(svcds)" "" 'no svcd is left'
 
 # 7. reload_signal: HUP to jailctl reaches the service as USR1.
 svc h "exec = /usr/local/bin/svcd" "reload_signal = USR1"
@@ -209,10 +216,12 @@ stop $PID
 svc k "exec = /usr/local/bin/svcd"
 start k
 wait_for "$T/k.out" "svcd running"
+ok 'the service runs: its svcd and jail-init, in the cgroups the checks look at' \
+	test -n "$(svcds)" -a -n "$(inits)"
 kill -KILL $PID
 wait $PID 2>/dev/null
-for _ in $(seq 40); do pgrep -x svcd >/dev/null || break; sleep 0.05; done
-nok 'jailctl killed: no svcd is left' pgrep -x svcd
+for _ in $(seq 40); do [ -z "$(svcds)" ] && break; sleep 0.05; done
+is "$(svcds)" "" 'jailctl killed: no svcd is left'
 # (its init, reparented to this host's pid 1, may wait a while to be reaped)
 for _ in $(seq 200); do [ "$(inits)" = "$INITS0" ] && break; sleep 0.05; done
 is "$(inits)" "$INITS0" '... nor its jail-init'
@@ -320,6 +329,8 @@ EOF
 kill $SINK 2>/dev/null
 is "$(inits)" "$INITS0" 'no jail-init is left by any service'
 userdel svcuser 2>/dev/null
-cg_dirs | comm -13 "$T/cg.before" - | sort -r | while read -r d; do rmdir "$d"; done
-is "$(cg_dirs)" "$(cat "$T/cg.before")" "the host's cgroup trees are as before the test"
+find /sys/fs/cgroup -maxdepth 5 -type d \( -name "$CGROUP_PARENT" -o -path "*/$CGROUP_PARENT/*" \) 2>/dev/null |
+	sort -r | while read -r d; do rmdir "$d"; done
+is "$(find /sys/fs/cgroup -maxdepth 5 -type d -name "$CGROUP_PARENT" 2>/dev/null)" "" \
+	"the host's cgroup trees are as before the test (no $CGROUP_PARENT left)"
 done_testing

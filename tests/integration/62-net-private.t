@@ -82,8 +82,27 @@ for _ in $(seq 100); do grep -q ready "$T/abs.out" && break; sleep 0.05; done
 # tcp HOST PORT: what a client inside reads (bash's /dev/tcp), or its error.
 TCP='exec 3<>"/dev/tcp/$0/$1" && read -r l <&3 && echo "$l"'
 
+# argv: the NUL-separated command line of pid $1, in $A (builtins only).
+argv() { A=; mapfile -t -d '' A 2>/dev/null <"/proc/$1/cmdline"; }
 # pasta re-executes itself as passt.avx2 where the CPU has AVX2: by argv.
-pastas() { pgrep -f '^pasta .*--netns /proc/self/fd/3' | sort | tr '\n' ' '; }
+# A descendant of the session's init, it is in the session's cgroup, below
+# this test's $CGROUP_PARENT: only those (another test may run pastas).
+pastas() {
+	local p
+	for p in $(cgroup_procs "$CGROUP_PARENT"); do
+		argv "$p"
+		[[ "${A[*]}" == "pasta "*"--netns /proc/self/fd/3"* ]] && echo "$p"
+	done | sort | tr '\n' ' '
+}
+# The pids of this test's `sleep SECONDS` (the sessions' cgroups are below
+# its $CGROUP_PARENT; another test may run the same command).
+sleeps() {
+	local p
+	for p in $(cgroup_procs "$CGROUP_PARENT" sleep); do
+		argv "$p"
+		[ "${A[*]}" = "sleep $1" ] && echo "$p"
+	done
+}
 inits() {
 	for p in $(pgrep -x jail-init); do
 		grep -qz "^JAIL_NETPRIV_TEST=$$\$" "/proc/$p/environ" 2>/dev/null && echo "$p"
@@ -158,11 +177,11 @@ like "$(squat hostnet)" "svcd pid 2 fd" "contrast: with net = host the host clie
 # --- pasta's life --------------------------------------------------------------
 run -p private -- sh -c 'echo up >/tmp/x; exec sleep 61.37' 2>>"$T/err" &
 JP=$!
-for _ in $(seq 100); do pgrep -f '^sleep 61.37' >/dev/null && break; sleep 0.05; done
+for _ in $(seq 100); do [ -n "$(sleeps 61.37)" ] && break; sleep 0.05; done
 P=$(pastas)
 ok 'a pasta runs during the session' test -n "$P"
 P=${P%% *}
-SL=$(pgrep -f '^sleep 61.37' | head -1)
+SL=$(sleeps 61.37 | head -1)
 is "$(readlink "/proc/$P/ns/net")" "$(readlink /proc/self/ns/net)" "pasta runs in the host's network namespace"
 isnt_pidns=$(readlink "/proc/$P/ns/pid")
 ok "pasta is not in the host's pid namespace" test "$isnt_pidns" != "$(readlink /proc/self/ns/pid)"
@@ -179,7 +198,7 @@ is "$(pastas)" "" 'pasta is gone after the session ended'
 
 (exec env JAIL_NETPRIV_TEST=$$ "$JAILCTL" --config "$CONF" run "$J" -p private -- sh -c 'exec sleep 61.38' 2>>"$T/err") &
 JP=$!
-for _ in $(seq 100); do pgrep -f '^sleep 61.38' >/dev/null && break; sleep 0.05; done
+for _ in $(seq 100); do [ -n "$(sleeps 61.38)" ] && break; sleep 0.05; done
 ok 'a pasta runs during the second session' test -n "$(pastas)"
 kill -KILL "$JP"
 wait "$JP" 2>/dev/null
