@@ -68,20 +68,24 @@ static const char *log_fields(jail_logfields_t *f, pam_handle_t *pamh, const cha
 }
 
 /* The reason token of a failed jail_session_open() (pam_jail(8) lists
- * them), from the message the library wrote: the jail's checks name the
- * jail ("jail PATH: ..." or "... in jail PATH"), the cgroup steps their
- * cgroup, the registry and a lingering session their state.  A coarse
- * class for filtering and counting; detail keeps the whole text. */
-static const char *open_reason(const jail_error_t *err)
+ * them): the kind of step the library says failed
+ * (jail_session_failure()), never read from the text, which detail keeps
+ * whole.  A coarse class for filtering and counting. */
+static const char *open_reason(const jail_session_t *s)
 {
-	if (strncmp(err->msg, "the login shell of ", 19) == 0)
+	switch (jail_session_failure(s)) {
+	case JAIL_SESSION_FAIL_USER:
 		return "user";
-	if (strncmp(err->msg, "jail ", 5) == 0 || strstr(err->msg, " in jail ") != NULL)
+	case JAIL_SESSION_FAIL_JAIL:
 		return "jail";
-	if (strstr(err->msg, "cgroup") != NULL)
+	case JAIL_SESSION_FAIL_CGROUP:
 		return "cgroup";
-	if (strncmp(err->msg, "session registry", 16) == 0 || strstr(err->msg, "linger") != NULL)
+	case JAIL_SESSION_FAIL_STATE:
 		return "state";
+	case JAIL_SESSION_FAIL_NONE:
+	case JAIL_SESSION_FAIL_SETUP:
+		break;
+	}
 	return "setup";
 }
 
@@ -261,7 +265,7 @@ EXPORT int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const ch
 		logind = true;
 	}
 	if (jail_session_open(s, (const char *)rhost, &err) < 0) {
-		r = refuse(pamh, user, s, open_reason(&err), err.msg);
+		r = refuse(pamh, user, s, open_reason(s), err.msg);
 		jail_session_free(s);
 		return r;
 	}

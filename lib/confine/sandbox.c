@@ -167,6 +167,13 @@ static int reopen_root(int *fd, const char *root, jail_error_t *err)
 	return 0;
 }
 
+/* Files the failure under STEP (jail_sandbox_step_t); returns -1. */
+static int failed(jail_sandbox_t *sb, jail_sandbox_step_t step)
+{
+	sb->failed = step;
+	return -1;
+}
+
 /* Steps 5 to 7, after the init started. */
 static int build(jail_sandbox_t *sb, const jail_sandbox_params_t *p, int *jail_fd,
 		 jail_error_t *err)
@@ -188,11 +195,13 @@ static int build(jail_sandbox_t *sb, const jail_sandbox_params_t *p, int *jail_f
 	plan.home = p->home;
 	plan.uid = p->uid;
 	if (reopen_root(jail_fd, p->root, err) < 0)
-		return -1;
+		return failed(sb, JAIL_SANDBOX_FAIL_ROOT);
 	root_fd = jail_mounts_begin(*jail_fd, err);
 	if (root_fd < 0 || jail_mounts_rest(root_fd, &plan, err) < 0 ||
-	    (p->spec->private_view && jail_views_mount(root_fd, &plan, err) < 0))
-		return jail_error_wrap(err, "mounts in jail %s", p->root);
+	    (p->spec->private_view && jail_views_mount(root_fd, &plan, err) < 0)) {
+		jail_error_wrap(err, "mounts in jail %s", p->root);
+		return failed(sb, JAIL_SANDBOX_FAIL_ROOT);
+	}
 	/* Messages from inside reach the host's syslog through the init
 	 * (logrelay.h).  Not a refusal: logging is not confinement. */
 	if (jail_logrelay_give(sb->init.sock, root_fd, p->id, p->owner, p->owner_is_service,
@@ -200,18 +209,24 @@ static int build(jail_sandbox_t *sb, const jail_sandbox_params_t *p, int *jail_f
 		jail_strv_push_error(p->warnings,
 				     "no log relay in the session (" JAIL_LOGRELAY_PATH ")", &e2);
 	if (jail_nsinit_ready(&sb->init, &proc_mfd, err) < 0)
-		return -1;
+		return failed(sb, JAIL_SANDBOX_FAIL_OTHER);
 	if (jail_mounts_proc(root_fd, proc_mfd, err) < 0 ||
-	    jail_mounts_binds(root_fd, &plan, err) < 0)
-		return jail_error_wrap(err, "mounts in jail %s", p->root);
+	    jail_mounts_binds(root_fd, &plan, err) < 0) {
+		jail_error_wrap(err, "mounts in jail %s", p->root);
+		return failed(sb, JAIL_SANDBOX_FAIL_ROOT);
+	}
 	if (p->before_pivot && p->before_pivot(p->arg, root_fd, &sb->saved_ns, err) < 0)
-		return -1;
-	if (jail_mounts_pivot(root_fd, err) < 0)
-		return jail_error_wrap(err, "jail %s", p->root);
+		return failed(sb, JAIL_SANDBOX_FAIL_HOOK);
+	if (jail_mounts_pivot(root_fd, err) < 0) {
+		jail_error_wrap(err, "jail %s", p->root);
+		return failed(sb, JAIL_SANDBOX_FAIL_ROOT);
+	}
 	/* After the mounts (which need CAP_SYS_ADMIN, held in the caller's
 	 * effective set regardless): every later exec is bounded. */
-	if (jail_caps_drop_bounding(&p->spec->caps_keep, err) < 0)
-		return jail_error_wrap(err, "capability bounding set");
+	if (jail_caps_drop_bounding(&p->spec->caps_keep, err) < 0) {
+		jail_error_wrap(err, "capability bounding set");
+		return failed(sb, JAIL_SANDBOX_FAIL_OTHER);
+	}
 	return 0;
 }
 
@@ -222,6 +237,7 @@ int jail_sandbox_open(jail_sandbox_t *sb, const jail_sandbox_params_t *p, jail_e
 
 	if (sb->open)
 		return jail_error_fmt(err, EALREADY, "sandbox already open");
+	sb->failed = JAIL_SANDBOX_FAIL_NONE;
 	/* Checks first: nothing is made for a root or spec that fails them. */
 	/* The root the caller checked, when it did: reopen_root() compares
 	 * the new namespace's view with that very directory. */
@@ -229,12 +245,18 @@ int jail_sandbox_open(jail_sandbox_t *sb, const jail_sandbox_params_t *p, jail_e
 					     : jail_open_trusted_dir(p->root, err);
 	if (jail_fd < 0 && p->root_fd > STDERR_FILENO)
 		jail_error_set(err, errno, "dup the jail's fd");
-	if (jail_fd < 0)
-		return jail_error_wrap(err, "jail %s", p->root);
+	if (jail_fd < 0) {
+		jail_error_wrap(err, "jail %s", p->root);
+		return failed(sb, JAIL_SANDBOX_FAIL_ROOT);
+	}
 	/* The cgroup is joined before anything else: the init and every child
 	 * of the caller start inside it. */
-	if (join_cgroup(sb, p, err) < 0)
+	if (join_cgroup(sb, p, err) < 0) {
+		failed(sb, JAIL_SANDBOX_FAIL_CGROUP);
 		goto fail;
+	}
+	/* Until build() says otherwise: namespaces, the init, the network. */
+	sb->failed = JAIL_SANDBOX_FAIL_OTHER;
 	if (jail_ns_save(&sb->saved_ns, err) < 0 ||
 	    jail_ns_unshare(p->spec->net, p->spec->hostname, err) < 0)
 		goto fail;
@@ -251,6 +273,7 @@ int jail_sandbox_open(jail_sandbox_t *sb, const jail_sandbox_params_t *p, jail_e
 	if (build(sb, p, &jail_fd, err) < 0)
 		goto fail;
 	jail_ns_saved_close(&sb->saved_ns);
+	sb->failed = JAIL_SANDBOX_FAIL_NONE;
 	sb->open = true;
 	return 0;
 fail:

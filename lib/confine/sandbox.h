@@ -65,11 +65,25 @@ typedef struct jail_sandbox_params {
 	jail_strv_t *warnings; /* non-fatal notes for the caller to log (required) */
 } jail_sandbox_params_t;
 
+/* The step of jail_sandbox_open() that failed, for a caller that files
+ * its refusal by kind (pam_jail's reason token): ROOT the jail root, its
+ * mounts and the pivot into it; CGROUP joining the cgroup; HOOK the
+ * caller's before_pivot (which knows its own kind); OTHER the rest
+ * (namespaces, the init, the network, the bounding set). */
+typedef enum jail_sandbox_step {
+	JAIL_SANDBOX_FAIL_NONE = 0,
+	JAIL_SANDBOX_FAIL_ROOT,
+	JAIL_SANDBOX_FAIL_CGROUP,
+	JAIL_SANDBOX_FAIL_HOOK,
+	JAIL_SANDBOX_FAIL_OTHER,
+} jail_sandbox_step_t;
+
 typedef struct jail_sandbox {
 	jail_nsinit_t init;
 	jail_ns_saved_t saved_ns; /* the caller's namespaces, until the open succeeds */
 	jail_cgroup_t *cg;	  /* NULL: none (cgroup off, or optional and unavailable) */
 	bool open;
+	jail_sandbox_step_t failed; /* after jail_sandbox_open() returned -1 */
 } jail_sandbox_t;
 
 /* A sandbox with nothing made yet (fds -1). */

@@ -114,12 +114,16 @@ static int join_one(jail_session_t *s, const jail_session_record_t *rec, jail_er
 	/* Fail closed: a session that has a cgroup is never joined without. */
 	if (rec->cgroup) {
 		mgr = jail_cgroup_detect(JAIL_CGROUP_ROOT, err);
-		if (mgr == NULL || jail_cgroup_open_path(mgr, rec->cgroup, &cg, err) < 0)
+		if (mgr == NULL || jail_cgroup_open_path(mgr, rec->cgroup, &cg, err) < 0) {
+			s->failure = JAIL_SESSION_FAIL_CGROUP;
 			return jail_error_wrap(err, "cgroup %s of lingering session %s",
 					       rec->cgroup, rec->id);
+		}
 	}
-	if (jail_ns_save(&saved, err) < 0)
+	if (jail_ns_save(&saved, err) < 0) {
+		s->failure = JAIL_SESSION_FAIL_SETUP;
 		return -1;
+	}
 	/* The host's login records and logind, as a build does before its
 	 * pivot_root (mnt fd[0], pid fd[1]). */
 	memcpy(s->id, rec->id, sizeof(s->id));
@@ -130,6 +134,7 @@ static int join_one(jail_session_t *s, const jail_session_record_t *rec, jail_er
 		s->host_pidns = fcntl(saved.fd[1], F_DUPFD_CLOEXEC, 3);
 		if (s->host_mnt < 0 || s->host_pidns < 0) {
 			jail_error_set(err, errno, "keep the host's namespaces for logind");
+			s->failure = JAIL_SESSION_FAIL_SETUP;
 			goto fail;
 		}
 	}
@@ -137,6 +142,7 @@ static int join_one(jail_session_t *s, const jail_session_record_t *rec, jail_er
 	 * next fork starts inside it. */
 	if (cg && jail_cgroup_join(cg, 0, err) < 0) {
 		jail_error_wrap(err, "cgroup %s of lingering session %s", rec->cgroup, rec->id);
+		s->failure = JAIL_SESSION_FAIL_CGROUP;
 		goto fail;
 	}
 	if (jail_sandbox_join(&t, &s->profile->spec, err) < 0) {

@@ -38,6 +38,7 @@ struct jail_session {
 	bool linger_made;  /* we made the lock file (removed if the open fails) */
 	bool joined;	   /* we joined a live session instead of building one */
 	pid_t joined_init; /* its init, as the record says */
+	jail_session_failure_t failure; /* the kind of the last open's failure */
 };
 
 /* linger.c.  Both are called by jail_session_open() for a profile with

@@ -485,6 +485,14 @@ static int format_session_file(const jail_session_t *s, char **out, size_t *outl
 /* ------------------------------------------------------------------ */
 /* open / close                                                        */
 
+/* Files the failure of the open under KIND (jail_session_failure());
+ * returns -1. */
+static int fail_as(jail_session_t *s, jail_session_failure_t kind)
+{
+	s->failure = kind;
+	return -1;
+}
+
 /* End what open built (jail_registry_end_sandbox: the init killed, the
  * record removed while it dies, then the init reaped and the cgroup
  * removed; the first error is returned), then what a lingering session
@@ -532,8 +540,10 @@ static int before_pivot(void *arg, int root_fd, const jail_ns_saved_t *host, jai
 	if (s->logind_id) {
 		s->host_mnt = fcntl(host->fd[0], F_DUPFD_CLOEXEC, 3);
 		s->host_pidns = fcntl(host->fd[1], F_DUPFD_CLOEXEC, 3);
-		if (s->host_mnt < 0 || s->host_pidns < 0)
-			return jail_error_set(err, errno, "keep the host's namespaces for logind");
+		if (s->host_mnt < 0 || s->host_pidns < 0) {
+			jail_error_set(err, errno, "keep the host's namespaces for logind");
+			return fail_as(s, JAIL_SESSION_FAIL_SETUP);
+		}
 	}
 
 	memset(&rec, 0, sizeof(rec));
@@ -544,8 +554,11 @@ static int before_pivot(void *arg, int root_fd, const jail_ns_saved_t *host, jai
 	rec.profile = s->profile_name;
 	rec.remote = s->remote;
 	rec.linger_ms = s->profile->linger_ms;
+	/* The record refusing what it was given (a remote host that is no
+	 * host name) is the caller's input, not the registry's state. */
 	if (jail_registry_write_sandbox(s->registry_fd, &rec, &s->sb, err) < 0)
-		return -1;
+		return fail_as(s, jail_error_is(err, EINVAL) ? JAIL_SESSION_FAIL_SETUP
+							     : JAIL_SESSION_FAIL_STATE);
 	s->record_written = true;
 	return 0;
 }
@@ -561,10 +574,13 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	bool logsocket = false;
 	int r;
 
-	if (s == NULL || s->profile == NULL)
-		return jail_error_fmt(err, EINVAL, "session not prepared");
-	if (s->open)
-		return jail_error_fmt(err, EALREADY, "session already open");
+	if (s == NULL || s->profile == NULL || s->open) {
+		if (s)
+			s->failure = JAIL_SESSION_FAIL_SETUP;
+		return s && s->open ? jail_error_fmt(err, EALREADY, "session already open")
+				    : jail_error_fmt(err, EINVAL, "session not prepared");
+	}
+	s->failure = JAIL_SESSION_FAIL_NONE;
 	jail_strv_clear(&s->warnings);
 
 	memset(&p, 0, sizeof(p));
@@ -582,46 +598,60 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	/* Checks first: nothing is created (or joined) for a jail that fails
 	 * them. */
 	jail_fd = jail_open_trusted_dir(s->jail, err);
-	if (jail_fd < 0)
-		return jail_error_wrap(err, "jail %s", s->jail);
+	if (jail_fd < 0) {
+		jail_error_wrap(err, "jail %s", s->jail);
+		return fail_as(s, JAIL_SESSION_FAIL_JAIL);
+	}
 	p.root_fd = jail_fd;
-	if (check_host_shell(s, err) < 0 ||
-	    check_jail(jail_fd, s->jail, s->cfg->jailsh_path, true, err) < 0 ||
+	if (check_host_shell(s, err) < 0)
+		return fail_as(s, JAIL_SESSION_FAIL_USER);
+	if (check_jail(jail_fd, s->jail, s->cfg->jailsh_path, true, err) < 0 ||
 	    check_passwd_entry(jail_fd, s, err) < 0)
-		return -1;
+		return fail_as(s, JAIL_SESSION_FAIL_JAIL);
 	if (jail_sandbox_check_lsms(&p, err) < 0)
-		return -1;
+		return fail_as(s, JAIL_SESSION_FAIL_SETUP);
 	free(s->remote);
 	s->remote = NULL;
-	if (remote && remote[0] && (s->remote = strdup(remote)) == NULL)
-		return jail_error_set(err, ENOMEM, "session");
+	if (remote && remote[0] && (s->remote = strdup(remote)) == NULL) {
+		jail_error_set(err, ENOMEM, "session");
+		return fail_as(s, JAIL_SESSION_FAIL_SETUP);
+	}
 	s->registry_fd = jail_registry_open(s->cfg->registry_dir, true, err);
 	if (s->registry_fd < 0) {
 		jail_error_wrap(err, "session registry");
+		fail_as(s, JAIL_SESSION_FAIL_STATE);
 		goto fail;
 	}
 	/* linger: the user's lingering session is joined when there is one
-	 * (linger.c); else one is built, under the same lock. */
+	 * (linger.c); else one is built, under the same lock.  A failure
+	 * there is STATE unless linger.c files it otherwise (its cgroup). */
 	if (s->profile->linger_ms > 0) {
+		s->failure = JAIL_SESSION_FAIL_STATE;
 		linger_lock = session_linger_lock(s, err);
 		if (linger_lock < 0)
 			goto fail;
 		r = session_linger_join(s, err);
 		if (r < 0)
 			goto fail;
+		s->failure = JAIL_SESSION_FAIL_NONE;
 		if (r == 1)
 			goto logged_in;
 	}
 	if (jail_manifest_logsocket(jail_fd, &logsocket, err) < 0) {
 		jail_error_wrap(err, "jail %s", s->jail);
+		fail_as(s, JAIL_SESSION_FAIL_JAIL);
 		goto fail;
 	}
 	if (jail_session_id_new(s->id, err) < 0 ||
-	    format_session_file(s, &sfile, &sfile_len, err) < 0)
+	    format_session_file(s, &sfile, &sfile_len, err) < 0) {
+		fail_as(s, JAIL_SESSION_FAIL_SETUP);
 		goto fail;
+	}
 	jail_sandbox_seccomp_blob(&p, &blob, &blob_len);
-	if (s->profile->linger_ms > 0 && session_linger_prepare(s, err) < 0)
+	if (s->profile->linger_ms > 0 && session_linger_prepare(s, err) < 0) {
+		fail_as(s, JAIL_SESSION_FAIL_STATE);
 		goto fail;
+	}
 
 	p.id = s->id;
 	p.logsocket = logsocket;
@@ -634,8 +664,15 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	if (s->sb.init.linger_fd >= 0)
 		close(s->sb.init.linger_fd);
 	s->sb.init.linger_fd = -1;
-	if (r < 0)
+	if (r < 0) {
+		/* The hook (before_pivot) filed its own failure. */
+		if (s->sb.failed != JAIL_SANDBOX_FAIL_HOOK || s->failure == JAIL_SESSION_FAIL_NONE)
+			s->failure = s->sb.failed == JAIL_SANDBOX_FAIL_ROOT ? JAIL_SESSION_FAIL_JAIL
+				     : s->sb.failed == JAIL_SANDBOX_FAIL_CGROUP
+					 ? JAIL_SESSION_FAIL_CGROUP
+					 : JAIL_SESSION_FAIL_SETUP;
 		goto fail;
+	}
 	s->open = true;
 logged_in : {
 	jail_error_t e2;
@@ -800,6 +837,11 @@ int jail_session_set_tty(jail_session_t *s, const char *tty, jail_error_t *err)
 	free(s->tty);
 	s->tty = t;
 	return 0;
+}
+
+jail_session_failure_t jail_session_failure(const jail_session_t *s)
+{
+	return s ? s->failure : JAIL_SESSION_FAIL_SETUP;
 }
 
 const char *jail_session_id(const jail_session_t *s)

@@ -69,6 +69,27 @@ int jail_session_set_logind_id(jail_session_t *s, const char *id, jail_error_t *
  * time and no connection is open (confine/nsinit.h), or `jailctl kill`. */
 int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err);
 
+/* What kind of step a failed jail_session_open() failed at, for a caller
+ * that files refusals by kind (pam_jail's reason token; err has the text):
+ *   USER    the user's host login shell is not jailsh;
+ *   JAIL    the jail's checks (its root, ownership and modes, jailsh, the
+ *           user's line in its /etc/passwd), its mounts and the pivot into it;
+ *   CGROUP  the session's cgroup (created, limited, joined; a lingering
+ *           session's cgroup);
+ *   STATE   the session registry, its record, a lingering session's lock
+ *           and joining it;
+ *   SETUP   any other step (the record refusing its input included).
+ * NONE after a successful open or before any; SETUP for a NULL session. */
+typedef enum jail_session_failure {
+	JAIL_SESSION_FAIL_NONE = 0,
+	JAIL_SESSION_FAIL_USER,
+	JAIL_SESSION_FAIL_JAIL,
+	JAIL_SESSION_FAIL_CGROUP,
+	JAIL_SESSION_FAIL_STATE,
+	JAIL_SESSION_FAIL_SETUP,
+} jail_session_failure_t;
+jail_session_failure_t jail_session_failure(const jail_session_t *s);
+
 /* End the session: SIGKILL the init without blocking (the kernel kills the
  * rest of the pid namespace), destroy the cgroup (the caller is moved back
  * out first), remove the record.  A lingering session is not ended: only
