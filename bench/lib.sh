@@ -69,15 +69,24 @@ bench_need_cmd() {
 # bench_unshare PREFIX "$@": run this script again in a private mount and
 # network namespace (JAIL_TEST_IN_NS=1, CGROUP_PARENT=PREFIX-PID), then exit
 # with its status: 1 when a cgroup of that parent is left behind.
+#   BENCH_UNDER=(CMD...)   run unshare under CMD (e.g. tests/bin/reaper)
+#   BENCH_RMDIR_CGROUPS=1  first remove that parent's empty cgroups (a bench
+#                          that keeps the parent between runs, as jailctl
+#                          does): only one with a process left is a leak
 bench_unshare() {
-	local rc left
+	local rc left d
 	export JAIL_TEST_IN_NS=1 CGROUP_PARENT=$1-$$
 	shift
-	unshare --mount --net --propagation private "$0" "$@"
+	${BENCH_UNDER[@]+"${BENCH_UNDER[@]}"} unshare --mount --net --propagation private "$0" "$@"
 	rc=$?
+	if [ -n "${BENCH_RMDIR_CGROUPS:-}" ]; then
+		for d in $(find /sys/fs/cgroup -maxdepth 6 -type d -name "$CGROUP_PARENT" 2>/dev/null); do
+			find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+		done
+	fi
 	left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$CGROUP_PARENT" 2>/dev/null)
 	if [ -n "$left" ]; then
-		echo "$BENCH: cgroups left: $left" >&2
+		echo "$BENCH: cgroups left${BENCH_RMDIR_CGROUPS:+ (not empty)}: $left" >&2
 		rc=1
 	fi
 	exit $rc
@@ -99,8 +108,9 @@ bench_sshd_harness() {
 # median: the median of the numbers on stdin, one a line.
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# ratio A B [DIGITS]: A / B with DIGITS (2) decimals; n/a when B is not > 0.
-ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { if (b > 0) printf "%." d "f", a / b; else print "n/a" }'; }
+# ratio A B [DIGITS]: A / B with DIGITS (2) decimals; n/a when A is empty
+# or B is not > 0.
+ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { if (a != "" && b > 0) printf "%." d "f", a / b; else print "n/a" }'; }
 
 # hyperfine_medians JSON...: hyperfine --export-json files (rounds of the
 # same commands): for each command, in the order of the first file, the
