@@ -4,6 +4,7 @@
 #
 #   . "$(dirname "$0")/lib.sh"         # $HERE (bench/), $REPO, $BENCH (bench/NAME.sh)
 #   bench_runs_opt 21 "$@"             # -n RUNS, the only option: $RUNS, exported
+#   (or: N=200 C=5; bench_opts n:N:SESSIONS c:C:CONCURRENT -- "$@")
 #   if [ -z "${JAIL_TEST_IN_NS:-}" ]; then
 #   	bench_need_root
 #   	make -s -C "$REPO" tests/bin/logsink >/dev/null || exit 1
@@ -26,23 +27,42 @@ die() {
 	exit 1
 }
 
+# bench_opts L:VAR:WORD... -- "$@": each option -L sets VAR (exported) to
+# its argument; another option: "usage: bench/NAME.sh [-L WORD]...", exit 2.
+bench_opts() {
+	local o s v letters="" usage="" OPTIND=1
+	local -a specs=()
+	while [ "$1" != -- ]; do
+		specs+=("$1")
+		letters+=${1%%:*}:
+		usage+=" [-${1%%:*} ${1##*:}]"
+		shift
+	done
+	shift
+	while getopts "$letters" o; do
+		[ "$o" != "?" ] || {
+			echo "usage: $BENCH$usage" >&2
+			exit 2
+		}
+		for s in "${specs[@]}"; do
+			[ "${s%%:*}" != "$o" ] && continue
+			v=${s#*:}
+			printf -v "${v%%:*}" %s "$OPTARG"
+		done
+	done
+	for s in "${specs[@]}"; do
+		v=${s#*:}
+		export "${v%%:*}"
+	done
+}
+
 # bench_runs_opt DEFAULT "$@": for a bench whose one option is -n RUNS:
 # $RUNS (DEFAULT unless -n), exported; a usage line and exit 2 on another.
 bench_runs_opt() {
-	local o OPTIND=1
 	RUNS=$1
 	shift
-	while getopts n: o; do
-		case $o in
-		n) RUNS=$OPTARG ;;
-		*)
-			echo "usage: $BENCH [-n RUNS]" >&2
-			exit 2
-			;;
-		esac
-	done
+	bench_opts n:RUNS:RUNS -- "$@"
 	case $RUNS in '' | *[!0-9]* | 0) die "-n takes a whole number of runs, 1 or more" ;; esac
-	export RUNS
 }
 
 # bench_need_root: exit unless root.

@@ -29,18 +29,7 @@ N=200
 CONC=50
 NUSERS=10
 ROUNDS=2
-while getopts n:c:u:r: o; do
-	case $o in
-	n) N=$OPTARG ;;
-	c) CONC=$OPTARG ;;
-	u) NUSERS=$OPTARG ;;
-	r) ROUNDS=$OPTARG ;;
-	*)
-		echo "usage: bench/load.sh [-n SESSIONS] [-c CONCURRENT] [-u USERS] [-r ROUNDS]" >&2
-		exit 2
-		;;
-	esac
-done
+bench_opts n:N:SESSIONS c:CONC:CONCURRENT u:NUSERS:USERS r:ROUNDS:ROUNDS -- "$@"
 case "$N$CONC$NUSERS$ROUNDS" in *[!0-9]*)
 	echo "bench/load.sh: -n, -c, -u and -r take numbers" >&2
 	exit 2

@@ -24,17 +24,7 @@
 . "$(dirname "$0")/lib.sh"
 NUSERS=10000
 RUNS=15
-while getopts u:n: o; do
-	case $o in
-	u) NUSERS=$OPTARG ;;
-	n) RUNS=$OPTARG ;;
-	*)
-		echo "usage: bench/scale.sh [-u USERS] [-n RUNS]" >&2
-		exit 2
-		;;
-	esac
-done
-export NUSERS RUNS
+bench_opts u:NUSERS:USERS n:RUNS:RUNS -- "$@"
 
 if [ -z "${JAIL_TEST_IN_NS:-}" ]; then
 	bench_need_root

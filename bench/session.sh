@@ -16,17 +16,7 @@
 . "$(dirname "$0")/lib.sh"
 RUNS=21
 CONC=100
-while getopts n:c: o; do
-	case $o in
-	n) RUNS=$OPTARG ;;
-	c) CONC=$OPTARG ;;
-	*)
-		echo "usage: bench/session.sh [-n RUNS] [-c CONCURRENT]" >&2
-		exit 2
-		;;
-	esac
-done
-export RUNS CONC
+bench_opts n:RUNS:RUNS c:CONC:CONCURRENT -- "$@"
 
 if [ -z "${JAIL_TEST_IN_NS:-}" ]; then
 	bench_need_root
