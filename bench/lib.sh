@@ -13,6 +13,7 @@
 #   	bench_unshare jail-bench-NAME "$@" # never returns
 #   fi
 #   bench_sshd_harness                 # inside: tests/lib.sh, tests/sshd-lib.sh
+#   (or bench_sshd_start: the harness, sshd with pam_jail started, $J)
 #   die MESSAGE                        # "bench/NAME.sh: MESSAGE", exit 1
 #   median <FILE                       # of numbers, one a line
 #   ratio A B [DIGITS]                 # A / B (2 digits), n/a when B is 0
@@ -123,6 +124,18 @@ bench_sshd_harness() {
 	JAILSH=$TOP/jailsh/jailsh
 	PAM_JAIL=$TOP/pam_jail/pam_jail.so
 	. "$REPO/tests/sshd-lib.sh"
+}
+
+# bench_sshd_start: bench_sshd_harness, then the common start: jail_test_setup,
+# sshd_test_setup, pam_jail in sshd's PAM stack, sshd on its default
+# configuration; $J is its jail ($SSHD_JAIL, not built yet).
+bench_sshd_start() {
+	bench_sshd_harness
+	jail_test_setup
+	sshd_test_setup
+	sshd_pam_stack jail
+	sshd_start default
+	J=$SSHD_JAIL
 }
 
 # median: the median of the numbers on stdin, one a line.

@@ -58,12 +58,7 @@ if [ -z "${JAIL_TEST_IN_NS:-}" ]; then
 fi
 
 # --- inside the throwaway namespace ------------------------------------------
-bench_sshd_harness
-jail_test_setup
-sshd_test_setup
-sshd_pam_stack jail
-sshd_start default
-J=$SSHD_JAIL
+bench_sshd_start
 REG=/run/jail/sessions
 
 # sshd's MaxStartups (unauthenticated connections before it starts dropping)

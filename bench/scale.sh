@@ -34,15 +34,10 @@ if [ -z "${JAIL_TEST_IN_NS:-}" ]; then
 fi
 
 # --- inside the throwaway namespace ------------------------------------------
-bench_sshd_harness
+bench_sshd_start
 PAMDRIVE=$TOP/tests/bin/pamdrive
-jail_test_setup
-sshd_test_setup
 # The session tmpfs of sshd-lib is 64 MB: 10,000 homes need more.
 mount -o remount,size=1g /home
-sshd_pam_stack jail
-sshd_start default
-J=$SSHD_JAIL
 C() { "$JAILCTL" --config "$CONF" "$@"; }
 now() { date +%s%N; }
 ms() { awk -v ns="$1" 'BEGIN { printf "%.2f", ns / 1e6 }'; }
