@@ -24,25 +24,12 @@
 # tests/bin/reaper (a child subreaper, as systemd is for sshd on a real host:
 # this VM's pid 1 does not reap orphans).  The host is not touched.
 # Exit status: 0 when every session succeeded and nothing leaked.
-set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
+. "$(dirname "$0")/lib.sh"
 N=200
 CONC=50
 NUSERS=10
 ROUNDS=2
-while getopts n:c:u:r: o; do
-	case $o in
-	n) N=$OPTARG ;;
-	c) CONC=$OPTARG ;;
-	u) NUSERS=$OPTARG ;;
-	r) ROUNDS=$OPTARG ;;
-	*)
-		echo "usage: bench/load.sh [-n SESSIONS] [-c CONCURRENT] [-u USERS] [-r ROUNDS]" >&2
-		exit 2
-		;;
-	esac
-done
+bench_opts n:N:SESSIONS c:CONC:CONCURRENT u:NUSERS:USERS r:ROUNDS:ROUNDS -- "$@"
 case "$N$CONC$NUSERS$ROUNDS" in *[!0-9]*)
 	echo "bench/load.sh: -n, -c, -u and -r take numbers" >&2
 	exit 2
@@ -62,46 +49,16 @@ NU=$(((19 - NUSERS) < 5 ? (19 - NUSERS) : 5))
 export N CONC NUSERS NU ROUNDS
 
 if [ -z "${JAIL_TEST_IN_NS:-}" ]; then
-	[ "$(id -u)" = 0 ] || {
-		echo "bench/load.sh: run as root" >&2
-		exit 1
-	}
+	bench_need_root
 	# Test helpers: `make bench` builds only `all`.
 	make -s -C "$REPO" tests/bin/logsink tests/bin/reaper >/dev/null || exit 1
-	for f in jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so; do
-		[ -e "$REPO/$f" ] || {
-			echo "bench/load.sh: $f is not built: run 'make all'" >&2
-			exit 1
-		}
-	done
-	export JAIL_TEST_IN_NS=1 CGROUP_PARENT=jail-load-$$
-	"$REPO/tests/bin/reaper" unshare --mount --net --propagation private "$0" "$@"
-	rc=$?
-	left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$CGROUP_PARENT" 2>/dev/null)
-	[ -z "$left" ] || {
-		echo "bench/load.sh: cgroups left: $left" >&2
-		rc=1
-	}
-	exit $rc
+	bench_need_built jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so
+	BENCH_UNDER=("$REPO/tests/bin/reaper")
+	bench_unshare jail-load "$@"
 fi
 
 # --- inside the throwaway namespace ------------------------------------------
-JAIL_TEST_NET=1
-. "$REPO/tests/lib.sh"
-TOP=$REPO
-JAILCTL=$TOP/jailctl/jailctl
-JAILSH=$TOP/jailsh/jailsh
-PAM_JAIL=$TOP/pam_jail/pam_jail.so
-. "$REPO/tests/sshd-lib.sh"
-die() {
-	echo "bench/load.sh: $*" >&2
-	exit 1
-}
-jail_test_setup
-sshd_test_setup
-sshd_pam_stack jail
-sshd_start default
-J=$SSHD_JAIL
+bench_sshd_start
 REG=/run/jail/sessions
 
 # sshd's MaxStartups (unauthenticated connections before it starts dropping)
@@ -285,7 +242,6 @@ pct() {
 		awk -v q="$2" '{ v[NR] = $1 } END { r = int(q * NR / 100); if (r < q * NR / 100) r++;
 			if (r < 1) r = 1; printf "%.0f", v[r] / 1000 }'
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 ju50=$(pct jailed 50)
 ju99=$(pct jailed 99)
 uu50=$(pct unjailed 50)

@@ -21,71 +21,26 @@
 #   5. disk per jailed user beyond the home's own files (target < 100 kB)
 #   6. `jailctl update` of the shared tree with 50 live sessions: each still
 #      runs a command afterwards
-set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
+. "$(dirname "$0")/lib.sh"
 NUSERS=10000
 RUNS=15
-while getopts u:n: o; do
-	case $o in
-	u) NUSERS=$OPTARG ;;
-	n) RUNS=$OPTARG ;;
-	*)
-		echo "usage: bench/scale.sh [-u USERS] [-n RUNS]" >&2
-		exit 2
-		;;
-	esac
-done
-export NUSERS RUNS
+bench_opts u:NUSERS:USERS n:RUNS:RUNS -- "$@"
 
 if [ -z "${JAIL_TEST_IN_NS:-}" ]; then
-	[ "$(id -u)" = 0 ] || {
-		echo "bench/scale.sh: run as root" >&2
-		exit 1
-	}
+	bench_need_root
 	make -s -C "$REPO" tests/bin/logsink tests/bin/pamdrive >/dev/null || exit 1
-	for f in jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so; do
-		[ -e "$REPO/$f" ] || {
-			echo "bench/scale.sh: $f is not built: run 'make all'" >&2
-			exit 1
-		}
-	done
-	export JAIL_TEST_IN_NS=1 CGROUP_PARENT=jail-scale-$$
-	unshare --mount --net --propagation private "$0" "$@"
-	rc=$?
-	left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$CGROUP_PARENT" 2>/dev/null)
-	[ -z "$left" ] || {
-		echo "bench/scale.sh: cgroups left: $left" >&2
-		rc=1
-	}
-	exit $rc
+	bench_need_built jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so
+	bench_unshare jail-scale "$@"
 fi
 
 # --- inside the throwaway namespace ------------------------------------------
-JAIL_TEST_NET=1
-. "$REPO/tests/lib.sh"
-TOP=$REPO
-JAILCTL=$TOP/jailctl/jailctl
-JAILSH=$TOP/jailsh/jailsh
-PAM_JAIL=$TOP/pam_jail/pam_jail.so
+bench_sshd_start
 PAMDRIVE=$TOP/tests/bin/pamdrive
-. "$REPO/tests/sshd-lib.sh"
-jail_test_setup
-sshd_test_setup
 # The session tmpfs of sshd-lib is 64 MB: 10,000 homes need more.
 mount -o remount,size=1g /home
-sshd_pam_stack jail
-sshd_start default
-J=$SSHD_JAIL
-die() {
-	echo "bench/scale.sh: $*" >&2
-	exit 1
-}
 C() { "$JAILCTL" --config "$CONF" "$@"; }
 now() { date +%s%N; }
 ms() { awk -v ns="$1" 'BEGIN { printf "%.2f", ns / 1e6 }'; }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
 name() { printf 's%05d' "$1"; }
 
 C init "$J" basicshell jailsh >"$T/init.log" 2>&1 || die "jailctl init: $(cat "$T/init.log")"
@@ -150,7 +105,7 @@ login_stage() {
 	done
 	mu=$(median <"$T/lat.u")
 	mj=$(median <"$T/lat.j")
-	printf '   %-34s %9s ms %9s ms %7s\n' "$1" "$(ms "$mu")" "$(ms "$mj")" "$(ratio "$mj" "$mu")"
+	printf '   %-34s %9s ms %9s ms %7s\n' "$1" "$(ms "$mu")" "$(ms "$mj")" "$(ratio "$mj" "$mu" 3)"
 	echo "$1 $mu $mj" >>"$T/stages"
 }
 jailed_count() { grep -c ":$SBIN/jailsh\$" "$J/etc/passwd"; }

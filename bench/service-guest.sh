@@ -24,19 +24,10 @@
 # a pid namespace is not available to it (systemd has none for services);
 # no network restriction (the service profile shares the host's network).
 #   --in-guest RUNS    the measuring part, run in the guest by the above
-set -u
-cd "$(dirname "$0")/.." || exit 1
-RUNS=11
+. "$(dirname "$0")/lib.sh"
+cd "$REPO" || exit 1
 if [ "${1:-}" != --in-guest ]; then
-	while getopts n: o; do
-		case $o in
-		n) RUNS=$OPTARG ;;
-		*)
-			echo "usage: bench/service-guest.sh [-n RUNS]" >&2
-			exit 2
-			;;
-		esac
-	done
+	bench_runs_opt 11 "$@"
 	R=$(mktemp -d /tmp/jail-bench-svcguest.XXXXXX)
 	trap 'tests/guest/vm.sh stop "$R/vm" >/dev/null 2>&1; rm -rf "$R"' EXIT
 	make -j"$(nproc)" all test-bins >/dev/null || exit 1

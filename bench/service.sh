@@ -32,50 +32,17 @@
 #            (its own copy of the tree: nspawn creates mount points in it)
 # systemd-run -p RootDirectory= needs systemd as pid 1: measured in the guest
 # lane, not here.
-set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
-RUNS=${RUNS:-15}
-while getopts n: o; do
-	case $o in
-	n) RUNS=$OPTARG ;;
-	*)
-		echo "usage: bench/service.sh [-n RUNS]" >&2
-		exit 2
-		;;
-	esac
-done
-export RUNS
+. "$(dirname "$0")/lib.sh"
+bench_runs_opt "${RUNS:-15}" "$@"
 
 if [ -z "${JAIL_TEST_IN_NS:-}" ]; then
-	[ "$(id -u)" = 0 ] || {
-		echo "bench/service.sh: run as root" >&2
-		exit 1
-	}
-	[ -x "$REPO/jailctl/jailctl" ] || {
-		echo "bench/service.sh: jailctl/jailctl is not built: run 'make all'" >&2
-		exit 1
-	}
-	for t in bwrap unshare cc; do
-		command -v $t >/dev/null || {
-			echo "bench/service.sh: $t missing" >&2
-			exit 1
-		}
-	done
-	export JAIL_TEST_IN_NS=1 CGROUP_PARENT=jail-bench-$$
-	unshare --mount --net --propagation private "$0" "$@"
-	rc=$?
+	bench_need_root
+	bench_need_built jailctl/jailctl
+	bench_need_cmd bwrap unshare cc
 	# The runs' cgroup parent (kept between runs, as for sessions): removed
 	# with what is below it, which must be empty (no process left).
-	for d in $(find /sys/fs/cgroup -maxdepth 6 -type d -name "$CGROUP_PARENT" 2>/dev/null); do
-		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-	done
-	left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$CGROUP_PARENT" 2>/dev/null)
-	[ -z "$left" ] || {
-		echo "bench/service.sh: cgroups left (not empty): $left" >&2
-		rc=1
-	}
-	exit $rc
+	BENCH_RMDIR_CGROUPS=1
+	bench_unshare jail-bench "$@"
 fi
 
 # --- inside the throwaway namespace ------------------------------------------
@@ -85,10 +52,6 @@ TOP=$REPO
 JAILCTL=${BENCH_JAILCTL:-$TOP/jailctl/jailctl} # (another jailctl: to try this script)
 jail_test_setup
 jail_test_private_etc
-die() {
-	echo "bench/service.sh: $*" >&2
-	exit 1
-}
 {
 	echo "[jail]"
 	echo "profile = default"
@@ -124,10 +87,8 @@ IN_JAIL=/readyd
 NJ=$T/jails/nspawn
 cp -a "$J" "$NJ"
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 p90() { sort -n | awk '{ v[NR] = $1 } END { i = int(NR * 0.9); if (i < NR * 0.9) i++; if (i < 1) i = 1; print v[i] }'; }
 ms() { awk -v us="$1" 'BEGIN { if (us == "") print "-"; else printf "%.2f", us / 1000 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 # --- the launchers ------------------------------------------------------------
 # One line each; @PORT@ becomes the port.  STOP: how readyd --bench sends

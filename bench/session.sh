@@ -13,68 +13,22 @@
 #   3. memory per idle session: Pss of the session's processes, jailed vs
 #      unjailed, and the session cgroup's own memory counter
 #   4. CONCURRENT simultaneous jailed logins: failures (target 0)
-set -u
-HERE=$(cd "$(dirname "$0")" && pwd)
-REPO=$(cd "$HERE/.." && pwd)
+. "$(dirname "$0")/lib.sh"
 RUNS=21
 CONC=100
-while getopts n:c: o; do
-	case $o in
-	n) RUNS=$OPTARG ;;
-	c) CONC=$OPTARG ;;
-	*)
-		echo "usage: bench/session.sh [-n RUNS] [-c CONCURRENT]" >&2
-		exit 2
-		;;
-	esac
-done
-export RUNS CONC
+bench_opts n:RUNS:RUNS c:CONC:CONCURRENT -- "$@"
 
 if [ -z "${JAIL_TEST_IN_NS:-}" ]; then
-	[ "$(id -u)" = 0 ] || {
-		echo "bench/session.sh: run as root" >&2
-		exit 1
-	}
+	bench_need_root
 	# Test helpers: `make bench` builds only `all`.
 	make -s -C "$REPO" tests/bin/logsink tests/bin/pamdrive >/dev/null || exit 1
-	for f in jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so tests/bin/logsink; do
-		[ -e "$REPO/$f" ] || {
-			echo "bench/session.sh: $f is not built: run 'make all'" >&2
-			exit 1
-		}
-	done
-	command -v hyperfine >/dev/null || {
-		echo "bench/session.sh: hyperfine missing (tests/deps.sh installs it)" >&2
-		exit 1
-	}
-	export JAIL_TEST_IN_NS=1 CGROUP_PARENT=jail-bench-$$
-	unshare --mount --net --propagation private "$0" "$@"
-	rc=$?
-	left=$(find /sys/fs/cgroup -maxdepth 6 -type d -name "$CGROUP_PARENT" 2>/dev/null)
-	[ -z "$left" ] || {
-		echo "bench/session.sh: cgroups left: $left" >&2
-		rc=1
-	}
-	exit $rc
+	bench_need_built jailctl/jailctl jailsh/jailsh pam_jail/pam_jail.so tests/bin/logsink
+	bench_need_cmd hyperfine
+	bench_unshare jail-bench "$@"
 fi
 
 # --- inside the throwaway namespace ------------------------------------------
-JAIL_TEST_NET=1
-. "$REPO/tests/lib.sh"
-TOP=$REPO
-JAILCTL=$TOP/jailctl/jailctl
-JAILSH=$TOP/jailsh/jailsh
-PAM_JAIL=$TOP/pam_jail/pam_jail.so
-. "$REPO/tests/sshd-lib.sh"
-jail_test_setup
-sshd_test_setup
-sshd_pam_stack jail
-sshd_start default
-J=$SSHD_JAIL
-die() {
-	echo "bench/session.sh: $*" >&2
-	exit 1
-}
+bench_sshd_start
 
 "$JAILCTL" --config "$CONF" init "$J" basicshell jailsh >"$T/init.log" 2>&1 ||
 	die "jailctl init: $(cat "$T/init.log")"
@@ -94,9 +48,7 @@ for u in benchj benchk; do
 	tssh $u true 2>"$T/err" || die "jailed login of $u failed: $(cat "$T/err")"
 done
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ms() { awk -v ns="$1" 'BEGIN { printf "%.2f", ns / 1e6 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 now() { date +%s%N; }
 
 echo "bench/session.sh: $(uname -r), $(nproc) CPUs, $(/usr/sbin/sshd -V 2>&1 | head -1)"
