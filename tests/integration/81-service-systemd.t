@@ -385,7 +385,8 @@ for _ in $(seq 50); do
 done
 line=$(host journalctl -q --no-pager -t jail-init -o cat | grep "hello-81-$$")
 like "$line" "hello-81-$$" "the /dev/log line reached the journal as jail-init's"
-like "$line" "user $L pid 2" "tagged with the service and the sender"
+like "$line" "service $L pid 2" "tagged with the service and the sender"
+unlike "$line" "user $L" "not tagged as a user session"
 host systemctl stop "jail-$L.service"
 
 done_testing
