@@ -159,13 +159,7 @@ ok '... LeakSanitizer reports the module'"'"'s 512 bytes' \
 J=$T/jails/j1
 mkdir -p "$J"/{etc,home,tmp,proc,dev,run} "$J"/usr/{bin,lib,lib64,sbin}
 for l in bin lib lib64 sbin; do ln -s "usr/$l" "$J/$l"; done
-for f in "$(command -v sh)" "$SBIN/jailsh"; do
-	for x in "$f" $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
-		[ -e "$J$x" ] && continue
-		mkdir -p "$J$(dirname "$x")"
-		cp -L "$x" "$J$x" || bail "copy $x"
-	done
-done
+jail_add_prog "$J" sh "$SBIN/jailsh"
 chmod -R go-w "$J"
 # u1's shell, on the host and in the jail, is jailsh, as jailctl adduser
 # writes them (pam_jail refuses another: sshd, su and login(1) would run it).

@@ -192,14 +192,7 @@ P() { "$JAILCTL" --config "$CONF" "$@"; }
 # A small jail: sh and sleep with their libraries, jailsh at its path.
 mkdir -p "$JR"/{etc,home,tmp,proc,dev,run} "$JR"/usr/{bin,lib,lib64,sbin}
 for l in bin lib lib64 sbin; do ln -s "usr/$l" "$JR/$l"; done
-for p in sh sleep "$SBIN/jailsh"; do
-	f=$(command -v "$p") || bail "no $p on the host"
-	for x in "$f" $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
-		[ -e "$JR$x" ] && continue
-		mkdir -p "$JR$(dirname "$x")"
-		cp -L "$x" "$JR$x" || bail "copy $x"
-	done
-done
+jail_add_prog "$JR" sh sleep "$SBIN/jailsh"
 # u1's shell, on the host and in the jail, is jailsh, as jailctl adduser
 # writes them (pam_jail refuses another: sshd, su and login(1) would run it).
 useradd -M -d /home/u1 -s "$SBIN/jailsh" u1 || bail "useradd u1"

@@ -33,19 +33,7 @@ REG=/run/jail/sessions
 J=$T/jails/j1
 mkdir -p "$J"/{etc,home,tmp,proc,dev,run} "$J"/usr/{bin,lib,lib64,sbin}
 for l in bin lib lib64 sbin; do ln -s "usr/$l" "$J/$l"; done
-for p in sh touch cat; do
-	f=$(command -v "$p") || bail "no $p on the host"
-	for x in "$f" $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
-		[ -e "$J$x" ] && continue
-		mkdir -p "$J$(dirname "$x")"
-		cp -L "$x" "$J$x" || bail "copy $x"
-	done
-done
-for x in "$SBIN/jailsh" $(ldd "$SBIN/jailsh" 2>/dev/null | grep -o '/[^ ]*'); do
-	[ -e "$J$x" ] && continue
-	mkdir -p "$J$(dirname "$x")"
-	cp -L "$x" "$J$x" || bail "copy $x"
-done
+jail_add_prog "$J" sh touch cat "$SBIN/jailsh"
 chmod -R go-w "$J"
 useradd -M -d /home/u0 -s /bin/sh u0 || bail "useradd u0"
 # u1's shell, on the host and in the jail, is jailsh, as jailctl adduser
