@@ -193,21 +193,26 @@ jail_add_prog() { # JAIL PROG...
 # lane's emulation a fork costs 30-50 ms, and one readlink per process of
 # /proc made every "nothing left" check take seconds.
 ns_procs() { # NS REF [COMM]
-	local p st c
+	local p
 	for p in /proc/[0-9]*; do
 		[ "$p" = "/proc/$BASHPID" ] && continue
 		[ "$p/ns/$1" -ef "/proc/$2/ns/$1" ] || continue
-		st=
-		read -r st 2>/dev/null <"$p/stat" || continue
-		st=${st##*) }
-		[ "${st%% *}" = Z ] && continue
-		if [ -n "${3:-}" ]; then
-			c=
-			read -r c 2>/dev/null <"$p/comm"
-			[ "$c" = "$3" ] || continue
-		fi
-		echo "${p#/proc/}"
+		_proc_live_named "$p" "${3:-}" && echo "${p#/proc/}"
 	done
+}
+
+# True when /proc/PID (P) is alive (not a zombie, not gone) and, when COMM
+# is not empty, named COMM.  Builtins only (ns_procs, cgroup_procs).
+_proc_live_named() { # P COMM
+	local st c
+	st=
+	read -r st 2>/dev/null <"$1/stat" || return 1
+	st=${st##*) }
+	[ "${st%% *}" = Z ] && return 1
+	[ -z "$2" ] && return 0
+	c=
+	read -r c 2>/dev/null <"$1/comm"
+	[ "$c" = "$2" ]
 }
 
 # Pids of the living processes in a cgroup below one named PARENT (a path
@@ -217,7 +222,7 @@ ns_procs() { # NS REF [COMM]
 # a sandbox, whatever runs on the host beside it.  Zombies are left out, as
 # ns_procs does.  Builtins only, as ns_procs.
 cgroup_procs() { # PARENT [COMM]
-	local p st c l hit
+	local p l hit
 	for p in /proc/[0-9]*; do
 		[ "$p" = "/proc/$BASHPID" ] && continue
 		hit=
@@ -225,16 +230,7 @@ cgroup_procs() { # PARENT [COMM]
 			case "$l/" in *"/$1/"*) hit=1 && break ;; esac
 		done 2>/dev/null <"$p/cgroup"
 		[ -n "$hit" ] || continue
-		st=
-		read -r st 2>/dev/null <"$p/stat" || continue
-		st=${st##*) }
-		[ "${st%% *}" = Z ] && continue
-		if [ -n "${2:-}" ]; then
-			c=
-			read -r c 2>/dev/null <"$p/comm"
-			[ "$c" = "$2" ] || continue
-		fi
-		echo "${p#/proc/}"
+		_proc_live_named "$p" "${2:-}" && echo "${p#/proc/}"
 	done
 }
 
