@@ -574,12 +574,13 @@ int jail_session_open(jail_session_t *s, const char *remote, jail_error_t *err)
 	bool logsocket = false;
 	int r;
 
-	if (s == NULL || s->profile == NULL || s->open) {
-		if (s)
-			s->failure = JAIL_SESSION_FAIL_SETUP;
-		return s && s->open ? jail_error_fmt(err, EALREADY, "session already open")
-				    : jail_error_fmt(err, EINVAL, "session not prepared");
-	}
+	if (s == NULL)
+		return jail_error_fmt(err, EINVAL, "session not prepared");
+	s->failure = JAIL_SESSION_FAIL_SETUP;
+	if (s->profile == NULL)
+		return jail_error_fmt(err, EINVAL, "session not prepared");
+	if (s->open)
+		return jail_error_fmt(err, EALREADY, "session already open");
 	s->failure = JAIL_SESSION_FAIL_NONE;
 	jail_strv_clear(&s->warnings);
 
