@@ -313,6 +313,15 @@ int jail_parse_bool(const char *s, bool *out, jail_error_t *err)
 			      s ? s : "");
 }
 
+uint64_t jail_hash_str(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
 bool jail_valid_name(const char *name)
 {
 	size_t len;

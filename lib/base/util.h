@@ -111,6 +111,11 @@ int jail_parse_bool(const char *s, bool *out, jail_error_t *err);
  * Upper case is refused because the ini parser folds section names. */
 bool jail_valid_name(const char *name);
 
+/* FNV-1a (64 bits) of the string S: for the open-addressing tables of
+ * names (config.c's users, ini.c's pre-scan); not a defence against
+ * chosen collisions, only against quadratic walks. */
+uint64_t jail_hash_str(const char *s);
+
 /* A real shell as the `shell` keys of jail.ini(5) and the session file
  * carry it: an absolute path (not "/", no trailing slash) of printable
  * ASCII without spaces, ':' or ',' (a passwd field, a list separator), at

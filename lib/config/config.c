@@ -151,10 +151,8 @@ static int push_assign(jail_assign_t **arr, size_t *n, jail_assign_t *a, jail_er
 
 static size_t name_hash(const char *s)
 {
-	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+	uint64_t h = jail_hash_str(s);
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
 	return (size_t)(h ^ (h >> 32));
 }
 

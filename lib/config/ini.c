@@ -117,19 +117,10 @@ static void scan_set_clear(scan_set_t *s)
 	s->n = s->cap = 0;
 }
 
-static size_t scan_hash(const char *name)
-{
-	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-
-	for (; *name; name++)
-		h = (h ^ (unsigned char)*name) * 1099511628211ULL;
-	return (size_t)h;
-}
-
 /* The slot of NAME in S, or the free slot where it would go. */
 static scan_item_t *scan_set_slot(const scan_set_t *s, const char *name)
 {
-	size_t i = scan_hash(name) & (s->cap - 1);
+	size_t i = (size_t)jail_hash_str(name) & (s->cap - 1);
 
 	while (s->v[i].name != NULL && strcmp(s->v[i].name, name) != 0)
 		i = (i + 1) & (s->cap - 1);
